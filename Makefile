@@ -1,0 +1,46 @@
+# ctaviewer: `make run` opens the application, `make test` runs the test suite.
+# Both create a local virtual environment (.venv) and install what they need, including the
+# system libraries Qt needs on Debian/Ubuntu where they are missing.
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+export CTAVIEWER_TEST_DATA ?= $(abspath ../shared/data)
+
+QT_LIBS := libegl1 libgl1 libxkbcommon0 libfontconfig1 libdbus-1-3 libglib2.0-0
+X_LIBS := xvfb xauth libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-render-util0 \
+          libxcb-xkb1 libxkbcommon-x11-0 libxcb-image0 libxcb-randr0 libxcb-shape0 \
+          libxcb-xinerama0 libxcb-xfixes0
+SYS_LIBS := $(QT_LIBS) $(X_LIBS)
+
+.PHONY: run test lint bench screenshot sysdeps venv clean bundle docs
+
+run: $(STAMP)
+	@bash packaging/sysdeps.sh $(SYS_LIBS)
+	$(VENV)/bin/ctaviewer $(ARGS)
+
+test: $(STAMP)
+	@bash packaging/sysdeps.sh $(SYS_LIBS)
+	$(PY) -m ruff check ctaviewer tests benchmarks
+	$(VENV)/bin/lint-imports
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(PY) -m ruff check ctaviewer tests benchmarks
+	$(VENV)/bin/lint-imports
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || { \
+	  echo "ctaviewer: cannot create a virtual environment; on Debian/Ubuntu: apt-get install python3-venv" >&2; exit 1; }
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	@touch $(STAMP)
+
+bench: $(STAMP)
+	$(PY) benchmarks/read.py $(CTAVIEWER_TEST_DATA)/simtel/gamma_70sst1m.simtel.zst
+
+clean:
+	rm -rf $(VENV) build dist .pytest_cache

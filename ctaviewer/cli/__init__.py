@@ -1,0 +1,90 @@
+"""The ``ctaviewer`` command.
+
+``ctaviewer [FILE]`` opens the application (the built-in simulated array without FILE);
+``ctaviewer COMMAND ...`` runs a headless subcommand. Each subcommand lives in its own module
+of this package with ``add_arguments(parser)`` and ``run(args) -> int``; add new ones to
+``COMMANDS``. Errors print one line on stderr and exit non-zero; no traceback reaches users.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+import warnings
+
+from .._version import __version__
+from ..errors import CtaviewerError
+
+#: subcommand name -> (module, one-line help)
+COMMANDS: dict[str, tuple[str, str]] = {
+    "info": ("ctaviewer.cli.info", "describe a file: subarray, events, simulation, data kind"),
+}
+
+EPILOG = """examples:
+  ctaviewer                                  open the built-in simulated array
+  ctaviewer gamma.simtel.zst --event 3       open a file at its fourth event
+  ctaviewer info gamma.simtel.zst --json     describe a file as JSON
+"""
+
+
+def _gui_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="ctaviewer",
+        description="View and process Cherenkov-telescope array data. "
+        "Subcommands: " + ", ".join(COMMANDS) + " (ctaviewer COMMAND --help).",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("file", nargs="?", help="file to open (default: built-in simulated array)")
+    p.add_argument("--event", type=int, default=0, metavar="N", help="event index to show first")
+    p.add_argument("--config", metavar="TOML", help="processing configuration to load")
+    p.add_argument(
+        "--png",
+        metavar="PATH",
+        help="render the event to PNG and exit instead of opening a window "
+        "(done automatically when there is no display)",
+    )
+    p.add_argument("--version", action="version", version=f"ctaviewer {__version__}")
+    return p
+
+
+def _command_parser(name: str) -> tuple[argparse.ArgumentParser, object]:
+    module_name, help_ = COMMANDS[name]
+    module = importlib.import_module(module_name)
+    p = argparse.ArgumentParser(
+        prog=f"ctaviewer {name}",
+        description=help_,
+        epilog=getattr(module, "EPILOG", None),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    module.add_arguments(p)
+    return p, module
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None):
+    print(f"warning: {message}", file=sys.stderr)
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    warnings.showwarning = _show_warning
+    try:
+        if argv and argv[0] in COMMANDS:
+            parser, module = _command_parser(argv[0])
+            args = parser.parse_args(argv[1:])
+            return int(module.run(args) or 0)
+        args = _gui_parser().parse_args(argv)
+        from .gui import run as run_gui
+
+        return int(run_gui(args) or 0)
+    except CtaviewerError as exc:
+        print(f"ctaviewer: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("ctaviewer: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,38 @@
+"""``ctaviewer [FILE]``: open the application, or render a PNG where there is no display."""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+
+
+def display_available() -> bool:
+    """True when Qt can open a window (an X or Wayland display, or a platform chosen)."""
+    if os.environ.get("QT_QPA_PLATFORM"):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+def run(args) -> int:
+    from ..io import check_input_path
+
+    if args.file is not None:
+        check_input_path(args.file)  # a clear error before any window opens
+    if args.png or not display_available():
+        out = args.png or os.path.join(tempfile.gettempdir(), "ctaviewer-event.png")
+        if not args.png:
+            print(
+                "ctaviewer: no display found (DISPLAY and WAYLAND_DISPLAY unset); "
+                "rendering the event to a PNG instead.",
+                file=sys.stderr,
+            )
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+        from ..app.render import render_event_png
+
+        path = render_event_png(args.file, args.event, out, config_path=args.config)
+        print(path)
+        return 0
+    from ..app.main import run_app
+
+    return run_app(args.file, event_index=args.event, config_path=args.config)

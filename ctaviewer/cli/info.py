@@ -1,0 +1,87 @@
+"""``ctaviewer info FILE``: what a file holds."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+
+EPILOG = """examples:
+  ctaviewer info gamma_70sst1m.simtel.zst
+  ctaviewer info gamma_70sst1m.simtel.zst --json | jq .n_events
+"""
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("file", help="input file")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+
+
+def describe(path: str) -> dict:
+    """A JSON-serialisable description of the file at ``path``."""
+    from ..io import open_source
+
+    with open_source(path) as source:
+        sub = source.subarray
+        n_events = len(source)
+        telescope_types = []
+        for desc in sub.telescope_types:
+            cam = desc.camera
+            telescope_types.append(
+                {
+                    "type": desc.type_name,
+                    "camera": cam.name,
+                    "n_telescopes": int(len(sub.tel_ids_for_type(desc.type_name))),
+                    "n_pixels": cam.geometry.n_pixels,
+                    "pixel_shape": cam.geometry.pix_shape,
+                    "n_samples": cam.readout.n_samples,
+                    "n_gains": cam.readout.n_gains,
+                    "focal_length_m": round(desc.optics.equivalent_focal_length, 3),
+                }
+            )
+        index = getattr(source, "index", None)
+        sim = source.simulation_config
+        return {
+            "path": path,
+            "reader": source.name,
+            "obs_id": source.obs_id,
+            "n_telescopes": int(sub.n_tels),
+            "telescope_types": telescope_types,
+            "n_events": int(n_events),
+            "truncated": bool(index.truncated) if index is not None else False,
+            "data_kind": source.data_kind,
+            "simulation": asdict(sim) if sim is not None else None,
+            "site": asdict(sub.location) if sub.location else None,
+        }
+
+
+def run(args) -> int:
+    info = describe(args.file)
+    if args.json:
+        print(json.dumps(info))
+        return 0
+    print(f"{info['path']}  (reader: {info['reader']}, run {info['obs_id']})")
+    print(f"  telescopes: {info['n_telescopes']}")
+    for t in info["telescope_types"]:
+        print(
+            f"    {t['n_telescopes']:4d} × {t['type']:<28s} {t['n_pixels']:6d} {t['pixel_shape']} "
+            f"pixels, {t['n_samples']} samples × {t['n_gains']} gain(s)"
+        )
+    trunc = " (file truncated: complete events only)" if info["truncated"] else ""
+    print(f"  events: {info['n_events']}{trunc}")
+    print(f"  data: {info['data_kind']}")
+    sim = info["simulation"]
+    if sim:
+        print(
+            f"  simulation: {sim['primary'] or 'primary ?'} {sim['energy_min']:g}–"
+            f"{sim['energy_max']:g} TeV, index {sim['spectral_index']:g}, "
+            f"{sim['n_showers']} showers × {sim['shower_reuse']} reuse, "
+            f"scatter {sim['max_scatter_range']:g} m, viewcone {sim['viewcone_min']:g}–"
+            f"{sim['viewcone_max']:g}°, alt {sim['max_alt']:.1f}° az {sim['max_az']:.1f}°"
+        )
+    if info["site"]:
+        s = info["site"]
+        print(
+            f"  site: lat {s['latitude_deg']:.3f}°, lon {s['longitude_deg']:.3f}°, "
+            f"{s['height_m']:.0f} m"
+        )
+    return 0

@@ -1,0 +1,165 @@
+"""The event model: what a source delivers for one array event (R0/R1 + simulation truth).
+
+Records are frozen dataclasses holding plain numpy arrays in fixed units (m, deg, ns, TeV,
+ADC counts). They are never mutated: processing steps take them and return new results.
+Waveform arrays are the reader's own buffers (no copy) and are marked read-only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class SimulationConfig:
+    """The simulation run header, needed for IRF normalisation (energies in TeV, deg, m)."""
+
+    run_number: int
+    energy_min: float
+    energy_max: float
+    spectral_index: float
+    n_showers: int
+    shower_reuse: int
+    max_scatter_range: float
+    min_scatter_range: float
+    viewcone_min: float
+    viewcone_max: float
+    max_alt: float
+    min_alt: float
+    max_az: float
+    min_az: float
+    diffuse: bool
+    core_pos_mode: int
+    obs_height: float
+    atmosphere: int
+    corsika_version: int
+    simtel_version: int
+    injection_height: float = 0.0
+    primary: str = ""
+
+    @property
+    def n_thrown(self) -> int:
+        """Showers thrown including reuse (the IRF normalisation)."""
+        return int(self.n_showers) * int(self.shower_reuse)
+
+
+@dataclass(frozen=True)
+class SimulatedShower:
+    """True shower parameters (TeV, deg, m; x_max in g/cm²)."""
+
+    energy: float
+    alt: float
+    az: float
+    core_x: float
+    core_y: float
+    h_first_int: float
+    x_max: float
+    primary_id: int
+    shower_num: int = -1
+
+
+@dataclass(frozen=True)
+class Pointing:
+    """Array pointing and per-telescope pointing (deg)."""
+
+    array_alt: float
+    array_az: float
+    tel_alt: dict = field(default_factory=dict)
+    tel_az: dict = field(default_factory=dict)
+
+    def of(self, tel_id: int) -> tuple[float, float]:
+        return self.tel_alt.get(tel_id, self.array_alt), self.tel_az.get(tel_id, self.array_az)
+
+
+@dataclass(frozen=True)
+class TriggerInfo:
+    """Array trigger: time (unix seconds, float64), triggered telescopes and their times (ns)."""
+
+    time: float
+    tels_with_trigger: np.ndarray
+    trigger_times_ns: np.ndarray
+    tels_with_data: np.ndarray
+
+
+@dataclass(frozen=True, eq=False)
+class TelescopeData:
+    """R0 data and calibration constants of one telescope in one event.
+
+    Exactly one of ``waveform`` (n_gains × n_pixels × n_samples, ADC) and ``sums``
+    (n_gains × n_pixels, ADC summed over ``n_sum_samples``) is set.
+    ``pedestal_per_sample`` and ``dc_to_pe`` are (n_gains × n_pixels) from the file's monitoring
+    and laser-calibration blocks (NaN where the file had none).
+    ``true_image`` is the simulated photo-electron count per pixel, or None.
+    ``peak_time_ns`` is the file's own pixel timing (peak position), or None.
+    """
+
+    tel_id: int
+    waveform: np.ndarray | None
+    sums: np.ndarray | None
+    n_sum_samples: int
+    pedestal_per_sample: np.ndarray
+    dc_to_pe: np.ndarray
+    true_image: np.ndarray | None = None
+    peak_time_ns: np.ndarray | None = None
+    trigger_time_ns: float = float("nan")
+
+    @property
+    def n_gains(self) -> int:
+        data = self.waveform if self.waveform is not None else self.sums
+        return int(data.shape[0])
+
+    @property
+    def n_pixels(self) -> int:
+        data = self.waveform if self.waveform is not None else self.sums
+        return int(data.shape[1])
+
+    @property
+    def n_samples(self) -> int:
+        return int(self.waveform.shape[2]) if self.waveform is not None else 0
+
+    @property
+    def has_waveforms(self) -> bool:
+        return self.waveform is not None
+
+    @property
+    def raw_sum(self) -> np.ndarray:
+        """Pedestal-subtracted ADC sum over the readout window of the first gain."""
+        if self.waveform is not None:
+            n = self.waveform.shape[2]
+            return self.waveform[0].sum(axis=1, dtype=np.float64) - n * self.pedestal_per_sample[0]
+        return self.sums[0].astype(np.float64) - self.n_sum_samples * self.pedestal_per_sample[0]
+
+
+@dataclass(frozen=True, eq=False)
+class ArrayEvent:
+    """One array event: ids, trigger, pointing, telescope data and simulation truth."""
+
+    index: int  # position in its source (0-based)
+    obs_id: int
+    event_id: int
+    event_type: str  # "subarray" (shower data) or "calibration"
+    trigger: TriggerInfo
+    pointing: Pointing
+    tel: dict  # tel_id -> TelescopeData, sorted by tel_id
+    simulation: SimulatedShower | None = None
+
+    @property
+    def tel_ids(self) -> list[int]:
+        return list(self.tel)
+
+    @property
+    def n_tels(self) -> int:
+        return len(self.tel)
+
+    def __repr__(self) -> str:
+        e = f", E={self.simulation.energy:.3g} TeV" if self.simulation else ""
+        return f"ArrayEvent(index={self.index}, event_id={self.event_id}, n_tels={self.n_tels}{e})"
+
+
+def readonly(a: np.ndarray | None) -> np.ndarray | None:
+    """Mark an array read-only (no copy) so records stay immutable."""
+    if a is not None and a.flags.writeable:
+        a.flags.writeable = False
+    return a

@@ -1,0 +1,121 @@
+"""The event-source protocol every reader implements."""
+
+from __future__ import annotations
+
+import os
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterator
+from typing import ClassVar
+
+from ..event import ArrayEvent, SimulationConfig
+from ..instrument import SubarrayDescription
+
+
+class EventSource(ABC):
+    """An iterable, re-iterable, randomly accessible sequence of array events.
+
+    - ``for event in source`` reads from the start each time it is called;
+    - ``len(source)`` and ``source[i]`` index the file on first use (see ``build_index``);
+    - ``allowed_tels`` keeps only those telescopes (events with none of them are skipped);
+    - ``max_events`` caps both iteration and ``len``;
+    - use it as a context manager, or call ``close()``.
+    """
+
+    #: registry name and a line for the user
+    name: ClassVar[str] = ""
+    description: ClassVar[str] = ""
+    #: file name endings shown in the Open dialog
+    extensions: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self, path=None, *, allowed_tels=None, max_events: int | None = None):
+        self.path = os.fspath(path) if path is not None else None
+        self.allowed_tels = frozenset(int(t) for t in allowed_tels) if allowed_tels else None
+        if max_events is not None and max_events < 0:
+            raise ValueError(f"max_events must be >= 0, got {max_events}")
+        self.max_events = max_events
+
+    # ----------------------------------------------------------------- identification
+    @classmethod
+    @abstractmethod
+    def check(cls, path: str) -> str | None:
+        """None when this reader can read ``path``, else why not (one line)."""
+
+    # ----------------------------------------------------------------- description
+    @property
+    @abstractmethod
+    def subarray(self) -> SubarrayDescription: ...
+
+    @property
+    def simulation_config(self) -> SimulationConfig | None:
+        return None
+
+    @property
+    def is_simulation(self) -> bool:
+        return self.simulation_config is not None
+
+    @property
+    def obs_id(self) -> int:
+        return 0
+
+    @property
+    def data_kind(self) -> str:
+        """A short description of what the telescope data holds (waveforms or sums)."""
+        return "unknown"
+
+    # ----------------------------------------------------------------- events
+    @abstractmethod
+    def _iter_events(self) -> Iterator[ArrayEvent]:
+        """All events from the start (allowed_tels applied, max_events not)."""
+
+    @abstractmethod
+    def _n_events(self) -> int:
+        """Number of events in the whole source (may build the index)."""
+
+    @abstractmethod
+    def _get_event(self, index: int) -> ArrayEvent:
+        """Event number ``index`` (0 <= index < _n_events())."""
+
+    @property
+    def n_events_known(self) -> int | None:
+        """The number of events if already known without reading, else None."""
+        return None
+
+    def build_index(
+        self,
+        progress: Callable[[float], None] | None = None,
+        should_stop: Callable[[], bool] | None = None,
+    ) -> None:
+        """Prepare random access (a no-op for sources that have it for free)."""
+
+    def __iter__(self) -> Iterator[ArrayEvent]:
+        limit = self.max_events
+        if limit == 0:
+            return
+        for count, event in enumerate(self._iter_events(), start=1):
+            yield event
+            if limit is not None and count >= limit:
+                return
+
+    def __len__(self) -> int:
+        n = self._n_events()
+        return n if self.max_events is None else min(n, self.max_events)
+
+    def __getitem__(self, index: int) -> ArrayEvent:
+        n = len(self)
+        if index < 0:
+            index += n
+        if not 0 <= index < n:
+            raise IndexError(f"event index {index} out of range for {n} events")
+        return self._get_event(index)
+
+    def close(self) -> None:
+        """Release files and temporary data."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.path!r})"

@@ -1,0 +1,278 @@
+"""Turn eventio's dictionaries into ctaviewer's instrument and event records.
+
+Nothing here copies waveform data: arrays are wrapped as they come from eventio.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+from ..errors import UnknownCameraWarning
+from ..event import (
+    ArrayEvent,
+    Pointing,
+    SimulatedShower,
+    SimulationConfig,
+    TelescopeData,
+    TriggerInfo,
+    readonly,
+)
+from ..instrument import (
+    CameraDescription,
+    CameraGeometry,
+    CameraReadout,
+    OpticsDescription,
+    SiteLocation,
+    SubarrayDescription,
+    TelescopeDescription,
+    guess_telescope,
+)
+from ..instrument.camera import SIMTEL_SHAPE_CODES
+
+PRIMARY_NAMES = {0: "gamma", 1: "electron", -1: "positron", 2: "muon", 101: "proton", 402: "helium"}
+
+
+def _decode(value) -> str:
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace").strip()
+    return str(value).strip() if value is not None else ""
+
+
+def _meta(meta: dict, key: str) -> str:
+    return _decode(meta.get(key.encode(), b"")) if meta else ""
+
+
+def build_subarray(simtel_file, path: str) -> SubarrayDescription:
+    """Subarray from the run header and telescope descriptions of an open SimTelFile."""
+    header = simtel_file.header
+    tel_ids = [int(t) for t in header["tel_id"]]
+    positions = np.asarray(header["tel_pos"], dtype=np.float64)
+    cameras: dict[tuple, CameraDescription] = {}
+    optics_cache: dict[tuple, OpticsDescription] = {}
+    tels: dict[int, TelescopeDescription] = {}
+    unknown: set[str] = set()
+    for tel_id in tel_ids:
+        desc = simtel_file.telescope_descriptions[tel_id]
+        cs = desc["camera_settings"]
+        ps = desc["pixel_settings"]
+        org = desc["camera_organization"]
+        n_pixels = int(cs["n_pixels"])
+        focal = float(cs["focal_length"])
+        eff = float(cs.get("effective_focal_length", 0.0) or 0.0)
+        meta = simtel_file.telescope_meta.get(tel_id, {}) if simtel_file.telescope_meta else {}
+        names, known = guess_telescope(n_pixels, focal, _meta(meta, "CAMERA_CONFIG_NAME"))
+        if not known:
+            unknown.add(names.camera)
+        shape_codes = np.asarray(cs.get("pixel_shape", []))
+        shape = SIMTEL_SHAPE_CODES.get(int(shape_codes[0])) if shape_codes.size else None
+        cam_rot = float(np.rad2deg(cs.get("cam_rot", 0.0)))
+        x = np.asarray(cs["pixel_x"])
+        y = np.asarray(cs["pixel_y"])
+        key = (names.camera, n_pixels, round(focal, 3), hash(x.tobytes()), hash(y.tobytes()))
+        camera = cameras.get(key)
+        if camera is None:
+            area = np.asarray(cs.get("pixel_area", []), dtype=np.float64)
+            geometry = CameraGeometry.from_positions(
+                names.camera,
+                x,
+                y,
+                pix_area=area if area.size == n_pixels and np.all(area > 0) else None,
+                shape=shape,
+                cam_rotation_deg=cam_rot,
+            )
+            ref = np.atleast_2d(np.asarray(ps.get("ref_shape", np.zeros((1, 0))), dtype=np.float64))
+            time_slice = float(ps.get("time_slice", 1.0)) or 1.0
+            readout = CameraReadout(
+                name=names.camera,
+                sampling_rate_ghz=1.0 / time_slice,
+                n_samples=int(ps.get("sum_bins", 0)),
+                n_gains=int(org.get("n_gains", 1)),
+                reference_pulse_shape=ref,
+                reference_pulse_sample_width_ns=float(ps.get("ref_step", time_slice)),
+            )
+            camera = CameraDescription(names.camera, geometry, readout)
+            cameras[key] = camera
+        okey = (names.optics, round(focal, 3), round(eff, 3), float(cs["mirror_area"]))
+        optics = optics_cache.get(okey)
+        if optics is None:
+            optics = OpticsDescription(
+                name=names.optics,
+                size_type=names.size,
+                n_mirrors=names.n_mirrors,
+                mirror_area=float(cs["mirror_area"]),
+                equivalent_focal_length=focal,
+                effective_focal_length=eff if eff > 0 else float("nan"),
+            )
+            optics_cache[okey] = optics
+        tels[tel_id] = TelescopeDescription(names.optics, names.size, optics, camera)
+    if unknown:
+        warnings.warn(
+            UnknownCameraWarning(
+                f"{path}: camera(s) not in the known-camera table, shown under generic names: "
+                + ", ".join(sorted(unknown))
+            ),
+            stacklevel=3,
+        )
+    gm = simtel_file.global_meta or {}
+    location = None
+    try:
+        lat = float(_meta(gm, "*LATITUDE"))
+        lon = float(_meta(gm, "*LONGITUDE"))
+        alt = _meta(gm, "ALTITUDE").split()[0]
+        location = SiteLocation(lat, lon, float(alt))
+    except (ValueError, IndexError):
+        location = None
+    site = _meta(gm, "SITE_CONFIG_NAME")
+    layout = _meta(gm, "ARRAY_CONFIG_NAME")
+    name = " ".join(p for p in (site, layout) if p) or "MonteCarloArray"
+    return SubarrayDescription(name, np.array(tel_ids), positions, tels, location)
+
+
+def build_simulation_config(simtel_file) -> SimulationConfig | None:
+    """The first MC run header, or None for files without simulation."""
+    if not simtel_file.mc_run_headers:
+        return None
+    h = simtel_file.mc_run_headers[0]
+    run = int(simtel_file.header["run"]) if simtel_file.header is not None else 0
+    primary = _meta(simtel_file.global_meta or {}, "*PRIMARY")
+    return SimulationConfig(
+        run_number=run,
+        energy_min=float(h["E_range"][0]),
+        energy_max=float(h["E_range"][1]),
+        spectral_index=float(h["spectral_index"]),
+        n_showers=int(h["n_showers"]),
+        shower_reuse=int(h["n_use"]),
+        max_scatter_range=float(h["core_range"][1]),
+        min_scatter_range=float(h["core_range"][0]),
+        viewcone_min=float(h["viewcone"][0]),
+        viewcone_max=float(h["viewcone"][1]),
+        max_alt=float(np.rad2deg(h["alt_range"][1])),
+        min_alt=float(np.rad2deg(h["alt_range"][0])),
+        max_az=float(np.rad2deg(h["az_range"][1])),
+        min_az=float(np.rad2deg(h["az_range"][0])),
+        diffuse=bool(h["diffuse"]),
+        core_pos_mode=int(h["core_pos_mode"]),
+        obs_height=float(h["obsheight"]),
+        atmosphere=int(h["atmosphere"]),
+        corsika_version=int(h["shower_prog_vers"]),
+        simtel_version=int(h["detector_prog_vers"]),
+        injection_height=float(h.get("injection_height", 0.0)),
+        primary=primary,
+    )
+
+
+def array_pointing_deg(simtel_file) -> tuple[float, float]:
+    """(alt, az) of the run header's direction, in degrees."""
+    az, alt = simtel_file.header["direction"][:2]
+    return float(np.rad2deg(alt)), float(np.rad2deg(az) % 360.0)
+
+
+def _calibration(tel_id, n_gains, n_pixels, event, fallback_mon, fallback_laser):
+    mon = event.get("camera_monitorings", {}).get(tel_id) or fallback_mon.get(tel_id) or {}
+    las = event.get("laser_calibrations", {}).get(tel_id) or fallback_laser.get(tel_id) or {}
+    ped = mon.get("pedestal")
+    n_ped = mon.get("n_ped_slices", 0)
+    if ped is not None and n_ped:
+        pedestal = np.asarray(ped, dtype=np.float32) / np.float32(n_ped)
+    else:
+        pedestal = np.full((n_gains, n_pixels), np.nan, dtype=np.float32)
+    calib = las.get("calib")
+    dc_to_pe = (
+        np.asarray(calib, dtype=np.float32)
+        if calib is not None
+        else np.full((n_gains, n_pixels), np.nan, dtype=np.float32)
+    )
+    return readonly(pedestal[:n_gains]), readonly(dc_to_pe[:n_gains])
+
+
+def convert_event(
+    ev: dict,
+    index: int,
+    obs_id: int,
+    subarray: SubarrayDescription,
+    array_pointing: tuple[float, float],
+    fallback_monitoring: dict | None = None,
+    fallback_laser: dict | None = None,
+) -> ArrayEvent:
+    """An ArrayEvent from one eventio event dictionary."""
+    fallback_monitoring = fallback_monitoring or {}
+    fallback_laser = fallback_laser or {}
+    trig = ev.get("trigger_information", {})
+    gps = trig.get("gps_time") or trig.get("cpu_time") or (0, 0)
+    time = float(gps[0]) + 1e-9 * float(gps[1])
+    triggered = np.asarray(trig.get("triggered_telescopes", []), dtype=np.int16)
+    trig_times = np.asarray(trig.get("trigger_times", []), dtype=np.float32)
+    trig_time_of = dict(zip(triggered.tolist(), trig_times.tolist(), strict=False))
+    photoelectrons = ev.get("photoelectrons") or {}
+    tel_data: dict[int, TelescopeData] = {}
+    tracking = ev.get("tracking_positions", {})
+    tel_alt, tel_az = {}, {}
+    for tel_id in sorted(ev.get("telescope_events", {})):
+        if tel_id not in subarray.tels:
+            continue
+        te = ev["telescope_events"][tel_id]
+        wf = te.get("adc_samples")
+        sums = te.get("adc_sums") if wf is None else None
+        data = wf if wf is not None else sums
+        if data is None:
+            continue
+        n_gains, n_pixels = data.shape[0], data.shape[1]
+        pedestal, dc_to_pe = _calibration(
+            tel_id, n_gains, n_pixels, ev, fallback_monitoring, fallback_laser
+        )
+        pe = photoelectrons.get(tel_id - 1)
+        true_image = readonly(np.asarray(pe["photoelectrons"])) if pe is not None else None
+        timing = te.get("pixel_timing")
+        peak_time = None
+        if timing is not None and "time" in timing and np.size(timing["time"]):
+            ts = subarray.tels[tel_id].camera.readout.sample_width_ns
+            t0 = np.asarray(timing["time"], dtype=np.float32)[:, 0]
+            peak_time = readonly(np.where(t0 >= 0, t0 * ts, np.nan).astype(np.float32))
+        readout = subarray.tels[tel_id].camera.readout
+        tel_data[tel_id] = TelescopeData(
+            tel_id=tel_id,
+            waveform=readonly(wf),
+            sums=readonly(sums),
+            n_sum_samples=int(readout.n_samples) if sums is not None else 0,
+            pedestal_per_sample=pedestal,
+            dc_to_pe=dc_to_pe,
+            true_image=true_image,
+            peak_time_ns=peak_time,
+            trigger_time_ns=float(trig_time_of.get(tel_id, np.nan)),
+        )
+        if tel_id in tracking:
+            tp = tracking[tel_id]
+            tel_alt[tel_id] = float(np.rad2deg(tp["altitude_raw"]))
+            tel_az[tel_id] = float(np.rad2deg(tp["azimuth_raw"]) % 360.0)
+    simulation = None
+    shower = ev.get("mc_shower")
+    mc_event = ev.get("mc_event")
+    if ev.get("type") == "data" and shower is not None and mc_event is not None:
+        simulation = SimulatedShower(
+            energy=float(shower["energy"]),
+            alt=float(np.rad2deg(shower["altitude"])),
+            az=float(np.rad2deg(shower["azimuth"]) % 360.0),
+            core_x=float(mc_event["xcore"]),
+            core_y=float(mc_event["ycore"]),
+            h_first_int=float(shower["h_first_int"]),
+            x_max=float(shower["xmax"]),
+            primary_id=int(shower["primary_id"]),
+            shower_num=int(shower.get("shower", -1)),
+        )
+    return ArrayEvent(
+        index=index,
+        obs_id=obs_id,
+        event_id=int(ev["event_id"]),
+        event_type="subarray" if ev.get("type") == "data" else "calibration",
+        trigger=TriggerInfo(
+            time=time,
+            tels_with_trigger=triggered,
+            trigger_times_ns=trig_times,
+            tels_with_data=np.array(list(tel_data), dtype=np.int16),
+        ),
+        pointing=Pointing(array_pointing[0], array_pointing[1], tel_alt, tel_az),
+        tel=tel_data,
+        simulation=simulation,
+    )
