@@ -37,7 +37,9 @@ class HeaderOnlyFileError(InputFileError):
 class CorruptFileError(InputFileError):
     """The file's content is damaged at ``offset`` (bytes of the decompressed stream)."""
 
-    def __init__(self, path, cause: str, offset: int | None = None, n_good_events: int | None = None):
+    def __init__(
+        self, path, cause: str, offset: int | None = None, n_good_events: int | None = None
+    ):
         self.offset = offset
         self.n_good_events = n_good_events
         where = f" at byte {offset}" if offset is not None else ""

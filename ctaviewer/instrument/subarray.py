@@ -122,15 +122,10 @@ class SubarrayDescription:
 
     def tel_ids_for_type(self, type_name: str) -> np.ndarray:
         """Telescope ids of a type given by type name, optics name or camera name."""
-        return np.array(
-            [
-                t
-                for t in self.tel_ids
-                if type_name
-                in (self.tels[int(t)].type_name, self.tels[int(t)].name, self.tels[int(t)].camera.name)
-            ],
-            dtype=np.int64,
-        )
+        def matches(desc: TelescopeDescription) -> bool:
+            return type_name in (desc.type_name, desc.name, desc.camera.name)
+
+        return np.array([t for t in self.tel_ids if matches(self.tels[int(t)])], dtype=np.int64)
 
     def counts_by_type(self) -> dict[str, int]:
         c = Counter(self.tels[int(t)].type_name for t in self.tel_ids)

@@ -80,7 +80,7 @@ class EventSource(ABC):
         """The number of events if already known without reading, else None."""
         return None
 
-    def build_index(
+    def build_index(  # noqa: B027 - optional hook
         self,
         progress: Callable[[float], None] | None = None,
         should_stop: Callable[[], bool] | None = None,
@@ -108,7 +108,7 @@ class EventSource(ABC):
             raise IndexError(f"event index {index} out of range for {n} events")
         return self._get_event(index)
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - optional hook, nothing to release by default
         """Release files and temporary data."""
 
     def __enter__(self):

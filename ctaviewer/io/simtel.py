@@ -64,16 +64,19 @@ class SimTelSource(EventSource):
     def __init__(self, path, *, allowed_tels=None, max_events=None, skip_calibration=False):
         super().__init__(path, allowed_tels=allowed_tels, max_events=max_events)
         self.skip_calibration = skip_calibration
-        f = _open_simtel(self.path, skip_calibration=skip_calibration)
+        f = _open_simtel(
+            self.path, skip_calibration=skip_calibration, allowed_telescopes=self.allowed_tels
+        )
         try:
             subarray = build_subarray(f, self.path)
             self._simulation_config = build_simulation_config(f)
             self._array_pointing = array_pointing_deg(f)
             self._obs_id = int(f.header["run"])
         except (KeyError, TypeError, ValueError, IndexError) as exc:
-            raise CorruptFileError(self.path, f"unusable telescope description: {exc}") from None
-        finally:
             f.close()
+            raise CorruptFileError(self.path, f"unusable telescope description: {exc}") from None
+        # the header pass leaves the stream at the first event: the first iteration uses it
+        self._fresh_file = f
         if self.allowed_tels is not None:
             keep = [t for t in subarray.tel_ids if int(t) in self.allowed_tels]
             if not keep:
@@ -88,7 +91,7 @@ class SimTelSource(EventSource):
         self._reader = None
         self._reader_lock = threading.Lock()
         self._cache: OrderedDict[int, ArrayEvent] = OrderedDict()
-        self._finalizer = weakref.finalize(self, SimTelSource._release, None, None)
+        self._finalizer = weakref.finalize(self, SimTelSource._release, None, None, f)
 
     # ----------------------------------------------------------------- identification
     @classmethod
@@ -156,11 +159,13 @@ class SimTelSource(EventSource):
 
     # ----------------------------------------------------------------- sequential
     def _iter_events(self) -> Iterator[ArrayEvent]:
-        f = _open_simtel(
-            self.path,
-            skip_calibration=self.skip_calibration,
-            allowed_telescopes=self.allowed_tels,
-        )
+        f, self._fresh_file = self._fresh_file, None
+        if f is None:
+            f = _open_simtel(
+                self.path,
+                skip_calibration=self.skip_calibration,
+                allowed_telescopes=self.allowed_tels,
+            )
         index = 0
         try:
             with warnings.catch_warnings(record=True) as caught:
@@ -219,9 +224,21 @@ class SimTelSource(EventSource):
                 )
                 if not keep.all():
                     index = index.select(keep)
-                self._index = index
+                try:
+                    reader = _open_simtel(
+                        index.raw_path,
+                        skip_calibration=False,
+                        allowed_telescopes=self.allowed_tels,
+                    )
+                except BaseException:
+                    index.cleanup()
+                    raise
                 self._finalizer.detach()
-                self._finalizer = weakref.finalize(self, SimTelSource._release, index, None)
+                self._finalizer = weakref.finalize(
+                    self, SimTelSource._release, index, reader, self._fresh_file
+                )
+                self._reader = reader
+                self._index = index
             return self._index
 
     def _n_events(self) -> int:
@@ -248,14 +265,6 @@ class SimTelSource(EventSource):
         EventIOFile is pointed at the shower, then at the event (private attributes of
         eventio 2.1/2.2; pinned in pyproject and covered by tests).
         """
-        if self._reader is None:
-            self._reader = _open_simtel(
-                index.raw_path,
-                skip_calibration=False,
-                allowed_telescopes=self.allowed_tels,
-            )
-            self._finalizer.detach()
-            self._finalizer = weakref.finalize(self, SimTelSource._release, index, self._reader)
         f = self._reader
         inner = f._file
         try:
@@ -285,12 +294,13 @@ class SimTelSource(EventSource):
 
     # ----------------------------------------------------------------- lifetime
     @staticmethod
-    def _release(index: SimTelIndex | None, reader) -> None:
-        if reader is not None:
-            try:
-                reader.close()
-            except Exception:
-                pass
+    def _release(index: SimTelIndex | None, *files) -> None:
+        for f in files:
+            if f is not None:
+                try:
+                    f.close()
+                except Exception:
+                    pass
         if index is not None:
             index.cleanup()
 
@@ -299,5 +309,6 @@ class SimTelSource(EventSource):
         self._finalizer()
         self._reader = None
         self._index = None
+        self._fresh_file = None
 
 

@@ -80,11 +80,12 @@ def _toy_telescope(name, size, focal, mirror_area, n_rings, pitch, n_gains) -> T
         reference_pulse_sample_width_ns=step,
     )
     optics = OpticsDescription(name, size, 1, mirror_area, focal, focal)
-    return TelescopeDescription(name, size, optics, CameraDescription(geometry.name, geometry, readout))
+    camera = CameraDescription(geometry.name, geometry, readout)
+    return TelescopeDescription(name, size, optics, camera)
 
 
 def toy_subarray() -> SubarrayDescription:
-    large = _toy_telescope("ToyLST", "LST", 28.0, 380.0, 18, 0.05, 2)
+    large = _toy_telescope("ToyLST", "LST", 28.0, 380.0, 22, 0.05, 2)
     medium = _toy_telescope("ToyMST", "MST", 16.0, 100.0, 17, 0.05, 1)
     ids, pos, tels = [], [], {}
     for i, (px, py) in enumerate([(-70, -70), (70, -70), (70, 70), (-70, 70)]):
@@ -268,7 +269,8 @@ class ToySource(EventSource):
 
             tree = cKDTree(np.column_stack([geom.pix_x, geom.pix_y]))
             geom._cache["toy_kdtree"] = tree
-        dist, idx = tree.query(np.column_stack([x, y]), distance_upper_bound=geom.pixel_width[0] / 2)
+        limit = geom.pixel_width[0] / 2
+        dist, idx = tree.query(np.column_stack([x, y]), distance_upper_bound=limit)
         return np.where(np.isfinite(dist), idx, -1)
 
     def _digitise(self, tel_id, desc, true_image, t_pix, rng) -> TelescopeData:

@@ -1,0 +1,122 @@
+"""Read throughput, random access and memory of the sim_telarray source.
+
+    python benchmarks/read.py FILE
+
+Compares iterating our source with a bare ``eventio.SimTelFile`` loop over the same file
+(best of N passes each), measures the time to jump to random events once the index is built,
+and samples the resident memory while iterating twice. The last line is one JSON object with
+``read_ratio`` (ours/bare throughput), ``goto_ms``, ``rss_mb_pass1``, ``rss_mb_pass2``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+import warnings
+
+import numpy as np
+
+
+def rss_mb() -> float:
+    with open("/proc/self/statm") as f:
+        pages = int(f.read().split()[1])
+    return pages * os.sysconf("SC_PAGE_SIZE") / 1e6
+
+
+def bare_pass(path: str) -> tuple[float, int]:
+    from eventio import SimTelFile
+
+    t0 = time.perf_counter()
+    n = 0
+    with SimTelFile(path) as f:
+        for _ in f:
+            n += 1
+    return time.perf_counter() - t0, n
+
+
+def our_pass(path: str) -> tuple[float, int]:
+    from ctaviewer import open_source
+
+    t0 = time.perf_counter()
+    n = 0
+    with open_source(path) as source:
+        for _ in source:
+            n += 1
+    return time.perf_counter() - t0, n
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("file")
+    ap.add_argument("--repeat", type=int, default=5, help="passes per reader (best is kept)")
+    ap.add_argument("--jumps", type=int, default=30, help="random jumps after indexing")
+    args = ap.parse_args()
+    warnings.simplefilter("ignore")
+
+    from ctaviewer import open_source
+
+    # warm up imports and the OS file cache
+    bare_pass(args.file)
+    our_pass(args.file)
+
+    bare, ours = [], []
+    for _ in range(args.repeat):
+        t, n_bare = bare_pass(args.file)
+        bare.append(t)
+        t, n_ours = our_pass(args.file)
+        ours.append(t)
+    if n_bare != n_ours:
+        print(f"event counts differ: eventio {n_bare}, ctaviewer {n_ours}", file=sys.stderr)
+        return 1
+    read_ratio = min(bare) / min(ours)
+
+    with open_source(args.file) as source:
+        t0 = time.perf_counter()
+        n = len(source)
+        index_s = time.perf_counter() - t0
+        rng = np.random.default_rng(0)
+        order = rng.permutation(n)
+        # jump to events without repeats so no jump is served from the event cache
+        jumps = [int(i) for i in order[: min(args.jumps, n)]]
+        times = []
+        for i in jumps:
+            source._cache.clear()
+            t0 = time.perf_counter()
+            event = source[i]
+            times.append(time.perf_counter() - t0)
+            assert event.index == i
+        goto_ms = 1e3 * float(np.mean(times))
+        goto_max_ms = 1e3 * float(np.max(times))
+
+    # memory: two full passes over the same source object
+    with open_source(args.file) as source:
+        pass_peaks = []
+        for _ in range(2):
+            peak = 0.0
+            for _event in source:
+                peak = max(peak, rss_mb())
+            pass_peaks.append(peak)
+
+    result = {
+        "file": os.path.basename(args.file),
+        "n_events": n_ours,
+        "bare_eventio_s": round(min(bare), 4),
+        "ctaviewer_s": round(min(ours), 4),
+        "bare_events_per_s": round(n_bare / min(bare), 1),
+        "ctaviewer_events_per_s": round(n_ours / min(ours), 1),
+        "read_ratio": round(read_ratio, 3),
+        "index_s": round(index_s, 4),
+        "goto_ms": round(goto_ms, 2),
+        "goto_max_ms": round(goto_max_ms, 2),
+        "rss_mb_pass1": round(pass_peaks[0], 1),
+        "rss_mb_pass2": round(pass_peaks[1], 1),
+    }
+    print(json.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,86 @@
+"""Colour maps as lookup tables, and value -> LUT index mapping (scales and limits)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .qt import QtGui, pg
+
+N_COLORS = 256
+COLORMAPS = ("viridis", "inferno", "magma", "plasma", "cividis", "CET-L1", "CET-D1")
+SCALES = ("linear", "log", "symlog")
+LIMIT_MODES = ("auto", "min-max", "percentile", "fixed")
+
+_LUT_CACHE: dict[str, np.ndarray] = {}
+_BRUSH_CACHE: dict[str, list] = {}
+
+
+def lut(name: str) -> np.ndarray:
+    """(N_COLORS, 4) uint8 RGBA of a colour map."""
+    if name not in _LUT_CACHE:
+        _LUT_CACHE[name] = pg.colormap.get(name).getLookupTable(nPts=N_COLORS, alpha=True)
+    return _LUT_CACHE[name]
+
+
+def brushes(name: str) -> list:
+    """One QBrush per LUT entry, plus a last grey brush for invalid (NaN) values."""
+    if name not in _BRUSH_CACHE:
+        table = lut(name)
+        out = [QtGui.QBrush(QtGui.QColor(*map(int, c))) for c in table]
+        out.append(QtGui.QBrush(QtGui.QColor(200, 200, 200)))
+        _BRUSH_CACHE[name] = out
+    return _BRUSH_CACHE[name]
+
+
+def transform(values: np.ndarray, scale: str) -> np.ndarray:
+    v = np.asarray(values, dtype=np.float64)
+    if scale == "log":
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(v > 0, np.log10(np.where(v > 0, v, 1.0)), np.nan)
+    if scale == "symlog":
+        return np.sign(v) * np.log10(1.0 + np.abs(v))
+    return v
+
+
+def inverse(t: float, scale: str) -> float:
+    if scale == "log":
+        return float(10.0**t)
+    if scale == "symlog":
+        return float(np.sign(t) * (10.0 ** abs(t) - 1.0))
+    return float(t)
+
+
+def limits(values: np.ndarray, mode: str, percentile: float = 99.0,
+           fixed: tuple[float, float] = (0.0, 100.0)) -> tuple[float, float]:
+    """Colour limits (in data units) for ``values`` under a limit mode."""
+    if mode == "fixed":
+        return float(fixed[0]), float(fixed[1])
+    v = np.asarray(values, dtype=np.float64)
+    v = v[np.isfinite(v)]
+    if v.size == 0:
+        return 0.0, 1.0
+    if mode == "percentile":
+        lo, hi = np.percentile(v, [100.0 - percentile, percentile])
+    elif mode == "auto":  # robust: ignore a few hot pixels, keep zero visible
+        lo, hi = np.percentile(v, [0.5, 99.8])
+    else:
+        lo, hi = v.min(), v.max()
+    if hi <= lo:
+        hi = lo + 1.0
+    return float(lo), float(hi)
+
+
+def to_index(values: np.ndarray, lo: float, hi: float, scale: str) -> np.ndarray:
+    """LUT index per value (N_COLORS for NaN / invalid under the scale)."""
+    t = transform(values, scale)
+    tlo, thi = transform(np.array([lo, hi]), scale)
+    if not np.isfinite(tlo):  # log scale with a non-positive lower limit
+        finite = t[np.isfinite(t)]
+        tlo = finite.min() if finite.size else 0.0
+    if not np.isfinite(thi) or thi <= tlo:
+        thi = tlo + 1.0
+    with np.errstate(invalid="ignore"):
+        k = (t - tlo) * ((N_COLORS - 1) / (thi - tlo))
+        idx = np.clip(np.nan_to_num(k, nan=-1.0), 0, N_COLORS - 1).astype(np.int32)
+    idx[~np.isfinite(t)] = N_COLORS
+    return idx

@@ -1,0 +1,1 @@
+"""Qt views: each takes the session model and subscribes to its signals."""

@@ -1,0 +1,156 @@
+"""The camera item: true pixel shapes drawn from paths built once per geometry, recoloured
+through a lookup table. Repaints happen only in ``paint()``.
+"""
+
+from __future__ import annotations
+
+import math
+import weakref
+
+import numpy as np
+
+from .. import colors
+from ..qt import QtCore, QtGui, pg
+
+_PATHS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def pixel_paths(geometry) -> tuple[list, QtCore.QRectF]:
+    """One QPainterPath per pixel (and the bounding rect), cached per geometry object."""
+    cached = _PATHS.get(geometry)
+    if cached is None:
+        polys = geometry.polygons
+        paths = []
+        for poly in polys:
+            path = QtGui.QPainterPath()
+            path.addPolygon(QtGui.QPolygonF([QtCore.QPointF(x, y) for x, y in poly]))
+            path.closeSubpath()
+            paths.append(path)
+        if len(polys):
+            xmin, ymin = polys[:, :, 0].min(), polys[:, :, 1].min()
+            xmax, ymax = polys[:, :, 0].max(), polys[:, :, 1].max()
+        else:
+            xmin = ymin = -1.0
+            xmax = ymax = 1.0
+        rect = QtCore.QRectF(xmin, ymin, xmax - xmin, ymax - ymin)
+        cached = (paths, rect)
+        _PATHS[geometry] = cached
+    return cached
+
+
+class CameraItem(pg.GraphicsObject):
+    """One camera: pixels filled by LUT colour, Hillas overlay, selection outline."""
+
+    sigPixelClicked = QtCore.Signal(int, object)  # pixel, keyboard modifiers
+    sigHovered = QtCore.Signal(int)
+
+    def __init__(self, geometry, parent=None):
+        super().__init__(parent)
+        self.geometry = geometry
+        self._paths, self._rect = pixel_paths(geometry)
+        self._values = np.zeros(geometry.n_pixels)
+        self._index = np.zeros(geometry.n_pixels, dtype=np.int32)
+        self._cmap = "viridis"
+        self._brushes = colors.brushes(self._cmap)
+        self._fill = [self._brushes[0]] * geometry.n_pixels
+        self._selected: list[int] = []
+        self._hillas: tuple | None = None
+        self._dimmed = False
+        self.setAcceptHoverEvents(True)
+        self._sel_pen = pg.mkPen((255, 0, 200), width=2.5, cosmetic=True)
+        self._hillas_pen = pg.mkPen((255, 60, 60), width=2, cosmetic=True)
+        self._axis_pen = pg.mkPen((255, 60, 60), width=1, style=QtCore.Qt.DashLine, cosmetic=True)
+
+    # ---------------------------------------------------------------- data
+    def set_colors(self, values: np.ndarray, index: np.ndarray, cmap: str) -> None:
+        """Set the values (for tooltips) and the LUT index of every pixel; schedules a paint."""
+        self._values = values
+        if cmap != self._cmap:
+            self._cmap = cmap
+            self._brushes = colors.brushes(cmap)
+        self._index = index
+        b = self._brushes
+        self._fill = [b[k] for k in index.tolist()]
+        self.update()
+
+    def set_selected(self, pixels) -> None:
+        self._selected = [int(p) for p in pixels]
+        self.update()
+
+    def set_hillas(self, params: dict | None) -> None:
+        """Overlay the ellipse of camera-frame Hillas parameters (m, deg), or clear it."""
+        self._hillas = None
+        if params:
+            x = params.get("camera_frame_hillas_x", math.nan)
+            y = params.get("camera_frame_hillas_y", math.nan)
+            length = params.get("camera_frame_hillas_length", math.nan)
+            width = params.get("camera_frame_hillas_width", math.nan)
+            psi = params.get("camera_frame_hillas_psi", math.nan)
+            if all(np.isfinite([x, y, length, width, psi])):
+                self._hillas = (x, y, length, width, psi)
+        self.update()
+
+    def set_dimmed(self, dimmed: bool) -> None:
+        self._dimmed = dimmed
+        self.update()
+
+    # ---------------------------------------------------------------- QGraphicsItem
+    def boundingRect(self):
+        return self._rect
+
+    def paint(self, painter, *args):
+        painter.setPen(QtCore.Qt.NoPen)
+        fill = painter.fillPath
+        for path, brush in zip(self._paths, self._fill):
+            fill(path, brush)
+        if self._selected:
+            painter.setBrush(QtCore.Qt.NoBrush)
+            painter.setPen(self._sel_pen)
+            for p in self._selected:
+                if 0 <= p < len(self._paths):
+                    painter.drawPath(self._paths[p])
+        if self._hillas is not None:
+            self._paint_hillas(painter)
+        if self._dimmed:
+            painter.fillRect(self._rect, QtGui.QColor(255, 255, 255, 150))
+
+    def _paint_hillas(self, painter):
+        x, y, length, width, psi = self._hillas
+        painter.save()
+        painter.translate(x, y)
+        painter.rotate(psi)
+        painter.setBrush(QtCore.Qt.NoBrush)
+        painter.setPen(self._hillas_pen)
+        painter.drawEllipse(QtCore.QPointF(0, 0), 2 * length, 2 * width)
+        reach = 2.5 * max(self._rect.width(), self._rect.height())
+        painter.setPen(self._axis_pen)
+        painter.drawLine(QtCore.QPointF(-reach, 0), QtCore.QPointF(reach, 0))
+        painter.setPen(self._hillas_pen)
+        d = 0.06 * max(self._rect.width(), 1e-3) / 4
+        painter.drawLine(QtCore.QPointF(-d, 0), QtCore.QPointF(d, 0))
+        painter.drawLine(QtCore.QPointF(0, -d), QtCore.QPointF(0, d))
+        painter.restore()
+
+    # ---------------------------------------------------------------- interaction
+    def pixel_at(self, pos) -> int:
+        return self.geometry.pixel_at(pos.x(), pos.y())
+
+    def hoverMoveEvent(self, ev):
+        p = self.pixel_at(ev.pos())
+        if p >= 0:
+            v = self._values[p] if p < len(self._values) else math.nan
+            self.setToolTip(
+                f"pixel {p}\nvalue {v:.4g}\n"
+                f"x {self.geometry.pix_x[p]:.3f} m, y {self.geometry.pix_y[p]:.3f} m"
+            )
+        else:
+            self.setToolTip("")
+        self.sigHovered.emit(p)
+
+    def mouseClickEvent(self, ev):
+        if ev.button() != QtCore.Qt.LeftButton:
+            return
+        p = self.pixel_at(ev.pos())
+        if p >= 0:
+            ev.accept()
+            self.sigPixelClicked.emit(p, ev.modifiers())

@@ -1,0 +1,182 @@
+"""The single large camera view: one camera, display controls, colour bar, time slider."""
+
+from __future__ import annotations
+
+from .. import colors
+from ..models.quantities import QUANTITIES, UNITS
+from ..qt import QtCore, QtWidgets, pg
+from .camera_item import CameraItem
+from .camera_values import blank_index, camera_colors
+from .colorbar import ColorBar
+
+
+def _combo(items, current, slot):
+    box = QtWidgets.QComboBox()
+    box.addItems(list(items))
+    box.setCurrentText(current)
+    box.currentTextChanged.connect(slot)
+    return box
+
+
+class CameraView(QtWidgets.QWidget):
+    """Shows the selected telescope of the current event."""
+
+    def __init__(self, session, display, parent=None):
+        super().__init__(parent)
+        self.session = session
+        self.display = display
+        self.item: CameraItem | None = None
+        self._geometry = None
+
+        d = display
+        self.quantity_box = _combo(QUANTITIES, d.quantity, lambda v: d.update(quantity=v))
+        self.cmap_box = _combo(colors.COLORMAPS, d.cmap, lambda v: d.update(cmap=v))
+        self.scale_box = _combo(colors.SCALES, d.scale, lambda v: d.update(scale=v))
+        self.limit_box = _combo(colors.LIMIT_MODES, d.limit_mode,
+                                lambda v: d.update(limit_mode=v))
+        self.percentile = QtWidgets.QDoubleSpinBox(minimum=50, maximum=100, value=d.percentile,
+                                                   suffix=" %", decimals=1)
+        self.percentile.valueChanged.connect(lambda v: d.update(percentile=v))
+        self.fixed_lo = QtWidgets.QDoubleSpinBox(minimum=-1e6, maximum=1e6, value=d.fixed[0])
+        self.fixed_hi = QtWidgets.QDoubleSpinBox(minimum=-1e6, maximum=1e6, value=d.fixed[1])
+        for box in (self.fixed_lo, self.fixed_hi):
+            box.valueChanged.connect(
+                lambda _: d.update(fixed=(self.fixed_lo.value(), self.fixed_hi.value())))
+        self.hillas_box = QtWidgets.QCheckBox("Hillas", checked=d.show_hillas)
+        self.hillas_box.toggled.connect(lambda v: d.update(show_hillas=v))
+
+        controls = QtWidgets.QHBoxLayout()
+        for label, w in (("Show", self.quantity_box), ("Colours", self.cmap_box),
+                         ("Scale", self.scale_box), ("Limits", self.limit_box)):
+            controls.addWidget(QtWidgets.QLabel(label))
+            controls.addWidget(w)
+        controls.addWidget(self.percentile)
+        controls.addWidget(self.fixed_lo)
+        controls.addWidget(self.fixed_hi)
+        controls.addWidget(self.hillas_box)
+        controls.addStretch(1)
+
+        self.graphics = pg.GraphicsLayoutWidget()
+        self.viewbox = self.graphics.addViewBox(row=0, col=0)
+        self.viewbox.setAspectLocked(True)
+        self.viewbox.invertX(False)
+        self.title = pg.TextItem(anchor=(0, 0), color="k")
+        self.title.setParentItem(self.viewbox)
+        self.colorbar = ColorBar()
+        self.graphics.addItem(self.colorbar, row=0, col=1)
+
+        self.slider = QtWidgets.QSlider(QtCore.Qt.Horizontal)
+        self.slider.valueChanged.connect(display.set_sample)
+        self.play_button = QtWidgets.QPushButton("▶ Play")
+        self.play_button.setCheckable(True)
+        self.play_button.toggled.connect(self._play)
+        self.sample_label = QtWidgets.QLabel()
+        self._timer = QtCore.QTimer(self, interval=80)
+        self._timer.timeout.connect(self._advance)
+        time_row = QtWidgets.QHBoxLayout()
+        time_row.addWidget(QtWidgets.QLabel("Sample"))
+        time_row.addWidget(self.slider, 1)
+        time_row.addWidget(self.sample_label)
+        time_row.addWidget(self.play_button)
+
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.setContentsMargins(2, 2, 2, 2)
+        layout.addLayout(controls)
+        layout.addWidget(self.graphics, 1)
+        layout.addLayout(time_row)
+
+        session.event_changed.connect(self.refresh)
+        session.result_changed.connect(self.refresh)
+        session.tel_selected.connect(lambda _: self.refresh())
+        session.pixels_selected.connect(self._update_selection)
+        session.source_changed.connect(self._clear)
+        display.changed.connect(self.refresh)
+        display.sample_changed.connect(self._sample_changed)
+        self._sync_controls()
+
+    # ---------------------------------------------------------------- updates
+    def _clear(self):
+        if self.item is not None:
+            self.viewbox.removeItem(self.item)
+        self.item = None
+        self._geometry = None
+
+    def _ensure_item(self, tel_id):
+        geom = self.session.source.subarray.tels[tel_id].camera.geometry
+        if geom is not self._geometry:
+            self._clear()
+            self.item = CameraItem(geom)
+            self.item.sigPixelClicked.connect(self._pixel_clicked)
+            self.viewbox.addItem(self.item)
+            self.viewbox.autoRange(padding=0.02)
+            self._geometry = geom
+        return self.item
+
+    def refresh(self):
+        self._sync_controls()
+        s = self.session
+        tel = s.selected_tel
+        if s.event is None or tel is None:
+            return
+        item = self._ensure_item(tel)
+        out = camera_colors(s, self.display, tel)
+        desc = s.source.subarray.tels[tel]
+        unit = UNITS[self.display.quantity]
+        name = f"{self.display.quantity} ({unit})" if unit else self.display.quantity
+        if out is None:
+            item.set_colors(item._values * 0, blank_index(item.geometry.n_pixels),
+                            self.display.cmap)
+            self.title.setText(f"Tel {tel} · {desc.type_name} · {name}: not available")
+        else:
+            values, index, lo, hi = out
+            item.set_colors(values, index, self.display.cmap)
+            scale = "linear" if self.display.quantity == "cleaning mask" else self.display.scale
+            self.colorbar.set_range(lo, hi, scale, self.display.cmap, name)
+            self.title.setText(f"Tel {tel} · {desc.type_name}")
+        tr = s.tel_result(tel)
+        item.set_hillas(tr.parameters if (tr is not None and self.display.show_hillas) else None)
+        item.set_selected(s.selected_pixels)
+
+    def _update_selection(self):
+        if self.item is not None:
+            self.item.set_selected(self.session.selected_pixels)
+
+    def _sync_controls(self):
+        d = self.display
+        mode = d.limit_mode
+        self.percentile.setVisible(mode == "percentile")
+        self.fixed_lo.setVisible(mode == "fixed")
+        self.fixed_hi.setVisible(mode == "fixed")
+        ev = self.session.event
+        tel = self.session.selected_tel
+        n = ev.tel[tel].n_samples if (ev is not None and tel in ev.tel) else 0
+        self.slider.setRange(0, max(n - 1, 0))
+        self.slider.setEnabled(n > 0)
+        self.play_button.setEnabled(n > 0)
+        self.sample_label.setText(f"{d.sample} / {max(n - 1, 0)}")
+
+    def _sample_changed(self, sample):
+        if self.slider.value() != sample:
+            self.slider.setValue(sample)
+        if self.display.quantity == "waveform sample":
+            self.refresh()
+        else:
+            self._sync_controls()
+
+    def _pixel_clicked(self, pixel, modifiers):
+        add = bool(modifiers & (QtCore.Qt.ShiftModifier | QtCore.Qt.ControlModifier))
+        self.session.select_pixels([pixel], add=add)
+
+    # ---------------------------------------------------------------- animation
+    def _play(self, on):
+        if on:
+            self.display.update(quantity="waveform sample")
+            self._timer.start()
+            self.play_button.setText("■ Stop")
+        else:
+            self._timer.stop()
+            self.play_button.setText("▶ Play")
+
+    def _advance(self):
+        n = self.slider.maximum() + 1
+        self.display.set_sample((self.display.sample + 1) % max(n, 1))

@@ -1,0 +1,120 @@
+"""The event list: all events, sortable, filterable by expression; double-click jumps."""
+
+from __future__ import annotations
+
+import math
+
+from ..models.event_filter import FilterError, compile_filter
+from ..qt import QtCore, QtWidgets
+
+HEADERS = (("index", "#", "{:d}"), ("event_id", "event id", "{:d}"),
+           ("energy", "E true (TeV)", "{:.3g}"), ("n_tel", "n_tel", "{:d}"),
+           ("n_tel_reco", "n_tel reco", "{:d}"), ("reco_alt", "alt reco (°)", "{:.2f}"),
+           ("reco_az", "az reco (°)", "{:.2f}"), ("reco_energy", "E reco (TeV)", "{:.3g}"))
+
+
+class EventTableModel(QtCore.QAbstractTableModel):
+    """A thin adapter over the session's rows."""
+
+    def __init__(self, session):
+        super().__init__()
+        self.session = session
+        session.rows_changed.connect(self._reset)
+
+    def _reset(self):
+        self.beginResetModel()
+        self.endResetModel()
+
+    def rowCount(self, parent=QtCore.QModelIndex()):
+        return 0 if parent.isValid() else len(self.session.rows)
+
+    def columnCount(self, parent=QtCore.QModelIndex()):
+        return len(HEADERS)
+
+    def headerData(self, section, orientation, role=QtCore.Qt.DisplayRole):
+        if role == QtCore.Qt.DisplayRole and orientation == QtCore.Qt.Horizontal:
+            return HEADERS[section][1]
+        return None
+
+    def data(self, index, role=QtCore.Qt.DisplayRole):
+        key, _, fmt = HEADERS[index.column()]
+        value = self.session.rows[index.row()].get(key)
+        if role == QtCore.Qt.UserRole:  # sort key
+            return -math.inf if value is None or value != value else float(value)
+        if role == QtCore.Qt.DisplayRole:
+            if value is None or (isinstance(value, float) and not math.isfinite(value)):
+                return ""
+            return fmt.format(value)
+        if role == QtCore.Qt.TextAlignmentRole:
+            return int(QtCore.Qt.AlignRight | QtCore.Qt.AlignVCenter)
+        return None
+
+
+class EventFilterProxy(QtCore.QSortFilterProxyModel):
+    def __init__(self):
+        super().__init__()
+        self.predicate = compile_filter("")
+        self.setSortRole(QtCore.Qt.UserRole)
+
+    def set_expression(self, text: str) -> None:
+        self.predicate = compile_filter(text)  # raises FilterError
+        self.invalidateFilter()
+
+    def filterAcceptsRow(self, row, parent):
+        return self.predicate(self.sourceModel().session.rows[row])
+
+
+class EventTable(QtWidgets.QWidget):
+    def __init__(self, session, parent=None):
+        super().__init__(parent)
+        self.session = session
+        self.model = EventTableModel(session)
+        self.proxy = EventFilterProxy()
+        self.proxy.setSourceModel(self.model)
+        self.filter_edit = QtWidgets.QLineEdit(placeholderText="filter, e.g. n_tel >= 4 and energy > 1")
+        self.filter_edit.editingFinished.connect(self.apply_filter)
+        self.status = QtWidgets.QLabel()
+        self.view = QtWidgets.QTableView()
+        self.view.setModel(self.proxy)
+        self.view.setSortingEnabled(True)
+        self.view.sortByColumn(0, QtCore.Qt.AscendingOrder)
+        self.view.setSelectionBehavior(QtWidgets.QAbstractItemView.SelectRows)
+        self.view.setSelectionMode(QtWidgets.QAbstractItemView.SingleSelection)
+        self.view.verticalHeader().hide()
+        self.view.horizontalHeader().setSectionResizeMode(QtWidgets.QHeaderView.ResizeToContents)
+        self.view.doubleClicked.connect(self._activated)
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.setContentsMargins(2, 2, 2, 2)
+        layout.addWidget(self.filter_edit)
+        layout.addWidget(self.view, 1)
+        layout.addWidget(self.status)
+        session.event_changed.connect(self._select_current)
+        session.rows_changed.connect(self._update_status)
+
+    def apply_filter(self, text: str | None = None):
+        if text is not None:
+            self.filter_edit.setText(text)
+        try:
+            self.proxy.set_expression(self.filter_edit.text())
+        except FilterError as exc:
+            self.filter_edit.setStyleSheet("background: #fdd")
+            self.status.setText(f"Filter: {exc}")
+            return
+        self.filter_edit.setStyleSheet("")
+        self._update_status()
+
+    def _update_status(self):
+        self.status.setText(f"{self.proxy.rowCount()} of {self.model.rowCount()} events shown")
+
+    def visible_indices(self) -> list[int]:
+        return [int(self.proxy.mapToSource(self.proxy.index(r, 0)).row())
+                for r in range(self.proxy.rowCount())]
+
+    def _activated(self, proxy_index):
+        self.session.go_to(self.proxy.mapToSource(proxy_index).row())
+
+    def _select_current(self):
+        src = self.model.index(self.session.event_index, 0)
+        idx = self.proxy.mapFromSource(src)
+        if idx.isValid():
+            self.view.selectRow(idx.row())

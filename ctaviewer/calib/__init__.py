@@ -1,0 +1,5 @@
+"""R1 → DL0 calibration: pedestal subtraction, gain selection, ADC → p.e."""
+
+from .r1 import CalibratedData, calibrate
+
+__all__ = ["CalibratedData", "calibrate"]

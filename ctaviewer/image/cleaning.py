@@ -1,0 +1,106 @@
+"""Image cleaning, selectable by name through ``CLEANERS``.
+
+``tailcuts`` follows ctapipe's tailcuts_clean (picture/boundary thresholds, minimum number
+of picture neighbours, keep or drop isolated picture pixels), optionally followed by ctapipe's
+time-delta cleaning (a pixel needs a neighbour in the image whose peak time differs by less
+than ``time_limit_ns``) and by ``n_dilation_rings`` rings of dilation.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._numba import njit
+from ..registry import Registry
+
+CLEANERS: Registry = Registry("cleaner")
+
+
+@njit(cache=True)
+def _count_neighbors(mask, indptr, indices):
+    n = mask.shape[0]
+    out = np.zeros(n, dtype=np.int32)
+    for p in range(n):
+        c = 0
+        for k in range(indptr[p], indptr[p + 1]):
+            if mask[indices[k]]:
+                c += 1
+        out[p] = c
+    return out
+
+
+@njit(cache=True)
+def tailcuts_kernel(image, indptr, indices, picture, boundary, min_neighbors, keep_isolated):
+    above_pic = image >= picture
+    if keep_isolated or min_neighbors == 0:
+        in_pic = above_pic
+    else:
+        in_pic = above_pic & (_count_neighbors(above_pic, indptr, indices) >= min_neighbors)
+    above_bound = image >= boundary
+    with_pic_nb = _count_neighbors(in_pic, indptr, indices) > 0
+    if keep_isolated:
+        return (above_bound & with_pic_nb) | in_pic
+    with_bound_nb = _count_neighbors(above_bound, indptr, indices) > 0
+    return (above_bound & with_pic_nb) | (in_pic & with_bound_nb)
+
+
+@njit(cache=True)
+def time_constraint_kernel(mask, peak_time, indptr, indices, time_limit, min_neighbors):
+    """Keep pixels with >= min_neighbors image neighbours within time_limit (ns)."""
+    n = mask.shape[0]
+    out = mask.copy()
+    for p in range(n):
+        if not mask[p]:
+            continue
+        c = 0
+        for k in range(indptr[p], indptr[p + 1]):
+            q = indices[k]
+            if mask[q] and abs(peak_time[p] - peak_time[q]) < time_limit:
+                c += 1
+        if c < min_neighbors:
+            out[p] = False
+    return out
+
+
+@njit(cache=True)
+def dilate_kernel(mask, indptr, indices):
+    """Add every pixel that has a neighbour in the mask."""
+    n = mask.shape[0]
+    out = mask.copy()
+    for p in range(n):
+        if mask[p]:
+            continue
+        for k in range(indptr[p], indptr[p + 1]):
+            if mask[indices[k]]:
+                out[p] = True
+                break
+    return out
+
+
+@CLEANERS.register("tailcuts")
+def tailcuts(image, peak_time, ctx, cfg) -> np.ndarray:
+    """Tail-cuts cleaning of ``image`` (p.e.) with the thresholds in ``cfg``."""
+    indptr, indices = ctx.csr
+    image = np.ascontiguousarray(image, dtype=np.float32)
+    mask = tailcuts_kernel(
+        image,
+        indptr,
+        indices,
+        np.float32(cfg.picture_threshold),
+        np.float32(cfg.boundary_threshold),
+        np.int64(cfg.min_picture_neighbors),
+        bool(cfg.keep_isolated_pixels),
+    )
+    if cfg.time_limit_ns is not None and peak_time is not None:
+        t = np.ascontiguousarray(peak_time, dtype=np.float32)
+        if np.isfinite(t[mask]).all():
+            mask = time_constraint_kernel(
+                mask, t, indptr, indices, np.float32(cfg.time_limit_ns), np.int64(1)
+            )
+    for _ in range(int(cfg.n_dilation_rings)):
+        mask = dilate_kernel(mask, indptr, indices)
+    return mask
+
+
+def clean(name: str, image, peak_time, ctx, cfg) -> np.ndarray:
+    return CLEANERS.get(name)(image, peak_time, ctx, cfg)

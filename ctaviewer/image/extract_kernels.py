@@ -1,0 +1,110 @@
+"""numba kernels of charge extraction on calibrated waveforms (n_pixels, n_samples), p.e."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._numba import njit
+
+
+@njit(cache=True)
+def window_sum(wf, peak, width, shift, correction, gain, sample_ns):
+    """Sum ``width`` samples starting at ``peak - shift`` (clipped to the readout).
+
+    Returns charge × correction[gain] (p.e.), the charge-weighted mean time of the positive
+    samples in the window (ns; the peak sample where none is positive) and the window start.
+    """
+    n_pix, n_s = wf.shape
+    charge = np.empty(n_pix, dtype=np.float32)
+    time = np.empty(n_pix, dtype=np.float32)
+    starts = np.empty(n_pix, dtype=np.int32)
+    w = min(width, n_s)
+    for p in range(n_pix):
+        start = peak[p] - shift
+        if start < 0:
+            start = 0
+        if start + w > n_s:
+            start = n_s - w
+        total = 0.0
+        num = 0.0
+        den = 0.0
+        for s in range(start, start + w):
+            v = wf[p, s]
+            total += v
+            if v > 0:
+                num += v * s
+                den += v
+        charge[p] = total * correction[gain[p]]
+        time[p] = (num / den if den > 0 else peak[p]) * sample_ns
+        starts[p] = start
+    return charge, time, starts
+
+
+@njit(cache=True)
+def local_peaks(wf):
+    """Index of each pixel's maximum sample."""
+    n_pix, n_s = wf.shape
+    out = np.empty(n_pix, dtype=np.int64)
+    for p in range(n_pix):
+        best = 0
+        for s in range(1, n_s):
+            if wf[p, s] > wf[p, best]:
+                best = s
+        out[p] = best
+    return out
+
+
+@njit(cache=True)
+def neighbor_peaks(wf, indptr, indices, local_weight):
+    """Peak of the sum of the neighbours' waveforms (+ local_weight × own), per pixel."""
+    n_pix, n_s = wf.shape
+    out = np.empty(n_pix, dtype=np.int64)
+    acc = np.empty(n_s, dtype=np.float32)
+    for p in range(n_pix):
+        for s in range(n_s):
+            acc[s] = local_weight * wf[p, s]
+        for k in range(indptr[p], indptr[p + 1]):
+            q = indices[k]
+            for s in range(n_s):
+                acc[s] += wf[q, s]
+        best = 0
+        for s in range(1, n_s):
+            if acc[s] > acc[best]:
+                best = s
+        out[p] = best
+    return out
+
+
+@njit(cache=True)
+def sliding_max_start(wf, width):
+    """Start of the ``width``-sample window with the largest sum, per pixel."""
+    n_pix, n_s = wf.shape
+    w = min(width, n_s)
+    out = np.empty(n_pix, dtype=np.int64)
+    for p in range(n_pix):
+        run = 0.0
+        for s in range(w):
+            run += wf[p, s]
+        best = run
+        best_start = 0
+        for s in range(w, n_s):
+            run += wf[p, s] - wf[p, s - w]
+            if run > best:
+                best = run
+                best_start = s - w + 1
+        out[p] = best_start
+    return out
+
+
+@njit(cache=True)
+def core_pixels(charge, indptr, indices, threshold):
+    """Pixels above ``threshold`` with at least one neighbour above it."""
+    n = charge.shape[0]
+    out = np.zeros(n, dtype=np.bool_)
+    for p in range(n):
+        if charge[p] >= threshold:
+            for k in range(indptr[p], indptr[p + 1]):
+                if charge[indices[k]] >= threshold:
+                    out[p] = True
+                    break
+    return out

@@ -1,0 +1,115 @@
+"""Charge and peak-time extractors, selectable by name through ``EXTRACTORS``.
+
+Each extractor takes the calibrated waveform (n_pixels, n_samples; p.e. per sample), the
+selected gain per pixel, the camera context and the extractor configuration, and returns an
+:class:`Extraction`. Window widths and shifts are in samples; times in ns.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..registry import Registry
+from . import extract_kernels as k
+
+EXTRACTORS: Registry = Registry("extractor")
+
+
+@dataclass(frozen=True, eq=False)
+class Extraction:
+    charge: np.ndarray  # float32 (n_pixels,), p.e.
+    peak_time: np.ndarray  # float32 (n_pixels,), ns
+    window_start: np.ndarray  # int32 (n_pixels,), samples
+    window_width: int
+
+
+def _sum_at(wf, gain, ctx, peak, width, shift, correct=True) -> Extraction:
+    width = min(int(width), wf.shape[1])
+    corr = ctx.correction(width, shift) if correct else np.ones(2, dtype=np.float32)
+    if len(corr) < 2:
+        corr = np.concatenate([corr, corr])
+    charge, time, start = k.window_sum(
+        wf, peak, np.int64(width), np.int64(shift), corr.astype(np.float32), gain, ctx.sample_ns
+    )
+    return Extraction(charge, time, start, width)
+
+
+@EXTRACTORS.register("full_waveform")
+def full_waveform(wf, gain, ctx, cfg) -> Extraction:
+    """Sum of the whole readout window; no integration correction."""
+    peak = np.zeros(wf.shape[0], dtype=np.int64)
+    return _sum_at(wf, gain, ctx, peak, wf.shape[1], 0, correct=False)
+
+
+@EXTRACTORS.register("fixed_window")
+def fixed_window(wf, gain, ctx, cfg) -> Extraction:
+    """Window around a fixed sample (``fixed_peak_index``; -1 = middle of the readout)."""
+    idx = cfg.fixed_peak_index if cfg.fixed_peak_index >= 0 else wf.shape[1] // 2
+    peak = np.full(wf.shape[0], min(idx, wf.shape[1] - 1), dtype=np.int64)
+    return _sum_at(wf, gain, ctx, peak, cfg.window_width, cfg.window_shift, cfg.apply_correction)
+
+
+@EXTRACTORS.register("global_peak")
+def global_peak(wf, gain, ctx, cfg) -> Extraction:
+    """Window around the peak of the camera-averaged waveform, the same for every pixel."""
+    idx = int(np.argmax(wf.sum(axis=0))) if wf.shape[0] else 0
+    peak = np.full(wf.shape[0], idx, dtype=np.int64)
+    return _sum_at(wf, gain, ctx, peak, cfg.window_width, cfg.window_shift, cfg.apply_correction)
+
+
+@EXTRACTORS.register("local_peak")
+def local_peak(wf, gain, ctx, cfg) -> Extraction:
+    """Window around each pixel's own maximum."""
+    peak = k.local_peaks(wf)
+    return _sum_at(wf, gain, ctx, peak, cfg.window_width, cfg.window_shift, cfg.apply_correction)
+
+
+@EXTRACTORS.register("neighbor_peak")
+def neighbor_peak(wf, gain, ctx, cfg) -> Extraction:
+    """Window around the maximum of the neighbours' summed waveform (+ local weight × own)."""
+    indptr, indices = ctx.csr
+    peak = k.neighbor_peaks(wf, indptr, indices, np.float32(cfg.local_weight))
+    return _sum_at(wf, gain, ctx, peak, cfg.window_width, cfg.window_shift, cfg.apply_correction)
+
+
+@EXTRACTORS.register("two_pass")
+def two_pass(wf, gain, ctx, cfg) -> Extraction:
+    """Two passes, after ctapipe's TwoPassWindowSum.
+
+    Pass 1 integrates every pixel over its brightest ``window_width``-sample window. Core
+    pixels (above ``core_threshold`` p.e. with a neighbour above it) keep that result. A plane
+    t = a + b·x + c·y fitted to the core pixels' times (charge weighted) predicts where the
+    pulse of every other pixel lies; pass 2 integrates them around that prediction, which
+    avoids picking noise peaks in faint pixels. With fewer than three core pixels, pass 1 is
+    kept.
+    """
+    width = min(int(cfg.window_width), wf.shape[1])
+    start1 = k.sliding_max_start(wf, np.int64(width))
+    # pass 1: centre the window on the found start (shift = 0 around the start)
+    first = _sum_at(wf, gain, ctx, start1, width, 0, False)
+    # correction for a window that starts `shift` before the maximum, as in pass 2
+    corr = ctx.correction(width, cfg.window_shift)
+    c1 = corr[gain] if cfg.apply_correction else 1.0
+    charge1 = (first.charge * c1).astype(np.float32)
+    indptr, indices = ctx.csr
+    core = k.core_pixels(charge1, indptr, indices, np.float32(cfg.core_threshold))
+    if core.sum() < 3:
+        return Extraction(charge1, first.peak_time, first.window_start, width)
+    x, y = ctx.pix_x[core], ctx.pix_y[core]
+    t = first.peak_time[core].astype(np.float64)
+    w = np.sqrt(np.maximum(charge1[core], 0.0)).astype(np.float64)
+    a = np.column_stack([np.ones_like(x), x, y]) * w[:, None]
+    coef, *_ = np.linalg.lstsq(a, t * w, rcond=None)
+    pred = coef[0] + coef[1] * ctx.pix_x + coef[2] * ctx.pix_y
+    peak2 = np.clip(np.rint(pred / ctx.sample_ns), 0, wf.shape[1] - 1).astype(np.int64)
+    second = _sum_at(wf, gain, ctx, peak2, width, cfg.window_shift, cfg.apply_correction)
+    charge = np.where(core, charge1, second.charge).astype(np.float32)
+    time = np.where(core, first.peak_time, second.peak_time).astype(np.float32)
+    start = np.where(core, first.window_start, second.window_start).astype(np.int32)
+    return Extraction(charge, time, start, width)
+
+
+def extract(name: str, wf, gain, ctx, cfg) -> Extraction:
+    return EXTRACTORS.get(name)(wf, gain, ctx, cfg)
