@@ -209,3 +209,12 @@ def test_compressed_random_access_uses_a_temporary_file_removed_on_close():
     assert raw != str(simtel("gamma_4lst.simtel.zst")) and os.path.exists(raw)
     source.close()
     assert not os.path.exists(raw)
+
+
+def test_header_stream_is_released_after_the_first_pass():
+    """The header-parsing stream serves the first pass, then nothing keeps it alive."""
+    with _open("gamma_4lst.simtel.zst") as source:
+        assert source._resources.get("fresh") is not None
+        first = [e.event_id for e in source]
+        assert "fresh" not in source._resources
+        assert [e.event_id for e in source] == first

@@ -75,8 +75,9 @@ class SimTelSource(EventSource):
         except (KeyError, TypeError, ValueError, IndexError) as exc:
             f.close()
             raise CorruptFileError(self.path, f"unusable telescope description: {exc}") from None
-        # the header pass leaves the stream at the first event: the first iteration uses it
-        self._fresh_file = f
+        # files and temporary data to release on close() or garbage collection; the header
+        # pass leaves the stream at the first event, so the first iteration continues it
+        self._resources = {"fresh": f, "reader": None, "index": None}
         if self.allowed_tels is not None:
             keep = [t for t in subarray.tel_ids if int(t) in self.allowed_tels]
             if not keep:
@@ -91,7 +92,7 @@ class SimTelSource(EventSource):
         self._reader = None
         self._reader_lock = threading.Lock()
         self._cache: OrderedDict[int, ArrayEvent] = OrderedDict()
-        self._finalizer = weakref.finalize(self, SimTelSource._release, None, None, f)
+        self._finalizer = weakref.finalize(self, SimTelSource._release, self._resources)
 
     # ----------------------------------------------------------------- identification
     @classmethod
@@ -159,7 +160,7 @@ class SimTelSource(EventSource):
 
     # ----------------------------------------------------------------- sequential
     def _iter_events(self) -> Iterator[ArrayEvent]:
-        f, self._fresh_file = self._fresh_file, None
+        f = self._resources.pop("fresh", None)
         if f is None:
             f = _open_simtel(
                 self.path,
@@ -233,10 +234,8 @@ class SimTelSource(EventSource):
                 except BaseException:
                     index.cleanup()
                     raise
-                self._finalizer.detach()
-                self._finalizer = weakref.finalize(
-                    self, SimTelSource._release, index, reader, self._fresh_file
-                )
+                self._resources["reader"] = reader
+                self._resources["index"] = index
                 self._reader = reader
                 self._index = index
             return self._index
@@ -294,13 +293,15 @@ class SimTelSource(EventSource):
 
     # ----------------------------------------------------------------- lifetime
     @staticmethod
-    def _release(index: SimTelIndex | None, *files) -> None:
-        for f in files:
+    def _release(resources: dict) -> None:
+        for key in ("fresh", "reader"):
+            f = resources.pop(key, None)
             if f is not None:
                 try:
                     f.close()
                 except Exception:
                     pass
+        index = resources.pop("index", None)
         if index is not None:
             index.cleanup()
 
@@ -309,6 +310,5 @@ class SimTelSource(EventSource):
         self._finalizer()
         self._reader = None
         self._index = None
-        self._fresh_file = None
 
 
