@@ -14,7 +14,7 @@ X_LIBS := xvfb xauth libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-render-
           libxcb-xinerama0 libxcb-xfixes0
 SYS_LIBS := $(QT_LIBS) $(X_LIBS)
 
-.PHONY: run test lint bench screenshot sysdeps venv clean bundle docs
+.PHONY: run test lint bench gui-bench screenshot sysdeps venv clean bundle docs
 
 run: $(STAMP)
 	@bash packaging/sysdeps.sh $(SYS_LIBS)
@@ -41,6 +41,21 @@ $(STAMP): pyproject.toml
 
 bench: $(STAMP)
 	$(PY) benchmarks/read.py $(CTAVIEWER_TEST_DATA)/simtel/gamma_70sst1m.simtel.zst
+
+# the real window under Xvfb on the 15-telescope event, written to out/screenshot.png
+screenshot: $(STAMP)
+	@bash packaging/sysdeps.sh $(SYS_LIBS)
+	@mkdir -p out
+	xvfb-run -a -s "-screen 0 1920x1200x24" $(PY) -m ctaviewer.app.screenshot \
+	  $(CTAVIEWER_TEST_DATA)/simtel/gamma_4lst_15nectarcam.simtel.zst out/screenshot.png
+
+gui-bench: $(STAMP)
+	$(PY) benchmarks/gui.py $(CTAVIEWER_TEST_DATA)
+
+bundle: $(STAMP)
+	$(PY) -m pip install --quiet 'pyinstaller>=6.5'
+	$(VENV)/bin/pyinstaller --noconfirm --clean --distpath dist --workpath build packaging/ctaviewer.spec
+	bash packaging/smoke_test.sh
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache

@@ -85,3 +85,21 @@ def angular_separation(alt1_deg, az1_deg, alt2_deg, az2_deg):
     num2 = np.cos(lat1) * np.sin(lat2) - np.sin(lat1) * np.cos(lat2) * np.cos(dlon)
     den = np.sin(lat1) * np.sin(lat2) + np.cos(lat1) * np.cos(lat2) * np.cos(dlon)
     return np.rad2deg(np.arctan2(np.hypot(num1, num2), den))
+
+
+def camera_to_altaz(x_m, y_m, focal_length_m, pointing_alt_deg, pointing_az_deg):
+    """Camera-frame positions (m) of a telescope to the (alt, az) they look at, in degrees."""
+    lon, lat = camera_to_fov(x_m, y_m, focal_length_m)
+    return fov_to_altaz(lon, lat, pointing_alt_deg, pointing_az_deg)
+
+
+def altaz_to_camera(alt_deg, az_deg, focal_length_m, pointing_alt_deg, pointing_az_deg):
+    """Inverse of :func:`camera_to_altaz`: camera-frame (x, y) in metres."""
+    lon, lat = altaz_to_fov(alt_deg, az_deg, pointing_alt_deg, pointing_az_deg)
+    return fov_to_camera(lon, lat, focal_length_m)
+
+
+def telescope_to_nominal(fov_lon_deg, fov_lat_deg, tel_alt, tel_az, array_alt, array_az):
+    """Offsets in one telescope's frame to the nominal frame around the array pointing (deg)."""
+    alt, az = fov_to_altaz(fov_lon_deg, fov_lat_deg, tel_alt, tel_az)
+    return altaz_to_fov(alt, az, array_alt, array_az)

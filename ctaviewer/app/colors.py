@@ -13,6 +13,7 @@ LIMIT_MODES = ("auto", "min-max", "percentile", "fixed")
 
 _LUT_CACHE: dict[str, np.ndarray] = {}
 _BRUSH_CACHE: dict[str, list] = {}
+_ARGB_CACHE: dict[str, np.ndarray] = {}
 
 
 def lut(name: str) -> np.ndarray:
@@ -20,6 +21,17 @@ def lut(name: str) -> np.ndarray:
     if name not in _LUT_CACHE:
         _LUT_CACHE[name] = pg.colormap.get(name).getLookupTable(nPts=N_COLORS, alpha=True)
     return _LUT_CACHE[name]
+
+
+def argb(name: str) -> np.ndarray:
+    """uint32 premultiplied ARGB per LUT entry, plus a last light grey for invalid values."""
+    if name not in _ARGB_CACHE:
+        t = lut(name).astype(np.uint32)
+        out = np.empty(N_COLORS + 1, dtype=np.uint32)
+        out[:N_COLORS] = (0xFF << 24) | (t[:, 0] << 16) | (t[:, 1] << 8) | t[:, 2]
+        out[N_COLORS] = 0xFFC8C8C8
+        _ARGB_CACHE[name] = out
+    return _ARGB_CACHE[name]
 
 
 def brushes(name: str) -> list:
@@ -80,7 +92,7 @@ def to_index(values: np.ndarray, lo: float, hi: float, scale: str) -> np.ndarray
     if not np.isfinite(thi) or thi <= tlo:
         thi = tlo + 1.0
     with np.errstate(invalid="ignore"):
-        k = (t - tlo) * ((N_COLORS - 1) / (thi - tlo))
+        k = (t - tlo) * (N_COLORS / (thi - tlo))
         idx = np.clip(np.nan_to_num(k, nan=-1.0), 0, N_COLORS - 1).astype(np.int32)
     idx[~np.isfinite(t)] = N_COLORS
     return idx

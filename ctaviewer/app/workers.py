@@ -37,6 +37,10 @@ class Task(QtCore.QRunnable):
         return self._stop.is_set()
 
     def run(self):
+        if self.cancelled:  # cancelled while queued: nothing to do
+            self.done.set()
+            _RUNNING.discard(self)
+            return
         try:
             result = self.fn(self.signals.progress.emit, self._stop.is_set)
         except Exception as exc:  # reported to the GUI, shown in a dialog
@@ -48,20 +52,33 @@ class Task(QtCore.QRunnable):
                 self.signals.finished.emit(result)
         finally:
             self.done.set()
+            if self.cancelled:
+                _RUNNING.discard(self)
 
 
 _POOL: QtCore.QThreadPool | None = None
+_RUNNING: set = set()  # strong references until each task has finished
 
 
 def pool() -> QtCore.QThreadPool:
+    """One worker thread: tasks run in order. Two threads importing and JIT-compiling the
+    processing chain at once can deadlock (import lock vs numba's compiler lock)."""
     global _POOL
     if _POOL is None:
         _POOL = QtCore.QThreadPool()
-        _POOL.setMaxThreadCount(2)
+        _POOL.setMaxThreadCount(1)
     return _POOL
 
 
-def submit(fn) -> Task:
+def submit(fn, finished=None, failed=None, progress=None) -> Task:
+    """Run ``fn(progress, should_stop)`` in the pool; slots are connected before it starts."""
     task = Task(fn)
+    for signal, slot in ((task.signals.finished, finished), (task.signals.failed, failed),
+                         (task.signals.progress, progress)):
+        if slot is not None:
+            signal.connect(slot)
+    _RUNNING.add(task)
+    task.signals.finished.connect(lambda _: _RUNNING.discard(task))
+    task.signals.failed.connect(lambda _: _RUNNING.discard(task))
     pool().start(task)
     return task

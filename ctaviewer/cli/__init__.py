@@ -19,6 +19,8 @@ from ..errors import CtaviewerError
 #: subcommand name -> (module, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
     "info": ("ctaviewer.cli.info", "describe a file: subarray, events, simulation, data kind"),
+    "process": ("ctaviewer.cli.process", "process files to DL1/DL2 HDF5 in parallel"),
+    "train": ("ctaviewer.cli.train", "train energy and gammaness lookup tables"),
 }
 
 EPILOG = """examples:

@@ -31,17 +31,34 @@ def _count_neighbors(mask, indptr, indices):
 
 @njit(cache=True)
 def tailcuts_kernel(image, indptr, indices, picture, boundary, min_neighbors, keep_isolated):
+    n = image.shape[0]
     above_pic = image >= picture
-    if keep_isolated or min_neighbors == 0:
-        in_pic = above_pic
-    else:
-        in_pic = above_pic & (_count_neighbors(above_pic, indptr, indices) >= min_neighbors)
-    above_bound = image >= boundary
-    with_pic_nb = _count_neighbors(in_pic, indptr, indices) > 0
-    if keep_isolated:
-        return (above_bound & with_pic_nb) | in_pic
-    with_bound_nb = _count_neighbors(above_bound, indptr, indices) > 0
-    return (above_bound & with_pic_nb) | (in_pic & with_bound_nb)
+    in_pic = above_pic.copy()
+    if not keep_isolated and min_neighbors > 0:
+        for p in range(n):
+            if above_pic[p]:
+                c = 0
+                for k in range(indptr[p], indptr[p + 1]):
+                    if above_pic[indices[k]]:
+                        c += 1
+                in_pic[p] = c >= min_neighbors
+    out = np.zeros(n, dtype=np.bool_)
+    for p in range(n):
+        if image[p] < boundary:
+            continue
+        pic_nb = False
+        bound_nb = False
+        for k in range(indptr[p], indptr[p + 1]):
+            q = indices[k]
+            if in_pic[q]:
+                pic_nb = True
+            if image[q] >= boundary:
+                bound_nb = True
+        if pic_nb:
+            out[p] = True
+        elif in_pic[p] and (keep_isolated or bound_nb):
+            out[p] = True
+    return out
 
 
 @njit(cache=True)

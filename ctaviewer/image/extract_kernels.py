@@ -7,7 +7,7 @@ import numpy as np
 from .._numba import njit
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=True)
 def window_sum(wf, peak, width, shift, correction, gain, sample_ns):
     """Sum ``width`` samples starting at ``peak - shift`` (clipped to the readout).
 
@@ -31,30 +31,39 @@ def window_sum(wf, peak, width, shift, correction, gain, sample_ns):
         for s in range(start, start + w):
             v = wf[p, s]
             total += v
-            if v > 0:
-                num += v * s
-                den += v
+            vp = max(v, 0.0)  # branch-free: mispredictions cost more than the work
+            num += vp * s
+            den += vp
         charge[p] = total * correction[gain[p]]
         time[p] = (num / den if den > 0 else peak[p]) * sample_ns
         starts[p] = start
     return charge, time, starts
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=True)
+def _argmax(v):
+    """First index of the maximum, without data-dependent branches."""
+    best = 0
+    best_v = v[0]
+    for s in range(1, v.shape[0]):
+        x = v[s]
+        c = x > best_v
+        best = s if c else best
+        best_v = x if c else best_v
+    return best
+
+
+@njit(cache=True, fastmath=True)
 def local_peaks(wf):
     """Index of each pixel's maximum sample."""
     n_pix, n_s = wf.shape
     out = np.empty(n_pix, dtype=np.int64)
     for p in range(n_pix):
-        best = 0
-        for s in range(1, n_s):
-            if wf[p, s] > wf[p, best]:
-                best = s
-        out[p] = best
+        out[p] = _argmax(wf[p])
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=True)
 def neighbor_peaks(wf, indptr, indices, local_weight):
     """Peak of the sum of the neighbours' waveforms (+ local_weight × own), per pixel."""
     n_pix, n_s = wf.shape
@@ -67,32 +76,7 @@ def neighbor_peaks(wf, indptr, indices, local_weight):
             q = indices[k]
             for s in range(n_s):
                 acc[s] += wf[q, s]
-        best = 0
-        for s in range(1, n_s):
-            if acc[s] > acc[best]:
-                best = s
-        out[p] = best
-    return out
-
-
-@njit(cache=True)
-def sliding_max_start(wf, width):
-    """Start of the ``width``-sample window with the largest sum, per pixel."""
-    n_pix, n_s = wf.shape
-    w = min(width, n_s)
-    out = np.empty(n_pix, dtype=np.int64)
-    for p in range(n_pix):
-        run = 0.0
-        for s in range(w):
-            run += wf[p, s]
-        best = run
-        best_start = 0
-        for s in range(w, n_s):
-            run += wf[p, s] - wf[p, s - w]
-            if run > best:
-                best = run
-                best_start = s - w + 1
-        out[p] = best_start
+        out[p] = _argmax(acc)
     return out
 
 

@@ -78,32 +78,28 @@ def neighbor_peak(wf, gain, ctx, cfg) -> Extraction:
 def two_pass(wf, gain, ctx, cfg) -> Extraction:
     """Two passes, after ctapipe's TwoPassWindowSum.
 
-    Pass 1 integrates every pixel over its brightest ``window_width``-sample window. Core
+    Pass 1 integrates every pixel around its own maximum (as ``local_peak``). Core
     pixels (above ``core_threshold`` p.e. with a neighbour above it) keep that result. A plane
-    t = a + b·x + c·y fitted to the core pixels' times (charge weighted) predicts where the
+    t = a + b·x + c·y fitted to the core pixels' peak samples (charge weighted) predicts where the
     pulse of every other pixel lies; pass 2 integrates them around that prediction, which
     avoids picking noise peaks in faint pixels. With fewer than three core pixels, pass 1 is
     kept.
     """
     width = min(int(cfg.window_width), wf.shape[1])
-    start1 = k.sliding_max_start(wf, np.int64(width))
-    # pass 1: centre the window on the found start (shift = 0 around the start)
-    first = _sum_at(wf, gain, ctx, start1, width, 0, False)
-    # correction for a window that starts `shift` before the maximum, as in pass 2
-    corr = ctx.correction(width, cfg.window_shift)
-    c1 = corr[gain] if cfg.apply_correction else 1.0
-    charge1 = (first.charge * c1).astype(np.float32)
+    peak1 = k.local_peaks(wf)
+    first = _sum_at(wf, gain, ctx, peak1, width, cfg.window_shift, cfg.apply_correction)
+    charge1 = first.charge
     indptr, indices = ctx.csr
     core = k.core_pixels(charge1, indptr, indices, np.float32(cfg.core_threshold))
     if core.sum() < 3:
         return Extraction(charge1, first.peak_time, first.window_start, width)
     x, y = ctx.pix_x[core], ctx.pix_y[core]
-    t = first.peak_time[core].astype(np.float64)
+    t = peak1[core].astype(np.float64)  # peak sample of the core pixels
     w = np.sqrt(np.maximum(charge1[core], 0.0)).astype(np.float64)
     a = np.column_stack([np.ones_like(x), x, y]) * w[:, None]
     coef, *_ = np.linalg.lstsq(a, t * w, rcond=None)
     pred = coef[0] + coef[1] * ctx.pix_x + coef[2] * ctx.pix_y
-    peak2 = np.clip(np.rint(pred / ctx.sample_ns), 0, wf.shape[1] - 1).astype(np.int64)
+    peak2 = np.clip(np.rint(pred), 0, wf.shape[1] - 1).astype(np.int64)
     second = _sum_at(wf, gain, ctx, peak2, width, cfg.window_shift, cfg.apply_correction)
     charge = np.where(core, charge1, second.charge).astype(np.float32)
     time = np.where(core, first.peak_time, second.peak_time).astype(np.float32)

@@ -19,7 +19,12 @@ from ..results import IMAGE_PARAMETER_NAMES, INTEGER_PARAMETERS
 _N = len(IMAGE_PARAMETER_NAMES)
 _I = {name: i for i, name in enumerate(IMAGE_PARAMETER_NAMES)}
 H_INT, H_SKEW, H_KURT = _I["hillas_intensity"], _I["hillas_skewness"], _I["hillas_kurtosis"]
-H_LON, H_LAT, H_R, H_PHI = _I["hillas_fov_lon"], _I["hillas_fov_lat"], _I["hillas_r"], _I["hillas_phi"]
+H_LON, H_LAT, H_R, H_PHI = (
+    _I["hillas_fov_lon"],
+    _I["hillas_fov_lat"],
+    _I["hillas_r"],
+    _I["hillas_phi"],
+)
 H_LEN, H_LEN_U = _I["hillas_length"], _I["hillas_length_uncertainty"]
 H_WID, H_WID_U = _I["hillas_width"], _I["hillas_width_uncertainty"]
 H_PSI, H_PSI_U = _I["hillas_psi"], _I["hillas_psi_uncertainty"]
@@ -295,8 +300,7 @@ def parameters_to_dict(values: np.ndarray) -> dict:
     """Kernel output → {name: float or int} in IMAGE_PARAMETER_NAMES order."""
     vals = values.tolist()
     return {
-        n: (int(v) if n in INTEGER_PARAMETERS else v)
-        for n, v in zip(IMAGE_PARAMETER_NAMES, vals)
+        n: (int(v) if n in INTEGER_PARAMETERS else v) for n, v in zip(IMAGE_PARAMETER_NAMES, vals)
     }
 
 

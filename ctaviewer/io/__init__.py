@@ -18,10 +18,12 @@ SOURCES: Registry[type[EventSource]] = Registry("event source")
 
 
 def _register_builtin() -> None:
+    from .hdf5_source import HDF5Source
     from .simtel import SimTelSource
     from .toy import ToySource
 
     SOURCES.register(SimTelSource.name, SimTelSource, priority=10)
+    SOURCES.register(HDF5Source.name, HDF5Source, priority=5)
     SOURCES.register(ToySource.name, ToySource, priority=-100)
 
 

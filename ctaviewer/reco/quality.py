@@ -106,9 +106,7 @@ class QualityQuery:
                 value = node.id == "True"
                 return lambda p: value
             if node.id not in self.names:
-                raise ConfigError(
-                    self._field, f"unknown parameter {node.id!r} in {self.text!r}"
-                )
+                raise ConfigError(self._field, f"unknown parameter {node.id!r} in {self.text!r}")
             name = node.id
             return lambda p: p[name]
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):

@@ -7,7 +7,8 @@ import time
 
 import numpy as np
 
-from ... import open_source
+from ...errors import InputFileError
+from ...io import check_input_path, open_source
 from .. import workers
 from ..qt import QtCore
 from . import processing
@@ -31,7 +32,7 @@ class SessionModel(QtCore.QObject):
         self.path: str | None = None
         self.rows: list[dict] = []
         self.event_index = -1
-        self.event = None
+        self.array_event = None
         self.result = None
         self.results: dict[int, object] = {}  # event index -> EventResult (this config)
         self.selected_tel: int | None = None
@@ -43,29 +44,66 @@ class SessionModel(QtCore.QObject):
         self._generation = 0
         self._pending_index: int | None = None
         self.timing: dict[str, float] = {}
+        self._synchronous = False
+        #: callables(source) run in the background after indexing (e.g. building pixel paths)
+        self.prepare_hooks: list = []
 
     # ---------------------------------------------------------------- file
     def open(self, path=None, event_index: int = 0, synchronous: bool = False) -> None:
-        """Open a file (None: the built-in simulated array); errors raise InputFileError."""
-        source = open_source(path)
+        """Open a file (None: the built-in simulated array) in the background.
+
+        A missing or unreadable path raises InputFileError at once; what the reader finds
+        later (bad headers, damaged data) is reported through ``error``. With
+        ``synchronous`` everything happens before returning and errors raise.
+        """
+        if path is not None:
+            check_input_path(path)
         self.close()
-        self.source = source
         self.path = None if path is None else str(path)
-        self._pipeline = None
         self._pending_index = event_index
-        self.source_changed.emit()
-        if source.n_events_known is not None:
-            self._index_built(None)
-        elif synchronous:
-            source.build_index()
-            self._index_built(None)
+        hooks = list(self.prepare_hooks)
+
+        def prepare(progress=None, stop=None):
+            source = open_source(path)
+            try:
+                source.build_index(progress, stop)
+                for hook in hooks:
+                    hook(source)
+            except BaseException:
+                source.close()
+                raise
+            return source
+
+        self._synchronous = synchronous
+        if synchronous:
+            self._source_ready(prepare())
+            return
+        self.busy.emit(f"Opening {path}")
+        self._index_task = workers.submit(prepare, self._source_ready, self._open_failed,
+                                          self.index_progress)
+
+    def _open_failed(self, exc):
+        self._index_task = None
+        self.busy.emit("")
+        if isinstance(exc, InputFileError):
+            self.error.emit("Cannot open file", f"{exc.path}\n\n{exc.cause}")
         else:
-            self.busy.emit("Indexing " + str(path))
-            task = workers.submit(lambda progress, stop: source.build_index(progress, stop))
-            task.signals.progress.connect(self.index_progress)
-            task.signals.finished.connect(self._index_built)
-            task.signals.failed.connect(self._task_failed)
-            self._index_task = task
+            self.error.emit("Cannot open file", f"{self.path}\n\n{type(exc).__name__}: {exc}")
+
+    def _source_ready(self, source):
+        self._index_task = None
+        self.busy.emit("")
+        self.source = source
+        self._pipeline = None
+        self.source_changed.emit()
+        self.rows = self._initial_rows()
+        self.rows_changed.emit()
+        if self.rows:
+            first = min(max(self._pending_index or 0, 0), len(self.rows) - 1)
+            if self._synchronous:
+                self.go_to(first)
+            else:  # let the window repaint between the file's and the event's updates
+                QtCore.QTimer.singleShot(0, lambda: self.go_to(first))
 
     def close(self) -> None:
         for task in (self._index_task, self._process_task):
@@ -79,18 +117,10 @@ class SessionModel(QtCore.QObject):
         self.source = None
         self.rows = []
         self.results = {}
-        self.event = self.result = None
+        self.array_event = self.result = None
         self.event_index = -1
         self.selected_tel = None
         self.selected_pixels = []
-
-    def _index_built(self, _):
-        self._index_task = None
-        self.busy.emit("")
-        self.rows = self._initial_rows()
-        self.rows_changed.emit()
-        if self.rows:
-            self.go_to(min(max(self._pending_index or 0, 0), len(self.rows) - 1))
 
     def _initial_rows(self) -> list[dict]:
         src = self.source
@@ -134,7 +164,7 @@ class SessionModel(QtCore.QObject):
             return
         self.timing = {"read_ms": 1e3 * (time.perf_counter() - t0)}
         self.event_index = index
-        self.event = event
+        self.array_event = event
         self.result = self.results.get(index)
         tels = list(event.tel)
         if self.selected_tel not in tels:
@@ -142,7 +172,10 @@ class SessionModel(QtCore.QObject):
             self.selected_pixels = []
         self.event_changed.emit()
         if self.result is None:
-            self.process()
+            if self._synchronous:
+                self.process()
+            else:  # start processing after the raw event has been painted
+                QtCore.QTimer.singleShot(30, self.process)
 
     def next(self) -> None:
         self.go_to(self.event_index + 1)
@@ -175,10 +208,10 @@ class SessionModel(QtCore.QObject):
 
     def process(self, synchronous: bool = False) -> None:
         """Process the current event in the background (results of older requests dropped)."""
-        if not self.can_process or self.event is None:
+        if not self.can_process or self.array_event is None:
             return
         pipeline = self.pipeline()
-        event = self.event
+        event = self.array_event
         self._generation += 1
         generation = self._generation
         if synchronous:
@@ -190,10 +223,7 @@ class SessionModel(QtCore.QObject):
         def run(progress, should_stop):
             return generation, event.index, pipeline.process(event)
 
-        task = workers.submit(run)
-        task.signals.finished.connect(self._processed)
-        task.signals.failed.connect(self._task_failed)
-        self._process_task = task
+        self._process_task = workers.submit(run, self._processed, self._task_failed)
 
     def _processed(self, payload):
         generation, index, result = payload
@@ -219,7 +249,8 @@ class SessionModel(QtCore.QObject):
 
     # ---------------------------------------------------------------- selection
     def select_tel(self, tel_id: int) -> None:
-        if tel_id != self.selected_tel and (self.event is None or tel_id in self.event.tel):
+        ev = self.array_event
+        if tel_id != self.selected_tel and (ev is None or tel_id in ev.tel):
             self.selected_tel = int(tel_id)
             self.selected_pixels = []
             self.tel_selected.emit(self.selected_tel)

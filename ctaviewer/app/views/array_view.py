@@ -8,8 +8,10 @@ import math
 
 import numpy as np
 
+from ...coords import altaz_to_ground_vector, fov_to_altaz
 from .. import colors
-from ..qt import QtCore, QtGui, QtWidgets, pg
+from ..qt import QtCore, QtWidgets, pg
+from .lazy import LazyRefreshMixin
 
 SIZES = {"LST": 16, "MST": 12, "SST": 8}
 GREY = (190, 190, 190)
@@ -19,11 +21,33 @@ def intensity(session, tel_id) -> float:
     tr = session.tel_result(tel_id)
     if tr is not None:
         return float(tr.parameters.get("hillas_intensity", math.nan))
-    data = session.event.tel[tel_id]
+    data = session.array_event.tel[tel_id]
     return float(np.nansum(data.true_image)) if data.true_image is not None else math.nan
 
 
-class ArrayView(QtWidgets.QWidget):
+def ground_axis(params: dict, alt: float, az: float) -> np.ndarray | None:
+    """Unit (x, y) ground direction of the plane holding the telescope and its image axis.
+
+    The image axis and the telescope define a plane that contains the shower axis; its
+    trace on the ground passes through the telescope and the shower core.
+    """
+    lon = params.get("hillas_fov_lon", math.nan)
+    lat = params.get("hillas_fov_lat", math.nan)
+    psi = params.get("hillas_psi", math.nan)
+    if not np.all(np.isfinite([lon, lat, psi])):
+        return None
+    a = math.radians(psi)
+    lons = np.array([lon - math.cos(a), lon + math.cos(a)])
+    lats = np.array([lat - math.sin(a), lat + math.sin(a)])
+    alts, azs = fov_to_altaz(lons, lats, alt, az)
+    d1, d2 = altaz_to_ground_vector(alts, azs)
+    n = np.cross(d1, d2)
+    g = np.array([n[1], -n[0]])
+    norm = float(np.hypot(*g))
+    return g / norm if norm > 0 else None
+
+
+class ArrayView(LazyRefreshMixin, QtWidgets.QWidget):
     def __init__(self, session, parent=None):
         super().__init__(parent)
         self.session = session
@@ -36,15 +60,17 @@ class ArrayView(QtWidgets.QWidget):
         self.scatter.sigClicked.connect(self._clicked)
         self.plot.addItem(self.scatter)
         self.overlays: list = []
+        self._grey, self._white = pg.mkBrush(*GREY), pg.mkBrush(255, 255, 255)
+        self._pen, self._pen_selected = pg.mkPen("k"), pg.mkPen((255, 0, 200), width=3)
         self.legend = QtWidgets.QLabel()
         self.legend.setWordWrap(True)
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
         layout.addWidget(self.plot, 1)
         layout.addWidget(self.legend)
-        session.source_changed.connect(lambda: self.plot.enableAutoRange())
+        session.source_changed.connect(self._fit)
         for sig in (session.event_changed, session.result_changed, session.tel_selected):
-            sig.connect(self.refresh)
+            sig.connect(self.request_refresh)
 
     def refresh(self, *_):
         s = self.session
@@ -54,12 +80,12 @@ class ArrayView(QtWidgets.QWidget):
         if s.source is None:
             return
         sub = s.source.subarray
-        ev = s.event
+        ev = s.array_event
         triggered = set(ev.tel) if ev is not None else set()
         values = {t: intensity(s, t) for t in triggered}
         finite = [v for v in values.values() if np.isfinite(v) and v > 0]
         lo, hi = (min(finite), max(finite)) if finite else (1.0, 10.0)
-        table = colors.lut("inferno")
+        table = colors.brushes("inferno")
         spots = []
         for t, pos in zip(sub.tel_ids.tolist(), sub.positions):
             desc = sub.tels[t]
@@ -68,13 +94,12 @@ class ArrayView(QtWidgets.QWidget):
             if t in triggered and (tr is None or tr.passes_quality):
                 v = values[t]
                 k = colors.to_index(np.array([v]), lo, max(hi, lo * 1.01), "log")[0]
-                brush = pg.mkBrush(*table[min(k, 255)][:3]) if k < colors.N_COLORS else \
-                    pg.mkBrush(120, 120, 120)
+                brush = table[k]
             elif t in triggered:
-                brush = pg.mkBrush(*GREY)
+                brush = self._grey
             else:
-                brush = pg.mkBrush(255, 255, 255)
-            pen = pg.mkPen((255, 0, 200), width=3) if t == s.selected_tel else pg.mkPen("k")
+                brush = self._white
+            pen = self._pen_selected if t == s.selected_tel else self._pen
             spots.append({"pos": (pos[0], pos[1]), "size": size, "brush": brush, "pen": pen,
                           "data": t})
         self.scatter.setData(spots)
@@ -92,6 +117,13 @@ class ArrayView(QtWidgets.QWidget):
             "<span style='color:#dc0000'>✕ reconstructed core</span> · colour: image "
             f"intensity (log, {lo:.0f}–{hi:.0f} p.e.) · grey: failed quality cuts")
 
+    def _fit(self):
+        pos = self.session.source.subarray.positions[:, :2]
+        lo, hi = pos.min(axis=0), pos.max(axis=0)
+        pad = 0.15 * max(float((hi - lo).max()), 100.0)
+        self.plot.setRange(xRange=(lo[0] - pad, hi[0] + pad), yRange=(lo[1] - pad, hi[1] + pad),
+                           padding=0)
+
     def _marker(self, x, y, symbol, color, name):
         if not (np.isfinite(x) and np.isfinite(y)):
             return
@@ -107,13 +139,11 @@ class ArrayView(QtWidgets.QWidget):
         sub = s.source.subarray
         span = float(np.ptp(sub.positions[:, :2], axis=0).max()) if sub.n_tels > 1 else 500.0
         for t, tr in s.result.tel.items():
-            psi = tr.parameters.get("hillas_psi", math.nan)
-            if not np.isfinite(psi):
+            direction = ground_axis(tr.parameters, *ev.pointing.of(t))
+            if direction is None:
                 continue
-            _, az = ev.pointing.of(t)
-            angle = math.radians(psi + az)
             x0, y0 = sub.position(t)[:2]
-            dx, dy = math.cos(angle) * span, math.sin(angle) * span
+            dx, dy = direction * span
             color = (60, 60, 200) if tr.passes_quality else GREY
             line = pg.PlotCurveItem([x0 - dx, x0 + dx], [y0 - dy, y0 + dy],
                                     pen=pg.mkPen(color, width=1, style=QtCore.Qt.DashLine))
@@ -127,5 +157,3 @@ class ArrayView(QtWidgets.QWidget):
     def sizeHint(self):
         return QtCore.QSize(400, 400)
 
-
-_ = QtGui  # keeps the Qt namespace import explicit for subclasses

@@ -30,7 +30,10 @@ class CameraGrid(QtWidgets.QWidget):
         self.cells: dict[int, tuple] = {}  # tel_id -> (viewbox, item, label)
         self._shown: list[int] = []
         session.source_changed.connect(self._new_source)
-        session.event_changed.connect(self.rebuild)
+        self._rebuild_timer = QtCore.QTimer(self, singleShot=True, interval=0)
+        self._rebuild_timer.timeout.connect(self.rebuild)
+        # the grid follows in the next event-loop turn: the large camera is shown first
+        session.event_changed.connect(self._rebuild_timer.start)
         session.result_changed.connect(self.recolor)
         session.tel_selected.connect(lambda _: self._mark_selected())
         display.changed.connect(self.recolor)
@@ -47,7 +50,7 @@ class CameraGrid(QtWidgets.QWidget):
         self.type_box.blockSignals(False)
 
     def tel_ids(self) -> list[int]:
-        ev = self.session.event
+        ev = self.session.array_event
         if ev is None:
             return []
         wanted = self.type_box.currentText()
@@ -57,7 +60,7 @@ class CameraGrid(QtWidgets.QWidget):
     def _cell(self, tel_id):
         if tel_id not in self.cells:
             desc = self.session.source.subarray.tels[tel_id]
-            vb = pg.ViewBox(lockAspect=True, enableMouse=False)
+            vb = pg.ViewBox(lockAspect=True, enableMouse=False, enableMenu=False)
             item = CameraItem(desc.camera.geometry)
             item.sigPixelClicked.connect(lambda *_, t=tel_id: self.session.select_tel(t))
             vb.addItem(item)

@@ -11,8 +11,22 @@ import numpy as np
 
 from .. import colors
 from ..qt import QtCore, QtGui, pg
+from .pixel_map import PixelMap
 
 _PATHS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_GROW = 1.04
+
+
+def _grow_factor(geometry) -> float:
+    """Scale that closes the gaps between pixels (dead space between real pixels included)."""
+    indptr, indices = geometry.neighbors
+    if geometry.n_pixels < 2 or len(indices) == 0:
+        return _GROW
+    rows = np.repeat(np.arange(geometry.n_pixels), np.diff(indptr))
+    pitch = np.median(np.hypot(geometry.pix_x[rows] - geometry.pix_x[indices],
+                               geometry.pix_y[rows] - geometry.pix_y[indices]))
+    ratio = pitch / np.median(geometry.pixel_width)
+    return float(np.clip(ratio * _GROW, _GROW, 1.5))
 
 
 def pixel_paths(geometry) -> tuple[list, QtCore.QRectF]:
@@ -20,8 +34,12 @@ def pixel_paths(geometry) -> tuple[list, QtCore.QRectF]:
     cached = _PATHS.get(geometry)
     if cached is None:
         polys = geometry.polygons
+        # grow each outline by a few per cent about its centre: without antialiasing, edges
+        # shared by two pixels would otherwise leave hairline gaps
+        centre = np.stack([geometry.pix_x, geometry.pix_y], axis=-1)[:, None, :]
+        grown = centre + (polys - centre) * _grow_factor(geometry)
         paths = []
-        for poly in polys:
+        for poly in grown:
             path = QtGui.QPainterPath()
             path.addPolygon(QtGui.QPolygonF([QtCore.QPointF(x, y) for x, y in poly]))
             path.closeSubpath()
@@ -52,7 +70,8 @@ class CameraItem(pg.GraphicsObject):
         self._index = np.zeros(geometry.n_pixels, dtype=np.int32)
         self._cmap = "viridis"
         self._brushes = colors.brushes(self._cmap)
-        self._fill = [self._brushes[0]] * geometry.n_pixels
+        self._argb = np.zeros(geometry.n_pixels + 1, dtype=np.uint32)
+        self._map = PixelMap(geometry, self._paths, self._rect)
         self._selected: list[int] = []
         self._hillas: tuple | None = None
         self._dimmed = False
@@ -69,8 +88,7 @@ class CameraItem(pg.GraphicsObject):
             self._cmap = cmap
             self._brushes = colors.brushes(cmap)
         self._index = index
-        b = self._brushes
-        self._fill = [b[k] for k in index.tolist()]
+        self._argb[1:] = colors.argb(cmap)[index]
         self.update()
 
     def set_selected(self, pixels) -> None:
@@ -99,10 +117,16 @@ class CameraItem(pg.GraphicsObject):
         return self._rect
 
     def paint(self, painter, *args):
-        painter.setPen(QtCore.Qt.NoPen)
-        fill = painter.fillPath
-        for path, brush in zip(self._paths, self._fill):
-            fill(path, brush)
+        raster = painter.paintEngine().type() == QtGui.QPaintEngine.Raster
+        visible = self.viewRect()
+        rect = self._rect if visible is None else self._rect.intersected(visible)
+        if raster and self._map.ensure(painter, rect):
+            self._map.draw(painter, self._argb)
+        else:  # vector output (SVG, print): true paths, one brush per pixel
+            painter.setPen(QtCore.Qt.NoPen)
+            b = self._brushes
+            for path, k in zip(self._paths, self._index.tolist()):
+                painter.fillPath(path, b[k])
         if self._selected:
             painter.setBrush(QtCore.Qt.NoBrush)
             painter.setPen(self._sel_pen)

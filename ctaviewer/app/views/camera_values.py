@@ -10,7 +10,7 @@ from ..models.quantities import pixel_values
 
 def camera_colors(session, display, tel_id: int):
     """(values, lut_index, lo, hi) for a telescope of the current event, or None."""
-    event = session.event
+    event = session.array_event
     if event is None or tel_id not in event.tel:
         return None
     values = pixel_values(display.quantity, event.tel[tel_id], session.tel_result(tel_id),

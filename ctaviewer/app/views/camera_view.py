@@ -116,7 +116,7 @@ class CameraView(QtWidgets.QWidget):
         self._sync_controls()
         s = self.session
         tel = s.selected_tel
-        if s.event is None or tel is None:
+        if s.array_event is None or tel is None:
             return
         item = self._ensure_item(tel)
         out = camera_colors(s, self.display, tel)
@@ -143,11 +143,17 @@ class CameraView(QtWidgets.QWidget):
 
     def _sync_controls(self):
         d = self.display
+        for box, value in ((self.quantity_box, d.quantity), (self.cmap_box, d.cmap),
+                           (self.scale_box, d.scale), (self.limit_box, d.limit_mode)):
+            if box.currentText() != value:
+                box.blockSignals(True)
+                box.setCurrentText(value)
+                box.blockSignals(False)
         mode = d.limit_mode
         self.percentile.setVisible(mode == "percentile")
         self.fixed_lo.setVisible(mode == "fixed")
         self.fixed_hi.setVisible(mode == "fixed")
-        ev = self.session.event
+        ev = self.session.array_event
         tel = self.session.selected_tel
         n = ev.tel[tel].n_samples if (ev is not None and tel in ev.tel) else 0
         self.slider.setRange(0, max(n - 1, 0))

@@ -25,10 +25,10 @@ class EventTableModel(QtCore.QAbstractTableModel):
         self.beginResetModel()
         self.endResetModel()
 
-    def rowCount(self, parent=QtCore.QModelIndex()):
-        return 0 if parent.isValid() else len(self.session.rows)
+    def rowCount(self, parent=None):
+        return 0 if parent is not None and parent.isValid() else len(self.session.rows)
 
-    def columnCount(self, parent=QtCore.QModelIndex()):
+    def columnCount(self, parent=None):
         return len(HEADERS)
 
     def headerData(self, section, orientation, role=QtCore.Qt.DisplayRole):
@@ -71,7 +71,8 @@ class EventTable(QtWidgets.QWidget):
         self.model = EventTableModel(session)
         self.proxy = EventFilterProxy()
         self.proxy.setSourceModel(self.model)
-        self.filter_edit = QtWidgets.QLineEdit(placeholderText="filter, e.g. n_tel >= 4 and energy > 1")
+        self.filter_edit = QtWidgets.QLineEdit(
+            placeholderText="filter, e.g. n_tel >= 4 and energy > 1")
         self.filter_edit.editingFinished.connect(self.apply_filter)
         self.status = QtWidgets.QLabel()
         self.view = QtWidgets.QTableView()

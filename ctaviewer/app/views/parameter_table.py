@@ -7,6 +7,7 @@ import math
 
 from ...results import IMAGE_PARAMETERS
 from ..qt import QtCore, QtGui, QtWidgets
+from .lazy import LazyRefreshMixin
 
 
 def _fmt(v) -> str:
@@ -17,7 +18,7 @@ def _fmt(v) -> str:
     return str(v)
 
 
-class ParameterTable(QtWidgets.QWidget):
+class ParameterTable(LazyRefreshMixin, QtWidgets.QWidget):
     def __init__(self, session, parent=None):
         super().__init__(parent)
         self.session = session
@@ -40,7 +41,7 @@ class ParameterTable(QtWidgets.QWidget):
         layout.addWidget(split, 1)
         self._tels: list[int] = []
         for sig in (session.event_changed, session.result_changed, session.tel_selected):
-            sig.connect(self.refresh)
+            sig.connect(self.request_refresh)
 
     def refresh(self, *_):
         r = self.session.result

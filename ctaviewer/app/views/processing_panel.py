@@ -11,19 +11,27 @@ from ...errors import ConfigError
 from ..models import processing
 from ..qt import QtCore, QtWidgets
 
-SECTIONS = ("extractor", "cleaning", "quality")
+SECTIONS = ("extractor", "cleaning", "quality", "stereo", "calibration")
+#: sections that can differ per camera (``camera_overrides``)
+PER_CAMERA = ("extractor", "cleaning")
+ALL_CAMERAS = "all cameras"
 
 
 def _choices(section: str, field: str) -> list[str] | None:
     if field != "name":
         return None
-    try:
-        from ctaviewer import image
-    except ImportError:
+    import importlib
+
+    where = {"extractor": ("ctaviewer.image", "EXTRACTORS"),
+             "cleaning": ("ctaviewer.image", "CLEANERS"),
+             "stereo": ("ctaviewer.reco", "RECONSTRUCTORS")}.get(section)
+    if where is None:
         return None
-    registry = {"extractor": "EXTRACTORS", "cleaning": "CLEANERS"}.get(section)
-    reg = getattr(image, registry, None) if registry else None
-    return list(reg.names()) if reg is not None else None
+    try:
+        reg = getattr(importlib.import_module(where[0]), where[1])
+    except (ImportError, AttributeError):
+        return None
+    return list(reg.names())
 
 
 class ProcessingPanel(QtWidgets.QWidget):
@@ -33,6 +41,12 @@ class ProcessingPanel(QtWidgets.QWidget):
         self.editors: dict[tuple[str, str], QtWidgets.QWidget] = {}
         self._debounce = QtCore.QTimer(self, singleShot=True, interval=40)
         self._debounce.timeout.connect(self.apply)
+        self.target_box = QtWidgets.QComboBox()
+        self.target_box.setToolTip("Extractor and cleaning settings are edited for one camera "
+                                   "type (its overrides) or for all cameras")
+        self.target_box.currentTextChanged.connect(lambda _: self._sync_from_config())
+        self.target_box.textActivated.connect(self._target_chosen)
+        self._follow_selection = True  # until the user picks "all cameras"
         self.form_host = QtWidgets.QWidget()
         self.form = QtWidgets.QFormLayout(self.form_host)
         self.message = QtWidgets.QLabel()
@@ -48,10 +62,17 @@ class ProcessingPanel(QtWidgets.QWidget):
         scroll.setWidget(self.form_host)
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
+        target = QtWidgets.QHBoxLayout()
+        target.addWidget(QtWidgets.QLabel("Settings for"))
+        target.addWidget(self.target_box, 1)
+        layout.addLayout(target)
         layout.addWidget(scroll, 1)
         layout.addWidget(self.message)
         layout.addLayout(buttons)
         session.config_changed.connect(self._sync_from_config)
+        session.source_changed.connect(self._fill_targets)
+        session.tel_selected.connect(self._follow_tel)
+        session.event_changed.connect(lambda: self._follow_tel(session.selected_tel))
         session.result_changed.connect(self._show_result)
         self.build()
 
@@ -68,10 +89,7 @@ class ProcessingPanel(QtWidgets.QWidget):
             self.message.setText("The processing chain (ctaviewer.pipeline) is not installed: "
                                  "cameras show raw data only.")
             return
-        for section in SECTIONS:
-            part = getattr(cfg, section, None)
-            if part is None or not dataclasses.is_dataclass(part):
-                continue
+        for section, part in self._sections(cfg).items():
             title = QtWidgets.QLabel(f"<b>{section.capitalize()}</b>")
             self.form.addRow(title)
             for f in dataclasses.fields(part):
@@ -133,16 +151,59 @@ class ProcessingPanel(QtWidgets.QWidget):
             w.setText(" and ".join(value) if isinstance(value, tuple) else str(value))
             self._changed()
 
+    # ---------------------------------------------------------------- target camera
+    @property
+    def target(self) -> str:
+        return self.target_box.currentText() or ALL_CAMERAS
+
+    def _fill_targets(self):
+        self.target_box.blockSignals(True)
+        self.target_box.clear()
+        self.target_box.addItem(ALL_CAMERAS)
+        for cam in self.session.source.subarray.camera_types:
+            self.target_box.addItem(cam.name)
+        self.target_box.blockSignals(False)
+        self._sync_from_config()
+
+    def _target_chosen(self, text):
+        self._follow_selection = text != ALL_CAMERAS
+
+    def _follow_tel(self, tel_id):
+        if tel_id is None or self.session.source is None or not self._follow_selection:
+            return
+        cam = self.session.source.subarray.tels[tel_id].camera.name
+        if cam != self.target:
+            self.target_box.setCurrentText(cam)
+
+    def _sections(self, cfg) -> dict:
+        """The section records the editors show: per-camera ones for a camera target."""
+        parts = {s: getattr(cfg, s, None) for s in SECTIONS}
+        if cfg is not None and self.target != ALL_CAMERAS and hasattr(cfg, "for_camera"):
+            parts["extractor"], parts["cleaning"] = cfg.for_camera(self.target)
+        return {s: p for s, p in parts.items() if p is not None and dataclasses.is_dataclass(p)}
+
     # ---------------------------------------------------------------- config
     def config_from_widgets(self):
         cfg = self.session.config
-        for section in SECTIONS:
-            part = getattr(cfg, section, None)
-            if part is None or not dataclasses.is_dataclass(part):
-                continue
+        shown = self._sections(cfg)
+        new = {}
+        for section, part in shown.items():
             changes = {n: self._value(w) for (s, n), w in self.editors.items() if s == section}
-            cfg = dataclasses.replace(cfg, **{section: dataclasses.replace(part, **changes)})
-        return cfg
+            new[section] = dataclasses.replace(part, **changes)
+        if self.target == ALL_CAMERAS:
+            return dataclasses.replace(cfg, **new)
+        overrides = {cam: {sec: dict(v) for sec, v in parts.items()}
+                     for cam, parts in cfg.camera_overrides.items()}
+        mine = {}
+        for section in PER_CAMERA:
+            base = getattr(cfg, section)
+            diff = {f.name: getattr(new[section], f.name) for f in dataclasses.fields(base)
+                    if getattr(new[section], f.name) != getattr(base, f.name)}
+            if diff:
+                mine[section] = diff
+        overrides[self.target] = mine
+        glob = {s: p for s, p in new.items() if s not in PER_CAMERA}
+        return dataclasses.replace(cfg, camera_overrides=overrides, **glob)
 
     def _changed(self, *_):
         self._debounce.start()
@@ -162,8 +223,11 @@ class ProcessingPanel(QtWidgets.QWidget):
 
     def _sync_from_config(self):
         cfg = self.session.config
+        if cfg is None:
+            return
+        shown = self._sections(cfg)
         for (section, name), w in self.editors.items():
-            value = getattr(getattr(cfg, section), name)
+            value = getattr(shown[section], name)
             w.blockSignals(True)
             if isinstance(w, QtWidgets.QComboBox):
                 w.setCurrentText(str(value))
@@ -185,8 +249,10 @@ class ProcessingPanel(QtWidgets.QWidget):
         text = f"{n} cleaned pixels in {len(r.tel)} telescopes"
         if sel is not None:
             text += f"; tel {tel}: {sel.n_pixels_cleaned}"
+            text += "" if sel.passes_quality else " (fails the quality query)"
         total = sum(r.timing_ms.values()) if r.timing_ms else math.nan
-        self.message.setText(text + (f" · {total:.1f} ms" if math.isfinite(total) else ""))
+        ms = f"; processed in {total:.0f} ms" if math.isfinite(total) else ""
+        self.message.setText(text + ms)
 
     def _save(self):
         path, _ = QtWidgets.QFileDialog.getSaveFileName(self, "Save processing settings",

@@ -10,11 +10,12 @@ import numpy as np
 
 from ...coords import altaz_to_fov
 from ..qt import QtCore, QtWidgets, pg
+from .lazy import LazyRefreshMixin
 
 GREY = (190, 190, 190)
 
 
-class SkyView(QtWidgets.QWidget):
+class SkyView(LazyRefreshMixin, QtWidgets.QWidget):
     def __init__(self, session, parent=None):
         super().__init__(parent)
         self.session = session
@@ -31,7 +32,7 @@ class SkyView(QtWidgets.QWidget):
         layout.addWidget(self.plot, 1)
         layout.addWidget(self.info)
         for sig in (session.event_changed, session.result_changed, session.tel_selected):
-            sig.connect(self.refresh)
+            sig.connect(self.request_refresh)
 
     def _add(self, item):
         self.plot.addItem(item)
@@ -53,7 +54,7 @@ class SkyView(QtWidgets.QWidget):
         for item in self.items:
             self.plot.removeItem(item)
         self.items = []
-        ev = s.event
+        ev = s.array_event
         if ev is None:
             return
         p_alt, p_az = ev.pointing.array_alt, ev.pointing.array_az

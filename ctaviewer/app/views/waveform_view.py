@@ -7,12 +7,13 @@ from __future__ import annotations
 import numpy as np
 
 from ..qt import QtCore, QtWidgets, pg
+from .lazy import LazyRefreshMixin
 
 _PENS = [(31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 103, 189),
          (140, 86, 75), (227, 119, 194), (127, 127, 127), (188, 189, 34), (23, 190, 207)]
 
 
-class WaveformView(QtWidgets.QWidget):
+class WaveformView(LazyRefreshMixin, QtWidgets.QWidget):
     def __init__(self, session, parent=None):
         super().__init__(parent)
         self.session = session
@@ -42,13 +43,13 @@ class WaveformView(QtWidgets.QWidget):
         layout.addWidget(self.info)
         self.curves: dict[int, list] = {}  # pixel -> plotted curves (for tests)
         for sig in (session.pixels_selected, session.event_changed, session.result_changed):
-            sig.connect(self.refresh)
+            sig.connect(self.request_refresh)
 
     def refresh(self):
         self.plot.clear()
         self.curves = {}
         s = self.session
-        ev, tel = s.event, s.selected_tel
+        ev, tel = s.array_event, s.selected_tel
         if ev is None or tel not in ev.tel or not s.selected_pixels:
             self.info.setText("Click a pixel in the camera view (shift-click adds).")
             return
@@ -82,7 +83,8 @@ class WaveformView(QtWidgets.QWidget):
                 curves.append(self.plot.plot(y, pen=pg.mkPen(color, width=2, style=style),
                                              name=name))
                 if np.isfinite(ped):
-                    line = pg.InfiniteLine(ped, angle=0, pen=pg.mkPen(color, style=QtCore.Qt.DotLine))
+                    line = pg.InfiniteLine(
+                        ped, angle=0, pen=pg.mkPen(color, style=QtCore.Qt.DotLine))
                     self.plot.addItem(line)
                 if pe and tr is not None and tr.waveform is not None:
                     break  # the calibrated waveform is the selected gain only

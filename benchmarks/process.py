@@ -1,0 +1,102 @@
+"""Throughput of ``ctaviewer process`` to DL1, against ``ctapipe-process`` where installed.
+
+    python benchmarks/process.py FILE [--copies 4] [--ctapipe-process PATH]
+
+Runs the ``ctaviewer process`` command (a fresh process each time, start-up included) on
+COPIES links to FILE with 1 and with 2 worker processes, and ``ctapipe-process`` (found on
+PATH, next to this Python, or given by --ctapipe-process / $CTAPIPE_PROCESS) on the same
+links one after the other. Both write DL1 parameters without images. The last line is one
+JSON object: ``events_per_s_1``, ``events_per_s_2``, ``ctapipe_events_per_s`` (null without
+ctapipe), ``speedup_vs_ctapipe``, ``bytes_per_event``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+
+def count_events(path: str) -> int:
+    from ctaviewer.io import open_source
+
+    with open_source(path) as source:
+        return sum(1 for _ in source)
+
+
+def run_ctaviewer(inputs, out_dir, workers) -> float:
+    cmd = [sys.executable, "-m", "ctaviewer", "process", *inputs, "--output", out_dir,
+           "--workers", str(workers), "--json"]
+    t0 = time.perf_counter()
+    done = subprocess.run(cmd, capture_output=True, text=True)
+    dt = time.perf_counter() - t0
+    if done.returncode != 0:
+        sys.exit(f"ctaviewer process failed: {done.stderr[-2000:]}")
+    return dt
+
+
+def find_ctapipe(explicit: str | None) -> str | None:
+    for cand in (explicit, os.environ.get("CTAPIPE_PROCESS"), shutil.which("ctapipe-process"),
+                 os.path.join(os.path.dirname(sys.executable), "ctapipe-process")):
+        if cand and os.path.exists(cand):
+            return cand
+    return None
+
+
+def run_ctapipe(exe, inputs, out_dir) -> float:
+    t0 = time.perf_counter()
+    for i, path in enumerate(inputs):
+        out = os.path.join(out_dir, f"ctapipe_{i}.dl1.h5")
+        done = subprocess.run([exe, "--input", path, "--output", out, "--write-parameters",
+                               "--no-write-images", "--overwrite"], capture_output=True,
+                              text=True, cwd=out_dir)  # its provenance log goes there
+        if done.returncode != 0:
+            sys.exit(f"ctapipe-process failed: {done.stderr[-2000:]}")
+    return time.perf_counter() - t0
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("file")
+    p.add_argument("--copies", type=int, default=4, help="links to FILE processed per run")
+    p.add_argument("--ctapipe-process", help="path of the ctapipe-process executable")
+    args = p.parse_args()
+    n_per_file = count_events(args.file)
+    with tempfile.TemporaryDirectory(prefix="ctaviewer-bench-") as tmp:
+        inputs = []
+        name = os.path.basename(args.file)
+        for i in range(args.copies):
+            link = os.path.join(tmp, f"c{i}_{name}")
+            os.symlink(os.path.abspath(args.file), link)
+            inputs.append(link)
+        n_events = n_per_file * len(inputs)
+        result = {"file": args.file, "events": n_events}
+        for workers in (1, 2):
+            out = os.path.join(tmp, f"out{workers}")
+            dt = run_ctaviewer(inputs, out, workers)
+            result[f"events_per_s_{workers}"] = round(n_events / dt, 2)
+            print(f"ctaviewer process, {workers} worker(s): {n_events} events in {dt:.2f} s",
+                  file=sys.stderr)
+            if workers == 1:
+                size = sum(os.path.getsize(os.path.join(out, f)) for f in os.listdir(out))
+                result["bytes_per_event"] = round(size / n_events, 1)
+        exe = find_ctapipe(args.ctapipe_process)
+        result["ctapipe_events_per_s"] = None
+        result["speedup_vs_ctapipe"] = None
+        if exe:
+            out = os.path.join(tmp, "ctapipe")
+            os.makedirs(out)
+            dt = run_ctapipe(exe, inputs, out)
+            result["ctapipe_events_per_s"] = round(n_events / dt, 2)
+            result["speedup_vs_ctapipe"] = round(result["events_per_s_1"] / (n_events / dt), 1)
+            print(f"ctapipe-process: {n_events} events in {dt:.2f} s", file=sys.stderr)
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()

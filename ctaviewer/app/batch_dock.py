@@ -1,0 +1,270 @@
+"""The batch panel: process many files to DL1/DL2 with the same runner as ``ctaviewer process``.
+
+``BatchPanel(QWidget)`` is self-contained (dock it anywhere): a file list (add, remove, drag
+and drop, glob patterns), output folder and naming pattern, levels, a config TOML (or the
+current processing config through ``set_config_toml``), estimators, workers and an optional
+Dask scheduler address, per-file and total progress with events/s and time left, cancel,
+and a log of what was written and what failed and why. The runner works in a Python thread;
+its callbacks reach the widgets through queued Qt signals.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import threading
+
+from .qt import QtCore, QtWidgets
+
+
+class _Bridge(QtCore.QObject):
+    progress = QtCore.Signal(object)
+    log = QtCore.Signal(str)
+    finished = QtCore.Signal(object)
+
+
+def _fmt_time(seconds) -> str:
+    if seconds is None:
+        return "–"
+    seconds = int(seconds)
+    return f"{seconds // 3600:d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
+
+
+class BatchPanel(QtWidgets.QWidget):
+    """Batch processing of many input files in parallel worker processes."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setAcceptDrops(True)
+        self._config_toml = ""
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._bridge = _Bridge()
+        self._bridge.progress.connect(self._on_progress)
+        self._bridge.log.connect(self._append_log)
+        self._bridge.finished.connect(self._on_finished)
+        self._build()
+
+    # ---------------------------------------------------------------- layout
+    def _build(self) -> None:
+        W = QtWidgets
+        layout = W.QVBoxLayout(self)
+        self.files = W.QListWidget()
+        self.files.setSelectionMode(W.QAbstractItemView.ExtendedSelection)
+        layout.addWidget(W.QLabel("Input files (drop files here, or add a glob pattern)"))
+        layout.addWidget(self.files)
+        row = W.QHBoxLayout()
+        self.glob_edit = W.QLineEdit()
+        self.glob_edit.setPlaceholderText("/data/prod/*.simtel.zst")
+        add_glob = W.QPushButton("Add pattern")
+        add_glob.clicked.connect(lambda: self.add_pattern(self.glob_edit.text()))
+        add = W.QPushButton("Add files…")
+        add.clicked.connect(self._choose_files)
+        remove = W.QPushButton("Remove")
+        remove.clicked.connect(self.remove_selected)
+        for w in (self.glob_edit, add_glob, add, remove):
+            row.addWidget(w)
+        layout.addLayout(row)
+
+        form = W.QFormLayout()
+        out_row = W.QHBoxLayout()
+        self.output = W.QLineEdit()
+        browse = W.QPushButton("…")
+        browse.clicked.connect(self._choose_output)
+        out_row.addWidget(self.output)
+        out_row.addWidget(browse)
+        form.addRow("Output folder", out_row)
+        self.pattern = W.QLineEdit("{stem}.{levels}.h5")
+        form.addRow("Name pattern", self.pattern)
+        levels = W.QHBoxLayout()
+        self.dl1 = W.QCheckBox("DL1")
+        self.dl1.setChecked(True)
+        self.dl2 = W.QCheckBox("DL2")
+        self.images = W.QCheckBox("images")
+        self.true_images = W.QCheckBox("true images")
+        self.overwrite = W.QCheckBox("overwrite")
+        for w in (self.dl1, self.dl2, self.images, self.true_images, self.overwrite):
+            levels.addWidget(w)
+        form.addRow("Write", levels)
+        self.config_path = W.QLineEdit()
+        self.config_path.setPlaceholderText("current processing config")
+        form.addRow("Config TOML", self.config_path)
+        self.estimators = W.QLineEdit()
+        self.estimators.setPlaceholderText("lookup tables from `ctaviewer train` (DL2)")
+        form.addRow("Estimators", self.estimators)
+        self.workers = W.QSpinBox()
+        self.workers.setRange(1, max(1, os.cpu_count() or 1) * 4)
+        self.workers.setValue(max(1, (os.cpu_count() or 2) - 1))
+        form.addRow("Workers", self.workers)
+        self.scheduler = W.QLineEdit()
+        self.scheduler.setPlaceholderText("optional Dask scheduler, tcp://host:8786")
+        form.addRow("Scheduler", self.scheduler)
+        layout.addLayout(form)
+
+        self.file_progress = W.QProgressBar()
+        self.total_progress = W.QProgressBar()
+        self.status = W.QLabel("idle")
+        layout.addWidget(self.file_progress)
+        layout.addWidget(self.total_progress)
+        layout.addWidget(self.status)
+        buttons = W.QHBoxLayout()
+        self.start_button = W.QPushButton("Start")
+        self.start_button.clicked.connect(self.start)
+        self.cancel_button = W.QPushButton("Cancel")
+        self.cancel_button.setEnabled(False)
+        self.cancel_button.clicked.connect(self.cancel)
+        buttons.addWidget(self.start_button)
+        buttons.addWidget(self.cancel_button)
+        layout.addLayout(buttons)
+        self.log = W.QPlainTextEdit()
+        self.log.setReadOnly(True)
+        layout.addWidget(self.log)
+
+    # ---------------------------------------------------------------- files
+    def input_files(self) -> list[str]:
+        return [self.files.item(i).text() for i in range(self.files.count())]
+
+    def add_files(self, paths) -> None:
+        known = set(self.input_files())
+        for p in paths:
+            if p not in known:
+                self.files.addItem(p)
+                known.add(p)
+
+    def add_pattern(self, pattern: str) -> int:
+        matches = sorted(glob.glob(os.path.expanduser(pattern.strip()))) if pattern.strip() else []
+        self.add_files([m for m in matches if os.path.isfile(m)])
+        if pattern.strip() and not matches:
+            self._append_log(f"no file matches {pattern}")
+        return len(matches)
+
+    def remove_selected(self) -> None:
+        for item in self.files.selectedItems():
+            self.files.takeItem(self.files.row(item))
+
+    def _choose_files(self) -> None:
+        paths, _ = QtWidgets.QFileDialog.getOpenFileNames(self, "Add input files")
+        self.add_files(paths)
+
+    def _choose_output(self) -> None:
+        folder = QtWidgets.QFileDialog.getExistingDirectory(self, "Output folder")
+        if folder:
+            self.output.setText(folder)
+
+    def dragEnterEvent(self, event):  # noqa: N802 (Qt API)
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event):  # noqa: N802 (Qt API)
+        paths = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
+        files = []
+        for p in paths:
+            if os.path.isdir(p):
+                files += sorted(os.path.join(p, n) for n in os.listdir(p)
+                                if os.path.isfile(os.path.join(p, n)))
+            else:
+                files.append(p)
+        self.add_files(files)
+
+    def set_config_toml(self, text: str) -> None:
+        """The application's current processing configuration (used without a TOML file)."""
+        self._config_toml = text
+
+    # ---------------------------------------------------------------- running
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def specs(self):
+        from ..batch.job import make_specs
+        from ..config import ProcessingConfig
+
+        out = self.output.text().strip()
+        if not out:
+            raise ValueError("choose an output folder")
+        os.makedirs(out, exist_ok=True)
+        config = self._config_toml
+        if self.config_path.text().strip():
+            config = ProcessingConfig.from_toml(self.config_path.text().strip()).to_toml()
+        levels = [n for n, box in (("dl1", self.dl1), ("dl2", self.dl2)) if box.isChecked()]
+        return make_specs(
+            self.input_files(), out, pattern=self.pattern.text().strip() or "{stem}.{levels}.h5",
+            levels=levels, write_images=self.images.isChecked(),
+            write_true_images=self.true_images.isChecked(), config_toml=config,
+            estimators=self.estimators.text().strip() or None,
+            overwrite=self.overwrite.isChecked(),
+        )
+
+    def start(self) -> bool:
+        if self.running:
+            return False
+        try:
+            specs = self.specs()
+        except Exception as exc:  # a bad value in the form: say it, do not start
+            self._append_log(f"cannot start: {exc}")
+            return False
+        if not specs:
+            self._append_log("cannot start: no input files")
+            return False
+        from ..batch.runner import BatchRunner
+
+        self._stop.clear()
+        runner = BatchRunner(
+            specs, n_workers=self.workers.value(),
+            scheduler=self.scheduler.text().strip() or None,
+            on_progress=self._bridge.progress.emit, on_log=self._bridge.log.emit,
+        )
+
+        def work():
+            try:
+                results = runner.run(should_stop=self._stop.is_set)
+            except Exception as exc:
+                self._bridge.log.emit(f"batch failed: {exc}")
+                results = []
+            self._bridge.finished.emit(results)
+
+        self.start_button.setEnabled(False)
+        self.cancel_button.setEnabled(True)
+        self.total_progress.setValue(0)
+        self._append_log(f"processing {len(specs)} file(s) with {self.workers.value()} worker(s)")
+        self._thread = threading.Thread(target=work, name="ctaviewer-batch", daemon=True)
+        self._thread.start()
+        return True
+
+    def cancel(self) -> None:
+        self._stop.set()
+        self.cancel_button.setEnabled(False)
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until the batch ends (tests); True when it has."""
+        if self._thread is not None:
+            self._thread.join(timeout)
+        return not self.running
+
+    # ---------------------------------------------------------------- feedback
+    def _on_progress(self, p) -> None:
+        self.total_progress.setValue(int(100 * p.fraction))
+        if p.per_file:
+            done, total = next(iter(p.per_file.values()))
+            if total:
+                self.file_progress.setRange(0, 100)
+                self.file_progress.setValue(int(100 * done / total))
+            else:
+                self.file_progress.setRange(0, 0)  # busy: length unknown while streaming
+        self.status.setText(
+            f"{p.files_done}/{p.n_files} files done, {p.files_failed} failed, "
+            f"{p.events_done} events, {p.events_per_s:.1f} events/s, "
+            f"time left {_fmt_time(p.time_left_s)}"
+        )
+
+    def _append_log(self, line: str) -> None:
+        self.log.appendPlainText(line)
+
+    def _on_finished(self, results) -> None:
+        self.start_button.setEnabled(True)
+        self.cancel_button.setEnabled(False)
+        self.file_progress.setRange(0, 100)
+        self.file_progress.setValue(100 if results and all(r.ok for r in results) else 0)
+        ok = sum(r.ok for r in results)
+        self.status.setText(f"finished: {ok}/{len(results)} files written")
+        self._append_log(self.status.text())

@@ -1,0 +1,67 @@
+"""The application entry: QApplication, app id, excepthook, Ctrl-C, main window."""
+
+from __future__ import annotations
+
+import signal
+import sys
+import traceback
+
+from . import settings as app_settings
+from .qt import QtCore, QtGui, QtWidgets
+
+
+def make_application(argv=None) -> QtWidgets.QApplication:
+    app = QtWidgets.QApplication.instance()
+    if app is None:
+        app = QtWidgets.QApplication(list(argv or sys.argv[:1]))
+    sys.setswitchinterval(0.001)  # the GUI thread gets the GIL back quickly from workers
+    app.setOrganizationName(app_settings.ORGANIZATION)
+    app.setApplicationName(app_settings.APPLICATION)
+    app.setApplicationDisplayName("ctaviewer")
+    QtGui.QGuiApplication.setDesktopFileName(app_settings.APP_ID)
+    return app
+
+
+def install_excepthook(window) -> None:
+    """Unexpected errors are shown in a dialog (and printed), not lost in a terminal."""
+
+    def hook(exc_type, exc, tb):
+        text = "".join(traceback.format_exception(exc_type, exc, tb))
+        sys.stderr.write(text)
+        if exc_type is KeyboardInterrupt:
+            QtWidgets.QApplication.quit()
+            return
+        window.show_error(f"Unexpected error: {exc_type.__name__}", f"{exc}\n\n{text[-2000:]}")
+
+    sys.excepthook = hook
+
+
+def handle_ctrl_c(app) -> QtCore.QTimer:
+    """Ctrl-C in the terminal closes the window (Python gets a chance to run every 200 ms)."""
+    signal.signal(signal.SIGINT, lambda *_: app.closeAllWindows())
+    timer = QtCore.QTimer()
+    timer.start(200)
+    timer.timeout.connect(lambda: None)
+    return timer
+
+
+def build_window(path, event_index: int = 0, config_path=None, synchronous: bool = False,
+                 restore: bool = True):
+    from .main_window import MainWindow
+    from .models import processing
+
+    window = MainWindow(restore=restore)
+    if config_path is not None:
+        window.session.config = processing.load_config(config_path)
+        window.processing_panel.build()
+    window.open_path(path, event_index=event_index, synchronous=synchronous)
+    return window
+
+
+def run_app(path: str | None, event_index: int = 0, config_path: str | None = None) -> int:
+    app = make_application()
+    window = build_window(path, event_index, config_path)
+    install_excepthook(window)
+    _timer = handle_ctrl_c(app)  # noqa: F841 (kept alive for the event loop)
+    window.show()
+    return app.exec()

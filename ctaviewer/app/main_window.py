@@ -1,0 +1,317 @@
+"""The main window: the large camera view in the centre, the other views in docks, menus,
+status bar, drag and drop, settings restored from QSettings.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+from ..errors import InputFileError
+from ..io import supported_formats
+from . import settings as app_settings
+from .about import about_text
+from .export import export_widget
+from .models.display import DisplaySettings
+from .models.session import SessionModel
+from .qt import QtCore, QtGui, QtWidgets
+from .views.array_view import ArrayView
+from .views.camera_grid import CameraGrid
+from .views.camera_view import CameraView
+from .views.event_table import EventTable
+from .views.parameter_table import ParameterTable
+from .views.processing_panel import ProcessingPanel
+from .views.sky_view import SkyView
+from .views.waveform_view import WaveformView
+
+LAYOUT_VERSION = 1
+
+
+def prepare_cameras(source) -> None:
+    """Build the pixel outlines of every camera type (runs in the indexing thread)."""
+    from .views.camera_item import pixel_paths
+    from .views.pixel_map import geometry_lookup
+
+    for cam in source.subarray.camera_types:
+        paths, rect = pixel_paths(cam.geometry)
+        geometry_lookup(cam.geometry, paths, rect)
+
+
+class MainWindow(QtWidgets.QMainWindow):
+    def __init__(self, session: SessionModel | None = None, restore: bool = True):
+        super().__init__()
+        self.setWindowTitle("ctaviewer")
+        self.setAcceptDrops(True)
+        self.setDockNestingEnabled(True)
+        self.session = session or SessionModel()
+        self.display = DisplaySettings()
+        self.session.prepare_hooks.append(prepare_cameras)
+        s, d = self.session, self.display
+
+        if s.can_process or s.config is not None:
+            d.quantity = "charge"
+        self.camera_view = CameraView(s, d)
+        self.setCentralWidget(self.camera_view)
+        self.camera_grid = CameraGrid(s, d)
+        self.waveform_view = WaveformView(s)
+        self.array_view = ArrayView(s)
+        self.sky_view = SkyView(s)
+        self.event_table = EventTable(s)
+        self.parameter_table = ParameterTable(s)
+        self.processing_panel = ProcessingPanel(s)
+        self.docks: dict[str, QtWidgets.QDockWidget] = {}
+        L, R, B = (QtCore.Qt.LeftDockWidgetArea, QtCore.Qt.RightDockWidgetArea,
+                   QtCore.Qt.BottomDockWidgetArea)
+        self._add_dock("events", "Events", self.event_table, L)
+        self._add_dock("processing", "Processing", self.processing_panel, L)
+        self._add_dock("grid", "Telescopes", self.camera_grid, R)
+        self._add_dock("array", "Array", self.array_view, R)
+        self._add_dock("sky", "Sky", self.sky_view, R)
+        self._add_dock("waveforms", "Waveforms", self.waveform_view, B)
+        self._add_dock("parameters", "Parameters", self.parameter_table, B)
+        self._add_batch_dock()
+        self.tabifyDockWidget(self.docks["events"], self.docks["processing"])
+        self.docks["events"].raise_()
+        self.tabifyDockWidget(self.docks["array"], self.docks["sky"])
+        self.docks["array"].raise_()
+        self.tabifyDockWidget(self.docks["waveforms"], self.docks["parameters"])
+        self.docks["waveforms"].raise_()
+        self.resize(1600, 1000)
+        self.resizeDocks([self.docks["events"], self.docks["grid"]], [340, 520],
+                         QtCore.Qt.Horizontal)
+        self.resizeDocks([self.docks["grid"], self.docks["array"]], [520, 380],
+                         QtCore.Qt.Vertical)
+        self.resizeDocks([self.docks["waveforms"]], [280], QtCore.Qt.Vertical)
+        self._default_state = self.saveState(LAYOUT_VERSION)
+
+        self.file_label = QtWidgets.QLabel()
+        self.event_label = QtWidgets.QLabel()
+        self.timing_label = QtWidgets.QLabel()
+        self.progress = QtWidgets.QProgressBar(maximumWidth=200, maximum=1000)
+        self.progress.hide()
+        sb = self.statusBar()
+        sb.addWidget(self.file_label, 1)
+        sb.addWidget(self.event_label, 1)
+        sb.addPermanentWidget(self.timing_label)
+        sb.addPermanentWidget(self.progress)
+
+        self._play_timer = QtCore.QTimer(self, interval=700)
+        self._play_timer.timeout.connect(self._play_step)
+        self._t_event = 0.0
+        self._build_menus()
+
+        s.source_changed.connect(self._update_title)
+        s.event_changed.connect(self._event_shown)
+        s.result_changed.connect(self._update_status)
+        s.index_progress.connect(self._progress)
+        s.busy.connect(self._busy)
+        s.error.connect(self.show_error)
+        if restore:
+            self.restore_settings()
+
+    # ---------------------------------------------------------------- construction
+    def _add_dock(self, key, title, widget, area):
+        dock = QtWidgets.QDockWidget(title, self)
+        dock.setObjectName(f"dock_{key}")
+        dock.setWidget(widget)
+        self.addDockWidget(area, dock)
+        self.docks[key] = dock
+        return dock
+
+    def _add_batch_dock(self):
+        try:
+            from .batch_dock import BatchPanel
+        except ImportError:
+            return
+        self._add_dock("batch", "Batch", BatchPanel(), QtCore.Qt.BottomDockWidgetArea)
+        self.docks["batch"].hide()
+
+    def _build_menus(self):
+        from .actions import build_menus
+
+        self.actions_by_id = build_menus(self)
+
+    # ---------------------------------------------------------------- files
+    def open_path(self, path=None, event_index: int = 0, synchronous: bool = False) -> bool:
+        try:
+            self.session.open(path, event_index=event_index, synchronous=synchronous)
+        except InputFileError as exc:
+            self.show_error("Cannot open file", f"{exc.path}\n\n{exc.cause}")
+            return False
+        except Exception as exc:  # with synchronous=True, anything the reader raised
+            self.show_error("Cannot open file", f"{path}\n\n{type(exc).__name__}: {exc}")
+            return False
+        if path is not None:
+            self.set_recent(app_settings.add_recent_file(str(path)))
+        return True
+
+    def open_dialog(self):
+        patterns = []
+        for desc, exts in supported_formats():
+            patterns.append(f"{desc} ({' '.join('*' + e for e in exts)})")
+        patterns.append("All files (*)")
+        start = os.path.dirname(self.session.path) if self.session.path else ""
+        path, _ = QtWidgets.QFileDialog.getOpenFileName(self, "Open", start, ";;".join(patterns))
+        if path:
+            self.open_path(path)
+
+    def set_recent(self, files):
+        menu = self.recent_menu
+        menu.clear()
+        for p in files:
+            menu.addAction(os.path.basename(p), lambda p=p: self.open_path(p)).setToolTip(p)
+        menu.setEnabled(bool(files))
+
+    def export_view(self, key: str, path: str | None = None) -> str | None:
+        widget = self if key == "window" else (
+            self.camera_view if key == "camera" else self.docks[key].widget())
+        if path is None:
+            path, _ = QtWidgets.QFileDialog.getSaveFileName(
+                self, "Export view", f"ctaviewer-{key}.png", "PNG (*.png);;SVG (*.svg)")
+            if not path:
+                return None
+        try:
+            return export_widget(widget, path)
+        except (OSError, ValueError) as exc:
+            self.show_error("Export failed", str(exc))
+            return None
+
+    def export_event(self, path: str | None = None) -> str | None:
+        from .export_event import export_event_dl1
+
+        if path is None:
+            ev = self.session.array_event
+            name = f"event_{ev.event_id}.dl1.h5" if ev is not None else "event.dl1.h5"
+            path, _ = QtWidgets.QFileDialog.getSaveFileName(self, "Export event as DL1", name,
+                                                            "HDF5 (*.h5 *.hdf5)")
+            if not path:
+                return None
+        try:
+            return export_event_dl1(self.session, path)
+        except Exception as exc:  # writer errors are shown with their cause
+            self.show_error("Export failed", f"{path}\n\n{type(exc).__name__}: {exc}")
+            return None
+
+    def dragEnterEvent(self, ev):
+        if ev.mimeData().hasUrls():
+            ev.acceptProposedAction()
+
+    def dropEvent(self, ev):
+        urls = [u.toLocalFile() for u in ev.mimeData().urls() if u.isLocalFile()]
+        if urls:
+            self.open_path(urls[0])
+
+    # ---------------------------------------------------------------- events
+    def go_to_dialog(self):
+        n = self.session.n_events
+        if not n:
+            return
+        i, ok = QtWidgets.QInputDialog.getInt(self, "Go to event", f"Event index (0–{n - 1})",
+                                              max(self.session.event_index, 0), 0, n - 1)
+        if ok:
+            self.session.go_to(i)
+
+    def toggle_play(self, on: bool):
+        if on:
+            self._play_timer.start()
+        else:
+            self._play_timer.stop()
+
+    def _play_step(self):
+        s = self.session
+        visible = self.event_table.visible_indices()
+        later = [i for i in visible if i > s.event_index]
+        if later:
+            s.go_to(later[0])
+        else:
+            self.actions_by_id["event.play"].setChecked(False)
+
+    def step(self, direction: int):
+        """Next/previous among the events the event list shows (its filter applies)."""
+        visible = self.event_table.visible_indices()
+        cur = self.session.event_index
+        candidates = [i for i in visible if (i > cur if direction > 0 else i < cur)]
+        if candidates:
+            self.session.go_to(candidates[0] if direction > 0 else candidates[-1])
+
+    # ---------------------------------------------------------------- status
+    def _update_title(self):
+        path = self.session.path
+        name = os.path.basename(path) if path else "simulated array (built-in)"
+        self.setWindowTitle(f"{name} — ctaviewer")
+        sub = self.session.source.subarray
+        self.file_label.setText(f"{name} · {sub.n_tels} telescopes")
+
+    def _event_shown(self):
+        self._t_event = time.perf_counter()
+        self._update_status()
+
+    def _update_status(self):
+        s = self.session
+        ev = s.array_event
+        if ev is None:
+            return
+        e = f", E = {ev.simulation.energy:.3g} TeV" if ev.simulation else ""
+        self.event_label.setText(
+            f"event {s.event_index + 1}/{s.n_events} · id {ev.event_id} · "
+            f"{ev.n_tels} telescopes{e}")
+        parts = [f"read {s.timing.get('read_ms', 0):.1f} ms"]
+        if s.result is not None and s.result.timing_ms:
+            parts.append(f"processed {sum(s.result.timing_ms.values()):.1f} ms")
+        elif s.can_process:
+            parts.append("processing…")
+        self.timing_label.setText(" · ".join(parts))
+
+    def _progress(self, fraction):
+        self.progress.show()
+        self.progress.setValue(int(1000 * fraction))
+
+    def _busy(self, text):
+        if text:
+            self.statusBar().showMessage(text)
+            self.progress.setValue(0)
+            self.progress.show()
+        else:
+            self.statusBar().clearMessage()
+            self.progress.hide()
+
+    def show_error(self, title: str, message: str):
+        box = QtWidgets.QMessageBox(QtWidgets.QMessageBox.Warning, title, message,
+                                    QtWidgets.QMessageBox.Ok, self)
+        box.setObjectName("error_dialog")
+        if QtGui.QGuiApplication.platformName() == "offscreen":
+            self.last_error = (title, message)  # no one can click: log instead of blocking
+            box.deleteLater()
+            return
+        box.exec()
+
+    def about(self):
+        QtWidgets.QMessageBox.about(self, "About ctaviewer", about_text())
+
+    # ---------------------------------------------------------------- settings
+    def reset_layout(self):
+        for dock in self.docks.values():
+            dock.setFloating(False)
+            dock.show()
+        self.restoreState(self._default_state, LAYOUT_VERSION)
+
+    def restore_settings(self):
+        st = app_settings.settings()
+        geometry = st.value("window/geometry")
+        state = st.value("window/state")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        if state is not None:
+            self.restoreState(state, LAYOUT_VERSION)
+        self.set_recent(app_settings.recent_files())
+
+    def save_settings(self):
+        st = app_settings.settings()
+        st.setValue("window/geometry", self.saveGeometry())
+        st.setValue("window/state", self.saveState(LAYOUT_VERSION))
+
+    def closeEvent(self, ev):
+        self.save_settings()
+        self._play_timer.stop()
+        self.session.close()
+        super().closeEvent(ev)

@@ -1,0 +1,56 @@
+"""Screenshot of the real application window: ``python -m ctaviewer.app.screenshot FILE OUT``.
+
+Runs the normal event loop (use a real display or ``xvfb-run``), opens FILE as a user would
+(indexing and processing in the background), waits until the first event is processed,
+selects its brightest pixel so the waveform view has content, and saves the window.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("file", nargs="?")
+    parser.add_argument("out")
+    parser.add_argument("--event", type=int, default=0)
+    parser.add_argument("--size", default="1600x1000")
+    args = parser.parse_args(argv)
+    from .main import build_window, make_application
+    from .qt import QtCore
+
+    app = make_application()
+    window = build_window(args.file, args.event, restore=False)
+    window.resize(*map(int, args.size.split("x")))
+    window.show()
+    s = window.session
+    state = {"ticks": 0, "code": 1}
+
+    def poll():
+        state["ticks"] += 1
+        ready = s.array_event is not None and (s.result is not None or not s.can_process)
+        if ready and not s.selected_pixels:
+            tr = s.tel_result(s.selected_tel)
+            img = tr.image if tr is not None else s.array_event.tel[s.selected_tel].raw_sum
+            s.select_pixels([int(img.argmax())])
+            return
+        if ready or state["ticks"] > 600:
+            os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
+            ok = window.grab().save(args.out)
+            state["code"] = 0 if ok and ready else 1
+            print(args.out if ok else f"could not write {args.out}")
+            window.close()
+            app.quit()
+
+    timer = QtCore.QTimer(interval=100)
+    timer.timeout.connect(poll)
+    timer.start()
+    app.exec()
+    return state["code"]
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Batch processing: many input files in parallel worker processes or on a Dask cluster."""

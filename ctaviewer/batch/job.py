@@ -1,0 +1,152 @@
+"""One batch job: process one input file into one DL1/DL2 HDF5 file.
+
+``run_job`` is what a worker process (or a Dask worker) runs. It reports progress through
+``emit(done, total)`` and stops early when ``should_stop()`` is true; the output appears
+under its final name only when complete (see ``writers.atomic``).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+LEVEL_NAMES = ("dl1", "dl2", "dl3")
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    """What to do with one input file (picklable, sent to worker processes)."""
+
+    input: str
+    output: str
+    dl1: bool = True
+    dl2: bool = False
+    write_images: bool = False
+    write_true_images: bool = False
+    config_toml: str = ""
+    estimators: str | None = None
+    overwrite: bool = False
+    max_events: int | None = None
+
+
+@dataclass
+class JobResult:
+    input: str
+    output: str | None
+    n_events: int = 0
+    seconds: float = 0.0
+    error: str | None = None
+    cancelled: bool = False
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and not self.cancelled
+
+
+class Cancelled(Exception):
+    """The job was asked to stop; its partial output was removed."""
+
+
+def output_name(input_path: str, out_dir: str, pattern: str, levels: str) -> str:
+    """Output path from a naming pattern with {stem}, {name} and {levels}."""
+    name = os.path.basename(input_path)
+    stem = name
+    for ext in (".zst", ".gz", ".simtel", ".h5", ".hdf5"):
+        if stem.endswith(ext):
+            stem = stem[: -len(ext)]
+    return os.path.join(out_dir, pattern.format(stem=stem, name=name, levels=levels))
+
+
+def run_job(
+    spec: JobSpec,
+    emit: Callable[[int, int | None], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> JobResult:
+    """Process ``spec.input``; raises typed errors for bad input, ``Cancelled`` on stop."""
+    from ..config import ProcessingConfig
+    from ..io import open_source
+    from ..pipeline import Pipeline
+    from ..writers.event_file import EventFileWriter
+
+    t0 = time.perf_counter()
+    config = (
+        ProcessingConfig.from_toml(spec.config_toml)
+        if spec.config_toml.strip() else ProcessingConfig.default()
+    )
+    model = None
+    if spec.dl2 and spec.estimators:
+        from ..estimators.model import LookupModel
+
+        model = LookupModel.load(spec.estimators)
+    with open_source(spec.input, max_events=spec.max_events) as source:
+        pipeline = Pipeline(source.subarray, config)
+        total = source.n_events_known
+        writer = EventFileWriter(
+            spec.output,
+            source.subarray,
+            obs_id=source.obs_id,
+            simulation_config=source.simulation_config,
+            pointing=getattr(source, "array_pointing", None),
+            dl1=spec.dl1,
+            dl2=spec.dl2,
+            write_images=spec.write_images,
+            write_true_images=spec.write_true_images,
+            energy=model is not None,
+            gammaness=model is not None,
+            input_files=[spec.input],
+            config_toml=config.to_toml(),
+            extra_provenance={"estimators": spec.estimators or ""},
+            overwrite=spec.overwrite,
+        )
+        with writer:
+            for event in source:
+                if should_stop is not None and should_stop():
+                    raise Cancelled(spec.input)
+                result = pipeline.process(event)
+                if model is not None:
+                    result = model.apply(result, source.subarray)
+                writer.write(event, result)
+                if emit is not None:
+                    emit(writer.n_events, total)
+    extra = {}
+    if model is not None:
+        extra = {"no_energy": model.n_no_energy, "no_gammaness": model.n_no_gammaness}
+    return JobResult(
+        spec.input, spec.output, writer.n_events, time.perf_counter() - t0, extra=extra
+    )
+
+
+def make_specs(
+    inputs,
+    out_dir: str,
+    *,
+    pattern: str = "{stem}.{levels}.h5",
+    levels=("dl1",),
+    write_images: bool = False,
+    write_true_images: bool = False,
+    config_toml: str = "",
+    estimators: str | None = None,
+    overwrite: bool = False,
+    max_events: int | None = None,
+) -> list[JobSpec]:
+    """One JobSpec per input; raises ValueError when two inputs map to one output name."""
+    levels = [x for x in levels if x in ("dl1", "dl2")]
+    if not levels:
+        raise ValueError("choose at least one of the levels dl1, dl2")
+    tag = "_".join(levels)
+    specs, seen = [], set()
+    for path in inputs:
+        out = output_name(path, out_dir, pattern, tag)
+        if out in seen:
+            raise ValueError(f"{path}: output name {out} is used twice; change the pattern")
+        seen.add(out)
+        specs.append(JobSpec(
+            input=str(path), output=out, dl1="dl1" in levels, dl2="dl2" in levels,
+            write_images=write_images, write_true_images=write_true_images,
+            config_toml=config_toml, estimators=estimators, overwrite=overwrite,
+            max_events=max_events,
+        ))
+    return specs

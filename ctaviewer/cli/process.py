@@ -1,0 +1,138 @@
+"""``ctaviewer process INPUT... --output DIR``: DL1/DL2 files for many inputs in parallel."""
+
+from __future__ import annotations
+
+import glob
+import json
+import os
+import sys
+
+from ..errors import CtaviewerError, OutputError
+
+EPILOG = """examples:
+  ctaviewer process gamma.simtel.zst --output out/                 DL1 parameters
+  ctaviewer process 'prod/*.simtel.zst' --output out/ --workers 8 --images
+  ctaviewer process g.simtel.zst p.simtel.zst --output out/ --levels dl1,dl2 \\
+      --estimators tables.h5
+"""
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("inputs", nargs="+", help="input files or glob patterns")
+    parser.add_argument("--output", "-o", required=True, help="output folder")
+    parser.add_argument("--levels", default="dl1", help="comma list of dl1, dl2 (default dl1)")
+    parser.add_argument("--images", action="store_true", help="write DL1 images")
+    parser.add_argument("--true-images", action="store_true", help="write true p.e. images")
+    parser.add_argument("--config", metavar="TOML", help="processing configuration file")
+    parser.add_argument("--estimators", metavar="H5", help="lookup tables from `ctaviewer train`")
+    parser.add_argument("--pattern", default="{stem}.{levels}.h5",
+                        help="output name pattern: {stem} {name} {levels}")
+    parser.add_argument("--workers", "-j", type=int, default=1,
+                        help="worker processes (1: run in this process)")
+    parser.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler address")
+    parser.add_argument("--overwrite", action="store_true", help="replace existing outputs")
+    parser.add_argument("--max-events", type=int, help="events per file at most")
+    parser.add_argument("--json", action="store_true", help="print a JSON summary last")
+    dl3 = parser.add_argument_group("DL3 (with --levels ...,dl3: IRFs from the DL2 outputs)")
+    dl3.add_argument("--site", default="CTAO-South",
+                     help="CTAO-North, CTAO-South or 'lat,lon,height' (default CTAO-South)")
+    dl3.add_argument("--obs-start", default="2026-01-01T00:00:00", help="UTC start (ISO)")
+    dl3.add_argument("--livetime", type=float, default=1800.0, help="seconds per observation")
+    dl3.add_argument("--gammaness-cut", type=float, default=0.5, help="keep gammaness >= cut")
+    dl3.add_argument("--point-like", action="store_true", help="point-like IRFs with RAD_MAX")
+    dl3.add_argument("--theta-cut", type=float, default=0.2, help="point-like theta cut (deg)")
+
+
+def expand_inputs(patterns) -> list[str]:
+    out = []
+    for p in patterns:
+        matches = sorted(glob.glob(p)) if glob.has_magic(p) else [p]
+        if not matches:
+            raise CtaviewerError(f"{p}: no file matches this pattern")
+        out.extend(matches)
+    return out
+
+
+def build_specs(args) -> list:
+    from ..batch.job import make_specs
+
+    levels = [s.strip().lower() for s in args.levels.split(",") if s.strip()]
+    bad = [x for x in levels if x not in ("dl1", "dl2", "dl3")]
+    if bad or not levels:
+        raise CtaviewerError(f"--levels: unknown level(s) {bad}; use dl1, dl2, dl3")
+    if "dl3" in levels:
+        levels = [x for x in levels if x != "dl3"]
+        if "dl2" not in levels:
+            levels.append("dl2")
+    if "dl2" in levels and not args.estimators:
+        print("warning: dl2 without --estimators: geometry only, no energy/gammaness",
+              file=sys.stderr)
+    if not os.path.isdir(args.output):
+        try:
+            os.makedirs(args.output, exist_ok=True)
+        except OSError as exc:
+            raise OutputError(f"{args.output}: cannot create the output folder ({exc})") from None
+    config_toml = ""
+    if args.config:
+        from ..config import ProcessingConfig
+
+        config_toml = ProcessingConfig.from_toml(args.config).to_toml()
+    try:
+        return make_specs(
+            expand_inputs(args.inputs), args.output, pattern=args.pattern, levels=levels,
+            write_images=args.images, write_true_images=args.true_images,
+            config_toml=config_toml, estimators=args.estimators, overwrite=args.overwrite,
+            max_events=args.max_events,
+        )
+    except ValueError as exc:
+        raise CtaviewerError(str(exc)) from None
+
+
+def run(args) -> int:
+    from ..batch.runner import BatchRunner
+
+    specs = build_specs(args)
+    def log(line: str) -> None:
+        print(line, file=sys.stderr)
+
+    runner = BatchRunner(specs, n_workers=args.workers, scheduler=args.scheduler, on_log=log,
+                         in_process=args.workers == 1)
+    results = runner.run()
+    failed = [r for r in results if not r.ok]
+    dl3 = None
+    if "dl3" in args.levels.lower():
+        dl3 = _make_dl3(args, [r.output for r in results if r.ok], log)
+    n_events = sum(r.n_events for r in results)
+    seconds = max((r.seconds for r in results), default=0.0)
+    summary = {
+        "files": len(results),
+        "failed": len(failed),
+        "events": n_events,
+        "outputs": [r.output for r in results if r.ok],
+        "errors": [r.error for r in failed if r.error],
+        "max_job_seconds": seconds,
+        "dl3": dl3,
+    }
+    if args.json:
+        print(json.dumps(summary))
+    else:
+        print(f"{len(results) - len(failed)}/{len(results)} files, {n_events} events")
+    return 1 if failed else 0
+
+
+def _make_dl3(args, dl2_paths, log) -> dict | None:
+    from ..irf.compute import IRFOptions
+    from ..irf.make import make_dl3
+    from ..irf.sites import site_from_text
+    from ..writers.dl3 import ObservationOptions
+
+    if not dl2_paths:
+        log("no DL2 output: DL3 not written")
+        return None
+    obs = ObservationOptions(site_from_text(args.site), args.obs_start, args.livetime,
+                             args.gammaness_cut)
+    irf = IRFOptions(args.gammaness_cut, args.point_like, args.theta_cut)
+    out = os.path.join(args.output, "dl3")
+    info = make_dl3(dl2_paths, out, obs, irf, overwrite=args.overwrite, log=log)
+    log(f"wrote DL3 folder {out}: observations {info['observations']}")
+    return {"folder": out, **info}

@@ -1,0 +1,330 @@
+"""The processing configuration: a frozen dataclass tree, validated, with a TOML round trip.
+
+    cfg = ProcessingConfig.default()
+    cfg = cfg.replace(**{"cleaning.picture_threshold": 8.0})   # or cleaning__picture_threshold
+    text = cfg.to_toml(); ProcessingConfig.from_toml(text) == cfg
+    extractor, cleaning = cfg.for_camera("LSTCam")
+
+Every invalid value raises ``ConfigError(field, message)`` naming the dotted field and the
+allowed values. ``camera_overrides`` maps a camera name to partial ``extractor``/``cleaning``
+settings that replace the global ones for that camera.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import os
+import tomllib
+from dataclasses import dataclass, field, fields
+from functools import cached_property
+from types import MappingProxyType
+
+from .errors import ConfigError
+
+WEIGHTINGS = ("intensity_length_width", "intensity", "equal")
+
+
+def _check_range(name, value, lo, hi, kind=float):
+    if kind is int and (isinstance(value, bool) or not isinstance(value, int)):
+        raise ConfigError(name, f"must be an integer in [{lo}, {hi}], got {value!r}")
+    if kind is float and (isinstance(value, bool) or not isinstance(value, (int, float))):
+        raise ConfigError(name, f"must be a number in [{lo}, {hi}], got {value!r}")
+    if not (lo <= value <= hi) or (kind is float and not math.isfinite(value)):
+        raise ConfigError(name, f"must be in [{lo}, {hi}], got {value!r}")
+
+
+def _check_bool(name, value):
+    if not isinstance(value, bool):
+        raise ConfigError(name, f"must be true or false, got {value!r}")
+
+
+@dataclass(frozen=True)
+class CalibrationConfig:
+    #: raw high-gain ADC maximum from which a two-gain pixel uses its low gain
+    gain_threshold: float = 4000.0
+
+    def validate(self, prefix="calibration"):
+        _check_range(f"{prefix}.gain_threshold", self.gain_threshold, 1.0, 1e6)
+
+
+@dataclass(frozen=True)
+class ExtractorConfig:
+    name: str = "neighbor_peak"
+    window_width: int = 7  # samples
+    window_shift: int = 3  # samples before the peak
+    apply_correction: bool = True  # integration correction from the reference pulse
+    local_weight: float = 0.0  # neighbor_peak: weight of the pixel's own waveform
+    fixed_peak_index: int = -1  # fixed_window: peak sample, -1 = middle of the readout
+    core_threshold: float = 5.0  # two_pass: p.e. for core pixels of the first pass
+
+    def validate(self, prefix="extractor"):
+        from .image import EXTRACTORS
+
+        if self.name not in EXTRACTORS:
+            raise ConfigError(
+                f"{prefix}.name", f"must be one of {EXTRACTORS.names()}, got {self.name!r}"
+            )
+        _check_range(f"{prefix}.window_width", self.window_width, 1, 4096, int)
+        _check_range(f"{prefix}.window_shift", self.window_shift, 0, self.window_width - 1, int)
+        _check_bool(f"{prefix}.apply_correction", self.apply_correction)
+        _check_range(f"{prefix}.local_weight", self.local_weight, 0.0, 100.0)
+        _check_range(f"{prefix}.fixed_peak_index", self.fixed_peak_index, -1, 4096, int)
+        _check_range(f"{prefix}.core_threshold", self.core_threshold, 0.0, 1e6)
+
+
+@dataclass(frozen=True)
+class CleaningConfig:
+    name: str = "tailcuts"
+    picture_threshold: float = 10.0  # p.e.
+    boundary_threshold: float = 5.0  # p.e.
+    min_picture_neighbors: int = 2
+    keep_isolated_pixels: bool = False
+    time_limit_ns: float | None = None  # peak-time difference to an image neighbour
+    n_dilation_rings: int = 0
+
+    def validate(self, prefix="cleaning"):
+        from .image import CLEANERS
+
+        if self.name not in CLEANERS:
+            raise ConfigError(
+                f"{prefix}.name", f"must be one of {CLEANERS.names()}, got {self.name!r}"
+            )
+        _check_range(f"{prefix}.picture_threshold", self.picture_threshold, 0.0, 1e6)
+        _check_range(
+            f"{prefix}.boundary_threshold", self.boundary_threshold, 0.0, self.picture_threshold
+        )
+        _check_range(f"{prefix}.min_picture_neighbors", self.min_picture_neighbors, 0, 8, int)
+        _check_bool(f"{prefix}.keep_isolated_pixels", self.keep_isolated_pixels)
+        if self.time_limit_ns is not None:
+            _check_range(f"{prefix}.time_limit_ns", self.time_limit_ns, 1e-3, 1e4)
+        _check_range(f"{prefix}.n_dilation_rings", self.n_dilation_rings, 0, 10, int)
+
+
+@dataclass(frozen=True)
+class QualityConfig:
+    query: str = "hillas_intensity > 50 and leakage_intensity_width_2 < 0.2 and hillas_width > 0"
+
+    def validate(self, prefix="quality"):
+        if not isinstance(self.query, str):
+            raise ConfigError(f"{prefix}.query", f"must be a string, got {self.query!r}")
+        _ = self.compiled
+
+    @cached_property
+    def compiled(self):
+        from .reco.quality import QualityQuery
+        from .results import IMAGE_PARAMETER_NAMES
+
+        return QualityQuery(self.query, IMAGE_PARAMETER_NAMES)
+
+
+@dataclass(frozen=True)
+class StereoConfig:
+    name: str = "hillas_intersection"
+    min_telescopes: int = 2
+    weighting: str = "intensity_length_width"
+
+    def validate(self, prefix="stereo"):
+        from .reco import RECONSTRUCTORS
+
+        if self.name not in RECONSTRUCTORS:
+            raise ConfigError(
+                f"{prefix}.name", f"must be one of {RECONSTRUCTORS.names()}, got {self.name!r}"
+            )
+        _check_range(f"{prefix}.min_telescopes", self.min_telescopes, 2, 1000, int)
+        if self.weighting not in WEIGHTINGS:
+            raise ConfigError(
+                f"{prefix}.weighting", f"must be one of {list(WEIGHTINGS)}, got {self.weighting!r}"
+            )
+
+
+#: per-camera defaults: tail-cuts thresholds (p.e.) and windows (samples) per camera type
+DEFAULT_CAMERA_OVERRIDES = {
+    "LSTCam": {"cleaning": {"picture_threshold": 6.0, "boundary_threshold": 3.0}},
+    "NectarCam": {
+        "cleaning": {"picture_threshold": 8.0, "boundary_threshold": 4.0},
+        "extractor": {"window_width": 10, "window_shift": 4},
+    },
+    "FlashCam": {
+        "cleaning": {"picture_threshold": 8.0, "boundary_threshold": 4.0},
+        "extractor": {"window_width": 4, "window_shift": 1},
+    },
+    "DigiCam": {
+        "cleaning": {"picture_threshold": 8.0, "boundary_threshold": 4.0},
+        "extractor": {"window_width": 5, "window_shift": 2},
+    },
+    "ASTRICam": {"cleaning": {"picture_threshold": 5.0, "boundary_threshold": 2.5}},
+    "CHEC": {
+        "cleaning": {"picture_threshold": 4.0, "boundary_threshold": 2.0},
+        "extractor": {"window_width": 9, "window_shift": 4},
+    },
+    "SCTCam": {"cleaning": {"picture_threshold": 6.0, "boundary_threshold": 3.0}},
+}
+_SECTIONS = {"extractor": ExtractorConfig, "cleaning": CleaningConfig}
+
+
+def _freeze(overrides) -> MappingProxyType:
+    out = {}
+    for cam, parts in dict(overrides).items():
+        out[str(cam)] = MappingProxyType({k: MappingProxyType(dict(v)) for k, v in parts.items()})
+    return MappingProxyType(out)
+
+
+@dataclass(frozen=True)
+class ProcessingConfig:
+    calibration: CalibrationConfig = field(default_factory=CalibrationConfig)
+    extractor: ExtractorConfig = field(default_factory=ExtractorConfig)
+    cleaning: CleaningConfig = field(default_factory=CleaningConfig)
+    quality: QualityConfig = field(default_factory=QualityConfig)
+    stereo: StereoConfig = field(default_factory=StereoConfig)
+    camera_overrides: MappingProxyType = field(
+        default_factory=lambda: _freeze(DEFAULT_CAMERA_OVERRIDES)
+    )
+
+    def __post_init__(self):
+        object.__setattr__(self, "camera_overrides", _freeze(self.camera_overrides))
+        self.validate()
+
+    def __hash__(self):
+        return hash(self.to_toml())
+
+    # ------------------------------------------------------------------ validation
+    def validate(self) -> None:
+        for name in ("calibration", "extractor", "cleaning", "quality", "stereo"):
+            getattr(self, name).validate(name)
+        for cam, parts in self.camera_overrides.items():
+            for section, values in parts.items():
+                prefix = f"camera_overrides.{cam}.{section}"
+                if section not in _SECTIONS:
+                    raise ConfigError(prefix, f"unknown section; allowed: {sorted(_SECTIONS)}")
+                allowed = {f.name for f in fields(_SECTIONS[section])}
+                for key in values:
+                    if key not in allowed:
+                        raise ConfigError(
+                            f"{prefix}.{key}", f"unknown key; allowed: {sorted(allowed)}"
+                        )
+            ext, cln = self.for_camera(cam)
+            ext.validate(f"camera_overrides.{cam}.extractor")
+            cln.validate(f"camera_overrides.{cam}.cleaning")
+
+    @classmethod
+    def default(cls) -> ProcessingConfig:
+        return cls()
+
+    def for_camera(self, camera_name: str) -> tuple[ExtractorConfig, CleaningConfig]:
+        """The effective (extractor, cleaning) configuration for a camera."""
+        parts = self.camera_overrides.get(camera_name, {})
+        ext = dataclasses.replace(self.extractor, **dict(parts.get("extractor", {})))
+        cln = dataclasses.replace(self.cleaning, **dict(parts.get("cleaning", {})))
+        return ext, cln
+
+    # ------------------------------------------------------------------ replace
+    def replace(self, **path_values) -> ProcessingConfig:
+        """A copy with dotted (or ``__``-separated) fields changed, e.g. ``cleaning__name``."""
+        changes: dict[str, dict] = {}
+        top = {}
+        for path, value in path_values.items():
+            parts = path.replace("__", ".").split(".")
+            if len(parts) == 1:
+                top[parts[0]] = value
+            elif len(parts) == 2:
+                changes.setdefault(parts[0], {})[parts[1]] = value
+            else:
+                raise ConfigError(path, "use section.field, e.g. cleaning.picture_threshold")
+        for section, values in changes.items():
+            current = getattr(self, section, None)
+            if current is None or section == "camera_overrides":
+                raise ConfigError(section, "unknown section")
+            allowed = {f.name for f in fields(current)}
+            for key in values:
+                if key not in allowed:
+                    raise ConfigError(
+                        f"{section}.{key}", f"unknown key; allowed: {sorted(allowed)}"
+                    )
+            top[section] = dataclasses.replace(current, **values)
+        return dataclasses.replace(self, **top)
+
+    # ------------------------------------------------------------------ TOML
+    def to_toml(self) -> str:
+        lines = []
+        for section in ("calibration", "extractor", "cleaning", "quality", "stereo"):
+            lines.append(f"[{section}]")
+            for f in fields(getattr(self, section)):
+                value = getattr(getattr(self, section), f.name)
+                if value is not None:
+                    lines.append(f"{f.name} = {_toml_value(value)}")
+            lines.append("")
+        for cam, parts in self.camera_overrides.items():
+            for section, values in parts.items():
+                lines.append(f"[camera_overrides.{json.dumps(cam)}.{section}]")
+                for key, value in values.items():
+                    if value is not None:
+                        lines.append(f"{key} = {_toml_value(value)}")
+                lines.append("")
+        return "\n".join(lines)
+
+    @classmethod
+    def from_toml(cls, text_or_path) -> ProcessingConfig:
+        """Read TOML text or a TOML file; missing fields keep their defaults.
+
+        A file that names ``camera_overrides`` replaces the default per-camera table.
+        """
+        is_text = isinstance(text_or_path, str) and not os.path.isfile(text_or_path)
+        if is_text and "\n" not in text_or_path and "=" not in text_or_path:
+            if text_or_path.endswith(".toml") or os.sep in text_or_path:
+                raise ConfigError("toml", f"no such configuration file: {text_or_path}")
+        if is_text:
+            try:
+                data = tomllib.loads(text_or_path)
+            except tomllib.TOMLDecodeError as err:
+                raise ConfigError("toml", str(err)) from None
+        else:
+            try:
+                with open(text_or_path, "rb") as f:
+                    data = tomllib.load(f)
+            except OSError as err:
+                raise ConfigError("toml", f"cannot read {text_or_path}: {err}") from None
+            except tomllib.TOMLDecodeError as err:
+                raise ConfigError("toml", f"{text_or_path}: {err}") from None
+        kwargs = {}
+        sections = {
+            "calibration": CalibrationConfig,
+            "extractor": ExtractorConfig,
+            "cleaning": CleaningConfig,
+            "quality": QualityConfig,
+            "stereo": StereoConfig,
+        }
+        for key, value in data.items():
+            if key == "camera_overrides":
+                kwargs[key] = value
+                continue
+            if key not in sections:
+                allowed = sorted([*sections, "camera_overrides"])
+                raise ConfigError(key, f"unknown section; allowed: {allowed}")
+            allowed = {f.name for f in fields(sections[key])}
+            for k in value:
+                if k not in allowed:
+                    raise ConfigError(f"{key}.{k}", f"unknown key; allowed: {sorted(allowed)}")
+            kwargs[key] = sections[key](**value)
+        return cls(**kwargs)
+
+
+def _toml_value(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return repr(value)
+    return json.dumps(str(value))
+
+
+__all__ = [
+    "CalibrationConfig",
+    "CleaningConfig",
+    "ExtractorConfig",
+    "ProcessingConfig",
+    "QualityConfig",
+    "StereoConfig",
+]

@@ -1,0 +1,1 @@
+"""Energy and gammaness estimators: lookup tables trained on simulations."""

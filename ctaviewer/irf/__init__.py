@@ -1,0 +1,1 @@
+"""Instrument response functions from simulations (pyirf) and observation sites."""

@@ -1,0 +1,49 @@
+"""Stereo direction from the Hillas axes intersected in the nominal frame, after ctapipe's
+HillasIntersection.
+
+Every image axis (centroid and a second point along ψ, taken through the telescope's own
+pointing) is expressed in the nominal frame, the field-of-view frame around the array
+pointing; every pair of axes crosses in one point, and the direction is the mean of these
+points weighted by the two images' weights and the sine of their opening angle (parallel
+axes say nothing). Core, h_max and uncertainties then follow as in ``hillas_intersection``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..coords import altaz_to_cartesian, altaz_to_fov, fov_to_altaz
+from ..results import StereoResult
+from .hillas_intersection import Axes, complete
+
+MIN_SIN = 1e-6
+
+
+def reconstruct(subarray, pointing, parameters: dict, weighting: str, min_telescopes: int = 2):
+    """(StereoResult, {tel_id: impact distance m}); invalid (NaN) below min_telescopes."""
+    tel_ids = tuple(sorted(parameters))
+    if len(tel_ids) < max(2, min_telescopes):
+        return StereoResult(tel_ids=tel_ids), {}
+    axes = Axes(pointing, parameters, weighting)
+    a_alt, a_az = pointing.array_alt, pointing.array_az
+    x1, y1 = altaz_to_fov(axes.alt1, axes.az1, a_alt, a_az)
+    x2, y2 = altaz_to_fov(axes.alt2, axes.az2, a_alt, a_az)
+    ux, uy = x2 - x1, y2 - y1
+    norm = np.hypot(ux, uy)
+    ux, uy = ux / norm, uy / norm
+    i, j = np.triu_indices(len(axes), 1)
+    sin = ux[i] * uy[j] - uy[i] * ux[j]
+    ok = np.abs(sin) > MIN_SIN
+    if not ok.any():
+        return StereoResult(tel_ids=tel_ids), {}
+    i, j, sin = i[ok], j[ok], sin[ok]
+    # p_i + s u_i = p_j + t u_j  →  s = ((p_j - p_i) × u_j) / (u_i × u_j)
+    s = ((x1[j] - x1[i]) * uy[j] - (y1[j] - y1[i]) * ux[j]) / sin
+    px, py = x1[i] + s * ux[i], y1[i] + s * uy[i]
+    weight = axes.w[i] * axes.w[j] * np.abs(sin)
+    lon = np.sum(weight * px) / np.sum(weight)
+    lat = np.sum(weight * py) / np.sum(weight)
+    if not (np.isfinite(lon) and np.isfinite(lat)):
+        return StereoResult(tel_ids=tel_ids), {}
+    alt, az = fov_to_altaz(lon, lat, a_alt, a_az)
+    return complete(subarray, axes, altaz_to_cartesian(alt, az))
