@@ -160,3 +160,16 @@ def test_cli_header_only_file():
     )
     assert out.returncode == 2
     assert "Traceback" not in out.stderr and str(path) in out.stderr
+
+
+def test_truncated_compressed_stream_indexes_its_complete_events(tmp_path):
+    """A .zst cut mid-stream: random access keeps the complete events and warns once."""
+    data = simtel("gamma_70sst1m.simtel.zst").read_bytes()
+    cut = tmp_path / "cut.simtel.zst"
+    cut.write_bytes(data[: int(len(data) * 0.6)])
+    with pytest.warns(TruncatedFileWarning, match="cut.simtel.zst"):
+        with open_source(cut) as source:
+            n = len(source)
+            assert source.index.truncated
+            assert 0 < n < 31
+            assert source[n - 1].n_tels >= 2

@@ -16,7 +16,7 @@ import shutil
 import tempfile
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -63,20 +63,14 @@ class SimTelIndex:
     def select(self, keep: np.ndarray) -> SimTelIndex:
         """The same index restricted to the events where ``keep`` is True."""
         rows = np.flatnonzero(keep)
-        return SimTelIndex(
-            path=self.path,
-            raw_path=self.raw_path,
+        return replace(
+            self,
             event_offset=self.event_offset[rows],
             shower_offset=self.shower_offset[rows],
             kind=self.kind[rows],
             event_id=self.event_id[rows],
             true_energy=self.true_energy[rows],
             tels_with_data=[self.tels_with_data[i] for i in rows],
-            camera_monitoring=self.camera_monitoring,
-            laser_calibration=self.laser_calibration,
-            truncated=self.truncated,
-            error=self.error,
-            temporary_dir=self.temporary_dir,
         )
 
     def cleanup(self) -> None:
@@ -109,18 +103,18 @@ def decompress_to_temp(path: str, progress: Progress | None = None) -> tuple[str
         with open(path, "rb") as src, open(raw, "wb") as dst:
             if kind == "gzip":
                 stream = gzip.GzipFile(fileobj=src)
+                stream_errors: tuple[type[Exception], ...] = (EOFError, OSError)
             else:
                 import zstandard
 
                 stream = zstandard.ZstdDecompressor().stream_reader(src, read_size=_CHUNK)
+                stream_errors = (EOFError, OSError, zstandard.ZstdError)
             while True:
                 try:
                     chunk = stream.read(_CHUNK)
-                except (EOFError, OSError) as exc:  # truncated compressed stream
+                except stream_errors:  # the compressed stream ends early: keep what came
                     truncated = True
-                    if "zstd" in type(exc).__module__.lower() or kind == "gzip":
-                        break
-                    raise
+                    break
                 if not chunk:
                     break
                 dst.write(chunk)
