@@ -1,13 +1,16 @@
 """Throughput of ``ctaviewer process`` to DL1, against ``ctapipe-process`` where installed.
 
-    python benchmarks/process.py FILE [--copies 4] [--ctapipe-process PATH]
+    python benchmarks/process.py FILE [--copies 4] [--ctapipe-process PATH] [--repeat N]
 
 Runs the ``ctaviewer process`` command (a fresh process each time, start-up included) on
 COPIES links to FILE with 1 and with 2 worker processes, and ``ctapipe-process`` (found on
 PATH, next to this Python, or given by --ctapipe-process / $CTAPIPE_PROCESS) on the same
 links one after the other. Both write DL1 parameters without images. The last line is one
 JSON object: ``events_per_s_1``, ``events_per_s_2``, ``ctapipe_events_per_s`` (null without
-ctapipe), ``speedup_vs_ctapipe``, ``bytes_per_event``.
+ctapipe), ``speedup_vs_ctapipe``, ``bytes_per_event``, and the wall times of every run
+(``seconds``). Each time is the wall time of the whole command: interpreter start, imports,
+worker start-up and numba's cache loading included. With ``--repeat N`` the runs are
+interleaved round by round and the rates are medians.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import argparse
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -60,13 +64,23 @@ def run_ctapipe(exe, inputs, out_dir) -> float:
     return time.perf_counter() - t0
 
 
+def _median(values):
+    return statistics.median(values) if values else None
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("file")
     p.add_argument("--copies", type=int, default=4, help="links to FILE processed per run")
     p.add_argument("--ctapipe-process", help="path of the ctapipe-process executable")
+    p.add_argument("--repeat", type=int, default=1,
+                   help="rounds of measurements (each round runs ctaviewer with 1 and 2 "
+                        "workers, then ctapipe, so both see the same machine load); the "
+                        "figures are medians over the rounds")
     args = p.parse_args()
     n_per_file = count_events(args.file)
+    exe = find_ctapipe(args.ctapipe_process)
+    times: dict[str, list[float]] = {"1": [], "2": [], "ctapipe": []}
     with tempfile.TemporaryDirectory(prefix="ctaviewer-bench-") as tmp:
         inputs = []
         name = os.path.basename(args.file)
@@ -76,25 +90,34 @@ def main() -> None:
             inputs.append(link)
         n_events = n_per_file * len(inputs)
         result = {"file": args.file, "events": n_events}
-        for workers in (1, 2):
-            out = os.path.join(tmp, f"out{workers}")
-            dt = run_ctaviewer(inputs, out, workers)
-            result[f"events_per_s_{workers}"] = round(n_events / dt, 2)
-            print(f"ctaviewer process, {workers} worker(s): {n_events} events in {dt:.2f} s",
-                  file=sys.stderr)
-            if workers == 1:
-                size = sum(os.path.getsize(os.path.join(out, f)) for f in os.listdir(out))
-                result["bytes_per_event"] = round(size / n_events, 1)
-        exe = find_ctapipe(args.ctapipe_process)
-        result["ctapipe_events_per_s"] = None
-        result["speedup_vs_ctapipe"] = None
-        if exe:
-            out = os.path.join(tmp, "ctapipe")
-            os.makedirs(out)
-            dt = run_ctapipe(exe, inputs, out)
-            result["ctapipe_events_per_s"] = round(n_events / dt, 2)
-            result["speedup_vs_ctapipe"] = round(result["events_per_s_1"] / (n_events / dt), 1)
-            print(f"ctapipe-process: {n_events} events in {dt:.2f} s", file=sys.stderr)
+        for round_ in range(max(1, args.repeat)):
+            for workers in (1, 2):
+                out = os.path.join(tmp, f"out{workers}")
+                dt = run_ctaviewer(inputs, out, workers)
+                times[str(workers)].append(dt)
+                print(f"ctaviewer process, {workers} worker(s): {n_events} events in "
+                      f"{dt:.2f} s", file=sys.stderr)
+                if workers == 1 and round_ == 0:
+                    size = sum(os.path.getsize(os.path.join(out, f)) for f in os.listdir(out))
+                    result["bytes_per_event"] = round(size / n_events, 1)
+                shutil.rmtree(out)
+            if exe:
+                out = os.path.join(tmp, "ctapipe")
+                os.makedirs(out)
+                dt = run_ctapipe(exe, inputs, out)
+                times["ctapipe"].append(dt)
+                print(f"ctapipe-process: {n_events} events in {dt:.2f} s", file=sys.stderr)
+                shutil.rmtree(out)
+    for workers in ("1", "2"):
+        result[f"events_per_s_{workers}"] = round(n_events / _median(times[workers]), 2)
+    result["ctapipe_events_per_s"] = None
+    result["speedup_vs_ctapipe"] = None
+    if times["ctapipe"]:
+        result["ctapipe_events_per_s"] = round(n_events / _median(times["ctapipe"]), 2)
+        result["speedup_vs_ctapipe"] = round(
+            result["events_per_s_1"] / result["ctapipe_events_per_s"], 1)
+    result["rounds"] = len(times["1"])
+    result["seconds"] = {k: [round(t, 2) for t in v] for k, v in times.items() if v}
     print(json.dumps(result))
 
 

@@ -310,6 +310,44 @@ class ProcessingConfig:
         return cls(**kwargs)
 
 
+#: one sentence per setting ("section.field"), shown as tooltips and in the user guide
+FIELD_HELP = MappingProxyType({
+    "calibration.gain_threshold": "Raw high-gain ADC value above which a two-gain pixel is "
+    "read from its low gain",
+    "extractor.name": "How charge and peak time are taken from the waveform: full_waveform "
+    "(sum of all samples), fixed_window, global_peak (window at the camera's mean peak), "
+    "local_peak (at each pixel's peak), neighbor_peak (at the peak of the neighbours' sum), "
+    "two_pass (local_peak, then faint pixels at the time the core pixels predict)",
+    "extractor.window_width": "Integration window length, in samples",
+    "extractor.window_shift": "Samples of the window before the peak",
+    "extractor.apply_correction": "Scale the charge for the part of the reference pulse "
+    "outside the window (integration correction)",
+    "extractor.local_weight": "neighbor_peak: weight of the pixel's own waveform in the sum "
+    "used to find the peak",
+    "extractor.fixed_peak_index": "fixed_window: sample of the peak (-1: the middle of the "
+    "readout)",
+    "extractor.core_threshold": "two_pass: charge (p.e.) of the core pixels of the first pass",
+    "cleaning.name": "Image cleaning algorithm",
+    "cleaning.picture_threshold": "Charge (p.e.) a pixel needs to be a picture (core) pixel "
+    "of the image",
+    "cleaning.boundary_threshold": "Charge (p.e.) a neighbour of a picture pixel needs to be "
+    "kept as a boundary pixel (at most the picture threshold)",
+    "cleaning.min_picture_neighbors": "Picture pixels need at least this many neighbours "
+    "above the picture threshold",
+    "cleaning.keep_isolated_pixels": "Keep picture pixels that have no neighbour in the image",
+    "cleaning.time_limit_ns": "Drop pixels whose peak time differs by more than this (ns) from "
+    "every image neighbour (empty: no time constraint)",
+    "cleaning.n_dilation_rings": "Rings of neighbouring pixels added around the cleaned image",
+    "quality.query": "Telescopes whose image parameters fail this expression are left out of "
+    "the stereo reconstruction (and greyed in the views); e.g. hillas_intensity > 50",
+    "stereo.name": "Direction and core reconstruction: hillas_intersection (ground and sky "
+    "planes) or nominal_intersection (image axes in the nominal frame)",
+    "stereo.min_telescopes": "Telescopes passing the quality query needed for a stereo result",
+    "stereo.weighting": "Weight of each telescope's image axis: intensity_length_width, "
+    "intensity or equal",
+})
+
+
 def _toml_value(value) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -324,6 +362,7 @@ __all__ = [
     "CalibrationConfig",
     "CleaningConfig",
     "ExtractorConfig",
+    "FIELD_HELP",
     "ProcessingConfig",
     "QualityConfig",
     "StereoConfig",

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
+# whatever a test leaves in QSettings lands in a throw-away folder, never in ~/.config
+os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="ctaviewer-test-config-")
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -33,3 +36,37 @@ def simtel(name: str) -> Path:
 @pytest.fixture
 def simtel_file():
     return simtel
+
+
+@pytest.fixture
+def isolated_settings(tmp_path, monkeypatch):
+    """Fresh QSettings for one test (first run: no layout, no recent files, tour not seen)."""
+    from ctaviewer.app.qt import QtCore
+
+    QtCore.QSettings.setDefaultFormat(QtCore.QSettings.IniFormat)
+    QtCore.QSettings.setPath(QtCore.QSettings.IniFormat, QtCore.QSettings.UserScope,
+                             str(tmp_path / "settings"))
+    monkeypatch.delenv("CTAVIEWER_TOUR", raising=False)
+    yield
+
+
+@pytest.fixture
+def make_window(qtbot, isolated_settings):
+    """Factory of shown main windows (closed after the test)."""
+    from ctaviewer.app.main import make_application
+    from ctaviewer.app.main_window import MainWindow
+
+    windows = []
+
+    def make(restore: bool = True):
+        make_application()
+        w = MainWindow(restore=restore)
+        qtbot.addWidget(w)
+        w.resize(1400, 900)
+        w.show()
+        windows.append(w)
+        return w
+
+    yield make
+    for w in windows:
+        w.close()

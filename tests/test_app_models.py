@@ -39,3 +39,17 @@ def test_limit_modes():
     lo, hi = colors.limits(v, "percentile", 90.0)
     assert lo == pytest.approx(99.9) and hi == pytest.approx(899.1)
     assert colors.limits(v, "fixed", fixed=(3.0, 7.0)) == (3.0, 7.0)
+
+
+def test_chain_available_does_not_import_numba():
+    """Asking whether processing is possible must not load numba (~0.25 s at start-up)."""
+    import subprocess
+    import sys
+
+    code = ("import sys\n"
+            "from ctaviewer.app.models import processing\n"
+            "assert processing.chain_available()\n"
+            "print('numba' in sys.modules)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "False"

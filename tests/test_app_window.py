@@ -11,27 +11,12 @@ pytest.importorskip("pytestqt")
 
 from ctaviewer.app.qt import QtCore, QtGui  # noqa: E402
 
-
-@pytest.fixture(autouse=True)
-def isolated_settings(tmp_path):
-    QtCore.QSettings.setDefaultFormat(QtCore.QSettings.IniFormat)
-    QtCore.QSettings.setPath(QtCore.QSettings.IniFormat, QtCore.QSettings.UserScope,
-                             str(tmp_path))
-    yield
+pytestmark = pytest.mark.usefixtures("isolated_settings")
 
 
 @pytest.fixture
-def window(qtbot):
-    from ctaviewer.app.main import make_application
-    from ctaviewer.app.main_window import MainWindow
-
-    make_application()
-    w = MainWindow(restore=True)
-    qtbot.addWidget(w)
-    w.resize(1400, 900)
-    w.show()
-    yield w
-    w.close()
+def window(make_window):
+    return make_window(restore=True)
 
 
 def open_and_wait(qtbot, window, path, timeout=20000):

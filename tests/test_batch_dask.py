@@ -12,16 +12,54 @@ from ctaviewer.batch.runner import BatchRunner
 from .conftest import simtel
 
 
-def test_runner_on_a_dask_cluster(tmp_path):
-    distributed = pytest.importorskip("dask.distributed", reason="dask[distributed] not installed")
+@pytest.fixture(scope="module")
+def cluster():
+    distributed = pytest.importorskip("dask.distributed",
+                                      reason="dask[distributed] not installed")
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
+                                  dashboard_address=None) as cluster:
+        yield cluster
+
+
+def test_runner_on_a_dask_cluster(tmp_path, cluster):
     good = simtel("gamma_4lst.simtel.zst")
     bad = simtel("bad_header_only.simtel.gz")
     specs = [JobSpec(str(good), str(tmp_path / "g.h5")), JobSpec(str(bad), str(tmp_path / "b.h5"))]
-    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
-                                  dashboard_address=None) as cluster:
-        log = []
-        results = BatchRunner(specs, scheduler=cluster.scheduler_address,
-                              on_log=log.append).run()
+    log = []
+    results = BatchRunner(specs, scheduler=cluster.scheduler_address,
+                          on_log=log.append).run()
     assert [r.ok for r in results] == [True, False]
     assert results[0].n_events == 4 and "run headers" in results[1].error
     assert os.listdir(tmp_path) == ["g.h5"]
+
+
+def test_dask_progress_counts_events_of_running_files(tmp_path, cluster):
+    path = str(simtel("gamma_70sst1m.simtel.zst"))
+    specs = [JobSpec(path, str(tmp_path / f"{i}.h5")) for i in range(2)]
+    snapshots = []
+    results = BatchRunner(specs, scheduler=cluster.scheduler_address,
+                          on_progress=snapshots.append).run()
+    assert all(r.ok and r.n_events == 31 for r in results)
+    running = [s for s in snapshots if s.per_file]
+    assert running, "no snapshot while a file was running"
+    live = [d for s in running for d, _ in s.per_file.values()]
+    assert any(0 < d < 31 for d in live), live  # events counted during a file, not only at its end
+    counts = [s.events_done for s in snapshots]
+    assert counts == sorted(counts)  # never goes backwards
+    assert snapshots[-1].events_done == 62 and snapshots[-1].files_done == 2
+    assert snapshots[-1].fraction == 1.0
+    assert sorted(os.listdir(tmp_path)) == ["0.h5", "1.h5"]
+
+
+def test_dask_cancel_stops_the_running_job_and_leaves_no_output(tmp_path, cluster):
+    path = str(simtel("gamma_70sst1m.simtel.zst"))
+    specs = [JobSpec(path, str(tmp_path / f"{i}.h5")) for i in range(3)]
+    seen = []
+
+    def stop():
+        return any(d > 0 for s in seen for d, _ in s.per_file.values())
+
+    results = BatchRunner(specs, scheduler=cluster.scheduler_address,
+                          on_progress=seen.append).run(should_stop=stop)
+    assert [r.cancelled for r in results] == [True, True, True]
+    assert os.listdir(tmp_path) == []

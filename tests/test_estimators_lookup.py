@@ -57,3 +57,31 @@ def test_model_estimates_and_counts_nan(tmp_path):
     bad.write_bytes(b"nope")
     with pytest.raises(InputFileError):
         LookupModel.load(bad)
+
+
+def test_training_from_parameter_only_dl1_matches_the_simulation_file(tmp_path):
+    """``ctaviewer process`` writes parameters only by default: training on that DL1 file
+    (stored parameters, quality cuts and stereo redone) gives the tables of the simtel file."""
+    from ctaviewer.batch.job import JobSpec, run_job
+    from ctaviewer.estimators.train import format_summary, run_training, train
+
+    from .conftest import simtel
+
+    gamma, proton = simtel("gamma_4lst.simtel.zst"), simtel("proton_4lst_15flashcam.simtel.zst")
+    dl1 = [tmp_path / "g.dl1.h5", tmp_path / "p.dl1.h5"]
+    for src, out in zip((gamma, proton), dl1):
+        assert run_job(JobSpec(str(src), str(out))).n_events > 0
+    log = []
+    direct = train([gamma], [proton], log=log.append)
+    progress = []
+    summary = run_training([dl1[0]], [dl1[1]], tmp_path / "t.h5", log=log.append,
+                           progress=progress.append)
+    assert summary == direct.summary() and summary["images"]["gamma"] > 0
+    assert sum("using the stored parameters" in line for line in log) == 3  # 2 passes + proton
+    assert progress == sorted(progress) and progress[-1] == 1.0
+    stored = LookupModel.load(tmp_path / "t.h5")
+    for name, table in direct.energy.items():
+        np.testing.assert_array_equal(stored.energy[name].count, table.count)
+        np.testing.assert_allclose(stored.energy[name].sum, table.sum, rtol=1e-6)
+    lines, warnings = format_summary(summary, "t.h5")
+    assert lines[0].startswith("trained on 4 gamma events") and warnings

@@ -117,3 +117,55 @@ def test_abort_leaves_nothing_and_existing_file_is_kept(tmp_path):
     _write(path, source, n=1, overwrite=True)
     assert path.stat().st_size > 1000
     assert sorted(os.listdir(tmp_path)) == ["out.h5"]
+
+
+def test_templated_tables_equal_tables_written_attribute_by_attribute(tmp_path):
+    """Tables are copies of per-layout templates: same type, chunks, filters, attributes
+    and rows as a table whose attributes are written one by one."""
+    import h5py
+
+    from ctaviewer.writers.dl1 import index_columns, parameter_columns
+    from ctaviewer.writers.hdf5 import TableWriter, _create_table, _layout, table_meta
+
+    cols = (*index_columns(True), *parameter_columns())
+    dtype, chunk_rows, _ = _layout(("direct",), cols)
+    rows = np.zeros(3, dtype=dtype)
+    rows["tel_id"] = [1, 2, 3]
+    rows["hillas_width"] = [0.1, 0.2, 0.3]
+    with h5py.File(tmp_path / "a.h5", "w", libver="earliest") as h5:
+        for name in ("tel_001", "tel_002"):  # the second one is copied from the template
+            w = TableWriter(h5, f"/p/{name}", cols, title="t", attrs={"EXTRA": "x"})
+            w.append_rows(rows)
+            w.close()
+        ref = _create_table(h5.require_group("/q").id, b"ref", dtype, chunk_rows,
+                            {**table_meta(cols, "t", {"EXTRA": "x"}), "NROWS": 3})
+        h5py.Dataset(ref).resize((3,))
+        h5py.Dataset(ref)[:] = rows
+    with tables.open_file(tmp_path / "a.h5") as f:
+        ref = f.get_node("/q/ref")
+        for name in ("tel_001", "tel_002"):
+            t = f.get_node(f"/p/{name}")
+            assert t.attrs._f_list("user") == ref.attrs._f_list("user")
+            for key in ref.attrs._f_list("user"):
+                assert t.attrs[key] == ref.attrs[key], key
+            assert t.description._v_dtype == ref.description._v_dtype
+            assert t.chunkshape == ref.chunkshape and t.filters == ref.filters
+            assert t.nrows == 3 and np.array_equal(t.read(), ref.read())
+            assert t.attrs["CTAFIELD_3_NAME"] == "hillas_intensity"
+    with h5py.File(tmp_path / "a.h5", "a") as h5, pytest.raises(KeyError, match="exists"):
+        TableWriter(h5, "/p/tel_001", cols).close()
+
+
+def test_per_telescope_tables_only_for_telescopes_with_data(tmp_path):
+    path = tmp_path / "g.h5"
+    source_path = simtel("gamma_70sst1m.simtel.zst")
+    with open_source(source_path, max_events=3) as source:
+        with_data = sorted({t for event in source for t in event.tel})
+        n_tels = source.subarray.n_tels
+    _write(path, source_path, n=3)
+    assert 0 < len(with_data) < n_tels
+    with tables.open_file(path) as f:
+        for group in ("/dl1/event/telescope/parameters", "/configuration/telescope/pointing",
+                      "/simulation/event/telescope/impact"):
+            names = sorted(f.get_node(group)._v_children)
+            assert names == [f"tel_{t:03d}" for t in with_data], group

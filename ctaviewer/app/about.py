@@ -1,28 +1,72 @@
-"""The About dialog text: versions of ctaviewer and the libraries it runs on."""
+"""The About dialog text: versions of ctaviewer, Qt and the libraries it runs on, and the
+data-model versions of the files it writes.
+"""
 
 from __future__ import annotations
 
+import html
 import platform
-
-import numpy as np
+from importlib import metadata
 
 from .._version import __version__
 from .qt import QtCore, pg
 
+#: (label, distribution name) of the libraries listed in the About dialog
+LIBRARIES = (
+    ("numpy", "numpy"),
+    ("numba", "numba"),
+    ("eventio", "eventio"),
+    ("h5py", "h5py"),
+    ("astropy", "astropy"),
+    ("pyirf", "pyirf"),
+)
 
-def about_text() -> str:
+
+def _dist_version(name: str) -> str:
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:  # reported, not fatal, in an About box
+        return "not installed"
+
+
+def versions() -> list[tuple[str, str]]:
+    """(component, version) of ctaviewer, Qt, the libraries and the written data models."""
     import PySide6
 
-    try:
-        import eventio
+    from ..writers.dl3 import GADF
+    from ..writers.event_file import DATA_MODEL_VERSION
 
-        ev = eventio.__version__
-    except Exception:  # eventio missing is reported, not fatal, in an About box
-        ev = "not installed"
+    rows = [
+        ("ctaviewer", __version__),
+        ("Python", platform.python_version()),
+        ("PySide6", PySide6.__version__),
+        ("Qt runtime", QtCore.qVersion()),
+        ("Qt (PySide6 built with)", QtCore.QLibraryInfo.version().toString()),
+        ("pyqtgraph", pg.__version__),
+    ]
+    rows += [(label, _dist_version(dist)) for label, dist in LIBRARIES]
+    rows += [
+        ("DL1/DL2 files: ctapipe data model", DATA_MODEL_VERSION),
+        ("DL3 files: GADF", GADF["HDUVERS"]),
+    ]
+    return rows
+
+
+def about_text() -> str:
+    rows = "".join(
+        f"<tr><td>{html.escape(k)}</td><td>&nbsp;&nbsp;{html.escape(v)}</td></tr>"
+        for k, v in versions()
+    )
     return (
         f"<h3>ctaviewer {__version__}</h3>"
-        "<p>Viewer and processor for Cherenkov-telescope (CTAO) data.</p>"
-        f"<p>Python {platform.python_version()}<br>Qt {QtCore.qVersion()}, "
-        f"PySide6 {PySide6.__version__}<br>pyqtgraph {pg.__version__}<br>"
-        f"numpy {np.__version__}<br>eventio {ev}</p>"
+        "<p>Viewer and processor for Cherenkov-telescope (CTAO) data: sim_telarray files, "
+        "DL1/DL2 HDF5 and DL3 (GADF) FITS.</p>"
+        f"<table>{rows}</table>"
+        "<p>Help ▸ Tour shows what to click; Help ▸ Keyboard shortcuts lists the keys; the "
+        "user guide is docs/guide/index.md in the source.</p>"
     )
+
+
+def versions_plain() -> str:
+    """The versions as plain text (one per line), for bug reports."""
+    return "\n".join(f"{k}: {v}" for k, v in versions())

@@ -14,22 +14,42 @@ class ActionSpec:
     menu: str
     shortcut: str | tuple = ""
     checkable: bool = False
+    #: one sentence shown in the status bar and as the menu item's tooltip
+    tip: str = ""
 
 
 ACTIONS = (
-    ActionSpec("file.open", "&Open…", "&File", "Ctrl+O"),
-    ActionSpec("file.open_default", "Open the built-in simulated array", "&File"),
-    ActionSpec("file.export_dl1", "Export event as &DL1…", "&File", "Ctrl+E"),
-    ActionSpec("file.quit", "&Quit", "&File", "Ctrl+Q"),
-    ActionSpec("event.next", "&Next event", "&Event", ("Right", "N", "PgDown")),
-    ActionSpec("event.previous", "&Previous event", "&Event", ("Left", "P", "PgUp")),
-    ActionSpec("event.first", "&First event", "&Event", "Home"),
-    ActionSpec("event.last", "&Last event", "&Event", "End"),
-    ActionSpec("event.goto", "&Go to event…", "&Event", "Ctrl+G"),
-    ActionSpec("event.play", "P&lay", "&Event", "Space", checkable=True),
-    ActionSpec("event.neighbors", "Add &neighbours of selected pixels", "&Event", "Ctrl+N"),
-    ActionSpec("view.reset", "&Reset layout", "&View"),
-    ActionSpec("help.about", "&About ctaviewer", "&Help"),
+    ActionSpec("file.open", "&Open…", "&File", "Ctrl+O",
+               tip="Open a sim_telarray or DL1/DL2 HDF5 file (also: drop a file on the window)"),
+    ActionSpec("file.open_default", "Open the built-in simulated array", "&File",
+               tip="Show the simulated demonstration array that opens when no file is given"),
+    ActionSpec("file.export_dl1", "Export event as &DL1…", "&File", "Ctrl+E",
+               tip="Write the current event and its processing result to a DL1/DL2 HDF5 file"),
+    ActionSpec("file.quit", "&Quit", "&File", "Ctrl+Q", tip="Close ctaviewer (the layout is kept)"),
+    ActionSpec("event.next", "&Next event", "&Event", ("Right", "N", "PgDown"),
+               tip="Show the next event of the event list (its filter applies)"),
+    ActionSpec("event.previous", "&Previous event", "&Event", ("Left", "P", "PgUp"),
+               tip="Show the previous event of the event list (its filter applies)"),
+    ActionSpec("event.first", "&First event", "&Event", "Home",
+               tip="Show the first event of the file"),
+    ActionSpec("event.last", "&Last event", "&Event", "End", tip="Show the last event of the file"),
+    ActionSpec("event.goto", "&Go to event…", "&Event", "Ctrl+G",
+               tip="Jump to an event by its index in the file"),
+    ActionSpec("event.play", "P&lay", "&Event", "Space", checkable=True,
+               tip="Step through the listed events automatically; press again to stop"),
+    ActionSpec("event.neighbors", "Add &neighbours of selected pixels", "&Event", "Ctrl+N",
+               tip="Add the neighbours of the selected pixels to the waveform view"),
+    ActionSpec("view.reset", "&Reset layout", "&View",
+               tip="Show every panel again in its original place"),
+    ActionSpec("tools.train", "&Train estimators…", "&Tools",
+               tip="Train energy and gammaness lookup tables from gamma and proton files "
+                   "(as ctaviewer train)"),
+    ActionSpec("help.tour", "&Tour", "&Help",
+               tip="A short tour of the window: what to click and where things are"),
+    ActionSpec("help.shortcuts", "&Keyboard shortcuts", "&Help", ("F1", "Ctrl+/"),
+               tip="List every keyboard shortcut of the menus"),
+    ActionSpec("help.about", "&About ctaviewer", "&Help",
+               tip="Versions of ctaviewer, Qt and the libraries, and the data model written"),
 )
 
 EXPORT_VIEWS = (("window", "Whole window"), ("camera", "Camera"), ("grid", "Telescopes"),
@@ -51,8 +71,35 @@ def _slots(w) -> dict:
         "event.play": w.toggle_play,
         "event.neighbors": s.add_neighbors,
         "view.reset": w.reset_layout,
+        "tools.train": lambda: _show_train_dialog(w),
+        "help.tour": lambda: _start_tour(w),
+        "help.shortcuts": lambda: _show_shortcuts(w),
         "help.about": w.about,
     }
+
+
+def _start_tour(window):
+    from .tour import start_tour
+
+    return start_tour(window)
+
+
+def _show_train_dialog(window):
+    from .train_dialog import show_train_dialog
+
+    return show_train_dialog(window)
+
+
+def _show_shortcuts(window):
+    from .shortcuts import show_shortcuts
+
+    return show_shortcuts(window)
+
+
+def _tip(action, text: str):
+    action.setStatusTip(text)
+    action.setToolTip(text)
+    return action
 
 
 def build_menus(window) -> dict:
@@ -63,22 +110,31 @@ def build_menus(window) -> dict:
     slots = _slots(window)
     for spec in ACTIONS:
         menu = menus.get(spec.menu) or menus.setdefault(spec.menu, bar.addMenu(spec.menu))
+        menu.setToolTipsVisible(True)
         if spec.id == "file.export_dl1":
             window.recent_menu = menu.addMenu("Open &recent")
+            window.recent_menu.setToolTipsVisible(True)
+            _tip(window.recent_menu.menuAction(), "Open one of the last files opened")
             menu.addSeparator()
             export = menu.addMenu("&Export view as PNG or SVG")
+            export.setToolTipsVisible(True)
+            _tip(export.menuAction(), "Save a view as an image (the name's extension picks "
+                 "PNG or SVG)")
             for key, title in EXPORT_VIEWS:
-                export.addAction(title, lambda k=key: window.export_view(k))
+                _tip(export.addAction(title, lambda k=key: window.export_view(k)),
+                     f"Save the {title.lower()} view as PNG (raster) or SVG (vector)")
         if spec.id == "file.quit":
             menu.addSeparator()
         if spec.id == "view.reset":
             for dock in window.docks.values():
-                menu.addAction(dock.toggleViewAction())
+                menu.addAction(_tip(dock.toggleViewAction(),
+                                    f"Show or hide the {dock.windowTitle()} panel"))
             menu.addSeparator()
         action = QtGui.QAction(spec.title, window)
         shortcuts = spec.shortcut if isinstance(spec.shortcut, tuple) else (spec.shortcut,)
         action.setShortcuts([QtGui.QKeySequence(k) for k in shortcuts if k])
         action.setCheckable(spec.checkable)
+        _tip(action, spec.tip)
         if spec.checkable:
             action.toggled.connect(slots[spec.id])
         else:

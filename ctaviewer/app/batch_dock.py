@@ -62,7 +62,12 @@ class BatchPanel(QtWidgets.QWidget):
         add.clicked.connect(self._choose_files)
         remove = W.QPushButton("Remove")
         remove.clicked.connect(self.remove_selected)
-        for w in (self.glob_edit, add_glob, add, remove):
+        for w, tip in ((self.glob_edit, "A glob pattern of input files, e.g. "
+                        "/data/prod/gamma_*.simtel.zst (then Add pattern)"),
+                       (add_glob, "Add every file matching the pattern to the list"),
+                       (add, "Choose input files (or drop files or folders on this panel)"),
+                       (remove, "Remove the selected files from the list")):
+            w.setToolTip(tip)
             row.addWidget(w)
         layout.addLayout(row)
 
@@ -71,10 +76,14 @@ class BatchPanel(QtWidgets.QWidget):
         self.output = W.QLineEdit()
         browse = W.QPushButton("…")
         browse.clicked.connect(self._choose_output)
+        self.output.setToolTip("Folder the output files are written to (created if missing)")
+        browse.setToolTip("Choose the output folder")
         out_row.addWidget(self.output)
         out_row.addWidget(browse)
         form.addRow("Output folder", out_row)
         self.pattern = W.QLineEdit("{stem}.{levels}.h5")
+        self.pattern.setToolTip("Output file name: {stem} is the input name without its "
+                                "extensions, {name} the full input name, {levels} e.g. dl1")
         form.addRow("Name pattern", self.pattern)
         levels = W.QHBoxLayout()
         self.dl1 = W.QCheckBox("DL1")
@@ -83,21 +92,37 @@ class BatchPanel(QtWidgets.QWidget):
         self.images = W.QCheckBox("images")
         self.true_images = W.QCheckBox("true images")
         self.overwrite = W.QCheckBox("overwrite")
-        for w in (self.dl1, self.dl2, self.images, self.true_images, self.overwrite):
+        for w, tip in ((self.dl1, "Write DL1: image parameters, trigger, pointing and "
+                        "simulation truth"),
+                       (self.dl2, "Write DL2: stereo direction and core, and with estimators "
+                        "energy and gammaness"),
+                       (self.images, "Also write the DL1 images: charge, peak time and "
+                        "cleaning mask of every pixel (larger files)"),
+                       (self.true_images, "Also write the simulated true p.e. images"),
+                       (self.overwrite, "Replace existing output files (otherwise they are "
+                        "kept and that input fails with 'file exists')")):
+            w.setToolTip(tip)
             levels.addWidget(w)
         form.addRow("Write", levels)
         self.config_path = W.QLineEdit()
         self.config_path.setPlaceholderText("current processing config")
+        self.config_path.setToolTip("Processing settings (TOML, from Save TOML… of the "
+                                    "Processing panel); empty: the settings in use now")
         form.addRow("Config TOML", self.config_path)
         self.estimators = W.QLineEdit()
         self.estimators.setPlaceholderText("lookup tables from `ctaviewer train` (DL2)")
+        self.estimators.setToolTip("Energy and gammaness lookup tables written by ctaviewer "
+                                   "train (needed for DL2 energy and gammaness)")
         form.addRow("Estimators", self.estimators)
         self.workers = W.QSpinBox()
         self.workers.setRange(1, max(1, os.cpu_count() or 1) * 4)
         self.workers.setValue(max(1, (os.cpu_count() or 2) - 1))
+        self.workers.setToolTip("Files processed at the same time, each in its own process")
         form.addRow("Workers", self.workers)
         self.scheduler = W.QLineEdit()
         self.scheduler.setPlaceholderText("optional Dask scheduler, tcp://host:8786")
+        self.scheduler.setToolTip("Address of a Dask distributed scheduler to run the files "
+                                  "on a cluster instead of local processes (optional)")
         form.addRow("Scheduler", self.scheduler)
         layout.addLayout(form)
 
@@ -113,6 +138,8 @@ class BatchPanel(QtWidgets.QWidget):
         self.cancel_button = W.QPushButton("Cancel")
         self.cancel_button.setEnabled(False)
         self.cancel_button.clicked.connect(self.cancel)
+        self.start_button.setToolTip("Process every listed file with these settings")
+        self.cancel_button.setToolTip("Stop the batch: files not finished leave no output")
         buttons.addWidget(self.start_button)
         buttons.addWidget(self.cancel_button)
         layout.addLayout(buttons)

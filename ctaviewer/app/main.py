@@ -58,10 +58,25 @@ def build_window(path, event_index: int = 0, config_path=None, synchronous: bool
     return window
 
 
-def run_app(path: str | None, event_index: int = 0, config_path: str | None = None) -> int:
-    app = make_application()
+def open_main_window(path, event_index: int = 0, config_path=None,
+                     show_tour: bool | None = None):
+    """The window as a user gets it: built, shown, and the tour on the first run.
+
+    ``show_tour``: True or False to decide, None to follow the first-run setting (and the
+    ``CTAVIEWER_TOUR`` environment variable); see :mod:`ctaviewer.app.tour`.
+    """
+    from .tour import maybe_start_tour
+
     window = build_window(path, event_index, config_path)
+    window.show()
+    maybe_start_tour(window, show_tour)
+    return window
+
+
+def run_app(path: str | None, event_index: int = 0, config_path: str | None = None,
+            show_tour: bool | None = None) -> int:
+    app = make_application()
+    window = open_main_window(path, event_index, config_path, show_tour)
     install_excepthook(window)
     _timer = handle_ctrl_c(app)  # noqa: F841 (kept alive for the event loop)
-    window.show()
     return app.exec()

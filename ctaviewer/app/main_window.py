@@ -70,6 +70,10 @@ class MainWindow(QtWidgets.QMainWindow):
         self._add_dock("waveforms", "Waveforms", self.waveform_view, B)
         self._add_dock("parameters", "Parameters", self.parameter_table, B)
         self._add_batch_dock()
+        for table in self.findChildren(QtWidgets.QTableView):
+            corner = table.findChild(QtWidgets.QAbstractButton, "qt_tableview_cornerbutton")
+            if corner is not None:
+                corner.setToolTip("Select the whole table")
         self.tabifyDockWidget(self.docks["events"], self.docks["processing"])
         self.docks["events"].raise_()
         self.tabifyDockWidget(self.docks["array"], self.docks["sky"])
@@ -114,6 +118,16 @@ class MainWindow(QtWidgets.QMainWindow):
         dock = QtWidgets.QDockWidget(title, self)
         dock.setObjectName(f"dock_{key}")
         dock.setWidget(widget)
+        for name, tip in (
+                ("qt_dockwidget_closebutton", f"Close the {title} panel (View ▸ {title} "
+                                              "shows it again)"),
+                ("qt_dockwidget_floatbutton", f"Detach the {title} panel into its own window "
+                                              "(double-click its title to dock it again)")):
+            button = dock.findChild(QtWidgets.QAbstractButton, name)
+            if button is not None:
+                button.setToolTip(tip)
+        dock.dockLocationChanged.connect(self._schedule_tab_cleanup)
+        dock.topLevelChanged.connect(self._schedule_tab_cleanup)
         self.addDockWidget(area, dock)
         self.docks[key] = dock
         return dock
@@ -145,13 +159,20 @@ class MainWindow(QtWidgets.QMainWindow):
             self.set_recent(app_settings.add_recent_file(str(path)))
         return True
 
-    def open_dialog(self):
-        patterns = []
-        for desc, exts in supported_formats():
+    @staticmethod
+    def open_filter() -> str:
+        """The Open dialog's filter: every supported format together, then one per reader."""
+        formats = supported_formats()
+        every = sorted({"*" + e for _, exts in formats for e in exts})
+        patterns = [f"All supported files ({' '.join(every)})"]
+        for desc, exts in formats:
             patterns.append(f"{desc} ({' '.join('*' + e for e in exts)})")
         patterns.append("All files (*)")
+        return ";;".join(patterns)
+
+    def open_dialog(self):
         start = os.path.dirname(self.session.path) if self.session.path else ""
-        path, _ = QtWidgets.QFileDialog.getOpenFileName(self, "Open", start, ";;".join(patterns))
+        path, _ = QtWidgets.QFileDialog.getOpenFileName(self, "Open", start, self.open_filter())
         if path:
             self.open_path(path)
 
@@ -159,7 +180,9 @@ class MainWindow(QtWidgets.QMainWindow):
         menu = self.recent_menu
         menu.clear()
         for p in files:
-            menu.addAction(os.path.basename(p), lambda p=p: self.open_path(p)).setToolTip(p)
+            action = menu.addAction(os.path.basename(p), lambda p=p: self.open_path(p))
+            action.setToolTip(p)
+            action.setStatusTip(f"Open {p}")
         menu.setEnabled(bool(files))
 
     def export_view(self, key: str, path: str | None = None) -> str | None:
@@ -286,7 +309,21 @@ class MainWindow(QtWidgets.QMainWindow):
         box.exec()
 
     def about(self):
-        QtWidgets.QMessageBox.about(self, "About ctaviewer", about_text())
+        """The About box (non-blocking): versions, with a button that copies them."""
+        from .about import versions_plain
+
+        box = QtWidgets.QMessageBox(QtWidgets.QMessageBox.Information, "About ctaviewer",
+                                    about_text(), QtWidgets.QMessageBox.Close, self)
+        box.setObjectName("about_dialog")
+        box.setAttribute(QtCore.Qt.WA_DeleteOnClose)
+        box.setTextInteractionFlags(QtCore.Qt.TextSelectableByMouse)
+        copy = box.addButton("Copy versions", QtWidgets.QMessageBox.ActionRole)
+        copy.setToolTip("Copy the versions to the clipboard (for a bug report)")
+        box.button(QtWidgets.QMessageBox.Close).setToolTip("Close this window")
+        copy.clicked.connect(
+            lambda: QtWidgets.QApplication.clipboard().setText(versions_plain()))
+        box.open()
+        return box
 
     # ---------------------------------------------------------------- settings
     def reset_layout(self):
@@ -294,6 +331,38 @@ class MainWindow(QtWidgets.QMainWindow):
             dock.setFloating(False)
             dock.show()
         self.restoreState(self._default_state, LAYOUT_VERSION)
+        self._schedule_tab_cleanup()
+
+    def _schedule_tab_cleanup(self, *_):
+        QtCore.QTimer.singleShot(0, self.hide_stale_tab_bars)
+
+    def showEvent(self, ev):  # noqa: N802 (Qt API)
+        super().showEvent(ev)
+        self._schedule_tab_cleanup()
+
+    def hide_stale_tab_bars(self) -> int:
+        """Hide dock tab bars that QMainWindow leaves behind; returns how many.
+
+        Qt 6.11 keeps a second tab bar from ``tabifyDockWidget`` visible at the position the
+        group had when it was made (e.g. a "Waveforms | Parameters" bar over the event list).
+        A bar in use sits against the dock of its current tab; any other one is stale.
+        """
+        by_title = {d.windowTitle(): d for d in self.docks.values()}
+        hidden = 0
+        for bar in self.findChildren(QtWidgets.QTabBar):
+            if bar.parent() is not self or not bar.isVisible():
+                continue
+            dock = by_title.get(bar.tabText(bar.currentIndex()))
+            if dock is None:
+                continue
+            g, b = dock.geometry(), bar.geometry()
+            attached = (not dock.isFloating() and abs(g.left() - b.left()) <= 2
+                        and (abs(g.bottom() + 1 - b.top()) <= 2
+                             or abs(b.bottom() + 1 - g.top()) <= 2))
+            if not attached:
+                bar.hide()
+                hidden += 1
+        return hidden
 
     def restore_settings(self):
         st = app_settings.settings()
@@ -303,6 +372,7 @@ class MainWindow(QtWidgets.QMainWindow):
             self.restoreGeometry(geometry)
         if state is not None:
             self.restoreState(state, LAYOUT_VERSION)
+            self._schedule_tab_cleanup()
         self.set_recent(app_settings.recent_files())
 
     def save_settings(self):

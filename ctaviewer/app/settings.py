@@ -13,7 +13,14 @@ MAX_RECENT = 10
 
 
 def settings() -> QtCore.QSettings:
-    return QtCore.QSettings(ORGANIZATION, APPLICATION)
+    """The user's settings, in ``QSettings.defaultFormat()``.
+
+    Tests isolate them with ``QSettings.setDefaultFormat(IniFormat)`` and
+    ``QSettings.setPath(IniFormat, UserScope, tmp)``; the (organisation, application)
+    constructor alone would ignore the default format and write the real user file.
+    """
+    return QtCore.QSettings(QtCore.QSettings.defaultFormat(), QtCore.QSettings.UserScope,
+                            ORGANIZATION, APPLICATION)
 
 
 def recent_files() -> list[str]:

@@ -6,6 +6,7 @@ at the next opportunity. Results of stale tasks are dropped by the session (gene
 
 from __future__ import annotations
 
+import atexit
 import threading
 import traceback
 
@@ -82,3 +83,19 @@ def submit(fn, finished=None, failed=None, progress=None) -> Task:
     task.signals.failed.connect(lambda _: _RUNNING.discard(task))
     pool().start(task)
     return task
+
+
+def shutdown(timeout_ms: int = 10000) -> None:
+    """Drop queued tasks, ask running ones to stop and wait for them.
+
+    Runs at exit: the pool's threads are not Python's, and an interpreter finalised under a
+    task still running Python code crashes.
+    """
+    for task in list(_RUNNING):
+        task.cancel()
+    if _POOL is not None:
+        _POOL.clear()
+        _POOL.waitForDone(timeout_ms)
+
+
+atexit.register(shutdown)

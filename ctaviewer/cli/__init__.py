@@ -21,12 +21,21 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "info": ("ctaviewer.cli.info", "describe a file: subarray, events, simulation, data kind"),
     "process": ("ctaviewer.cli.process", "process files to DL1/DL2 HDF5 in parallel"),
     "train": ("ctaviewer.cli.train", "train energy and gammaness lookup tables"),
+    "render": ("ctaviewer.cli.render", "draw events to PNG, SVG or PDF without a display"),
 }
 
 EPILOG = """examples:
   ctaviewer                                  open the built-in simulated array
   ctaviewer gamma.simtel.zst --event 3       open a file at its fourth event
   ctaviewer info gamma.simtel.zst --json     describe a file as JSON
+  ctaviewer render gamma.simtel.zst --event 3 --out event.png
+                                             draw an event headless (also .svg, .pdf)
+  ctaviewer render gamma.simtel.zst --all --out sheet.pdf
+                                             one event per page (.png: a contact sheet)
+  ctaviewer process 'prod/*.simtel.zst' -o out/ -j 2
+                                             DL1 HDF5 for many files in parallel
+  ctaviewer train --gammas 'gamma_*.simtel.zst' --protons 'proton_*.simtel.zst' -o tables.h5
+                                             energy and gammaness lookup tables
 """
 
 

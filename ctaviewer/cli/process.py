@@ -14,13 +14,15 @@ EPILOG = """examples:
   ctaviewer process 'prod/*.simtel.zst' --output out/ --workers 8 --images
   ctaviewer process g.simtel.zst p.simtel.zst --output out/ --levels dl1,dl2 \\
       --estimators tables.h5
+  ctaviewer process 'prod/*.simtel.zst' --output out/ --levels dl1,dl2,dl3 \\
+      --estimators tables.h5 --site CTAO-South                    + DL3 in out/dl3/
 """
 
 
 def add_arguments(parser) -> None:
     parser.add_argument("inputs", nargs="+", help="input files or glob patterns")
     parser.add_argument("--output", "-o", required=True, help="output folder")
-    parser.add_argument("--levels", default="dl1", help="comma list of dl1, dl2 (default dl1)")
+    parser.add_argument("--levels", default="dl1", help="comma list of dl1, dl2, dl3 (default dl1)")
     parser.add_argument("--images", action="store_true", help="write DL1 images")
     parser.add_argument("--true-images", action="store_true", help="write true p.e. images")
     parser.add_argument("--config", metavar="TOML", help="processing configuration file")
@@ -89,7 +91,7 @@ def build_specs(args) -> list:
 
 
 def run(args) -> int:
-    from ..batch.runner import BatchRunner
+    from ..batch.runner import BatchRunner, batch_gc
 
     specs = build_specs(args)
     def log(line: str) -> None:
@@ -97,7 +99,8 @@ def run(args) -> int:
 
     runner = BatchRunner(specs, n_workers=args.workers, scheduler=args.scheduler, on_log=log,
                          in_process=args.workers == 1)
-    results = runner.run()
+    with batch_gc():  # with one worker, this process runs the jobs itself
+        results = runner.run()
     failed = [r for r in results if not r.ok]
     dl3 = None
     if "dl3" in args.levels.lower():

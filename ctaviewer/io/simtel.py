@@ -49,6 +49,46 @@ def _open_simtel(path, **kwargs):
         raise CorruptFileError(path, f"cannot read the run headers: {exc}") from None
 
 
+_READER_CLASS = None
+
+
+def _event_reader(raw_path: str, allowed_tels=None):
+    """A SimTelFile that re-reads indexed events of an uncompressed file.
+
+    Its constructor skips the header pass (which on large arrays takes ~0.5 s of parsing):
+    ``_read_at`` points it at each event, and monitoring data comes from the index.
+    """
+    global _READER_CLASS
+    if _READER_CLASS is None:
+        from eventio import SimTelFile
+
+        class EventReader(SimTelFile):
+            _skip_header_pass = False
+
+            def __init__(self, path, allowed_telescopes=None):
+                self._skip_header_pass = True
+                try:
+                    super().__init__(
+                        path, skip_non_triggered=False, allowed_telescopes=allowed_telescopes
+                    )
+                finally:
+                    self._skip_header_pass = False
+                self.n_telescopes = None
+
+            def _parse_next_object(self):
+                if self._skip_header_pass:
+                    # ends SimTelFile.__init__'s header loop at once: 0 of 0 telescopes found
+                    self.n_telescopes = 0
+                    return None
+                return super()._parse_next_object()
+
+        _READER_CLASS = EventReader
+    try:
+        return _READER_CLASS(raw_path, allowed_telescopes=allowed_tels)
+    except OSError as exc:
+        raise InputFileError(raw_path, f"cannot open for reading events: {exc}") from None
+
+
 class SimTelSource(EventSource):
     """Events of a sim_telarray file (.simtel, .simtel.gz, .simtel.zst).
 
@@ -60,6 +100,7 @@ class SimTelSource(EventSource):
     name = "simtel"
     description = "sim_telarray EventIO file"
     extensions = (".simtel", ".simtel.gz", ".simtel.zst", ".gz", ".zst")
+    _helper = None  # (helper, token) when opened by simtel_helper.open_indexed
 
     def __init__(self, path, *, allowed_tels=None, max_events=None, skip_calibration=False):
         super().__init__(path, allowed_tels=allowed_tels, max_events=max_events)
@@ -69,15 +110,46 @@ class SimTelSource(EventSource):
         )
         try:
             subarray = build_subarray(f, self.path)
-            self._simulation_config = build_simulation_config(f)
-            self._array_pointing = array_pointing_deg(f)
-            self._obs_id = int(f.header["run"])
+            headers = (
+                subarray,
+                build_simulation_config(f),
+                array_pointing_deg(f),
+                int(f.header["run"]),
+            )
         except (KeyError, TypeError, ValueError, IndexError) as exc:
             f.close()
             raise CorruptFileError(self.path, f"unusable telescope description: {exc}") from None
-        # files and temporary data to release on close() or garbage collection; the header
-        # pass leaves the stream at the first event, so the first iteration continues it
-        self._resources = {"fresh": f, "reader": None, "index": None}
+        # the header pass leaves the stream at the first event: the first iteration goes on
+        self._setup(headers, fresh=f)
+
+    @classmethod
+    def _from_headers(cls, path, headers, index: SimTelIndex, **kwargs) -> SimTelSource:
+        """A source from headers and an index built elsewhere (``open_indexed``)."""
+        self = cls.__new__(cls)
+        EventSource.__init__(
+            self, path, allowed_tels=kwargs.get("allowed_tels"), max_events=kwargs.get(
+                "max_events")
+        )
+        self.skip_calibration = bool(kwargs.get("skip_calibration", False))
+        self._setup(headers, fresh=None)
+        self._attach_index(index)
+        return self
+
+    def _release_header_stream(self) -> None:
+        """Close the header pass's stream now rather than at the first iteration."""
+        f = self._resources.pop("fresh", None)
+        if f is not None:
+            f.close()
+
+    def _headers(self) -> tuple:
+        return (self._subarray, self._simulation_config, self._array_pointing, self._obs_id)
+
+    def _setup(self, headers: tuple, fresh) -> None:
+        subarray, self._simulation_config, self._array_pointing, self._obs_id = headers
+        # files and temporary data to release on close() or garbage collection
+        self._resources = {"fresh": fresh, "reader": None, "index": None}
+        if fresh is None:
+            del self._resources["fresh"]
         if self.allowed_tels is not None:
             keep = [t for t in subarray.tel_ids if int(t) in self.allowed_tels]
             if not keep:
@@ -92,6 +164,7 @@ class SimTelSource(EventSource):
         self._reader = None
         self._reader_lock = threading.Lock()
         self._cache: OrderedDict[int, ArrayEvent] = OrderedDict()
+        self._cache_lock = threading.Lock()
         self._finalizer = weakref.finalize(self, SimTelSource._release, self._resources)
 
     # ----------------------------------------------------------------- identification
@@ -210,52 +283,71 @@ class SimTelSource(EventSource):
         """Build the offset index (once); thread-safe. Returns it."""
         with self._index_lock:
             if self._index is None:
-                index = build_index(self.path, progress=progress, should_stop=should_stop)
-                keep = np.array(
-                    [
-                        (k != KIND_SHOWER or len(t) > 0)
-                        and (not self.skip_calibration or k == KIND_SHOWER)
-                        and (
-                            self.allowed_tels is None
-                            or any(int(x) in self.allowed_tels for x in t)
-                        )
-                        for k, t in zip(index.kind, index.tels_with_data, strict=True)
-                    ],
-                    dtype=bool,
-                )
-                if not keep.all():
-                    index = index.select(keep)
-                try:
-                    reader = _open_simtel(
-                        index.raw_path,
-                        skip_calibration=False,
-                        allowed_telescopes=self.allowed_tels,
-                    )
-                except BaseException:
-                    index.cleanup()
-                    raise
-                self._resources["reader"] = reader
-                self._resources["index"] = index
-                self._reader = reader
-                self._index = index
+                self._attach_index(self._scan(progress, should_stop))
             return self._index
+
+    def _scan(self, progress=None, should_stop=None, tmpdir=None) -> SimTelIndex:
+        """A new index of the events this source delivers (allowed_tels etc. applied)."""
+        index = build_index(self.path, progress=progress, should_stop=should_stop, tmpdir=tmpdir)
+        keep = np.array(
+            [
+                (k != KIND_SHOWER or len(t) > 0)
+                and (not self.skip_calibration or k == KIND_SHOWER)
+                and (self.allowed_tels is None or any(int(x) in self.allowed_tels for x in t))
+                for k, t in zip(index.kind, index.tels_with_data, strict=True)
+            ],
+            dtype=bool,
+        )
+        return index if keep.all() else index.select(keep)
+
+    def _attach_index(self, index: SimTelIndex) -> None:
+        """Use ``index`` (owned from now on) and open the reader that re-reads its events."""
+        try:
+            reader = _event_reader(index.raw_path, self.allowed_tels)
+        except BaseException:
+            index.cleanup()
+            raise
+        self._resources["reader"] = reader
+        self._resources["index"] = index
+        self._reader = reader
+        self._index = index
 
     def _n_events(self) -> int:
         return len(self.build_index())
 
     def _get_event(self, i: int) -> ArrayEvent:
         index = self.build_index()
-        cached = self._cache.get(i)
-        if cached is not None:
-            self._cache.move_to_end(i)
-            return cached
-        with self._reader_lock:
-            ev = self._read_at(index, i)
-        event = self._convert(ev, i)
-        self._cache[i] = event
-        while len(self._cache) > _EVENT_CACHE_SIZE:
-            self._cache.popitem(last=False)
+        event = self._cached(i)
+        if event is not None:
+            return event
+        with self._reader_lock:  # another thread may have read it meanwhile (read-ahead)
+            event = self._cached(i)
+            if event is None:
+                event = self._convert(self._read_at(index, i), i)
+                self._remember(i, event)
         return event
+
+    def _remember(self, i: int, event: ArrayEvent) -> None:
+        """Put event ``i`` in the recent-event cache (also one read by a helper process)."""
+        with self._cache_lock:
+            self._cache[i] = event
+            while len(self._cache) > _EVENT_CACHE_SIZE:
+                self._cache.popitem(last=False)
+
+    def _cached(self, i: int) -> ArrayEvent | None:
+        with self._cache_lock:
+            event = self._cache.get(i)
+            if event is not None:
+                self._cache.move_to_end(i)
+            return event
+
+    def is_cached(self, i: int) -> bool:
+        """Whether ``source[i]`` is in the recent-event cache (returns without reading)."""
+        n = self.n_events_known
+        if n is not None and i < 0:
+            i += n
+        with self._cache_lock:
+            return i in self._cache
 
     def _read_at(self, index: SimTelIndex, i: int) -> dict:
         """Parse the event starting at the indexed offset.
@@ -306,7 +398,12 @@ class SimTelSource(EventSource):
             index.cleanup()
 
     def close(self) -> None:
-        self._cache.clear()
+        if self._helper is not None:
+            from .simtel_helper import forget
+
+            forget(self)
+        with self._cache_lock:
+            self._cache.clear()
         self._finalizer()
         self._reader = None
         self._index = None

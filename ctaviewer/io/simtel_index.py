@@ -36,6 +36,11 @@ _T_TRIGGER_INFORMATION = 2009
 
 _CHUNK = 4 * 1024 * 1024
 
+#: what the event conversion uses of the monitoring objects (the rest, ~40 arrays per
+#: telescope, is not kept: it would make the index of a large array weigh megabytes)
+MONITORING_KEYS = ("pedestal", "n_ped_slices")
+LASER_KEYS = ("calib",)
+
 Progress = Callable[[float], None]
 
 
@@ -89,13 +94,17 @@ def compression_of(path: str) -> str | None:
     return None
 
 
-def decompress_to_temp(path: str, progress: Progress | None = None) -> tuple[str, str, bool]:
-    """Stream-decompress ``path`` into a new temporary folder.
+def decompress_to_temp(
+    path: str, progress: Progress | None = None, tmpdir: str | None = None
+) -> tuple[str, str, bool]:
+    """Stream-decompress ``path`` into ``tmpdir`` (default: a new temporary folder).
 
-    Returns (raw file path, temporary folder, stream_was_truncated).
+    Returns (raw file path, temporary folder, stream_was_truncated). The folder is removed
+    if decompression fails.
     """
     kind = compression_of(path)
-    tmpdir = tempfile.mkdtemp(prefix="ctaviewer-")
+    if tmpdir is None:
+        tmpdir = tempfile.mkdtemp(prefix="ctaviewer-")
     raw = os.path.join(tmpdir, os.path.basename(path) + ".raw")
     total = max(os.path.getsize(path), 1)
     truncated = False
@@ -130,17 +139,22 @@ def build_index(
     path: str,
     progress: Progress | None = None,
     should_stop: Callable[[], bool] | None = None,
+    tmpdir: str | None = None,
 ) -> SimTelIndex:
-    """Index every event of ``path`` (see module docstring)."""
+    """Index every event of ``path`` (see module docstring).
+
+    A compressed file is decompressed into ``tmpdir`` (default: a new temporary folder),
+    which the index owns (``cleanup()``).
+    """
     from eventio import EventIOFile
 
     path = os.fspath(path)
-    tmpdir = None
     stream_truncated = False
     if compression_of(path) is None:
         raw = path
+        tmpdir = None
     else:
-        raw, tmpdir, stream_truncated = decompress_to_temp(path, progress)
+        raw, tmpdir, stream_truncated = decompress_to_temp(path, progress, tmpdir)
 
     size = os.path.getsize(raw)
     offsets, showers, kinds, ids, energies, tels = [], [], [], [], [], []
@@ -210,9 +224,10 @@ def build_index(
                     ids.append(-inner.header.id)
                     tels.append(_tels_with_data(inner))
                 elif t == _T_CAMERA_MONITORING:
-                    cam_mon.setdefault(obj.telescope_id, {}).update(obj.parse())
+                    cam_mon.setdefault(obj.telescope_id, {}).update(
+                        _pick(obj.parse(), MONITORING_KEYS))
                 elif t == _T_LASER_CALIBRATION:
-                    laser.setdefault(obj.telescope_id, {}).update(obj.parse())
+                    laser.setdefault(obj.telescope_id, {}).update(_pick(obj.parse(), LASER_KEYS))
             except EOFError:
                 truncated = True
                 break
@@ -251,6 +266,10 @@ def build_index(
         error=error,
         temporary_dir=tmpdir,
     )
+
+
+def _pick(parsed: dict, keys) -> dict:
+    return {k: parsed[k] for k in keys if k in parsed}
 
 
 def _tels_with_data(array_event) -> np.ndarray:

@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 
 from ..event import ArrayEvent
@@ -26,23 +27,26 @@ EVENT_TYPES = {"subarray": EVENT_TYPE_SUBARRAY, "calibration": 0}
 UNIX_EPOCH_MJD = 40587.0
 
 
-def index_columns(tel: bool) -> list[Column]:
+@functools.cache
+def index_columns(tel: bool) -> tuple[Column, ...]:
     cols = [
         Column("obs_id", "i4", desc="Observation Block ID"),
         Column("event_id", "i8", desc="Array Event ID"),
     ]
     if tel:
         cols.append(Column("tel_id", "i2", desc="Telescope ID"))
-    return cols
+    return tuple(cols)
 
 
-def parameter_columns(prefix: str = "") -> list[Column]:
+@functools.cache
+def parameter_columns(prefix: str = "") -> tuple[Column, ...]:
     """Image parameter columns; their descriptions live in ``results.IMAGE_PARAMETERS``
-    (not repeated per column and per telescope: 47 × n_tels attributes cost size and time)."""
-    return [
+    (not repeated per column and per telescope: 47 × n_tels attributes cost size and time).
+    Built once per prefix: the writers ask for them per telescope table."""
+    return tuple(
         Column(prefix + name, "i8" if name in INTEGER_PARAMETERS else "f8", unit=unit)
         for name, unit, _ in IMAGE_PARAMETERS
-    ]
+    )
 
 
 #: (unix time from which it holds, TAI - UTC in s): the leap seconds since 1999

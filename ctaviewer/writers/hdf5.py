@@ -8,15 +8,25 @@ parameter columns per telescope table they cost file size and writing time for n
 Booleans are stored as 8-bit HDF5 bitfields, as PyTables writes them (h5py's default enum
 would read back as int8 there).
 Compression is gzip with shuffle: every HDF5 reader has it, no plugin needed.
+
+Speed: a file holds a few tables per telescope (parameters, pointing, true impact, ...),
+~270 for 70 telescopes, each with ~100 attributes. A table is created only when its first
+rows are written (or when it is closed empty), as a copy (``H5Ocopy``) of an empty template
+table with all its attributes, built once per layout and process in an in-memory file;
+dtypes, layouts and groups are cached. That made writing a 31-event file 5x cheaper than
+writing each attribute of each table.
 """
 
 from __future__ import annotations
 
+import operator
+import os
+import threading
 from dataclasses import dataclass
 
 import h5py
 import numpy as np
-from h5py import h5a, h5d, h5p, h5s, h5t
+from h5py import h5a, h5d, h5g, h5o, h5p, h5s, h5t
 
 #: rows per chunk; images use fewer rows (see ``chunk_rows``)
 DEFAULT_CHUNK_BYTES = 32 * 1024
@@ -101,9 +111,22 @@ def set_attrs(node, attrs: dict) -> None:
 
 
 def ensure_group(h5: h5py.File, path: str) -> h5py.Group:
-    """Create ``path`` and its parents as PyTables groups."""
+    """Create ``path`` and its parents as PyTables groups (an existing group is opened in
+    one low-level call: writers ask for the same few parents hundreds of times)."""
+    key = path.strip("/")
+    if not key:
+        return h5["/"]
+    cache = h5.__dict__.setdefault("_ctaviewer_groups", {})
+    group = cache.get(key)
+    if group is not None and group.id.valid:
+        return group
+    try:
+        group = cache[key] = h5py.Group(h5g.open(h5.id, key.encode()))
+        return group
+    except (KeyError, ValueError):
+        pass
     group = h5["/"]
-    for part in path.strip("/").split("/"):
+    for part in key.split("/"):
         if not part:
             continue
         if part in group:
@@ -120,50 +143,149 @@ def init_root(h5: h5py.File, attrs: dict) -> None:
     set_attrs(h5["/"], {**base, **attrs})
 
 
+def table_meta(columns, title: str = "", attrs=None) -> dict:
+    """PyTables' table attributes and ctapipe's column metadata of a table."""
+    meta = {"CLASS": "TABLE", "VERSION": "2.7", "TITLE": title, "NROWS": 0}
+    for i, col in enumerate(columns):
+        meta[f"CTAFIELD_{i}_NAME"] = col.name  # ctapipe's HDF5TableReader maps by it
+        if col.desc:
+            meta[f"CTAFIELD_{i}_DESC"] = col.desc
+        if col.unit:
+            meta[f"CTAFIELD_{i}_TRANSFORM"] = "quantity"
+            meta[f"CTAFIELD_{i}_UNIT"] = col.unit
+        elif col.time_scale:
+            meta[f"CTAFIELD_{i}_TRANSFORM"] = "time"
+            meta[f"CTAFIELD_{i}_TIME_FORMAT"] = "mjd"
+            meta[f"CTAFIELD_{i}_TIME_SCALE"] = col.time_scale
+        elif np.dtype(col.dtype).kind == "S":
+            meta[f"CTAFIELD_{i}_TRANSFORM"] = "string"
+            meta[f"CTAFIELD_{i}_MAXLEN"] = np.dtype(col.dtype).itemsize
+    meta.update(attrs or {})
+    return meta
+
+
+def _create_table(loc, name: bytes, dtype: np.dtype, chunk_rows: int, meta: dict):
+    """An empty chunked, gzip-compressed compound dataset with ``meta`` as attributes."""
+    dcpl = h5p.create(h5p.DATASET_CREATE)
+    dcpl.set_chunk((chunk_rows,))
+    dcpl.set_shuffle()
+    dcpl.set_deflate(GZIP_LEVEL)
+    space = h5s.create_simple((0,), (h5s.UNLIMITED,))
+    dset_id = h5d.create(loc, name, compound_type(dtype), space, dcpl=dcpl)
+    set_attrs(h5py.Dataset(dset_id), meta)
+    return dset_id
+
+
+class _TableTemplates:
+    """Empty tables, one per table layout (columns, title, attributes), built once per
+    process in an in-memory HDF5 file and copied into outputs with ``H5Ocopy``.
+
+    Creating a parameter table attribute by attribute costs ~100 HDF5 calls (2.5 ms); the
+    copy of a finished empty table, attributes included, is one C call (~0.2 ms). A file
+    of 70 telescopes has ~270 such tables, and a batch repeats the same layouts per file.
+    """
+
+    LIMIT = 512  # layouts kept; beyond that tables are created directly
+
+    def __init__(self):
+        self._file: h5py.File | None = None
+        self._names: dict = {}
+        self._pid = None
+        self._lock = threading.Lock()  # writers may run in threads (GUI export, tests)
+
+    def _store(self) -> h5py.File:
+        if self._file is None or self._pid != os.getpid() or not self._file.id.valid:
+            self._pid = os.getpid()
+            self._names = {}
+            self._file = h5py.File(
+                f"ctaviewer-table-templates-{self._pid}-{id(self)}.h5", "w",
+                driver="core", backing_store=False, libver="earliest",
+            )
+        return self._file
+
+    def create(self, loc, name: bytes, key, dtype, chunk_rows, make_meta) -> h5d.DatasetID:
+        """Create table ``name`` under group id ``loc`` from the template of ``key``."""
+        with self._lock:
+            store = self._store()
+            tname = self._names.get(key)
+            if tname is None:
+                if len(self._names) >= self.LIMIT:
+                    return _create_table(loc, name, dtype, chunk_rows, make_meta())
+                tname = f"t{len(self._names)}".encode()
+                _create_table(store.id, tname, dtype, chunk_rows, make_meta()).close()
+                self._names[key] = tname
+            h5o.copy(store.id, tname, loc, name)
+        return h5d.open(loc, name)
+
+
+_TEMPLATES = _TableTemplates()
+
+
+_LAYOUTS: dict[tuple, tuple] = {}
+_COLUMN_FIELDS = operator.attrgetter("name", "dtype", "shape", "unit", "desc", "time_scale")
+
+
+def _layout(key: tuple, columns: tuple) -> tuple:
+    """(numpy dtype, rows per chunk, HDF5 compound type) of columns, cached by ``key``."""
+    layout = _LAYOUTS.get(key)
+    if layout is None:
+        dtype = np.dtype([(c.name, c.dtype, c.shape) for c in columns])
+        chunk_rows = max(8, min(4096, DEFAULT_CHUNK_BYTES // max(1, dtype.itemsize)))
+        layout = (dtype, chunk_rows, compound_type(dtype))
+        if len(_LAYOUTS) < 4096:
+            _LAYOUTS[key] = layout
+    return layout
+
+
+def _attrs_key(attrs) -> tuple:
+    if not attrs:
+        return ()
+    return tuple(
+        (k, v.dtype.str, v.shape, v.tobytes()) if isinstance(v, np.ndarray)
+        else (k, type(v).__name__, repr(v))
+        for k, v in attrs.items()
+    )
+
+
 class TableWriter:
     """An appendable table: rows are buffered and written chunk by chunk.
 
     ``append(**columns)`` takes one row as scalars/arrays; ``append_rows(array)`` takes a
-    structured array. ``close()`` flushes and sets ``NROWS``.
+    structured array. ``close()`` flushes and sets ``NROWS``. The HDF5 dataset is created
+    when the first rows are written (or at ``close()`` for an empty table), as a copy of a
+    per-process template of the same layout (see ``_TableTemplates``).
     """
 
     def __init__(self, h5: h5py.File, path: str, columns, *, title: str = "", attrs=None):
         self.path = path
         self.columns = tuple(columns)
-        self.dtype = np.dtype([(c.name, c.dtype, c.shape) for c in self.columns])
-        parent, _, name = path.rpartition("/")
-        group = ensure_group(h5, parent)
-        if name in group:
-            raise KeyError(f"table {path} already exists")
-        self.chunk_rows = max(8, min(4096, DEFAULT_CHUNK_BYTES // max(1, self.dtype.itemsize)))
-        self._ctype = compound_type(self.dtype)
-        dcpl = h5p.create(h5p.DATASET_CREATE)
-        dcpl.set_chunk((self.chunk_rows,))
-        dcpl.set_shuffle()
-        dcpl.set_deflate(GZIP_LEVEL)
-        space = h5s.create_simple((0,), (h5s.UNLIMITED,))
-        dset_id = h5d.create(group.id, name.encode(), self._ctype, space, dcpl=dcpl)
-        self.dataset = h5py.Dataset(dset_id)
-        meta = {"CLASS": "TABLE", "VERSION": "2.7", "TITLE": title, "NROWS": 0}
-        for i, col in enumerate(self.columns):
-            meta[f"CTAFIELD_{i}_NAME"] = col.name  # ctapipe's HDF5TableReader maps by it
-            if col.desc:
-                meta[f"CTAFIELD_{i}_DESC"] = col.desc
-            if col.unit:
-                meta[f"CTAFIELD_{i}_TRANSFORM"] = "quantity"
-                meta[f"CTAFIELD_{i}_UNIT"] = col.unit
-            elif col.time_scale:
-                meta[f"CTAFIELD_{i}_TRANSFORM"] = "time"
-                meta[f"CTAFIELD_{i}_TIME_FORMAT"] = "mjd"
-                meta[f"CTAFIELD_{i}_TIME_SCALE"] = col.time_scale
-            elif np.dtype(col.dtype).kind == "S":
-                meta[f"CTAFIELD_{i}_TRANSFORM"] = "string"
-                meta[f"CTAFIELD_{i}_MAXLEN"] = np.dtype(col.dtype).itemsize
-        meta.update(attrs or {})
-        set_attrs(self.dataset, meta)
+        ckey = tuple(map(_COLUMN_FIELDS, self.columns))  # plain tuples: C-speed hash/compare
+        self.dtype, self.chunk_rows, self._ctype = _layout(ckey, self.columns)
+        self._h5 = h5
+        self._parent, _, name = path.rpartition("/")
+        self._name = name.encode()
+        self._title = title
+        self._attrs = attrs
+        self._key = (ckey, title, _attrs_key(attrs))
+        self._dset = None
         self._buffer = np.zeros(self.chunk_rows, dtype=self.dtype)
         self._n_buffered = 0
         self.n_rows = 0
+
+    def _create(self):
+        if self._dset is None:
+            group = ensure_group(self._h5, self._parent)
+            if group.id.links.exists(self._name):
+                raise KeyError(f"table {self.path} already exists")
+            self._dset = _TEMPLATES.create(
+                group.id, self._name, self._key, self.dtype, self.chunk_rows,
+                lambda: table_meta(self.columns, self._title, self._attrs),
+            )
+        return self._dset
+
+    @property
+    def dataset(self) -> h5py.Dataset:
+        return h5py.Dataset(self._create())
 
     def append(self, mapping: dict | None = None, /, **values) -> None:
         """Append one row; keys of ``mapping`` that are not columns are ignored."""
@@ -194,17 +316,22 @@ class TableWriter:
         n = len(rows)
         if n == 0:
             return
+        dset = self._create()
         start = self.n_rows
-        self.dataset.resize((start + n,))
-        fspace = self.dataset.id.get_space()
+        dset.set_extent((start + n,))
+        fspace = dset.get_space()
         fspace.select_hyperslab((start,), (n,))
         mspace = h5s.create_simple((n,))
-        self.dataset.id.write(mspace, fspace, np.ascontiguousarray(rows), mtype=self._ctype)
+        dset.write(mspace, fspace, np.ascontiguousarray(rows), mtype=self._ctype)
         self.n_rows += n
 
     def close(self) -> None:
         self.flush()
-        self.dataset.attrs["NROWS"] = np.int64(self.n_rows)
+        dset = self._create()
+        if self.n_rows:
+            attr = h5a.open(dset, b"NROWS")
+            attr.write(np.array(self.n_rows, dtype=np.int64))
+            attr.close()
 
 
 def write_table(h5, path, columns, rows, *, title: str = "", attrs=None) -> TableWriter:

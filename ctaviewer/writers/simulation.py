@@ -64,6 +64,26 @@ def true_impact_distance(shower, positions: np.ndarray) -> np.ndarray:
     return np.linalg.norm(np.cross(rel, direction), axis=-1)
 
 
+def _impact_columns() -> tuple[Column, ...]:
+    return (
+        *index_columns(True),
+        Column("true_impact_distance", "f8", unit="m", desc="true impact distance"),
+        Column("true_impact_distance_uncert", "f8", unit="m", desc="uncertainty"),
+    )
+
+
+def _true_parameter_columns() -> tuple[Column, ...]:
+    return (*index_columns(True), *parameter_columns("true_"))
+
+
+def _true_image_columns(n: int) -> tuple[Column, ...]:
+    return (
+        *index_columns(True),
+        Column("true_image_sum", "i4", desc="total true photo-electrons"),
+        Column("true_image", "i4", (n,), desc="true photo-electrons per pixel"),
+    )
+
+
 class SimulationTables:
     """Appends the shower truth, true images and true impact distances per event."""
 
@@ -106,9 +126,10 @@ class SimulationTables:
         return {f"true_{k}": v for k, v in params.items()}
 
     def _table(self, store, path, tel_id, columns, title) -> TableWriter:
+        """The table of ``tel_id`` in ``store``; ``columns()`` builds its columns once."""
         table = store.get(tel_id)
         if table is None:
-            table = TableWriter(self.h5, path.format(tel_id), columns, title=title)
+            table = TableWriter(self.h5, path.format(tel_id), columns(), title=title)
             store[tel_id] = table
         return table
 
@@ -138,11 +159,7 @@ class SimulationTables:
                 self._impact,
                 TRUE_IMPACT,
                 tel_id,
-                [
-                    *index_columns(True),
-                    Column("true_impact_distance", "f8", unit="m", desc="true impact distance"),
-                    Column("true_impact_distance_uncert", "f8", unit="m", desc="uncertainty"),
-                ],
+                _impact_columns,
                 "Storage of TelEventIndexContainer,TelImpactParameterContainer",
             ).append(
                 obs_id=event.obs_id,
@@ -157,7 +174,7 @@ class SimulationTables:
                     self._params,
                     TRUE_PARAMETERS,
                     tel_id,
-                    [*index_columns(True), *parameter_columns("true_")],
+                    _true_parameter_columns,
                     "Storage of TelEventIndexContainer,ImageParametersContainer",
                 ).append(
                     self._true_parameters(tel_id, true_image),
@@ -171,11 +188,7 @@ class SimulationTables:
                     self._images,
                     TRUE_IMAGES,
                     tel_id,
-                    [
-                        *index_columns(True),
-                        Column("true_image_sum", "i4", desc="total true photo-electrons"),
-                        Column("true_image", "i4", (n,), desc="true photo-electrons per pixel"),
-                    ],
+                    lambda n=n: _true_image_columns(n),
                     "Storage of TelEventIndexContainer,SimulatedCameraContainer",
                 ).append(
                     obs_id=event.obs_id,

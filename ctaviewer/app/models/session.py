@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import math
+import threading
 import time
 
 import numpy as np
@@ -14,10 +16,56 @@ from ..qt import QtCore
 from . import processing
 
 
+def open_indexed(path, progress=None, should_stop=None, in_helper: bool = True,
+                 first: int | None = None):
+    """``path`` (None: the simulated array) opened and ready for random access.
+
+    sim_telarray files are parsed and indexed in a helper process (``in_helper``), which
+    also reads event ``first`` and later reads ahead (``read_ahead``): that work holds the
+    GIL for long stretches and would freeze the GUI thread if done in a worker thread.
+    Other sources index here.
+    """
+    if in_helper and path is not None:
+        from ...io.simtel import SimTelSource
+        from ...io.simtel_helper import open_indexed as open_in_helper
+
+        if SimTelSource.check(str(path)) is None:
+            return open_in_helper(path, progress, should_stop, first=first)
+    source = open_source(path)
+    try:
+        source.build_index(progress, should_stop)
+    except BaseException:
+        source.close()
+        raise
+    return source
+
+
+def start_helper() -> None:
+    """Start the file-indexing helper process ahead of the first open (never blocks)."""
+    from ...io.simtel_helper import start_helper as start
+
+    start()
+
+
+_FROZEN = False
+
+
+def _freeze_startup_objects() -> None:
+    """Once the first file is shown: what exists then (modules, classes, widgets — ~150k
+    objects) lives as long as the application. Keep it out of the cyclic garbage
+    collector's full passes, which otherwise take ~100 ms holding the GIL. Only once: a
+    later file's objects must stay collectable when it is closed."""
+    global _FROZEN
+    if not _FROZEN:
+        _FROZEN = True
+        gc.freeze()
+
+
 class SessionModel(QtCore.QObject):
     source_changed = QtCore.Signal()
     index_progress = QtCore.Signal(float)
-    rows_changed = QtCore.Signal()  # event table content (rows added or reco columns)
+    rows_changed = QtCore.Signal()  # event table content: all rows (a new file)
+    row_changed = QtCore.Signal(int)  # one row's reco columns (its event was processed)
     event_changed = QtCore.Signal()
     result_changed = QtCore.Signal()
     tel_selected = QtCore.Signal(int)
@@ -39,14 +87,22 @@ class SessionModel(QtCore.QObject):
         self.selected_pixels: list[int] = []
         self.config = processing.default_config()
         self._pipeline = None
+        self._pipeline_lock = threading.Lock()
         self._index_task = None
         self._process_task = None
+        self._read_ahead_task = None
+        self._read_ahead_local = False
+        self._direction = 1  # of the last move, for reading ahead
         self._generation = 0
+        self._config_generation = 0
         self._pending_index: int | None = None
         self.timing: dict[str, float] = {}
         self._synchronous = False
         #: callables(source) run in the background after indexing (e.g. building pixel paths)
         self.prepare_hooks: list = []
+        # the helper process that parses files starts its interpreter while the window is
+        # being built, so that it is ready when the first file is opened
+        start_helper()
 
     # ---------------------------------------------------------------- file
     def open(self, path=None, event_index: int = 0, synchronous: bool = False) -> None:
@@ -64,9 +120,9 @@ class SessionModel(QtCore.QObject):
         hooks = list(self.prepare_hooks)
 
         def prepare(progress=None, stop=None):
-            source = open_source(path)
+            source = open_indexed(path, progress, stop, in_helper=not synchronous,
+                                  first=max(event_index or 0, 0))
             try:
-                source.build_index(progress, stop)
                 for hook in hooks:
                     hook(source)
             except BaseException:
@@ -95,9 +151,13 @@ class SessionModel(QtCore.QObject):
         self.busy.emit("")
         self.source = source
         self._pipeline = None
+        if not self._synchronous and getattr(source, "_helper", None) is None:
+            # processing happens here: numba's kernels load while the event is shown
+            processing.start_warm_up()
         self.source_changed.emit()
         self.rows = self._initial_rows()
         self.rows_changed.emit()
+        _freeze_startup_objects()
         if self.rows:
             first = min(max(self._pending_index or 0, 0), len(self.rows) - 1)
             if self._synchronous:
@@ -106,12 +166,16 @@ class SessionModel(QtCore.QObject):
                 QtCore.QTimer.singleShot(0, lambda: self.go_to(first))
 
     def close(self) -> None:
-        for task in (self._index_task, self._process_task):
+        for task in (self._index_task, self._process_task, self._read_ahead_task):
             if task is not None:
                 task.cancel()
-        if self._index_task is not None:
-            self._index_task.done.wait(5.0)
-        self._index_task = self._process_task = None
+        # a local read-ahead must not go on reading the source closed below (one in the
+        # helper process can: it only fills this source's cache)
+        for task in (self._index_task, self._read_ahead_task if self._read_ahead_local
+                     else None):
+            if task is not None:
+                task.done.wait(5.0)
+        self._index_task = self._process_task = self._read_ahead_task = None
         if self.source is not None:
             self.source.close()
         self.source = None
@@ -156,6 +220,8 @@ class SessionModel(QtCore.QObject):
         if self.source is None or not self.rows:
             return
         index = int(np.clip(index, 0, len(self.rows) - 1))
+        if index != self.event_index and self.event_index >= 0:
+            self._direction = 1 if index > self.event_index else -1
         t0 = time.perf_counter()
         try:
             event = self.source[index]
@@ -176,6 +242,49 @@ class SessionModel(QtCore.QObject):
                 self.process()
             else:  # start processing after the raw event has been painted
                 QtCore.QTimer.singleShot(30, self.process)
+        else:
+            self._look_ahead()
+
+    def _look_ahead(self) -> None:
+        """Read, and process, the event the user will probably go to next (the next one in
+        the direction of the last move), so that going there costs only the GUI's own work.
+
+        With a helper process (sim_telarray files) both happen there and this process only
+        receives the event and its result; otherwise the event is read in the worker thread
+        (the source keeps recent events).
+        """
+        src = self.source
+        nxt = self.event_index + self._direction
+        if (src is None or self._synchronous or not 0 <= nxt < len(self.rows)
+                or not hasattr(src, "is_cached")):
+            return
+        if self._read_ahead_task is not None and not self._read_ahead_task.done.is_set():
+            return
+        in_helper = getattr(src, "_helper", None) is not None
+        want_result = in_helper and self.can_process and nxt not in self.results
+        if src.is_cached(nxt) and not want_result:
+            return
+        config, config_generation = self.config, self._config_generation
+
+        def run(progress, should_stop):
+            if should_stop():
+                return None
+            if not in_helper:
+                src[nxt]
+                return None
+            from ...io import simtel_helper
+
+            simtel_helper.read_ahead(src, nxt)
+            if want_result and not should_stop():
+                result = simtel_helper.process(src, nxt, config)
+                if result is not None:
+                    return -1, config_generation, nxt, result, src
+            return None
+
+        self._read_ahead_local = not in_helper
+        self._read_ahead_task = workers.submit(
+            run, lambda payload: payload is not None and self._processed(payload),
+            lambda exc: None)
 
     def next(self) -> None:
         self.go_to(self.event_index + 1)
@@ -193,15 +302,27 @@ class SessionModel(QtCore.QObject):
         return self.config is not None and self.source is not None
 
     def pipeline(self):
-        if self._pipeline is None and self.can_process:
-            self._pipeline = processing.make_pipeline(self.source.subarray, self.config)
-        return self._pipeline
+        """The pipeline of the current source and settings (made when first needed)."""
+        if not self.can_process:
+            return None
+        return self._pipeline_for(self.source, self.config)
+
+    def _pipeline_for(self, source, config):
+        """Thread-safe: the worker makes the pipeline, after the chain is warm."""
+        processing.wait_warm()
+        with self._pipeline_lock:
+            p = self._pipeline
+            if p is None or p.subarray is not source.subarray:
+                p = processing.make_pipeline(source.subarray, config)
+            elif p.config is not config:
+                p = p.with_config(config)  # shares the geometry caches
+            self._pipeline = p
+            return p
 
     def set_config(self, config) -> None:
         """New processing settings: results are dropped and the current event re-processed."""
         self.config = config
-        if self._pipeline is not None:
-            self._pipeline = self._pipeline.with_config(config)
+        self._config_generation += 1
         self.results = {}
         self.config_changed.emit()
         self.process()
@@ -210,30 +331,52 @@ class SessionModel(QtCore.QObject):
         """Process the current event in the background (results of older requests dropped)."""
         if not self.can_process or self.array_event is None:
             return
-        pipeline = self.pipeline()
         event = self.array_event
+        source, config = self.source, self.config
         self._generation += 1
-        generation = self._generation
+        generation, config_generation = self._generation, self._config_generation
         if synchronous:
-            self._processed((generation, event.index, pipeline.process(event)))
+            result = self._pipeline_for(source, config).process(event)
+            self._processed((generation, config_generation, event.index, result, source))
             return
         if self._process_task is not None:
             self._process_task.cancel()
+        results = self.results
 
         def run(progress, should_stop):
-            return generation, event.index, pipeline.process(event)
+            result = results.get(event.index)  # processed ahead meanwhile
+            if result is None:
+                result = self._compute(source, config, event)
+            return generation, config_generation, event.index, result, source
 
         self._process_task = workers.submit(run, self._processed, self._task_failed)
 
+    def _compute(self, source, config, event):
+        """The result of ``event`` (worker thread): in the helper process when the source
+        has one (this process's GIL stays free for the GUI), else with the local pipeline."""
+        if getattr(source, "_helper", None) is not None:
+            from ...io.simtel_helper import process as process_in_helper
+
+            result = process_in_helper(source, event.index, config)
+            if result is not None:
+                return result
+        return self._pipeline_for(source, config).process(event)
+
     def _processed(self, payload):
-        generation, index, result = payload
+        generation, config_generation, index, result, source = payload
+        if config_generation != self._config_generation or source is not self.source:
+            return  # made with settings changed since, or for the file open before
         self.results[index] = result
         self._update_row(index, result)
-        if generation != self._generation or index != self.event_index:
+        if index != self.event_index:
             return
-        self._process_task = None
+        if generation == self._generation:
+            self._process_task = None
+        elif self.result is not None:
+            return  # an older request's (or a look-ahead's) result: already shown
         self.result = result
         self.result_changed.emit()
+        self._look_ahead()
 
     def _update_row(self, index: int, result) -> None:
         if not 0 <= index < len(self.rows):
@@ -245,7 +388,7 @@ class SessionModel(QtCore.QObject):
             "reco_az": g.az,
             "reco_energy": result.energy,
         })
-        self.rows_changed.emit()
+        self.row_changed.emit(index)
 
     # ---------------------------------------------------------------- selection
     def select_tel(self, tel_id: int) -> None:

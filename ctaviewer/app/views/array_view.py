@@ -9,9 +9,11 @@ import math
 import numpy as np
 
 from ...coords import altaz_to_ground_vector, fov_to_altaz
+from ...reco.hillas_intersection import AXIS_STEP_DEG
 from .. import colors
 from ..qt import QtCore, QtWidgets, pg
 from .lazy import LazyRefreshMixin
+from .plotting import cached_axes
 
 SIZES = {"LST": 16, "MST": 12, "SST": 8}
 GREY = (190, 190, 190)
@@ -25,11 +27,17 @@ def intensity(session, tel_id) -> float:
     return float(np.nansum(data.true_image)) if data.true_image is not None else math.nan
 
 
-def ground_axis(params: dict, alt: float, az: float) -> np.ndarray | None:
-    """Unit (x, y) ground direction of the plane holding the telescope and its image axis.
+def ground_trace(params: dict, alt: float, az: float, position) -> tuple | None:
+    """The trace on the ground (z = 0) of the plane holding a telescope and its image axis,
+    as (point, unit direction) in ground (x north, y west) metres, or None.
 
-    The image axis and the telescope define a plane that contains the shower axis; its
-    trace on the ground passes through the telescope and the shower core.
+    That plane contains the shower axis, so its trace passes through the shower core: the
+    geometry the stereo reconstruction (``ctaviewer.reco.hillas_intersection``) intersects.
+    The plane is built as there: the image centroid and a point ``AXIS_STEP_DEG`` along
+    the Hillas axis (``psi`` in the field-of-view frame), taken to the horizontal frame
+    with the telescope's pointing. The plane passes through the telescope at its height
+    ``position[2]`` above the ground, so its trace passes beside the telescope's ground
+    point unless the plane is vertical; ``point`` is the trace's point closest to it.
     """
     lon = params.get("hillas_fov_lon", math.nan)
     lat = params.get("hillas_fov_lat", math.nan)
@@ -37,29 +45,46 @@ def ground_axis(params: dict, alt: float, az: float) -> np.ndarray | None:
     if not np.all(np.isfinite([lon, lat, psi])):
         return None
     a = math.radians(psi)
-    lons = np.array([lon - math.cos(a), lon + math.cos(a)])
-    lats = np.array([lat - math.sin(a), lat + math.sin(a)])
+    lons = np.array([lon, lon + AXIS_STEP_DEG * math.cos(a)])
+    lats = np.array([lat, lat + AXIS_STEP_DEG * math.sin(a)])
     alts, azs = fov_to_altaz(lons, lats, alt, az)
     d1, d2 = altaz_to_ground_vector(alts, azs)
-    n = np.cross(d1, d2)
-    g = np.array([n[1], -n[0]])
-    norm = float(np.hypot(*g))
-    return g / norm if norm > 0 else None
+    n = np.cross(d1, d2)  # (north, west, up)
+    nh2 = float(n[0] ** 2 + n[1] ** 2)
+    if not nh2 > 1e-18 * float(n @ n):
+        return None  # a horizontal plane: no trace
+    pos = np.asarray(position, dtype=float)
+    z = float(pos[2]) if len(pos) > 2 else 0.0
+    point = pos[:2] + (n[2] * z / nh2) * n[:2]
+    direction = np.array([n[1], -n[0]]) / math.sqrt(nh2)
+    return point, direction
 
 
 class ArrayView(LazyRefreshMixin, QtWidgets.QWidget):
     def __init__(self, session, parent=None):
         super().__init__(parent)
         self.session = session
-        self.plot = pg.PlotWidget()
+        self.plot = pg.PlotWidget(axisItems=cached_axes())
         self.plot.setAspectLocked(True)
         self.plot.setLabel("bottom", "x (m, north)")
         self.plot.setLabel("left", "y (m, west)")
         self.plot.showGrid(True, True, 0.2)
+        # persistent items, updated in place on every event (no item is created per event)
         self.scatter = pg.ScatterPlotItem(pxMode=True, hoverable=True)
         self.scatter.sigClicked.connect(self._clicked)
-        self.plot.addItem(self.scatter)
-        self.overlays: list = []
+        self.axes = {  # Hillas axes on the ground, as line segments (pairs of points)
+            ok: pg.PlotCurveItem(connect="pairs", pen=pg.mkPen(
+                (60, 60, 200) if ok else GREY, width=1, style=QtCore.Qt.DashLine))
+            for ok in (True, False)
+        }
+        self.true_core = pg.ScatterPlotItem(symbol="star", size=18, brush=pg.mkBrush(0, 160, 0),
+                                            pen=pg.mkPen((0, 160, 0)), name="true core")
+        self.reco_core = pg.ScatterPlotItem(symbol="x", size=18, brush=pg.mkBrush(220, 0, 0),
+                                            pen=pg.mkPen((220, 0, 0)), name="reconstructed core")
+        for item in (*self.axes.values(), self.scatter, self.true_core, self.reco_core):
+            self.plot.addItem(item)
+        self._tel_ids: list[int] = []
+        self._subarray = None
         self._grey, self._white = pg.mkBrush(*GREY), pg.mkBrush(255, 255, 255)
         self._pen, self._pen_selected = pg.mkPen("k"), pg.mkPen((255, 0, 200), width=3)
         self.legend = QtWidgets.QLabel()
@@ -72,50 +97,50 @@ class ArrayView(LazyRefreshMixin, QtWidgets.QWidget):
         for sig in (session.event_changed, session.result_changed, session.tel_selected):
             sig.connect(self.request_refresh)
 
+    def _set_telescopes(self, sub) -> None:
+        """Positions, sizes and ids of the subarray's telescopes (once per file)."""
+        self._subarray = sub
+        self._tel_ids = sub.tel_ids.tolist()
+        sizes = [SIZES.get(sub.tels[t].size_type, 10) for t in self._tel_ids]
+        self.scatter.setData(x=sub.positions[:, 0], y=sub.positions[:, 1], size=sizes,
+                             data=np.asarray(self._tel_ids), brush=self._white, pen=self._pen)
+
     def refresh(self, *_):
         s = self.session
-        for item in self.overlays:
-            self.plot.removeItem(item)
-        self.overlays = []
         if s.source is None:
+            for item in (*self.axes.values(), self.scatter, self.true_core, self.reco_core):
+                item.setData([], [])
+            self._subarray = None
             return
         sub = s.source.subarray
+        if sub is not self._subarray:
+            self._set_telescopes(sub)
         ev = s.array_event
         triggered = set(ev.tel) if ev is not None else set()
         values = {t: intensity(s, t) for t in triggered}
         finite = [v for v in values.values() if np.isfinite(v) and v > 0]
         lo, hi = (min(finite), max(finite)) if finite else (1.0, 10.0)
         table = colors.brushes("inferno")
-        spots = []
-        for t, pos in zip(sub.tel_ids.tolist(), sub.positions):
-            desc = sub.tels[t]
-            size = SIZES.get(desc.size_type, 10)
-            tr = s.tel_result(t)
-            if t in triggered and (tr is None or tr.passes_quality):
-                v = values[t]
-                k = colors.to_index(np.array([v]), lo, max(hi, lo * 1.01), "log")[0]
-                brush = table[k]
-            elif t in triggered:
-                brush = self._grey
-            else:
-                brush = self._white
-            pen = self._pen_selected if t == s.selected_tel else self._pen
-            spots.append({"pos": (pos[0], pos[1]), "size": size, "brush": brush, "pen": pen,
-                          "data": t})
-        self.scatter.setData(spots)
-        if ev is None:
-            return
+        lit = [t for t in triggered if (tr := s.tel_result(t)) is None or tr.passes_quality]
+        k = colors.to_index(np.array([values[t] for t in lit], dtype=float), lo,
+                            max(hi, lo * 1.01), "log")
+        colour = dict(zip(lit, (table[i] for i in k.tolist())))
+        brushes = [colour.get(t, self._grey if t in triggered else self._white)
+                   for t in self._tel_ids]
+        pens = [self._pen_selected if t == s.selected_tel else self._pen for t in self._tel_ids]
+        self.scatter.setBrush(brushes, update=False)
+        self.scatter.setPen(pens)
         self._draw_axes(ev)
-        if ev.simulation is not None:
-            self._marker(ev.simulation.core_x, ev.simulation.core_y, "star", (0, 160, 0),
-                         "true core")
+        sim = ev.simulation if ev is not None else None
+        self._marker(self.true_core, *((sim.core_x, sim.core_y) if sim else (np.nan, np.nan)))
         g = s.result.geometry if s.result is not None else None
-        if g is not None and g.is_valid:
-            self._marker(g.core_x, g.core_y, "x", (220, 0, 0), "reconstructed core")
-        self.legend.setText(
-            "<span style='color:#00a000'>★ true core</span> · "
-            "<span style='color:#dc0000'>✕ reconstructed core</span> · colour: image "
-            f"intensity (log, {lo:.0f}–{hi:.0f} p.e.) · grey: failed quality cuts")
+        valid = g is not None and g.is_valid
+        self._marker(self.reco_core, *((g.core_x, g.core_y) if valid else (np.nan, np.nan)))
+        text = ("<span style='color:#00a000'>★ true core</span> · "
+                "<span style='color:#dc0000'>✕ reconstructed core</span> · colour: image "
+                f"intensity (log, {lo:.0f}–{hi:.0f} p.e.) · grey: failed quality cuts")
+        if ev is not None and text != self.legend.text():
+            self.legend.setText(text)
 
     def _fit(self):
         pos = self.session.source.subarray.positions[:, :2]
@@ -124,31 +149,38 @@ class ArrayView(LazyRefreshMixin, QtWidgets.QWidget):
         self.plot.setRange(xRange=(lo[0] - pad, hi[0] + pad), yRange=(lo[1] - pad, hi[1] + pad),
                            padding=0)
 
-    def _marker(self, x, y, symbol, color, name):
-        if not (np.isfinite(x) and np.isfinite(y)):
-            return
-        item = pg.ScatterPlotItem([x], [y], symbol=symbol, size=18, brush=pg.mkBrush(*color),
-                                  pen=pg.mkPen(color), name=name)
-        self.plot.addItem(item)
-        self.overlays.append(item)
+    @staticmethod
+    def _marker(item, x, y):
+        if np.isfinite(x) and np.isfinite(y):
+            item.setData([x], [y])
+        else:
+            item.setData([], [])
 
-    def _draw_axes(self, ev):
+    def axis_lines(self) -> dict[int, tuple[np.ndarray, np.ndarray, bool]]:
+        """The Hillas axes of the current result projected on the ground (``ground_trace``),
+        by telescope: (start, end, passes quality), a segment (x, y in m) centred on the
+        trace's point closest to the telescope."""
         s = self.session
-        if s.result is None:
-            return
+        ev = s.array_event
+        if s.result is None or ev is None:
+            return {}
         sub = s.source.subarray
         span = float(np.ptp(sub.positions[:, :2], axis=0).max()) if sub.n_tels > 1 else 500.0
+        out = {}
         for t, tr in s.result.tel.items():
-            direction = ground_axis(tr.parameters, *ev.pointing.of(t))
-            if direction is None:
+            trace = ground_trace(tr.parameters, *ev.pointing.of(t), sub.position(t))
+            if trace is None:
                 continue
-            x0, y0 = sub.position(t)[:2]
-            dx, dy = direction * span
-            color = (60, 60, 200) if tr.passes_quality else GREY
-            line = pg.PlotCurveItem([x0 - dx, x0 + dx], [y0 - dy, y0 + dy],
-                                    pen=pg.mkPen(color, width=1, style=QtCore.Qt.DashLine))
-            self.plot.addItem(line)
-            self.overlays.append(line)
+            p, d = trace
+            out[t] = (p - d * span, p + d * span, bool(tr.passes_quality))
+        return out
+
+    def _draw_axes(self, ev):
+        lines = self.axis_lines()
+        for ok, item in self.axes.items():
+            pts = np.array([(a, b) for a, b, passes in lines.values() if passes == ok],
+                           dtype=float).reshape(-1, 2)
+            item.setData(pts[:, 0], pts[:, 1], connect="pairs")
 
     def _clicked(self, _item, points, *_):
         if len(points):

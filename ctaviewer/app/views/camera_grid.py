@@ -7,39 +7,59 @@ import math
 from ..qt import QtCore, QtGui, QtWidgets, pg
 from .camera_item import CameraItem
 from .camera_values import blank_index, camera_colors
+from .lazy import LazyRefreshMixin
 
 ALL_TYPES = "all types"
+_SPACING = 4  # px between cells
 
 
-class CameraGrid(QtWidgets.QWidget):
+class _Cells(pg.GraphicsWidget):
+    """The grid's root item: lays its cells out by hand when resized (a QGraphicsGridLayout
+    costs several ms per event whenever the number of telescopes changes)."""
+
+    def __init__(self, on_resize):
+        super().__init__()
+        self._on_resize = on_resize
+
+    def resizeEvent(self, ev):
+        super().resizeEvent(ev)
+        self._on_resize()
+
+
+class CameraGrid(LazyRefreshMixin, QtWidgets.QWidget):
     def __init__(self, session, display, parent=None):
         super().__init__(parent)
         self.session = session
         self.display = display
         self.type_box = QtWidgets.QComboBox()
         self.type_box.currentTextChanged.connect(lambda _: self.rebuild())
+        self.type_box.setToolTip("Show the cameras of one telescope type only; click a camera "
+                                 "to show it in the large view")
         top = QtWidgets.QHBoxLayout()
         top.addWidget(QtWidgets.QLabel("Telescopes"))
         top.addWidget(self.type_box)
         top.addStretch(1)
-        self.graphics = pg.GraphicsLayoutWidget()
+        self.cells: dict[int, tuple] = {}  # tel_id -> (viewbox, item, label)
+        self._shown: list[int] = []
+        self.graphics = pg.GraphicsView()
+        self._root = _Cells(self._place)
+        self.graphics.setCentralItem(self._root)
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
         layout.addLayout(top)
         layout.addWidget(self.graphics, 1)
-        self.cells: dict[int, tuple] = {}  # tel_id -> (viewbox, item, label)
-        self._shown: list[int] = []
         session.source_changed.connect(self._new_source)
         self._rebuild_timer = QtCore.QTimer(self, singleShot=True, interval=0)
-        self._rebuild_timer.timeout.connect(self.rebuild)
+        self._rebuild_timer.timeout.connect(self.request_refresh)
         # the grid follows in the next event-loop turn: the large camera is shown first
         session.event_changed.connect(self._rebuild_timer.start)
-        session.result_changed.connect(self.recolor)
+        session.result_changed.connect(self._recolor_if_shown)
         session.tel_selected.connect(lambda _: self._mark_selected())
-        display.changed.connect(self.recolor)
+        display.changed.connect(self._recolor_if_shown)
 
     def _new_source(self):
-        self.graphics.clear()
+        for vb, _, _ in self.cells.values():
+            self.graphics.scene().removeItem(vb)
         self.cells = {}
         self._shown = []
         self.type_box.blockSignals(True)
@@ -65,21 +85,51 @@ class CameraGrid(QtWidgets.QWidget):
             item.sigPixelClicked.connect(lambda *_, t=tel_id: self.session.select_tel(t))
             vb.addItem(item)
             vb.setRange(item.boundingRect(), padding=0.02)
+            vb.setParentItem(self._root)
+            vb.hide()
             label = pg.TextItem(f"{tel_id} {desc.name}", color="k", anchor=(0, 0))
             label.setParentItem(vb)
             self.cells[tel_id] = (vb, item, label)
         return self.cells[tel_id]
 
+    def refresh(self):
+        """Cells of the current event, coloured (when the grid can be seen: else when shown)."""
+        self.rebuild()
+
+    def _recolor_if_shown(self, *_):
+        if self.is_shown():
+            self.recolor()
+        else:
+            self._dirty = True
+
     def rebuild(self):
         tels = self.tel_ids()
         if tels != self._shown:
-            self.graphics.clear()
-            n_cols = max(1, math.ceil(math.sqrt(len(tels) * 1.3)))
-            for k, t in enumerate(tels):
-                vb = self._cell(t)[0]
-                self.graphics.addItem(vb, row=k // n_cols, col=k % n_cols)
+            for t in self._shown:
+                if t not in tels:
+                    self.cells[t][0].hide()
+            for t in tels:
+                self._cell(t)
             self._shown = tels
+            self._place()
         self.recolor()
+
+    def _place(self):
+        """Cells in rows of ``n_cols``, sorted by telescope id, filling the view."""
+        tels = self._shown
+        if not tels:
+            return
+        rect = self._root.rect()
+        n_cols = max(1, math.ceil(math.sqrt(len(tels) * 1.3)))
+        n_rows = math.ceil(len(tels) / n_cols)
+        w = (rect.width() - _SPACING * (n_cols - 1)) / n_cols
+        h = (rect.height() - _SPACING * (n_rows - 1)) / n_rows
+        for k, t in enumerate(tels):
+            vb = self.cells[t][0]
+            r, c = divmod(k, n_cols)
+            vb.setGeometry(QtCore.QRectF(rect.x() + c * (w + _SPACING),
+                                         rect.y() + r * (h + _SPACING), max(w, 1), max(h, 1)))
+            vb.show()
 
     def recolor(self):
         s = self.session

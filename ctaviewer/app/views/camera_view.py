@@ -8,6 +8,7 @@ from ..qt import QtCore, QtWidgets, pg
 from .camera_item import CameraItem
 from .camera_values import blank_index, camera_colors
 from .colorbar import ColorBar
+from .plotting import CachedAxisItem
 
 
 def _combo(items, current, slot):
@@ -44,6 +45,23 @@ class CameraView(QtWidgets.QWidget):
                 lambda _: d.update(fixed=(self.fixed_lo.value(), self.fixed_hi.value())))
         self.hillas_box = QtWidgets.QCheckBox("Hillas", checked=d.show_hillas)
         self.hillas_box.toggled.connect(lambda v: d.update(show_hillas=v))
+        for w, tip in (
+                (self.quantity_box, "What the pixel colours show: charge (p.e.) and peak time "
+                 "(ns) after calibration, the cleaning mask, true p.e. (simulation), the raw "
+                 "ADC sum, or one waveform sample (pick it with the Sample slider)"),
+                (self.cmap_box, "Colour map of the pixel values (also used by the Telescopes "
+                 "grid)"),
+                (self.scale_box, "Colour scale: linear, log (positive values only) or symlog "
+                 "(logarithmic on both sides of zero)"),
+                (self.limit_box, "Colour limits: auto (0.5–99.8 % of the values, ignores a "
+                 "few hot pixels), min-max, a percentile range, or fixed values"),
+                (self.percentile, "Percentile range: colours span from (100 − p) % to p % of "
+                 "the pixel values"),
+                (self.fixed_lo, "Lower colour limit, in the unit of the quantity shown"),
+                (self.fixed_hi, "Upper colour limit, in the unit of the quantity shown"),
+                (self.hillas_box, "Draw the Hillas ellipse and main axis of the cleaned "
+                 "image")):
+            w.setToolTip(tip)
 
         controls = QtWidgets.QHBoxLayout()
         for label, w in (("Show", self.quantity_box), ("Colours", self.cmap_box),
@@ -63,6 +81,8 @@ class CameraView(QtWidgets.QWidget):
         self.title = pg.TextItem(anchor=(0, 0), color="k")
         self.title.setParentItem(self.viewbox)
         self.colorbar = ColorBar()
+        self.colorbar.setAxisItems({"right": CachedAxisItem("right")})
+        self._colorbar_args = None
         self.graphics.addItem(self.colorbar, row=0, col=1)
 
         self.slider = QtWidgets.QSlider(QtCore.Qt.Horizontal)
@@ -70,6 +90,10 @@ class CameraView(QtWidgets.QWidget):
         self.play_button = QtWidgets.QPushButton("▶ Play")
         self.play_button.setCheckable(True)
         self.play_button.toggled.connect(self._play)
+        self.slider.setToolTip("Waveform sample shown by 'waveform sample' (pedestal "
+                               "subtracted, high gain)")
+        self.play_button.setToolTip("Play the waveform samples as a movie (switches Show to "
+                                    "'waveform sample'); press again to stop")
         self.sample_label = QtWidgets.QLabel()
         self._timer = QtCore.QTimer(self, interval=80)
         self._timer.timeout.connect(self._advance)
@@ -131,7 +155,10 @@ class CameraView(QtWidgets.QWidget):
             values, index, lo, hi = out
             item.set_colors(values, index, self.display.cmap)
             scale = "linear" if self.display.quantity == "cleaning mask" else self.display.scale
-            self.colorbar.set_range(lo, hi, scale, self.display.cmap, name)
+            args = (lo, hi, scale, self.display.cmap, name)
+            if args != self._colorbar_args:  # its axis repaints only when it changes
+                self.colorbar.set_range(*args)
+                self._colorbar_args = args
             self.title.setText(f"Tel {tel} · {desc.type_name}")
         tr = s.tel_result(tel)
         item.set_hillas(tr.parameters if (tr is not None and self.display.show_hillas) else None)

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import math
 
-from ..models.event_filter import FilterError, compile_filter
+from ..models.event_filter import COLUMNS, FilterError, compile_filter
 from ..qt import QtCore, QtWidgets
 
 HEADERS = (("index", "#", "{:d}"), ("event_id", "event id", "{:d}"),
            ("energy", "E true (TeV)", "{:.3g}"), ("n_tel", "n_tel", "{:d}"),
            ("n_tel_reco", "n_tel reco", "{:d}"), ("reco_alt", "alt reco (°)", "{:.2f}"),
            ("reco_az", "az reco (°)", "{:.2f}"), ("reco_energy", "E reco (TeV)", "{:.3g}"))
+
+
+_ROLES = frozenset((QtCore.Qt.DisplayRole, QtCore.Qt.UserRole, QtCore.Qt.TextAlignmentRole))
 
 
 class EventTableModel(QtCore.QAbstractTableModel):
@@ -20,10 +23,17 @@ class EventTableModel(QtCore.QAbstractTableModel):
         super().__init__()
         self.session = session
         session.rows_changed.connect(self._reset)
+        session.row_changed.connect(self._row_changed)
 
     def _reset(self):
         self.beginResetModel()
         self.endResetModel()
+
+    def _row_changed(self, row: int):
+        """One row's values changed: the views re-read that row only (a reset would make
+        them re-read, re-sort and re-filter every row)."""
+        if 0 <= row < len(self.session.rows):
+            self.dataChanged.emit(self.index(row, 0), self.index(row, len(HEADERS) - 1))
 
     def rowCount(self, parent=None):
         return 0 if parent is not None and parent.isValid() else len(self.session.rows)
@@ -37,6 +47,8 @@ class EventTableModel(QtCore.QAbstractTableModel):
         return None
 
     def data(self, index, role=QtCore.Qt.DisplayRole):
+        if role not in _ROLES:  # the view asks for a dozen roles per cell: answer fast
+            return None
         key, _, fmt = HEADERS[index.column()]
         value = self.session.rows[index.row()].get(key)
         if role == QtCore.Qt.UserRole:  # sort key
@@ -57,8 +69,14 @@ class EventFilterProxy(QtCore.QSortFilterProxyModel):
         self.setSortRole(QtCore.Qt.UserRole)
 
     def set_expression(self, text: str) -> None:
-        self.predicate = compile_filter(text)  # raises FilterError
-        self.invalidateFilter()
+        predicate = compile_filter(text)  # raises FilterError
+        if not hasattr(self, "endFilterChange"):  # Qt < 6.10
+            self.predicate = predicate
+            self.invalidateFilter()
+            return
+        self.beginFilterChange()
+        self.predicate = predicate
+        self.endFilterChange(QtCore.QSortFilterProxyModel.Direction.Rows)
 
     def filterAcceptsRow(self, row, parent):
         return self.predicate(self.sourceModel().session.rows[row])
@@ -74,6 +92,10 @@ class EventTable(QtWidgets.QWidget):
         self.filter_edit = QtWidgets.QLineEdit(
             placeholderText="filter, e.g. n_tel >= 4 and energy > 1")
         self.filter_edit.editingFinished.connect(self.apply_filter)
+        self.filter_edit.setToolTip(
+            "Show only the events for which this expression is true (press Enter).\n"
+            f"Columns: {', '.join(COLUMNS)} (energy: true, TeV; reco_*: after processing)\n"
+            "Operators: < <= > >= == != and or not + - * / ( ); e.g. n_tel >= 4 and energy > 1")
         self.status = QtWidgets.QLabel()
         self.view = QtWidgets.QTableView()
         self.view.setModel(self.proxy)
@@ -82,7 +104,11 @@ class EventTable(QtWidgets.QWidget):
         self.view.setSelectionBehavior(QtWidgets.QAbstractItemView.SelectRows)
         self.view.setSelectionMode(QtWidgets.QAbstractItemView.SingleSelection)
         self.view.verticalHeader().hide()
-        self.view.horizontalHeader().setSectionResizeMode(QtWidgets.QHeaderView.ResizeToContents)
+        # columns fit their contents once per file (rows_changed), not on every change of
+        # a row: ResizeToContents re-measures up to a thousand rows each time one row's
+        # reco columns are filled in
+        self.view.horizontalHeader().setSectionResizeMode(QtWidgets.QHeaderView.Interactive)
+        self.view.horizontalHeader().setResizeContentsPrecision(200)
         self.view.doubleClicked.connect(self._activated)
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
@@ -91,6 +117,8 @@ class EventTable(QtWidgets.QWidget):
         layout.addWidget(self.status)
         session.event_changed.connect(self._select_current)
         session.rows_changed.connect(self._update_status)
+        session.rows_changed.connect(self.view.resizeColumnsToContents)
+        session.row_changed.connect(self._update_status)
 
     def apply_filter(self, text: str | None = None):
         if text is not None:

@@ -64,7 +64,7 @@ class ParameterTable(LazyRefreshMixin, QtWidgets.QWidget):
             for k, (name, _) in enumerate(rows):
                 v = tr.passes_quality if name == "passes_quality" else tr.parameters.get(name)
                 item = QtWidgets.QTableWidgetItem(_fmt(v))
-                item.setTextAlignment(int(QtCore.Qt.AlignRight | QtCore.Qt.AlignVCenter))
+                item.setTextAlignment(QtCore.Qt.AlignRight | QtCore.Qt.AlignVCenter)
                 if t == self.session.selected_tel:
                     item.setFont(bold)
                 self.table.setItem(k, c, item)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import math
 
+from ...config import FIELD_HELP
 from ...errors import ConfigError
 from ..models import processing
 from ..qt import QtCore, QtWidgets
@@ -54,6 +55,9 @@ class ProcessingPanel(QtWidgets.QWidget):
         self.save_button = QtWidgets.QPushButton("Save TOML…")
         self.load_button = QtWidgets.QPushButton("Load TOML…")
         self.save_button.clicked.connect(self._save)
+        self.save_button.setToolTip("Save these processing settings to a TOML file (for "
+                                    "ctaviewer process --config or the batch panel)")
+        self.load_button.setToolTip("Load processing settings from a TOML file")
         self.load_button.clicked.connect(self._load)
         buttons = QtWidgets.QHBoxLayout()
         buttons.addWidget(self.load_button)
@@ -97,6 +101,9 @@ class ProcessingPanel(QtWidgets.QWidget):
                 if editor is not None:
                     self.editors[(section, f.name)] = editor
                     self.form.addRow(f.name.replace("_", " "), editor)
+                    tip = FIELD_HELP.get(f"{section}.{f.name}", "")
+                    editor.setToolTip(tip)
+                    self.form.labelForField(editor).setToolTip(tip)
 
     def _editor(self, section, name, value):
         choices = _choices(section, name)

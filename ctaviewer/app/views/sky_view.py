@@ -11,6 +11,7 @@ import numpy as np
 from ...coords import altaz_to_fov
 from ..qt import QtCore, QtWidgets, pg
 from .lazy import LazyRefreshMixin
+from .plotting import cached_axes
 
 GREY = (190, 190, 190)
 
@@ -19,12 +20,33 @@ class SkyView(LazyRefreshMixin, QtWidgets.QWidget):
     def __init__(self, session, parent=None):
         super().__init__(parent)
         self.session = session
-        self.plot = pg.PlotWidget()
+        self.plot = pg.PlotWidget(axisItems=cached_axes())
         self.plot.setAspectLocked(True)
         self.plot.setLabel("bottom", "fov_lon (deg)")
         self.plot.setLabel("left", "fov_lat (deg)")
         self.plot.showGrid(True, True, 0.2)
-        self.items: list = []
+        # persistent items, updated in place on every event (no item is created per event)
+        dash = pg.mkPen((120, 120, 120), style=QtCore.Qt.DashLine)
+        self.fov = pg.PlotCurveItem(pen=dash)
+        self.centre = pg.ScatterPlotItem([0], [0], symbol="+", size=12, pen=pg.mkPen("k"))
+        self.axes = {  # Hillas axes as line segments: passing, failing, selected telescope
+            key: pg.PlotCurveItem(connect="pairs", pen=pg.mkPen(color, width=width))
+            for key, color, width in (("ok", (60, 60, 200), 1), ("failed", GREY, 1),
+                                      ("selected", (255, 0, 200), 3))
+        }
+        self.cogs = pg.ScatterPlotItem(size=6, pen=pg.mkPen(None))
+        self.reco = pg.ScatterPlotItem(symbol="x", size=16, brush=pg.mkBrush(220, 0, 0),
+                                       pen=pg.mkPen(220, 0, 0))
+        self.reco_circle = pg.PlotCurveItem(pen=pg.mkPen((220, 0, 0)))
+        self.true = pg.ScatterPlotItem(symbol="star", size=16, brush=pg.mkBrush(0, 160, 0),
+                                       pen=pg.mkPen(0, 120, 0))
+        self.items = [self.fov, self.centre, *self.axes.values(), self.cogs, self.reco,
+                      self.reco_circle, self.true]
+        for item in self.items:
+            self.plot.addItem(item)
+        self._brushes = {key: pg.mkBrush(*c) for key, c in (
+            ("ok", (60, 60, 200)), ("failed", GREY), ("selected", (255, 0, 200)))}
+        self._range = None
         self.info = QtWidgets.QLabel()
         self.info.setWordWrap(True)
         layout = QtWidgets.QVBoxLayout(self)
@@ -34,13 +56,10 @@ class SkyView(LazyRefreshMixin, QtWidgets.QWidget):
         for sig in (session.event_changed, session.result_changed, session.tel_selected):
             sig.connect(self.request_refresh)
 
-    def _add(self, item):
-        self.plot.addItem(item)
-        self.items.append(item)
-
-    def _circle(self, x, y, r, pen):
+    @staticmethod
+    def _circle(item, x, y, r):
         phi = np.linspace(0, 2 * np.pi, 121)
-        self._add(pg.PlotCurveItem(x + r * np.cos(phi), y + r * np.sin(phi), pen=pen))
+        item.setData(x + r * np.cos(phi), y + r * np.sin(phi))
 
     def fov_radius(self) -> float:
         sub = self.session.source.subarray
@@ -49,20 +68,31 @@ class SkyView(LazyRefreshMixin, QtWidgets.QWidget):
             for d in sub.telescope_types
         )
 
+    def _clear(self):
+        for item in self.items:
+            if item is not self.centre:
+                item.setData([], [])
+
     def refresh(self, *_):
         s = self.session
-        for item in self.items:
-            self.plot.removeItem(item)
-        self.items = []
         ev = s.array_event
         if ev is None:
+            self._clear()
             return
         p_alt, p_az = ev.pointing.array_alt, ev.pointing.array_az
-        r_fov = self.fov_radius()
-        self._circle(0.0, 0.0, r_fov, pg.mkPen((120, 120, 120), style=QtCore.Qt.DashLine))
-        self._add(pg.ScatterPlotItem([0], [0], symbol="+", size=12, pen=pg.mkPen("k")))
+        sub = s.source.subarray
+        if self._range is None or self._range[0] is not sub:  # once per file
+            r_fov = self.fov_radius()
+            self._circle(self.fov, 0.0, 0.0, r_fov)
+            self.plot.setRange(xRange=(-r_fov, r_fov), yRange=(-r_fov, r_fov), padding=0.05)
+            self._range = (sub, r_fov)
+        r_fov = self._range[1]
         text = [f"pointing alt {p_alt:.2f}°, az {p_az:.2f}°; field of view radius {r_fov:.1f}°"]
+        segments = {key: [] for key in self.axes}
+        cogs, cog_brushes = [], []
+        g = None
         if s.result is not None:
+            d = 2 * r_fov
             for t, tr in s.result.tel.items():
                 lon = tr.parameters.get("hillas_fov_lon", math.nan)
                 lat = tr.parameters.get("hillas_fov_lat", math.nan)
@@ -70,31 +100,35 @@ class SkyView(LazyRefreshMixin, QtWidgets.QWidget):
                 if not np.all(np.isfinite([lon, lat, psi])):
                     continue
                 a = math.radians(psi)
-                d = 2 * r_fov
-                sel = t == s.selected_tel
-                color = (255, 0, 200) if sel else ((60, 60, 200) if tr.passes_quality else GREY)
-                self._add(pg.PlotCurveItem(
-                    [lon - d * math.cos(a), lon + d * math.cos(a)],
-                    [lat - d * math.sin(a), lat + d * math.sin(a)],
-                    pen=pg.mkPen(color, width=3 if sel else 1)))
-                self._add(pg.ScatterPlotItem([lon], [lat], size=6, brush=pg.mkBrush(*color),
-                                             pen=pg.mkPen(None)))
+                key = ("selected" if t == s.selected_tel
+                       else "ok" if tr.passes_quality else "failed")
+                segments[key] += [(lon - d * math.cos(a), lat - d * math.sin(a)),
+                                  (lon + d * math.cos(a), lat + d * math.sin(a))]
+                cogs.append((lon, lat))
+                cog_brushes.append(self._brushes[key])
             g = s.result.geometry
-            if g.is_valid:
-                lon, lat = altaz_to_fov(g.alt, g.az, p_alt, p_az)
-                self._add(pg.ScatterPlotItem([lon], [lat], symbol="x", size=16,
-                                             brush=pg.mkBrush(220, 0, 0),
-                                             pen=pg.mkPen(220, 0, 0)))
-                if np.isfinite(g.ang_distance_uncert):
-                    self._circle(float(lon), float(lat), g.ang_distance_uncert,
-                                 pg.mkPen((220, 0, 0)))
-                text.append(f"reconstructed alt {g.alt:.3f}°, az {g.az:.3f}° "
-                            f"(± {g.ang_distance_uncert:.3f}°, {len(g.tel_ids)} tels)")
+        for key, pts in segments.items():
+            xy = np.asarray(pts, dtype=float).reshape(-1, 2)
+            self.axes[key].setData(xy[:, 0], xy[:, 1], connect="pairs")
+        xy = np.asarray(cogs, dtype=float).reshape(-1, 2)
+        self.cogs.setData(xy[:, 0], xy[:, 1], brush=cog_brushes)
+        if g is not None and g.is_valid:
+            lon, lat = altaz_to_fov(g.alt, g.az, p_alt, p_az)
+            self.reco.setData([float(lon)], [float(lat)])
+            if np.isfinite(g.ang_distance_uncert):
+                self._circle(self.reco_circle, float(lon), float(lat), g.ang_distance_uncert)
+            else:
+                self.reco_circle.setData([], [])
+            text.append(f"reconstructed alt {g.alt:.3f}°, az {g.az:.3f}° "
+                        f"(± {g.ang_distance_uncert:.3f}°, {len(g.tel_ids)} tels)")
+        else:
+            self.reco.setData([], [])
+            self.reco_circle.setData([], [])
         if ev.simulation is not None:
             lon, lat = altaz_to_fov(ev.simulation.alt, ev.simulation.az, p_alt, p_az)
-            self._add(pg.ScatterPlotItem([lon], [lat], symbol="star", size=16,
-                                         brush=pg.mkBrush(0, 160, 0), pen=pg.mkPen(0, 120, 0)))
+            self.true.setData([float(lon)], [float(lat)])
             text.append(f"<span style='color:#00a000'>★ true</span> alt "
                         f"{ev.simulation.alt:.3f}°, az {ev.simulation.az:.3f}°")
-        self.plot.setRange(xRange=(-r_fov, r_fov), yRange=(-r_fov, r_fov), padding=0.05)
+        else:
+            self.true.setData([], [])
         self.info.setText("<br>".join(text))

@@ -8,6 +8,7 @@ import numpy as np
 
 from ..qt import QtCore, QtWidgets, pg
 from .lazy import LazyRefreshMixin
+from .plotting import cached_axes
 
 _PENS = [(31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 103, 189),
          (140, 86, 75), (227, 119, 194), (127, 127, 127), (188, 189, 34), (23, 190, 207)]
@@ -27,11 +28,19 @@ class WaveformView(LazyRefreshMixin, QtWidgets.QWidget):
         self.neighbors_button.clicked.connect(session.add_neighbors)
         self.clear_button = QtWidgets.QPushButton("Clear")
         self.clear_button.clicked.connect(lambda: session.select_pixels([]))
+        for w, tip in (
+                (self.unit_box, "Waveform unit: raw ADC counts (with the pedestal as a dotted "
+                 "line) or calibrated p.e. per sample"),
+                (self.gain_box, "Readout channel to draw for two-gain cameras (low gain "
+                 "dashed)"),
+                (self.neighbors_button, "Add the neighbours of the selected pixels (Ctrl+N)"),
+                (self.clear_button, "Remove every pixel from the waveform view")):
+            w.setToolTip(tip)
         top = QtWidgets.QHBoxLayout()
         for w in (self.unit_box, self.gain_box, self.neighbors_button, self.clear_button):
             top.addWidget(w)
         top.addStretch(1)
-        self.plot = pg.PlotWidget()
+        self.plot = pg.PlotWidget(axisItems=cached_axes())
         self.plot.setLabel("bottom", "sample")
         self.plot.addLegend(offset=(-5, 5))
         self.info = QtWidgets.QLabel("Click a pixel in the camera view (shift-click adds).")

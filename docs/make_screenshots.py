@@ -1,0 +1,284 @@
+"""Regenerate the user guide's screenshots (docs/images/*.png) from the real application.
+
+    python docs/make_screenshots.py [--data DIR] [--out docs/images]      (or: make docs)
+
+Opens the real main window on the shared sim_telarray files (``$CTAVIEWER_TEST_DATA/simtel``,
+by default ../shared/data/simtel), drives it as a user would (mouse clicks on the camera,
+the threshold's spin box, the filter field, the batch panel's Start button), waits for the
+background work, and saves each view as a small PNG: at most ``--max-width`` pixels wide and
+quantised to 256 colours. Runs offscreen unless QT_QPA_PLATFORM says otherwise, with
+settings in a temporary folder (the user's layout and first-run flag are not touched).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+WINDOW = (1400, 880)
+N_COLORS = 256
+
+
+def median_cut(colors, counts, n: int = N_COLORS):
+    """A palette of at most ``n`` colours for the (unique) ``colors`` weighted by ``counts``:
+    the box with the largest extent × weight is split at its weighted median until ``n``."""
+    import numpy as np
+
+    boxes = [(colors, counts)]
+
+    def score(box):
+        c, w = box
+        return 0.0 if len(c) < 2 else float((c.max(0) - c.min(0)).max()) * float(w.sum()) ** 0.5
+
+    while len(boxes) < n:
+        k = max(range(len(boxes)), key=lambda i: score(boxes[i]))
+        if score(boxes[k]) == 0.0:
+            break
+        c, w = boxes.pop(k)
+        channel = int(np.argmax(c.max(0) - c.min(0)))
+        order = np.argsort(c[:, channel], kind="stable")
+        c, w = c[order], w[order]
+        cum = np.cumsum(w)
+        cut = int(np.clip(np.searchsorted(cum, cum[-1] / 2) + 1, 1, len(c) - 1))
+        boxes += [(c[:cut], w[:cut]), (c[cut:], w[cut:])]
+    return np.array([np.average(c, axis=0, weights=w) for c, w in boxes]).round()
+
+
+def quantize(image):
+    """``image`` as an 8-bit indexed QImage with an adaptive (median-cut) palette."""
+    import numpy as np
+
+    from ctaviewer.app.qt import QtGui
+
+    rgb32 = image.convertToFormat(QtGui.QImage.Format_RGB32)
+    h, w = rgb32.height(), rgb32.width()
+    bpl = rgb32.bytesPerLine()
+    packed = np.frombuffer(rgb32.constBits(), dtype=np.uint32, count=h * bpl // 4)
+    packed = packed.reshape(h, bpl // 4)[:, :w] & 0xFFFFFF
+    unique, inverse, counts = np.unique(packed.ravel(), return_inverse=True,
+                                        return_counts=True)
+    colors = np.stack([(unique >> 16) & 255, (unique >> 8) & 255, unique & 255], axis=1)
+    table = colors if len(colors) <= N_COLORS else median_cut(colors.astype(float), counts)
+    nearest = np.empty(len(colors), dtype=np.uint8)
+    for start in range(0, len(colors), 4096):  # nearest palette entry of each colour
+        d = ((colors[start:start + 4096, None, :].astype(float) - table[None]) ** 2).sum(-1)
+        nearest[start:start + 4096] = d.argmin(1)
+    index = np.ascontiguousarray(nearest[inverse].reshape(h, w))
+    out = QtGui.QImage(index.data, w, h, w, QtGui.QImage.Format_Indexed8)
+    out.setColorTable([QtGui.qRgb(*map(int, c)) for c in table])
+    return out.copy()  # own the pixels (``index`` goes away)
+
+
+def _parse(argv):
+    default_data = Path(os.environ.get("CTAVIEWER_TEST_DATA", ROOT.parent / "shared" / "data"))
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--data", type=Path, default=default_data / "simtel",
+                   help="folder with the sim_telarray files (default: %(default)s)")
+    p.add_argument("--out", type=Path, default=ROOT / "docs" / "images",
+                   help="where the PNGs go (default: %(default)s)")
+    p.add_argument("--max-width", type=int, default=1400, help="scale wider images down")
+    return p.parse_args(argv)
+
+
+class Shots:
+    """The application, its window and the helpers that wait for it and save images."""
+
+    def __init__(self, out: Path, max_width: int, settings_dir: str):
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+        os.environ["CTAVIEWER_TOUR"] = "0"
+        from ctaviewer.app.qt import QtCore, QtGui, QtWidgets
+
+        self.QtCore, self.QtGui, self.QtWidgets = QtCore, QtGui, QtWidgets
+        QtCore.QSettings.setDefaultFormat(QtCore.QSettings.IniFormat)
+        QtCore.QSettings.setPath(QtCore.QSettings.IniFormat, QtCore.QSettings.UserScope,
+                                 settings_dir)
+        from ctaviewer.app.main import make_application
+
+        self.app = make_application()
+        self.out = out
+        self.max_width = max_width
+        self.written: list[tuple[str, int, tuple[int, int]]] = []
+        out.mkdir(parents=True, exist_ok=True)
+
+    # ------------------------------------------------------------ waiting
+    def wait(self, ms: int = 100) -> None:
+        end = time.perf_counter() + ms / 1e3
+        while time.perf_counter() < end:
+            self.app.processEvents(self.QtCore.QEventLoop.AllEvents, 20)
+            time.sleep(0.005)
+
+    def wait_for(self, condition, timeout_s: float = 120.0, what: str = "") -> None:
+        end = time.perf_counter() + timeout_s
+        while not condition():
+            if time.perf_counter() > end:
+                raise TimeoutError(f"gave up waiting for {what}")
+            self.wait(50)
+        self.wait(150)  # let the views repaint
+
+    def window(self, path=None):
+        from ctaviewer.app.main_window import MainWindow
+
+        w = MainWindow(restore=False)
+        w.resize(*WINDOW)
+        w.show()
+        assert w.open_path(path), getattr(w, "last_error", None)
+        s = w.session
+        self.wait_for(lambda: s.array_event is not None, what="the first event")
+        self.wait_for(lambda: s.result is not None or not s.can_process
+                      or hasattr(w, "last_error"), what="processing")
+        if hasattr(w, "last_error"):
+            raise RuntimeError(w.last_error)
+        return w
+
+    # ------------------------------------------------------------ actions a user does
+    def click_pixel(self, w, pixel: int, shift: bool = False) -> None:
+        from PySide6.QtTest import QTest
+
+        QtCore = self.QtCore
+        item = w.camera_view.item
+        g = item.geometry
+        view = w.camera_view.graphics
+        pos = view.mapFromScene(item.mapToScene(QtCore.QPointF(g.pix_x[pixel], g.pix_y[pixel])))
+        mods = QtCore.Qt.ShiftModifier if shift else QtCore.Qt.NoModifier
+        QTest.mouseClick(view.viewport(), QtCore.Qt.LeftButton, mods, pos)
+        self.wait(150)
+
+    def brightest_pixel(self, w) -> int:
+        s = w.session
+        return int(s.result.tel[s.selected_tel].image.argmax())
+
+    # ------------------------------------------------------------ saving
+    def save(self, widget, name: str, what: str) -> None:
+        QtCore = self.QtCore
+        self.wait(100)
+        image = widget.grab().toImage()
+        if image.width() > self.max_width:
+            image = image.scaledToWidth(self.max_width, QtCore.Qt.SmoothTransformation)
+        small = quantize(image)
+        path = self.out / name
+        if not small.save(str(path), "PNG", 9):
+            raise OSError(f"{path}: could not write")
+        self.written.append((name, path.stat().st_size, (small.width(), small.height())))
+        print(f"{path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}: "
+              f"{small.width()}×{small.height()}, {path.stat().st_size // 1024} kB — {what}")
+
+
+def make_all(shots: Shots, data: Path) -> None:
+    QtCore = shots.QtCore
+    from ctaviewer.app.shortcuts import show_shortcuts
+    from ctaviewer.app.tour import start_tour
+
+    def file(name):
+        path = data / name
+        if not path.exists():
+            raise FileNotFoundError(f"{path}: not found (set --data or CTAVIEWER_TEST_DATA)")
+        return str(path)
+
+    # ---- the built-in simulated array with the tour's first step (what a first run shows)
+    w = shots.window(None)
+    tour = start_tour(w)
+    shots.wait(300)
+    shots.save(w, "tour.png", "first run: the built-in array and the tour's first step")
+    tour.close()
+    w.close()
+
+    # ---- the 15-telescope event: main window, camera with Hillas, waveforms, array, sky
+    w = shots.window(file("gamma_4lst_15nectarcam.simtel.zst"))
+    s = w.session
+    pixel = shots.brightest_pixel(w)
+    shots.click_pixel(w, pixel)
+    shots.wait_for(lambda: list(w.waveform_view.curves) == [pixel], what="the waveform")
+    shots.save(w, "main-window.png", "main window on gamma_4lst_15nectarcam, pixel clicked")
+    shots.save(w.camera_view, "camera-hillas.png", "camera view: charge and Hillas ellipse")
+    # shift-click adds a fainter pixel of the cleaned image (the brightest one saturates)
+    tr = s.result.tel[s.selected_tel]
+    cleaned = [int(p) for p in tr.mask.nonzero()[0] if int(p) != pixel]
+    faint = min(cleaned, key=lambda p: abs(float(tr.image[p]) - 80.0))
+    shots.click_pixel(w, faint, shift=True)
+    shots.wait_for(lambda: list(w.waveform_view.curves) == [pixel, faint], what="2 waveforms")
+    shots.save(w.docks["waveforms"], "waveforms.png",
+               "waveforms of the clicked pixel and a shift-clicked fainter one")
+
+    # the processing panel after raising the picture threshold of this camera
+    w.resizeDocks([w.docks["events"]], [400], QtCore.Qt.Horizontal)
+    w.docks["processing"].raise_()
+    panel = w.processing_panel
+    editor = panel.editors[("cleaning", "picture_threshold")]
+    old = s.result
+    editor.setValue(editor.value() + 4.0)
+    shots.wait_for(lambda: s.result is not old, what="re-processing")
+    scroll = panel.findChild(shots.QtWidgets.QScrollArea)
+    scroll.ensureWidgetVisible(panel.editors[("cleaning", "boundary_threshold")], 0, 120)
+    shots.save(w.docks["processing"], "processing.png",
+               "processing panel: picture threshold raised, cleaned pixels below")
+
+    # array and sky, given more room in the right column
+    w.resizeDocks([w.docks["grid"], w.docks["array"]], [230, 560], QtCore.Qt.Vertical)
+    w.resizeDocks([w.docks["array"]], [560], QtCore.Qt.Horizontal)
+    w.docks["array"].raise_()
+    shots.wait(300)
+    shots.save(w.docks["array"], "array.png", "array view of the 15-telescope event")
+    w.docks["sky"].raise_()
+    shots.wait(300)
+    shots.save(w.docks["sky"], "sky.png", "sky view of the 15-telescope event")
+    show_shortcuts(w)
+    shots.wait(200)
+    shots.save(w.shortcut_sheet, "shortcuts.png", "Help ▸ Keyboard shortcuts")
+    w.shortcut_sheet.close()
+    box = w.about()
+    shots.wait(200)
+    shots.save(box, "about.png", "Help ▸ About: versions")
+    box.close()
+    w.close()
+
+    # ---- 31 events: the events table filtered
+    w = shots.window(file("gamma_70sst1m.simtel.zst"))
+    w.resizeDocks([w.docks["events"]], [520], QtCore.Qt.Horizontal)
+    w.event_table.apply_filter("n_tel >= 4 and energy > 1")
+    for _ in range(6):  # step through the listed events: their reconstructed columns fill in
+        w.actions_by_id["event.next"].trigger()
+        shots.wait_for(lambda: w.session.result is not None, what="processing")
+    w.event_table.view.scrollToTop()
+    shots.wait(200)
+    shots.save(w.docks["events"], "events-filtered.png",
+               "events table filtered with n_tel >= 4 and energy > 1")
+
+    # ---- the batch panel after a run over two files
+    out_dir = Path(tempfile.gettempdir()) / "ctaviewer-guide" / "dl1"
+    shutil.rmtree(out_dir.parent, ignore_errors=True)
+    dock = w.docks["batch"]
+    dock.show()
+    w.resizeDocks([dock], [560], QtCore.Qt.Horizontal)
+    w.resizeDocks([dock], [560], QtCore.Qt.Vertical)
+    batch = dock.widget()
+    batch.add_pattern(str(data / "gamma_4lst*.simtel.zst"))
+    batch.output.setText(str(out_dir))
+    batch.dl2.setChecked(True)
+    batch.workers.setValue(1)
+    batch.start_button.click()
+    shots.wait_for(lambda: not batch.running and batch.start_button.isEnabled(),
+                   what="the batch run")
+    shots.save(dock, "batch.png", "batch panel after processing two files to DL1+DL2")
+    shutil.rmtree(out_dir.parent, ignore_errors=True)
+    w.close()
+
+
+def main(argv=None) -> int:
+    args = _parse(argv)
+    with tempfile.TemporaryDirectory(prefix="ctaviewer-docshots-") as settings_dir:
+        shots = Shots(args.out, args.max_width, settings_dir)
+        make_all(shots, args.data)
+    big = [n for n, size, _ in shots.written if size > 250 * 1024]
+    if big:
+        print(f"warning: larger than 250 kB: {', '.join(big)}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
