@@ -239,3 +239,12 @@ def test_next_event_is_read_and_processed_ahead(simtel_file, qtbot, window):
     # going back: the look-ahead follows the direction of the last move
     s.go_to(8)
     qtbot.waitUntil(lambda: s.source.is_cached(7) and 7 in s.results, timeout=30000)
+
+
+def test_sky_caption_azimuth_stays_in_0_360():
+    from ctaviewer.app.views.sky_view import _azimuth
+
+    assert _azimuth(360.0, 3) == "0.000"
+    assert _azimuth(359.99996, 3) == "0.000"
+    assert _azimuth(-0.5, 2) == "359.50"
+    assert _azimuth(180.1234, 3) == "180.123"

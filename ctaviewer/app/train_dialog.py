@@ -62,6 +62,20 @@ def _small_button(text: str) -> QtWidgets.QPushButton:
     return button
 
 
+def _path_row(edit: QtWidgets.QLineEdit, placeholder: str, tip: str, browse_tip: str,
+              browse) -> QtWidgets.QHBoxLayout:
+    """A path field with its "…" button that calls ``browse``."""
+    edit.setPlaceholderText(placeholder)
+    edit.setToolTip(tip)
+    button = _small_button("…")
+    button.setToolTip(browse_tip)
+    button.clicked.connect(browse)
+    row = QtWidgets.QHBoxLayout()
+    row.addWidget(edit)
+    row.addWidget(button)
+    return row
+
+
 class FileList(QtWidgets.QGroupBox):
     """A titled list of input files: add files or a glob pattern, remove, drag and drop."""
 
@@ -208,28 +222,18 @@ class TrainDialog(QtWidgets.QDialog):
         layout.addLayout(lists, 1)
 
         form = W.QFormLayout()
-        out_row = W.QHBoxLayout()
         self.output = W.QLineEdit()
-        self.output.setPlaceholderText("tables.h5")
-        self.output.setToolTip("The lookup-table file to write (HDF5; replaced if it exists)")
         self.output.textChanged.connect(self._update_buttons)
-        browse = _small_button("…")
-        browse.setToolTip("Choose where to write the lookup tables")
-        browse.clicked.connect(self._choose_output)
-        out_row.addWidget(self.output)
-        out_row.addWidget(browse)
-        form.addRow("Output file", out_row)
-        cfg_row = W.QHBoxLayout()
+        form.addRow("Output file", _path_row(
+            self.output, "tables.h5",
+            "The lookup-table file to write (HDF5; replaced if it exists)",
+            "Choose where to write the lookup tables", self._choose_output))
         self.config_path = W.QLineEdit()
-        self.config_path.setPlaceholderText("current processing settings")
-        self.config_path.setToolTip("Processing settings (TOML, from Save TOML… of the "
-                                    "Processing panel); empty: the settings in use now")
-        cfg_browse = _small_button("…")
-        cfg_browse.setToolTip("Choose a processing configuration TOML file")
-        cfg_browse.clicked.connect(self._choose_config)
-        cfg_row.addWidget(self.config_path)
-        cfg_row.addWidget(cfg_browse)
-        form.addRow("Config TOML", cfg_row)
+        form.addRow("Config TOML", _path_row(
+            self.config_path, "current processing settings",
+            "Processing settings (TOML, from Save TOML… of the Processing panel); "
+            "empty: the settings in use now",
+            "Choose a processing configuration TOML file", self._choose_config))
         layout.addLayout(form)
 
         self.progress = W.QProgressBar(maximum=1000)

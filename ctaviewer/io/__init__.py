@@ -68,9 +68,25 @@ def open_source(path=None, *, reader: str | None = None, **kwargs) -> EventSourc
     )
 
 
+def open_indexed(path=None, progress=None, should_stop=None, *, reader: str | None = None,
+                 **kwargs) -> EventSource:
+    """``open_source`` followed by ``build_index``; the source is closed if indexing fails
+    or is cancelled, so no file handle outlives a failed open."""
+    source = open_source(path, reader=reader, **kwargs)
+    try:
+        source.build_index(progress, should_stop)
+    except BaseException:
+        source.close()
+        raise
+    return source
+
+
 def supported_formats() -> list[tuple[str, tuple[str, ...]]]:
     """(description, extensions) of every reader that reads files, for Open dialogs."""
     return [(cls.description, cls.extensions) for _, cls in SOURCES.items() if cls.extensions]
 
 
-__all__ = ["SOURCES", "EventSource", "check_input_path", "open_source", "supported_formats"]
+__all__ = [
+    "SOURCES", "EventSource", "check_input_path", "open_indexed", "open_source",
+    "supported_formats",
+]

@@ -237,15 +237,9 @@ def forget(source) -> None:
 
 
 def _open_here(path, progress, should_stop, **kwargs):
-    from .simtel import SimTelSource
+    from . import open_indexed
 
-    source = SimTelSource(path, **kwargs)
-    try:
-        source.build_index(progress, should_stop)
-    except BaseException:
-        source.close()
-        raise
-    return source
+    return open_indexed(path, progress, should_stop, reader="simtel", **kwargs)
 
 
 def _frozen(record):

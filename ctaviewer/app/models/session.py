@@ -10,7 +10,8 @@ import time
 import numpy as np
 
 from ...errors import InputFileError
-from ...io import check_input_path, open_source
+from ...io import check_input_path
+from ...io import open_indexed as open_here
 from .. import workers
 from ..qt import QtCore
 from . import processing
@@ -31,13 +32,7 @@ def open_indexed(path, progress=None, should_stop=None, in_helper: bool = True,
 
         if SimTelSource.check(str(path)) is None:
             return open_in_helper(path, progress, should_stop, first=first)
-    source = open_source(path)
-    try:
-        source.build_index(progress, should_stop)
-    except BaseException:
-        source.close()
-        raise
-    return source
+    return open_here(path, progress, should_stop)
 
 
 def start_helper() -> None:

@@ -16,6 +16,11 @@ from .plotting import cached_axes
 GREY = (190, 190, 190)
 
 
+
+def _azimuth(az: float, digits: int) -> str:
+    """Azimuth in [0, 360) with ``digits`` decimals (359.9999 and 360 read 0.000, not 360)."""
+    return f"{round(float(az), digits) % 360.0:.{digits}f}"
+
 class SkyView(LazyRefreshMixin, QtWidgets.QWidget):
     def __init__(self, session, parent=None):
         super().__init__(parent)
@@ -87,7 +92,8 @@ class SkyView(LazyRefreshMixin, QtWidgets.QWidget):
             self.plot.setRange(xRange=(-r_fov, r_fov), yRange=(-r_fov, r_fov), padding=0.05)
             self._range = (sub, r_fov)
         r_fov = self._range[1]
-        text = [f"pointing alt {p_alt:.2f}°, az {p_az:.2f}°; field of view radius {r_fov:.1f}°"]
+        text = [f"pointing alt {p_alt:.2f}°, az {_azimuth(p_az, 2)}°; "
+                f"field of view radius {r_fov:.1f}°"]
         segments = {key: [] for key in self.axes}
         cogs, cog_brushes = [], []
         g = None
@@ -119,7 +125,7 @@ class SkyView(LazyRefreshMixin, QtWidgets.QWidget):
                 self._circle(self.reco_circle, float(lon), float(lat), g.ang_distance_uncert)
             else:
                 self.reco_circle.setData([], [])
-            text.append(f"reconstructed alt {g.alt:.3f}°, az {g.az:.3f}° "
+            text.append(f"reconstructed alt {g.alt:.3f}°, az {_azimuth(g.az, 3)}° "
                         f"(± {g.ang_distance_uncert:.3f}°, {len(g.tel_ids)} tels)")
         else:
             self.reco.setData([], [])
@@ -128,7 +134,7 @@ class SkyView(LazyRefreshMixin, QtWidgets.QWidget):
             lon, lat = altaz_to_fov(ev.simulation.alt, ev.simulation.az, p_alt, p_az)
             self.true.setData([float(lon)], [float(lat)])
             text.append(f"<span style='color:#00a000'>★ true</span> alt "
-                        f"{ev.simulation.alt:.3f}°, az {ev.simulation.az:.3f}°")
+                        f"{ev.simulation.alt:.3f}°, az {_azimuth(ev.simulation.az, 3)}°")
         else:
             self.true.setData([], [])
         self.info.setText("<br>".join(text))
