@@ -248,3 +248,41 @@ def test_sky_caption_azimuth_stays_in_0_360():
     assert _azimuth(359.99996, 3) == "0.000"
     assert _azimuth(-0.5, 2) == "359.50"
     assert _azimuth(180.1234, 3) == "180.123"
+
+
+@pytest.mark.parametrize("zoom", [1.0, 12.0])
+def test_camera_item_draws_each_pixel_in_its_lut_colour(simtel_file, qtbot, zoom):
+    """The colour on screen at a pixel centre is that pixel's LUT colour, for the resampled
+    map (whole camera in view) and the exact map (zoomed in beyond the lookup)."""
+    from ctaviewer.app import colors
+    from ctaviewer.app.qt import QtCore, QtGui, pg
+    from ctaviewer.app.views.camera_item import CameraItem
+    from ctaviewer.io import open_source
+
+    with open_source(simtel_file("gamma_70sst1m.simtel.zst")) as src:
+        geom = src.subarray.camera_types[0].geometry
+    widget = pg.GraphicsLayoutWidget()
+    qtbot.addWidget(widget)
+    widget.resize(600, 520)
+    vb = widget.addViewBox()
+    vb.setAspectLocked(True)
+    item = CameraItem(geom)
+    vb.addItem(item)
+    widget.show()
+    vb.autoRange(padding=0.02)
+    if zoom > 1:
+        vb.scaleBy((1 / zoom, 1 / zoom), center=QtCore.QPointF(0.0, 0.0))
+    values = np.arange(geom.n_pixels, dtype=float) % 97.0
+    index = colors.to_index(values, 0.0, 96.0, "linear")
+    item.set_colors(values, index, "viridis")
+    image = widget.viewport().grab().toImage().convertToFormat(QtGui.QImage.Format_ARGB32)
+    table = colors.argb("viridis")
+    checked = 0
+    for pix in range(geom.n_pixels):
+        pos = item.mapToDevice(QtCore.QPointF(geom.pix_x[pix], geom.pix_y[pix]))
+        x, y = round(pos.x()), round(pos.y())
+        if not (2 <= x < image.width() - 2 and 2 <= y < image.height() - 2):
+            continue
+        assert image.pixel(x, y) & 0xFFFFFF == int(table[index[pix]]) & 0xFFFFFF, pix
+        checked += 1
+    assert checked >= (geom.n_pixels if zoom == 1 else 10)

@@ -3,8 +3,9 @@
 Each geometry gets, once, a fine lookup image in camera coordinates (pixel id per cell,
 painted from the true outlines; can be built in a worker thread). A view's map is that
 lookup resampled through the view transform (numpy, a few ms), or, when zoomed in beyond
-the lookup's resolution, painted exactly from the outlines. Recolouring is then one numpy
-take over the map and one ``drawImage``: a flat cost whatever the number of camera pixels.
+the lookup's resolution, painted exactly from the outlines. Recolouring is then one table
+lookup over the map (a numba kernel) and one ``drawImage``: a flat cost whatever the number
+of camera pixels.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import weakref
 
 import numpy as np
 
+from ...image.lookup import gather, index_dtype
 from ..qt import QtCore, QtGui
 
 LOOKUP_SIZE = 1536
@@ -62,7 +64,7 @@ class PixelMap:
         self.key = None
         self.ids: np.ndarray | None = None  # (h, w) int32, 0 = no pixel, i + 1 = pixel i
         self.origin = QtCore.QPoint(0, 0)
-        self._keep = None  # buffer of the last composed QImage
+        self._buf: np.ndarray | None = None  # colours of the map, drawn as a QImage
 
     def ensure(self, painter, visible: QtCore.QRectF) -> bool:
         """Rebuild the map for the painter's current transform when needed; False if empty.
@@ -84,6 +86,9 @@ class PixelMap:
             self.ids = paint_ids(self.paths, bounds.width(), bounds.height(), t * shift)
         else:
             self.ids = self._resample(ids, x0, y0, cell, t, bounds)
+        # the narrowest index type: the lookup in draw() reads less memory
+        self.ids = np.ascontiguousarray(self.ids, dtype=index_dtype(len(self.paths) + 1))
+        self._buf = np.empty(self.ids.shape, dtype=np.uint32)
         self.origin = bounds.topLeft()
         self.key = key
         return True
@@ -115,10 +120,9 @@ class PixelMap:
 
     def draw(self, painter, argb: np.ndarray) -> None:
         """Draw the map coloured by ``argb`` (uint32 per id, index 0 = transparent)."""
-        buf = argb[self.ids]
+        buf = gather(argb, self.ids, self._buf)
         h, w = buf.shape
         img = QtGui.QImage(buf.data, w, h, 4 * w, QtGui.QImage.Format_ARGB32_Premultiplied)
-        self._keep = buf
         # world transform that puts image pixels on device pixels, whatever the painter's
         # device offset (widget.render/grab) and pixel ratio: world * D = translate(origin)
         inv_device, _ = painter.deviceTransform().inverted()
