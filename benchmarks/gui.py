@@ -171,6 +171,8 @@ STARTUP = r"""
 import time, sys, os
 t0 = float(sys.argv[1])
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+from ctaviewer.cli.gui import start_reading_early  # as `ctaviewer FILE` does
+start_reading_early(sys.argv[2])
 from ctaviewer.app.main import build_window, make_application
 from ctaviewer.app.qt import QtCore
 app = make_application()

@@ -145,3 +145,20 @@ def test_monitoring_kept_by_the_index_gives_the_sequential_calibration():
             sequential = list(source)
             for i, event in enumerate(sequential):
                 _same_event(source[i], event)
+
+
+def test_cli_starts_the_reading_helper_before_importing_qt(simtel_file, tmp_path, monkeypatch):
+    """`ctaviewer FILE` starts the helper first (its imports overlap Qt's), only for
+    sim_telarray files: other sources never use it."""
+    from ctaviewer.cli import gui
+    from ctaviewer.io import simtel_helper
+
+    calls = []
+    monkeypatch.setattr(simtel_helper, "start_helper", lambda: calls.append(1))
+    gui.start_reading_early(None)
+    text = tmp_path / "notes.txt"
+    text.write_text("not a simtel file\n")
+    gui.start_reading_early(str(text))
+    assert calls == []
+    gui.start_reading_early(str(simtel_file("gamma_70sst1m.simtel.zst")))
+    assert calls == [1]

@@ -14,6 +14,19 @@ def display_available() -> bool:
     return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
+def start_reading_early(path) -> None:
+    """Start the helper process that will read ``path`` now, so that its imports (eventio,
+    scipy, numba: ~1 s) run while this process imports Qt and builds the window."""
+    if path is None:
+        return
+    from ..io.simtel import SimTelSource
+
+    if SimTelSource.check(str(path)) is None:
+        from ..io.simtel_helper import start_helper
+
+        start_helper()
+
+
 def run(args) -> int:
     from ..io import check_input_path
 
@@ -33,6 +46,7 @@ def run(args) -> int:
         path = render_event_png(args.file, args.event, out, config_path=args.config)
         print(path)
         return 0
+    start_reading_early(args.file)
     from ..app.main import run_app
 
     return run_app(args.file, event_index=args.event, config_path=args.config)
