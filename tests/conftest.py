@@ -70,3 +70,15 @@ def make_window(qtbot, isolated_settings):
     yield make
     for w in windows:
         w.close()
+
+
+@pytest.fixture(autouse=True)
+def _collect_on_main_thread():
+    """Once a test has made the application, Python's automatic GC is off (the app collects
+    on its GUI thread with a timer, see ctaviewer.app.gui_gc); between tests, collect here,
+    on the main thread, so garbage never piles up or reaches a worker thread."""
+    yield
+    import gc
+
+    if not gc.isenabled():
+        gc.collect()

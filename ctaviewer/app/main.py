@@ -6,6 +6,7 @@ import signal
 import sys
 import traceback
 
+from . import gui_gc
 from . import settings as app_settings
 from .qt import QtCore, QtGui, QtWidgets
 
@@ -19,6 +20,7 @@ def make_application(argv=None) -> QtWidgets.QApplication:
     app.setApplicationName(app_settings.APPLICATION)
     app.setApplicationDisplayName("ctaviewer")
     QtGui.QGuiApplication.setDesktopFileName(app_settings.APP_ID)
+    gui_gc.install(app)  # cycles holding Qt objects are freed on this thread, never a worker's
     return app
 
 
