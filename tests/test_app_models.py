@@ -41,6 +41,13 @@ def test_limit_modes():
     assert colors.limits(v, "fixed", fixed=(3.0, 7.0)) == (3.0, 7.0)
 
 
+@pytest.mark.parametrize("n", [1, 2, 7, 1296, 11328])
+def test_percentiles_match_numpy(n):
+    v = np.random.default_rng(n).gamma(2.0, 5.0, n)
+    for q in ([0.5, 99.8], [1.0, 99.0], [0.0, 100.0], [50.0, 50.0]):
+        np.testing.assert_allclose(colors.percentiles(v, q), np.percentile(v, q), rtol=1e-12)
+
+
 def test_chain_available_does_not_import_numba():
     """Asking whether processing is possible must not load numba (~0.25 s at start-up)."""
     import subprocess

@@ -62,6 +62,19 @@ def inverse(t: float, scale: str) -> float:
     return float(t)
 
 
+def percentiles(v: np.ndarray, q) -> np.ndarray:
+    """``np.percentile(v, q)`` (linear interpolation) of a non-empty 1-d array, by one
+    partition: a tenth of the time on a camera image, where numpy's generic path costs
+    ~0.2 ms per call and the views call it for every camera of every event."""
+    n = v.size
+    pos = np.asarray(q, dtype=np.float64) / 100.0 * (n - 1)
+    below = np.floor(pos).astype(np.intp)
+    above = np.minimum(below + 1, n - 1)
+    part = np.partition(v, np.unique(np.concatenate([below, above])))
+    a, b = part[below], part[above]
+    return a + (b - a) * (pos - below)
+
+
 def limits(values: np.ndarray, mode: str, percentile: float = 99.0,
            fixed: tuple[float, float] = (0.0, 100.0)) -> tuple[float, float]:
     """Colour limits (in data units) for ``values`` under a limit mode."""
@@ -72,9 +85,9 @@ def limits(values: np.ndarray, mode: str, percentile: float = 99.0,
     if v.size == 0:
         return 0.0, 1.0
     if mode == "percentile":
-        lo, hi = np.percentile(v, [100.0 - percentile, percentile])
+        lo, hi = percentiles(v, [100.0 - percentile, percentile])
     elif mode == "auto":  # robust: ignore a few hot pixels, keep zero visible
-        lo, hi = np.percentile(v, [0.5, 99.8])
+        lo, hi = percentiles(v, [0.5, 99.8])
     else:
         lo, hi = v.min(), v.max()
     if hi <= lo:
