@@ -132,6 +132,7 @@ class Shots:
         self.wait_for(lambda: s.array_event is not None, what="the first event")
         self.wait_for(lambda: s.result is not None or not s.can_process
                       or hasattr(w, "last_error"), what="processing")
+        self.wait_for(lambda: not w.camera_grid.building, what="the telescope grid")
         if hasattr(w, "last_error"):
             raise RuntimeError(w.last_error)
         return w

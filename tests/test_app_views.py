@@ -286,3 +286,24 @@ def test_camera_item_draws_each_pixel_in_its_lut_colour(simtel_file, qtbot, zoom
         assert image.pixel(x, y) & 0xFFFFFF == int(table[index[pix]]) & 0xFFFFFF, pix
         checked += 1
     assert checked >= (geom.n_pixels if zoom == 1 else 10)
+
+
+def test_camera_grid_makes_many_new_cells_over_several_event_loop_turns(
+        simtel_file, qtbot, window):
+    """A new file's cells are made a few per turn (the window keeps answering), and the grid
+    appears complete; renderers (budget None) get every cell at once."""
+    grid, s = window.camera_grid, window.session
+    grid.build_budget_s = 0.0  # one new cell per turn
+    _open(qtbot, window, simtel_file("gamma_70sst1m.simtel.zst"))
+    s.go_to(max(range(s.n_events), key=lambda i: s.rows[i]["n_tel"]))
+    want = sorted(s.array_event.tel)
+    assert len(want) >= 5
+    grid._new_source()  # forget the cells, as a new file does
+    grid.rebuild()
+    assert grid.building and len(grid.cells) == 1 and grid._shown == []
+    qtbot.waitUntil(lambda: grid._shown == want and not grid.building)
+    assert sorted(grid.cells) == want
+    grid.build_budget_s = None
+    grid._new_source()
+    grid.rebuild()
+    assert not grid.building and grid._shown == want

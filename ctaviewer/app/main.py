@@ -53,6 +53,8 @@ def build_window(path, event_index: int = 0, config_path=None, synchronous: bool
     from .models import processing
 
     window = MainWindow(restore=restore)
+    if synchronous:  # scripts and renderers: the grid complete as soon as the event is
+        window.camera_grid.build_budget_s = None
     if config_path is not None:
         window.session.config = processing.load_config(config_path)
         window.processing_panel.build()

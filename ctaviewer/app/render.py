@@ -245,6 +245,7 @@ class Renderer:
         tw, th = _logical(self.options.thumb_size, self.options.scale)
         if self.options.tel_id is None:
             view = CameraGrid(self.session, self.display)
+            view.build_budget_s = None  # every cell before the page is drawn
         else:
             view = CameraView(self.session, self.display)
             view.title.hide()
@@ -453,6 +454,7 @@ class EventPage(QtWidgets.QWidget):
             layout.addWidget(self.camera, 1)
         else:
             self.grid = CameraGrid(session, display)
+            self.grid.build_budget_s = None  # every cell before the page is drawn
             only_graphics(self.grid)
             self.array = ArrayView(session)
             self.sky = SkyView(session)

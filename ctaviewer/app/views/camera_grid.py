@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import time
 
 from ..qt import QtCore, QtGui, QtWidgets, pg
 from .camera_item import CameraItem
@@ -11,6 +12,7 @@ from .lazy import LazyRefreshMixin
 
 ALL_TYPES = "all types"
 _SPACING = 4  # px between cells
+_BUILD_BUDGET_S = 0.02  # new cells made per event-loop turn, so a new file never freezes
 
 
 class _Cells(pg.GraphicsWidget):
@@ -40,6 +42,9 @@ class CameraGrid(LazyRefreshMixin, QtWidgets.QWidget):
         top.addWidget(self.type_box)
         top.addStretch(1)
         self.cells: dict[int, tuple] = {}  # tel_id -> (viewbox, item, label)
+        # seconds of cell making per event-loop turn; None: all at once (offline rendering)
+        self.build_budget_s: float | None = _BUILD_BUDGET_S
+        self.building = False  # True while cells of the event are still being made
         self._shown: list[int] = []
         self.graphics = pg.GraphicsView()
         self._root = _Cells(self._place)
@@ -105,6 +110,18 @@ class CameraGrid(LazyRefreshMixin, QtWidgets.QWidget):
     def rebuild(self):
         tels = self.tel_ids()
         if tels != self._shown:
+            # a new file brings up to ~100 cells of ~3 ms each: make them over several
+            # event-loop turns, the grid showing once all are there
+            if self.build_budget_s is not None:
+                missing = [t for t in tels if t not in self.cells]
+                deadline = time.perf_counter() + self.build_budget_s
+                for t in missing[:-1]:
+                    self._cell(t)
+                    if time.perf_counter() > deadline:
+                        self.building = True
+                        self._rebuild_timer.start()
+                        return
+            self.building = False
             for t in self._shown:
                 if t not in tels:
                     self.cells[t][0].hide()
