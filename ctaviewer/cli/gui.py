@@ -17,14 +17,10 @@ def display_available() -> bool:
 def start_reading_early(path) -> None:
     """Start the helper process that will read ``path`` now, so that its imports (eventio,
     scipy, numba: ~1 s) run while this process imports Qt and builds the window."""
-    if path is None:
-        return
-    from ..io.simtel import SimTelSource
+    from ..io import simtel_helper
 
-    if SimTelSource.check(str(path)) is None:
-        from ..io.simtel_helper import start_helper
-
-        start_helper()
+    if simtel_helper.serves(path):
+        simtel_helper.start_helper()
 
 
 def run(args) -> int:

@@ -106,6 +106,15 @@ def _ensure_helper() -> _Helper:
     return _HELPER
 
 
+def serves(path) -> bool:
+    """True when ``path`` is read through the helper process (a sim_telarray file)."""
+    if path is None:
+        return False
+    from .simtel import SimTelSource
+
+    return SimTelSource.check(str(path)) is None
+
+
 def start_helper() -> None:
     """Spawn the helper now, if none is running, so that an open need not wait for it.
 

@@ -26,12 +26,11 @@ def open_indexed(path, progress=None, should_stop=None, in_helper: bool = True,
     GIL for long stretches and would freeze the GUI thread if done in a worker thread.
     Other sources index here.
     """
-    if in_helper and path is not None:
-        from ...io.simtel import SimTelSource
-        from ...io.simtel_helper import open_indexed as open_in_helper
+    if in_helper:
+        from ...io import simtel_helper
 
-        if SimTelSource.check(str(path)) is None:
-            return open_in_helper(path, progress, should_stop, first=first)
+        if simtel_helper.serves(path):
+            return simtel_helper.open_indexed(path, progress, should_stop, first=first)
     return open_here(path, progress, should_stop)
 
 

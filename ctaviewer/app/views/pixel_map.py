@@ -24,7 +24,8 @@ _LOCK = threading.Lock()
 
 
 def paint_ids(paths, width: int, height: int, transform: QtGui.QTransform) -> np.ndarray:
-    """Fill every path with its id + 1 into a (height, width) int32 array (0 = none)."""
+    """Fill every path with its id + 1 into a (height, width) array (0 = none), of the
+    narrowest index type (the colour lookup at every repaint then reads less memory)."""
     img = QtGui.QImage(width, height, QtGui.QImage.Format_RGB32)
     img.fill(0)
     p = QtGui.QPainter(img)
@@ -37,7 +38,7 @@ def paint_ids(paths, width: int, height: int, transform: QtGui.QTransform) -> np
         fill(path, color(i))
     p.end()
     arr = np.frombuffer(img.constBits(), dtype=np.uint32).reshape(height, img.bytesPerLine() // 4)
-    return (arr[:, :width] & 0xFFFFFF).astype(np.int32)
+    return (arr[:, :width] & 0xFFFFFF).astype(index_dtype(len(paths) + 1))
 
 
 def geometry_lookup(geometry, paths, rect: QtCore.QRectF):
@@ -62,7 +63,7 @@ class PixelMap:
         self.paths = paths
         self.rect = rect
         self.key = None
-        self.ids: np.ndarray | None = None  # (h, w) int32, 0 = no pixel, i + 1 = pixel i
+        self.ids: np.ndarray | None = None  # (h, w) uint16/32: 0 no pixel, i + 1 pixel i
         self.origin = QtCore.QPoint(0, 0)
         self._buf: np.ndarray | None = None  # colours of the map, drawn as a QImage
 
@@ -86,8 +87,6 @@ class PixelMap:
             self.ids = paint_ids(self.paths, bounds.width(), bounds.height(), t * shift)
         else:
             self.ids = self._resample(ids, x0, y0, cell, t, bounds)
-        # the narrowest index type: the lookup in draw() reads less memory
-        self.ids = np.ascontiguousarray(self.ids, dtype=index_dtype(len(self.paths) + 1))
         self._buf = np.empty(self.ids.shape, dtype=np.uint32)
         self.origin = bounds.topLeft()
         self.key = key

@@ -16,10 +16,10 @@ from .plotting import cached_axes
 GREY = (190, 190, 190)
 
 
-
 def _azimuth(az: float, digits: int) -> str:
     """Azimuth in [0, 360) with ``digits`` decimals (359.9999 and 360 read 0.000, not 360)."""
     return f"{round(float(az), digits) % 360.0:.{digits}f}"
+
 
 class SkyView(LazyRefreshMixin, QtWidgets.QWidget):
     def __init__(self, session, parent=None):
