@@ -216,3 +216,27 @@ def test_a_run_cut_short_is_reported():
     assert "first 122 of the 100000 showers" in short.cut_short()
     # the same showers spread over a run of 130: a complete run
     assert _run_with_events([408, 803, 4907, 9508, 12202], 130).cut_short() is None
+
+
+def test_closed_form_counts_and_flux_are_pyirfs_where_pyirf_applies():
+    """For what pyirf's SimulatedEventsInfo describes (a power law over a range, a viewcone,
+    cores from the centre out), the thrown counts and the simulated flux are pyirf's."""
+    from astropy import units as u
+    from pyirf.simulations import SimulatedEventsInfo
+    from pyirf.spectral import PowerLaw
+
+    info = SimulatedEventsInfo(n_showers=2_000_000, energy_min=0.003 * u.TeV,
+                               energy_max=330 * u.TeV, max_impact=2500 * u.m,
+                               spectral_index=-2.0, viewcone_min=0 * u.deg,
+                               viewcone_max=10 * u.deg)
+    t = ThrownShowers(2_000_000, 0.003, 330.0, -2.0, 0.0, 10.0, 0.0, 2500.0)
+    edges_e, edges_o = np.geomspace(0.003, 330.0, 26), np.linspace(0.0, 10.0, 11)
+    np.testing.assert_allclose(
+        t.expected(edges_e, edges_o),
+        info.calculate_n_showers_per_energy_and_fov(edges_e * u.TeV, edges_o * u.deg),
+        rtol=1e-9)
+    energy = np.geomspace(0.01, 100.0, 7)
+    simulated = PowerLaw.from_simulation(info, obstime=1800 * u.s)
+    np.testing.assert_allclose(
+        t.flux_per_tev_m2_s_sr(energy, 1800.0),
+        simulated(energy * u.TeV).to_value(1 / (u.TeV * u.m**2 * u.s * u.sr)), rtol=1e-9)
