@@ -66,8 +66,15 @@ def test_every_gamma_file_has_an_observation_with_its_own_irfs(chain):
     assert len(info["irfs"]) == len(chain["gammas"])
     with_protons = [i for i in info["irfs"] if i["proton_runs"]]
     assert len(with_protons) == 1 and "proton_13tel" in with_protons[0]["proton_runs"][0]
-    assert any("averaged over the pointing azimuths 0, 180" in line for line in chain["log"])
+    log = chain["log"]
+    assert any("averaged over the pointing azimuths 0, 180" in line for line in log)
     assert info["gammas_selected"] > 0
+    # the truncated file's normalisation is reported, and so are bins at the thrown area
+    assert any("gamma_prod2_126tel_truncated" in line and "cut short" in line for line in log)
+    capped = [i for i in info["irfs"] if i["bins_at_thrown_area"]]
+    for irf in capped:
+        assert any(line.startswith(f"warning: {irf['bins_at_thrown_area']} effective-area bin")
+                   and irf["gamma_runs"][0] in line for line in log)
 
 
 def test_effective_area_never_exceeds_the_thrown_area(chain):

@@ -240,3 +240,28 @@ def test_closed_form_counts_and_flux_are_pyirfs_where_pyirf_applies():
     np.testing.assert_allclose(
         t.flux_per_tev_m2_s_sr(energy, 1800.0),
         simulated(energy * u.TeV).to_value(1 / (u.TeV * u.m**2 * u.s * u.sr)), rtol=1e-9)
+
+
+def test_a_gamma_run_without_events_still_counts_its_thrown_showers():
+    """A gamma run none of whose showers triggered threw showers all the same: it is a gamma
+    run by its header and halves the area of a twin run with events (leaving it out, as when
+    the particle was taken from the events only, doubled the area)."""
+    from ctaviewer.irf.runs import particle_of
+
+    rng = np.random.default_rng(11)
+    full = dl2_run(sim_config(run=1, n_showers=20_000), rng, "a.h5")
+    e = full.events
+    empty_events = DL2Events(
+        "b.h5", 0, e.event_id[:0], e.time_mjd[:0], e.true_energy[:0], e.true_alt[:0],
+        e.true_az[:0], e.primary_id[:0], e.reco_energy[:0], e.reco_alt[:0], e.reco_az[:0],
+        e.gammaness[:0], e.multiplicity[:0], e.valid[:0], 70.0, 0.0,
+        sim_config(run=2, n_showers=20_000))
+    assert particle_of(empty_events) == "gamma"
+    empty = SimRun(empty_events, particle_of(empty_events), ())
+    assert empty.obs_id == 2  # the run number when there is no event to take it from
+    one = compute_irfs([full], [], IRFOptions())
+    two = compute_irfs([full, empty], [], IRFOptions())
+    np.testing.assert_allclose(two.aeff_m2, one.aeff_m2 / 2)
+    unnamed = DL2Events(*[getattr(empty_events, f) for f in DL2Events.__dataclass_fields__][:-1],
+                        sim_config(run=3, primary=""))
+    assert particle_of(unnamed) == "unknown"
