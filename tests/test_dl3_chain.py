@@ -259,6 +259,32 @@ def test_same_reader_opens_ours_and_a_published_hess_run(chain):
             "MUONEFF"}
 
 
+def test_same_reader_opens_ours_and_the_prod5_irfs(chain):
+    """gammapy's IRF loader (which finds IRFs by HDUCLAS2/HDUCLAS4) reads the published CTA
+    prod5 IRFs and ours alike; the extension names of the components both have are the same
+    (their PSF is PSF_3GAUSS and background BKG_3D, ours PSF_TABLE and BKG_2D: all GADF)."""
+    from astropy.io import fits
+    from gammapy.irf import load_irf_dict_from_file
+
+    prod5 = sorted((data_dir() / "dl3-reference" / "prod5-irfs").glob("*.fits*"))
+    if not prod5:
+        pytest.skip("no prod5 IRFs in the shared data")
+    ours = chain["folder"] / chain["info"]["files"][0]
+    for path in (prod5[0], ours):
+        irfs = load_irf_dict_from_file(path)
+        assert {"aeff", "edisp", "psf", "bkg"} <= set(irfs), path
+
+    def classes(path):
+        with fits.open(path) as hdul:
+            return {h.header["HDUCLAS2"]: h.name for h in hdul[1:]
+                    if h.header.get("HDUCLAS1") == "RESPONSE"}
+
+    theirs, mine = classes(prod5[0]), classes(ours)
+    assert set(theirs) == set(mine) == {"EFF_AREA", "EDISP", "PSF", "BKG"}
+    for clas2 in ("EFF_AREA", "EDISP", "BKG"):
+        assert mine[clas2] == theirs[clas2]
+
+
 def test_runs_of_one_instrument_add_up_or_are_refused_by_name(chain, tmp_path):
     """A copy of a run is a second run of the same simulation: its showers add up, the
     effective area is unchanged, and its repeated obs_id is renumbered with a warning. A copy
