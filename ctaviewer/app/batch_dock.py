@@ -129,9 +129,15 @@ class BatchPanel(QtWidgets.QWidget):
         self.file_progress = W.QProgressBar()
         self.total_progress = W.QProgressBar()
         self.status = W.QLabel("idle")
+        # shown after a batch whose outputs share obs_ids (the details are in the log)
+        self.warning = W.QLabel()
+        self.warning.setWordWrap(True)
+        self.warning.setStyleSheet("color: #b35900; font-weight: bold")
+        self.warning.hide()
         layout.addWidget(self.file_progress)
         layout.addWidget(self.total_progress)
         layout.addWidget(self.status)
+        layout.addWidget(self.warning)
         buttons = W.QHBoxLayout()
         self.start_button = W.QPushButton("Start")
         self.start_button.clicked.connect(self.start)
@@ -252,6 +258,7 @@ class BatchPanel(QtWidgets.QWidget):
 
         self.start_button.setEnabled(False)
         self.cancel_button.setEnabled(True)
+        self.warning.hide()
         self.total_progress.setValue(0)
         self._append_log(f"processing {len(specs)} file(s) with {self.workers.value()} worker(s)")
         self._thread = threading.Thread(target=work, name="ctaviewer-batch", daemon=True)
@@ -295,3 +302,11 @@ class BatchPanel(QtWidgets.QWidget):
         ok = sum(r.ok for r in results)
         self.status.setText(f"finished: {ok}/{len(results)} files written")
         self._append_log(self.status.text())
+        from ..batch.job import duplicate_obs_id_warnings
+
+        clashes = duplicate_obs_id_warnings(results)  # the runner logged each in full
+        if clashes:
+            self.warning.setText(f"{len(clashes)} obs_id(s) used by more than one output: "
+                                 "they cannot be merged, and DL3 renumbers them (see the log)")
+            self.warning.setToolTip("\n".join(clashes))
+            self.warning.show()

@@ -40,6 +40,7 @@ class JobResult:
     error: str | None = None
     cancelled: bool = False
     extra: dict = field(default_factory=dict)
+    obs_id: int | None = None  # the observation id written into the output
 
     @property
     def ok(self) -> bool:
@@ -115,8 +116,28 @@ def run_job(
     if model is not None:
         extra = {"no_energy": model.n_no_energy, "no_gammaness": model.n_no_gammaness}
     return JobResult(
-        spec.input, spec.output, writer.n_events, time.perf_counter() - t0, extra=extra
+        spec.input, spec.output, writer.n_events, time.perf_counter() - t0, extra=extra,
+        obs_id=source.obs_id,
     )
+
+
+def duplicate_obs_id_warnings(results) -> list[str]:
+    """One warning per obs_id that several written outputs share.
+
+    Each input's run number becomes its obs_id. Outputs that share one cannot be merged
+    (ctapipe's HDF5 merger refuses obs_ids it has already seen), and a DL3 folder needs unique
+    OBS_IDs (gammapy's DataStore finds observations by them): DL3 gives the later files new ids.
+    """
+    holders: dict[int, list[str]] = {}
+    for r in results:
+        if r.ok and r.obs_id is not None:
+            holders.setdefault(int(r.obs_id), []).append(os.path.basename(r.input))
+    return [
+        f"warning: obs_id {obs_id} is shared by {', '.join(names)}: these outputs cannot be "
+        f"merged into one file (ctapipe-merge refuses repeated obs_ids), and DL3 gives all but "
+        f"the first a new OBS_ID"
+        for obs_id, names in sorted(holders.items()) if len(names) > 1
+    ]
 
 
 def make_specs(

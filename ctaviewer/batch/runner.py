@@ -26,7 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ..errors import CtaviewerError
-from .job import Cancelled, JobResult, JobSpec, run_job
+from .job import Cancelled, JobResult, JobSpec, duplicate_obs_id_warnings, run_job
 
 GRACE_SECONDS = 3.0
 
@@ -152,10 +152,14 @@ class BatchRunner:
         if not self.specs:
             return []
         if self.scheduler:
-            return self._run_dask(should_stop)
-        if self.in_process:
-            return self._run_here(should_stop)
-        return self._run_processes(should_stop)
+            results = self._run_dask(should_stop)
+        elif self.in_process:
+            results = self._run_here(should_stop)
+        else:
+            results = self._run_processes(should_stop)
+        for line in duplicate_obs_id_warnings(results):
+            self.on_log(line)
+        return results
 
     def _run_here(self, should_stop) -> list[JobResult]:
         progress = BatchProgress(len(self.specs))

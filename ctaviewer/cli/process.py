@@ -43,6 +43,8 @@ def add_arguments(parser) -> None:
     dl3.add_argument("--gammaness-cut", type=float, default=0.5, help="keep gammaness >= cut")
     dl3.add_argument("--point-like", action="store_true", help="point-like IRFs with RAD_MAX")
     dl3.add_argument("--theta-cut", type=float, default=0.2, help="point-like theta cut (deg)")
+    dl3.add_argument("--observer", default="ctaviewer simulation",
+                     help="OBSERVER keyword of the EVENTS headers")
 
 
 def expand_inputs(patterns) -> list[str]:
@@ -91,6 +93,7 @@ def build_specs(args) -> list:
 
 
 def run(args) -> int:
+    from ..batch.job import duplicate_obs_id_warnings
     from ..batch.runner import BatchRunner, batch_gc
 
     specs = build_specs(args)
@@ -114,6 +117,7 @@ def run(args) -> int:
         "outputs": [r.output for r in results if r.ok],
         "errors": [r.error for r in failed if r.error],
         "max_job_seconds": seconds,
+        "obs_id_warnings": duplicate_obs_id_warnings(results),  # logged by the runner too
         "dl3": dl3,
     }
     if args.json:
@@ -133,7 +137,7 @@ def _make_dl3(args, dl2_paths, log) -> dict | None:
         log("no DL2 output: DL3 not written")
         return None
     obs = ObservationOptions(site_from_text(args.site), args.obs_start, args.livetime,
-                             args.gammaness_cut)
+                             args.gammaness_cut, observer=args.observer)
     irf = IRFOptions(args.gammaness_cut, args.point_like, args.theta_cut)
     out = os.path.join(args.output, "dl3")
     info = make_dl3(dl2_paths, out, obs, irf, overwrite=args.overwrite, log=log)

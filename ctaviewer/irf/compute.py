@@ -1,28 +1,22 @@
-"""IRFs with pyirf from simulated DL2 events, after gammaness (and direction) cuts.
+"""IRFs of one instrument set-up from simulated DL2 events, after gammaness (and theta) cuts.
 
-The thrown-event normalisation comes from the simulation run headers: showers × reuse,
-scatter radius, viewcone, energy range and spectral index, summed over the files of one
-particle type. Background comes from protons weighted to the IRF-document proton spectrum.
-Even with a handful of events every HDU is valid (zeros where nothing passed).
+The effective area is normalised by the thrown showers of the gamma runs of that set-up
+(``thrown.combine_runs``: runs are added up only when simulated alike, otherwise refused with
+their names). Energy dispersion and PSF (or RAD_MAX) are pyirf's; the background comes from the
+proton runs of the same set-up weighted to the IRF-document proton spectrum. Even with a
+handful of events every HDU is valid (zeros where nothing passed). HDU names and classes are
+the GADF ones of ``datamodel.gadf``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..errors import CtaviewerError, InputFileError
-from .events import DL2Events
-
-#: GADF extension names and (HDU_TYPE, HDU_CLASS) as the hdu-index lists them
-IRF_HDUS = {
-    "EFFECTIVE AREA": ("aeff", "aeff_2d"),
-    "ENERGY DISPERSION": ("edisp", "edisp_2d"),
-    "PSF": ("psf", "psf_table"),
-    "BACKGROUND": ("bkg", "bkg_2d"),
-    "RAD_MAX": ("rad_max", "rad_max_2d"),
-}
+from ..datamodel import gadf
+from ..errors import CtaviewerError
+from .thrown import ThrownShowers, combine_runs
 
 
 @dataclass(frozen=True)
@@ -34,26 +28,57 @@ class IRFOptions:
     obstime_s: float = 3600.0  # background weighting reference time
 
 
-def _sim_info(events: list[DL2Events]):
-    from astropy import units as u
-    from pyirf.simulations import SimulatedEventsInfo
+@dataclass
+class IRFSet:
+    """The IRF HDUs of one instrument set-up and what they were made from."""
 
-    sims = [e.simulation for e in events if e.simulation is not None]
-    if not sims:
-        raise InputFileError(events[0].path, "no simulation run header: cannot normalise IRFs")
-    s0 = sims[0]
-    return SimulatedEventsInfo(
-        n_showers=int(sum(s.n_thrown for s in sims)),
-        energy_min=min(s.energy_min for s in sims) * u.TeV,
-        energy_max=max(s.energy_max for s in sims) * u.TeV,
-        max_impact=max(s.max_scatter_range for s in sims) * u.m,
-        spectral_index=float(s0.spectral_index),
-        viewcone_min=min(s.viewcone_min for s in sims) * u.deg,
-        viewcone_max=max(s.viewcone_max for s in sims) * u.deg,
-    )
+    hdus: list
+    counts: dict
+    thrown: ThrownShowers
+    aeff_m2: np.ndarray  # (energy, offset) as written
+    energy_edges_tev: np.ndarray
+    offset_edges_deg: np.ndarray
+    n_selected: np.ndarray  # gamma events per (energy, offset) bin after cuts
+    gamma_runs: list[str] = field(default_factory=list)
+    proton_runs: list[str] = field(default_factory=list)
+
+    @property
+    def n_thrown_expected(self) -> np.ndarray:
+        """Expected thrown showers per (energy, offset) bin."""
+        return self.thrown.expected(self.energy_edges_tev, self.offset_edges_deg)
+
+    @property
+    def max_aeff_over_thrown_area(self) -> float:
+        return float(self.aeff_m2.max()) / self.thrown.area_m2 if self.aeff_m2.size else 0.0
+
+    @property
+    def n_bins_at_thrown_area(self) -> int:
+        """Bins with more selected events than thrown showers expected: too few showers
+        were simulated there to measure the area, which is set to the thrown area."""
+        return int((self.n_selected > self.n_thrown_expected).sum())
 
 
-def _table(events: list[DL2Events]):
+def irf_binning(thrown: ThrownShowers, options: IRFOptions) -> tuple[np.ndarray, np.ndarray]:
+    """True-energy edges (TeV) over the simulated range and offset edges (deg) over the
+    viewcone. A run at one energy gets three bins centred on it (the outer ones empty: an
+    axis of one node cannot be interpolated); a point-like run one offset bin that holds its
+    source offset (the area is known at that offset only; readers take it as constant)."""
+    bpd = options.bins_per_decade
+    if thrown.monoenergetic:
+        energy = thrown.energy_min * 10.0 ** (np.array([-1.5, -0.5, 0.5, 1.5]) / bpd)
+    else:
+        lo, hi = thrown.energy_min, thrown.energy_max
+        n = max(1, int(np.ceil(np.log10(hi / lo) * bpd - 1e-9)))
+        energy = np.geomspace(lo, hi, n + 1)
+    if thrown.diffuse:
+        vmax = thrown.viewcone_max
+        offset = np.linspace(0.0, vmax, max(2, int(np.ceil(vmax))) + 1)
+    else:
+        offset = np.array([0.0, max(1.0, float(np.ceil(2 * thrown.offset_deg)))])
+    return energy, offset
+
+
+def _table(events):
     from astropy import units as u
     from astropy.table import QTable
 
@@ -81,8 +106,31 @@ def _selected(t, options: IRFOptions, theta: bool) -> np.ndarray:
     return ok
 
 
-def compute_irfs(gammas: list[DL2Events], protons: list[DL2Events], options: IRFOptions):
-    """FITS HDUs: effective area, energy dispersion, PSF, background (+ RAD_MAX)."""
+def declare(hdu, point_like: bool) -> None:
+    """Give an IRF HDU the GADF class keywords of its format (pyirf writes HDUVERS 0.2)."""
+    spec = gadf.IRFS[hdu.name].spec(point_like)
+    for name, value, comment in gadf.cards(spec.class_header()):
+        hdu.header[name] = (value, comment)
+
+
+def _proton_weights(p, protons, thrown: ThrownShowers, obstime_s: float) -> np.ndarray:
+    from astropy import units as u
+    from pyirf.spectral import IRFDOC_PROTON_SPECTRUM
+
+    labels = ", ".join(r.label for r in protons)
+    if not thrown.diffuse or thrown.monoenergetic:
+        raise CtaviewerError(
+            f"background needs diffuse proton runs over an energy range; {labels} "
+            f"{'are point-like' if not thrown.diffuse else 'are at one energy'}")
+    e = p["true_energy"].to_value(u.TeV)
+    target = IRFDOC_PROTON_SPECTRUM(e * u.TeV).to_value(1 / (u.TeV * u.m**2 * u.s * u.sr))
+    simulated = thrown.flux_per_tev_m2_s_sr(e, obstime_s)
+    return np.divide(target, simulated, out=np.zeros_like(e), where=simulated > 0)
+
+
+def compute_irfs(gammas, protons, options: IRFOptions) -> IRFSet:
+    """IRF HDUs (effective area, energy dispersion, PSF or RAD_MAX, background) of one
+    instrument set-up from its gamma and proton runs (``runs.SimRun``)."""
     from astropy import units as u
     from pyirf.io import (
         create_aeff2d_hdu,
@@ -91,46 +139,33 @@ def compute_irfs(gammas: list[DL2Events], protons: list[DL2Events], options: IRF
         create_psf_table_hdu,
         create_rad_max_hdu,
     )
-    from pyirf.irf import (
-        background_2d,
-        effective_area_per_energy,
-        effective_area_per_energy_and_fov,
-        energy_dispersion,
-        psf_table,
-    )
-    from pyirf.spectral import IRFDOC_PROTON_SPECTRUM, PowerLaw, calculate_event_weights
+    from pyirf.irf import background_2d, energy_dispersion, psf_table
 
     if not gammas:
         raise CtaviewerError(
             "IRFs need at least one DL2 file of simulated gammas (primary id 0) among the inputs"
         )
-    sim = _sim_info(gammas)
-    e_lo, e_hi = sim.energy_min.to_value(u.TeV), sim.energy_max.to_value(u.TeV)
-    n_bins = max(1, int(np.ceil(np.log10(e_hi / e_lo) * options.bins_per_decade)))
-    energy_bins = np.geomspace(e_lo, e_hi, n_bins + 1) * u.TeV
-    vmax = sim.viewcone_max.to_value(u.deg)
-    if vmax > 0:
-        fov_bins = np.linspace(0.0, vmax, max(2, int(np.ceil(vmax))) + 1) * u.deg
-    else:
-        fov_bins = np.array([0.0, 1.0]) * u.deg
+    thrown = combine_runs("gamma", [(r.label, r.simulation, r.pointing) for r in gammas])
+    e_edges, fov_edges = irf_binning(thrown, options)
+    energy_bins, fov_bins = e_edges * u.TeV, fov_edges * u.deg
     migration_bins = np.geomspace(0.2, 5.0, 31)
     source_offset_bins = np.linspace(0.0, 1.0, 101) * u.deg
 
-    g = _table(gammas)
+    g = _table([r.events for r in gammas])
     sel = g[_selected(g, options, options.point_like)]
-    if vmax > 0:
-        aeff = effective_area_per_energy_and_fov(sel, sim, energy_bins, fov_bins)
-    else:  # point-like simulation: one offset bin, the area at the simulated offset
-        aeff = effective_area_per_energy(sel, sim, energy_bins)[:, np.newaxis]
+    n_selected, _, _ = np.histogram2d(sel["true_energy"].to_value(u.TeV),
+                                      sel["true_source_fov_offset"].to_value(u.deg),
+                                      bins=[e_edges, fov_edges])
+    aeff = thrown.effective_area(n_selected, e_edges, fov_edges)
     edisp = energy_dispersion(sel, energy_bins, fov_bins, migration_bins)
+    pl = options.point_like
     hdus = [
-        create_aeff2d_hdu(aeff, energy_bins, fov_bins, point_like=options.point_like,
+        create_aeff2d_hdu(aeff * u.m**2, energy_bins, fov_bins, point_like=pl,
                           extname="EFFECTIVE AREA"),
         create_energy_dispersion_hdu(edisp, energy_bins, migration_bins, fov_bins,
-                                     point_like=options.point_like,
-                                     extname="ENERGY DISPERSION"),
+                                     point_like=pl, extname="ENERGY DISPERSION"),
     ]
-    if options.point_like:
+    if pl:
         rad_max = np.full((len(energy_bins) - 1, len(fov_bins) - 1), options.theta_cut_deg)
         hdus.append(create_rad_max_hdu(rad_max * u.deg, energy_bins, fov_bins,
                                        extname="RAD_MAX"))
@@ -140,18 +175,23 @@ def compute_irfs(gammas: list[DL2Events], protons: list[DL2Events], options: IRF
                                          extname="PSF"))
     obstime = options.obstime_s * u.s
     if protons:
-        p_sim = _sim_info(protons)
-        p = _table(protons)
-        p["weight"] = calculate_event_weights(
-            p["true_energy"], IRFDOC_PROTON_SPECTRUM, PowerLaw.from_simulation(p_sim, obstime)
-        )
+        p_thrown = combine_runs("proton",
+                                [(r.label, r.simulation, r.pointing) for r in protons])
+        p = _table([r.events for r in protons])
+        p["weight"] = _proton_weights(p, protons, p_thrown, options.obstime_s)
         p_sel = p[_selected(p, options, False)]
     else:
         p_sel = g[:0]
         p_sel["weight"] = np.zeros(0)
-    bkg_fov = np.linspace(0.0, max(1.0, fov_bins[-1].to_value(u.deg)), 3) * u.deg
+    bkg_fov = np.linspace(0.0, max(1.0, fov_edges[-1]), 3) * u.deg
     bkg = background_2d(p_sel, energy_bins, bkg_fov, obstime)
     hdus.append(create_background_2d_hdu(bkg.T, energy_bins, bkg_fov, extname="BACKGROUND"))
+    for h in hdus:
+        declare(h, pl and h.name != "BACKGROUND")  # the background has no theta cut
+        if pl and h.name in ("EFFECTIVE AREA", "ENERGY DISPERSION"):
+            # irfs/point_like/index.rst, "RAD_MAX": a constant cut may be given as a keyword
+            h.header["RAD_MAX"] = (float(options.theta_cut_deg), "directional cut [deg]")
     counts = {"gammas_selected": int(len(sel)), "gammas_total": int(len(g)),
               "protons_selected": int(len(p_sel))}
-    return hdus, counts
+    return IRFSet(hdus, counts, thrown, aeff, e_edges, fov_edges, n_selected,
+                  [r.label for r in gammas], [r.label for r in protons])

@@ -1,0 +1,1 @@
+"""Data models of the files ctaviewer writes and reads, each in one module."""
