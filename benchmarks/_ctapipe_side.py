@@ -223,8 +223,11 @@ def run(settings: dict) -> dict:
     tel_ids = sorted(subarray.tel)
     out["sub_tel_id"] = np.array(tel_ids, dtype=np.int64)
     out["sub_camera"] = np.array([subarray.tel[t].camera.name for t in tel_ids], dtype=str)
+    ref = getattr(subarray, "reference_location", None)
     meta = {
         "ctapipe_version": ctapipe.__version__,
+        # HillasReconstructor's h_max is above sea level; this is the array's height
+        "reference_height_m": _value(ref.height, u.m) if ref is not None else math.nan,
         "focal_length_choice": settings["focal_length_choice"],
         "seconds": seconds,
         "n_events": len(events),

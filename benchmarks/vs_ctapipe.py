@@ -438,7 +438,7 @@ def run_ours(source, pipeline, max_events=None) -> dict:
                 else np.asarray(r.selected_gain),
                 "window_start": None if getattr(r, "window_start", None) is None
                 else np.asarray(r.window_start),
-                "window_width": int(getattr(r, "window_width", 0) or 0),
+                "window_width": getattr(r, "window_width", 0),
                 "n_samples": n_samples,
             }
         g = result.geometry
@@ -463,11 +463,18 @@ def _new_camera_acc():
 
 
 def _window_at_edge(o, idx):
-    ws, width, ns = o.get("window_start"), o.get("window_width", 0), o.get("n_samples")
-    if ws is None or ns is None or not width:
-        return np.zeros(len(idx), dtype=bool)
-    start = ws[idx]
-    return (start <= 0) | (start + width >= ns)
+    """Pixels whose integration window (as ctaviewer reports it) touches the readout edge."""
+    ws, width, ns = o.get("window_start"), o.get("window_width"), o.get("n_samples")
+    none = np.zeros(len(idx), dtype=bool)
+    if ws is None or ns is None or width is None:
+        return none
+    try:  # diagnosis only: a window description of another shape gives no verdict
+        width = np.asarray(width)
+        width = width[idx] if width.ndim else width
+        start = np.asarray(ws)[idx]
+        return ((start <= 0) | (start + width >= ns)) & (width > 0)
+    except (IndexError, TypeError, ValueError):
+        return none
 
 
 def _near_broken(broken, neighbors_of):
@@ -534,8 +541,11 @@ def compare_telescope(acc, o, c, tel_id, boundary=-np.inf, neighbors_of=None):
     if same_mask and int(np.count_nonzero(c["mask"])) >= 2:
         acc["n_param_events"] += 1
         for name in sorted(set(o["parameters"]) & set(c["parameters"])):
-            d = parameter_difference(o["parameters"][name], c["parameters"][name],
-                                     PERIODIC.get(name), FLOORS.get(name, 0.0))
+            try:
+                d = parameter_difference(o["parameters"][name], c["parameters"][name],
+                                         PERIODIC.get(name), FLOORS.get(name, 0.0))
+            except (TypeError, ValueError):  # not a number on our side
+                continue
             if math.isnan(d):
                 continue
             if math.isinf(d):
@@ -675,6 +685,7 @@ def summarize_stereo(cols) -> dict:
         "core_diff_max_m": max_or_nan(d_core),
         "h_max_diff_median_m": median_or_nan(d_h),
         "h_max_diff_max_abs_m": max_or_nan(np.abs(d_h)),
+        "h_max_diff_median_abs_m": median_or_nan(np.abs(d_h)),
     })
     return out
 
@@ -749,8 +760,8 @@ def process_file(path, args, config, version) -> dict:
         raise RuntimeError(box["error"])
     cta = load_ctapipe(box["npz"])
     accs, cols = compare_file(ours, cta, subarray, settings)
-    location = getattr(subarray, "location", None)
-    site_height = float(getattr(location, "height_m", math.nan)) if location else math.nan
+    # the array's height as ctapipe has it (HillasReconstructor's h_max is above sea level)
+    site_height = float(cta["meta"].get("reference_height_m", math.nan))
     return {"accs": accs, "cols": cols, "cached": box["cached"], "ours_seconds": t_ours,
             "site_height_m": site_height,
             "ctapipe_seconds": t_cta if not box["cached"] else cta["meta"].get("seconds"),
@@ -922,6 +933,8 @@ def main(argv=None) -> int:
         sg = stereo_goals(st)
         if st.get("n_events"):
             st["site_height_m"] = res["site_height_m"]
+            st["h_max_diff_median_plus_site_height_m"] = (
+                st["h_max_diff_median_m"] + res["site_height_m"])
         stereo_rows.append((fname, st))
         cols = res["cols"]
         if len(cols.get("ours_valid", ())):

@@ -172,6 +172,27 @@ def test_camera_summary_and_goals():
                               "hillas": False}
 
 
+def test_differing_pixels_are_classified_for_the_diagnosis():
+    theirs = np.array([20.0, 20.0, 20.0, 20.0, 20.0, 20.0])
+    ours = theirs * np.array([1.0, 0.5, 1.1, 1.2, 1.3, 1.0])
+    o = _tel(ours, np.ones(6, bool), {})
+    o.update(window_start=np.array([3, 3, 3, 0, 3, 3]), window_width=4, n_samples=10,
+             gain=np.array([0, 0, 0, 0, 1, 0], dtype=np.int8))
+    c = _tel(theirs, np.ones(6, bool), {})
+    c["broken"][1] = True
+
+    def neighbors_of(p):
+        return np.array([p - 1, p + 1]) % 6
+
+    acc = vs._new_camera_acc()
+    vs.compare_telescope(acc, o, c, 7, 3.0, neighbors_of)
+    s = vs.summarize_camera(acc)
+    assert s["diagnosis"]["differing_pixels_by_kind"] == {
+        "broken (ctapipe outlier)": 1, "next to a broken pixel": 1,
+        "window at readout edge": 1, "other gain selected": 1}
+    assert s["diagnosis"]["telescopes_with_median_charge_ratio_off"] == {"7": 1.05}
+
+
 def test_stereo_summary_on_synthetic_events():
     n = 4
     true_alt, true_az = np.full(n, 70.0), np.full(n, 0.0)
