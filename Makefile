@@ -14,7 +14,7 @@ X_LIBS := xvfb xauth libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-render-
           libxcb-xinerama0 libxcb-xfixes0
 SYS_LIBS := $(QT_LIBS) $(X_LIBS)
 
-.PHONY: run test lint bench gui-bench screenshot sysdeps venv clean bundle docs
+.PHONY: run test lint bench gui-bench screenshot sysdeps venv clean bundle docs parity
 
 # byte-compiled first: where PYTHONDONTWRITEBYTECODE is set, every start would compile the
 # package again (0.7 s of a 1.7 s start-up)
@@ -44,6 +44,31 @@ $(STAMP): pyproject.toml
 
 bench: $(STAMP)
 	$(PY) benchmarks/read.py $(CTAVIEWER_TEST_DATA)/simtel/gamma_70sst1m.simtel.zst
+
+# ctaviewer against ctapipe 0.28 on every shared simtel file (benchmarks/vs_ctapipe.py): the
+# table of issue 10's goals, last line one JSON object. ctapipe runs in its own environment:
+# CTAVIEWER_CTAPIPE_PYTHON=/path/to/python, or else .venv-ctapipe is made here (ctapipe[all]).
+# ctapipe's results are cached (~/.cache/ctaviewer/vs_ctapipe): a re-run redoes ctaviewer only.
+CTAPIPE_VENV := .venv-ctapipe
+CTAPIPE_STAMP := $(CTAPIPE_VENV)/.installed
+ifeq ($(strip $(CTAVIEWER_CTAPIPE_PYTHON)),)
+PARITY_PY := $(abspath $(CTAPIPE_VENV))/bin/python
+PARITY_DEPS := $(CTAPIPE_STAMP)
+else
+PARITY_PY := $(CTAVIEWER_CTAPIPE_PYTHON)
+PARITY_DEPS :=
+endif
+
+parity: $(STAMP) $(PARITY_DEPS)
+	$(PY) benchmarks/vs_ctapipe.py --all --ctapipe-python $(PARITY_PY) $(PARITY_ARGS)
+
+$(CTAPIPE_STAMP):
+	@start=$$(date +%s); \
+	{ test -x $(CTAPIPE_VENV)/bin/python || $(PYTHON) -m venv $(CTAPIPE_VENV); } && \
+	$(CTAPIPE_VENV)/bin/python -m pip install --quiet --upgrade pip && \
+	$(CTAPIPE_VENV)/bin/python -m pip install --quiet 'ctapipe[all]==0.28.*' || exit 1; \
+	echo "parity: $(CTAPIPE_VENV) made in $$(( $$(date +%s) - start )) s"
+	@touch $(CTAPIPE_STAMP)
 
 # the real window under Xvfb on the 15-telescope event, written to out/screenshot.png
 screenshot: $(STAMP)
