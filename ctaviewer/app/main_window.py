@@ -13,7 +13,7 @@ from . import settings as app_settings
 from .about import about_text
 from .export import export_widget
 from .models.display import DisplaySettings
-from .models.session import SessionModel
+from .models.session import SessionModel, describe_path
 from .qt import QtCore, QtGui, QtWidgets
 from .views.array_view import ArrayView
 from .views.camera_grid import CameraGrid
@@ -91,20 +91,30 @@ class MainWindow(QtWidgets.QMainWindow):
         self.file_label = QtWidgets.QLabel()
         self.event_label = QtWidgets.QLabel()
         self.timing_label = QtWidgets.QLabel()
+        # the open file's warnings (truncated, damaged, unknown camera): a count, the text
+        # in its tooltip; a click shows them all
+        self.warning_button = QtWidgets.QToolButton(autoRaise=True)
+        self.warning_button.setObjectName("warning_button")
+        self.warning_button.clicked.connect(self.show_warnings)
+        self.warning_button.hide()
         self.progress = QtWidgets.QProgressBar(maximumWidth=200, maximum=1000)
         self.progress.hide()
         sb = self.statusBar()
         sb.addWidget(self.file_label, 1)
         sb.addWidget(self.event_label, 1)
+        sb.addPermanentWidget(self.warning_button)
         sb.addPermanentWidget(self.timing_label)
         sb.addPermanentWidget(self.progress)
 
         self._play_timer = QtCore.QTimer(self, interval=700)
         self._play_timer.timeout.connect(self._play_step)
         self._t_event = 0.0
+        self._warned_files: set[str] = set()  # files whose warnings had their dialog
         self._build_menus()
 
         s.source_changed.connect(self._update_title)
+        s.source_changed.connect(self._file_opened)
+        s.warned.connect(self._warned)
         s.event_changed.connect(self._event_shown)
         s.result_changed.connect(self._update_status)
         s.index_progress.connect(self._progress)
@@ -147,17 +157,26 @@ class MainWindow(QtWidgets.QMainWindow):
 
     # ---------------------------------------------------------------- files
     def open_path(self, path=None, event_index: int = 0, synchronous: bool = False) -> bool:
+        """Open ``path`` (None: the built-in array); False when it failed at once (the
+        error shown). A file that fails later (the background open) is reported by the
+        session's ``error``; either way the file open before stays open, whole."""
         try:
             self.session.open(path, event_index=event_index, synchronous=synchronous)
         except InputFileError as exc:
             self.show_error("Cannot open file", f"{exc.path}\n\n{exc.cause}")
             return False
         except Exception as exc:  # with synchronous=True, anything the reader raised
-            self.show_error("Cannot open file", f"{path}\n\n{type(exc).__name__}: {exc}")
+            self.show_error("Cannot open file", f"{describe_path(path)}\n\n"
+                                                f"{type(exc).__name__}: {exc}")
             return False
-        if path is not None:
-            self.set_recent(app_settings.add_recent_file(str(path)))
         return True
+
+    def _file_opened(self):
+        """A file is open (not merely asked for): it joins the recent files."""
+        path = self.session.path
+        if path is not None:
+            self.set_recent(app_settings.add_recent_file(path))
+        self._update_warnings()
 
     @staticmethod
     def open_filter() -> str:
@@ -284,6 +303,41 @@ class MainWindow(QtWidgets.QMainWindow):
         elif s.can_process:
             parts.append("processing…")
         self.timing_label.setText(" · ".join(parts))
+
+    def _warned(self, path: str, messages: list):
+        """New warnings about the open file: in the status bar, and the first time for
+        this file in a dialog."""
+        self._update_warnings()
+        self.statusBar().showMessage(f"⚠ {messages[0]}", 15000)
+        key = path or "built-in"
+        if key not in self._warned_files:
+            self._warned_files.add(key)
+            self.show_warnings()
+
+    def _update_warnings(self):
+        warnings = self.session.warnings
+        self.warning_button.setVisible(bool(warnings))
+        n = len(warnings)
+        self.warning_button.setText(f"⚠ {n} warning{'s' if n != 1 else ''}")
+        self.warning_button.setToolTip("\n".join(warnings) + "\n(click to show them)")
+
+    def show_warnings(self):
+        """The open file's warnings in a dialog (non-blocking); None when there are none."""
+        warnings = self.session.warnings
+        if not warnings:
+            return None
+        name = os.path.basename(self.session.path) if self.session.path else \
+            "the built-in simulated array"
+        box = QtWidgets.QMessageBox(
+            QtWidgets.QMessageBox.Warning, "Warnings about the file",
+            f"{name}: {len(warnings)} warning{'s' if len(warnings) != 1 else ''}",
+            QtWidgets.QMessageBox.Ok, self)
+        box.setObjectName("warning_dialog")
+        box.setInformativeText("\n\n".join(warnings))
+        box.setAttribute(QtCore.Qt.WA_DeleteOnClose)
+        box.open()
+        self.warning_dialog = box
+        return box
 
     def _progress(self, fraction):
         self.progress.show()
