@@ -80,3 +80,25 @@ def test_warnings_of_a_file_that_fails_do_not_stick_to_the_open_one(truncated, s
     window.open_path(simtel_file("bad_header_only.simtel.gz"))
     qtbot.waitUntil(lambda: hasattr(window, "last_error"), timeout=30000)
     assert s.warnings == [] and not window.warning_button.isVisible()
+
+
+def test_a_warning_while_reading_an_event_is_shown(qtbot, window, monkeypatch):
+    """Warnings found later, when an event is read, join the file's warnings."""
+    import warnings
+
+    from ctaviewer.errors import UnknownCameraWarning
+
+    s = window.session
+    open_and_wait(qtbot, window, None)
+    original = type(s.source).__getitem__
+
+    def reading_warns(self, i):
+        warnings.warn(UnknownCameraWarning(f"event {i}: a camera nobody knows"), stacklevel=2)
+        return original(self, i)
+
+    monkeypatch.setattr(type(s.source), "__getitem__", reading_warns)
+    s.go_to(2)
+    assert s.event_index == 2
+    assert s.warnings == ["event 2: a camera nobody knows"]
+    assert "nobody knows" in window.statusBar().currentMessage()
+    assert window.warning_button.text() == "⚠ 1 warning"

@@ -288,10 +288,13 @@ class SessionModel(QtCore.QObject):
             self._direction = 1 if index > self.event_index else -1
         t0 = time.perf_counter()
         try:
-            event = self.source[index]
+            with collect_warnings(echo=True) as caught:
+                event = self.source[index]
         except Exception as exc:
             self.error.emit("Cannot read event", f"event {index}: {exc}")
             return
+        finally:
+            self._add_warnings(caught.messages)
         self.timing = {"read_ms": 1e3 * (time.perf_counter() - t0)}
         self.event_index = index
         self.array_event = event
