@@ -48,14 +48,17 @@ def test_truncation_is_shown_in_the_window(truncated, simtel_file, qtbot, window
     assert str(truncated) in s.warnings[0]
     text = s.warnings[0]
     assert ".py" not in text and "warnings.warn" not in text  # no Python warning format
-    # the status bar: a message and a lasting count whose tooltip holds the text
-    assert "truncated" in window.statusBar().currentMessage()
-    assert window.warning_button.isVisible()
-    assert window.warning_button.text() == "⚠ 1 warning"
-    assert text in window.warning_button.toolTip()
+    # the status bar: the warning (the file name, shown in the title, left out), its
+    # whole text in the tooltip
+    button = window.warning_button
+    assert button.isVisible()
+    assert button.text() == "⚠ " + text[len(str(truncated)) + 2:]
+    assert button.text().startswith("⚠ file is truncated")
+    assert text in button.toolTip()
     # a dialog, the first time for this file
     (box,) = dialogs(window)
-    assert "gamma_4lst_cut.simtel" in box.text() and text in box.informativeText()
+    assert "gamma_4lst_cut.simtel" in box.text() and str(truncated) in box.text()
+    assert "file is truncated" in box.informativeText()
     box.close()
 
     # another file: no warnings, no count
@@ -64,12 +67,12 @@ def test_truncation_is_shown_in_the_window(truncated, simtel_file, qtbot, window
     # the damaged file again: warned again in the status bar, but no second dialog
     open_and_wait(qtbot, window, truncated)
     assert len(s.warnings) == 1 and window.warning_button.isVisible()
-    assert "truncated" in window.statusBar().currentMessage()
+    assert "truncated" in window.warning_button.text()
     assert dialogs(window) == []
     # the count opens the list again
     window.warning_button.click()
     (box,) = dialogs(window)
-    assert text in box.informativeText()
+    assert "file is truncated" in box.informativeText()
     box.close()
 
 
@@ -100,5 +103,8 @@ def test_a_warning_while_reading_an_event_is_shown(qtbot, window, monkeypatch):
     s.go_to(2)
     assert s.event_index == 2
     assert s.warnings == ["event 2: a camera nobody knows"]
-    assert "nobody knows" in window.statusBar().currentMessage()
-    assert window.warning_button.text() == "⚠ 1 warning"
+    assert window.warning_button.text() == "⚠ event 2: a camera nobody knows"
+    warnings.warn(UnknownCameraWarning("a second one"), stacklevel=1)  # not while reading
+    s.go_to(3)
+    assert s.warnings == ["event 2: a camera nobody knows", "event 3: a camera nobody knows"]
+    assert window.warning_button.text() == "⚠ event 2: a camera nobody knows (+1 more)"

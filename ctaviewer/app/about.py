@@ -58,8 +58,9 @@ def reads_and_writes() -> tuple[str, str]:
     from ..io import supported_formats
 
     reads = "; ".join(desc for desc, _ in supported_formats())
-    writes = ("DL1/DL2 HDF5 (ctapipe data model; the batch panel and `ctaviewer process`), "
-              "DL3 GADF FITS (`ctaviewer process --levels dl1,dl2,dl3`)")
+    writes = ("DL1/DL2 HDF5 in the ctapipe data model (File ▸ Export event as DL1, the Batch "
+              "panel, ctaviewer process); DL3 GADF FITS (ctaviewer process --levels "
+              "dl1,dl2,dl3)")
     return reads, writes
 
 

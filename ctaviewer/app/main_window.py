@@ -4,6 +4,7 @@ status bar, drag and drop, settings restored from QSettings.
 
 from __future__ import annotations
 
+import html
 import os
 import time
 
@@ -91,8 +92,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.file_label = QtWidgets.QLabel()
         self.event_label = QtWidgets.QLabel()
         self.timing_label = QtWidgets.QLabel()
-        # the open file's warnings (truncated, damaged, unknown camera): a count, the text
-        # in its tooltip; a click shows them all
+        # the open file's warnings (truncated, damaged, unknown camera): the first and how
+        # many more, the whole text in its tooltip; a click shows them all
         self.warning_button = QtWidgets.QToolButton(autoRaise=True)
         self.warning_button.setObjectName("warning_button")
         self.warning_button.clicked.connect(self.show_warnings)
@@ -308,32 +309,49 @@ class MainWindow(QtWidgets.QMainWindow):
         """New warnings about the open file: in the status bar, and the first time for
         this file in a dialog."""
         self._update_warnings()
-        self.statusBar().showMessage(f"⚠ {messages[0]}", 15000)
         key = path or "built-in"
         if key not in self._warned_files:
             self._warned_files.add(key)
             self.show_warnings()
 
+    def _short_warnings(self) -> list[str]:
+        """The open file's warnings without the file name they start with (it is shown)."""
+        path = self.session.path
+        prefix = f"{path}: " if path else ""
+        return [w[len(prefix):] if prefix and w.startswith(prefix) else w
+                for w in self.session.warnings]
+
     def _update_warnings(self):
-        warnings = self.session.warnings
+        """The status bar's warning: the first of the open file's, and how many more; the
+        whole text in its tooltip, all of them in a dialog on a click."""
+        warnings = self._short_warnings()
         self.warning_button.setVisible(bool(warnings))
-        n = len(warnings)
-        self.warning_button.setText(f"⚠ {n} warning{'s' if n != 1 else ''}")
-        self.warning_button.setToolTip("\n".join(warnings) + "\n(click to show them)")
+        if not warnings:
+            return
+        more = f" (+{len(warnings) - 1} more)" if len(warnings) > 1 else ""
+        metrics = self.warning_button.fontMetrics()
+        first = metrics.elidedText(warnings[0], QtCore.Qt.ElideRight, 520)
+        self.warning_button.setText(f"⚠ {first}{more}")
+        self.warning_button.setToolTip("\n".join(self.session.warnings)
+                                       + "\n(click to show them all)")
 
     def show_warnings(self):
         """The open file's warnings in a dialog (non-blocking); None when there are none."""
-        warnings = self.session.warnings
+        warnings = self._short_warnings()
         if not warnings:
             return None
-        name = os.path.basename(self.session.path) if self.session.path else \
-            "the built-in simulated array"
+        path = self.session.path
+        name = os.path.basename(path) if path else "the built-in simulated array"
+        n = len(warnings)
         box = QtWidgets.QMessageBox(
             QtWidgets.QMessageBox.Warning, "Warnings about the file",
-            f"{name}: {len(warnings)} warning{'s' if len(warnings) != 1 else ''}",
+            f"<b>{html.escape(name)}</b>: {n} warning{'s' if n != 1 else ''}"
+            + (f"<br><small>{html.escape(path)}</small>" if path else ""),
             QtWidgets.QMessageBox.Ok, self)
         box.setObjectName("warning_dialog")
-        box.setInformativeText("\n\n".join(warnings))
+        box.setInformativeText("\n\n".join(f"• {w}" for w in warnings))
+        box.setStyleSheet("QLabel#qt_msgbox_label, QLabel#qt_msgbox_informativelabel "
+                          "{ min-width: 420px; }")
         box.setAttribute(QtCore.Qt.WA_DeleteOnClose)
         box.open()
         self.warning_dialog = box

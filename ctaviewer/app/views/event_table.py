@@ -104,7 +104,7 @@ class EventTable(QtWidgets.QWidget):
             f"Columns: {', '.join(COLUMNS)} (energy: true, TeV; reco_*: after processing)\n"
             "Operators: < <= > >= == != and or not + - * / % ** abs() ( ); "
             "e.g. n_tel >= 4 and energy > 1")
-        self.status = QtWidgets.QLabel()
+        self.status = QtWidgets.QLabel(wordWrap=True)  # a filter's error can be long
         self.view = QtWidgets.QTableView()
         self.view.setModel(self.proxy)
         self.view.setSortingEnabled(True)
