@@ -86,3 +86,22 @@ def test_filter_is_evaluated_over_the_whole_list_at_once(window, qtbot, monkeypa
     s.row_changed.emit(5)
     assert calls == {"mask": 0, "accepts": [5]}
     assert 5 in table.visible_indices()
+
+
+@pytest.mark.parametrize("text,words", [
+    ("not " * 450 + "hillas_intensity > 50", "nested too deeply"),
+    ("hillas_intensity ** hillas_width > 1", "exponent of **"),
+    ("'a' * 10**9 == 'b'", "text"),
+    ("hillas_intensity // 2 > 1", "comparisons &lt; &lt;= &gt; &gt;="),  # shown, not markup
+])
+def test_hostile_quality_query_is_refused_in_the_processing_panel(window, text, words):
+    """The quality query is the same language: the panel says what is wrong (it raised
+    RecursionError for deep nesting) and keeps the settings in use."""
+    s, panel = window.session, window.processing_panel
+    if s.config is None:
+        pytest.skip("processing chain not installed")
+    before = s.config
+    panel.set_value("quality", "query", text)
+    panel.apply()
+    assert "quality.query" in panel.message.text() and words in panel.message.text()
+    assert s.config is before
