@@ -96,6 +96,7 @@ class MainWindow(QtWidgets.QMainWindow):
         # many more, the whole text in its tooltip; a click shows them all
         self.warning_button = QtWidgets.QToolButton(autoRaise=True)
         self.warning_button.setObjectName("warning_button")
+        self.warning_button.setToolTip("Warnings about the open file (click to show them all)")
         self.warning_button.clicked.connect(self.show_warnings)
         self.warning_button.hide()
         self.progress = QtWidgets.QProgressBar(maximumWidth=200, maximum=1000)
