@@ -79,6 +79,10 @@ def snapshot(window) -> dict:
         "camera_geometry": window.camera_view._geometry,
         "grid": list(grid._shown),
         "array_tels": s.source.subarray.n_tels if s.source is not None else 0,
+        "parameter_columns": window.parameter_table.table.columnCount(),
+        "waveform_pixels": sorted(window.waveform_view.curves),
+        "timing": window.timing_label.text() != "",
+        "processing_targets": window.processing_panel.target_box.count(),
     }
 
 
