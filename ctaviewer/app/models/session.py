@@ -194,6 +194,10 @@ class SessionModel(QtCore.QObject):
             return  # an open abandoned for a later one
         self._index_task = None
         self.busy.emit("")
+        if self.source is not None and getattr(self.source, "_helper", None) is not None:
+            # the helper process let the open file go for the failed one: its events are
+            # read and processed here from now on (kernels loaded in the background)
+            processing.start_warm_up()
         if isinstance(exc, InputFileError):
             self.error.emit("Cannot open file", f"{exc.path}\n\n{exc.cause}")
         else:
