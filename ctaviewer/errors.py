@@ -55,6 +55,19 @@ class ConfigError(CtaviewerError, ValueError):
         super().__init__(f"{field}: {message}")
 
 
+class ExpressionError(ConfigError):
+    """An expression (quality query, event filter) is not accepted: ``reason`` says why and
+    ``position`` (1-based character of ``text``, or None) where."""
+
+    def __init__(self, field: str, reason: str, text: str | None = None,
+                 position: int | None = None):
+        self.reason = reason
+        self.text = text
+        self.position = position
+        self.message = reason + (f" (at character {position})" if position else "")
+        super().__init__(field, self.message)
+
+
 class OutputError(CtaviewerError):
     """An output file cannot be written."""
 

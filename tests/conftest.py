@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -10,8 +12,12 @@ import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
-# whatever a test leaves in QSettings lands in a throw-away folder, never in ~/.config
-os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="ctaviewer-test-config-")
+# whatever a test leaves in QSettings lands in a throw-away folder, never in ~/.config; it
+# goes when the run ends (registered first, so it runs after the exit handlers of Qt and of
+# the workers, which may still write settings)
+_CONFIG_HOME = tempfile.mkdtemp(prefix="ctaviewer-test-config-")
+os.environ["XDG_CONFIG_HOME"] = _CONFIG_HOME
+atexit.register(shutil.rmtree, _CONFIG_HOME, ignore_errors=True)
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -36,3 +36,29 @@ def test_batch_panel_refuses_without_output(qtbot):
     panel.add_files([str(simtel("gamma_4lst.simtel.zst"))])
     assert not panel.start()
     assert "output folder" in panel.log.toPlainText()
+
+
+def test_batch_panel_shows_each_files_warnings(qtbot, tmp_path):
+    """A truncated input: the worker's warning appears in the log as one line naming the
+    file, not in Python's warning format on the worker's stderr; the status counts it."""
+    zstandard = pytest.importorskip("zstandard")
+    from ctaviewer.app.batch_dock import BatchPanel
+
+    with open(simtel("gamma_4lst.simtel.zst"), "rb") as f:
+        data = zstandard.ZstdDecompressor().stream_reader(f).read()
+    cut = tmp_path / "in" / "gamma_4lst_cut.simtel"
+    cut.parent.mkdir()
+    cut.write_bytes(data[: int(0.7 * len(data))])
+    panel = BatchPanel()
+    qtbot.addWidget(panel)
+    panel.add_files([str(cut), str(simtel("gamma_4lst.simtel.zst"))])
+    panel.output.setText(str(tmp_path / "out"))
+    panel.workers.setValue(2)  # worker processes: their warnings travel with the results
+    assert panel.start()
+    qtbot.waitUntil(lambda: not panel.running and panel.start_button.isEnabled(), timeout=120000)
+    lines = panel.log.toPlainText().splitlines()
+    warned = [line for line in lines if line.startswith("warning:")]
+    assert len(warned) == 1, lines
+    assert str(cut) in warned[0] and "truncated" in warned[0]
+    assert not any(".py:" in line or "warnings.warn" in line for line in lines)
+    assert "2/2 files written, 1 with warnings" in panel.status.text()

@@ -114,6 +114,7 @@ def test_quality_query():
     p.update(hillas_psi=-85.0, hillas_r=0.6)
     assert q2(p)
     assert QualityQuery("", IMAGE_PARAMETER_NAMES)(p)
-    for bad in ("open('x')", "hillas_r.__class__", "[1, 2]", "hillas_r ** 2 > 1", "lambda: 1"):
+    assert QualityQuery("hillas_r ** 2 > 0.3", IMAGE_PARAMETER_NAMES)(p)  # a whole exponent
+    for bad in ("open('x')", "hillas_r.__class__", "[1, 2]", "'a' * 9 > 1", "lambda: 1"):
         with pytest.raises(ConfigError):
             QualityQuery(bad, IMAGE_PARAMETER_NAMES)

@@ -52,15 +52,28 @@ def versions() -> list[tuple[str, str]]:
     return rows
 
 
+def reads_and_writes() -> tuple[str, str]:
+    """What ctaviewer opens (from its readers, so the sentence cannot claim a format no
+    reader reads) and what it writes."""
+    from ..io import supported_formats
+
+    reads = "; ".join(desc for desc, _ in supported_formats())
+    writes = ("DL1/DL2 HDF5 in the ctapipe data model (File ▸ Export event as DL1, the Batch "
+              "panel, ctaviewer process); DL3 GADF FITS (ctaviewer process --levels "
+              "dl1,dl2,dl3)")
+    return reads, writes
+
+
 def about_text() -> str:
     rows = "".join(
         f"<tr><td>{html.escape(k)}</td><td>&nbsp;&nbsp;{html.escape(v)}</td></tr>"
         for k, v in versions()
     )
+    reads, writes = reads_and_writes()
     return (
         f"<h3>ctaviewer {__version__}</h3>"
-        "<p>Viewer and processor for Cherenkov-telescope (CTAO) data: sim_telarray files, "
-        "DL1/DL2 HDF5 and DL3 (GADF) FITS.</p>"
+        "<p>Viewer and processor for Cherenkov-telescope (CTAO) data.</p>"
+        f"<p><b>Opens:</b> {html.escape(reads)}.<br><b>Writes:</b> {html.escape(writes)}.</p>"
         f"<table>{rows}</table>"
         "<p>Help ▸ Tour shows what to click; Help ▸ Keyboard shortcuts lists the keys; the "
         "user guide is docs/guide/index.md in the source.</p>"

@@ -4,8 +4,9 @@
 and drop, glob patterns), output folder and naming pattern, levels, a config TOML (or the
 current processing config through ``set_config_toml``), estimators, workers and an optional
 Dask scheduler address, per-file and total progress with events/s and time left, cancel,
-and a log of what was written and what failed and why. The runner works in a Python thread;
-its callbacks reach the widgets through queued Qt signals.
+and a log of what was written, what the readers warned about each file (truncated, unknown
+camera: one "warning:" line each) and what failed and why. The runner works in a Python
+thread; its callbacks reach the widgets through queued Qt signals.
 """
 
 from __future__ import annotations
@@ -300,8 +301,12 @@ class BatchPanel(QtWidgets.QWidget):
         self.file_progress.setRange(0, 100)
         self.file_progress.setValue(100 if results and all(r.ok for r in results) else 0)
         ok = sum(r.ok for r in results)
-        self.status.setText(f"finished: {ok}/{len(results)} files written")
-        self._append_log(self.status.text())
+        warned = sum(bool(r.warnings) for r in results)
+        text = f"finished: {ok}/{len(results)} files written"
+        if warned:  # each warning is in the log above, on a "warning:" line
+            text += f", {warned} with warnings (see the log)"
+        self.status.setText(text)
+        self._append_log(text)
         from ..batch.job import duplicate_obs_id_warnings
 
         clashes = duplicate_obs_id_warnings(results)  # the runner logged each in full

@@ -6,6 +6,7 @@ import signal
 import sys
 import traceback
 
+from ..errors import CtaviewerError, InputFileError
 from . import gui_gc
 from . import settings as app_settings
 from .qt import QtCore, QtGui, QtWidgets
@@ -48,17 +49,36 @@ def handle_ctrl_c(app) -> QtCore.QTimer:
 
 
 def build_window(path, event_index: int = 0, config_path=None, synchronous: bool = False,
-                 restore: bool = True):
+                 restore: bool = True, raise_errors: bool = False):
+    """The main window with ``path`` opened (None: the built-in array).
+
+    A file that cannot be opened is reported in a dialog; with ``raise_errors`` (scripts,
+    with ``synchronous``) it raises instead — an ``InputFileError`` naming the file and the
+    cause — and no window is left behind.
+    """
     from .main_window import MainWindow
     from .models import processing
 
     window = MainWindow(restore=restore)
     if synchronous:  # scripts and renderers: the grid complete as soon as the event is
         window.camera_grid.build_budget_s = None
-    if config_path is not None:
-        window.session.config = processing.load_config(config_path)
-        window.processing_panel.build()
-    window.open_path(path, event_index=event_index, synchronous=synchronous)
+    try:
+        if config_path is not None:
+            window.session.config = processing.load_config(config_path)
+            window.processing_panel.build()
+        if not raise_errors:
+            window.open_path(path, event_index=event_index, synchronous=synchronous)
+            return window
+        try:
+            window.session.open(path, event_index=event_index, synchronous=synchronous)
+        except CtaviewerError:
+            raise
+        except Exception as exc:  # what a reader raised untyped: the file and the cause
+            raise InputFileError(path, f"{type(exc).__name__}: {exc}") from exc
+    except BaseException:
+        window.close()
+        window.deleteLater()
+        raise
     return window
 
 

@@ -4,6 +4,7 @@ status bar, drag and drop, settings restored from QSettings.
 
 from __future__ import annotations
 
+import html
 import os
 import time
 
@@ -13,7 +14,7 @@ from . import settings as app_settings
 from .about import about_text
 from .export import export_widget
 from .models.display import DisplaySettings
-from .models.session import SessionModel
+from .models.session import SessionModel, describe_path
 from .qt import QtCore, QtGui, QtWidgets
 from .views.array_view import ArrayView
 from .views.camera_grid import CameraGrid
@@ -91,20 +92,31 @@ class MainWindow(QtWidgets.QMainWindow):
         self.file_label = QtWidgets.QLabel()
         self.event_label = QtWidgets.QLabel()
         self.timing_label = QtWidgets.QLabel()
+        # the open file's warnings (truncated, damaged, unknown camera): the first and how
+        # many more, the whole text in its tooltip; a click shows them all
+        self.warning_button = QtWidgets.QToolButton(autoRaise=True)
+        self.warning_button.setObjectName("warning_button")
+        self.warning_button.setToolTip("Warnings about the open file (click to show them all)")
+        self.warning_button.clicked.connect(self.show_warnings)
+        self.warning_button.hide()
         self.progress = QtWidgets.QProgressBar(maximumWidth=200, maximum=1000)
         self.progress.hide()
         sb = self.statusBar()
         sb.addWidget(self.file_label, 1)
         sb.addWidget(self.event_label, 1)
+        sb.addPermanentWidget(self.warning_button)
         sb.addPermanentWidget(self.timing_label)
         sb.addPermanentWidget(self.progress)
 
         self._play_timer = QtCore.QTimer(self, interval=700)
         self._play_timer.timeout.connect(self._play_step)
         self._t_event = 0.0
+        self._warned_files: set[str] = set()  # files whose warnings had their dialog
         self._build_menus()
 
         s.source_changed.connect(self._update_title)
+        s.source_changed.connect(self._file_opened)
+        s.warned.connect(self._warned)
         s.event_changed.connect(self._event_shown)
         s.result_changed.connect(self._update_status)
         s.index_progress.connect(self._progress)
@@ -147,17 +159,26 @@ class MainWindow(QtWidgets.QMainWindow):
 
     # ---------------------------------------------------------------- files
     def open_path(self, path=None, event_index: int = 0, synchronous: bool = False) -> bool:
+        """Open ``path`` (None: the built-in array); False when it failed at once (the
+        error shown). A file that fails later (the background open) is reported by the
+        session's ``error``; either way the file open before stays open, whole."""
         try:
             self.session.open(path, event_index=event_index, synchronous=synchronous)
         except InputFileError as exc:
             self.show_error("Cannot open file", f"{exc.path}\n\n{exc.cause}")
             return False
         except Exception as exc:  # with synchronous=True, anything the reader raised
-            self.show_error("Cannot open file", f"{path}\n\n{type(exc).__name__}: {exc}")
+            self.show_error("Cannot open file", f"{describe_path(path)}\n\n"
+                                                f"{type(exc).__name__}: {exc}")
             return False
-        if path is not None:
-            self.set_recent(app_settings.add_recent_file(str(path)))
         return True
+
+    def _file_opened(self):
+        """A file is open (not merely asked for): it joins the recent files."""
+        path = self.session.path
+        if path is not None:
+            self.set_recent(app_settings.add_recent_file(path))
+        self._update_warnings()
 
     @staticmethod
     def open_filter() -> str:
@@ -284,6 +305,58 @@ class MainWindow(QtWidgets.QMainWindow):
         elif s.can_process:
             parts.append("processing…")
         self.timing_label.setText(" · ".join(parts))
+
+    def _warned(self, path: str, messages: list):
+        """New warnings about the open file: in the status bar, and the first time for
+        this file in a dialog."""
+        self._update_warnings()
+        key = path or "built-in"
+        if key not in self._warned_files:
+            self._warned_files.add(key)
+            self.show_warnings()
+
+    def _short_warnings(self) -> list[str]:
+        """The open file's warnings without the file name they start with (it is shown)."""
+        path = self.session.path
+        prefix = f"{path}: " if path else ""
+        return [w[len(prefix):] if prefix and w.startswith(prefix) else w
+                for w in self.session.warnings]
+
+    def _update_warnings(self):
+        """The status bar's warning: the first of the open file's, and how many more; the
+        whole text in its tooltip, all of them in a dialog on a click."""
+        warnings = self._short_warnings()
+        self.warning_button.setVisible(bool(warnings))
+        if not warnings:
+            return
+        more = f" (+{len(warnings) - 1} more)" if len(warnings) > 1 else ""
+        metrics = self.warning_button.fontMetrics()
+        first = metrics.elidedText(warnings[0], QtCore.Qt.ElideRight, 520)
+        self.warning_button.setText(f"⚠ {first}{more}")
+        self.warning_button.setToolTip("\n".join(self.session.warnings)
+                                       + "\n(click to show them all)")
+
+    def show_warnings(self):
+        """The open file's warnings in a dialog (non-blocking); None when there are none."""
+        warnings = self._short_warnings()
+        if not warnings:
+            return None
+        path = self.session.path
+        name = os.path.basename(path) if path else "the built-in simulated array"
+        n = len(warnings)
+        box = QtWidgets.QMessageBox(
+            QtWidgets.QMessageBox.Warning, "Warnings about the file",
+            f"<b>{html.escape(name)}</b>: {n} warning{'s' if n != 1 else ''}"
+            + (f"<br><small>{html.escape(path)}</small>" if path else ""),
+            QtWidgets.QMessageBox.Ok, self)
+        box.setObjectName("warning_dialog")
+        box.setInformativeText("\n\n".join(f"• {w}" for w in warnings))
+        box.setStyleSheet("QLabel#qt_msgbox_label, QLabel#qt_msgbox_informativelabel "
+                          "{ min-width: 420px; }")
+        box.setAttribute(QtCore.Qt.WA_DeleteOnClose)
+        box.open()
+        self.warning_dialog = box
+        return box
 
     def _progress(self, fraction):
         self.progress.show()

@@ -15,7 +15,7 @@ import re
 import sys
 from dataclasses import dataclass
 
-from ..errors import CtaviewerError, OutputError
+from ..errors import CtaviewerError, InputFileError, OutputError
 from . import colors
 from .main import build_window, make_application
 from .models.display import DisplaySettings
@@ -30,12 +30,22 @@ from .views.sky_view import SkyView
 
 def render_event_png(path: str | None, event_index: int, out_path: str,
                      config_path: str | None = None, size=(1600, 1000)) -> str:
+    """The main window showing event ``event_index`` of ``path``, saved as a PNG.
+
+    A file that cannot be opened raises its ``InputFileError`` (``ConfigError`` for a bad
+    ``config_path``) before anything is written.
+    """
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     app = make_application()
-    window = build_window(path, event_index, config_path, synchronous=True, restore=False)
+    window = build_window(path, event_index, config_path, synchronous=True, restore=False,
+                          raise_errors=True)
+    session = window.session
+    if session.array_event is None:  # opened, but no event could be shown
+        _, reason = getattr(window, "last_error", ("", "the file holds no event"))
+        window.close()
+        raise InputFileError(path, " ".join(reason.split()))
     window.resize(*size)
     window.show()
-    session = window.session
     if session.array_event is not None and session.result is None and session.can_process:
         session.process(synchronous=True)
     for _ in range(3):
@@ -51,7 +61,8 @@ def render_event_png(path: str | None, event_index: int, out_path: str,
     out_path = os.path.abspath(out_path)
     os.makedirs(os.path.dirname(out_path) or ".", exist_ok=True)
     if not window.grab().save(out_path):
-        raise OSError(f"{out_path}: could not write the PNG")
+        window.close()
+        raise OutputError(f"{out_path}: could not write the PNG")
     window.close()
     QtWidgets.QApplication.processEvents()
     return out_path

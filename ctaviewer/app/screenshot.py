@@ -2,7 +2,9 @@
 
 Runs the normal event loop (use a real display or ``xvfb-run``), opens FILE as a user would
 (indexing and processing in the background), waits until the first event is processed,
-selects its brightest pixel so the waveform view has content, and saves the window.
+selects its brightest pixel so the waveform view has content, and saves the window. A file
+that cannot be opened (or an event not shown within 60 s) is reported on stderr, exit code
+not 0, and nothing is written.
 """
 
 from __future__ import annotations
@@ -19,6 +21,15 @@ def main(argv=None) -> int:
     parser.add_argument("--event", type=int, default=0)
     parser.add_argument("--size", default="1600x1000")
     args = parser.parse_args(argv)
+    from ..errors import CtaviewerError
+    from ..io import check_input_path
+
+    if args.file is not None:
+        try:
+            check_input_path(args.file)
+        except CtaviewerError as exc:
+            print(f"screenshot: error: {exc}", file=sys.stderr)
+            return 2
     from .main import build_window, make_application
     from .qt import QtCore
 
@@ -27,7 +38,15 @@ def main(argv=None) -> int:
     window.resize(*map(int, args.size.split("x")))
     window.show()
     s = window.session
-    state = {"ticks": 0, "code": 1}
+    state = {"ticks": 0, "code": 1, "error": None}
+
+    def failed(title, message):  # instead of a dialog no one would close: say it and stop
+        state["error"] = f"{title}: {' '.join(message.split())}"
+        window.close()
+        app.quit()
+
+    s.error.disconnect(window.show_error)
+    s.error.connect(failed)
 
     def poll():
         state["ticks"] += 1
@@ -38,10 +57,14 @@ def main(argv=None) -> int:
             img = tr.image if tr is not None else s.array_event.tel[s.selected_tel].raw_sum
             s.select_pixels([int(img.argmax())])
             return
-        if ready or state["ticks"] > 600:
+        if not ready and state["ticks"] > 600:
+            state["error"] = f"{args.file}: the event was not shown within 60 s"
+            window.close()
+            app.quit()
+        elif ready:
             os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
             ok = window.grab().save(args.out)
-            state["code"] = 0 if ok and ready else 1
+            state["code"] = 0 if ok else 1
             print(args.out if ok else f"could not write {args.out}")
             window.close()
             app.quit()
@@ -50,6 +73,9 @@ def main(argv=None) -> int:
     timer.timeout.connect(poll)
     timer.start()
     app.exec()
+    if state["error"] is not None:
+        print(f"screenshot: error: {state['error']}", file=sys.stderr)
+        return 1
     return state["code"]
 
 

@@ -12,6 +12,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from ..warning_capture import collect_warnings
+
 LEVEL_NAMES = ("dl1", "dl2", "dl3")
 
 
@@ -41,6 +43,8 @@ class JobResult:
     cancelled: bool = False
     extra: dict = field(default_factory=dict)
     obs_id: int | None = None  # the observation id written into the output
+    #: what the readers warned about this input (truncated, unknown camera), as text
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -66,7 +70,18 @@ def run_job(
     emit: Callable[[int, int | None], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
 ) -> JobResult:
-    """Process ``spec.input``; raises typed errors for bad input, ``Cancelled`` on stop."""
+    """Process ``spec.input``; raises typed errors for bad input, ``Cancelled`` on stop.
+
+    ctaviewer's warnings about the input are returned in ``JobResult.warnings`` (not
+    printed: a worker's stderr would show them in Python's format, source lines and all).
+    """
+    with collect_warnings() as caught:
+        result = _run_job(spec, emit, should_stop)
+    result.warnings = caught.messages
+    return result
+
+
+def _run_job(spec, emit, should_stop) -> JobResult:
     from ..config import ProcessingConfig
     from ..io import open_source
     from ..pipeline import Pipeline

@@ -196,6 +196,8 @@ class BatchRunner:
 
     # ---------------------------------------------------------------- local processes
     def _log_result(self, r: JobResult) -> None:
+        for text in r.warnings:
+            self.on_log(f"warning: {text if r.input in text else f'{r.input}: {text}'}")
         if r.ok:
             extra = "".join(f", {k} {v}" for k, v in r.extra.items())
             self.on_log(f"wrote {r.output} ({r.n_events} events, {r.seconds:.1f} s{extra})")

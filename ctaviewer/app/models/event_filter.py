@@ -1,43 +1,84 @@
-"""Event-list filter expressions such as ``n_tel >= 4 and energy > 1`` (safe subset)."""
+"""Event-list filter expressions such as ``n_tel >= 4 and energy > 1``.
+
+The language is :mod:`ctaviewer.expressions` (the one of the quality query) over the event
+list's columns. A filter is evaluated over the whole list at once with numpy
+(``EventFilter.mask``), so that filtering thousands of rows costs a few array operations,
+and for one row (``accepts``) when only that row changed.
+"""
 
 from __future__ import annotations
 
-import ast
 import math
+
+import numpy as np
+
+from ...errors import ExpressionError
+from ...expressions import Expression
 
 COLUMNS = ("index", "event_id", "energy", "n_tel", "n_tel_reco", "reco_alt", "reco_az",
            "reco_energy")
-_ALLOWED = (ast.Expression, ast.BoolOp, ast.And, ast.Or, ast.UnaryOp, ast.Not, ast.USub,
-            ast.UAdd, ast.Compare, ast.Eq, ast.NotEq, ast.Lt, ast.LtE, ast.Gt, ast.GtE,
-            ast.BinOp, ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Mod, ast.Pow, ast.Name,
-            ast.Load, ast.Constant)
+
+#: the error a bad filter raises (``.message`` says what and where)
+FilterError = ExpressionError
 
 
-class FilterError(ValueError):
-    pass
+class EventFilter:
+    """A checked filter over the event rows (dicts with the ``COLUMNS`` keys; a missing or
+    None value counts as NaN, so a comparison with it is false)."""
+
+    def __init__(self, text: str = ""):
+        self.expression = Expression(text, COLUMNS, what="column", field="filter")
+        self.text = text
+
+    @property
+    def empty(self) -> bool:
+        return not self.text.strip()
+
+    def mask(self, rows: list[dict]) -> np.ndarray:
+        """Boolean array: which of ``rows`` the filter keeps."""
+        if self.empty:
+            return np.ones(len(rows), dtype=bool)
+        columns = {}
+        for name in self.expression.used:
+            values = [row.get(name) for row in rows]
+            columns[name] = np.array([math.nan if v is None else v for v in values],
+                                     dtype=np.float64)
+        return self.expression.evaluate(columns, n=len(rows))
+
+    def accepts(self, row: dict) -> bool:
+        return self.expression(row)
+
+
+class FilterMask:
+    """The current filter and its result for every row, kept up to date by the event
+    table model: ``reset(rows)`` for new rows, ``update(rows, i)`` when row ``i`` changed."""
+
+    def __init__(self):
+        self.filter = EventFilter("")
+        self._mask = np.ones(0, dtype=bool)
+
+    def set_filter(self, flt: EventFilter, rows: list[dict]) -> None:
+        self.filter = flt
+        self.reset(rows)
+
+    def reset(self, rows: list[dict]) -> None:
+        self._mask = self.filter.mask(rows)
+
+    def update(self, rows: list[dict], i: int) -> None:
+        if len(self._mask) != len(rows):
+            self.reset(rows)
+        elif 0 <= i < len(rows):
+            self._mask[i] = self.filter.accepts(rows[i])
+
+    def __getitem__(self, i: int) -> bool:
+        if 0 <= i < len(self._mask):
+            return bool(self._mask[i])
+        return self.filter.empty  # a row not seen yet: shown only without a filter
+
+    def __len__(self) -> int:
+        return len(self._mask)
 
 
 def compile_filter(text: str):
-    """A predicate row -> bool; raises FilterError with the reason for a bad expression."""
-    text = text.strip()
-    if not text:
-        return lambda row: True
-    try:
-        tree = ast.parse(text, mode="eval")
-    except SyntaxError as exc:
-        raise FilterError(f"syntax error: {exc.msg}") from None
-    for node in ast.walk(tree):
-        if not isinstance(node, _ALLOWED):
-            raise FilterError(f"not allowed in a filter: {type(node).__name__}")
-        if isinstance(node, ast.Name) and node.id not in COLUMNS:
-            raise FilterError(f"unknown column {node.id!r} (columns: {', '.join(COLUMNS)})")
-    code = compile(tree, "<filter>", "eval")
-
-    def predicate(row: dict) -> bool:
-        names = {c: row.get(c, math.nan) for c in COLUMNS}
-        try:
-            return bool(eval(code, {"__builtins__": {}}, names))
-        except (ArithmeticError, TypeError):
-            return False
-
-    return predicate
+    """A predicate row -> bool; raises FilterError (``ExpressionError``) for a bad text."""
+    return EventFilter(text).accepts

@@ -6,12 +6,14 @@ import gc
 import math
 import threading
 import time
+from dataclasses import dataclass
 
 import numpy as np
 
 from ...errors import InputFileError
 from ...io import check_input_path
 from ...io import open_indexed as open_here
+from ...warning_capture import collect_warnings
 from .. import workers
 from ..qt import QtCore
 from . import processing
@@ -41,6 +43,47 @@ def start_helper() -> None:
     start()
 
 
+def describe_path(path) -> str:
+    """How the status bar and messages name ``path`` (None: the built-in array)."""
+    return "the built-in simulated array" if path is None else str(path)
+
+
+def initial_rows(source) -> list[dict]:
+    """The event list of ``source``: index, id, true energy and telescope count per event
+    (from the index where the source has one; else by reading the events: cheap sources)."""
+    n = len(source)
+    index = getattr(source, "index", None)
+    rows = []
+    if index is not None:
+        for i in range(n):
+            rows.append({
+                "index": i,
+                "event_id": int(index.event_id[i]),
+                "energy": float(index.true_energy[i]),
+                "n_tel": len(index.tels_with_data[i]),
+            })
+    else:
+        for i in range(n):
+            ev = source[i]
+            e = ev.simulation.energy if ev.simulation else math.nan
+            rows.append({"index": i, "event_id": ev.event_id, "energy": e,
+                         "n_tel": ev.n_tels})
+    return rows
+
+
+@dataclass
+class _Opened:
+    """What the opening task hands to the GUI thread."""
+
+    generation: int
+    path: str | None
+    event_index: int
+    synchronous: bool
+    source: object
+    rows: list
+    warnings: list
+
+
 _FROZEN = False
 
 
@@ -67,12 +110,15 @@ class SessionModel(QtCore.QObject):
     config_changed = QtCore.Signal()
     busy = QtCore.Signal(str)  # "" when idle
     error = QtCore.Signal(str, str)  # title, message
+    warned = QtCore.Signal(str, list)  # path ("" for the built-in array), new warnings
 
     def __init__(self):
         super().__init__()
         self.source = None
         self.path: str | None = None
         self.rows: list[dict] = []
+        #: the warnings (text) about the open file: damage, truncation, unknown cameras
+        self.warnings: list[str] = []
         self.event_index = -1
         self.array_event = None
         self.result = None
@@ -88,6 +134,7 @@ class SessionModel(QtCore.QObject):
         self._read_ahead_local = False
         self._direction = 1  # of the last move, for reading ahead
         self._generation = 0
+        self._open_generation = 0
         self._config_generation = 0
         self._pending_index: int | None = None
         self.timing: dict[str, float] = {}
@@ -102,56 +149,82 @@ class SessionModel(QtCore.QObject):
     def open(self, path=None, event_index: int = 0, synchronous: bool = False) -> None:
         """Open a file (None: the built-in simulated array) in the background.
 
-        A missing or unreadable path raises InputFileError at once; what the reader finds
-        later (bad headers, damaged data) is reported through ``error``. With
-        ``synchronous`` everything happens before returning and errors raise.
+        The new file is opened, indexed and its event list made before anything of the
+        file open now changes: if opening fails, that file stays open, whole, and the error
+        is reported (never a window half of one file and half of none). A missing or
+        unreadable path raises InputFileError at once; what the reader finds later (bad
+        headers, damaged data) is reported through ``error``, its warnings through
+        ``warned``. With ``synchronous`` everything happens before returning and errors
+        raise (the open file unchanged).
         """
         if path is not None:
             check_input_path(path)
-        self.close()
-        self.path = None if path is None else str(path)
-        self._pending_index = event_index
+        if self._index_task is not None:  # an open still running is abandoned
+            self._index_task.cancel()
+            self._index_task = None
+        self._open_generation += 1
+        generation = self._open_generation
+        path = None if path is None else str(path)
         hooks = list(self.prepare_hooks)
 
         def prepare(progress=None, stop=None):
-            source = open_indexed(path, progress, stop, in_helper=not synchronous,
-                                  first=max(event_index or 0, 0))
-            try:
-                for hook in hooks:
-                    hook(source)
-            except BaseException:
-                source.close()
-                raise
-            return source
+            with collect_warnings(echo=True) as caught:
+                source = open_indexed(path, progress, stop, in_helper=not synchronous,
+                                      first=max(event_index or 0, 0))
+                try:
+                    for hook in hooks:
+                        hook(source)
+                    rows = initial_rows(source)
+                except BaseException:
+                    source.close()
+                    raise
+            return _Opened(generation, path, event_index, synchronous, source, rows,
+                           caught.messages)
 
-        self._synchronous = synchronous
         if synchronous:
             self._source_ready(prepare())
             return
-        self.busy.emit(f"Opening {path}")
-        self._index_task = workers.submit(prepare, self._source_ready, self._open_failed,
+        self.busy.emit(f"Opening {describe_path(path)}")
+        self._index_task = workers.submit(prepare, self._source_ready,
+                                          lambda exc: self._open_failed(generation, path, exc),
                                           self.index_progress)
 
-    def _open_failed(self, exc):
+    def _open_failed(self, generation: int, path, exc):
+        if generation != self._open_generation:
+            return  # an open abandoned for a later one
         self._index_task = None
         self.busy.emit("")
+        if self.source is not None and getattr(self.source, "_helper", None) is not None:
+            # the helper process let the open file go for the failed one: its events are
+            # read and processed here from now on (kernels loaded in the background)
+            processing.start_warm_up()
         if isinstance(exc, InputFileError):
             self.error.emit("Cannot open file", f"{exc.path}\n\n{exc.cause}")
         else:
-            self.error.emit("Cannot open file", f"{self.path}\n\n{type(exc).__name__}: {exc}")
+            self.error.emit("Cannot open file",
+                            f"{describe_path(path)}\n\n{type(exc).__name__}: {exc}")
 
-    def _source_ready(self, source):
+    def _source_ready(self, opened: _Opened):
+        if opened.generation != self._open_generation:
+            opened.source.close()  # finished just as a later open abandoned it
+            return
         self._index_task = None
         self.busy.emit("")
-        self.source = source
-        self._pipeline = None
-        if not self._synchronous and getattr(source, "_helper", None) is None:
+        # the file open until now goes without telling the views: they hear of the new
+        # one below, in one go
+        self._release()
+        self.source = opened.source
+        self.path = opened.path
+        self.rows = opened.rows
+        self._synchronous = opened.synchronous
+        self._pending_index = opened.event_index
+        if not self._synchronous and getattr(self.source, "_helper", None) is None:
             # processing happens here: numba's kernels load while the event is shown
             processing.start_warm_up()
         self.source_changed.emit()
-        self.rows = self._initial_rows()
         self.rows_changed.emit()
         _freeze_startup_objects()
+        self._add_warnings(opened.warnings)
         if self.rows:
             first = min(max(self._pending_index or 0, 0), len(self.rows) - 1)
             if self._synchronous:
@@ -159,47 +232,48 @@ class SessionModel(QtCore.QObject):
             else:  # let the window repaint between the file's and the event's updates
                 QtCore.QTimer.singleShot(0, lambda: self.go_to(first))
 
-    def close(self) -> None:
-        for task in (self._index_task, self._process_task, self._read_ahead_task):
+    def _add_warnings(self, messages) -> None:
+        """Warnings about the open file: kept (``warnings``) and announced (``warned``)."""
+        new = [m for m in messages if m not in self.warnings]
+        if new:
+            self.warnings.extend(new)
+            self.warned.emit(self.path or "", new)
+
+    def _release(self) -> None:
+        """Stop the open file's tasks and close it: the state of no file (no signal: the
+        caller announces what comes next)."""
+        for task in (self._process_task, self._read_ahead_task):
             if task is not None:
                 task.cancel()
         # a local read-ahead must not go on reading the source closed below (one in the
         # helper process can: it only fills this source's cache)
-        for task in (self._index_task, self._read_ahead_task if self._read_ahead_local
-                     else None):
-            if task is not None:
-                task.done.wait(5.0)
-        self._index_task = self._process_task = self._read_ahead_task = None
+        if self._read_ahead_task is not None and self._read_ahead_local:
+            self._read_ahead_task.done.wait(5.0)
+        self._process_task = self._read_ahead_task = None
         if self.source is not None:
             self.source.close()
         self.source = None
+        self.path = None
         self.rows = []
         self.results = {}
+        self.warnings = []
         self.array_event = self.result = None
         self.event_index = -1
         self.selected_tel = None
         self.selected_pixels = []
+        self._pipeline = None
 
-    def _initial_rows(self) -> list[dict]:
-        src = self.source
-        n = len(src)
-        index = getattr(src, "index", None)
-        rows = []
-        if index is not None:
-            for i in range(n):
-                rows.append({
-                    "index": i,
-                    "event_id": int(index.event_id[i]),
-                    "energy": float(index.true_energy[i]),
-                    "n_tel": len(index.tels_with_data[i]),
-                })
-        else:  # cheap sources (the simulated array): read events for their ids
-            for i in range(n):
-                ev = src[i]
-                e = ev.simulation.energy if ev.simulation else math.nan
-                rows.append({"index": i, "event_id": ev.event_id, "energy": e,
-                             "n_tel": ev.n_tels})
-        return rows
+    def close(self) -> None:
+        """Close the file (and abandon an open in progress): an empty session."""
+        if self._index_task is not None:
+            self._index_task.cancel()
+            self._index_task.done.wait(5.0)
+            self._index_task = None
+        self._open_generation += 1
+        had_rows = bool(self.rows)
+        self._release()
+        if had_rows:
+            self.rows_changed.emit()
 
     def _task_failed(self, exc):
         self.busy.emit("")
@@ -218,10 +292,13 @@ class SessionModel(QtCore.QObject):
             self._direction = 1 if index > self.event_index else -1
         t0 = time.perf_counter()
         try:
-            event = self.source[index]
+            with collect_warnings(echo=True) as caught:
+                event = self.source[index]
         except Exception as exc:
             self.error.emit("Cannot read event", f"event {index}: {exc}")
             return
+        finally:
+            self._add_warnings(caught.messages)
         self.timing = {"read_ms": 1e3 * (time.perf_counter() - t0)}
         self.event_index = index
         self.array_event = event

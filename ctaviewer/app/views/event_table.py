@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from ..models.event_filter import COLUMNS, FilterError, compile_filter
+from ..models.event_filter import COLUMNS, EventFilter, FilterError, FilterMask
 from ..qt import QtCore, QtWidgets
 
 HEADERS = (("index", "#", "{:d}"), ("event_id", "event id", "{:d}"),
@@ -22,17 +22,22 @@ class EventTableModel(QtCore.QAbstractTableModel):
     def __init__(self, session):
         super().__init__()
         self.session = session
+        #: the filter's verdict on every row, updated here before the views hear of a change
+        self.filter_mask = FilterMask()
+        self.filter_mask.reset(session.rows)
         session.rows_changed.connect(self._reset)
         session.row_changed.connect(self._row_changed)
 
     def _reset(self):
         self.beginResetModel()
+        self.filter_mask.reset(self.session.rows)
         self.endResetModel()
 
     def _row_changed(self, row: int):
         """One row's values changed: the views re-read that row only (a reset would make
         them re-read, re-sort and re-filter every row)."""
         if 0 <= row < len(self.session.rows):
+            self.filter_mask.update(self.session.rows, row)
             self.dataChanged.emit(self.index(row, 0), self.index(row, len(HEADERS) - 1))
 
     def rowCount(self, parent=None):
@@ -63,23 +68,25 @@ class EventTableModel(QtCore.QAbstractTableModel):
 
 
 class EventFilterProxy(QtCore.QSortFilterProxyModel):
+    """Rows kept by the source model's filter mask (evaluated over all rows with numpy)."""
+
     def __init__(self):
         super().__init__()
-        self.predicate = compile_filter("")
         self.setSortRole(QtCore.Qt.UserRole)
 
     def set_expression(self, text: str) -> None:
-        predicate = compile_filter(text)  # raises FilterError
+        flt = EventFilter(text)  # raises FilterError
+        model = self.sourceModel()
         if not hasattr(self, "endFilterChange"):  # Qt < 6.10
-            self.predicate = predicate
+            model.filter_mask.set_filter(flt, model.session.rows)
             self.invalidateFilter()
             return
         self.beginFilterChange()
-        self.predicate = predicate
+        model.filter_mask.set_filter(flt, model.session.rows)
         self.endFilterChange(QtCore.QSortFilterProxyModel.Direction.Rows)
 
     def filterAcceptsRow(self, row, parent):
-        return self.predicate(self.sourceModel().session.rows[row])
+        return self.sourceModel().filter_mask[row]
 
 
 class EventTable(QtWidgets.QWidget):
@@ -95,8 +102,9 @@ class EventTable(QtWidgets.QWidget):
         self.filter_edit.setToolTip(
             "Show only the events for which this expression is true (press Enter).\n"
             f"Columns: {', '.join(COLUMNS)} (energy: true, TeV; reco_*: after processing)\n"
-            "Operators: < <= > >= == != and or not + - * / ( ); e.g. n_tel >= 4 and energy > 1")
-        self.status = QtWidgets.QLabel()
+            "Operators: < <= > >= == != and or not + - * / % ** abs() ( ); "
+            "e.g. n_tel >= 4 and energy > 1")
+        self.status = QtWidgets.QLabel(wordWrap=True)  # a filter's error can be long
         self.view = QtWidgets.QTableView()
         self.view.setModel(self.proxy)
         self.view.setSortingEnabled(True)
@@ -127,7 +135,7 @@ class EventTable(QtWidgets.QWidget):
             self.proxy.set_expression(self.filter_edit.text())
         except FilterError as exc:
             self.filter_edit.setStyleSheet("background: #fdd")
-            self.status.setText(f"Filter: {exc}")
+            self.status.setText(f"Filter: {exc.message}")
             return
         self.filter_edit.setStyleSheet("")
         self._update_status()

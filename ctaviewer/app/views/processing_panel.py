@@ -5,6 +5,7 @@ current event is re-processed (in the background) while the user changes a value
 from __future__ import annotations
 
 import dataclasses
+import html
 import math
 
 from ...config import FIELD_HELP
@@ -223,7 +224,8 @@ class ProcessingPanel(QtWidgets.QWidget):
             if hasattr(cfg, "validate"):
                 cfg.validate()
         except (ConfigError, ValueError, TypeError) as exc:
-            self.message.setText(f"<span style='color:#c00'>{exc}</span>")
+            # escaped: a message may quote "<" (the quality query's comparisons)
+            self.message.setText(f"<span style='color:#c00'>{html.escape(str(exc))}</span>")
             return
         self.message.setText("Re-processing…")
         self.session.set_config(cfg)
