@@ -96,12 +96,15 @@ def _reader_classes():
                 except StopIteration:
                     raise
                 except Exception as exc:
-                    if not isinstance(exc, EOFError) and not _object_cut(inner, self.at):
-                        raise
-                    # a cut object is ignored: the event it would have started (a calibration
-                    # event, made before its content is read) does not replace the pending one
-                    self.current_event = pending
-                    raise EOFError(f"File seems to be truncated ({exc})") from None
+                    # the object that failed is ignored: an event it started and could not
+                    # fill (eventio makes a calibration event before reading it) does not
+                    # replace the pending one
+                    current = self.current_event
+                    if current is not pending and not _complete(current):
+                        self.current_event = pending
+                    if isinstance(exc, EOFError) or _object_cut(inner, self.at):
+                        raise EOFError(f"File seems to be truncated ({exc})") from None
+                    raise
 
         class EventReader(Reader):
             """Re-reads indexed events of an uncompressed file.
@@ -145,6 +148,12 @@ def _event_reader(raw_path: str, allowed_tels=None, path=None):
                              f"cannot open for reading events: {exc}") from None
     except Exception as exc:
         raise reader_error(path or raw_path, exc, offset=0) from None
+
+
+def _complete(event) -> bool:
+    """Whether an event eventio is assembling has its array data (TriggerInformation and
+    telescope events: the last part of an event in sim_telarray files)."""
+    return isinstance(event, dict) and "trigger_information" in event
 
 
 def _object_cut(eventio_file, start: int) -> bool:
@@ -334,11 +343,46 @@ class SimTelSource(EventSource):
 
     @property
     def data_kind(self) -> str:
+        """Per camera: samples × gains; "sums only" once ``readout_kinds()`` has found it."""
+        kinds = getattr(self, "_readout_kinds", None) or {}
         parts = []
         for cam in self._subarray.camera_types:
             r = cam.readout
-            parts.append(f"{cam.name}: {r.n_samples} samples × {r.n_gains} gain(s)")
+            what = "sums only" if kinds.get(cam.name) == "sums" else f"{r.n_samples} samples"
+            parts.append(f"{cam.name}: {what} × {r.n_gains} gain(s)")
         return "; ".join(parts)
+
+    def readout_kinds(self, attempts: int = 3) -> dict[str, str]:
+        """Per camera name, what its telescopes deliver: "samples" (waveforms) or "sums"
+        (integrated charges only). The run header does not say: the first events holding
+        each camera are read (at most ``attempts`` per camera; builds the index). Cameras
+        with no readable event are left out."""
+        if getattr(self, "_readout_kinds", None) is not None:
+            return dict(self._readout_kinds)
+        index = self.build_index()
+        camera_of = {int(t): d.camera.name for t, d in self._subarray.tels.items()}
+        cameras = set(camera_of.values())
+        kinds: dict[str, str] = {}
+        tries: dict[str, int] = {}
+        for i in range(self.n_events_known or 0):
+            if all(c in kinds or tries.get(c, 0) >= attempts for c in cameras):
+                break
+            wanted = {camera_of[int(t)] for t in index.tels_with_data[i] if int(t) in camera_of}
+            wanted = {c for c in wanted if c not in kinds and tries.get(c, 0) < attempts}
+            if not wanted:
+                continue
+            for c in wanted:
+                tries[c] = tries.get(c, 0) + 1
+            try:
+                event = self[i]
+            except InputFileError:
+                continue
+            for t, data in event.tel.items():
+                c = camera_of.get(int(t))
+                if c in wanted and c not in kinds:
+                    kinds[c] = "samples" if data.waveform is not None else "sums"
+        self._readout_kinds = kinds
+        return dict(kinds)
 
     @property
     def index(self) -> SimTelIndex | None:
@@ -364,6 +408,7 @@ class SimTelSource(EventSource):
         index = 0
         truncated = False
         run_end = None
+        failure = None
         try:
             while True:
                 # eventio says "truncated" with a bare UserWarning (its other warnings are
@@ -375,9 +420,13 @@ class SimTelSource(EventSource):
                     except StopIteration:
                         ev = None
                     except Exception as exc:
-                        raise reader_error(
-                            self.path, exc, offset=getattr(f, "at", None), n_good_events=index
-                        ) from None
+                        failure = reader_error(self.path, exc, offset=getattr(f, "at", None),
+                                               n_good_events=index)
+                        ev = self._last_complete(f)  # an event read before the damage
+                        if ev is None:
+                            raise failure from None
+                        failure.n_good_events = index + 1
+                        f.current_event = None
                 truncated = truncated or any(w.category is UserWarning for w in caught)
                 if ev is None:
                     break
@@ -388,6 +437,9 @@ class SimTelSource(EventSource):
                                        n_good_events=index) from None
                 yield event
                 index += 1
+                if failure is not None:
+                    raise CorruptFileError(self.path, failure.reason, offset=failure.offset,
+                                           n_good_events=index)
             stream_error = None
             if not truncated and f.histograms is not None:  # the run's end was read
                 position = int(f._file._next_header_pos)
@@ -408,6 +460,18 @@ class SimTelSource(EventSource):
             warnings.warn(truncation_warning(self.path, index), stacklevel=2)
         if run_end is not None:
             warnings.warn(trailing_warning(self.path, run_end, index), stacklevel=2)
+
+    @staticmethod
+    def _last_complete(f) -> dict | None:
+        """The event a reader was assembling when it failed on a later object, if its array
+        data was read and eventio would deliver it (the index counts it too)."""
+        ev = f.current_event
+        if not _complete(ev):
+            return None
+        try:
+            return None if f._check_skip(ev) else ev
+        except Exception:
+            return None
 
     def _convert(self, ev: dict, index: int) -> ArrayEvent:
         idx = self._index
@@ -533,7 +597,14 @@ class SimTelSource(EventSource):
                     f.current_mc_shower = None
                 inner.next = None
                 inner._next_header_pos = int(index.event_offset[i])
-                ev = f._read_next_event()
+                try:
+                    ev = f._read_next_event()
+                except (StopIteration, EOFError):
+                    raise
+                except Exception:  # damage after the event: it is complete all the same
+                    ev = self._last_complete(f)
+                    if ev is None:
+                        raise
         except StopIteration:
             raise CorruptFileError(
                 self.path, f"event {i} could not be re-read", offset=int(index.event_offset[i])

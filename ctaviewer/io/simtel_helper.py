@@ -32,7 +32,6 @@ import multiprocessing as mp
 import os
 import pickle
 import shutil
-import tempfile
 import threading
 import time
 import traceback
@@ -151,7 +150,7 @@ def open_indexed(
     helper is ended at once and ``concurrent.futures.CancelledError`` is raised.
     """
     from .simtel import SimTelSource
-    from .simtel_index import compression_of
+    from .simtel_index import compression_of, make_temp_dir
 
     global _BROKEN
     path = os.fspath(path)
@@ -169,7 +168,8 @@ def open_indexed(
                 stacklevel=2,
             )
             return _open_here(path, progress, should_stop, **kwargs)
-        tmpdir = tempfile.mkdtemp(prefix="ctaviewer-") if compression_of(path) else None
+        # named after this process: swept by a later one if this one is killed
+        tmpdir = make_temp_dir(path) if compression_of(path) else None
         token = next(_TOKENS)
         try:
             kind, value = _request(

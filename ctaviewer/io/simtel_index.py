@@ -111,6 +111,8 @@ class SimTelIndex:
     error: CorruptFileError | None = None
     run_end: int | None = None
     trailing_bytes: int = 0
+    #: primary particle ids (CORSIKA) of all the file's showers, triggered or not, sorted
+    shower_primaries: tuple = ()
     temporary_dir: str | None = None
 
     def __post_init__(self):
@@ -500,6 +502,7 @@ def _scan(f, path, raw, progress, should_stop, compressed) -> SimTelIndex:
     have_shower = False
     shower_off, shower_energy, shower_primary = -1, np.nan, -1
     pending: _Pending | None = None
+    primaries_seen: set[int] = set()
 
     def deliver() -> None:
         nonlocal pending
@@ -515,6 +518,12 @@ def _scan(f, path, raw, progress, should_stop, compressed) -> SimTelIndex:
         energies.append(p.energy)
         primaries.append(p.primary)
         tels.append(p.tels if p.tels is not None else np.zeros(0, dtype=np.int16))
+
+    def deliver_if_complete() -> None:
+        """At damage: the pending event is delivered if its array data was read (iteration
+        and random access deliver it too), else lost."""
+        if pending is not None and pending.tels is not None:
+            deliver()
 
     def read_array_event(obj, event: _Pending) -> None:
         """What eventio's parse_array_event checks and returns, from headers and the small
@@ -560,6 +569,7 @@ def _scan(f, path, raw, progress, should_stop, compressed) -> SimTelIndex:
                 truncated = True
                 deliver()
             else:
+                deliver_if_complete()
                 error = reader_error(path, exc, offset=start, n_good_events=len(offsets))
             break
         h = obj.header
@@ -583,6 +593,7 @@ def _scan(f, path, raw, progress, should_stop, compressed) -> SimTelIndex:
                 shower_off = start
                 shower_energy = float(parsed["energy"])
                 shower_primary = int(parsed.get("primary_id", -1))
+                primaries_seen.add(shower_primary)
             elif t == _T_ARRAY_EVENT:
                 if not have_shower:  # eventio: a calibration event
                     deliver()
@@ -622,9 +633,11 @@ def _scan(f, path, raw, progress, should_stop, compressed) -> SimTelIndex:
             deliver()
             break
         except _Damage as exc:
+            deliver_if_complete()
             error = CorruptFileError(path, str(exc), offset=start, n_good_events=len(offsets))
             break
         except Exception as exc:  # a damaged small object: iteration fails on it too
+            deliver_if_complete()
             error = reader_error(path, exc, offset=start, n_good_events=len(offsets))
             break
         if progress is not None and start - last_report > _CHUNK:
@@ -647,6 +660,7 @@ def _scan(f, path, raw, progress, should_stop, compressed) -> SimTelIndex:
         error=error,
         run_end=run_end,
         trailing_bytes=trailing,
+        shower_primaries=tuple(sorted(primaries_seen)),
     )
 
 
