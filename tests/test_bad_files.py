@@ -539,3 +539,29 @@ def test_process_says_when_a_file_has_no_events(tmp_path):
     summary = json.loads(out.stdout.splitlines()[-1])
     assert summary["events"] == 0 and summary["empty_outputs"] == summary["outputs"]
     assert f"{path}: no events" in out.stderr
+
+
+# ------------------------------------------------------------------ the window's path
+def test_damage_and_typed_errors_through_the_reading_helper(tmp_path):
+    """The window opens files through the helper process: the damage warning (file and
+    position) reaches the caller, and eventio's exceptions arrive as typed errors."""
+    from ctaviewer.io import simtel_helper
+
+    path, offset = _with_zeroed_header(tmp_path, 2)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        source = simtel_helper.open_indexed(path)
+    try:
+        assert len(source) == 2 and source.index.error.offset == offset
+        (damage,) = [w for w in caught if issubclass(w.category, DamagedFileWarning)]
+        assert str(path) in str(damage.message) and f"byte {offset}" in str(damage.message)
+    finally:
+        source.close()
+    raw = bytearray(_raw("gamma_4lst.simtel.zst"))
+    off = _layout(tmp_path, bytes(raw))[2][0]
+    raw[off:off + 4] = b"\xd4\x1f\x8a\x37"
+    bad = tmp_path / "big_endian.simtel"
+    bad.write_bytes(bytes(raw))
+    with pytest.raises(CorruptFileError, match="big-endian") as err:
+        simtel_helper.open_indexed(bad)
+    assert err.value.path == str(bad)

@@ -41,7 +41,7 @@ from concurrent.futures import CancelledError
 
 import numpy as np
 
-from ..errors import InputFileError
+from ..errors import InputFileError, reader_error
 
 _POLL_S = 0.05
 _START_TIMEOUT_S = 30.0
@@ -398,7 +398,7 @@ class _Server:
                     source.close()
                     raise
             except Exception as exc:
-                return "error", _portable_error(exc, path)
+                return "error", _portable_error(reader_error(path, exc), path)
         error = index.error
         index.error = None
         found = [(w.category, str(w.message)) for w in caught if _forwarded(w.category)]
@@ -458,8 +458,11 @@ class _Server:
             return "done", None
         try:
             return "done", self.source[i]
-        except Exception as exc:
+        except IndexError as exc:
             return "error", _portable_error(exc, self.source.path)
+        except Exception as exc:
+            return "error", _portable_error(reader_error(self.source.path, exc),
+                                            self.source.path)
 
 
 def _serve(conn) -> None:
