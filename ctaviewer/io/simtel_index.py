@@ -498,6 +498,7 @@ def _scan(f, path, raw, progress, should_stop, compressed) -> SimTelIndex:
     # eventio's state
     n_telescopes = None
     descriptions: dict[int, set] = {}
+    described = 0  # telescopes with all their descriptions
     headers_done = False
     have_shower = False
     shower_off, shower_energy, shower_primary = -1, np.nan, -1
@@ -624,10 +625,12 @@ def _scan(f, path, raw, progress, should_stop, compressed) -> SimTelIndex:
                 if t == _T_RUN_HEADER:
                     n_telescopes = int(obj.parse()["n_telescopes"])
                 elif t in _T_DESCRIPTIONS:
-                    descriptions.setdefault(h.id, set()).add(t)
+                    seen = descriptions.setdefault(h.id, set())
+                    if t not in seen:
+                        seen.add(t)
+                        described += len(seen) == len(_T_DESCRIPTIONS)
             if not headers_done and n_telescopes is not None:
-                found = sum(len(d) == len(_T_DESCRIPTIONS) for d in descriptions.values())
-                headers_done = found == n_telescopes
+                headers_done = described == n_telescopes
         except EOFError:
             truncated = True
             deliver()
