@@ -425,7 +425,6 @@ class SimTelSource(EventSource):
                         ev = self._last_complete(f)  # an event read before the damage
                         if ev is None:
                             raise failure from None
-                        failure.n_good_events = index + 1
                         f.current_event = None
                 truncated = truncated or any(w.category is UserWarning for w in caught)
                 if ev is None:
@@ -437,9 +436,10 @@ class SimTelSource(EventSource):
                                        n_good_events=index) from None
                 yield event
                 index += 1
-                if failure is not None:
-                    raise CorruptFileError(self.path, failure.reason, offset=failure.offset,
-                                           n_good_events=index)
+                if failure is not None:  # said once the event before it is delivered
+                    raise CorruptFileError(
+                        self.path, getattr(failure, "reason", str(failure)),
+                        offset=getattr(failure, "offset", None), n_good_events=index)
             stream_error = None
             if not truncated and f.histograms is not None:  # the run's end was read
                 position = int(f._file._next_header_pos)
