@@ -35,16 +35,39 @@ class HeaderOnlyFileError(InputFileError):
 
 
 class CorruptFileError(InputFileError):
-    """The file's content is damaged at ``offset`` (bytes of the decompressed stream)."""
+    """The file's content is damaged at ``offset`` (bytes of the decompressed stream);
+    ``reason`` is the cause alone, ``cause`` the whole sentence."""
 
     def __init__(
         self, path, cause: str, offset: int | None = None, n_good_events: int | None = None
     ):
         self.offset = offset
         self.n_good_events = n_good_events
+        self.reason = cause
         where = f" at byte {offset}" if offset is not None else ""
         after = f" after {n_good_events} complete events" if n_good_events is not None else ""
         super().__init__(path, f"corrupted data{where}{after}: {cause}")
+
+
+class TemporaryStorageError(InputFileError):
+    """A compressed file cannot be decompressed for random access: its temporary copy cannot
+    be written (temporary folder full, missing or not writable)."""
+
+
+def reader_error(path, exc: BaseException, *, offset: int | None = None,
+                 n_good_events: int | None = None) -> CtaviewerError:
+    """The typed error for an exception raised while reading ``path`` (eventio's own
+    exceptions: ValueError, NotImplementedError, struct.error, EOFError, zlib/zstd errors,
+    MemoryError from a damaged length field, ...). Typed errors pass unchanged."""
+    if isinstance(exc, CtaviewerError):
+        return exc
+    text = str(exc).strip()
+    cause = f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+    if isinstance(exc, MemoryError):
+        cause = "an object too large to read (damaged length field?)"
+    elif isinstance(exc, NotImplementedError) and "endian" in text.lower():
+        cause = f"big-endian EventIO data, which the reader does not support ({text})"
+    return CorruptFileError(path, cause, offset=offset, n_good_events=n_good_events)
 
 
 class ConfigError(CtaviewerError, ValueError):
@@ -74,6 +97,14 @@ class OutputError(CtaviewerError):
 
 class TruncatedFileWarning(UserWarning):
     """The file ends in the middle of an object; complete events were delivered."""
+
+
+class DamagedFileWarning(UserWarning):
+    """The file is damaged part-way; the complete events before the damage were delivered."""
+
+
+class TrailingDataWarning(UserWarning):
+    """The file goes on after the end of its run (files concatenated?); that part is not read."""
 
 
 class UnknownCameraWarning(UserWarning):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -12,10 +13,12 @@ import pytest
 from ctaviewer import open_source
 from ctaviewer.errors import (
     CorruptFileError,
+    DamagedFileWarning,
     EmptyFileError,
     HeaderOnlyFileError,
     InputFileError,
     MissingFileError,
+    TrailingDataWarning,
     TruncatedFileWarning,
     UnknownCameraWarning,
     UnsupportedFileError,
@@ -173,3 +176,392 @@ def test_truncated_compressed_stream_indexes_its_complete_events(tmp_path):
             assert source.index.truncated
             assert 0 < n < 31
             assert source[n - 1].n_tels >= 2
+
+
+# ------------------------------------------------------------------ damaged and unusual files
+def _raw(name: str) -> bytes:
+    from .test_fuzz_files import _decompress
+
+    return _decompress(simtel(name))
+
+
+def _layout(tmp_path, raw: bytes) -> list[tuple[int, int, int]]:
+    """(offset, size, type) of the top-level objects of ``raw``."""
+    from .test_fuzz_files import _objects
+
+    path = tmp_path / "layout.simtel"
+    path.write_bytes(raw)
+    try:
+        return _objects(path)
+    finally:
+        path.unlink()
+
+
+def _count(path) -> tuple[int, list]:
+    """Events delivered by plain iteration, and the warnings given."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with open_source(path) as source:
+            n = sum(1 for _ in source)
+    return n, [w for w in caught if issubclass(w.category, UserWarning)]
+
+
+def _indexed(path) -> tuple[int, list, object]:
+    """Events of the index (``info``, the window), and the warnings given."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        source = open_source(path)
+        index = source.build_index()
+        n = len(source)
+        source.close()
+    return n, [w for w in caught if issubclass(w.category, UserWarning)], index
+
+
+def test_small_truncated_gzip_keeps_every_decompressed_byte(tmp_path):
+    """Cut at 70 %: less than 4 MiB decompress; all of it is kept, and random access, info
+    and iteration give the same complete events with the same warning."""
+    import gzip
+    import zlib
+
+    from ctaviewer.io.simtel_index import decompress_to_temp
+
+    raw = _raw("gamma_4lst.simtel.zst")
+    packed = gzip.compress(raw, compresslevel=6)
+    cut = tmp_path / "cut.simtel.gz"
+    cut.write_bytes(packed[: int(len(packed) * 0.7)])
+    expected = zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(cut.read_bytes())
+    copy = decompress_to_temp(str(cut))
+    try:
+        assert copy.truncated and copy.damage is None
+        with open(copy.raw, "rb") as f:
+            assert f.read() == expected  # every byte, not the chunks before the failing one
+    finally:
+        import shutil
+
+        shutil.rmtree(copy.tmpdir)
+    n_iter, iter_warnings = _count(cut)
+    n_index, index_warnings, index = _indexed(cut)
+    assert 0 < n_iter == n_index < 4 and index.truncated
+    messages = {str(w.message) for w in iter_warnings} | {str(w.message) for w in index_warnings}
+    assert len(messages) == 1 and f"{n_iter} complete events" in messages.pop()
+    out = subprocess.run([sys.executable, "-m", "ctaviewer", "info", "--json", str(cut)],
+                         capture_output=True, text=True)
+    assert out.returncode == 0 and "Traceback" not in out.stderr, out.stderr
+    info = json.loads(out.stdout)
+    assert info["n_events"] == n_iter and info["truncated"]
+
+
+def _with_zeroed_header(tmp_path, n_before: int):
+    """gamma_4lst with the header of the MCShower after event ``n_before`` zeroed."""
+    raw = bytearray(_raw("gamma_4lst.simtel.zst"))
+    objects = _layout(tmp_path, bytes(raw))
+    arrays = [i for i, (_, _, t) in enumerate(objects) if t == 2010]
+    target = next(i for i in range(arrays[n_before - 1], len(objects)) if objects[i][2] == 2020)
+    offset = objects[target][0]
+    raw[offset:offset + 16] = bytes(16)
+    path = tmp_path / "zeroed.simtel"
+    path.write_bytes(bytes(raw))
+    return path, offset
+
+
+def test_zeroed_block_is_reported_alike_by_index_info_and_iteration(tmp_path):
+    path, offset = _with_zeroed_header(tmp_path, 2)
+    n_index, index_warnings, index = _indexed(path)
+    assert n_index == 2 and index.error is not None and index.error.offset == offset
+    (damage,) = [w for w in index_warnings if issubclass(w.category, DamagedFileWarning)]
+    assert str(path) in str(damage.message) and f"byte {offset}" in str(damage.message)
+    assert "2 complete events" in str(damage.message)
+    delivered = 0
+    with pytest.raises(CorruptFileError) as err:
+        with open_source(path) as source:
+            for _ in source:
+                delivered += 1
+    assert delivered == 2 and err.value.n_good_events == 2 and err.value.offset == offset
+    out = subprocess.run([sys.executable, "-m", "ctaviewer", "info", str(path)],
+                         capture_output=True, text=True)
+    assert out.returncode == 0 and "Traceback" not in out.stderr
+    assert f"events: 2 (file damaged at byte {offset}" in out.stdout
+    assert f"warning: {path}: damaged at byte {offset}" in out.stderr
+
+
+@pytest.mark.parametrize("where", ["header", "event"])
+def test_big_endian_marker_is_a_typed_error(tmp_path, where):
+    raw = bytearray(_raw("gamma_4lst.simtel.zst"))
+    objects = _layout(tmp_path, bytes(raw))
+    i = 2 if where == "header" else [k for k, o in enumerate(objects) if o[2] == 2021][3]
+    raw[objects[i][0]:objects[i][0] + 4] = b"\xd4\x1f\x8a\x37"
+    path = tmp_path / f"big_endian_{where}.simtel"
+    path.write_bytes(bytes(raw))
+    with pytest.raises(CorruptFileError, match="big-endian") as err:
+        with open_source(path) as source:
+            for _ in source:
+                pass
+    assert err.value.path == str(path)
+    out = subprocess.run([sys.executable, "-m", "ctaviewer", "info", str(path)],
+                         capture_output=True, text=True)
+    assert "Traceback" not in out.stderr, out.stderr
+    if where == "header":
+        assert out.returncode == 2
+        (line,) = out.stderr.strip().splitlines()
+        assert str(path) in line and "big-endian" in line
+
+
+def test_object_before_its_event_is_a_typed_error_not_an_attribute_error(tmp_path):
+    """Reordered objects: true p.e. images (1204) before the first MC event (eventio: an
+    AttributeError on None)."""
+    raw = _raw("muons_lst.simtel.zst")
+    objects = _layout(tmp_path, raw)
+    i = next(k for k, o in enumerate(objects) if o[2] == 2021)
+    assert objects[i + 1][2] == 1204
+    (o1, s1, _), (o2, s2, _) = objects[i], objects[i + 1]
+    path = tmp_path / "swapped.simtel"
+    path.write_bytes(raw[:o1] + raw[o2:o2 + s2] + raw[o1:o1 + s1] + raw[o2 + s2:])
+    with pytest.raises(CorruptFileError) as err:
+        _count(path)
+    assert err.value.path == str(path) and err.value.n_good_events == 0
+    n_index, index_warnings, _ = _indexed(path)
+    assert n_index == 0
+    assert any(issubclass(w.category, DamagedFileWarning) for w in index_warnings)
+
+
+def test_concatenated_files_index_and_iteration_agree(tmp_path):
+    raw = _raw("gamma_4lst.simtel.zst")
+    path = tmp_path / "twice.simtel"
+    path.write_bytes(raw + raw)
+    n_iter, iter_warnings = _count(path)
+    n_index, index_warnings, index = _indexed(path)
+    assert n_iter == n_index == 4
+    assert index.run_end == len(raw) and index.trailing_bytes == len(raw)
+    for caught in (iter_warnings, index_warnings):
+        (w,) = [w for w in caught if issubclass(w.category, TrailingDataWarning)]
+        assert str(path) in str(w.message) and f"byte {len(raw)}" in str(w.message)
+
+
+def test_duplicated_array_event_index_and_iteration_agree(tmp_path):
+    """eventio merges a repeated ArrayEvent into its event: the index does the same."""
+    raw = _raw("gamma_4lst.simtel.zst")
+    objects = _layout(tmp_path, raw)
+    off, size, _ = next(o for o in objects if o[2] == 2010)
+    path = tmp_path / "dup.simtel"
+    path.write_bytes(raw[:off + size] + raw[off:])
+    n_iter, _ = _count(path)
+    n_index, _, _ = _indexed(path)
+    assert n_iter == n_index == 4
+
+
+def test_stream_damaged_part_way_keeps_the_data_before(tmp_path):
+    import gzip
+
+    raw = _raw("gamma_4lst.simtel.zst")
+    packed = bytearray(gzip.compress(raw, compresslevel=6))
+    packed[len(packed) // 2] ^= 0xFF
+    path = tmp_path / "flipped.simtel.gz"
+    path.write_bytes(bytes(packed))
+    n_index, index_warnings, index = _indexed(path)
+    assert any(issubclass(w.category, DamagedFileWarning) and str(path) in str(w.message)
+               for w in index_warnings)
+    assert index.error is not None and "compressed stream is damaged" in index.error.reason
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            n_iter, _ = _count(path)
+        except CorruptFileError as exc:  # the damage reached an object eventio parses
+            n_iter = exc.n_good_events
+    assert n_index == n_iter
+
+
+# ------------------------------------------------------------------ temporary copies
+@pytest.fixture
+def own_tmpdir(tmp_path, monkeypatch):
+    """TMPDIR for this test only: what is left in it is what the code left."""
+    import tempfile
+
+    folder = tmp_path / "tmpdir"
+    folder.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(folder))
+    return folder
+
+
+@pytest.mark.parametrize("stop", [RuntimeError, KeyboardInterrupt])
+def test_interrupted_index_scan_leaves_no_temporary_copy(own_tmpdir, stop):
+    """A progress callback that raises (or Ctrl-C) during the scan of a compressed file."""
+    from ctaviewer.io.simtel_index import build_index
+
+    calls = []
+
+    def progress(fraction):
+        calls.append(fraction)
+        if fraction > 0.5:  # decompression done, scanning objects
+            raise stop("stop")
+
+    with pytest.raises(stop):
+        build_index(str(simtel("gamma_70sst1m.simtel.zst")), progress=progress)
+    assert calls and os.listdir(own_tmpdir) == []
+
+
+def test_cancelled_index_scan_leaves_no_temporary_copy(own_tmpdir):
+    from concurrent.futures import CancelledError
+
+    from ctaviewer.io import open_indexed
+
+    with pytest.raises(CancelledError):
+        open_indexed(simtel("gamma_70sst1m.simtel.zst"), should_stop=lambda: True)
+    assert os.listdir(own_tmpdir) == []
+
+
+def test_copies_of_killed_processes_are_swept(own_tmpdir):
+    """A process killed with its decompressed copy on disk: the next one removes the copy;
+    a copy of a running process stays."""
+    import signal
+    import time
+
+    from ctaviewer.io.simtel_index import sweep_stale_temp_dirs
+
+    script = (
+        "import sys, time, warnings\n"
+        "from ctaviewer import open_source\n"
+        "s = open_source(sys.argv[1]); s.build_index()\n"
+        "print(s.index.temporary_dir, flush=True)\n"
+        "time.sleep(60)\n"
+    )
+    env = {**os.environ, "TMPDIR": str(own_tmpdir)}
+    procs = [subprocess.Popen([sys.executable, "-c", script, str(simtel("gamma_4lst.simtel.zst"))],
+                              stdout=subprocess.PIPE, text=True, env=env) for _ in range(2)]
+    try:
+        folders = [p.stdout.readline().strip() for p in procs]
+        assert all(os.path.isdir(f) and f.startswith(str(own_tmpdir)) for f in folders)
+        procs[0].send_signal(signal.SIGKILL)
+        procs[0].wait()
+        time.sleep(0.1)
+        removed = sweep_stale_temp_dirs(str(own_tmpdir))
+        assert removed == [folders[0]] and not os.path.exists(folders[0])
+        assert os.path.isdir(folders[1])
+    finally:
+        for p in procs:
+            p.kill()
+            p.wait()
+
+
+def test_full_temporary_folder_is_a_clear_error(tmp_path):
+    """Writing the decompressed copy fails (here: a file size limit, as a full disk would):
+    one error line naming the file, no traceback, no copy left."""
+    import resource
+    import signal
+
+    folder = tmp_path / "tmpdir"
+    folder.mkdir()
+    path = simtel("gamma_70sst1m.simtel.zst")
+
+    def limit():
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a failed write, not a signal
+        resource.setrlimit(resource.RLIMIT_FSIZE, (2_000_000, 2_000_000))
+
+    out = subprocess.run([sys.executable, "-m", "ctaviewer", "info", str(path)],
+                         capture_output=True, text=True, preexec_fn=limit,
+                         env={**os.environ, "TMPDIR": str(folder)})
+    assert out.returncode == 2, out.stderr
+    assert "Traceback" not in out.stderr
+    (line,) = out.stderr.strip().splitlines()
+    assert str(path) in line and "cannot write its decompressed copy" in line
+    assert os.listdir(folder) == []
+
+
+def test_unusable_temporary_folder_is_a_typed_error(tmp_path, monkeypatch):
+    import tempfile
+
+    from ctaviewer.errors import TemporaryStorageError
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "nowhere"))
+    path = simtel("gamma_4lst.simtel.zst")
+    with pytest.raises(TemporaryStorageError) as err:
+        with open_source(path) as source:
+            len(source)
+    assert err.value.path == str(path) and "nowhere" in err.value.cause
+
+
+# ------------------------------------------------------------------ names
+def test_240_character_names(tmp_path):
+    """info, the index and process on an input whose name is 240 characters long."""
+    name = "g" * (240 - len(".simtel.zst")) + ".simtel.zst"
+    path = tmp_path / name
+    path.write_bytes(simtel("gamma_4lst.simtel.zst").read_bytes())
+    with open_source(path) as source:
+        assert len(source) == 4 and source[3].n_tels >= 2
+    out = subprocess.run([sys.executable, "-m", "ctaviewer", "process", str(path),
+                          "-o", str(tmp_path / "out"), "--max-events", "2", "--json"],
+                         capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    (output,) = json.loads(out.stdout.splitlines()[-1])["outputs"]
+    assert os.path.exists(output) and len(os.path.basename(output)) > 230
+
+
+def test_names_with_glob_characters_are_usable_by_process(tmp_path):
+    src = simtel("gamma_4lst.simtel.zst").read_bytes()
+    odd = tmp_path / "run[1]*.simtel.zst"
+    odd.write_bytes(src)
+    (tmp_path / "run1x.simtel.zst").write_bytes(src)  # what the name matches as a pattern
+
+    def process(*args):
+        out = subprocess.run([sys.executable, "-m", "ctaviewer", "process", *args,
+                              "-o", str(tmp_path / "out"), "--max-events", "1", "--json",
+                              "--overwrite"], capture_output=True, text=True)
+        assert out.returncode == 0, out.stderr
+        return json.loads(out.stdout.splitlines()[-1])["outputs"]
+
+    # an existing file is taken as named, not as a pattern
+    (output,) = process(str(odd))
+    assert os.path.basename(output).startswith("run[1]*")
+    (output,) = process("--literal", str(odd))
+    assert os.path.basename(output).startswith("run[1]*")
+    # a pattern still expands
+    outputs = process(str(tmp_path / "run*.simtel.zst"))
+    assert len(outputs) == 2
+    # --literal never expands: a pattern that names no file is a missing file
+    out = subprocess.run([sys.executable, "-m", "ctaviewer", "process", "--literal",
+                          str(tmp_path / "run?x.simtel.zst"), "-o", str(tmp_path / "out")],
+                         capture_output=True, text=True)
+    assert out.returncode != 0 and "no such file" in out.stderr
+    assert "Traceback" not in out.stderr
+
+
+def test_process_says_when_a_file_has_no_events(tmp_path):
+    """A valid file whose run holds no event: the output is written and the run says so."""
+    raw = _raw("gamma_4lst.simtel.zst")
+    objects = _layout(tmp_path, raw)
+    first = next(i for i, o in enumerate(objects) if o[2] in (2020, 2021))
+    off, size, t = objects[-1]
+    assert t == 100
+    path = tmp_path / "no_events.simtel"
+    path.write_bytes(raw[:objects[first][0]] + raw[off:off + size])
+    out = subprocess.run([sys.executable, "-m", "ctaviewer", "process", str(path),
+                          "-o", str(tmp_path / "out"), "--json"], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    summary = json.loads(out.stdout.splitlines()[-1])
+    assert summary["events"] == 0 and summary["empty_outputs"] == summary["outputs"]
+    assert f"{path}: no events" in out.stderr
+
+
+# ------------------------------------------------------------------ the window's path
+def test_damage_and_typed_errors_through_the_reading_helper(tmp_path):
+    """The window opens files through the helper process: the damage warning (file and
+    position) reaches the caller, and eventio's exceptions arrive as typed errors."""
+    from ctaviewer.io import simtel_helper
+
+    path, offset = _with_zeroed_header(tmp_path, 2)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        source = simtel_helper.open_indexed(path)
+    try:
+        assert len(source) == 2 and source.index.error.offset == offset
+        (damage,) = [w for w in caught if issubclass(w.category, DamagedFileWarning)]
+        assert str(path) in str(damage.message) and f"byte {offset}" in str(damage.message)
+    finally:
+        source.close()
+    raw = bytearray(_raw("gamma_4lst.simtel.zst"))
+    off = _layout(tmp_path, bytes(raw))[2][0]
+    raw[off:off + 4] = b"\xd4\x1f\x8a\x37"
+    bad = tmp_path / "big_endian.simtel"
+    bad.write_bytes(bytes(raw))
+    with pytest.raises(CorruptFileError, match="big-endian") as err:
+        simtel_helper.open_indexed(bad)
+    assert err.value.path == str(bad)

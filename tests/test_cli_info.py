@@ -42,3 +42,33 @@ def test_help_lists_options_and_subcommands():
                          text=True)
     assert out.returncode == 0
     assert "info" in out.stdout and "--event" in out.stdout and "examples:" in out.stdout
+
+
+def test_info_names_the_primary_from_the_showers():
+    """No primary name in the header: the showers' primary id (101) names it."""
+    path = simtel("proton_4lst_15flashcam.simtel.zst")
+    info = json.loads(_info(path, "--json"))
+    assert info["simulation"]["primary"] == "proton"
+    assert "simulation: proton " in _info(path)
+
+
+def test_info_reports_sums_only_cameras_as_such():
+    info = json.loads(_info(simtel("gamma_70astri_sums_only.simtel.gz"), "--json"))
+    (astri,) = info["telescope_types"]
+    assert astri["readout"] == "sums" and astri["n_samples"] is None
+    assert "sums only" in info["data_kind"]
+    text = _info(simtel("gamma_70astri_sums_only.simtel.gz"))
+    assert "sums only × 2 gain(s)" in text and "1 samples" not in text
+    info = json.loads(_info(simtel("gamma_4lst.simtel.zst"), "--json"))
+    (lst,) = info["telescope_types"]
+    assert lst["readout"] == "samples" and lst["n_samples"] == 40
+
+
+def test_info_json_says_where_a_file_is_damaged(tmp_path):
+    from .test_bad_files import _with_zeroed_header
+
+    path, offset = _with_zeroed_header(tmp_path, 2)
+    info = json.loads(_info(path, "--json"))
+    assert info["n_events"] == 2 and not info["truncated"]
+    assert info["damaged"]["offset"] == offset and info["damaged"]["cause"]
+    assert info["data_after_run"] == 0

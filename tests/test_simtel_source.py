@@ -218,3 +218,55 @@ def test_header_stream_is_released_after_the_first_pass():
         first = [e.event_id for e in source]
         assert "fresh" not in source._resources
         assert [e.event_id for e in source] == first
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_index_records_what_iteration_delivers(name):
+    """Real event ids (muons_*: 100, 200, …, not the array-event counter 1, 2, …), the
+    telescopes with data and the event count agree with plain iteration on every file."""
+    with _open(name) as source, warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        index = source.build_index()
+        events = list(iter(source))
+        assert len(index) == len(events)
+        assert [int(i) for i in index.event_id] == [e.event_id for e in events]
+        assert [sorted(int(t) for t in tels) for tels in index.tels_with_data] == [
+            sorted(e.tel) for e in events]
+
+
+def test_muon_file_ids_in_the_index_and_the_event_list(qtbot):
+    from ctaviewer.app.models.session import SessionModel
+    from ctaviewer.app.views.event_table import HEADERS, EventTableModel
+
+    with _open("muons_lst.simtel.zst") as source:
+        assert [int(i) for i in source.build_index().event_id] == list(range(100, 3001, 100))
+    session = SessionModel()
+    model = EventTableModel(session)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        session.open(simtel("muons_lst.simtel.zst"), synchronous=True)
+    try:
+        column = [h[0] for h in HEADERS].index("event_id")
+        shown = [model.data(model.index(r, column)) for r in range(model.rowCount())]
+        assert shown[:3] == ["100", "200", "300"] and len(shown) == 30
+        assert session.array_event.event_id == 100
+    finally:
+        session.close()
+
+
+def test_render_finds_events_by_their_real_id(tmp_path):
+    import subprocess
+    import sys
+
+    path = simtel("muons_lst.simtel.zst")
+    out = tmp_path / "e300.png"
+    done = subprocess.run([sys.executable, "-m", "ctaviewer", "render", str(path),
+                           "--event-id", "300", "--out", str(out)],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert out.exists() and "event 2 " in done.stderr  # the third event has id 300
+    wrong = subprocess.run([sys.executable, "-m", "ctaviewer", "render", str(path),
+                            "--event-id", "3", "--out", str(tmp_path / "e3.png")],
+                           capture_output=True, text=True)
+    assert wrong.returncode == 2 and not (tmp_path / "e3.png").exists()
+    assert "no event with id 3" in wrong.stderr and "ids 100–3000" in wrong.stderr

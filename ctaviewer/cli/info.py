@@ -17,15 +17,21 @@ def add_arguments(parser) -> None:
 
 
 def describe(path: str) -> dict:
-    """A JSON-serialisable description of the file at ``path``."""
+    """A JSON-serialisable description of the file at ``path``.
+
+    Problems found on the way (truncation, damage, data after the run) are warned about
+    and described under "truncated", "damaged" and "data_after_run".
+    """
     from ..io import open_source
 
     with open_source(path) as source:
         sub = source.subarray
         n_events = len(source)
+        readout = getattr(source, "readout_kinds", dict)()  # what the events hold
         telescope_types = []
         for desc in sub.telescope_types:
             cam = desc.camera
+            kind = readout.get(cam.name)
             telescope_types.append(
                 {
                     "type": desc.type_name,
@@ -33,13 +39,20 @@ def describe(path: str) -> dict:
                     "n_telescopes": int(len(sub.tel_ids_for_type(desc.type_name))),
                     "n_pixels": cam.geometry.n_pixels,
                     "pixel_shape": cam.geometry.pix_shape,
-                    "n_samples": cam.readout.n_samples,
+                    # sums-only cameras have no samples: the header's count is the
+                    # integration window of their sums
+                    "readout": kind or "unknown",
+                    "n_samples": None if kind == "sums" else cam.readout.n_samples,
                     "n_gains": cam.readout.n_gains,
                     "focal_length_m": round(desc.optics.equivalent_focal_length, 3),
                 }
             )
         index = getattr(source, "index", None)
         sim = source.simulation_config
+        simulation = asdict(sim) if sim is not None else None
+        if simulation is not None and not simulation.get("primary") and index is not None:
+            simulation["primary"] = _primary_from_showers(index.shower_primaries)
+        error = getattr(index, "error", None)
         return {
             "path": path,
             "reader": source.name,
@@ -48,10 +61,22 @@ def describe(path: str) -> dict:
             "telescope_types": telescope_types,
             "n_events": int(n_events),
             "truncated": bool(index.truncated) if index is not None else False,
+            "damaged": None if error is None else {
+                "offset": error.offset, "cause": getattr(error, "reason", error.cause)},
+            "data_after_run": int(getattr(index, "trailing_bytes", 0) or 0),
             "data_kind": source.data_kind,
-            "simulation": asdict(sim) if sim is not None else None,
+            "simulation": simulation,
             "site": asdict(sub.location) if sub.location else None,
         }
+
+
+def _primary_from_showers(primary_ids) -> str:
+    """The primary named from the showers' CORSIKA ids, when the header names none."""
+    from ..io.simtel_convert import PRIMARY_NAMES
+
+    names = [PRIMARY_NAMES.get(int(i), f"particle id {int(i)}") for i in primary_ids
+             if int(i) >= 0]
+    return ", ".join(names)
 
 
 def run(args) -> int:
@@ -62,11 +87,21 @@ def run(args) -> int:
     print(f"{info['path']}  (reader: {info['reader']}, run {info['obs_id']})")
     print(f"  telescopes: {info['n_telescopes']}")
     for t in info["telescope_types"]:
+        samples = "sums only" if t["readout"] == "sums" else f"{t['n_samples']} samples"
         print(
             f"    {t['n_telescopes']:4d} × {t['type']:<28s} {t['n_pixels']:6d} {t['pixel_shape']} "
-            f"pixels, {t['n_samples']} samples × {t['n_gains']} gain(s)"
+            f"pixels, {samples} × {t['n_gains']} gain(s)"
         )
-    trunc = " (file truncated: complete events only)" if info["truncated"] else ""
+    notes = []
+    if info["damaged"]:
+        d = info["damaged"]
+        at = f" at byte {d['offset']}" if d["offset"] is not None else ""
+        notes.append(f"file damaged{at}: {d['cause']}; nothing after it is read")
+    if info["truncated"]:
+        notes.append("file truncated: complete events only")
+    if info["data_after_run"]:
+        notes.append(f"{info['data_after_run']} bytes after the end of the run are not read")
+    trunc = f" ({'; '.join(notes)})" if notes else ""
     print(f"  events: {info['n_events']}{trunc}")
     print(f"  data: {info['data_kind']}")
     sim = info["simulation"]

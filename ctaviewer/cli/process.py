@@ -20,7 +20,12 @@ EPILOG = """examples:
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("inputs", nargs="+", help="input files or glob patterns")
+    parser.add_argument("inputs", nargs="+",
+                        help="input files or glob patterns (an existing file is taken as "
+                        "named, even with * ? [ ] in its name; put -- before names that "
+                        "start with -)")
+    parser.add_argument("--literal", action="store_true",
+                        help="take the inputs as file names, never as glob patterns")
     parser.add_argument("--output", "-o", required=True, help="output folder")
     parser.add_argument("--levels", default="dl1", help="comma list of dl1, dl2, dl3 (default dl1)")
     parser.add_argument("--images", action="store_true", help="write DL1 images")
@@ -47,12 +52,18 @@ def add_arguments(parser) -> None:
                      help="OBSERVER keyword of the EVENTS headers")
 
 
-def expand_inputs(patterns) -> list[str]:
+def expand_inputs(patterns, literal: bool = False) -> list[str]:
+    """Input paths: each argument that names an existing file (or, with ``literal``, every
+    argument) as given; the others expanded as glob patterns."""
     out = []
     for p in patterns:
-        matches = sorted(glob.glob(p)) if glob.has_magic(p) else [p]
+        if literal or not glob.has_magic(p) or os.path.lexists(p):
+            out.append(p)
+            continue
+        matches = sorted(glob.glob(p))
         if not matches:
-            raise CtaviewerError(f"{p}: no file matches this pattern")
+            raise CtaviewerError(f"{p}: no file matches this pattern (for a file whose name "
+                                 "holds * ? or [ ], check the name or use --literal)")
         out.extend(matches)
     return out
 
@@ -83,7 +94,8 @@ def build_specs(args) -> list:
         config_toml = ProcessingConfig.from_toml(args.config).to_toml()
     try:
         return make_specs(
-            expand_inputs(args.inputs), args.output, pattern=args.pattern, levels=levels,
+            expand_inputs(args.inputs, getattr(args, "literal", False)), args.output,
+            pattern=args.pattern, levels=levels,
             write_images=args.images, write_true_images=args.true_images,
             config_toml=config_toml, estimators=args.estimators, overwrite=args.overwrite,
             max_events=args.max_events,
@@ -105,6 +117,9 @@ def run(args) -> int:
     with batch_gc():  # with one worker, this process runs the jobs itself
         results = runner.run()
     failed = [r for r in results if not r.ok]
+    empty = [r for r in results if r.ok and r.n_events == 0]
+    for r in empty:  # written (its simulation header counts), but never silently
+        log(f"warning: {r.input}: no events to process; {r.output} holds no events")
     dl3 = None
     if "dl3" in args.levels.lower():
         dl3 = _make_dl3(args, [r.output for r in results if r.ok], log)
@@ -115,6 +130,7 @@ def run(args) -> int:
         "failed": len(failed),
         "events": n_events,
         "outputs": [r.output for r in results if r.ok],
+        "empty_outputs": [r.output for r in empty],
         "errors": [r.error for r in failed if r.error],
         "max_job_seconds": seconds,
         "obs_id_warnings": duplicate_obs_id_warnings(results),  # logged by the runner too

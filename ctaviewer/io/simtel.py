@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import io
+import logging
+import os
 import threading
 import warnings
 import weakref
@@ -12,9 +15,11 @@ import numpy as np
 
 from ..errors import (
     CorruptFileError,
+    CtaviewerError,
+    DamagedFileWarning,
     HeaderOnlyFileError,
     InputFileError,
-    TruncatedFileWarning,
+    reader_error,
 )
 from ..event import ArrayEvent
 from .base import EventSource
@@ -24,20 +29,26 @@ from .simtel_convert import (
     build_subarray,
     convert_event,
 )
-from .simtel_index import KIND_SHOWER, SimTelIndex, build_index
+from .simtel_index import (
+    KIND_SHOWER,
+    SimTelIndex,
+    build_index,
+    trailing_warning,
+    truncation_warning,
+)
 
 _SYNC = (b"\xd4\x1f\x8a\x37", b"\x37\x8a\x1f\xd4")
 _EVENT_CACHE_SIZE = 8
 
 
 def _open_simtel(path, **kwargs):
-    """Open a SimTelFile, turning eventio's bare exceptions into typed errors."""
-    from eventio import SimTelFile
-
+    """Open a SimTelFile (one that records where each object starts), turning every
+    exception of eventio's header pass into a typed error naming the file."""
+    reader_cls, _ = _reader_classes()
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)
-            return SimTelFile(path, **kwargs)
+            return reader_cls(path, **kwargs)
     except StopIteration:
         raise HeaderOnlyFileError(
             path, "the file ends inside its run headers: it holds no complete "
@@ -45,24 +56,64 @@ def _open_simtel(path, **kwargs):
         ) from None
     except EOFError as exc:
         raise InputFileError(path, f"the file ends inside its headers ({exc})") from None
-    except (ValueError, KeyError, TypeError, IndexError, OSError) as exc:
-        raise CorruptFileError(path, f"cannot read the run headers: {exc}") from None
+    except CtaviewerError:
+        raise
+    except OSError as exc:
+        raise InputFileError(path, f"cannot read the file ({exc})") from None
+    except Exception as exc:
+        cause = reader_error(path, exc).reason
+        raise CorruptFileError(path, f"cannot read the run headers: {cause}") from None
 
 
-_READER_CLASS = None
+_READER_CLASSES = None
 
 
-def _event_reader(raw_path: str, allowed_tels=None):
-    """A SimTelFile that re-reads indexed events of an uncompressed file.
-
-    Its constructor skips the header pass (which on large arrays takes ~0.5 s of parsing):
-    ``_read_at`` points it at each event, and monitoring data comes from the index.
-    """
-    global _READER_CLASS
-    if _READER_CLASS is None:
+def _reader_classes():
+    """(reader for iteration, reader that re-reads indexed events), made on first use."""
+    global _READER_CLASSES
+    if _READER_CLASSES is None:
         from eventio import SimTelFile
 
-        class EventReader(SimTelFile):
+        # eventio logs "Falling back to gzip module" and the like; without a handler of the
+        # application's, Python would print them raw on stderr
+        logging.getLogger("eventio").addHandler(logging.NullHandler())
+
+        class Reader(SimTelFile):
+            """A SimTelFile that records where the object it parses starts (``at``), and
+            says "truncated" (EOFError, as for a cut header) when an object that fails to
+            parse extends beyond the end of the data: eventio's parsers report a cut
+            payload as ValueError or IndexError."""
+
+            at = 0
+
+            def _parse_next_object(self):
+                inner = self._file
+                if inner.next is None:
+                    self.at = int(inner._next_header_pos)
+                pending = self.current_event
+                try:
+                    return super()._parse_next_object()
+                except StopIteration:
+                    raise
+                except Exception as exc:
+                    # the object that failed is ignored: an event it started and could not
+                    # fill (eventio makes a calibration event before reading it) does not
+                    # replace the pending one
+                    current = self.current_event
+                    if current is not pending and not _complete(current):
+                        self.current_event = pending
+                    if isinstance(exc, EOFError) or _object_cut(inner, self.at):
+                        raise EOFError(f"File seems to be truncated ({exc})") from None
+                    raise
+
+        class EventReader(Reader):
+            """Re-reads indexed events of an uncompressed file.
+
+            Its constructor skips the header pass (which on large arrays takes ~0.5 s of
+            parsing): ``_read_at`` points it at each event, and monitoring data comes from
+            the index.
+            """
+
             _skip_header_pass = False
 
             def __init__(self, path, allowed_telescopes=None):
@@ -82,11 +133,85 @@ def _event_reader(raw_path: str, allowed_tels=None):
                     return None
                 return super()._parse_next_object()
 
-        _READER_CLASS = EventReader
+        _READER_CLASSES = (Reader, EventReader)
+    return _READER_CLASSES
+
+
+def _event_reader(raw_path: str, allowed_tels=None, path=None):
+    """A reader of the indexed events of the uncompressed file ``raw_path`` (the copy of
+    ``path``)."""
+    _, reader_cls = _reader_classes()
     try:
-        return _READER_CLASS(raw_path, allowed_telescopes=allowed_tels)
+        return reader_cls(raw_path, allowed_telescopes=allowed_tels)
     except OSError as exc:
-        raise InputFileError(raw_path, f"cannot open for reading events: {exc}") from None
+        raise InputFileError(path or raw_path,
+                             f"cannot open for reading events: {exc}") from None
+    except Exception as exc:
+        raise reader_error(path or raw_path, exc, offset=0) from None
+
+
+def _complete(event) -> bool:
+    """Whether an event eventio is assembling has its array data (TriggerInformation and
+    telescope events: the last part of an event in sim_telarray files)."""
+    return isinstance(event, dict) and "trigger_information" in event
+
+
+def _object_cut(eventio_file, start: int) -> bool:
+    """Whether the top-level object read from ``start`` ends beyond the end of the data
+    (its header was read: the file's next header position is past it)."""
+    end = int(eventio_file._next_header_pos)
+    if end <= start:
+        return False
+    try:
+        handle = eventio_file._filehandle
+        if handle.tell() > end - 1:
+            return False
+        handle.seek(end - 1)  # forward only: compressed streams can do it
+        return len(handle.read(1)) == 0
+    except Exception:
+        return False
+
+
+def _last_object_cut(eventio_file) -> bool:
+    """At the end of the data: whether the last object read claimed more bytes than there
+    are (eventio ends such a file silently when it did not parse that object)."""
+    try:
+        handle = eventio_file._filehandle
+        if type(handle) is io.BufferedReader:  # a plain file: tell() may be past its end
+            end = os.fstat(handle.fileno()).st_size
+        else:  # a stream: seeking stops at its end
+            end = handle.tell()
+        return int(eventio_file._next_header_pos) > end
+    except Exception:
+        return False
+
+
+def _gzip_error(eventio_file) -> str | None:
+    """What the ``gzip -cd`` process eventio reads a .gz through reported, if it failed
+    (a damaged stream: eventio reads what it wrote, without looking at its exit status)."""
+    process = getattr(eventio_file, "read_process", None)
+    if process is None:
+        return None
+    try:
+        code = process.wait(timeout=2.0)
+        if code != 1:  # 0: fine; 2: a warning (trailing garbage ignored)
+            return None
+        text = process.stderr.read(2000).decode("utf-8", "replace").strip()
+    except Exception:
+        return None
+    lines = [line for line in text.splitlines() if line.strip()]
+    return lines[-1] if lines else f"gzip exit status {code}"
+
+
+def _has_more(eventio_file) -> bool:
+    """Whether an EventIOFile holds anything after its current position."""
+    try:
+        next(eventio_file)
+    except StopIteration:
+        return False
+    except Exception:  # unreadable bytes are more data too
+        return True
+    return True
 
 
 class SimTelSource(EventSource):
@@ -116,9 +241,14 @@ class SimTelSource(EventSource):
                 array_pointing_deg(f),
                 int(f.header["run"]),
             )
-        except (KeyError, TypeError, ValueError, IndexError) as exc:
+        except CtaviewerError:
             f.close()
-            raise CorruptFileError(self.path, f"unusable telescope description: {exc}") from None
+            raise
+        except Exception as exc:
+            f.close()
+            cause = reader_error(self.path, exc).reason
+            raise CorruptFileError(self.path, f"unusable run header or telescope description: "
+                                   f"{cause}") from None
         # the header pass leaves the stream at the first event: the first iteration goes on
         self._setup(headers, fresh=f)
 
@@ -213,11 +343,46 @@ class SimTelSource(EventSource):
 
     @property
     def data_kind(self) -> str:
+        """Per camera: samples × gains; "sums only" once ``readout_kinds()`` has found it."""
+        kinds = getattr(self, "_readout_kinds", None) or {}
         parts = []
         for cam in self._subarray.camera_types:
             r = cam.readout
-            parts.append(f"{cam.name}: {r.n_samples} samples × {r.n_gains} gain(s)")
+            what = "sums only" if kinds.get(cam.name) == "sums" else f"{r.n_samples} samples"
+            parts.append(f"{cam.name}: {what} × {r.n_gains} gain(s)")
         return "; ".join(parts)
+
+    def readout_kinds(self, attempts: int = 3) -> dict[str, str]:
+        """Per camera name, what its telescopes deliver: "samples" (waveforms) or "sums"
+        (integrated charges only). The run header does not say: the first events holding
+        each camera are read (at most ``attempts`` per camera; builds the index). Cameras
+        with no readable event are left out."""
+        if getattr(self, "_readout_kinds", None) is not None:
+            return dict(self._readout_kinds)
+        index = self.build_index()
+        camera_of = {int(t): d.camera.name for t, d in self._subarray.tels.items()}
+        cameras = set(camera_of.values())
+        kinds: dict[str, str] = {}
+        tries: dict[str, int] = {}
+        for i in range(self.n_events_known or 0):
+            if all(c in kinds or tries.get(c, 0) >= attempts for c in cameras):
+                break
+            wanted = {camera_of[int(t)] for t in index.tels_with_data[i] if int(t) in camera_of}
+            wanted = {c for c in wanted if c not in kinds and tries.get(c, 0) < attempts}
+            if not wanted:
+                continue
+            for c in wanted:
+                tries[c] = tries.get(c, 0) + 1
+            try:
+                event = self[i]
+            except InputFileError:
+                continue
+            for t, data in event.tel.items():
+                c = camera_of.get(int(t))
+                if c in wanted and c not in kinds:
+                    kinds[c] = "samples" if data.waveform is not None else "sums"
+        self._readout_kinds = kinds
+        return dict(kinds)
 
     @property
     def index(self) -> SimTelIndex | None:
@@ -241,30 +406,72 @@ class SimTelSource(EventSource):
                 allowed_telescopes=self.allowed_tels,
             )
         index = 0
+        truncated = False
+        run_end = None
+        failure = None
         try:
-            with warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter("always", UserWarning)
-                while True:
+            while True:
+                # eventio says "truncated" with a bare UserWarning (its other warnings are
+                # subclasses); warnings are caught around each read only, never a yield
+                with warnings.catch_warnings(record=True) as caught:
+                    warnings.simplefilter("always")
                     try:
                         ev = next(f)
                     except StopIteration:
-                        break
+                        ev = None
                     except Exception as exc:
-                        raise CorruptFileError(
-                            self.path, f"{type(exc).__name__}: {exc}", n_good_events=index
-                        ) from None
-                    yield self._convert(ev, index)
-                    index += 1
-                truncated = any("truncated" in str(w.message) for w in caught)
+                        failure = reader_error(self.path, exc, offset=getattr(f, "at", None),
+                                               n_good_events=index)
+                        ev = self._last_complete(f)  # an event read before the damage
+                        if ev is None:
+                            raise failure from None
+                        f.current_event = None
+                truncated = truncated or any(w.category is UserWarning for w in caught)
+                if ev is None:
+                    break
+                try:
+                    event = self._convert(ev, index)
+                except Exception as exc:
+                    raise reader_error(self.path, exc, offset=getattr(f, "at", None),
+                                       n_good_events=index) from None
+                yield event
+                index += 1
+                if failure is not None:  # said once the event before it is delivered
+                    raise CorruptFileError(
+                        self.path, getattr(failure, "reason", str(failure)),
+                        offset=getattr(failure, "offset", None), n_good_events=index)
+            stream_error = None
+            if not truncated and f.histograms is not None:  # the run's end was read
+                position = int(f._file._next_header_pos)
+                if _has_more(f._file):
+                    run_end = position
+                else:
+                    stream_error = _gzip_error(f._file)
+            elif not truncated:  # the data ended: inside the last object's declared length?
+                truncated = _last_object_cut(f._file)
+                stream_error = _gzip_error(f._file)
         finally:
             f.close()
+        if stream_error and not truncated:
+            warnings.warn(DamagedFileWarning(
+                f"{self.path}: the compressed stream is damaged ({stream_error}); {index} "
+                "events were read, the data may be wrong"), stacklevel=2)
         if truncated:
-            warnings.warn(
-                TruncatedFileWarning(
-                    f"{self.path}: file is truncated; the {index} complete events were read"
-                ),
-                stacklevel=2,
-            )
+            warnings.warn(truncation_warning(self.path, index), stacklevel=2)
+        if run_end is not None:
+            warnings.warn(trailing_warning(self.path, run_end, index), stacklevel=2)
+
+    @staticmethod
+    def _last_complete(f) -> dict | None:
+        """The event a reader was assembling when it failed on a later object, if its array
+        data was read and eventio would deliver it (the index counts it too)."""
+        ev = f.current_event
+        if not _complete(ev):
+            return None
+        try:
+            return None if f._check_skip(ev) else ev
+        except Exception:
+            return None
 
     def _convert(self, ev: dict, index: int) -> ArrayEvent:
         idx = self._index
@@ -289,11 +496,24 @@ class SimTelSource(EventSource):
     def _scan(self, progress=None, should_stop=None, tmpdir=None) -> SimTelIndex:
         """A new index of the events this source delivers (allowed_tels etc. applied)."""
         index = build_index(self.path, progress=progress, should_stop=should_stop, tmpdir=tmpdir)
+        try:
+            index = self._select(index)
+        except BaseException:
+            index.cleanup()
+            raise
+        for problem in index.problems():  # what iteration says too, with the same count
+            warnings.warn(problem, stacklevel=3)
+        return index
+
+    def _select(self, index: SimTelIndex) -> SimTelIndex:
+        """The events this source delivers (allowed_tels, skip_calibration applied), by
+        eventio's rules: a shower event needs data of an allowed telescope, a calibration
+        event is delivered unless calibration is skipped."""
+        allowed = self.allowed_tels
         keep = np.array(
             [
-                (k != KIND_SHOWER or len(t) > 0)
-                and (not self.skip_calibration or k == KIND_SHOWER)
-                and (self.allowed_tels is None or any(int(x) in self.allowed_tels for x in t))
+                (not self.skip_calibration or k == KIND_SHOWER)
+                and (k != KIND_SHOWER or any(allowed is None or int(x) in allowed for x in t))
                 for k, t in zip(index.kind, index.tels_with_data, strict=True)
             ],
             dtype=bool,
@@ -303,7 +523,7 @@ class SimTelSource(EventSource):
     def _attach_index(self, index: SimTelIndex) -> None:
         """Use ``index`` (owned from now on) and open the reader that re-reads its events."""
         try:
-            reader = _event_reader(index.raw_path, self.allowed_tels)
+            reader = _event_reader(index.raw_path, self.allowed_tels, self.path)
         except BaseException:
             index.cleanup()
             raise
@@ -323,7 +543,12 @@ class SimTelSource(EventSource):
         with self._reader_lock:  # another thread may have read it meanwhile (read-ahead)
             event = self._cached(i)
             if event is None:
-                event = self._convert(self._read_at(index, i), i)
+                ev = self._read_at(index, i)
+                try:
+                    event = self._convert(ev, i)
+                except Exception as exc:
+                    raise reader_error(self.path, exc,
+                                       offset=int(index.event_offset[i])) from None
                 self._remember(i, event)
         return event
 
@@ -372,15 +597,20 @@ class SimTelSource(EventSource):
                     f.current_mc_shower = None
                 inner.next = None
                 inner._next_header_pos = int(index.event_offset[i])
-                ev = f._read_next_event()
+                try:
+                    ev = f._read_next_event()
+                except (StopIteration, EOFError):
+                    raise
+                except Exception:  # damage after the event: it is complete all the same
+                    ev = self._last_complete(f)
+                    if ev is None:
+                        raise
         except StopIteration:
             raise CorruptFileError(
                 self.path, f"event {i} could not be re-read", offset=int(index.event_offset[i])
             ) from None
         except Exception as exc:
-            raise CorruptFileError(
-                self.path, f"{type(exc).__name__}: {exc}", offset=int(index.event_offset[i])
-            ) from None
+            raise reader_error(self.path, exc, offset=int(index.event_offset[i])) from None
         return ev
 
     # ----------------------------------------------------------------- lifetime

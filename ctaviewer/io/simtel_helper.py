@@ -32,7 +32,6 @@ import multiprocessing as mp
 import os
 import pickle
 import shutil
-import tempfile
 import threading
 import time
 import traceback
@@ -42,7 +41,7 @@ from concurrent.futures import CancelledError
 
 import numpy as np
 
-from ..errors import InputFileError
+from ..errors import InputFileError, reader_error
 
 _POLL_S = 0.05
 _START_TIMEOUT_S = 30.0
@@ -151,7 +150,7 @@ def open_indexed(
     helper is ended at once and ``concurrent.futures.CancelledError`` is raised.
     """
     from .simtel import SimTelSource
-    from .simtel_index import compression_of
+    from .simtel_index import compression_of, make_temp_dir
 
     global _BROKEN
     path = os.fspath(path)
@@ -169,7 +168,8 @@ def open_indexed(
                 stacklevel=2,
             )
             return _open_here(path, progress, should_stop, **kwargs)
-        tmpdir = tempfile.mkdtemp(prefix="ctaviewer-") if compression_of(path) else None
+        # named after this process: swept by a later one if this one is killed
+        tmpdir = make_temp_dir(path) if compression_of(path) else None
         token = next(_TOKENS)
         try:
             kind, value = _request(
@@ -398,7 +398,7 @@ class _Server:
                     source.close()
                     raise
             except Exception as exc:
-                return "error", _portable_error(exc, path)
+                return "error", _portable_error(reader_error(path, exc), path)
         error = index.error
         index.error = None
         found = [(w.category, str(w.message)) for w in caught if _forwarded(w.category)]
@@ -458,8 +458,11 @@ class _Server:
             return "done", None
         try:
             return "done", self.source[i]
-        except Exception as exc:
+        except IndexError as exc:
             return "error", _portable_error(exc, self.source.path)
+        except Exception as exc:
+            return "error", _portable_error(reader_error(self.source.path, exc),
+                                            self.source.path)
 
 
 def _serve(conn) -> None:

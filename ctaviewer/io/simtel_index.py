@@ -2,30 +2,62 @@
 
 Compressed streams (.gz, .zst) cannot seek backwards, so the file is decompressed once,
 streaming, into a temporary file; a header-only scan of its top-level EventIO objects then
-records where each triggered event starts (its MCEvent) and where its shower (MCShower)
-starts. Small objects are parsed on the way so the event list knows each event's id,
-telescopes with data and true energy without reading any waveform. Memory is a few numbers
-per event; nothing of an event's data is kept.
+records where each event starts and where its shower (MCShower) starts. Small objects are
+parsed on the way so the event list knows each event's id, telescopes with data, true energy
+and primary without reading any waveform. Memory is a few numbers per event; nothing of an
+event's data is kept.
+
+The scan follows the rules by which eventio's ``SimTelFile`` (what plain iteration uses) turns
+objects into events, so that the index and iteration agree on what a file holds, also on
+damaged, truncated, reordered or concatenated files:
+
+- an event is delivered when the object that starts the next one (MCEvent, CalibrationEvent,
+  an ArrayEvent before any shower, the run's Histograms) or the end of the file is reached;
+  a showered event without telescope data (not triggered) is not delivered;
+- an ArrayEvent completes the pending event (a second one replaces the first's data);
+- its id is the TriggerInformation's id, or the ArrayEvent's when that is 0;
+- events completed before the last telescope description of the run header are dropped;
+- the run's Histograms object ends the file: what follows is reported, not read;
+- a truncated object ends the file (the pending event is delivered, as eventio does); damage
+  (an unreadable object header, a small object that does not parse, an array event eventio
+  would reject) ends it too, and the pending event is lost, as in iteration.
+
+Temporary copies live in folders named after the process that made them (pid and host);
+a later process removes those of processes that no longer run (``sweep_stale_temp_dirs``).
 """
 
 from __future__ import annotations
 
-import gzip
+import hashlib
 import os
 import shutil
+import socket
+import stat
 import tempfile
-import warnings
+import zlib
 from collections.abc import Callable
+from concurrent.futures import CancelledError
 from dataclasses import dataclass, field, replace
+from typing import NamedTuple
 
 import numpy as np
 
-from ..errors import CorruptFileError, TruncatedFileWarning
+from ..errors import (
+    CorruptFileError,
+    DamagedFileWarning,
+    InputFileError,
+    TemporaryStorageError,
+    TrailingDataWarning,
+    TruncatedFileWarning,
+    reader_error,
+)
 
 KIND_SHOWER = 0  # MCEvent + ArrayEvent
 KIND_CALIB_ARRAY = 1  # ArrayEvent without a simulated shower
 KIND_CALIB_OBJECT = 2  # CalibrationEvent object
 
+_T_HISTOGRAMS = 100
+_T_RUN_HEADER = 2000
 _T_MC_SHOWER = 2020
 _T_MC_EVENT = 2021
 _T_ARRAY_EVENT = 2010
@@ -33,20 +65,36 @@ _T_CALIBRATION_EVENT = 2028
 _T_CAMERA_MONITORING = 2022
 _T_LASER_CALIBRATION = 2023
 _T_TRIGGER_INFORMATION = 2009
+#: objects eventio adds to the pending event (true p.e. images, their sums)
+_T_NEED_EVENT = frozenset((1204, 2026))
+#: the telescope descriptions eventio waits for before it delivers events
+_T_DESCRIPTIONS = frozenset((2002, 2003, 2004, 2005, 2006, 2007, 2008))
 
-_CHUNK = 4 * 1024 * 1024
+_CHUNK = 4 * 1024 * 1024  # progress granularity of the scan (bytes)
+_IN_CHUNK = 64 * 1024  # compressed bytes per decompression step (bounds each step's output)
+_OUT_CHUNK = 4 * 1024 * 1024  # most decompressed bytes per zlib call
 
 #: what the event conversion uses of the monitoring objects (the rest, ~40 arrays per
 #: telescope, is not kept: it would make the index of a large array weigh megabytes)
 MONITORING_KEYS = ("pedestal", "n_ped_slices")
 LASER_KEYS = ("calib",)
 
+#: temporary folders: TEMP_PREFIX + "<pid>-<host tag>-" + random
+TEMP_PREFIX = "ctaviewer-raw-"
+#: name of the decompressed copy inside its folder (short: the input's name may be long)
+RAW_NAME = "decompressed.simtel"
+
 Progress = Callable[[float], None]
 
 
 @dataclass
 class SimTelIndex:
-    """Where each event of a file starts, and what is cheap to know about it."""
+    """Where each event of a file starts, and what is cheap to know about it.
+
+    ``truncated``: the file (or its compressed stream) ends inside an object;
+    ``error``: the file is damaged at ``error.offset``; nothing after it is indexed;
+    ``run_end``/``trailing_bytes``: the run ends (Histograms) before the file does.
+    """
 
     path: str
     raw_path: str
@@ -56,11 +104,20 @@ class SimTelIndex:
     event_id: np.ndarray
     true_energy: np.ndarray
     tels_with_data: list
+    primary_id: np.ndarray | None = None
     camera_monitoring: dict = field(default_factory=dict)
     laser_calibration: dict = field(default_factory=dict)
     truncated: bool = False
     error: CorruptFileError | None = None
+    run_end: int | None = None
+    trailing_bytes: int = 0
+    #: primary particle ids (CORSIKA) of all the file's showers, triggered or not, sorted
+    shower_primaries: tuple = ()
     temporary_dir: str | None = None
+
+    def __post_init__(self):
+        if self.primary_id is None:
+            self.primary_id = np.full(len(self.event_offset), -1, dtype=np.int32)
 
     def __len__(self) -> int:
         return len(self.event_offset)
@@ -75,13 +132,127 @@ class SimTelIndex:
             kind=self.kind[rows],
             event_id=self.event_id[rows],
             true_energy=self.true_energy[rows],
+            primary_id=self.primary_id[rows],
             tels_with_data=[self.tels_with_data[i] for i in rows],
         )
+
+    def problems(self) -> list[Warning]:
+        """The warnings this index calls for (truncation, damage, data after the run), each
+        naming the file and saying how many events are available."""
+        return index_warnings(self.path, len(self), self.truncated, self.error,
+                              self.run_end, self.trailing_bytes)
 
     def cleanup(self) -> None:
         if self.temporary_dir and os.path.isdir(self.temporary_dir):
             shutil.rmtree(self.temporary_dir, ignore_errors=True)
         self.temporary_dir = None
+
+
+# ---------------------------------------------------------------------- warnings
+def truncation_warning(path: str, n_events: int) -> TruncatedFileWarning:
+    """The warning for a file that ends inside an object (the same on every path)."""
+    return TruncatedFileWarning(
+        f"{path}: file is truncated; {n_events} complete events, the incomplete last "
+        "object is ignored"
+    )
+
+
+def trailing_warning(path: str, run_end: int, n_events: int) -> TrailingDataWarning:
+    return TrailingDataWarning(
+        f"{path}: the run ends at byte {run_end} of the file's data but the file goes on "
+        f"(another run or file appended?); only the {n_events} events of the first run "
+        "are read"
+    )
+
+
+def damage_warning(path: str, error: CorruptFileError, n_events: int) -> DamagedFileWarning:
+    where = f" at byte {error.offset}" if error.offset is not None else ""
+    return DamagedFileWarning(
+        f"{path}: damaged{where} ({getattr(error, 'reason', error.cause)}); the {n_events} "
+        "complete events before it are available, nothing after it can be read"
+    )
+
+
+def index_warnings(path, n_events, truncated, error, run_end, trailing_bytes) -> list[Warning]:
+    out: list[Warning] = []
+    if error is not None:
+        out.append(damage_warning(path, error, n_events))
+    if truncated:
+        out.append(truncation_warning(path, n_events))
+    if run_end is not None and trailing_bytes > 0:
+        out.append(trailing_warning(path, run_end, n_events))
+    return out
+
+
+# ---------------------------------------------------------------------- temporary copies
+def _host_tag() -> str:
+    return hashlib.sha1(socket.gethostname().encode("utf-8", "replace")).hexdigest()[:6]
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
+
+
+_SWEPT = False
+
+
+def sweep_stale_temp_dirs(folder: str | None = None) -> list[str]:
+    """Remove the decompressed copies left by processes of this user on this host that no
+    longer run (killed before they could clean up); return the folders removed.
+
+    A folder is removed only when its name carries this host's tag and a process id that
+    is not running, and it is a real folder (not a link) owned by this user.
+    """
+    if os.name != "posix":  # os.kill(pid, 0) is no liveness test elsewhere
+        return []
+    folder = folder or tempfile.gettempdir()
+    host, me, uid = _host_tag(), os.getpid(), os.getuid()
+    removed = []
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return removed
+    for entry in entries:
+        if not entry.name.startswith(TEMP_PREFIX):
+            continue
+        parts = entry.name[len(TEMP_PREFIX):].split("-", 2)
+        if len(parts) != 3 or not parts[0].isdigit() or parts[1] != host:
+            continue
+        pid = int(parts[0])
+        if pid == me or _pid_alive(pid):
+            continue
+        try:
+            st = entry.stat(follow_symlinks=False)
+        except OSError:
+            continue
+        if not stat.S_ISDIR(st.st_mode) or st.st_uid != uid:
+            continue
+        shutil.rmtree(entry.path, ignore_errors=True)
+        removed.append(entry.path)
+    return removed
+
+
+def make_temp_dir(path) -> str:
+    """A new folder for the decompressed copy of ``path`` (the first call of a process also
+    sweeps the copies of dead processes). A folder that cannot be made is a typed error."""
+    global _SWEPT
+    if not _SWEPT:
+        _SWEPT = True
+        sweep_stale_temp_dirs()
+    try:
+        return tempfile.mkdtemp(prefix=f"{TEMP_PREFIX}{os.getpid()}-{_host_tag()}-")
+    except OSError as exc:
+        raise TemporaryStorageError(
+            path,
+            f"cannot create a folder for its decompressed copy in {tempfile.gettempdir()} "
+            f"({exc.strerror or exc}); set TMPDIR to a writable folder with room",
+        ) from None
 
 
 def compression_of(path: str) -> str | None:
@@ -94,45 +265,171 @@ def compression_of(path: str) -> str | None:
     return None
 
 
-def decompress_to_temp(
-    path: str, progress: Progress | None = None, tmpdir: str | None = None
-) -> tuple[str, str, bool]:
-    """Stream-decompress ``path`` into ``tmpdir`` (default: a new temporary folder).
+class Decompressed(NamedTuple):
+    raw: str  # the decompressed copy
+    tmpdir: str  # its folder
+    truncated: bool  # the compressed stream ends early
+    damage: str | None  # why decompression stopped early on damaged data (None: it did not)
 
-    Returns (raw file path, temporary folder, stream_was_truncated). The folder is removed
-    if decompression fails.
+
+class _Frames:
+    """Decompress a stream of gzip members or zstd frames, one after the other."""
+
+    def __init__(self, kind: str):
+        self.kind = kind
+        if kind == "zstd":
+            import zstandard
+
+            self.errors: tuple[type[Exception], ...] = (zstandard.ZstdError,)
+            self._zstd = zstandard.ZstdDecompressor()
+        else:
+            self.errors = (zlib.error,)
+        self.d = self._new()
+        self.started = False  # the current member/frame has received input
+
+    def _new(self):
+        if self.kind == "zstd":
+            return self._zstd.decompressobj()
+        return zlib.decompressobj(16 + zlib.MAX_WBITS)
+
+    def feed(self, data: bytes):
+        """Yield the decompressed bytes of ``data``; at the end of a member/frame, go on with
+        the next one. Trailing bytes that start no new member are ignored (as gzip does).
+        On damaged gzip data, the bytes before the damage are yielded before the error."""
+        while data:
+            self.started = True
+            if self.kind == "zstd":
+                out = self.d.decompress(data)
+                data = b""
+                if out:
+                    yield out
+            else:
+                before = self.d.copy()
+                try:
+                    out = self.d.decompress(data, _OUT_CHUNK)
+                except zlib.error:
+                    self.d = before
+                    yield from self._salvage(data)
+                    raise
+                if out:
+                    yield out
+                data = self.d.unconsumed_tail
+                if data:
+                    continue
+            if self.d.eof:
+                rest = self.d.unused_data
+                if not rest or (self.kind == "gzip" and rest[:2] != b"\x1f\x8b") or (
+                        self.kind == "zstd" and rest[:4] != b"\x28\xb5\x2f\xfd"):
+                    self.done = True
+                    return
+                self.d = self._new()
+                self.started = False
+                data = rest
+
+    def _salvage(self, data: bytes):
+        """What ``data`` gives, a byte at a time, up to the byte where it is damaged."""
+        for k in range(len(data)):
+            try:
+                out = self.d.decompress(data[k:k + 1])
+            except zlib.error:
+                return
+            if out:
+                yield out
+            if self.d.eof:
+                return
+
+    done = False
+
+    @property
+    def complete(self) -> bool:
+        """The stream ended at the end of a member/frame (not inside one)."""
+        return self.done or self.d.eof or not self.started
+
+
+def decompress_to_temp(
+    path: str,
+    progress: Progress | None = None,
+    tmpdir: str | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> Decompressed:
+    """Stream-decompress ``path`` into ``tmpdir`` (default: a new folder, ``make_temp_dir``).
+
+    Every byte that decompresses is kept: a stream cut short or damaged part-way gives the
+    data before the cut. A full or unwritable temporary folder is a TemporaryStorageError;
+    the folder is removed if decompression fails or is cancelled (CancelledError).
     """
     kind = compression_of(path)
     if tmpdir is None:
-        tmpdir = tempfile.mkdtemp(prefix="ctaviewer-")
-    raw = os.path.join(tmpdir, os.path.basename(path) + ".raw")
+        tmpdir = make_temp_dir(path)
+    raw = os.path.join(tmpdir, RAW_NAME)
     total = max(os.path.getsize(path), 1)
-    truncated = False
+    damage = None
+    written = 0
     try:
-        with open(path, "rb") as src, open(raw, "wb") as dst:
-            if kind == "gzip":
-                stream = gzip.GzipFile(fileobj=src)
-                stream_errors: tuple[type[Exception], ...] = (EOFError, OSError)
-            else:
-                import zstandard
-
-                stream = zstandard.ZstdDecompressor().stream_reader(src, read_size=_CHUNK)
-                stream_errors = (EOFError, OSError, zstandard.ZstdError)
+        frames = _Frames(kind)
+        try:
+            dst = open(raw, "wb")  # noqa: SIM115 - closed below
+        except OSError as exc:
+            raise _storage_error(path, tmpdir, exc, written) from None
+        with dst, open(path, "rb") as src:
             while True:
+                if should_stop is not None and should_stop():
+                    raise CancelledError(f"opening {path} was cancelled")
                 try:
-                    chunk = stream.read(_CHUNK)
-                except stream_errors:  # the compressed stream ends early: keep what came
-                    truncated = True
+                    data = src.read(_IN_CHUNK)
+                except OSError as exc:
+                    raise InputFileError(path, f"cannot read the file ({exc})") from None
+                if not data:
                     break
-                if not chunk:
+                try:
+                    for out in frames.feed(data):
+                        dst.write(out)
+                        written += len(out)
+                except frames.errors as exc:  # damaged stream: keep what came before
+                    damage = (f"the compressed stream is damaged near byte "
+                              f"{src.tell() - len(data)} ({exc})")
                     break
-                dst.write(chunk)
+                except OSError as exc:
+                    raise _storage_error(path, tmpdir, exc, written) from None
+                if frames.done:
+                    break
                 if progress is not None:
                     progress(0.5 * min(src.tell() / total, 1.0))
+            try:
+                dst.flush()
+            except OSError as exc:
+                raise _storage_error(path, tmpdir, exc, written) from None
+        truncated = damage is None and not frames.complete
     except BaseException:
         shutil.rmtree(tmpdir, ignore_errors=True)
         raise
-    return raw, tmpdir, truncated
+    return Decompressed(raw, tmpdir, truncated, damage)
+
+
+def _storage_error(path, tmpdir, exc: OSError, written: int) -> TemporaryStorageError:
+    return TemporaryStorageError(
+        path,
+        f"cannot write its decompressed copy in {os.path.dirname(tmpdir) or tmpdir} "
+        f"({exc.strerror or exc}, after {written / 1e6:.0f} MB); free space there or set "
+        "TMPDIR to a folder with more room",
+    )
+
+
+# ---------------------------------------------------------------------- the scan
+class _Pending:
+    """The event eventio is assembling (delivered when the next one starts)."""
+
+    __slots__ = ("kind", "offset", "shower", "event_id", "energy", "primary", "tels")
+
+    def __init__(self, kind, offset, shower=-1, energy=np.nan, primary=-1):
+        self.kind, self.offset, self.shower = kind, offset, shower
+        self.energy, self.primary = energy, primary
+        self.event_id = 0
+        self.tels = None  # telescopes with data, once its ArrayEvent is read
+
+
+class _Damage(Exception):
+    """The scan found an object that iteration cannot read."""
 
 
 def build_index(
@@ -144,113 +441,212 @@ def build_index(
     """Index every event of ``path`` (see module docstring).
 
     A compressed file is decompressed into ``tmpdir`` (default: a new temporary folder),
-    which the index owns (``cleanup()``).
+    which the index owns (``cleanup()``); the folder is removed when indexing fails or is
+    cancelled (``should_stop()`` turning True raises CancelledError). Problems found are in
+    the index (``truncated``, ``error``, ``trailing_bytes``; ``problems()`` words them).
     """
     from eventio import EventIOFile
 
     path = os.fspath(path)
+    damage = None
     stream_truncated = False
     if compression_of(path) is None:
-        raw = path
-        tmpdir = None
+        raw, tmpdir = path, None
     else:
-        raw, tmpdir, stream_truncated = decompress_to_temp(path, progress, tmpdir)
-
-    size = os.path.getsize(raw)
-    offsets, showers, kinds, ids, energies, tels = [], [], [], [], [], []
-    cam_mon: dict = {}
-    laser: dict = {}
-    truncated = stream_truncated
-    error = None
-
-    shower_off = -1
-    shower_energy = np.nan
-    pending_event = -1  # offset of the MCEvent waiting for its ArrayEvent
-    last_report = 0
+        raw, tmpdir, stream_truncated, damage = decompress_to_temp(
+            path, progress, tmpdir, should_stop)
     try:
-        f = EventIOFile(raw)
-    except Exception:
+        try:
+            f = EventIOFile(raw)
+        except Exception as exc:
+            if os.path.getsize(raw) == 0:
+                cause = damage or "the compressed stream holds no data"
+                raise CorruptFileError(path, cause) from None
+            raise reader_error(path, exc, offset=0) from None
+        try:
+            index = _scan(f, path, raw, progress, should_stop, compressed=tmpdir is not None)
+        finally:
+            f.close()
+    except BaseException:
         if tmpdir:
             shutil.rmtree(tmpdir, ignore_errors=True)
         raise
-    try:
-        while True:
-            if should_stop is not None and should_stop():
-                break
-            try:
-                obj = next(f)
-            except StopIteration:
-                break
-            except EOFError:
-                truncated = True
-                break
-            except (ValueError, NotImplementedError, OSError) as exc:
-                pos = int(getattr(f, "_next_header_pos", -1))
-                error = CorruptFileError(path, str(exc), offset=pos, n_good_events=len(offsets))
-                break
-            h = obj.header
-            start = h.content_address - h.header_size
-            if start + h.total_size > size:
-                truncated = True
-                break
-            t = h.type
-            try:
-                if t == _T_MC_SHOWER:
-                    shower_off = start
-                    shower_energy = float(obj.parse()["energy"])
-                elif t == _T_MC_EVENT:
-                    pending_event = start
-                elif t == _T_ARRAY_EVENT:
-                    with_data = _tels_with_data(obj)
-                    if pending_event >= 0 and shower_off >= 0:
-                        offsets.append(pending_event)
-                        showers.append(shower_off)
-                        kinds.append(KIND_SHOWER)
-                        energies.append(shower_energy)
-                    else:
-                        offsets.append(start)
-                        showers.append(-1)
-                        kinds.append(KIND_CALIB_ARRAY)
-                        energies.append(np.nan)
-                    ids.append(h.id)
-                    tels.append(with_data)
-                    pending_event = -1
-                elif t == _T_CALIBRATION_EVENT:
-                    inner = next(iter(obj))
-                    offsets.append(start)
-                    showers.append(-1)
-                    kinds.append(KIND_CALIB_OBJECT)
-                    energies.append(np.nan)
-                    ids.append(-inner.header.id)
-                    tels.append(_tels_with_data(inner))
-                elif t == _T_CAMERA_MONITORING:
-                    cam_mon.setdefault(obj.telescope_id, {}).update(
-                        _pick(obj.parse(), MONITORING_KEYS))
-                elif t == _T_LASER_CALIBRATION:
-                    laser.setdefault(obj.telescope_id, {}).update(_pick(obj.parse(), LASER_KEYS))
-            except EOFError:
-                truncated = True
-                break
-            except Exception as exc:  # damaged payload of a small object
-                error = CorruptFileError(
-                    path, f"{type(exc).__name__}: {exc}", offset=start, n_good_events=len(offsets)
-                )
-                break
-            if progress is not None and start - last_report > _CHUNK:
-                last_report = start
-                progress(0.5 + 0.5 * start / size if tmpdir else start / size)
-    finally:
-        f.close()
-
-    if truncated:
-        warnings.warn(
-            TruncatedFileWarning(
-                f"{path}: file is truncated; the {len(offsets)} complete events are available"
-            ),
-            stacklevel=3,
-        )
+    index.temporary_dir = tmpdir
+    if damage is not None and index.error is None:
+        index.error = CorruptFileError(path, damage, offset=os.path.getsize(raw),
+                                       n_good_events=len(index))
+        index.truncated = False
+    elif stream_truncated:
+        index.truncated = True
     if progress is not None:
         progress(1.0)
+    return index
+
+
+def _scan(f, path, raw, progress, should_stop, compressed) -> SimTelIndex:
+    from eventio.simtel.objects import TelescopeEvent, TrackingPosition
+
+    size = os.path.getsize(raw)
+    offsets, showers, kinds, ids, energies, primaries, tels = [], [], [], [], [], [], []
+    cam_mon: dict = {}
+    laser: dict = {}
+    truncated = False
+    error = None
+    run_end = None
+    trailing = 0
+
+    # eventio's state
+    n_telescopes = None
+    descriptions: dict[int, set] = {}
+    described = 0  # telescopes with all their descriptions
+    headers_done = False
+    have_shower = False
+    shower_off, shower_energy, shower_primary = -1, np.nan, -1
+    pending: _Pending | None = None
+    primaries_seen: set[int] = set()
+
+    def deliver() -> None:
+        nonlocal pending
+        p, pending = pending, None
+        if p is None or not headers_done:
+            return
+        if p.kind == KIND_SHOWER and not (p.tels is not None and len(p.tels)):
+            return  # not triggered: eventio skips it
+        offsets.append(p.offset)
+        showers.append(p.shower)
+        kinds.append(p.kind)
+        ids.append(p.event_id)
+        energies.append(p.energy)
+        primaries.append(p.primary)
+        tels.append(p.tels if p.tels is not None else np.zeros(0, dtype=np.int16))
+
+    def deliver_if_complete() -> None:
+        """At damage: the pending event is delivered if its array data was read (iteration
+        and random access deliver it too), else lost."""
+        if pending is not None and pending.tels is not None:
+            deliver()
+
+    def read_array_event(obj, event: _Pending) -> None:
+        """What eventio's parse_array_event checks and returns, from headers and the small
+        TriggerInformation object."""
+        trigger = None
+        with_data, tracked = [], set()
+        for i, sub in enumerate(obj):
+            if i == 0:
+                if sub.header.type != _T_TRIGGER_INFORMATION:
+                    raise _Damage(f"an array event starts with object type {sub.header.type}, "
+                                  "not its trigger information")
+                trigger = sub
+                sub.parse()
+            elif isinstance(sub, TelescopeEvent):
+                with_data.append(sub.telescope_id)
+            elif isinstance(sub, TrackingPosition):
+                tracked.add(sub.telescope_id)
+        if trigger is None:
+            raise _Damage("an array event without trigger information")
+        missing = set(with_data) - tracked
+        if missing:
+            raise _Damage(f"telescope events without tracking position: {sorted(missing)}")
+        event.event_id = trigger.header.id or obj.header.id
+        event.tels = np.unique(np.asarray(with_data, dtype=np.int16))
+
+    last_report = 0
+    start = 0
+    while True:
+        if should_stop is not None and should_stop():
+            raise CancelledError(f"opening {path} was cancelled")
+        start = int(f._next_header_pos)
+        try:
+            obj = next(f)
+        except StopIteration:
+            deliver()
+            break
+        except EOFError:
+            truncated = True
+            deliver()
+            break
+        except Exception as exc:
+            if start + 16 > size:  # a partial header at the end
+                truncated = True
+                deliver()
+            else:
+                deliver_if_complete()
+                error = reader_error(path, exc, offset=start, n_good_events=len(offsets))
+            break
+        h = obj.header
+        if start + h.total_size > size:
+            truncated = True
+            deliver()
+            break
+        t = h.type
+        try:
+            if t == _T_MC_EVENT:
+                deliver()
+                obj.parse()
+                pending = _Pending(KIND_SHOWER, start)
+                pending.event_id = h.id
+                if have_shower:
+                    pending.shower = shower_off
+                    pending.energy, pending.primary = shower_energy, shower_primary
+            elif t == _T_MC_SHOWER:
+                parsed = obj.parse()
+                have_shower = True
+                shower_off = start
+                shower_energy = float(parsed["energy"])
+                shower_primary = int(parsed.get("primary_id", -1))
+                primaries_seen.add(shower_primary)
+            elif t == _T_ARRAY_EVENT:
+                if not have_shower:  # eventio: a calibration event
+                    deliver()
+                    pending = _Pending(KIND_CALIB_ARRAY, start)
+                elif pending is None:
+                    raise _Damage("an array event without its MC event")
+                read_array_event(obj, pending)
+            elif t == _T_CALIBRATION_EVENT:
+                deliver()
+                inner = next(iter(obj))
+                if inner.header.type != _T_ARRAY_EVENT:
+                    raise _Damage(f"a calibration event holds object type {inner.header.type}")
+                pending = _Pending(KIND_CALIB_OBJECT, start)
+                read_array_event(inner, pending)
+            elif t in _T_NEED_EVENT and pending is None:
+                raise _Damage(f"an object of type {t} before any event (it belongs to one)")
+            elif t == _T_CAMERA_MONITORING:
+                cam_mon.setdefault(obj.telescope_id, {}).update(
+                    _pick(obj.parse(), MONITORING_KEYS))
+            elif t == _T_LASER_CALIBRATION:
+                laser.setdefault(obj.telescope_id, {}).update(_pick(obj.parse(), LASER_KEYS))
+            elif t == _T_HISTOGRAMS:
+                deliver()
+                run_end = start + h.total_size
+                trailing = size - run_end
+                break
+            elif not headers_done:
+                if t == _T_RUN_HEADER:
+                    n_telescopes = int(obj.parse()["n_telescopes"])
+                elif t in _T_DESCRIPTIONS:
+                    seen = descriptions.setdefault(h.id, set())
+                    if t not in seen:
+                        seen.add(t)
+                        described += len(seen) == len(_T_DESCRIPTIONS)
+            if not headers_done and n_telescopes is not None:
+                headers_done = described == n_telescopes
+        except EOFError:
+            truncated = True
+            deliver()
+            break
+        except _Damage as exc:
+            deliver_if_complete()
+            error = CorruptFileError(path, str(exc), offset=start, n_good_events=len(offsets))
+            break
+        except Exception as exc:  # a damaged small object: iteration fails on it too
+            deliver_if_complete()
+            error = reader_error(path, exc, offset=start, n_good_events=len(offsets))
+            break
+        if progress is not None and start - last_report > _CHUNK:
+            last_report = start
+            progress(0.5 + 0.5 * start / size if compressed else start / size)
+
     return SimTelIndex(
         path=path,
         raw_path=raw,
@@ -259,24 +655,18 @@ def build_index(
         kind=np.asarray(kinds, dtype=np.int8),
         event_id=np.asarray(ids, dtype=np.int64),
         true_energy=np.asarray(energies, dtype=np.float64),
+        primary_id=np.asarray(primaries, dtype=np.int32),
         tels_with_data=tels,
         camera_monitoring=cam_mon,
         laser_calibration=laser,
         truncated=truncated,
         error=error,
-        temporary_dir=tmpdir,
+        run_end=run_end,
+        trailing_bytes=trailing,
+        shower_primaries=tuple(sorted(primaries_seen)),
     )
 
 
 def _pick(parsed: dict, keys) -> dict:
     return {k: parsed[k] for k in keys if k in parsed}
 
-
-def _tels_with_data(array_event) -> np.ndarray:
-    """Telescopes with data, from an ArrayEvent's first sub-object (TriggerInformation)."""
-    for sub in array_event:
-        if sub.header.type == _T_TRIGGER_INFORMATION:
-            info = sub.parse()
-            return np.asarray(info.get("telescopes_with_data", []), dtype=np.int16)
-        break
-    return np.zeros(0, dtype=np.int16)

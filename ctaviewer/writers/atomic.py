@@ -18,9 +18,24 @@ from ..errors import OutputError
 TMP_MARK = ".ctaviewer-tmp-"
 
 
+def _temp_stem(folder: str, name: str) -> str:
+    """"." + ``name``, cut so that a temporary name (stem, mark, pid, 8 hex digits) stays
+    within the file system's limit on a name's length, however long ``name`` is."""
+    try:
+        limit = os.pathconf(folder, "PC_NAME_MAX")
+    except (OSError, ValueError, AttributeError):
+        limit = 255
+    room = limit - len(TMP_MARK) - 20  # pid (up to 10 digits), "-", 8 hex digits, spare
+    stem = "." + name
+    while len(os.fsencode(stem)) > room:  # by characters, so no character is split
+        stem = stem[:-1]
+    return stem
+
+
 def temp_name(path: str) -> str:
     folder, name = os.path.split(os.path.abspath(path))
-    return os.path.join(folder, f".{name}{TMP_MARK}{os.getpid()}-{uuid.uuid4().hex[:8]}")
+    stem = _temp_stem(folder, name)
+    return os.path.join(folder, f"{stem}{TMP_MARK}{os.getpid()}-{uuid.uuid4().hex[:8]}")
 
 
 def _pid_alive(pid: int) -> bool:
@@ -37,7 +52,8 @@ def remove_stale_temps(path: str) -> list[str]:
     """Remove temporaries of ``path`` left by processes that no longer run; return them."""
     folder, name = os.path.split(os.path.abspath(path))
     removed = []
-    for tmp in glob.glob(os.path.join(glob.escape(folder), f".{glob.escape(name)}{TMP_MARK}*")):
+    stem = _temp_stem(folder, name)
+    for tmp in glob.glob(os.path.join(glob.escape(folder), f"{glob.escape(stem)}{TMP_MARK}*")):
         try:
             pid = int(tmp.rsplit(TMP_MARK, 1)[1].split("-", 1)[0])
         except ValueError:
