@@ -29,6 +29,7 @@ def _write(path, source_path, n=None, **kw):
         with writer:
             for event in source:
                 writer.write(event, pipeline.process(event))
+            writer.write_shower_distribution(source.shower_distribution)
     return writer
 
 
@@ -74,14 +75,19 @@ def test_every_leaf_is_a_pytables_table(dl1_dl2_file):
 
 
 def test_parameter_columns_units_and_booleans(dl1_dl2_file):
+    from ctaviewer.datamodel.columns import parameter_columns
+
     with tables.open_file(dl1_dl2_file) as f:
         t = f.get_node("/dl1/event/telescope/parameters/tel_001")
         names = t.colnames
         assert names[:3] == ["obs_id", "event_id", "tel_id"]
-        assert names[3:] == [p[0] for p in IMAGE_PARAMETERS]
-        for i, (name, unit, _) in enumerate(IMAGE_PARAMETERS, start=3):
-            if unit:
-                assert t.attrs[f"CTAFIELD_{i}_UNIT"] == unit, name
+        assert names[3:] == [c.name for c in parameter_columns()]
+        # every parameter the chain computes is written
+        assert set(p[0] for p in IMAGE_PARAMETERS) <= set(names)
+        for i, col in enumerate(parameter_columns(), start=3):
+            assert t.coldtypes[col.name] == np.dtype(col.dtype), col.name
+            if col.unit:
+                assert t.attrs[f"CTAFIELD_{i}_UNIT"] == col.unit, col.name
                 assert t.attrs[f"CTAFIELD_{i}_TRANSFORM"] == "quantity"
         img = f.get_node("/dl1/event/telescope/images/tel_001")
         assert img.coldtypes["image_mask"].base == np.bool_
@@ -89,6 +95,8 @@ def test_parameter_columns_units_and_booleans(dl1_dl2_file):
         trig = f.get_node("/dl1/event/subarray/trigger")
         assert trig.coldtypes["tels_with_trigger"] == np.dtype(("?", (4,)))
         assert trig.attrs["CTAFIELD_2_TIME_SCALE"] == "tai"
+        assert trig.attrs["CTAFIELD_2_TIME_FORMAT"] == "ctao_high_res"
+        assert trig.coldtypes["time"] == np.dtype(("u4", (2,)))
         shower = f.get_node("/simulation/event/subarray/shower")
         assert shower.attrs["CTAFIELD_2_UNIT"] == "TeV"
         assert np.all(shower.col("true_energy") > 0)
@@ -124,10 +132,10 @@ def test_templated_tables_equal_tables_written_attribute_by_attribute(tmp_path):
     and rows as a table whose attributes are written one by one."""
     import h5py
 
-    from ctaviewer.writers.dl1 import index_columns, parameter_columns
-    from ctaviewer.writers.hdf5 import TableWriter, _create_table, _layout, table_meta
+    from ctaviewer.datamodel.columns import parameter_table_columns
+    from ctaviewer.datamodel.table import TableWriter, _create_table, _layout, table_meta
 
-    cols = (*index_columns(True), *parameter_columns())
+    cols = parameter_table_columns()
     dtype, chunk_rows, _ = _layout(("direct",), cols)
     rows = np.zeros(3, dtype=dtype)
     rows["tel_id"] = [1, 2, 3]

@@ -111,6 +111,7 @@ def run_job(
                 writer.write(event, result)
                 if emit is not None:
                     emit(writer.n_events, total)
+            writer.write_shower_distribution(source.shower_distribution)
     extra = {}
     if model is not None:
         extra = {"no_energy": model.n_no_energy, "no_gammaness": model.n_no_gammaness}

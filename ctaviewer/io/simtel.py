@@ -23,6 +23,7 @@ from .simtel_convert import (
     build_simulation_config,
     build_subarray,
     convert_event,
+    shower_distribution,
 )
 from .simtel_index import KIND_SHOWER, SimTelIndex, build_index
 
@@ -166,6 +167,7 @@ class SimTelSource(EventSource):
         self._cache: OrderedDict[int, ArrayEvent] = OrderedDict()
         self._cache_lock = threading.Lock()
         self._finalizer = weakref.finalize(self, SimTelSource._release, self._resources)
+        self._shower_distribution = None
 
     # ----------------------------------------------------------------- identification
     @classmethod
@@ -220,6 +222,12 @@ class SimTelSource(EventSource):
         return "; ".join(parts)
 
     @property
+    def shower_distribution(self):
+        """The histogram of all simulated showers, known once the file was read to its
+        end (sim_telarray writes it after the last event); None before that."""
+        return self._shower_distribution
+
+    @property
     def index(self) -> SimTelIndex | None:
         """The offset index once built, else None."""
         return self._index
@@ -256,6 +264,8 @@ class SimTelSource(EventSource):
                     yield self._convert(ev, index)
                     index += 1
                 truncated = any("truncated" in str(w.message) for w in caught)
+            # sim_telarray writes its histograms after the last event
+            self._shower_distribution = shower_distribution(f.histograms, self._obs_id)
         finally:
             f.close()
         if truncated:
