@@ -196,10 +196,10 @@ def test_every_telescope_event_has_one_row_in_every_telescope_table(proton_file)
     """ctapipe's TableLoader joins per-telescope tables row by row: trigger, parameters,
     images, true images, true impact and DL2 impact need the same rows (also for events
     whose reconstruction failed, whose impact is NaN)."""
+    import h5py
+
     from ctaviewer.datamodel import paths
     from ctaviewer.datamodel.table import read_table
-
-    import h5py
 
     with h5py.File(proton_file) as h5:
         geometry = read_table(h5, paths.DL2_GEOMETRY.format(paths.GEOMETRY_ALGORITHM))
@@ -225,13 +225,13 @@ def test_every_telescope_event_has_one_row_in_every_telescope_table(proton_file)
 
 
 def test_statistics_tables_count_images_and_quality_criteria(proton_file):
+    import h5py
+
     from ctaviewer.config import ProcessingConfig
     from ctaviewer.datamodel import paths
     from ctaviewer.datamodel.table import read_table
     from ctaviewer.reco.quality import QualityQuery
     from ctaviewer.results import IMAGE_PARAMETER_NAMES
-
-    import h5py
 
     with h5py.File(proton_file) as h5:
         params = [read_table(h5, paths.DL1_PARAMETERS.format(int(name[4:])))
@@ -269,11 +269,10 @@ def test_statistics_tables_count_images_and_quality_criteria(proton_file):
 
 
 def test_shower_distribution_is_sim_telarrays_histogram(tmp_path):
+    import h5py
     from eventio import SimTelFile
 
     from ctaviewer.datamodel.records import read_shower_distribution
-
-    import h5py
 
     path = simtel("gamma_4lst.simtel.zst")
     with SimTelFile(str(path)) as f:
@@ -298,12 +297,11 @@ def test_shower_distribution_is_sim_telarrays_histogram(tmp_path):
 
 
 def test_run_header_and_shower_columns_from_sim_telarray(tmp_path):
+    import h5py
     from eventio import SimTelFile
 
     from ctaviewer.datamodel import paths
     from ctaviewer.datamodel.table import column_attrs, read_table
-
-    import h5py
 
     path = simtel("gamma_4lst.simtel.zst")
     with SimTelFile(str(path)) as f:
@@ -347,11 +345,11 @@ def test_contract_columns_are_written_from_the_results(tmp_path):
     uncertainty (parameters) are written from the results where they carry them."""
     import dataclasses
 
+    import h5py
+
     from ctaviewer.datamodel import paths
     from ctaviewer.datamodel.table import read_table
     from ctaviewer.results import EventResult, StereoResult
-
-    import h5py
 
     @dataclasses.dataclass(frozen=True)
     class Stereo(StereoResult):
@@ -397,11 +395,11 @@ def test_contract_columns_are_written_from_the_results(tmp_path):
 
 def test_true_parameters_come_from_the_pipeline(proton_file):
     """The writer stores the pipeline's true-image parameters (it computes nothing)."""
+    import h5py
+
     from ctaviewer.datamodel import paths
     from ctaviewer.datamodel.table import read_table
     from ctaviewer.image import CameraContext, image_parameters
-
-    import h5py
 
     with open_source(simtel("proton_4lst_15flashcam.simtel.zst")) as source:
         events = list(source)
