@@ -420,3 +420,19 @@ def test_true_parameters_come_from_the_pipeline(proton_file):
     assert row["true_hillas_intensity"] == pytest.approx(expected["hillas_intensity"])
     assert row["true_hillas_width"] == pytest.approx(expected["hillas_width"])
     assert row["true_intensity_max"] == int(true_image.max())
+
+
+def test_hdf5_paths_are_spelled_only_in_the_data_model():
+    """Every HDF5 path comes from ctaviewer.datamodel.paths: no module retypes one."""
+    import re
+    from pathlib import Path
+
+    import ctaviewer
+
+    root = Path(ctaviewer.__file__).parent
+    literal = re.compile(r"""["']/(dl1|dl2|simulation|configuration)/""")
+    offenders = [
+        str(p.relative_to(root)) for p in root.rglob("*.py")
+        if p.parent.name != "datamodel" and literal.search(p.read_text(encoding="utf-8"))
+    ]
+    assert offenders == []

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 
 @dataclass(frozen=True)
@@ -450,4 +451,32 @@ def readout_columns(n_channels: int) -> tuple[Column, ...]:
           for c in range(n_channels)),
         _c("reference_pulse_sample_time", "f8", "ns", "time of each reference pulse sample"),
     )
+
+
+# ------------------------------------------------------------------ names for readers
+def names(columns) -> SimpleNamespace:
+    """A table's column names as attributes (``names(SHOWER).true_energy``): readers ask
+    the data model for a column, and a column it does not define fails at once
+    (AttributeError) instead of reading a misspelt name."""
+    return SimpleNamespace(**{c.name: c.name for c in columns})
+
+
+@functools.cache
+def _algorithm_fields() -> frozenset[str]:
+    a = "A"
+    defined = (*geometry_columns(a, 1), *energy_columns(a), *particle_type_columns(a),
+               *impact_columns(a))
+    return frozenset(c.name[len(a) + 1:] for c in defined if c.name.startswith(a + "_"))
+
+
+def algorithm_column(algorithm: str, field: str) -> str:
+    """The name of a DL2 column, ``<algorithm>_<field>`` (``field`` must be one the data
+    model defines: alt, energy, prediction, telescopes, tel_impact_distance, ...)."""
+    if field not in _algorithm_fields():
+        raise KeyError(f"no DL2 column {field!r} in the data model")
+    return f"{algorithm}_{field}"
+
+
+#: prefix of the true-image parameter columns
+TRUE_PREFIX = "true_"
 

@@ -18,6 +18,7 @@ from functools import cached_property
 
 import numpy as np
 
+from ..datamodel import columns as cols
 from ..datamodel import paths
 from ..datamodel.table import FilterMissingError, column_attrs, read_table, undo_fixed_point
 from ..datamodel.times import tai_seconds, unix_from_tai
@@ -32,19 +33,24 @@ from ..event import (
     TriggerInfo,
 )
 from ..instrument import (
-    CameraDescription,
-    CameraGeometry,
-    CameraReadout,
-    OpticsDescription,
-    SiteLocation,
     SubarrayDescription,
-    TelescopeDescription,
 )
 from ..results import IMAGE_PARAMETER_NAMES, EventResult, StereoResult, TelescopeResult
 from .base import EventSource
 
 #: parameters read back into a TelescopeResult (core_psi goes to the EventResult)
 _PARAMETER_NAMES = (*IMAGE_PARAMETER_NAMES, "core_psi")
+#: column names, from the data model (a name it does not define fails at import)
+_IDX = cols.names(cols.TELESCOPE_INDEX)
+_TRIG = cols.names(cols.trigger_columns(1))
+_IMG = cols.names(cols.image_columns(1))
+_TRUE = cols.names(cols.true_image_columns(1))
+_POINT = cols.names(cols.POINTING)
+_SHOWER = cols.names(cols.SHOWER)
+#: frame-independent Hillas values that ctapipe's camera-frame files store only with the
+#: camera_frame_ prefix
+_FRAME_FREE = {f"camera_frame_hillas_{k}": f"hillas_{k}"
+               for k in ("intensity", "skewness", "kurtosis")}
 
 _HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
 
@@ -117,62 +123,14 @@ class HDF5Source(EventSource):
 
     # ---------------------------------------------------------------- instrument
     def _read_subarray(self) -> SubarrayDescription:
-        h5 = self._h5
-        layout = _read(h5, paths.LAYOUT, self.path)
-        optics = _read(h5, paths.OPTICS, self.path)
-        cameras = {}
-        for idx in sorted(set(int(i) for i in layout["camera_index"])):
-            gpath = paths.CAMERA_GEOMETRY.format(idx)
-            rpath = paths.CAMERA_READOUT.format(idx)
-            g, ga = _read(h5, gpath, self.path), h5[gpath].attrs
-            r, ra = _read(h5, rpath, self.path), h5[rpath].attrs
-            name = _s(ga.get("CAM_ID", f"camera_{idx}"))
-            geometry = CameraGeometry(
-                name=name, pix_x=g["pix_x"].astype(float), pix_y=g["pix_y"].astype(float),
-                pix_area=g["pix_area"].astype(float), pix_shape=_s(ga["PIX_TYPE"]),
-                pix_rotation_deg=float(ga["PIX_ROT"]),
-                cam_rotation_deg=float(ga.get("CTAVIEWER_CAM_ROT_REMOVED", ga["CAM_ROT"])),
-            )
-            n_chan = int(ra["NCHAN"])
-            readout = CameraReadout(
-                name=name, sampling_rate_ghz=float(ra["SAMPFREQ"]),
-                n_samples=int(ra["NSAMPLES"]), n_gains=n_chan,
-                reference_pulse_shape=np.array(
-                    [r[f"reference_pulse_shape_channel{c}"] for c in range(n_chan)]
-                ),
-                reference_pulse_sample_width_ns=float(ra["REFWIDTH"]),
-            )
-            cameras[idx] = CameraDescription(name, geometry, readout)
-        tels = {}
-        for row in layout:
-            o = optics[int(row["optics_index"])]
-            opt = OpticsDescription(
-                name=_s(o["optics_name"]), size_type=_s(o["size_type"]),
-                n_mirrors=int(o["n_mirrors"]), mirror_area=float(o["mirror_area"]),
-                equivalent_focal_length=float(o["equivalent_focal_length"]),
-                effective_focal_length=float(o["effective_focal_length"]),
-            )
-            tels[int(row["tel_id"])] = TelescopeDescription(
-                name=_s(row["name"]), size_type=opt.size_type, optics=opt,
-                camera=cameras[int(row["camera_index"])],
-            )
-        attrs = h5[paths.LAYOUT].attrs
-        location = None
-        if "CTAVIEWER_SITE_LAT" in attrs:
-            location = SiteLocation(float(attrs["CTAVIEWER_SITE_LAT"]),
-                                    float(attrs["CTAVIEWER_SITE_LON"]),
-                                    float(attrs["CTAVIEWER_SITE_HEIGHT"]))
-        elif "reference_itrs_x" in attrs:
-            from astropy import units as u
-            from astropy.coordinates import EarthLocation
+        from ..datamodel.instrument import read_subarray
 
-            loc = EarthLocation.from_geocentric(*(float(attrs[f"reference_itrs_{c}"])
-                                                  for c in "xyz"), unit=u.m)
-            location = SiteLocation(float(loc.lat.deg), float(loc.lon.deg),
-                                    float(loc.height.to_value(u.m)))
-        positions = np.column_stack([layout[f"pos_{c}"] for c in "xyz"]).astype(float)
-        sub = SubarrayDescription(_s(attrs.get("SUBARRAY", "subarray")), layout["tel_id"],
-                                  positions, tels, location)
+        try:
+            sub = read_subarray(self._h5)
+        except FilterMissingError as exc:
+            raise InputFileError(self.path, f"{exc} (pip install hdf5plugin)") from None
+        except (OSError, KeyError, ValueError, IndexError) as exc:
+            raise CorruptFileError(self.path, f"unusable instrument tables: {exc}") from None
         if self.allowed_tels is not None:
             keep = [t for t in sub.tel_ids if int(t) in self.allowed_tels]
             if not keep:
@@ -216,7 +174,7 @@ class HDF5Source(EventSource):
     @property
     def obs_id(self) -> int:
         t = self._tables["trigger"]
-        return int(t["obs_id"][0]) if len(t) else 0
+        return int(t[_IDX.obs_id][0]) if len(t) else 0
 
     @property
     def data_kind(self) -> str:
@@ -229,9 +187,9 @@ class HDF5Source(EventSource):
         if paths.DL1_TRIGGER not in h5:
             raise InputFileError(self.path, f"no {paths.DL1_TRIGGER} table")
         trigger = _read(h5, paths.DL1_TRIGGER, self.path)
-        time_format = column_attrs(h5[paths.DL1_TRIGGER]).get("time", {}).get("TIME_FORMAT",
+        time_format = column_attrs(h5[paths.DL1_TRIGGER]).get(_TRIG.time, {}).get("TIME_FORMAT",
                                                                               "mjd")
-        out = {"trigger": trigger, "time_tai": tai_seconds(trigger["time"], time_format)}
+        out = {"trigger": trigger, "time_tai": tai_seconds(trigger[_TRIG.time], time_format)}
         for key, group in (("images", paths.DL1_IMAGES_GROUP),
                            ("params", paths.DL1_PARAMETERS_GROUP),
                            ("true_images", paths.SIMULATION_IMAGES_GROUP),
@@ -248,9 +206,9 @@ class HDF5Source(EventSource):
         if paths.FIXED_POINTING_GROUP in h5:
             for name in h5[paths.FIXED_POINTING_GROUP]:
                 p = _read(h5, f"{paths.FIXED_POINTING_GROUP}/{name}", self.path)[0]
-                out["pointing"][int(p["tel_id"])] = (
-                    math.degrees(p["telescope_pointing_altitude"]),
-                    math.degrees(p["telescope_pointing_azimuth"]),
+                out["pointing"][int(p[_POINT.tel_id])] = (
+                    math.degrees(p[_POINT.telescope_pointing_altitude]),
+                    math.degrees(p[_POINT.telescope_pointing_azimuth]),
                 )
         out["geometry"] = None
         if paths.DL2_GEOMETRY_GROUP in h5 and len(h5[paths.DL2_GEOMETRY_GROUP]):
@@ -268,8 +226,8 @@ class HDF5Source(EventSource):
         return out
 
     def _rows(self, table, key) -> dict:
-        return {(int(o), int(e)): i for i, (o, e) in enumerate(zip(table["obs_id"],
-                                                                      table["event_id"]))}
+        return {(int(o), int(e)): i for i, (o, e) in enumerate(zip(table[_IDX.obs_id],
+                                                                      table[_IDX.event_id]))}
 
     @cached_property
     def _index(self) -> dict:
@@ -298,7 +256,7 @@ class HDF5Source(EventSource):
     def _get_event(self, i: int) -> ArrayEvent:
         t, idx = self._tables, self._index
         trig = t["trigger"][i]
-        key = (int(trig["obs_id"]), int(trig["event_id"]))
+        key = (int(trig[_IDX.obs_id]), int(trig[_IDX.event_id]))
         tel_ids = [int(x) for x in self._subarray.tel_ids]
         all_ids = list(t["images"] or t["params"])
         present = [tid for tid in all_ids if key in (idx["images"].get(tid) or
@@ -309,8 +267,8 @@ class HDF5Source(EventSource):
             n = self._subarray.tels[tel_id].camera.geometry.n_pixels
             row = idx["images"].get(tel_id, {}).get(key)
             if row is not None:
-                image = t["images"][tel_id]["image"][row].astype(np.float32)
-                peak = t["images"][tel_id]["peak_time"][row].astype(np.float32)
+                image = t["images"][tel_id][_IMG.image][row].astype(np.float32)
+                peak = t["images"][tel_id][_IMG.peak_time][row].astype(np.float32)
             else:
                 image = np.zeros(n, np.float32)
                 peak = None
@@ -318,18 +276,18 @@ class HDF5Source(EventSource):
             true_image = None
             if true_row is not None:
                 table = t["true_images"][tel_id]
-                if "true_image" in table.dtype.names:
-                    true_image = table["true_image"][true_row]
+                if _TRUE.true_image in table.dtype.names:
+                    true_image = table[_TRUE.true_image][true_row]
                     if true_image.size and true_image[0] < 0:  # ctapipe's "missing" (-1)
                         true_image = None
-                if "true_image_sum" in table.dtype.names:
-                    true_sums[tel_id] = int(table["true_image_sum"][true_row])
+                if _TRUE.true_image_sum in table.dtype.names:
+                    true_sums[tel_id] = int(table[_TRUE.true_image_sum][true_row])
             tels[tel_id] = TelescopeData(
                 tel_id=tel_id, waveform=None, sums=image[np.newaxis, :], n_sum_samples=1,
                 pedestal_per_sample=np.zeros((1, n)), dc_to_pe=np.ones((1, n)),
                 true_image=true_image, peak_time_ns=peak,
             )
-        mask = np.asarray(trig["tels_with_trigger"], dtype=bool)
+        mask = np.asarray(trig[_TRIG.tels_with_trigger], dtype=bool)
         triggered = np.array(tel_ids)[mask[: len(tel_ids)]] if mask.ndim else np.array([])
         unix = unix_from_tai(float(t["time_tai"][i]))
         trigger = TriggerInfo(unix, triggered, np.zeros(len(triggered)),
@@ -342,12 +300,13 @@ class HDF5Source(EventSource):
         srow = idx["shower"].get(key)
         if srow is not None:
             s = t["shower"][srow]
-            grammage = (float(s["true_starting_grammage"])
-                        if "true_starting_grammage" in s.dtype.names else math.nan)
+            S = _SHOWER
+            grammage = (float(s[S.true_starting_grammage])
+                        if S.true_starting_grammage in s.dtype.names else math.nan)
             sim = SimulatedShower(
-                float(s["true_energy"]), float(s["true_alt"]), float(s["true_az"]),
-                float(s["true_core_x"]), float(s["true_core_y"]), float(s["true_h_first_int"]),
-                float(s["true_x_max"]), int(s["true_shower_primary_id"]),
+                float(s[S.true_energy]), float(s[S.true_alt]), float(s[S.true_az]),
+                float(s[S.true_core_x]), float(s[S.true_core_y]), float(s[S.true_h_first_int]),
+                float(s[S.true_x_max]), int(s[S.true_shower_primary_id]),
                 starting_grammage=grammage, true_image_sum=true_sums,
             )
         return ArrayEvent(i, key[0], key[1], "subarray", trigger, pointing, tels, sim)
@@ -364,9 +323,13 @@ class HDF5Source(EventSource):
             params = {}
             if prow is not None:
                 row = t["params"][tel_id][prow]
-                params = {n: row[n].item() for n in _PARAMETER_NAMES if n in row.dtype.names}
+                names = row.dtype.names
+                params = {n: row[n].item() for n in _PARAMETER_NAMES if n in names}
+                for camera_name, name in _FRAME_FREE.items():
+                    if name not in params and camera_name in names:
+                        params[name] = row[camera_name].item()
             irow = idx["images"].get(tel_id, {}).get(key)
-            mask = (t["images"][tel_id]["image_mask"][irow].astype(bool) if irow is not None
+            mask = (t["images"][tel_id][_IMG.image_mask][irow].astype(bool) if irow is not None
                     else np.zeros(data.n_pixels, bool))
             peak = data.peak_time_ns if data.peak_time_ns is not None else np.full(
                 data.n_pixels, np.nan, np.float32)
@@ -376,8 +339,9 @@ class HDF5Source(EventSource):
             true_params = None
             if trow is not None:
                 row = t["true_params"][tel_id][trow]
-                true_params = {n[len("true_"):]: row[n].item() for n in row.dtype.names
-                               if n.startswith("true_")}
+                prefix = cols.TRUE_PREFIX
+                true_params = {n[len(prefix):]: row[n].item() for n in row.dtype.names
+                               if n.startswith(prefix)}
             tels[tel_id] = TelescopeResult(tel_id, data.sums[0], peak, mask, params,
                                            passes_quality=bool(params),
                                            true_parameters=true_params)
@@ -386,13 +350,16 @@ class HDF5Source(EventSource):
         if grow is not None:
             algo, table = t["geometry"]
             row = table[grow]
-            values = {f: row[f"{algo}_{f}"].item() for f in StereoResult.__dataclass_fields__
-                      if f"{algo}_{f}" in row.dtype.names and f != "tel_ids"}
-            used = row[f"{algo}_telescopes"] if f"{algo}_telescopes" in row.dtype.names else []
+            fields = [f for f in StereoResult.__dataclass_fields__ if f != "tel_ids"]
+            values = {f: row[f"{algo}_{f}"].item() for f in fields
+                      if f"{algo}_{f}" in row.dtype.names}
+            telescopes = cols.algorithm_column(algo, "telescopes")
+            used = row[telescopes] if telescopes in row.dtype.names else []
             ids = tuple(int(x) for x, m in zip(self._subarray.tel_ids, used) if m)
             geometry = StereoResult(**values, tel_ids=ids)
         impact = {}
-        column = f"{t['geometry'][0]}_tel_impact_distance" if t["geometry"] else ""
+        column = (cols.algorithm_column(t["geometry"][0], "tel_impact_distance")
+                  if t["geometry"] else "")
         for tel_id in tels:
             irow = idx["impact"].get(tel_id, {}).get(key)
             table = t["impact"].get(tel_id)

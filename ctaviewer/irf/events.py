@@ -9,12 +9,18 @@ import h5py
 import numpy as np
 
 from ..coords import angular_separation
+from ..datamodel import columns as cols
 from ..datamodel import paths
 from ..datamodel.records import read_run_config
 from ..datamodel.table import FilterMissingError, column_attrs, read_table
 from ..datamodel.times import mjd_from_tai, tai_seconds
 from ..errors import InputFileError
 from ..event import SimulationConfig
+
+_IDX = cols.names(cols.SUBARRAY_INDEX)
+_TRIG = cols.names(cols.trigger_columns(1))
+_POINT = cols.names(cols.POINTING)
+_SHOWER = cols.names(cols.SHOWER)
 
 
 @dataclass
@@ -76,6 +82,7 @@ def _optional(h5, path):
 
 def _load(h5, path: str) -> DL2Events:
     g, e, c = paths.GEOMETRY_ALGORITHM, paths.ENERGY_ALGORITHM, paths.CLASSIFIER_ALGORITHM
+    col = cols.algorithm_column
     geo_path = paths.DL2_GEOMETRY.format(g)
     if geo_path not in h5:
         raise InputFileError(path, f"no DL2 geometry table ({geo_path}): process with dl2")
@@ -86,26 +93,26 @@ def _load(h5, path: str) -> DL2Events:
     trigger = _optional(h5, paths.DL1_TRIGGER)
     time_mjd = None
     if trigger is not None:
-        fmt = column_attrs(h5[paths.DL1_TRIGGER]).get("time", {}).get("TIME_FORMAT", "mjd")
-        time_mjd = mjd_from_tai(tai_seconds(trigger["time"], fmt))
+        fmt = column_attrs(h5[paths.DL1_TRIGGER]).get(_TRIG.time, {}).get("TIME_FORMAT", "mjd")
+        time_mjd = mjd_from_tai(tai_seconds(trigger[_TRIG.time], fmt))
     shower = _optional(h5, paths.SIMULATION_SHOWER)
     sim = read_run_config(h5)
     pointing = list(h5.get(paths.FIXED_POINTING_GROUP, {}))
     if pointing:
         p = read_table(h5, f"{paths.FIXED_POINTING_GROUP}/{pointing[0]}")[0]
-        p_alt = float(np.degrees(p["telescope_pointing_altitude"]))
-        p_az = float(np.degrees(p["telescope_pointing_azimuth"]))
+        p_alt = float(np.degrees(p[_POINT.telescope_pointing_altitude]))
+        p_az = float(np.degrees(p[_POINT.telescope_pointing_azimuth]))
     elif sim is not None:
         p_alt, p_az = float(sim.max_alt), float(sim.max_az)
     else:
         raise InputFileError(path, "no pointing table")
-    key = geo["event_id"]
+    key = geo[_IDX.event_id]
 
     def aligned_values(table, values, fill=np.nan):
         """``values`` (one per row of ``table``) in the order of the geometry table."""
         if table is None or values is None:
             return np.full(n, fill)
-        order = {int(k): i for i, k in enumerate(table["event_id"])}
+        order = {int(k): i for i, k in enumerate(table[_IDX.event_id])}
         idx = np.array([order.get(int(k), -1) for k in key], dtype=np.int64)
         out = np.full(n, fill, dtype=np.float64)
         ok = idx >= 0
@@ -118,19 +125,19 @@ def _load(h5, path: str) -> DL2Events:
 
     return DL2Events(
         path=path,
-        obs_id=int(geo["obs_id"][0]) if n else 0,
+        obs_id=int(geo[_IDX.obs_id][0]) if n else 0,
         event_id=np.asarray(key, dtype=np.int64),
         time_mjd=aligned_values(trigger, time_mjd),
-        true_energy=aligned(shower, "true_energy"),
-        true_alt=aligned(shower, "true_alt"),
-        true_az=aligned(shower, "true_az"),
-        primary_id=aligned(shower, "true_shower_primary_id", -1).astype(np.int64),
-        reco_energy=aligned(energy, f"{e}_energy"),
-        reco_alt=np.asarray(geo[f"{g}_alt"], dtype=np.float64),
-        reco_az=np.asarray(geo[f"{g}_az"], dtype=np.float64),
-        gammaness=aligned(particle, f"{c}_prediction"),
-        multiplicity=np.asarray(geo[f"{g}_telescopes"]).sum(axis=1).astype(np.int64),
-        valid=np.asarray(geo[f"{g}_is_valid"], dtype=bool),
+        true_energy=aligned(shower, _SHOWER.true_energy),
+        true_alt=aligned(shower, _SHOWER.true_alt),
+        true_az=aligned(shower, _SHOWER.true_az),
+        primary_id=aligned(shower, _SHOWER.true_shower_primary_id, -1).astype(np.int64),
+        reco_energy=aligned(energy, col(e, "energy")),
+        reco_alt=np.asarray(geo[col(g, "alt")], dtype=np.float64),
+        reco_az=np.asarray(geo[col(g, "az")], dtype=np.float64),
+        gammaness=aligned(particle, col(c, "prediction")),
+        multiplicity=np.asarray(geo[col(g, "telescopes")]).sum(axis=1).astype(np.int64),
+        valid=np.asarray(geo[col(g, "is_valid")], dtype=bool),
         pointing_alt=p_alt,
         pointing_az=p_az,
         simulation=sim,

@@ -17,6 +17,7 @@ import h5py
 
 from .._version import __version__
 from ..datamodel import paths
+from ..datamodel.instrument import write_subarray
 from ..datamodel.metadata import root_attributes
 from ..datamodel.paths import DATA_MODEL_VERSION  # noqa: F401  (re-exported)
 from ..datamodel.records import write_run_config, write_shower_distribution
@@ -27,7 +28,6 @@ from ..results import EventResult
 from .atomic import AtomicOutput
 from .dl1 import DL1Tables
 from .dl2 import DL2Tables
-from .instrument import write_subarray
 from .observation import write_observation
 from .simulation import SimulationTables
 

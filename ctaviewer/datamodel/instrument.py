@@ -1,4 +1,5 @@
-"""The instrument description as ctapipe's ``/configuration/instrument`` tables.
+"""The instrument description as ctapipe's ``/configuration/instrument`` tables, written
+and read back (ours and ctapipe's).
 
 Layout (TAB_VER 2.0), optics (4.0), one camera geometry (2.0) and readout (3.0) table per
 camera type, as ``ctapipe.instrument.SubarrayDescription.from_hdf`` reads them. Pixel
@@ -10,10 +11,18 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..datamodel import columns as cols
-from ..datamodel import paths
-from ..datamodel.table import write_table
-from ..instrument import SubarrayDescription
+from ..instrument import (
+    CameraDescription,
+    CameraGeometry,
+    CameraReadout,
+    OpticsDescription,
+    SiteLocation,
+    SubarrayDescription,
+    TelescopeDescription,
+)
+from . import columns as cols
+from . import paths
+from .table import decode, read_table, write_table
 
 
 def _width(values) -> int:
@@ -155,3 +164,60 @@ def write_subarray(h5, subarray: SubarrayDescription) -> None:
                 "SAMPFREQ": float(r.sampling_rate_ghz),
             },
         )
+
+
+def read_subarray(h5) -> SubarrayDescription:
+    """The subarray of a file's instrument tables (ours or ctapipe's)."""
+    layout = read_table(h5, paths.LAYOUT)
+    optics = read_table(h5, paths.OPTICS)
+    cameras = {}
+    for idx in sorted(set(int(i) for i in layout["camera_index"])):
+        gpath, rpath = paths.CAMERA_GEOMETRY.format(idx), paths.CAMERA_READOUT.format(idx)
+        g, ga = read_table(h5, gpath), h5[gpath].attrs
+        r, ra = read_table(h5, rpath), h5[rpath].attrs
+        name = decode(ga.get("CAM_ID", f"camera_{idx}"))
+        geometry = CameraGeometry(
+            name=name, pix_x=g["pix_x"].astype(float), pix_y=g["pix_y"].astype(float),
+            pix_area=g["pix_area"].astype(float), pix_shape=decode(ga["PIX_TYPE"]),
+            pix_rotation_deg=float(ga["PIX_ROT"]),
+            cam_rotation_deg=float(ga.get("CTAVIEWER_CAM_ROT_REMOVED", ga["CAM_ROT"])),
+        )
+        n_chan = int(ra["NCHAN"])
+        pulse_names = [c.name for c in cols.readout_columns(n_chan)[:n_chan]]
+        readout = CameraReadout(
+            name=name, sampling_rate_ghz=float(ra["SAMPFREQ"]),
+            n_samples=int(ra["NSAMPLES"]), n_gains=n_chan,
+            reference_pulse_shape=np.array([r[n] for n in pulse_names]),
+            reference_pulse_sample_width_ns=float(ra["REFWIDTH"]),
+        )
+        cameras[idx] = CameraDescription(name, geometry, readout)
+    tels = {}
+    for row in layout:
+        o = optics[int(row["optics_index"])]
+        opt = OpticsDescription(
+            name=decode(o["optics_name"]), size_type=decode(o["size_type"]),
+            n_mirrors=int(o["n_mirrors"]), mirror_area=float(o["mirror_area"]),
+            equivalent_focal_length=float(o["equivalent_focal_length"]),
+            effective_focal_length=float(o["effective_focal_length"]),
+        )
+        tels[int(row["tel_id"])] = TelescopeDescription(
+            name=decode(row["name"]), size_type=opt.size_type, optics=opt,
+            camera=cameras[int(row["camera_index"])],
+        )
+    attrs = h5[paths.LAYOUT].attrs
+    location = None
+    if "CTAVIEWER_SITE_LAT" in attrs:
+        location = SiteLocation(float(attrs["CTAVIEWER_SITE_LAT"]),
+                                float(attrs["CTAVIEWER_SITE_LON"]),
+                                float(attrs["CTAVIEWER_SITE_HEIGHT"]))
+    elif "reference_itrs_x" in attrs:
+        from astropy import units as u
+        from astropy.coordinates import EarthLocation
+
+        loc = EarthLocation.from_geocentric(*(float(attrs[f"reference_itrs_{c}"])
+                                              for c in "xyz"), unit=u.m)
+        location = SiteLocation(float(loc.lat.deg), float(loc.lon.deg),
+                                float(loc.height.to_value(u.m)))
+    positions = np.column_stack([layout[f"pos_{c}"] for c in "xyz"]).astype(float)
+    return SubarrayDescription(decode(attrs.get("SUBARRAY", "subarray")), layout["tel_id"],
+                               positions, tels, location)
