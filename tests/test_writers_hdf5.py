@@ -436,3 +436,36 @@ def test_hdf5_paths_are_spelled_only_in_the_data_model():
         if p.parent.name != "datamodel" and literal.search(p.read_text(encoding="utf-8"))
     ]
     assert offenders == []
+
+
+def test_parameter_columns_follow_the_results_before_and_after_dtypes(monkeypatch):
+    """results.IMAGE_PARAMETERS rows are (name, unit, desc) today and (name, unit, dtype,
+    desc) later: ctapipe's columns keep the data model's dtype and unit either way, the
+    chain's own extra columns take the dtype the results give."""
+    from ctaviewer import results
+    from ctaviewer.datamodel import columns as cols
+
+    def columns():
+        cols.parameter_columns.cache_clear()
+        cols.parameter_descriptions.cache_clear()
+        return {c.name: c for c in cols.parameter_columns()}
+
+    before = columns()
+    assert before["leakage_intensity_width_1"].dtype == "f4"
+    assert before["timing_slope"].unit == "deg**-1"
+    assert before["camera_frame_hillas_x"].unit == "m"
+    with_dtypes = tuple((r[0], r[1], "f4" if r[0].startswith("camera_frame") else "f8", r[-1])
+                        for r in results.IMAGE_PARAMETERS
+                        if r[0] != "hillas_transverse_cog_uncertainty") + (
+        ("hillas_transverse_cog_uncertainty", "deg", "f8", "transverse cog uncertainty"),
+        ("extra_parameter", "m", "f4", "a parameter ctapipe does not have"),
+    )
+    monkeypatch.setattr(results, "IMAGE_PARAMETERS", with_dtypes)
+    after = columns()
+    assert [n for n in after if n in cols.CTAPIPE_PARAMETERS] == list(cols.CTAPIPE_PARAMETERS)
+    assert after["leakage_intensity_width_1"] == before["leakage_intensity_width_1"]
+    assert after["camera_frame_hillas_x"].dtype == "f4"
+    assert after["extra_parameter"].dtype == "f4" and after["extra_parameter"].unit == "m"
+    assert cols.parameter_descriptions()["extra_parameter"].startswith("a parameter")
+    monkeypatch.undo()
+    columns()

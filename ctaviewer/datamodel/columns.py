@@ -137,6 +137,22 @@ CTAPIPE_PARAMETERS: dict[str, tuple[str, str]] = {
     "peak_time_kurtosis": ("f8", ""),
     "core_psi": ("f8", "deg"),
 }
+#: descriptions of the parameters that ``results.IMAGE_PARAMETERS`` does not describe
+_EXTRA_DESCRIPTIONS = {
+    "hillas_transverse_cog_uncertainty": "uncertainty of the centroid across the major axis",
+    "core_psi": "direction of the image axis projected to the ground (stereo step)",
+}
+
+
+@functools.cache
+def parameter_descriptions() -> dict[str, str]:
+    """name -> description of every DL1 parameter column. Not written per column: 47 ×
+    n_telescopes attributes cost file size and writing time."""
+    from ..results import IMAGE_PARAMETERS
+
+    return {**_EXTRA_DESCRIPTIONS, **{row[0]: row[-1] for row in IMAGE_PARAMETERS}}
+
+
 #: columns that come from the stereo step (``EventResult.core_psi``), not from the image
 STEREO_PARAMETERS = ("core_psi",)
 #: the groups ctapipe parametrises a true image with (no timing, no peak-time statistics)

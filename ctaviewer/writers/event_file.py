@@ -49,7 +49,12 @@ def _now() -> str:
 
 
 class EventFileWriter:
-    """Writes DL1 (images optional) and DL2 tables of one input file into one HDF5 file."""
+    """Writes DL1 (images optional) and DL2 tables of one input file into one HDF5 file.
+
+    ``quality_query`` is the stereo quality query the results went through, counted per
+    criterion into the DL2 telescope-event statistics; by default the one of
+    ``config_toml`` (or of the default configuration).
+    """
 
     def __init__(
         self,
