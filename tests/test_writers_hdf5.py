@@ -469,3 +469,18 @@ def test_parameter_columns_follow_the_results_before_and_after_dtypes(monkeypatc
     assert cols.parameter_descriptions()["extra_parameter"].startswith("a parameter")
     monkeypatch.undo()
     columns()
+
+
+def test_dl2_event_lists_read_times_and_shower_distribution(proton_file):
+    """irf.events reads the high-resolution trigger times as MJD (TAI) and the
+    distribution of simulated showers."""
+    from ctaviewer.irf.events import load_dl2
+
+    events = load_dl2(proton_file)
+    with open_source(simtel("proton_4lst_15flashcam.simtel.zst")) as source:
+        original = {e.event_id: e.trigger.time for e in source}
+        dist = source.shower_distribution
+    for event_id, mjd in zip(events.event_id, events.time_mjd):
+        unix_tai = (mjd - 40587.0) * 86400.0
+        assert unix_tai - original[int(event_id)] == pytest.approx(37.0, abs=1e-3)  # 2021
+    np.testing.assert_array_equal(events.shower_distribution.histogram, dist.histogram)

@@ -11,11 +11,11 @@ import numpy as np
 from ..coords import angular_separation
 from ..datamodel import columns as cols
 from ..datamodel import paths
-from ..datamodel.records import read_run_config
+from ..datamodel.records import read_run_config, read_shower_distribution
 from ..datamodel.table import FilterMissingError, column_attrs, read_table
 from ..datamodel.times import mjd_from_tai, tai_seconds
 from ..errors import InputFileError
-from ..event import SimulationConfig
+from ..event import ShowerDistribution, SimulationConfig
 
 _IDX = cols.names(cols.SUBARRAY_INDEX)
 _TRIG = cols.names(cols.trigger_columns(1))
@@ -44,6 +44,8 @@ class DL2Events:
     pointing_alt: float
     pointing_az: float
     simulation: SimulationConfig | None
+    #: histogram of every simulated shower (energy × core distance), where the file has it
+    shower_distribution: ShowerDistribution | None = None
 
     @property
     def theta(self) -> np.ndarray:
@@ -141,4 +143,5 @@ def _load(h5, path: str) -> DL2Events:
         pointing_alt=p_alt,
         pointing_az=p_az,
         simulation=sim,
+        shower_distribution=read_shower_distribution(h5),
     )
