@@ -95,6 +95,20 @@ class ShowerDistribution:
     histogram: np.ndarray  # float32 (n_energy, n_core)
 
 
+@dataclass(frozen=True, eq=False)
+class AtmosphereProfile:
+    """The tabulated atmosphere of a simulation (sim_telarray's profile), rows with a
+    positive density and column density only, as ctapipe keeps them."""
+
+    atmosphere_id: int
+    name: str
+    observation_level: float  # m above sea level
+    top_height: float  # m, top of the atmosphere
+    height: np.ndarray  # km above sea level
+    density: np.ndarray  # g/cm³
+    column_density: np.ndarray  # g/cm²
+
+
 @dataclass(frozen=True)
 class Pointing:
     """Array pointing and per-telescope pointing (deg)."""

@@ -24,6 +24,7 @@ def _write(path, source_path, n=None, **kw):
         writer = EventFileWriter(
             path, source.subarray, obs_id=source.obs_id,
             simulation_config=source.simulation_config, input_files=[source_path],
+            atmosphere_profile=source.atmosphere_profile,
             config_toml=pipeline.config.to_toml(), **kw,
         )
         with writer:
@@ -484,3 +485,27 @@ def test_dl2_event_lists_read_times_and_shower_distribution(proton_file):
         unix_tai = (mjd - 40587.0) * 86400.0
         assert unix_tai - original[int(event_id)] == pytest.approx(37.0, abs=1e-3)  # 2021
     np.testing.assert_array_equal(events.shower_distribution.histogram, dist.histogram)
+
+
+def test_atmosphere_profile_from_sim_telarray(tmp_path):
+    import h5py
+    from eventio import SimTelFile
+
+    from ctaviewer.datamodel import paths
+
+    path = simtel("gamma_4lst.simtel.zst")
+    with SimTelFile(str(path)) as f:
+        atmo = f.atmospheric_profiles[0]
+    _write(tmp_path / "g.h5", path, n=1)
+    with h5py.File(tmp_path / "g.h5") as h5:
+        attrs = h5[paths.ATMOSPHERE_PROFILE].attrs
+        assert attrs["TAB_VER"] == 1 and attrs["atmosphere_id"] == atmo["id"]
+        assert attrs["observation_level"] == atmo["obslevel"]  # cm, as ctapipe keeps it
+    with open_source(tmp_path / "g.h5") as source:
+        profile = source.atmosphere_profile
+    keep = (atmo["altitude_km"] >= 0) & (atmo["rho"] > 0) & (atmo["thickness"] > 0)
+    assert keep.sum() > 0
+    np.testing.assert_array_equal(profile.height, atmo["altitude_km"][keep])
+    np.testing.assert_array_equal(profile.density, atmo["rho"][keep])
+    np.testing.assert_array_equal(profile.column_density, atmo["thickness"][keep])
+    assert profile.observation_level == pytest.approx(atmo["obslevel"] / 100.0)

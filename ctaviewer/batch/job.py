@@ -89,6 +89,7 @@ def run_job(
             source.subarray,
             obs_id=source.obs_id,
             simulation_config=source.simulation_config,
+            atmosphere_profile=source.atmosphere_profile,
             pointing=getattr(source, "array_pointing", None),
             dl1=spec.dl1,
             dl2=spec.dl2,

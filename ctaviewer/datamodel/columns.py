@@ -357,6 +357,16 @@ def shower_distribution_columns(n_energy: int, n_core: int) -> tuple[Column, ...
     )
 
 
+ATMOSPHERE_PROFILE = (
+    _c("height", "f8", "km", "height above sea level"),
+    _c("density", "f8", "g.cm**-3", "air density"),
+    _c("column_density", "f8", "g.cm**-2", "atmospheric depth above this height"),
+)
+#: ctapipe's table type and version of the profile (it checks them when reading)
+ATMOSPHERE_TABLE_TYPE = "ctapipe.atmosphere.TableAtmosphereDensityProfile"
+ATMOSPHERE_TABLE_VERSION = 1
+
+
 #: the simulation run table: (column, SimulationConfig field, dtype, unit in the file,
 #: description); angles are deg in ``SimulationConfig`` and rad where the unit says so
 RUN_COLUMNS = (

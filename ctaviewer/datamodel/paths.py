@@ -47,6 +47,7 @@ SIMULATION_IMPACT = "/simulation/event/telescope/impact/tel_{:03d}"
 SIMULATION_PARAMETERS_GROUP = "/simulation/event/telescope/parameters"
 SIMULATION_PARAMETERS = SIMULATION_PARAMETERS_GROUP + "/tel_{:03d}"
 SHOWER_DISTRIBUTION = "/simulation/service/shower_distribution"
+ATMOSPHERE_PROFILE = "/simulation/service/atmosphere_density_profile"
 
 # ------------------------------------------------------------------ algorithm names
 #: the names our DL2 columns and groups carry (ctapipe prefixes columns with them)

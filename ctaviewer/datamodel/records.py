@@ -1,5 +1,5 @@
-"""One-row records of a file, both directions: the simulation run header and the
-distribution of simulated showers (event-model records <-> table rows)."""
+"""Simulation records of a file, both directions (event-model records <-> tables): the
+run header, the distribution of simulated showers, the atmosphere profile."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from dataclasses import MISSING, fields
 
 import numpy as np
 
-from ..event import ShowerDistribution, SimulationConfig
+from ..event import AtmosphereProfile, ShowerDistribution, SimulationConfig
 from . import columns, paths
 from .table import column_attrs, read_table, write_table
 
@@ -85,3 +85,42 @@ def read_shower_distribution(h5) -> ShowerDistribution | None:
         bins_core_dist=np.asarray(row["bins_core_dist"], dtype=np.float64),
         histogram=np.asarray(row["histogram"], dtype=np.float32),
     )
+
+
+_CM = 100.0  # ctapipe keeps the profile's heights in cm in the table attributes
+
+
+def write_atmosphere_profile(h5, profile: AtmosphereProfile) -> None:
+    write_table(
+        h5, paths.ATMOSPHERE_PROFILE, columns.ATMOSPHERE_PROFILE,
+        {"height": profile.height, "density": profile.density,
+         "column_density": profile.column_density},
+        attrs={
+            "TAB_TYPE": columns.ATMOSPHERE_TABLE_TYPE,
+            "TAB_VER": columns.ATMOSPHERE_TABLE_VERSION,
+            "atmosphere_id": int(profile.atmosphere_id),
+            "atmosphere_name": profile.name,
+            "observation_level": float(profile.observation_level * _CM),
+            "atmosphere_height": float(profile.top_height * _CM),
+        },
+    )
+
+
+def read_atmosphere_profile(h5) -> AtmosphereProfile | None:
+    """The atmosphere profile table of a file (ours or ctapipe's), or None."""
+    from .table import decode
+
+    if paths.ATMOSPHERE_PROFILE not in h5:
+        return None
+    table = read_table(h5, paths.ATMOSPHERE_PROFILE)
+    attrs = h5[paths.ATMOSPHERE_PROFILE].attrs
+    return AtmosphereProfile(
+        atmosphere_id=int(attrs.get("atmosphere_id", -1)),
+        name=decode(attrs.get("atmosphere_name", "")),
+        observation_level=float(attrs.get("observation_level", math.nan)) / _CM,
+        top_height=float(attrs.get("atmosphere_height", math.nan)) / _CM,
+        height=np.asarray(table["height"], dtype=np.float64),
+        density=np.asarray(table["density"], dtype=np.float64),
+        column_density=np.asarray(table["column_density"], dtype=np.float64),
+    )
+

@@ -58,6 +58,11 @@ class EventSource(ABC):
         return 0
 
     @property
+    def atmosphere_profile(self):
+        """The simulation's atmosphere (``event.AtmosphereProfile``), or None."""
+        return None
+
+    @property
     def shower_distribution(self):
         """The histogram of all simulated showers (``event.ShowerDistribution``) where the
         source has one, else None (sources that know it only at the end say so)."""

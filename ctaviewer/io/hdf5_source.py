@@ -171,6 +171,16 @@ class HDF5Source(EventSource):
     def shower_distribution(self) -> ShowerDistribution | None:
         return self._shower_distribution
 
+    @cached_property
+    def atmosphere_profile(self):
+        from ..datamodel.records import read_atmosphere_profile
+
+        try:
+            return read_atmosphere_profile(self._h5)
+        except OSError as exc:
+            raise CorruptFileError(self.path, f"cannot read the atmosphere profile: "
+                                   f"{exc}") from None
+
     @property
     def obs_id(self) -> int:
         t = self._tables["trigger"]

@@ -20,6 +20,7 @@ from ..event import ArrayEvent
 from .base import EventSource
 from .simtel_convert import (
     array_pointing_deg,
+    atmosphere_profile,
     build_simulation_config,
     build_subarray,
     convert_event,
@@ -122,6 +123,7 @@ class SimTelSource(EventSource):
             raise CorruptFileError(self.path, f"unusable telescope description: {exc}") from None
         # the header pass leaves the stream at the first event: the first iteration goes on
         self._setup(headers, fresh=f)
+        self._atmosphere_profile = atmosphere_profile(f)
 
     @classmethod
     def _from_headers(cls, path, headers, index: SimTelIndex, **kwargs) -> SimTelSource:
@@ -168,6 +170,7 @@ class SimTelSource(EventSource):
         self._cache_lock = threading.Lock()
         self._finalizer = weakref.finalize(self, SimTelSource._release, self._resources)
         self._shower_distribution = None
+        self._atmosphere_profile = None
 
     # ----------------------------------------------------------------- identification
     @classmethod
@@ -220,6 +223,12 @@ class SimTelSource(EventSource):
             r = cam.readout
             parts.append(f"{cam.name}: {r.n_samples} samples × {r.n_gains} gain(s)")
         return "; ".join(parts)
+
+    @property
+    def atmosphere_profile(self):
+        """The simulation's tabulated atmosphere, from the run headers (None where the
+        file has none, or the source was made from headers read elsewhere)."""
+        return self._atmosphere_profile
 
     @property
     def shower_distribution(self):

@@ -12,6 +12,7 @@ import numpy as np
 from ..errors import UnknownCameraWarning
 from ..event import (
     ArrayEvent,
+    AtmosphereProfile,
     Pointing,
     ShowerDistribution,
     SimulatedShower,
@@ -192,6 +193,27 @@ def _deg(header: dict, key: str) -> float:
 def _int(header: dict, key: str) -> int:
     value = header.get(key)
     return int(value) if value is not None else -1
+
+
+def atmosphere_profile(simtel_file) -> AtmosphereProfile | None:
+    """The first tabulated atmosphere profile of the file's headers, or None."""
+    for atmo in getattr(simtel_file, "atmospheric_profiles", None) or ():
+        if "altitude_km" not in atmo:
+            continue
+        height = np.asarray(atmo["altitude_km"], dtype=np.float64)
+        density = np.asarray(atmo["rho"], dtype=np.float64)
+        column = np.asarray(atmo["thickness"], dtype=np.float64)
+        keep = (height >= 0) & (density > 0) & (column > 0)
+        return AtmosphereProfile(
+            atmosphere_id=int(atmo["id"]),
+            name=_decode(atmo.get("name", b"")),
+            observation_level=float(atmo["obslevel"]) / 100.0,  # cm -> m
+            top_height=float(atmo["htoa"]) / 100.0,
+            height=readonly(height[keep]),
+            density=readonly(density[keep]),
+            column_density=readonly(column[keep]),
+        )
+    return None
 
 
 #: sim_telarray's histogram of all simulated showers: core distance in the shower plane

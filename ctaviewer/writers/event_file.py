@@ -20,10 +20,14 @@ from ..datamodel import paths
 from ..datamodel.instrument import write_subarray
 from ..datamodel.metadata import root_attributes
 from ..datamodel.paths import DATA_MODEL_VERSION  # noqa: F401  (re-exported)
-from ..datamodel.records import write_run_config, write_shower_distribution
+from ..datamodel.records import (
+    write_atmosphere_profile,
+    write_run_config,
+    write_shower_distribution,
+)
 from ..datamodel.table import ensure_group, init_root, set_attrs
 from ..errors import OutputError
-from ..event import ArrayEvent, ShowerDistribution, SimulationConfig
+from ..event import ArrayEvent, AtmosphereProfile, ShowerDistribution, SimulationConfig
 from ..results import EventResult
 from .atomic import AtomicOutput
 from .dl1 import DL1Tables
@@ -53,7 +57,8 @@ class EventFileWriter:
 
     ``quality_query`` is the stereo quality query the results went through, counted per
     criterion into the DL2 telescope-event statistics; by default the one of
-    ``config_toml`` (or of the default configuration).
+    ``config_toml`` (or of the default configuration). ``atmosphere_profile`` (a source's)
+    is written with the simulation run header.
     """
 
     def __init__(
@@ -71,6 +76,7 @@ class EventFileWriter:
         energy: bool = True,
         gammaness: bool = True,
         quality_query: str | None = None,
+        atmosphere_profile: AtmosphereProfile | None = None,
         input_files=(),
         config_toml: str = "",
         extra_provenance: dict | None = None,
@@ -96,6 +102,8 @@ class EventFileWriter:
             write_subarray(self.h5, subarray)
             if simulation_config is not None:
                 write_run_config(self.h5, obs_id, simulation_config)
+                if atmosphere_profile is not None:
+                    write_atmosphere_profile(self.h5, atmosphere_profile)
             write_observation(self.h5, obs_id, pointing)
             self.dl1 = None
             if dl1:
