@@ -8,9 +8,10 @@ table follows ctapipe's, with our extra columns after ctapipe's (readers go by n
 Deliberate differences from ctapipe's files: enum columns (event_type, ...) are plain
 int64 without ctapipe's pickled enum class; DL1 parameter tables carry the camera-frame
 Hillas parameters (``camera_frame_*``, m) beside the telescope-frame ones; the run table
-carries ``injection_height``; parameter columns carry no per-column description (47 ×
-n_telescopes attributes cost size and time; the descriptions are here and in
-``results.IMAGE_PARAMETERS``).
+carries ``injection_height``; string columns are as wide as their content; parameter
+columns carry no per-column description (47 × n_telescopes attributes cost size and
+time; ``parameter_descriptions()`` has them). tests/test_writers_ctapipe.py compares
+every table with a ctapipe-process file column by column.
 """
 
 from __future__ import annotations
