@@ -7,6 +7,7 @@ Waveform arrays are the reader's own buffers (no copy) and are marked read-only.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -38,6 +39,22 @@ class SimulationConfig:
     simtel_version: int
     injection_height: float = 0.0
     primary: str = ""
+    # the rest of sim_telarray's MC run header (NaN / -1 where a file has none)
+    magnetic_field_total: float = math.nan  # µT
+    magnetic_declination: float = math.nan  # deg
+    magnetic_inclination: float = math.nan  # deg
+    shower_prog_id: int = -1  # 1 CORSIKA
+    shower_prog_start: int = -1  # unix time of the shower program's start
+    detector_prog_id: int = -1  # 1 sim_telarray
+    detector_prog_start: int = -1
+    corsika_iact_options: int = -1
+    corsika_low_e_model: int = -1
+    corsika_high_e_model: int = -1
+    corsika_bunchsize: float = math.nan  # Cherenkov photons per bunch
+    corsika_wlen_min: float = math.nan  # nm
+    corsika_wlen_max: float = math.nan  # nm
+    corsika_low_e_detail: int = -1
+    corsika_high_e_detail: int = -1
 
     @property
     def n_thrown(self) -> int:
@@ -47,7 +64,7 @@ class SimulationConfig:
 
 @dataclass(frozen=True)
 class SimulatedShower:
-    """True shower parameters (TeV, deg, m; x_max in g/cm²)."""
+    """True shower parameters (TeV, deg, m; x_max in g/cm²) of one simulated event."""
 
     energy: float
     alt: float
@@ -58,6 +75,38 @@ class SimulatedShower:
     x_max: float
     primary_id: int
     shower_num: int = -1
+    starting_grammage: float = math.nan  # g/cm², where the shower simulation started
+    #: tel_id -> total true photo-electrons in the camera (sim_telarray's photo-electron
+    #: sums; present also where per-pixel true images are not stored)
+    true_image_sum: dict = field(default_factory=dict, hash=False)
+
+
+@dataclass(frozen=True, eq=False)
+class ShowerDistribution:
+    """The histogram of every simulated shower of a run, triggered or not (sim_telarray's
+    histogram 6): counts per bin of true energy (rows) and core distance in the shower
+    plane (columns), as ctapipe stores it for IRF normalisation."""
+
+    obs_id: int
+    hist_id: int
+    n_entries: int
+    bins_energy: np.ndarray  # TeV, n_energy + 1 edges (log-spaced)
+    bins_core_dist: np.ndarray  # m, n_core + 1 edges
+    histogram: np.ndarray  # float32 (n_energy, n_core)
+
+
+@dataclass(frozen=True, eq=False)
+class AtmosphereProfile:
+    """The tabulated atmosphere of a simulation (sim_telarray's profile), rows with a
+    positive density and column density only, as ctapipe keeps them."""
+
+    atmosphere_id: int
+    name: str
+    observation_level: float  # m above sea level
+    top_height: float  # m, top of the atmosphere
+    height: np.ndarray  # km above sea level
+    density: np.ndarray  # g/cm³
+    column_density: np.ndarray  # g/cm²
 
 
 @dataclass(frozen=True)

@@ -110,12 +110,18 @@ class Pipeline:
         params = image_parameters(ctx, image, peak_time, mask)
         passes = self._quality(params)
         t4 = time.perf_counter()
+        true_params = None
+        if data.true_image is not None:  # as ctapipe: the true image, pixels with >= 1 p.e.
+            true_image = np.asarray(data.true_image, dtype=np.float32)
+            true_params = image_parameters(ctx, true_image, None, true_image > 0)
+        t5 = time.perf_counter()
         if timing is not None:
             for key, dt in (
                 ("calibrate", t1 - t0),
                 ("extract", t2 - t1),
                 ("clean", t3 - t2),
                 ("parameters", t4 - t3),
+                ("true_parameters", t5 - t4),
             ):
                 timing[key] = timing.get(key, 0.0) + 1e3 * dt
         return TelescopeResult(
@@ -129,6 +135,7 @@ class Pipeline:
             waveform=_frozen(cal.waveform),
             window_start=_frozen(window_start),
             window_width=int(window_width),
+            true_parameters=true_params,
         )
 
     # ------------------------------------------------------------------ one event

@@ -94,6 +94,9 @@ class TelescopeResult:
     waveform: np.ndarray | None = None
     window_start: np.ndarray | None = None
     window_width: int = 0
+    #: parameters of the true (simulated) image, pixels with >= 1 p.e. (no timing); None
+    #: where the event has no true image
+    true_parameters: dict | None = None
 
     @property
     def n_pixels_cleaned(self) -> int:

@@ -24,11 +24,13 @@ def _write(path, source_path, n=None, **kw):
         writer = EventFileWriter(
             path, source.subarray, obs_id=source.obs_id,
             simulation_config=source.simulation_config, input_files=[source_path],
+            atmosphere_profile=source.atmosphere_profile,
             config_toml=pipeline.config.to_toml(), **kw,
         )
         with writer:
             for event in source:
                 writer.write(event, pipeline.process(event))
+            writer.write_shower_distribution(source.shower_distribution)
     return writer
 
 
@@ -74,14 +76,19 @@ def test_every_leaf_is_a_pytables_table(dl1_dl2_file):
 
 
 def test_parameter_columns_units_and_booleans(dl1_dl2_file):
+    from ctaviewer.datamodel.columns import parameter_columns
+
     with tables.open_file(dl1_dl2_file) as f:
         t = f.get_node("/dl1/event/telescope/parameters/tel_001")
         names = t.colnames
         assert names[:3] == ["obs_id", "event_id", "tel_id"]
-        assert names[3:] == [p[0] for p in IMAGE_PARAMETERS]
-        for i, (name, unit, _) in enumerate(IMAGE_PARAMETERS, start=3):
-            if unit:
-                assert t.attrs[f"CTAFIELD_{i}_UNIT"] == unit, name
+        assert names[3:] == [c.name for c in parameter_columns()]
+        # every parameter the chain computes is written
+        assert set(p[0] for p in IMAGE_PARAMETERS) <= set(names)
+        for i, col in enumerate(parameter_columns(), start=3):
+            assert t.coldtypes[col.name] == np.dtype(col.dtype), col.name
+            if col.unit:
+                assert t.attrs[f"CTAFIELD_{i}_UNIT"] == col.unit, col.name
                 assert t.attrs[f"CTAFIELD_{i}_TRANSFORM"] == "quantity"
         img = f.get_node("/dl1/event/telescope/images/tel_001")
         assert img.coldtypes["image_mask"].base == np.bool_
@@ -89,6 +96,8 @@ def test_parameter_columns_units_and_booleans(dl1_dl2_file):
         trig = f.get_node("/dl1/event/subarray/trigger")
         assert trig.coldtypes["tels_with_trigger"] == np.dtype(("?", (4,)))
         assert trig.attrs["CTAFIELD_2_TIME_SCALE"] == "tai"
+        assert trig.attrs["CTAFIELD_2_TIME_FORMAT"] == "ctao_high_res"
+        assert trig.coldtypes["time"] == np.dtype(("u4", (2,)))
         shower = f.get_node("/simulation/event/subarray/shower")
         assert shower.attrs["CTAFIELD_2_UNIT"] == "TeV"
         assert np.all(shower.col("true_energy") > 0)
@@ -124,10 +133,10 @@ def test_templated_tables_equal_tables_written_attribute_by_attribute(tmp_path):
     and rows as a table whose attributes are written one by one."""
     import h5py
 
-    from ctaviewer.writers.dl1 import index_columns, parameter_columns
-    from ctaviewer.writers.hdf5 import TableWriter, _create_table, _layout, table_meta
+    from ctaviewer.datamodel.columns import parameter_table_columns
+    from ctaviewer.datamodel.table import TableWriter, _create_table, _layout, table_meta
 
-    cols = (*index_columns(True), *parameter_columns())
+    cols = parameter_table_columns()
     dtype, chunk_rows, _ = _layout(("direct",), cols)
     rows = np.zeros(3, dtype=dtype)
     rows["tel_id"] = [1, 2, 3]
@@ -169,3 +178,334 @@ def test_per_telescope_tables_only_for_telescopes_with_data(tmp_path):
                       "/simulation/event/telescope/impact"):
             names = sorted(f.get_node(group)._v_children)
             assert names == [f"tel_{t:03d}" for t in with_data], group
+
+
+@pytest.fixture(scope="module")
+def proton_file(tmp_path_factory):
+    """proton_4lst_15flashcam: events whose stereo reconstruction fails (2 of 6)."""
+    path = tmp_path_factory.mktemp("p") / "p.h5"
+    _write(path, simtel("proton_4lst_15flashcam.simtel.zst"), dl1=True, dl2=True,
+           write_images=True, write_true_images=True)
+    return path
+
+
+def _keys(table) -> list[tuple[int, int]]:
+    return list(zip(table["obs_id"].tolist(), table["event_id"].tolist()))
+
+
+def test_every_telescope_event_has_one_row_in_every_telescope_table(proton_file):
+    """ctapipe's TableLoader joins per-telescope tables row by row: trigger, parameters,
+    images, true images, true impact and DL2 impact need the same rows (also for events
+    whose reconstruction failed, whose impact is NaN)."""
+    import h5py
+
+    from ctaviewer.datamodel import paths
+    from ctaviewer.datamodel.table import read_table
+
+    with h5py.File(proton_file) as h5:
+        geometry = read_table(h5, paths.DL2_GEOMETRY.format(paths.GEOMETRY_ALGORITHM))
+        failed = {k for k, ok in zip(_keys(geometry), geometry[
+            f"{paths.GEOMETRY_ALGORITHM}_is_valid"]) if not ok}
+        assert failed, "the file should hold failed reconstructions"
+        trigger = read_table(h5, paths.DL1_TEL_TRIGGER)
+        n_impact_rows = 0
+        for tel_id in sorted(set(trigger["tel_id"].tolist())):
+            expected = _keys(trigger[trigger["tel_id"] == tel_id])
+            for path in (paths.DL1_PARAMETERS, paths.DL1_IMAGES, paths.SIMULATION_IMAGES,
+                         paths.SIMULATION_IMPACT, paths.SIMULATION_PARAMETERS):
+                assert _keys(read_table(h5, path.format(tel_id))) == expected, (path, tel_id)
+            impact = read_table(h5, paths.DL2_TEL_IMPACT.format(paths.GEOMETRY_ALGORITHM,
+                                                               tel_id))
+            assert _keys(impact) == expected, tel_id
+            distance = impact[f"{paths.GEOMETRY_ALGORITHM}_tel_impact_distance"]
+            for key, d in zip(_keys(impact), distance):
+                if key in failed:
+                    assert np.isnan(d)
+            n_impact_rows += len(impact)
+        assert n_impact_rows == len(trigger)
+
+
+def test_statistics_tables_count_images_and_quality_criteria(proton_file):
+    import h5py
+
+    from ctaviewer.config import ProcessingConfig
+    from ctaviewer.datamodel import paths
+    from ctaviewer.datamodel.table import read_table
+    from ctaviewer.reco.quality import QualityQuery
+    from ctaviewer.results import IMAGE_PARAMETER_NAMES
+
+    with h5py.File(proton_file) as h5:
+        params = [read_table(h5, paths.DL1_PARAMETERS.format(int(name[4:])))
+                  for name in h5[paths.DL1_PARAMETERS_GROUP]]
+        true = [read_table(h5, paths.SIMULATION_PARAMETERS.format(int(name[4:])))
+                for name in h5[paths.SIMULATION_PARAMETERS_GROUP]]
+        images = read_table(h5, paths.DL1_IMAGE_STATISTICS)
+        tel_stats = read_table(h5, paths.DL2_TEL_EVENT_STATISTICS.format(
+            paths.GEOMETRY_ALGORITHM))
+    rows = np.concatenate([p for p in params])
+    true_rows = np.concatenate(true)
+    assert images["criteria"].tolist() == [b"TOTAL", b"size_greater_0", b"at_least_2_pixels"]
+    assert images["func"][0] == b"True"
+    assert images["counts"][0] == len(rows) + len(true_rows)
+    size_ok = int(np.sum(rows["hillas_intensity"] > 0)
+                  + np.sum(true_rows["true_hillas_intensity"] > 0))
+    assert images["counts"][1] == size_ok
+    two = int(np.sum(rows["morphology_n_pixels"] > 1)
+              + np.sum(true_rows["true_morphology_n_pixels"] > 1))
+    assert images["counts"][2] == two
+    assert np.all(np.diff(images["cumulative_counts"]) <= 0)
+
+    query = ProcessingConfig.default().quality.query
+    terms = [t.decode() for t in tel_stats["criteria"][1:]]
+    assert " and ".join(terms) == query.strip()
+    assert tel_stats["counts"][0] == len(rows)
+    names = rows.dtype.names
+    for i, term in enumerate(terms, start=1):
+        q = QualityQuery(term, IMAGE_PARAMETER_NAMES)
+        assert tel_stats["counts"][i] == sum(
+            bool(q({n: r[n] for n in names})) for r in rows), term
+    everything = QualityQuery(query, IMAGE_PARAMETER_NAMES)
+    assert tel_stats["cumulative_counts"][-1] == sum(
+        bool(everything({n: r[n] for n in names})) for r in rows)
+
+
+def test_shower_distribution_is_sim_telarrays_histogram(tmp_path):
+    import h5py
+    from eventio import SimTelFile
+
+    from ctaviewer.datamodel.records import read_shower_distribution
+
+    path = simtel("gamma_4lst.simtel.zst")
+    with SimTelFile(str(path)) as f:
+        for _ in f:
+            pass
+        hist = next(h for h in f.histograms if h["id"] == 6)
+    _write(tmp_path / "g.h5", path)
+    with h5py.File(tmp_path / "g.h5") as h5:
+        dist = read_shower_distribution(h5)
+    assert dist.hist_id == 6 and dist.n_entries == hist["entries"]
+    np.testing.assert_array_equal(dist.histogram, hist["data"])
+    assert dist.histogram.shape == (hist["n_bins_y"], hist["n_bins_x"])
+    np.testing.assert_allclose(np.log10(dist.bins_energy[[0, -1]]),
+                               [hist["lower_y"], hist["upper_y"]])
+    np.testing.assert_allclose(dist.bins_core_dist[[0, -1]], [hist["lower_x"], hist["upper_x"]])
+    with open_source(tmp_path / "g.h5") as source:
+        assert source.shower_distribution.histogram.sum() == hist["data"].sum()
+    # a file not read to its end has no histogram: nothing is written, as ctapipe does
+    _write(tmp_path / "cut.h5", path, n=2)
+    with h5py.File(tmp_path / "cut.h5") as h5:
+        assert read_shower_distribution(h5) is None
+
+
+def test_run_header_and_shower_columns_from_sim_telarray(tmp_path):
+    import h5py
+    from eventio import SimTelFile
+
+    from ctaviewer.datamodel import paths
+    from ctaviewer.datamodel.table import column_attrs, read_table
+
+    path = simtel("gamma_4lst.simtel.zst")
+    with SimTelFile(str(path)) as f:
+        header = f.mc_run_headers[0]
+        depth = [ev["mc_shower"]["depth_start"] for ev in f]
+    _write(tmp_path / "g.h5", path)
+    with h5py.File(tmp_path / "g.h5") as h5:
+        run = read_table(h5, paths.SIMULATION_RUN)[0]
+        units = column_attrs(h5[paths.SIMULATION_RUN])
+        shower = read_table(h5, paths.SIMULATION_SHOWER)
+    for column, key in (("prod_site_B_total", "B_total"),
+                        ("prod_site_B_declination", "B_declination"),
+                        ("prod_site_B_inclination", "B_inclination"),
+                        ("corsika_wlen_min", "corsika_wlen_min"),
+                        ("corsika_wlen_max", "corsika_wlen_max"),
+                        ("corsika_bunchsize", "corsika_bunchsize")):
+        assert run[column] == pytest.approx(header[key], rel=1e-6), column
+    for column, key in (("shower_prog_start", "shower_prog_start"),
+                        ("shower_prog_id", "shower_prog_id"),
+                        ("detector_prog_start", "detector_prog_start"),
+                        ("detector_prog_id", "detector_prog_id"),
+                        ("corsika_iact_options", "corsika_iact_options"),
+                        ("corsika_low_E_model", "corsika_low_E_model"),
+                        ("corsika_high_E_model", "corsika_high_E_model"),
+                        ("corsika_low_E_detail", "corsika_low_E_detail"),
+                        ("corsika_high_E_detail", "corsika_high_E_detail")):
+        assert run[column] == header[key], column
+    assert run["max_alt"] == pytest.approx(header["alt_range"][1], rel=1e-6)
+    assert units["max_alt"]["UNIT"] == "rad" and units["prod_site_B_total"]["UNIT"] == "uT"
+    np.testing.assert_allclose(shower["true_starting_grammage"], depth)
+    with open_source(tmp_path / "g.h5") as source:  # read back into the event model
+        sim = source.simulation_config
+        assert sim.max_alt == pytest.approx(np.degrees(header["alt_range"][1]), rel=1e-6)
+        assert sim.corsika_wlen_max == header["corsika_wlen_max"]
+        assert sim.magnetic_declination == pytest.approx(
+            np.degrees(header["B_declination"]), rel=1e-6)
+
+
+def test_contract_columns_are_written_from_the_results(tmp_path):
+    """core_psi (EventResult), core_tilted_* (StereoResult) and the transverse cog
+    uncertainty (parameters) are written from the results where they carry them."""
+    import dataclasses
+
+    import h5py
+
+    from ctaviewer.datamodel import paths
+    from ctaviewer.datamodel.table import read_table
+    from ctaviewer.results import EventResult, StereoResult
+
+    @dataclasses.dataclass(frozen=True)
+    class Stereo(StereoResult):
+        core_tilted_x: float = 11.0
+        core_tilted_y: float = 12.0
+        core_tilted_uncert_x: float = 1.5
+        core_tilted_uncert_y: float = 2.5
+
+    @dataclasses.dataclass(frozen=True, eq=False)
+    class Result(EventResult):
+        core_psi: dict = dataclasses.field(default_factory=dict)
+
+    source_path = simtel("gamma_4lst.simtel.zst")
+    with open_source(source_path, max_events=1) as source:
+        event = next(iter(source))
+        r = Pipeline(source.subarray).process(event)
+        tels = {t: dataclasses.replace(tr, parameters={
+            **tr.parameters, "hillas_transverse_cog_uncertainty": 0.01 * t})
+            for t, tr in r.tel.items()}
+        result = Result(r.index, r.obs_id, r.event_id, tels,
+                        Stereo(**{f.name: getattr(r.geometry, f.name)
+                                  for f in dataclasses.fields(StereoResult)}),
+                        impact=r.impact, core_psi={t: 3.0 * t for t in tels})
+        with EventFileWriter(tmp_path / "c.h5", source.subarray, obs_id=source.obs_id,
+                             dl2=True) as w:
+            w.write(event, result)
+    a = paths.GEOMETRY_ALGORITHM
+    with h5py.File(tmp_path / "c.h5") as h5:
+        geo = read_table(h5, paths.DL2_GEOMETRY.format(a))[0]
+        assert (geo[f"{a}_core_tilted_x"], geo[f"{a}_core_tilted_y"]) == (11.0, 12.0)
+        assert (geo[f"{a}_core_tilted_uncert_x"], geo[f"{a}_core_tilted_uncert_y"]) == (
+            1.5, 2.5)
+        for t in tels:
+            row = read_table(h5, paths.DL1_PARAMETERS.format(t))[0]
+            assert row["core_psi"] == 3.0 * t
+            assert row["hillas_transverse_cog_uncertainty"] == pytest.approx(0.01 * t)
+    # without them (today's results) the columns exist and hold NaN
+    _write(tmp_path / "n.h5", source_path, n=1, dl2=True)
+    with h5py.File(tmp_path / "n.h5") as h5:
+        geo = read_table(h5, paths.DL2_GEOMETRY.format(a))[0]
+        assert f"{a}_core_tilted_x" in geo.dtype.names
+
+
+def test_true_parameters_come_from_the_pipeline(proton_file):
+    """The writer stores the pipeline's true-image parameters (it computes nothing)."""
+    import h5py
+
+    from ctaviewer.datamodel import paths
+    from ctaviewer.datamodel.table import read_table
+    from ctaviewer.image import CameraContext, image_parameters
+
+    with open_source(simtel("proton_4lst_15flashcam.simtel.zst")) as source:
+        events = list(source)
+        pipeline = Pipeline(source.subarray)
+        results = [pipeline.process(e) for e in events]
+        sub = source.subarray
+    event, result = events[2], results[2]
+    tel_id = next(iter(result.tel))
+    desc = sub.tels[tel_id]
+    true_image = np.asarray(event.tel[tel_id].true_image, dtype=np.float32)
+    ctx = CameraContext(desc.camera.geometry, desc.camera.readout, desc.optics.focal_length)
+    expected = image_parameters(ctx, true_image, None, true_image > 0)
+    assert result.tel[tel_id].true_parameters["hillas_intensity"] == pytest.approx(
+        expected["hillas_intensity"])
+    with h5py.File(proton_file) as h5:
+        table = read_table(h5, paths.SIMULATION_PARAMETERS.format(tel_id))
+    row = table[_keys(table).index((event.obs_id, event.event_id))]
+    assert row["true_hillas_intensity"] == pytest.approx(expected["hillas_intensity"])
+    assert row["true_hillas_width"] == pytest.approx(expected["hillas_width"])
+    assert row["true_intensity_max"] == int(true_image.max())
+
+
+def test_hdf5_paths_are_spelled_only_in_the_data_model():
+    """Every HDF5 path comes from ctaviewer.datamodel.paths: no module retypes one."""
+    import re
+    from pathlib import Path
+
+    import ctaviewer
+
+    root = Path(ctaviewer.__file__).parent
+    literal = re.compile(r"""["']/(dl1|dl2|simulation|configuration)/""")
+    offenders = [
+        str(p.relative_to(root)) for p in root.rglob("*.py")
+        if p.parent.name != "datamodel" and literal.search(p.read_text(encoding="utf-8"))
+    ]
+    assert offenders == []
+
+
+def test_parameter_columns_follow_the_results_before_and_after_dtypes(monkeypatch):
+    """results.IMAGE_PARAMETERS rows are (name, unit, desc) today and (name, unit, dtype,
+    desc) later: ctapipe's columns keep the data model's dtype and unit either way, the
+    chain's own extra columns take the dtype the results give."""
+    from ctaviewer import results
+    from ctaviewer.datamodel import columns as cols
+
+    def columns():
+        cols.parameter_columns.cache_clear()
+        cols.parameter_descriptions.cache_clear()
+        return {c.name: c for c in cols.parameter_columns()}
+
+    before = columns()
+    assert before["leakage_intensity_width_1"].dtype == "f4"
+    assert before["timing_slope"].unit == "deg**-1"
+    assert before["camera_frame_hillas_x"].unit == "m"
+    with_dtypes = tuple((r[0], r[1], "f4" if r[0].startswith("camera_frame") else "f8", r[-1])
+                        for r in results.IMAGE_PARAMETERS
+                        if r[0] != "hillas_transverse_cog_uncertainty") + (
+        ("hillas_transverse_cog_uncertainty", "deg", "f8", "transverse cog uncertainty"),
+        ("extra_parameter", "m", "f4", "a parameter ctapipe does not have"),
+    )
+    monkeypatch.setattr(results, "IMAGE_PARAMETERS", with_dtypes)
+    after = columns()
+    assert [n for n in after if n in cols.CTAPIPE_PARAMETERS] == list(cols.CTAPIPE_PARAMETERS)
+    assert after["leakage_intensity_width_1"] == before["leakage_intensity_width_1"]
+    assert after["camera_frame_hillas_x"].dtype == "f4"
+    assert after["extra_parameter"].dtype == "f4" and after["extra_parameter"].unit == "m"
+    assert cols.parameter_descriptions()["extra_parameter"].startswith("a parameter")
+    monkeypatch.undo()
+    columns()
+
+
+def test_dl2_event_lists_read_times_and_shower_distribution(proton_file):
+    """irf.events reads the high-resolution trigger times as MJD (TAI) and the
+    distribution of simulated showers."""
+    from ctaviewer.irf.events import load_dl2
+
+    events = load_dl2(proton_file)
+    with open_source(simtel("proton_4lst_15flashcam.simtel.zst")) as source:
+        original = {e.event_id: e.trigger.time for e in source}
+        dist = source.shower_distribution
+    for event_id, mjd in zip(events.event_id, events.time_mjd):
+        unix_tai = (mjd - 40587.0) * 86400.0
+        assert unix_tai - original[int(event_id)] == pytest.approx(37.0, abs=1e-3)  # 2021
+    np.testing.assert_array_equal(events.shower_distribution.histogram, dist.histogram)
+
+
+def test_atmosphere_profile_from_sim_telarray(tmp_path):
+    import h5py
+    from eventio import SimTelFile
+
+    from ctaviewer.datamodel import paths
+
+    path = simtel("gamma_4lst.simtel.zst")
+    with SimTelFile(str(path)) as f:
+        atmo = f.atmospheric_profiles[0]
+    _write(tmp_path / "g.h5", path, n=1)
+    with h5py.File(tmp_path / "g.h5") as h5:
+        attrs = h5[paths.ATMOSPHERE_PROFILE].attrs
+        assert attrs["TAB_VER"] == 1 and attrs["atmosphere_id"] == atmo["id"]
+        assert attrs["observation_level"] == atmo["obslevel"]  # cm, as ctapipe keeps it
+    with open_source(tmp_path / "g.h5") as source:
+        profile = source.atmosphere_profile
+    keep = (atmo["altitude_km"] >= 0) & (atmo["rho"] > 0) & (atmo["thickness"] > 0)
+    assert keep.sum() > 0
+    np.testing.assert_array_equal(profile.height, atmo["altitude_km"][keep])
+    np.testing.assert_array_equal(profile.density, atmo["rho"][keep])
+    np.testing.assert_array_equal(profile.column_density, atmo["thickness"][keep])
+    assert profile.observation_level == pytest.approx(atmo["obslevel"] / 100.0)

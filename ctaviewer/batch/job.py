@@ -105,6 +105,7 @@ def _run_job(spec, emit, should_stop) -> JobResult:
             source.subarray,
             obs_id=source.obs_id,
             simulation_config=source.simulation_config,
+            atmosphere_profile=source.atmosphere_profile,
             pointing=getattr(source, "array_pointing", None),
             dl1=spec.dl1,
             dl2=spec.dl2,
@@ -127,6 +128,7 @@ def _run_job(spec, emit, should_stop) -> JobResult:
                 writer.write(event, result)
                 if emit is not None:
                     emit(writer.n_events, total)
+            writer.write_shower_distribution(source.shower_distribution)
     extra = {}
     if model is not None:
         extra = {"no_energy": model.n_no_energy, "no_gammaness": model.n_no_gammaness}

@@ -58,6 +58,17 @@ class EventSource(ABC):
         return 0
 
     @property
+    def atmosphere_profile(self):
+        """The simulation's atmosphere (``event.AtmosphereProfile``), or None."""
+        return None
+
+    @property
+    def shower_distribution(self):
+        """The histogram of all simulated showers (``event.ShowerDistribution``) where the
+        source has one, else None (sources that know it only at the end say so)."""
+        return None
+
+    @property
     def data_kind(self) -> str:
         """A short description of what the telescope data holds (waveforms or sums)."""
         return "unknown"

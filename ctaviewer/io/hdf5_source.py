@@ -4,7 +4,10 @@ Each array event carries, per telescope, its stored DL1 image as a one-gain "sum
 (pedestal 0, one p.e. per count), so the processing chain reproduces the image, and the
 stored peak times; ``result(i)`` gives the stored parameters and DL2 geometry as an
 ``EventResult`` without re-processing. Tables are read whole on first use (DL1 files are
-small per event); ctapipe's blosc-compressed files need the ``hdf5plugin`` package.
+small per event). Every ctapipe 0.2x variant reads: with or without images, true images
+(or only their sums), simulation and DL2; times as MJD or CTAO high-resolution; images
+stored as scaled integers; blosc-compressed tables (through ``hdf5plugin``). Paths and
+columns are ``ctaviewer.datamodel``'s.
 """
 
 from __future__ import annotations
@@ -15,53 +18,73 @@ from functools import cached_property
 
 import numpy as np
 
+from ..datamodel import columns as cols
+from ..datamodel import paths
+from ..datamodel.table import FilterMissingError, column_attrs, read_table, undo_fixed_point
+from ..datamodel.times import tai_seconds, unix_from_tai
 from ..errors import CorruptFileError, InputFileError
 from ..event import (
     ArrayEvent,
     Pointing,
+    ShowerDistribution,
     SimulatedShower,
     SimulationConfig,
     TelescopeData,
     TriggerInfo,
 )
 from ..instrument import (
-    CameraDescription,
-    CameraGeometry,
-    CameraReadout,
-    OpticsDescription,
-    SiteLocation,
     SubarrayDescription,
-    TelescopeDescription,
 )
 from ..results import IMAGE_PARAMETER_NAMES, EventResult, StereoResult, TelescopeResult
 from .base import EventSource
 
+#: parameters read back into a TelescopeResult (core_psi goes to the EventResult)
+_PARAMETER_NAMES = (*IMAGE_PARAMETER_NAMES, "core_psi")
+#: column names, from the data model (a name it does not define fails at import)
+_IDX = cols.names(cols.TELESCOPE_INDEX)
+_TRIG = cols.names(cols.trigger_columns(1))
+_IMG = cols.names(cols.image_columns(1))
+_TRUE = cols.names(cols.true_image_columns(1))
+_POINT = cols.names(cols.POINTING)
+_SHOWER = cols.names(cols.SHOWER)
+#: frame-independent Hillas values that ctapipe's camera-frame files store only with the
+#: camera_frame_ prefix
+_FRAME_FREE = {f"camera_frame_hillas_{k}": f"hillas_{k}"
+               for k in ("intensity", "skewness", "kurtosis")}
+
 _HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
-_LAYOUT = "/configuration/instrument/subarray/layout"
 
 
 def _open(path):
     import h5py
 
-    try:
-        import hdf5plugin  # noqa: F401  (registers blosc for ctapipe's files)
-    except ImportError:
-        pass
     return h5py.File(path, "r")
 
 
 def _read(h5, path, file_path):
-    from ..writers.hdf5 import read_table
-
     try:
         return read_table(h5, path)
+    except FilterMissingError as exc:
+        raise InputFileError(file_path, f"{exc} (pip install hdf5plugin)") from None
     except OSError as exc:
-        if "plugin" in str(exc) or "filter" in str(exc):
-            raise InputFileError(
-                file_path, f"{path} uses a compression filter h5py lacks (ctapipe writes "
-                "blosc): install hdf5plugin"
-            ) from None
         raise CorruptFileError(file_path, f"cannot read {path}: {exc}") from None
+
+
+def _read_columns(h5, path, file_path) -> np.ndarray:
+    """A table with ctapipe's fixed-point columns (scaled integer images and peak times)
+    turned back into floats."""
+    table = _read(h5, path, file_path)
+    attrs = column_attrs(h5[path])
+    scaled = [n for n in table.dtype.names if "TRANSFORM_SCALE" in attrs.get(n, {})]
+    if not scaled:
+        return table
+    out = {n: (undo_fixed_point(table[n], attrs[n]) if n in scaled else table[n])
+           for n in table.dtype.names}
+    descr = [(n, out[n].dtype, out[n].shape[1:]) for n in table.dtype.names]
+    result = np.empty(len(table), dtype=descr)
+    for n in table.dtype.names:
+        result[n] = out[n]
+    return result
 
 
 def _s(value) -> str:
@@ -92,70 +115,22 @@ class HDF5Source(EventSource):
             import h5py
 
             with h5py.File(path, "r") as h5:
-                if _LAYOUT not in h5:
-                    return f"HDF5 file without {_LAYOUT}"
+                if paths.LAYOUT not in h5:
+                    return f"HDF5 file without {paths.LAYOUT}"
         except OSError as exc:
             return f"cannot read ({exc})"
         return None
 
     # ---------------------------------------------------------------- instrument
     def _read_subarray(self) -> SubarrayDescription:
-        h5 = self._h5
-        layout = _read(h5, _LAYOUT, self.path)
-        optics = _read(h5, "/configuration/instrument/telescope/optics", self.path)
-        cameras = {}
-        for idx in sorted(set(int(i) for i in layout["camera_index"])):
-            gpath = f"/configuration/instrument/telescope/camera/geometry_{idx}"
-            rpath = f"/configuration/instrument/telescope/camera/readout_{idx}"
-            g, ga = _read(h5, gpath, self.path), h5[gpath].attrs
-            r, ra = _read(h5, rpath, self.path), h5[rpath].attrs
-            name = _s(ga.get("CAM_ID", f"camera_{idx}"))
-            geometry = CameraGeometry(
-                name=name, pix_x=g["pix_x"].astype(float), pix_y=g["pix_y"].astype(float),
-                pix_area=g["pix_area"].astype(float), pix_shape=_s(ga["PIX_TYPE"]),
-                pix_rotation_deg=float(ga["PIX_ROT"]),
-                cam_rotation_deg=float(ga.get("CTAVIEWER_CAM_ROT_REMOVED", ga["CAM_ROT"])),
-            )
-            n_chan = int(ra["NCHAN"])
-            readout = CameraReadout(
-                name=name, sampling_rate_ghz=float(ra["SAMPFREQ"]),
-                n_samples=int(ra["NSAMPLES"]), n_gains=n_chan,
-                reference_pulse_shape=np.array(
-                    [r[f"reference_pulse_shape_channel{c}"] for c in range(n_chan)]
-                ),
-                reference_pulse_sample_width_ns=float(ra["REFWIDTH"]),
-            )
-            cameras[idx] = CameraDescription(name, geometry, readout)
-        tels = {}
-        for row in layout:
-            o = optics[int(row["optics_index"])]
-            opt = OpticsDescription(
-                name=_s(o["optics_name"]), size_type=_s(o["size_type"]),
-                n_mirrors=int(o["n_mirrors"]), mirror_area=float(o["mirror_area"]),
-                equivalent_focal_length=float(o["equivalent_focal_length"]),
-                effective_focal_length=float(o["effective_focal_length"]),
-            )
-            tels[int(row["tel_id"])] = TelescopeDescription(
-                name=_s(row["name"]), size_type=opt.size_type, optics=opt,
-                camera=cameras[int(row["camera_index"])],
-            )
-        attrs = h5[_LAYOUT].attrs
-        location = None
-        if "CTAVIEWER_SITE_LAT" in attrs:
-            location = SiteLocation(float(attrs["CTAVIEWER_SITE_LAT"]),
-                                    float(attrs["CTAVIEWER_SITE_LON"]),
-                                    float(attrs["CTAVIEWER_SITE_HEIGHT"]))
-        elif "reference_itrs_x" in attrs:
-            from astropy import units as u
-            from astropy.coordinates import EarthLocation
+        from ..datamodel.instrument import read_subarray
 
-            loc = EarthLocation.from_geocentric(*(float(attrs[f"reference_itrs_{c}"])
-                                                  for c in "xyz"), unit=u.m)
-            location = SiteLocation(float(loc.lat.deg), float(loc.lon.deg),
-                                    float(loc.height.to_value(u.m)))
-        positions = np.column_stack([layout[f"pos_{c}"] for c in "xyz"]).astype(float)
-        sub = SubarrayDescription(_s(attrs.get("SUBARRAY", "subarray")), layout["tel_id"],
-                                  positions, tels, location)
+        try:
+            sub = read_subarray(self._h5)
+        except FilterMissingError as exc:
+            raise InputFileError(self.path, f"{exc} (pip install hdf5plugin)") from None
+        except (OSError, KeyError, ValueError, IndexError) as exc:
+            raise CorruptFileError(self.path, f"unusable instrument tables: {exc}") from None
         if self.allowed_tels is not None:
             keep = [t for t in sub.tel_ids if int(t) in self.allowed_tels]
             if not keep:
@@ -169,10 +144,12 @@ class HDF5Source(EventSource):
 
     @cached_property
     def _simulation(self) -> SimulationConfig | None:
-        from ..writers.simulation import read_run_config
+        from ..datamodel.records import read_run_config
 
         try:
             return read_run_config(self._h5)
+        except FilterMissingError as exc:
+            raise InputFileError(self.path, f"{exc} (pip install hdf5plugin)") from None
         except OSError as exc:
             raise CorruptFileError(self.path, f"cannot read the run table: {exc}") from None
 
@@ -180,10 +157,34 @@ class HDF5Source(EventSource):
     def simulation_config(self):
         return self._simulation
 
+    @cached_property
+    def _shower_distribution(self) -> ShowerDistribution | None:
+        from ..datamodel.records import read_shower_distribution
+
+        try:
+            return read_shower_distribution(self._h5)
+        except OSError as exc:
+            raise CorruptFileError(self.path, f"cannot read the shower distribution: "
+                                   f"{exc}") from None
+
+    @property
+    def shower_distribution(self) -> ShowerDistribution | None:
+        return self._shower_distribution
+
+    @cached_property
+    def atmosphere_profile(self):
+        from ..datamodel.records import read_atmosphere_profile
+
+        try:
+            return read_atmosphere_profile(self._h5)
+        except OSError as exc:
+            raise CorruptFileError(self.path, f"cannot read the atmosphere profile: "
+                                   f"{exc}") from None
+
     @property
     def obs_id(self) -> int:
         t = self._tables["trigger"]
-        return int(t["obs_id"][0]) if len(t) else 0
+        return int(t[_IDX.obs_id][0]) if len(t) else 0
 
     @property
     def data_kind(self) -> str:
@@ -193,38 +194,50 @@ class HDF5Source(EventSource):
     @cached_property
     def _tables(self) -> dict:
         h5 = self._h5
-        if "/dl1/event/subarray/trigger" not in h5:
-            raise InputFileError(self.path, "no /dl1/event/subarray/trigger table")
-        out = {"trigger": _read(h5, "/dl1/event/subarray/trigger", self.path)}
-        for key, group in (("images", "/dl1/event/telescope/images"),
-                           ("params", "/dl1/event/telescope/parameters"),
-                           ("true_images", "/simulation/event/telescope/images")):
+        if paths.DL1_TRIGGER not in h5:
+            raise InputFileError(self.path, f"no {paths.DL1_TRIGGER} table")
+        trigger = _read(h5, paths.DL1_TRIGGER, self.path)
+        time_format = column_attrs(h5[paths.DL1_TRIGGER]).get(_TRIG.time, {}).get("TIME_FORMAT",
+                                                                              "mjd")
+        out = {"trigger": trigger, "time_tai": tai_seconds(trigger[_TRIG.time], time_format)}
+        for key, group in (("images", paths.DL1_IMAGES_GROUP),
+                           ("params", paths.DL1_PARAMETERS_GROUP),
+                           ("true_images", paths.SIMULATION_IMAGES_GROUP),
+                           ("true_params", paths.SIMULATION_PARAMETERS_GROUP)):
             out[key] = {}
             if group in h5:
                 for name in h5[group]:
-                    tel_id = int(name.split("_")[-1])
+                    tel_id = paths.tel_id_of(name)
                     if tel_id in self._subarray.tels:
-                        out[key][tel_id] = _read(h5, f"{group}/{name}", self.path)
-        out["shower"] = (_read(h5, "/simulation/event/subarray/shower", self.path)
-                         if "/simulation/event/subarray/shower" in h5 else None)
+                        out[key][tel_id] = _read_columns(h5, f"{group}/{name}", self.path)
+        out["shower"] = (_read(h5, paths.SIMULATION_SHOWER, self.path)
+                         if paths.SIMULATION_SHOWER in h5 else None)
         out["pointing"] = {}
-        if "/configuration/telescope/pointing" in h5:
-            for name in h5["/configuration/telescope/pointing"]:
-                p = _read(h5, f"/configuration/telescope/pointing/{name}", self.path)[0]
-                out["pointing"][int(p["tel_id"])] = (
-                    math.degrees(p["telescope_pointing_altitude"]),
-                    math.degrees(p["telescope_pointing_azimuth"]),
+        if paths.FIXED_POINTING_GROUP in h5:
+            for name in h5[paths.FIXED_POINTING_GROUP]:
+                p = _read(h5, f"{paths.FIXED_POINTING_GROUP}/{name}", self.path)[0]
+                out["pointing"][int(p[_POINT.tel_id])] = (
+                    math.degrees(p[_POINT.telescope_pointing_altitude]),
+                    math.degrees(p[_POINT.telescope_pointing_azimuth]),
                 )
         out["geometry"] = None
-        geo_group = "/dl2/event/subarray/geometry"
-        if geo_group in h5 and len(h5[geo_group]):
-            algo = sorted(h5[geo_group])[0]
-            out["geometry"] = (algo, _read(h5, f"{geo_group}/{algo}", self.path))
+        if paths.DL2_GEOMETRY_GROUP in h5 and len(h5[paths.DL2_GEOMETRY_GROUP]):
+            names = sorted(h5[paths.DL2_GEOMETRY_GROUP])
+            algo = paths.GEOMETRY_ALGORITHM if paths.GEOMETRY_ALGORITHM in names else names[0]
+            out["geometry"] = (algo, _read(h5, paths.DL2_GEOMETRY.format(algo), self.path))
+        out["impact"] = {}
+        if out["geometry"] is not None:
+            group = paths.DL2_TEL_IMPACT.format(out["geometry"][0], 0).rpartition("/")[0]
+            if group in h5:
+                for name in h5[group]:
+                    tel_id = paths.tel_id_of(name)
+                    if tel_id in self._subarray.tels:
+                        out["impact"][tel_id] = _read(h5, f"{group}/{name}", self.path)
         return out
 
     def _rows(self, table, key) -> dict:
-        return {(int(o), int(e)): i for i, (o, e) in enumerate(zip(table["obs_id"],
-                                                                      table["event_id"]))}
+        return {(int(o), int(e)): i for i, (o, e) in enumerate(zip(table[_IDX.obs_id],
+                                                                      table[_IDX.event_id]))}
 
     @cached_property
     def _index(self) -> dict:
@@ -233,6 +246,8 @@ class HDF5Source(EventSource):
             "images": {k: self._rows(v, k) for k, v in t["images"].items()},
             "params": {k: self._rows(v, k) for k, v in t["params"].items()},
             "true": {k: self._rows(v, k) for k, v in t["true_images"].items()},
+            "true_params": {k: self._rows(v, k) for k, v in t["true_params"].items()},
+            "impact": {k: self._rows(v, k) for k, v in t["impact"].items()},
             "shower": self._rows(t["shower"], 0) if t["shower"] is not None else {},
             "geometry": self._rows(t["geometry"][1], 0) if t["geometry"] else {},
         }
@@ -251,33 +266,40 @@ class HDF5Source(EventSource):
     def _get_event(self, i: int) -> ArrayEvent:
         t, idx = self._tables, self._index
         trig = t["trigger"][i]
-        key = (int(trig["obs_id"]), int(trig["event_id"]))
+        key = (int(trig[_IDX.obs_id]), int(trig[_IDX.event_id]))
         tel_ids = [int(x) for x in self._subarray.tel_ids]
         all_ids = list(t["images"] or t["params"])
         present = [tid for tid in all_ids if key in (idx["images"].get(tid) or
                                                       idx["params"].get(tid) or {})]
         tels = {}
+        true_sums: dict[int, int] = {}
         for tel_id in sorted(present):
             n = self._subarray.tels[tel_id].camera.geometry.n_pixels
             row = idx["images"].get(tel_id, {}).get(key)
             if row is not None:
-                image = t["images"][tel_id]["image"][row].astype(np.float32)
-                peak = t["images"][tel_id]["peak_time"][row].astype(np.float32)
+                image = t["images"][tel_id][_IMG.image][row].astype(np.float32)
+                peak = t["images"][tel_id][_IMG.peak_time][row].astype(np.float32)
             else:
                 image = np.zeros(n, np.float32)
                 peak = None
             true_row = idx["true"].get(tel_id, {}).get(key)
-            true_image = (t["true_images"][tel_id]["true_image"][true_row]
-                          if true_row is not None else None)
+            true_image = None
+            if true_row is not None:
+                table = t["true_images"][tel_id]
+                if _TRUE.true_image in table.dtype.names:
+                    true_image = table[_TRUE.true_image][true_row]
+                    if true_image.size and true_image[0] < 0:  # ctapipe's "missing" (-1)
+                        true_image = None
+                if _TRUE.true_image_sum in table.dtype.names:
+                    true_sums[tel_id] = int(table[_TRUE.true_image_sum][true_row])
             tels[tel_id] = TelescopeData(
                 tel_id=tel_id, waveform=None, sums=image[np.newaxis, :], n_sum_samples=1,
                 pedestal_per_sample=np.zeros((1, n)), dc_to_pe=np.ones((1, n)),
                 true_image=true_image, peak_time_ns=peak,
             )
-        mask = np.asarray(trig["tels_with_trigger"], dtype=bool)
+        mask = np.asarray(trig[_TRIG.tels_with_trigger], dtype=bool)
         triggered = np.array(tel_ids)[mask[: len(tel_ids)]] if mask.ndim else np.array([])
-        time_mjd = float(trig["time"]) if np.ndim(trig["time"]) == 0 else math.nan
-        unix = (time_mjd - 40587.0) * 86400.0 - 37.0 if math.isfinite(time_mjd) else math.nan
+        unix = unix_from_tai(float(t["time_tai"][i]))
         trigger = TriggerInfo(unix, triggered, np.zeros(len(triggered)),
                               np.array(sorted(tels), dtype=np.int64))
         point = t["pointing"]
@@ -288,10 +310,14 @@ class HDF5Source(EventSource):
         srow = idx["shower"].get(key)
         if srow is not None:
             s = t["shower"][srow]
+            S = _SHOWER
+            grammage = (float(s[S.true_starting_grammage])
+                        if S.true_starting_grammage in s.dtype.names else math.nan)
             sim = SimulatedShower(
-                float(s["true_energy"]), float(s["true_alt"]), float(s["true_az"]),
-                float(s["true_core_x"]), float(s["true_core_y"]), float(s["true_h_first_int"]),
-                float(s["true_x_max"]), int(s["true_shower_primary_id"]),
+                float(s[S.true_energy]), float(s[S.true_alt]), float(s[S.true_az]),
+                float(s[S.true_core_x]), float(s[S.true_core_y]), float(s[S.true_h_first_int]),
+                float(s[S.true_x_max]), int(s[S.true_shower_primary_id]),
+                starting_grammage=grammage, true_image_sum=true_sums,
             )
         return ArrayEvent(i, key[0], key[1], "subarray", trigger, pointing, tels, sim)
 
@@ -301,30 +327,61 @@ class HDF5Source(EventSource):
         t, idx = self._tables, self._index
         key = (event.obs_id, event.event_id)
         tels = {}
+        core_psi: dict[int, float] = {}
         for tel_id, data in event.tel.items():
             prow = idx["params"].get(tel_id, {}).get(key)
             params = {}
             if prow is not None:
                 row = t["params"][tel_id][prow]
-                params = {n: row[n].item() for n in IMAGE_PARAMETER_NAMES if n in row.dtype.names}
+                names = row.dtype.names
+                params = {n: row[n].item() for n in _PARAMETER_NAMES if n in names}
+                for camera_name, name in _FRAME_FREE.items():
+                    if name not in params and camera_name in names:
+                        params[name] = row[camera_name].item()
             irow = idx["images"].get(tel_id, {}).get(key)
-            mask = (t["images"][tel_id]["image_mask"][irow].astype(bool) if irow is not None
+            mask = (t["images"][tel_id][_IMG.image_mask][irow].astype(bool) if irow is not None
                     else np.zeros(data.n_pixels, bool))
             peak = data.peak_time_ns if data.peak_time_ns is not None else np.full(
                 data.n_pixels, np.nan, np.float32)
+            if "core_psi" in params:
+                core_psi[tel_id] = params.pop("core_psi")
+            trow = idx["true_params"].get(tel_id, {}).get(key)
+            true_params = None
+            if trow is not None:
+                row = t["true_params"][tel_id][trow]
+                prefix = cols.TRUE_PREFIX
+                true_params = {n[len(prefix):]: row[n].item() for n in row.dtype.names
+                               if n.startswith(prefix)}
             tels[tel_id] = TelescopeResult(tel_id, data.sums[0], peak, mask, params,
-                                           passes_quality=bool(params))
+                                           passes_quality=bool(params),
+                                           true_parameters=true_params)
         geometry = StereoResult()
         grow = idx["geometry"].get(key)
         if grow is not None:
             algo, table = t["geometry"]
             row = table[grow]
-            values = {f: row[f"{algo}_{f}"].item() for f in StereoResult.__dataclass_fields__
-                      if f"{algo}_{f}" in row.dtype.names and f != "tel_ids"}
-            used = row[f"{algo}_telescopes"] if f"{algo}_telescopes" in row.dtype.names else []
+            fields = [f for f in StereoResult.__dataclass_fields__ if f != "tel_ids"]
+            values = {f: row[f"{algo}_{f}"].item() for f in fields
+                      if f"{algo}_{f}" in row.dtype.names}
+            telescopes = cols.algorithm_column(algo, "telescopes")
+            used = row[telescopes] if telescopes in row.dtype.names else []
             ids = tuple(int(x) for x, m in zip(self._subarray.tel_ids, used) if m)
             geometry = StereoResult(**values, tel_ids=ids)
-        return EventResult(i, event.obs_id, event.event_id, tels, geometry)
+        impact = {}
+        column = (cols.algorithm_column(t["geometry"][0], "tel_impact_distance")
+                  if t["geometry"] else "")
+        for tel_id in tels:
+            irow = idx["impact"].get(tel_id, {}).get(key)
+            table = t["impact"].get(tel_id)
+            if irow is not None and column in table.dtype.names:
+                value = float(table[column][irow])
+                if math.isfinite(value):
+                    impact[tel_id] = value
+        extra = {}
+        if "core_psi" in EventResult.__dataclass_fields__:
+            extra["core_psi"] = core_psi
+        return EventResult(i, event.obs_id, event.event_id, tels, geometry, impact=impact,
+                           **extra)
 
     def close(self) -> None:
         try:

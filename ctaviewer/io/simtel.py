@@ -25,9 +25,11 @@ from ..event import ArrayEvent
 from .base import EventSource
 from .simtel_convert import (
     array_pointing_deg,
+    atmosphere_profile,
     build_simulation_config,
     build_subarray,
     convert_event,
+    shower_distribution,
 )
 from .simtel_index import (
     KIND_SHOWER,
@@ -251,6 +253,7 @@ class SimTelSource(EventSource):
                                    f"{cause}") from None
         # the header pass leaves the stream at the first event: the first iteration goes on
         self._setup(headers, fresh=f)
+        self._atmosphere_profile = atmosphere_profile(f)
 
     @classmethod
     def _from_headers(cls, path, headers, index: SimTelIndex, **kwargs) -> SimTelSource:
@@ -296,6 +299,8 @@ class SimTelSource(EventSource):
         self._cache: OrderedDict[int, ArrayEvent] = OrderedDict()
         self._cache_lock = threading.Lock()
         self._finalizer = weakref.finalize(self, SimTelSource._release, self._resources)
+        self._shower_distribution = None
+        self._atmosphere_profile = None
 
     # ----------------------------------------------------------------- identification
     @classmethod
@@ -385,6 +390,18 @@ class SimTelSource(EventSource):
         return dict(kinds)
 
     @property
+    def atmosphere_profile(self):
+        """The simulation's tabulated atmosphere, from the run headers (None where the
+        file has none, or the source was made from headers read elsewhere)."""
+        return self._atmosphere_profile
+
+    @property
+    def shower_distribution(self):
+        """The histogram of all simulated showers, known once the file was read to its
+        end (sim_telarray writes it after the last event); None before that."""
+        return self._shower_distribution
+
+    @property
     def index(self) -> SimTelIndex | None:
         """The offset index once built, else None."""
         return self._index
@@ -450,6 +467,8 @@ class SimTelSource(EventSource):
             elif not truncated:  # the data ended: inside the last object's declared length?
                 truncated = _last_object_cut(f._file)
                 stream_error = _gzip_error(f._file)
+            # sim_telarray writes its histograms after the last event
+            self._shower_distribution = shower_distribution(f.histograms, self._obs_id)
         finally:
             f.close()
         if stream_error and not truncated:

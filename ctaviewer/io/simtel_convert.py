@@ -12,7 +12,9 @@ import numpy as np
 from ..errors import UnknownCameraWarning
 from ..event import (
     ArrayEvent,
+    AtmosphereProfile,
     Pointing,
+    ShowerDistribution,
     SimulatedShower,
     SimulationConfig,
     TelescopeData,
@@ -160,6 +162,81 @@ def build_simulation_config(simtel_file) -> SimulationConfig | None:
         simtel_version=int(h["detector_prog_vers"]),
         injection_height=float(h.get("injection_height", 0.0)),
         primary=primary,
+        magnetic_field_total=_num(h, "B_total"),
+        magnetic_declination=_deg(h, "B_declination"),
+        magnetic_inclination=_deg(h, "B_inclination"),
+        shower_prog_id=_int(h, "shower_prog_id"),
+        shower_prog_start=_int(h, "shower_prog_start"),
+        detector_prog_id=_int(h, "detector_prog_id"),
+        detector_prog_start=_int(h, "detector_prog_start"),
+        corsika_iact_options=_int(h, "corsika_iact_options"),
+        corsika_low_e_model=_int(h, "corsika_low_E_model"),
+        corsika_high_e_model=_int(h, "corsika_high_E_model"),
+        corsika_bunchsize=_num(h, "corsika_bunchsize"),
+        corsika_wlen_min=_num(h, "corsika_wlen_min"),
+        corsika_wlen_max=_num(h, "corsika_wlen_max"),
+        corsika_low_e_detail=_int(h, "corsika_low_E_detail"),
+        corsika_high_e_detail=_int(h, "corsika_high_E_detail"),
+    )
+
+
+def _num(header: dict, key: str) -> float:
+    """A float of the MC run header; NaN where this sim_telarray version has none."""
+    value = header.get(key)
+    return float(value) if value is not None else float("nan")
+
+
+def _deg(header: dict, key: str) -> float:
+    return float(np.rad2deg(_num(header, key)))
+
+
+def _int(header: dict, key: str) -> int:
+    value = header.get(key)
+    return int(value) if value is not None else -1
+
+
+def atmosphere_profile(simtel_file) -> AtmosphereProfile | None:
+    """The first tabulated atmosphere profile of the file's headers, or None."""
+    for atmo in getattr(simtel_file, "atmospheric_profiles", None) or ():
+        if "altitude_km" not in atmo:
+            continue
+        height = np.asarray(atmo["altitude_km"], dtype=np.float64)
+        density = np.asarray(atmo["rho"], dtype=np.float64)
+        column = np.asarray(atmo["thickness"], dtype=np.float64)
+        keep = (height >= 0) & (density > 0) & (column > 0)
+        return AtmosphereProfile(
+            atmosphere_id=int(atmo["id"]),
+            name=_decode(atmo.get("name", b"")),
+            observation_level=float(atmo["obslevel"]) / 100.0,  # cm -> m
+            top_height=float(atmo["htoa"]) / 100.0,
+            height=readonly(height[keep]),
+            density=readonly(density[keep]),
+            column_density=readonly(column[keep]),
+        )
+    return None
+
+
+#: sim_telarray's histogram of all simulated showers: core distance in the shower plane
+#: (x, m) against log10(E / TeV) (y), filled for every shower, triggered or not
+SHOWER_HISTOGRAM_ID = 6
+
+
+def shower_distribution(histograms, obs_id: int) -> ShowerDistribution | None:
+    """The distribution of simulated showers from a file's histogram block (eventio's
+    ``SimTelFile.histograms``, known once the whole file was read), or None without it."""
+    hist = next((h for h in histograms or () if h.get("id") == SHOWER_HISTOGRAM_ID), None)
+    if hist is None or "lower_y" not in hist:
+        return None
+    core = np.linspace(hist["lower_x"], hist["upper_x"], int(hist["n_bins_x"]) + 1)
+    log_e = np.linspace(hist["lower_y"], hist["upper_y"], int(hist["n_bins_y"]) + 1)
+    data = np.asarray(hist["data"], dtype=np.float32)
+    return ShowerDistribution(
+        obs_id=int(obs_id),
+        hist_id=int(hist["id"]),
+        n_entries=int(hist["entries"]),
+        bins_energy=readonly(10.0 ** log_e),
+        bins_core_dist=readonly(core.astype(np.float64)),
+        histogram=readonly(data.reshape(len(log_e) - 1, len(core) - 1)),
     )
 
 
@@ -185,6 +262,20 @@ def _calibration(tel_id, n_gains, n_pixels, event, fallback_mon, fallback_laser)
         else np.full((n_gains, n_pixels), np.nan, dtype=np.float32)
     )
     return readonly(pedestal[:n_gains]), readonly(dc_to_pe[:n_gains])
+
+
+def _true_image_sums(ev: dict, tel_data: dict) -> dict:
+    """tel_id -> total true photo-electrons of each telescope with data, from the event's
+    photo-electron sums (indexed by sim_telarray's telescope number, tel_id - 1, as the
+    true images are); the sum of the true image where a file has images but no sums."""
+    sums = (ev.get("photoelectron_sums") or {}).get("n_pe")
+    out = {}
+    for tel_id, data in tel_data.items():
+        if sums is not None and 0 < tel_id <= len(sums):
+            out[tel_id] = int(sums[tel_id - 1])
+        elif data.true_image is not None:
+            out[tel_id] = int(np.sum(data.true_image))
+    return out
 
 
 def convert_event(
@@ -260,6 +351,8 @@ def convert_event(
             x_max=float(shower["xmax"]),
             primary_id=int(shower["primary_id"]),
             shower_num=int(shower.get("shower", -1)),
+            starting_grammage=float(shower.get("depth_start", np.nan)),
+            true_image_sum=_true_image_sums(ev, tel_data),
         )
     return ArrayEvent(
         index=index,

@@ -15,10 +15,10 @@ from dataclasses import dataclass
 import h5py
 import numpy as np
 
+from ..datamodel.paths import LAYOUT
+from ..datamodel.paths import SIMULATION_RUN as RUN
+from ..datamodel.table import decode, read_table
 from ..errors import InputFileError
-from ..writers.hdf5 import decode, read_table
-from ..writers.instrument import LAYOUT
-from ..writers.simulation import RUN
 from .events import DL2Events, load_dl2
 
 #: CORSIKA particle ids (sim_telarray's shower primary id) of the particles IRFs use

@@ -1,84 +1,60 @@
-"""DL1 tables in ctapipe's data model: triggers, images, parameters, pointing.
+"""DL1 tables in ctapipe's data model: triggers, images, parameters, pointing, and the
+image statistics of the file.
 
 ``DL1Tables`` owns the per-event tables under ``/dl1`` and the telescope pointing under
 ``/configuration/telescope/pointing``; rows are appended per event from an ``ArrayEvent``
-(ids, trigger, pointing) and its ``EventResult`` (images, parameters).
+(ids, trigger, pointing) and its ``EventResult`` (images, parameters). Paths and columns
+are ``ctaviewer.datamodel``'s.
 """
 
 from __future__ import annotations
 
-import functools
 import math
 
-from ..event import ArrayEvent
-from ..results import IMAGE_PARAMETERS, INTEGER_PARAMETERS, EventResult
-from .hdf5 import Column, TableWriter
+import numpy as np
 
-TRIGGER = "/dl1/event/subarray/trigger"
-TEL_TRIGGER = "/dl1/event/telescope/trigger"
-IMAGES = "/dl1/event/telescope/images/tel_{:03d}"
-PARAMETERS = "/dl1/event/telescope/parameters/tel_{:03d}"
-POINTING = "/configuration/telescope/pointing/tel_{:03d}"
+from ..datamodel import columns as cols
+from ..datamodel import paths
+from ..datamodel.table import TableWriter, write_table
+from ..datamodel.times import TimeConverter
+from ..event import ArrayEvent
+from ..results import EventResult
 
 #: ctapipe's EventType.SUBARRAY (shower data) and its calibration event types
 EVENT_TYPE_SUBARRAY = 32
 EVENT_TYPES = {"subarray": EVENT_TYPE_SUBARRAY, "calibration": 0}
 
-UNIX_EPOCH_MJD = 40587.0
-
-
-@functools.cache
-def index_columns(tel: bool) -> tuple[Column, ...]:
-    cols = [
-        Column("obs_id", "i4", desc="Observation Block ID"),
-        Column("event_id", "i8", desc="Array Event ID"),
-    ]
-    if tel:
-        cols.append(Column("tel_id", "i2", desc="Telescope ID"))
-    return tuple(cols)
-
-
-@functools.cache
-def parameter_columns(prefix: str = "") -> tuple[Column, ...]:
-    """Image parameter columns; their descriptions live in ``results.IMAGE_PARAMETERS``
-    (not repeated per column and per telescope: 47 × n_tels attributes cost size and time).
-    Built once per prefix: the writers ask for them per telescope table."""
-    return tuple(
-        Column(prefix + name, "i8" if name in INTEGER_PARAMETERS else "f8", unit=unit)
-        for name, unit, _ in IMAGE_PARAMETERS
-    )
-
-
-#: (unix time from which it holds, TAI - UTC in s): the leap seconds since 1999
-_LEAP_SECONDS = (
-    (1483228800, 37), (1435708800, 36), (1341100800, 35), (1230768000, 34),
-    (1136073600, 33), (915148800, 32),
+#: ctapipe's image checks before parametrisation (its ImageQualityQuery defaults), counted
+#: on the cleaned images we write: (name, expression, test on the parameters)
+IMAGE_CRITERIA = (
+    ("size_greater_0", "image.sum() > 0", lambda p: p.get("hillas_intensity", 0.0) > 0),
+    ("at_least_2_pixels", "image.size > 1", lambda p: p.get("morphology_n_pixels", 0) > 1),
 )
 
 
-def tai_minus_utc(unix_s: float) -> float:
-    """TAI - UTC (s) at a unix time; astropy's table for dates before 1999."""
-    for start, offset in _LEAP_SECONDS:
-        if unix_s >= start:
-            return float(offset)
-    from astropy.time import Time
+class CriteriaCounter:
+    """Counts of entries passing each criterion and all criteria up to it (TOTAL first),
+    written as ctapipe's statistics tables."""
 
-    t = Time(unix_s, format="unix", scale="utc")
-    return float(round((t.tai.mjd - t.utc.mjd) * 86400.0))
+    def __init__(self, criteria):
+        self.criteria = tuple(criteria)  # (name, expression, test)
+        self.counts = np.zeros(len(self.criteria) + 1, dtype=np.int64)
+        self.cumulative = np.zeros(len(self.criteria) + 1, dtype=np.int64)
 
+    def add(self, values) -> None:
+        passed = [True, *(bool(test(values)) for _, _, test in self.criteria)]
+        self.counts += passed
+        self.cumulative += np.cumprod(passed)
 
-class TimeConverter:
-    """Unix seconds (UTC) → MJD (TAI); the leap-second offset is found once per file."""
-
-    def __init__(self):
-        self._offset_s: float | None = None
-
-    def __call__(self, unix_s: float) -> float:
-        if not math.isfinite(unix_s):
-            return math.nan
-        if self._offset_s is None:
-            self._offset_s = tai_minus_utc(unix_s)
-        return UNIX_EPOCH_MJD + (unix_s + self._offset_s) / 86400.0
+    def write(self, h5, path: str) -> None:
+        names = ["TOTAL", *(n for n, _, _ in self.criteria)]
+        funcs = ["True", *(f for _, f, _ in self.criteria)]
+        enc = [n.encode() for n in names], [f.encode() for f in funcs]
+        write_table(
+            h5, path, cols.statistics_columns(max(map(len, enc[0])), max(map(len, enc[1]))),
+            {"criteria": enc[0], "counts": self.counts,
+             "cumulative_counts": self.cumulative, "func": enc[1]},
+        )
 
 
 class DL1Tables:
@@ -89,67 +65,39 @@ class DL1Tables:
         self.subarray = subarray
         self.write_images = write_images
         self.write_parameters = write_parameters
-        self.to_mjd = TimeConverter()
+        self.times = TimeConverter()
         self.trigger = TableWriter(
-            h5,
-            TRIGGER,
-            [
-                *index_columns(False),
-                Column("time", "f8", desc="central average time stamp", time_scale="tai"),
-                Column(
-                    "tels_with_trigger",
-                    "?",
-                    (subarray.n_tels,),
-                    desc="mask over the subarray's telescopes that triggered",
-                ),
-                Column("event_type", "i8", desc="Event type"),
-            ],
+            h5, paths.DL1_TRIGGER, cols.trigger_columns(subarray.n_tels),
             title="Storage of EventIndexContainer,TriggerContainer",
         )
         self.tel_trigger = TableWriter(
-            h5,
-            TEL_TRIGGER,
-            [
-                *index_columns(True),
-                Column("time", "f8", desc="telescope trigger time", time_scale="tai"),
-                Column("event_type", "i8", desc="Event type"),
-                Column("n_trigger_pixels", "i8", desc="number of trigger pixels (-1 unknown)"),
-            ],
+            h5, paths.DL1_TEL_TRIGGER, cols.TEL_TRIGGER,
             title="Storage of TelEventIndexContainer,TelescopeTriggerContainer",
         )
+        self.image_statistics = CriteriaCounter(IMAGE_CRITERIA)
         self._images: dict[int, TableWriter] = {}
         self._params: dict[int, TableWriter] = {}
         self._pointing_done: set[int] = set()
+        self._param_names = tuple(c.name for c in cols.parameter_columns())
+        self._stereo_names = frozenset(cols.STEREO_PARAMETERS)
 
     def _image_table(self, tel_id: int) -> TableWriter:
         table = self._images.get(tel_id)
         if table is None:
             n = self.subarray.tels[tel_id].camera.geometry.n_pixels
-            table = TableWriter(
-                self.h5,
-                IMAGES.format(tel_id),
-                [
-                    *index_columns(True),
-                    Column("image", "f4", (n,), desc="calibrated charge per pixel (p.e.)"),
-                    Column("peak_time", "f4", (n,), desc="pulse peak time per pixel (ns)"),
-                    Column("image_mask", "?", (n,), desc="True where the pixel survived cleaning"),
-                    Column("is_valid", "?", desc="True if image extraction succeeded"),
-                ],
+            table = self._images[tel_id] = TableWriter(
+                self.h5, paths.DL1_IMAGES.format(tel_id), cols.image_columns(n),
                 title="Storage of TelEventIndexContainer,DL1CameraContainer",
             )
-            self._images[tel_id] = table
         return table
 
     def _param_table(self, tel_id: int) -> TableWriter:
         table = self._params.get(tel_id)
         if table is None:
-            table = TableWriter(
-                self.h5,
-                PARAMETERS.format(tel_id),
-                [*index_columns(True), *parameter_columns()],
+            table = self._params[tel_id] = TableWriter(
+                self.h5, paths.DL1_PARAMETERS.format(tel_id), cols.parameter_table_columns(),
                 title="Storage of TelEventIndexContainer,ImageParametersContainer",
             )
-            self._params[tel_id] = table
         return table
 
     def _write_pointing(self, event: ArrayEvent) -> None:
@@ -157,49 +105,38 @@ class DL1Tables:
             if tel_id in self._pointing_done:
                 continue
             alt, az = event.pointing.of(tel_id)
-            table = TableWriter(
-                self.h5,
-                POINTING.format(tel_id),
-                [
-                    Column("obs_id", "i4", desc="Observation Block ID"),
-                    Column("tel_id", "i8", desc="Telescope ID"),
-                    Column("telescope_pointing_azimuth", "f4", unit="rad", desc="azimuth"),
-                    Column("telescope_pointing_altitude", "f4", unit="rad", desc="altitude"),
-                ],
+            write_table(
+                self.h5, paths.FIXED_POINTING.format(tel_id), cols.POINTING,
+                {"obs_id": [event.obs_id], "tel_id": [tel_id],
+                 "telescope_pointing_azimuth": [math.radians(az)],
+                 "telescope_pointing_altitude": [math.radians(alt)]},
                 title="Storage of TelescopeConfigurationIndexContainer,TelescopePointingContainer",
             )
-            table.append(
-                obs_id=event.obs_id,
-                tel_id=tel_id,
-                telescope_pointing_azimuth=math.radians(az),
-                telescope_pointing_altitude=math.radians(alt),
-            )
-            table.close()
             self._pointing_done.add(tel_id)
 
     def write(self, event: ArrayEvent, result: EventResult) -> None:
         obs_id, event_id = event.obs_id, event.event_id
         event_type = EVENT_TYPES.get(event.event_type, EVENT_TYPE_SUBARRAY)
         trig = event.trigger
-        mjd = self.to_mjd(trig.time)
         triggered = [int(t) for t in trig.tels_with_trigger if int(t) in self.subarray.tels]
         self.trigger.append(
             obs_id=obs_id,
             event_id=event_id,
-            time=mjd,
+            time=self.times.high_res(trig.time),
             tels_with_trigger=self.subarray.tel_mask(triggered),
             event_type=event_type,
         )
-        for tel_id in event.tel:
+        for tel_id, data in event.tel.items():
             self.tel_trigger.append(
                 obs_id=obs_id,
                 event_id=event_id,
                 tel_id=tel_id,
-                time=mjd,
+                time=self.times.high_res(trig.time, data.trigger_time_ns),
                 event_type=event_type,
                 n_trigger_pixels=-1,
             )
         self._write_pointing(event)
+        core_psi = getattr(result, "core_psi", None) or {}
         for tel_id, tr in result.tel.items():
             if self.write_images:
                 self._image_table(tel_id).append(
@@ -212,13 +149,22 @@ class DL1Tables:
                     is_valid=True,
                 )
             if self.write_parameters:
+                p = tr.parameters
                 self._param_table(tel_id).append(
-                    tr.parameters, obs_id=obs_id, event_id=event_id, tel_id=tel_id
+                    obs_id=obs_id, event_id=event_id, tel_id=tel_id,
+                    **{n: p.get(n, math.nan) for n in self._param_names
+                       if n not in self._stereo_names},
+                    core_psi=core_psi.get(tel_id, math.nan),
                 )
+            self.image_statistics.add(tr.parameters)
+            true_params = getattr(tr, "true_parameters", None)
+            if true_params is not None:
+                self.image_statistics.add(true_params)
 
     def close(self) -> None:
         for t in (self.trigger, self.tel_trigger, *self._images.values(), *self._params.values()):
             t.close()
+        self.image_statistics.write(self.h5, paths.DL1_IMAGE_STATISTICS)
 
     @property
     def levels(self) -> list[str]:

@@ -1,85 +1,83 @@
-"""DL2 tables in ctapipe's data model: stereo geometry, energy, particle type, impact.
+"""DL2 tables in ctapipe's data model: stereo geometry, energy, particle type, impact, and
+the telescope-event statistics of the stereo quality criteria.
 
 Column names carry the algorithm name as prefix (``<A>_alt``, ``<A>_energy``,
-``<A>_prediction``), as ctapipe writes them; the algorithm names are fixed below.
+``<A>_prediction``), as ctapipe writes them; names, paths and columns are
+``ctaviewer.datamodel``'s. Every telescope event gets an impact row, NaN where the event
+has no valid geometry, as ctapipe writes it (its TableLoader joins the tables row by row).
 """
 
 from __future__ import annotations
 
+import ast
+import math
+
+from ..datamodel import columns as cols
+from ..datamodel import paths
+from ..datamodel.table import TableWriter
 from ..results import EventResult
-from .dl1 import index_columns
-from .hdf5 import Column, TableWriter
+from .dl1 import CriteriaCounter
 
-GEOMETRY_ALGORITHM = "HillasReconstructor"
-ENERGY_ALGORITHM = "LookupTableEnergyRegressor"
-CLASSIFIER_ALGORITHM = "LookupTableClassifier"
+GEOMETRY_ALGORITHM = paths.GEOMETRY_ALGORITHM
+ENERGY_ALGORITHM = paths.ENERGY_ALGORITHM
+CLASSIFIER_ALGORITHM = paths.CLASSIFIER_ALGORITHM
 
-GEOMETRY = "/dl2/event/subarray/geometry/{}"
-ENERGY = "/dl2/event/subarray/energy/{}"
-PARTICLE_TYPE = "/dl2/event/subarray/particle_type/{}"
-IMPACT = "/dl2/event/telescope/impact/{}/tel_{:03d}"
+_GEOMETRY_FIELDS = tuple(f for f, _, _ in cols.GEOMETRY_FIELDS) + (
+    "is_valid", "average_intensity", "goodness_of_fit",
+)
 
 
-def geometry_columns(a: str, n_tels: int) -> list[Column]:
-    return [
-        *index_columns(False),
-        Column(f"{a}_alt", "f8", unit="deg", desc="reconstructed altitude"),
-        Column(f"{a}_alt_uncert", "f8", unit="deg", desc="altitude uncertainty"),
-        Column(f"{a}_az", "f8", unit="deg", desc="reconstructed azimuth"),
-        Column(f"{a}_az_uncert", "f8", unit="deg", desc="azimuth uncertainty"),
-        Column(f"{a}_ang_distance_uncert", "f8", unit="deg", desc="angular uncertainty"),
-        Column(f"{a}_core_x", "f8", unit="m", desc="reconstructed core x"),
-        Column(f"{a}_core_y", "f8", unit="m", desc="reconstructed core y"),
-        Column(f"{a}_core_uncert_x", "f8", unit="m", desc="core x uncertainty"),
-        Column(f"{a}_core_uncert_y", "f8", unit="m", desc="core y uncertainty"),
-        Column(f"{a}_h_max", "f8", unit="m", desc="height of shower maximum"),
-        Column(f"{a}_h_max_uncert", "f8", unit="m", desc="h_max uncertainty"),
-        Column(f"{a}_is_valid", "?", desc="True if the reconstruction succeeded"),
-        Column(f"{a}_average_intensity", "f8", desc="mean intensity of the images used"),
-        Column(f"{a}_goodness_of_fit", "f8", desc="goodness of fit"),
-        Column(f"{a}_telescopes", "?", (n_tels,), desc="mask of telescopes used"),
-    ]
+def quality_criteria(query: str) -> list[tuple[str, str, object]]:
+    """The stereo quality query split at its top-level ``and``: one criterion per term
+    (name and expression are the term's text), each a compiled safe query."""
+    from ..reco.quality import QualityQuery
+    from ..results import IMAGE_PARAMETER_NAMES
+
+    text = query.strip()
+    if not text:
+        return []
+    tree = ast.parse(text, mode="eval").body
+    terms = tree.values if isinstance(tree, ast.BoolOp) and isinstance(tree.op, ast.And) \
+        else [tree]
+    out = []
+    for term in terms:
+        expr = ast.unparse(term)
+        compiled = QualityQuery(expr, IMAGE_PARAMETER_NAMES)
+        out.append((expr, expr, compiled))
+    return out
 
 
 class DL2Tables:
-    """Appends the DL2 rows of one event (geometry always; energy/gammaness when asked)."""
+    """Appends the DL2 rows of one event (geometry always; energy/gammaness when asked).
 
-    def __init__(self, h5, subarray, *, energy: bool = True, gammaness: bool = True):
+    ``quality_query`` is the stereo quality query the telescope events went through; its
+    terms are counted per telescope event into ``/dl2/service/tel_event_statistics``.
+    """
+
+    def __init__(self, h5, subarray, *, energy: bool = True, gammaness: bool = True,
+                 quality_query: str = ""):
         self.h5 = h5
         self.subarray = subarray
         g, e, c = GEOMETRY_ALGORITHM, ENERGY_ALGORITHM, CLASSIFIER_ALGORITHM
         self.geometry = TableWriter(
-            h5,
-            GEOMETRY.format(g),
-            geometry_columns(g, subarray.n_tels),
+            h5, paths.DL2_GEOMETRY.format(g), cols.geometry_columns(g, subarray.n_tels),
             title="Storage of EventIndexContainer,ReconstructedGeometryContainer",
         )
         self.energy = None
         if energy:
             self.energy = TableWriter(
-                h5,
-                ENERGY.format(e),
-                [
-                    *index_columns(False),
-                    Column(f"{e}_energy", "f8", unit="TeV", desc="reconstructed energy"),
-                    Column(f"{e}_energy_uncert", "f8", unit="TeV", desc="energy uncertainty"),
-                    Column(f"{e}_is_valid", "?", desc="True if an estimate exists"),
-                ],
+                h5, paths.DL2_ENERGY.format(e), cols.energy_columns(e),
                 title="Storage of EventIndexContainer,ReconstructedEnergyContainer",
             )
         self.particle = None
         if gammaness:
             self.particle = TableWriter(
-                h5,
-                PARTICLE_TYPE.format(c),
-                [
-                    *index_columns(False),
-                    Column(f"{c}_prediction", "f8", desc="gammaness: 1 gamma-like, 0 hadron-like"),
-                    Column(f"{c}_is_valid", "?", desc="True if an estimate exists"),
-                ],
+                h5, paths.DL2_PARTICLE_TYPE.format(c), cols.particle_type_columns(c),
                 title="Storage of EventIndexContainer,ParticleClassificationContainer",
             )
+        self.tel_event_statistics = CriteriaCounter(quality_criteria(quality_query))
         self._impact: dict[int, TableWriter] = {}
+        self._prefixed = tuple((f"{g}_{k}", k) for k in _GEOMETRY_FIELDS)
 
     def write(self, result: EventResult) -> None:
         g, e, c = GEOMETRY_ALGORITHM, ENERGY_ALGORITHM, CLASSIFIER_ALGORITHM
@@ -87,11 +85,7 @@ class DL2Tables:
         ids = {"obs_id": result.obs_id, "event_id": result.event_id}
         used = [t for t in geo.tel_ids if int(t) in self.subarray.tels]
         self.geometry.append(
-            {f"{g}_{k}": getattr(geo, k) for k in (
-                "alt", "alt_uncert", "az", "az_uncert", "ang_distance_uncert", "core_x",
-                "core_y", "core_uncert_x", "core_uncert_y", "h_max", "h_max_uncert",
-                "is_valid", "average_intensity", "goodness_of_fit",
-            )},
+            {name: getattr(geo, k, math.nan) for name, k in self._prefixed},
             **ids,
             **{f"{g}_telescopes": self.subarray.tel_mask(used)},
         )
@@ -110,33 +104,28 @@ class DL2Tables:
             self.particle.append(
                 **ids, **{f"{c}_prediction": result.gammaness, f"{c}_is_valid": valid}
             )
-        for tel_id, distance in result.impact.items():
-            if tel_id not in result.tel:  # ctapipe writes impact rows for telescopes with data
-                continue
+        for tel_id, tr in result.tel.items():
+            self.tel_event_statistics.add(tr.parameters)
             table = self._impact.get(tel_id)
             if table is None:
-                table = TableWriter(
-                    self.h5,
-                    IMPACT.format(g, tel_id),
-                    [
-                        *index_columns(True),
-                        Column(f"{g}_tel_impact_distance", "f8", unit="m", desc="impact distance"),
-                        Column(f"{g}_tel_impact_distance_uncert", "f8", unit="m",
-                               desc="impact distance uncertainty"),
-                    ],
+                table = self._impact[tel_id] = TableWriter(
+                    self.h5, paths.DL2_TEL_IMPACT.format(g, tel_id), cols.impact_columns(g),
                     title="Storage of TelEventIndexContainer,TelImpactParameterContainer",
                 )
-                self._impact[tel_id] = table
             table.append(
                 **ids,
                 tel_id=tel_id,
-                **{f"{g}_tel_impact_distance": distance, f"{g}_tel_impact_distance_uncert": 0.0},
+                **{f"{g}_tel_impact_distance": result.impact.get(tel_id, math.nan),
+                   f"{g}_tel_impact_distance_uncert": math.nan},
             )
 
     def close(self) -> None:
         for t in (self.geometry, self.energy, self.particle, *self._impact.values()):
             if t is not None:
                 t.close()
+        self.tel_event_statistics.write(
+            self.h5, paths.DL2_TEL_EVENT_STATISTICS.format(GEOMETRY_ALGORITHM)
+        )
 
     @property
     def levels(self) -> list[str]:

@@ -1,9 +1,10 @@
 """One processed file: DL1 and/or DL2 in ctapipe's HDF5 data model, with provenance.
 
 ``EventFileWriter(path, subarray, ...)`` writes to a temporary name beside ``path``; rows
-are appended with ``write(event, result)``; ``close()`` finishes the tables and renames the
-file. ``abort()`` (or an exception inside ``with``) removes the temporary file, so a
-partial output never appears under the final name.
+are appended with ``write(event, result)``; ``write_shower_distribution(dist)`` adds the
+histogram of simulated showers (known once the input was read to its end); ``close()``
+finishes the tables and renames the file. ``abort()`` (or an exception inside ``with``)
+removes the temporary file, so a partial output never appears under the final name.
 """
 
 from __future__ import annotations
@@ -11,27 +12,40 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import os
-import uuid
 
 import h5py
 
 from .._version import __version__
+from ..datamodel import paths
+from ..datamodel.instrument import write_subarray
+from ..datamodel.metadata import root_attributes
+from ..datamodel.paths import DATA_MODEL_VERSION  # noqa: F401  (re-exported)
+from ..datamodel.records import (
+    write_atmosphere_profile,
+    write_run_config,
+    write_shower_distribution,
+)
+from ..datamodel.table import ensure_group, init_root, set_attrs
 from ..errors import OutputError
-from ..event import ArrayEvent, SimulationConfig
+from ..event import ArrayEvent, AtmosphereProfile, ShowerDistribution, SimulationConfig
 from ..results import EventResult
 from .atomic import AtomicOutput
 from .dl1 import DL1Tables
 from .dl2 import DL2Tables
-from .hdf5 import ensure_group, init_root, set_attrs
-from .instrument import write_subarray
 from .observation import write_observation
-from .simulation import SimulationTables, write_run_config
-
-#: ctapipe's data model version of our files (read by ctapipe >= 0.19)
-DATA_MODEL_VERSION = "v7.1.0"
-PROVENANCE = "/configuration/ctaviewer"
+from .simulation import SimulationTables
 
 LEVELS = ("dl1", "dl2")
+
+
+def _quality_query(config_toml: str) -> str:
+    """The stereo quality query of a processing configuration (the default one where
+    none is given)."""
+    from ..config import ProcessingConfig
+
+    config = (ProcessingConfig.from_toml(config_toml) if config_toml.strip()
+              else ProcessingConfig.default())
+    return config.quality.query
 
 
 def _now() -> str:
@@ -39,7 +53,13 @@ def _now() -> str:
 
 
 class EventFileWriter:
-    """Writes DL1 (images optional) and DL2 tables of one input file into one HDF5 file."""
+    """Writes DL1 (images optional) and DL2 tables of one input file into one HDF5 file.
+
+    ``quality_query`` is the stereo quality query the results went through, counted per
+    criterion into the DL2 telescope-event statistics; by default the one of
+    ``config_toml`` (or of the default configuration). ``atmosphere_profile`` (a source's)
+    is written with the simulation run header.
+    """
 
     def __init__(
         self,
@@ -55,6 +75,8 @@ class EventFileWriter:
         write_true_images: bool = False,
         energy: bool = True,
         gammaness: bool = True,
+        quality_query: str | None = None,
+        atmosphere_profile: AtmosphereProfile | None = None,
         input_files=(),
         config_toml: str = "",
         extra_provenance: dict | None = None,
@@ -80,6 +102,8 @@ class EventFileWriter:
             write_subarray(self.h5, subarray)
             if simulation_config is not None:
                 write_run_config(self.h5, obs_id, simulation_config)
+                if atmosphere_profile is not None:
+                    write_atmosphere_profile(self.h5, atmosphere_profile)
             write_observation(self.h5, obs_id, pointing)
             self.dl1 = None
             if dl1:
@@ -92,7 +116,10 @@ class EventFileWriter:
                 )
             self.dl2 = None
             if dl2:
-                self.dl2 = DL2Tables(self.h5, subarray, energy=energy, gammaness=gammaness)
+                if quality_query is None:
+                    quality_query = _quality_query(config_toml)
+                self.dl2 = DL2Tables(self.h5, subarray, energy=energy, gammaness=gammaness,
+                                     quality_query=quality_query)
                 levels += self.dl2.levels
             self.levels = levels
             self._provenance = {
@@ -109,38 +136,26 @@ class EventFileWriter:
         if self.dl1 is not None:
             self.dl1.write(event, result)
         if self.sim is not None:
-            self.sim.write(event)
+            self.sim.write(event, result)
         if self.dl2 is not None:
             self.dl2.write(result)
         self.n_events += 1
 
+    def write_shower_distribution(self, dist: ShowerDistribution | None) -> None:
+        """Add the histogram of all simulated showers (None: the input has none, or was
+        not read to its end: nothing is written, as ctapipe does)."""
+        if dist is not None and self._is_simulation:
+            write_shower_distribution(self.h5, dist)
+
     def _finish_metadata(self) -> None:
         now = _now()
-        attrs = {
-            "CTA PRODUCT DATA MODEL VERSION": DATA_MODEL_VERSION,
-            "CTA PRODUCT DATA MODEL NAME": "ASWG",
-            "CTA PRODUCT DATA LEVELS": ",".join(self.levels),
-            "CTA PRODUCT CREATION TIME": now,
-            "CTA PRODUCT DESCRIPTION": "ctaviewer Data Product",
-            "CTA PRODUCT FORMAT": "hdf5",
-            "CTA PRODUCT ID": str(uuid.uuid4()),
-            "CTA PRODUCT DATA CATEGORY": "Sim" if self._is_simulation else "Other",
-            "CTA PRODUCT DATA ASSOCIATION": "Subarray",
-            "CTA PROCESS TYPE": "Simulation" if self._is_simulation else "Observation",
-            "CTA PROCESS SUBTYPE": "",
-            "CTA PROCESS ID": "0",
-            "CTA ACTIVITY NAME": "ctaviewer process",
-            "CTA ACTIVITY TYPE": "software",
-            "CTA ACTIVITY ID": str(uuid.uuid4()),
-            "CTA ACTIVITY SOFTWARE NAME": "ctaviewer",
-            "CTA ACTIVITY SOFTWARE VERSION": __version__,
-            "CTA ACTIVITY START TIME": self._start,
-            "CTA ACTIVITY STOP TIME": now,
-            "CTA INSTRUMENT ID": self.subarray.name,
-            "CTA REFERENCE VERSION": "1",
-        }
+        attrs = root_attributes(
+            levels=self.levels, is_simulation=self._is_simulation,
+            instrument_id=self.subarray.name, software="ctaviewer",
+            software_version=__version__, start=self._start, stop=now,
+        )
         init_root(self.h5, attrs)
-        group = ensure_group(self.h5, PROVENANCE)
+        group = ensure_group(self.h5, paths.PROVENANCE)
         prov = self._provenance
         set_attrs(
             group,

@@ -1,4 +1,5 @@
-"""The instrument description as ctapipe's ``/configuration/instrument`` tables.
+"""The instrument description as ctapipe's ``/configuration/instrument`` tables, written
+and read back (ours and ctapipe's).
 
 Layout (TAB_VER 2.0), optics (4.0), one camera geometry (2.0) and readout (3.0) table per
 camera type, as ``ctapipe.instrument.SubarrayDescription.from_hdf`` reads them. Pixel
@@ -10,22 +11,22 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..instrument import SubarrayDescription
-from .hdf5 import Column, write_table
+from ..instrument import (
+    CameraDescription,
+    CameraGeometry,
+    CameraReadout,
+    OpticsDescription,
+    SiteLocation,
+    SubarrayDescription,
+    TelescopeDescription,
+)
+from . import columns as cols
+from . import paths
+from .table import decode, read_table, write_table
 
-LAYOUT = "/configuration/instrument/subarray/layout"
-OPTICS = "/configuration/instrument/telescope/optics"
-GEOMETRY = "/configuration/instrument/telescope/camera/geometry_{}"
-READOUT = "/configuration/instrument/telescope/camera/readout_{}"
 
-LAYOUT_VERSION = "2.0"
-OPTICS_VERSION = "4.0"
-GEOMETRY_VERSION = "2.0"
-READOUT_VERSION = "3.0"
-
-
-def _s(values) -> str:
-    return f"S{max(1, max((len(v.encode()) for v in values), default=1))}"
+def _width(values) -> int:
+    return max((len(v.encode()) for v in values), default=1)
 
 
 WGS84_A = 6378137.0
@@ -57,21 +58,12 @@ def write_subarray(h5, subarray: SubarrayDescription) -> None:
     cams = [d.camera.name for d in descs]
     optics_names = [d.optics.name for d in descs]
     full = [d.type_name for d in descs]
-    layout_cols = [
-        Column("tel_id", "u2"),
-        Column("name", _s(names)),
-        Column("type", _s(sizes)),
-        Column("pos_x", "f4", unit="m"),
-        Column("pos_y", "f4", unit="m"),
-        Column("pos_z", "f4", unit="m"),
-        Column("camera_name", _s(cams)),
-        Column("optics_name", _s(optics_names)),
-        Column("camera_index", "i8"),
-        Column("optics_index", "i8"),
-        Column("tel_description", _s(full)),
-    ]
+    layout_cols = cols.layout_columns({
+        "name": _width(names), "type": _width(sizes), "camera_name": _width(cams),
+        "optics_name": _width(optics_names), "tel_description": _width(full),
+    })
     attrs = {
-        "TAB_VER": LAYOUT_VERSION,
+        "TAB_VER": cols.LAYOUT_VERSION,
         "TAB_TYPE": "subarray",
         "SUBARRAY": subarray.name,
         "name": subarray.name,
@@ -91,7 +83,7 @@ def write_subarray(h5, subarray: SubarrayDescription) -> None:
     pos = subarray.positions
     write_table(
         h5,
-        LAYOUT,
+        paths.LAYOUT,
         layout_cols,
         {
             "tel_id": tel_ids,
@@ -111,25 +103,18 @@ def write_subarray(h5, subarray: SubarrayDescription) -> None:
 
     onames = [d.optics.name for d in types]
     osizes = [d.size_type for d in types]
-    optics_cols = [
-        Column("optics_name", _s(onames)),
-        Column("size_type", _s(osizes + ["UNKNOWN"])),
-        Column("reflector_shape", "S7"),
-        Column("mirror_area", "f8", unit="m2"),
-        Column("n_mirrors", "i8"),
-        Column("n_mirror_tiles", "i8"),
-        Column("equivalent_focal_length", "f8", unit="m"),
-        Column("effective_focal_length", "f8", unit="m"),
-    ]
+    size_types = [s if s in ("LST", "MST", "SST") else "UNKNOWN" for s in osizes]
+    optics_cols = cols.optics_columns({
+        "optics_name": _width(onames), "size_type": _width(size_types),
+        "reflector_shape": len("UNKNOWN"),
+    })
     write_table(
         h5,
-        OPTICS,
+        paths.OPTICS,
         optics_cols,
         {
             "optics_name": [n.encode() for n in onames],
-            "size_type": [
-                (s if s in ("LST", "MST", "SST") else "UNKNOWN").encode() for s in osizes
-            ],
+            "size_type": [s.encode() for s in size_types],
             "reflector_shape": [b"UNKNOWN"] * len(types),
             "mirror_area": [d.optics.mirror_area for d in types],
             "n_mirrors": [d.optics.n_mirrors for d in types],
@@ -137,24 +122,19 @@ def write_subarray(h5, subarray: SubarrayDescription) -> None:
             "equivalent_focal_length": [d.optics.equivalent_focal_length for d in types],
             "effective_focal_length": [d.optics.effective_focal_length for d in types],
         },
-        attrs={"TAB_VER": OPTICS_VERSION, "TAB_TYPE": "optics", "ORIGIN": "ctaviewer"},
+        attrs={"TAB_VER": cols.OPTICS_VERSION, "TAB_TYPE": "optics", "ORIGIN": "ctaviewer"},
     )
 
     for i, cam in enumerate(cameras):
         g = cam.geometry
         write_table(
             h5,
-            GEOMETRY.format(i),
-            [
-                Column("pix_id", "i8"),
-                Column("pix_x", "f8", unit="m"),
-                Column("pix_y", "f8", unit="m"),
-                Column("pix_area", "f8", unit="m2"),
-            ],
+            paths.CAMERA_GEOMETRY.format(i),
+            cols.CAMERA_GEOMETRY,
             {"pix_id": np.arange(g.n_pixels), "pix_x": g.pix_x, "pix_y": g.pix_y,
              "pix_area": g.pix_area},
             attrs={
-                "TAB_VER": GEOMETRY_VERSION,
+                "TAB_VER": cols.GEOMETRY_VERSION,
                 "TAB_TYPE": "ctapipe.instrument.CameraGeometry",
                 "CAM_ID": cam.name,
                 "PIX_TYPE": g.pix_shape,
@@ -166,17 +146,15 @@ def write_subarray(h5, subarray: SubarrayDescription) -> None:
         r = cam.readout
         shape = np.atleast_2d(np.asarray(r.reference_pulse_shape, dtype=np.float64))
         n_ref = shape.shape[1]
-        cols = [Column(f"reference_pulse_shape_channel{c}", "f8") for c in range(len(shape))]
-        cols.append(Column("reference_pulse_sample_time", "f8", unit="ns"))
         rows = {f"reference_pulse_shape_channel{c}": shape[c] for c in range(len(shape))}
         rows["reference_pulse_sample_time"] = np.arange(n_ref) * r.reference_pulse_sample_width_ns
         write_table(
             h5,
-            READOUT.format(i),
-            cols,
+            paths.CAMERA_READOUT.format(i),
+            cols.readout_columns(len(shape)),
             rows,
             attrs={
-                "TAB_VER": READOUT_VERSION,
+                "TAB_VER": cols.READOUT_VERSION,
                 "TAB_TYPE": "ctapipe.instrument.CameraReadout",
                 "CAM_ID": cam.name,
                 "NCHAN": int(len(shape)),
@@ -186,3 +164,60 @@ def write_subarray(h5, subarray: SubarrayDescription) -> None:
                 "SAMPFREQ": float(r.sampling_rate_ghz),
             },
         )
+
+
+def read_subarray(h5) -> SubarrayDescription:
+    """The subarray of a file's instrument tables (ours or ctapipe's)."""
+    layout = read_table(h5, paths.LAYOUT)
+    optics = read_table(h5, paths.OPTICS)
+    cameras = {}
+    for idx in sorted(set(int(i) for i in layout["camera_index"])):
+        gpath, rpath = paths.CAMERA_GEOMETRY.format(idx), paths.CAMERA_READOUT.format(idx)
+        g, ga = read_table(h5, gpath), h5[gpath].attrs
+        r, ra = read_table(h5, rpath), h5[rpath].attrs
+        name = decode(ga.get("CAM_ID", f"camera_{idx}"))
+        geometry = CameraGeometry(
+            name=name, pix_x=g["pix_x"].astype(float), pix_y=g["pix_y"].astype(float),
+            pix_area=g["pix_area"].astype(float), pix_shape=decode(ga["PIX_TYPE"]),
+            pix_rotation_deg=float(ga["PIX_ROT"]),
+            cam_rotation_deg=float(ga.get("CTAVIEWER_CAM_ROT_REMOVED", ga["CAM_ROT"])),
+        )
+        n_chan = int(ra["NCHAN"])
+        pulse_names = [c.name for c in cols.readout_columns(n_chan)[:n_chan]]
+        readout = CameraReadout(
+            name=name, sampling_rate_ghz=float(ra["SAMPFREQ"]),
+            n_samples=int(ra["NSAMPLES"]), n_gains=n_chan,
+            reference_pulse_shape=np.array([r[n] for n in pulse_names]),
+            reference_pulse_sample_width_ns=float(ra["REFWIDTH"]),
+        )
+        cameras[idx] = CameraDescription(name, geometry, readout)
+    tels = {}
+    for row in layout:
+        o = optics[int(row["optics_index"])]
+        opt = OpticsDescription(
+            name=decode(o["optics_name"]), size_type=decode(o["size_type"]),
+            n_mirrors=int(o["n_mirrors"]), mirror_area=float(o["mirror_area"]),
+            equivalent_focal_length=float(o["equivalent_focal_length"]),
+            effective_focal_length=float(o["effective_focal_length"]),
+        )
+        tels[int(row["tel_id"])] = TelescopeDescription(
+            name=decode(row["name"]), size_type=opt.size_type, optics=opt,
+            camera=cameras[int(row["camera_index"])],
+        )
+    attrs = h5[paths.LAYOUT].attrs
+    location = None
+    if "CTAVIEWER_SITE_LAT" in attrs:
+        location = SiteLocation(float(attrs["CTAVIEWER_SITE_LAT"]),
+                                float(attrs["CTAVIEWER_SITE_LON"]),
+                                float(attrs["CTAVIEWER_SITE_HEIGHT"]))
+    elif "reference_itrs_x" in attrs:
+        from astropy import units as u
+        from astropy.coordinates import EarthLocation
+
+        loc = EarthLocation.from_geocentric(*(float(attrs[f"reference_itrs_{c}"])
+                                              for c in "xyz"), unit=u.m)
+        location = SiteLocation(float(loc.lat.deg), float(loc.lon.deg),
+                                float(loc.height.to_value(u.m)))
+    positions = np.column_stack([layout[f"pos_{c}"] for c in "xyz"]).astype(float)
+    return SubarrayDescription(decode(attrs.get("SUBARRAY", "subarray")), layout["tel_id"],
+                               positions, tels, location)

@@ -1,4 +1,4 @@
-"""HDF5 tables that PyTables and ctapipe read as their own, written with h5py.
+"""HDF5 tables that PyTables and ctapipe read as their own: the writer and the reader.
 
 A table is a 1-D chunked compound dataset with PyTables' attributes (``CLASS='TABLE'``,
 ``VERSION='2.7'``, ``TITLE``, ``NROWS``) and ctapipe's column metadata
@@ -22,7 +22,6 @@ from __future__ import annotations
 import operator
 import os
 import threading
-from dataclasses import dataclass
 
 import h5py
 import numpy as np
@@ -31,18 +30,6 @@ from h5py import h5a, h5d, h5g, h5o, h5p, h5s, h5t
 #: rows per chunk; images use fewer rows (see ``chunk_rows``)
 DEFAULT_CHUNK_BYTES = 32 * 1024
 GZIP_LEVEL = 1
-
-
-@dataclass(frozen=True)
-class Column:
-    """One table column: name, numpy dtype, per-row shape, unit and description."""
-
-    name: str
-    dtype: str
-    shape: tuple[int, ...] = ()
-    unit: str = ""
-    desc: str = ""
-    time_scale: str = ""  # "tai" for MJD time columns (ctapipe's time transform)
 
 
 def _h5_type(dt: np.dtype):
@@ -153,10 +140,12 @@ def table_meta(columns, title: str = "", attrs=None) -> dict:
         if col.unit:
             meta[f"CTAFIELD_{i}_TRANSFORM"] = "quantity"
             meta[f"CTAFIELD_{i}_UNIT"] = col.unit
-        elif col.time_scale:
+        elif col.time_format:
             meta[f"CTAFIELD_{i}_TRANSFORM"] = "time"
-            meta[f"CTAFIELD_{i}_TIME_FORMAT"] = "mjd"
-            meta[f"CTAFIELD_{i}_TIME_SCALE"] = col.time_scale
+            meta[f"CTAFIELD_{i}_TIME_FORMAT"] = col.time_format
+            meta[f"CTAFIELD_{i}_TIME_SCALE"] = "tai"
+        elif col.transform:
+            meta[f"CTAFIELD_{i}_TRANSFORM"] = col.transform
         elif np.dtype(col.dtype).kind == "S":
             meta[f"CTAFIELD_{i}_TRANSFORM"] = "string"
             meta[f"CTAFIELD_{i}_MAXLEN"] = np.dtype(col.dtype).itemsize
@@ -222,7 +211,9 @@ _TEMPLATES = _TableTemplates()
 
 
 _LAYOUTS: dict[tuple, tuple] = {}
-_COLUMN_FIELDS = operator.attrgetter("name", "dtype", "shape", "unit", "desc", "time_scale")
+_COLUMN_FIELDS = operator.attrgetter(
+    "name", "dtype", "shape", "unit", "desc", "time_format", "transform"
+)
 
 
 def _layout(key: tuple, columns: tuple) -> tuple:
@@ -348,10 +339,48 @@ def write_table(h5, path, columns, rows, *, title: str = "", attrs=None) -> Tabl
     return writer
 
 
+class FilterMissingError(OSError):
+    """A table is compressed with a filter this installation cannot decode."""
+
+
+_PLUGINS_TRIED = False
+
+
+def register_compression_plugins() -> bool:
+    """Make ctapipe's default compression (blosc) readable: ``hdf5plugin`` registers its
+    filters with h5py when imported. Imported only when a table needs it (it loads a dozen
+    filter libraries, ~0.5 s). Returns False where it is not installed."""
+    global _PLUGINS_TRIED
+    try:
+        import hdf5plugin  # noqa: F401
+    except ImportError:
+        return False
+    _PLUGINS_TRIED = True
+    return True
+
+
+def _read_all(dset: h5py.Dataset) -> np.ndarray:
+    try:
+        return dset[()]
+    except OSError as exc:
+        text = str(exc).lower()
+        if "filter" not in text and "plugin" not in text:
+            raise
+        if not _PLUGINS_TRIED and register_compression_plugins():
+            return _read_all(dset)
+        raise FilterMissingError(
+            f"{dset.name} is compressed with a filter h5py cannot decode (ctapipe writes "
+            "blosc): the hdf5plugin package provides it"
+        ) from None
+
+
 def read_table(h5: h5py.File, path: str) -> np.ndarray:
-    """Read a table as a structured array, bitfield booleans turned back into bool."""
+    """Read a table as a structured array, bitfield booleans turned back into bool.
+
+    ctapipe's blosc-compressed tables are read through ``hdf5plugin`` (registered on the
+    first such table); ``FilterMissingError`` where it is missing."""
     dset = h5[path]
-    data = dset[()]
+    data = _read_all(dset)
     tid = dset.id.get_type()
     bool_fields = []
     if tid.get_class() == h5t.COMPOUND:
@@ -381,3 +410,40 @@ def decode(value) -> str:
     if isinstance(value, bytes | np.bytes_):
         return value.decode("utf-8", "replace")
     return str(value)
+
+
+def column_attrs(dset: h5py.Dataset) -> dict[str, dict]:
+    """ctapipe's per-column metadata (``CTAFIELD_i_*``) by column name: UNIT, TRANSFORM,
+    TIME_FORMAT, TRANSFORM_SCALE, ... (string values decoded)."""
+    names = dset.dtype.names or ()
+    out: dict[str, dict] = {}
+    for key, value in dset.attrs.items():
+        if not key.startswith("CTAFIELD_"):
+            continue
+        pos, _, what = key[len("CTAFIELD_"):].partition("_")
+        if not pos.isdigit() or int(pos) >= len(names):
+            continue
+        if isinstance(value, bytes | np.bytes_ | str):
+            value = decode(value)
+        out.setdefault(names[int(pos)], {})[what] = value
+    return out
+
+
+def undo_fixed_point(values: np.ndarray, attrs: dict) -> np.ndarray:
+    """Float values of a column ctapipe stored as scaled integers (its ``transform_image``
+    and ``transform_peak_time`` options); other columns are returned as they are. The three
+    largest (unsigned) or two smallest and the largest (signed) integers mark NaN/±inf."""
+    scale = attrs.get("TRANSFORM_SCALE")
+    if scale is None or values.dtype.kind not in "iu":
+        return values
+    offset = attrs.get("TRANSFORM_OFFSET", 0)
+    info = np.iinfo(values.dtype)
+    if values.dtype.kind == "u":
+        neg_inf, nan, pos_inf = info.max - 2, info.max - 1, info.max
+    else:
+        neg_inf, nan, pos_inf = info.min, info.min + 1, info.max
+    out = (values.astype(np.float64) - offset) / float(scale)
+    out[values == nan] = np.nan
+    out[values == pos_inf] = np.inf
+    out[values == neg_inf] = -np.inf
+    return out.astype(np.dtype(str(attrs.get("TRANSFORM_DTYPE", "float32"))))
