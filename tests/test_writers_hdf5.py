@@ -79,7 +79,8 @@ def test_parameter_columns_units_and_booleans(dl1_dl2_file):
         names = t.colnames
         assert names[:3] == ["obs_id", "event_id", "tel_id"]
         assert names[3:] == [p[0] for p in IMAGE_PARAMETERS]
-        for i, (name, unit, _) in enumerate(IMAGE_PARAMETERS, start=3):
+        for i, (name, unit, dtype, _) in enumerate(IMAGE_PARAMETERS, start=3):
+            assert t.coldtypes[name] == np.dtype(dtype), name
             if unit:
                 assert t.attrs[f"CTAFIELD_{i}_UNIT"] == unit, name
                 assert t.attrs[f"CTAFIELD_{i}_TRANSFORM"] == "quantity"

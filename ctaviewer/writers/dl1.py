@@ -11,7 +11,7 @@ import functools
 import math
 
 from ..event import ArrayEvent
-from ..results import IMAGE_PARAMETERS, INTEGER_PARAMETERS, EventResult
+from ..results import IMAGE_PARAMETERS, EventResult
 from .hdf5 import Column, TableWriter
 
 TRIGGER = "/dl1/event/subarray/trigger"
@@ -44,8 +44,7 @@ def parameter_columns(prefix: str = "") -> tuple[Column, ...]:
     (not repeated per column and per telescope: 47 × n_tels attributes cost size and time).
     Built once per prefix: the writers ask for them per telescope table."""
     return tuple(
-        Column(prefix + name, "i8" if name in INTEGER_PARAMETERS else "f8", unit=unit)
-        for name, unit, _ in IMAGE_PARAMETERS
+        Column(prefix + name, dtype, unit=unit) for name, unit, dtype, _ in IMAGE_PARAMETERS
     )
 
 
