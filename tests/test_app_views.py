@@ -312,3 +312,18 @@ def test_camera_grid_makes_many_new_cells_over_several_event_loop_turns(
     grid._new_source()
     grid.rebuild()
     assert not grid.building and grid._shown == want
+
+
+def test_sky_caption_shows_an_uncertainty_only_where_the_method_estimates_one(
+        simtel_file, qtbot, window):
+    """ctapipe's HillasReconstructor (the default) estimates no angular uncertainty: the
+    caption gives none (never "± nan"); hillas_weighted's is shown."""
+    _open(qtbot, window, simtel_file("gamma_4lst.simtel.zst"))
+    s, sky = window.session, window.sky_view
+    window.docks["sky"].raise_()
+    qtbot.waitUntil(lambda: not sky.visibleRegion().isEmpty())
+    qtbot.waitUntil(lambda: "reconstructed" in sky.info.text(), timeout=30000)
+    assert "nan" not in sky.info.text() and "±" not in sky.info.text()
+    s.set_config(s.config.replace(stereo__name="hillas_weighted"))
+    qtbot.waitUntil(lambda: "±" in sky.info.text(), timeout=30000)
+    assert "nan" not in sky.info.text()
