@@ -392,3 +392,26 @@ def test_parameter_columns_use_ctapipe_units_and_dtypes():
         f"{p}_{s}" for p in ("intensity", "peak_time") for s in ("max", "min", "mean", "std")}
     desc = {n: d for n, _, _, d in IMAGE_PARAMETERS}
     assert "least-trimmed-squares" in desc["timing_slope"] and "weighted" in desc["timing_slope"]
+
+
+def test_timing_fit_draws_what_numba_draws_from_default_rng_0():
+    """The kernel's PCG64 port gives exactly the integers numba's Generator.integers draws
+    from np.random.default_rng(0) (what ctapipe's timing fit uses): same random starts."""
+    from numba import njit
+
+    from ctaviewer.image.parameters import LTS_RNG_START, _integers
+
+    @njit
+    def theirs(rng, ns):
+        return np.array([rng.integers(0, n) for n in ns])
+
+    @njit
+    def ours(start, ns):
+        st = start.copy()
+        return np.array([_integers(st, n) for n in ns])
+
+    ns = np.random.default_rng(5).integers(1, 3000, 5000)
+    ns[::7] = 2
+    ns[::11] = 1
+    np.testing.assert_array_equal(ours(LTS_RNG_START, ns), theirs(np.random.default_rng(0), ns))
+    assert not LTS_RNG_START.flags.writeable

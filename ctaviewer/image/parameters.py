@@ -18,8 +18,8 @@ The definitions are ctapipe 0.28's (its ImageProcessor in the telescope frame):
   the unweighted least-trimmed-squares fit of ctapipe (5 random starts, 85 % of the pixels
   kept, the deviation taken over all pixels). ctapipe draws the random starts from one
   generator shared by the whole process, so its result for an image can depend on the images
-  processed before; here every image starts a generator of the same kind from seed 0, so a
-  result never depends on processing order or threads. ``timing_fit="weighted"`` gives the
+  processed before; here every image starts the same generator (numpy's PCG64) from seed 0,
+  so a result never depends on processing order or threads. ``timing_fit="weighted"`` gives the
   charge-weighted least-squares line instead.
 - Leakage, concentration (telescope frame; ``concentration_core`` is 0 for width 0),
   morphology (islands), intensity and peak-time statistics (peak times that are not finite
@@ -31,7 +31,6 @@ The camera-frame Hillas variant (m) is computed beside them.
 from __future__ import annotations
 
 import math
-import threading
 
 import numpy as np
 
@@ -247,6 +246,86 @@ def _islands(mask, indptr, indices):
     return sizes[:n_isl]
 
 
+# ---------------------------------------------------------------------- random starts
+# numpy's PCG64 and numba's ``Generator.integers`` (Lemire's bounded 32-bit draws from the
+# generator's buffered 32-bit halves), ported so that the kernel draws exactly what ctapipe's
+# numba code draws from ``np.random.default_rng(0)``. A Generator object passed into a numba
+# function costs ~20 µs per call to unbox; this state is 6 integers.
+_MASK32 = np.uint64(0xFFFFFFFF)
+_PCG_MULT_HI = np.uint64(2549297995355413924)
+_PCG_MULT_LO = np.uint64(4865540595714422341)
+
+
+def _pcg64_state(seed: int) -> np.ndarray:
+    """(state high, state low, increment high, increment low, has 32 bits, 32 bits) of
+    ``np.random.PCG64(seed)``."""
+    s = np.random.PCG64(seed).state
+    state, inc = s["state"]["state"], s["state"]["inc"]
+    words = (state >> 64, state & 0xFFFFFFFFFFFFFFFF, inc >> 64, inc & 0xFFFFFFFFFFFFFFFF,
+             s["has_uint32"], s["uinteger"])
+    out = np.array(words, dtype=np.uint64)
+    out.setflags(write=False)
+    return out
+
+
+#: the generator every image's timing fit starts from (seed 0)
+LTS_RNG_START = _pcg64_state(0)
+
+
+@njit(cache=True)
+def _mul_hi(a, b):
+    """High 64 bits of the 128-bit product of two uint64."""
+    a0 = a & _MASK32
+    a1 = a >> np.uint64(32)
+    b0 = b & _MASK32
+    b1 = b >> np.uint64(32)
+    t = a1 * b0 + ((a0 * b0) >> np.uint64(32))
+    w1 = (t & _MASK32) + a0 * b1
+    return a1 * b1 + (t >> np.uint64(32)) + (w1 >> np.uint64(32))
+
+
+@njit(cache=True)
+def _next64(st):
+    """PCG64 (XSL-RR 128/64): advance the 128-bit LCG, output from the new state."""
+    lo = st[1] * _PCG_MULT_LO
+    hi = _mul_hi(st[1], _PCG_MULT_LO) + st[0] * _PCG_MULT_LO + st[1] * _PCG_MULT_HI
+    lo2 = lo + st[3]
+    hi2 = hi + st[2] + (np.uint64(1) if lo2 < lo else np.uint64(0))
+    st[0] = hi2
+    st[1] = lo2
+    x = hi2 ^ lo2
+    rot = hi2 >> np.uint64(58)
+    return (x >> rot) | (x << ((np.uint64(64) - rot) & np.uint64(63)))
+
+
+@njit(cache=True)
+def _next32(st):
+    if st[4] != 0:
+        st[4] = np.uint64(0)
+        return st[5]
+    v = _next64(st)
+    st[4] = np.uint64(1)
+    st[5] = v >> np.uint64(32)
+    return v & _MASK32
+
+
+@njit(cache=True)
+def _integers(st, n):
+    """A uniform integer in [0, n) as numba's ``Generator.integers(0, n)`` draws it."""
+    rng = np.uint64(n - 1)
+    if rng == 0:
+        return 0
+    excl = rng + np.uint64(1)
+    m = _next32(st) * excl
+    left = m & _MASK32
+    if left < excl:
+        threshold = (_MASK32 - rng) % excl
+        while left < threshold:
+            m = _next32(st) * excl
+            left = m & _MASK32
+    return np.int64(m >> np.uint64(32))
+
+
 # ---------------------------------------------------------------------- timing fits
 @njit(cache=True)
 def _line(x, y, idx, m):
@@ -281,13 +360,15 @@ def _rss(x, y, idx, m, slope, intercept):
 
 
 @njit(cache=True)
-def _lts(x, y, rng):
+def _lts(x, y, rng_start):
     """Least-trimmed-squares line (ctapipe's algorithm): from ``LTS_SAMPLES`` random pairs,
     refit repeatedly on the ``LTS_FRACTION`` of points closest to the line; keep the fit with
-    the smallest trimmed residual sum. (slope, intercept), NaN with fewer than 2 points."""
+    the smallest trimmed residual sum; the pairs are drawn from the PCG64 state
+    ``rng_start``. (slope, intercept), NaN with fewer than 2 points."""
     n = x.shape[0]
     if n < 2:
         return np.nan, np.nan
+    st = rng_start.copy()
     keep = np.int64(LTS_FRACTION * n)
     pair = np.empty(2, dtype=np.int64)
     resid = np.empty(n)
@@ -295,8 +376,8 @@ def _lts(x, y, rng):
     best_intercept = np.nan
     best_error = np.inf
     for _ in range(LTS_SAMPLES):
-        pair[0] = rng.integers(0, n)
-        pair[1] = rng.integers(0, n - 1)
+        pair[0] = _integers(st, n)
+        pair[1] = _integers(st, n - 1)
         if pair[1] >= pair[0]:
             pair[1] += 1
         slope, intercept = _line(x, y, pair, 2)
@@ -361,7 +442,7 @@ def parameters_kernel(
     indices,
     deg_m,
     timing_fit,
-    rng,
+    rng_start,
 ):
     out = np.full(_N, np.nan)
     for k in _COUNTS:
@@ -475,7 +556,7 @@ def parameters_kernel(
         if timing_fit == TIMING_WEIGHTED:
             slope, intercept = _weighted_line(lo, tt, ww)
         else:
-            slope, intercept = _lts(lo, tt, rng)
+            slope, intercept = _lts(lo, tt, rng_start)
         if np.isfinite(slope):
             out[T_SLOPE] = slope
             out[T_INT] = intercept
@@ -520,22 +601,6 @@ def image_parameters(ctx, image, peak_time, mask, timing_fit: str = "lts") -> di
         indices,
         ctx.deg_per_m,
         TIMING_WEIGHTED if timing_fit == "weighted" else TIMING_LTS,
-        _fresh_rng(),
+        LTS_RNG_START,
     )
     return parameters_to_dict(values)
-
-
-_LOCAL = threading.local()
-
-
-def _fresh_rng() -> np.random.Generator:
-    """This thread's generator, reset to seed 0 (as every image's LTS fit starts): results
-    never depend on processing order or threads. Resetting the state costs a sixth of
-    making a new generator."""
-    rng = getattr(_LOCAL, "rng", None)
-    if rng is None:
-        rng = _LOCAL.rng = np.random.default_rng(0)
-        _LOCAL.state = rng.bit_generator.state
-    else:
-        rng.bit_generator.state = _LOCAL.state
-    return rng
