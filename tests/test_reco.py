@@ -288,3 +288,21 @@ def test_quality_query():
     for bad in ("open('x')", "hillas_r.__class__", "[1, 2]", "hillas_r ** 2 > 1", "lambda: 1"):
         with pytest.raises(ConfigError):
             QualityQuery(bad, IMAGE_PARAMETER_NAMES)
+
+
+def test_site_height_falls_back_to_the_mc_observation_level(simtel_file):
+    """Files without the site's latitude/longitude/altitude: as ctapipe, the reference
+    location is the MC run header's observation level (at latitude = longitude = 0), so
+    h_max above sea level is known for every simulation."""
+    from ctaviewer import open_source
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        bare = open_source(simtel_file("gamma_70sst1m.simtel.zst"))
+        site = open_source(simtel_file("gamma_4lst.simtel.zst"))
+    assert bare.subarray.location is not None
+    assert bare.subarray.location.height_m == bare.simulation_config.obs_height == 2150.0
+    assert (bare.subarray.location.latitude_deg, bare.subarray.location.longitude_deg) == (0, 0)
+    assert geo.reference_height(bare.subarray) == 2150.0
+    loc = site.subarray.location  # the file's own site
+    assert loc.height_m == 2147.0 and loc.latitude_deg == pytest.approx(-24.683429)
