@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import threading
+import weakref
 from typing import NamedTuple
 
 import numpy as np
@@ -125,23 +126,23 @@ def reference_height(subarray) -> float:
 
 
 # ---------------------------------------------------------------------- cameras
-_RADII: dict = {}
+_RADII: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _RADII_LOCK = threading.Lock()
 
 
 def _camera_radii(geometry) -> tuple[float, float]:
     """(ctapipe's guess_radius: mean distance of the border pixels from the mean pixel
     position, outer radius of the pixels' edges) in m, cached per geometry."""
-    key = id(geometry)
-    hit = _RADII.get(key)
-    if hit is not None and hit[0] is geometry:
-        return hit[1]
+    with _RADII_LOCK:
+        hit = _RADII.get(geometry)
+    if hit is not None:
+        return hit
     border = geometry.border_mask(1)
     x, y = np.asarray(geometry.pix_x), np.asarray(geometry.pix_y)
     guess = float(np.mean(np.hypot(x[border] - x.mean(), y[border] - y.mean())))
     radii = (guess, float(geometry.radius))
     with _RADII_LOCK:
-        _RADII[key] = (geometry, radii)
+        _RADII[geometry] = radii
     return radii
 
 
