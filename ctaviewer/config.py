@@ -103,8 +103,28 @@ class CleaningConfig:
 
 
 @dataclass(frozen=True)
+class ParametersConfig:
+    #: line fit of peak time along the image axis: "lts" (ctapipe's unweighted
+    #: least-trimmed-squares) or "weighted" (charge-weighted least squares)
+    timing_fit: str = "lts"
+
+    def validate(self, prefix="parameters"):
+        from .image.parameters import TIMING_FITS
+
+        if self.timing_fit not in TIMING_FITS:
+            raise ConfigError(
+                f"{prefix}.timing_fit",
+                f"must be one of {list(TIMING_FITS)}, got {self.timing_fit!r}",
+            )
+
+
+#: ctapipe 0.28's default stereo quality query (StereoQualityQuery)
+CTAPIPE_QUALITY_QUERY = "hillas_intensity > 50 and hillas_width > 0 and morphology_n_pixels > 3"
+
+
+@dataclass(frozen=True)
 class QualityConfig:
-    query: str = "hillas_intensity > 50 and leakage_intensity_width_2 < 0.2 and hillas_width > 0"
+    query: str = CTAPIPE_QUALITY_QUERY
 
     def validate(self, prefix="quality"):
         if not isinstance(self.query, str):
@@ -176,6 +196,7 @@ class ProcessingConfig:
     calibration: CalibrationConfig = field(default_factory=CalibrationConfig)
     extractor: ExtractorConfig = field(default_factory=ExtractorConfig)
     cleaning: CleaningConfig = field(default_factory=CleaningConfig)
+    parameters: ParametersConfig = field(default_factory=ParametersConfig)
     quality: QualityConfig = field(default_factory=QualityConfig)
     stereo: StereoConfig = field(default_factory=StereoConfig)
     camera_overrides: MappingProxyType = field(
@@ -191,7 +212,7 @@ class ProcessingConfig:
 
     # ------------------------------------------------------------------ validation
     def validate(self) -> None:
-        for name in ("calibration", "extractor", "cleaning", "quality", "stereo"):
+        for name in ("calibration", "extractor", "cleaning", "parameters", "quality", "stereo"):
             getattr(self, name).validate(name)
         for cam, parts in self.camera_overrides.items():
             for section, values in parts.items():
@@ -248,7 +269,7 @@ class ProcessingConfig:
     # ------------------------------------------------------------------ TOML
     def to_toml(self) -> str:
         lines = []
-        for section in ("calibration", "extractor", "cleaning", "quality", "stereo"):
+        for section in ("calibration", "extractor", "cleaning", "parameters", "quality", "stereo"):
             lines.append(f"[{section}]")
             for f in fields(getattr(self, section)):
                 value = getattr(getattr(self, section), f.name)
@@ -292,6 +313,7 @@ class ProcessingConfig:
             "calibration": CalibrationConfig,
             "extractor": ExtractorConfig,
             "cleaning": CleaningConfig,
+            "parameters": ParametersConfig,
             "quality": QualityConfig,
             "stereo": StereoConfig,
         }
@@ -338,10 +360,15 @@ FIELD_HELP = MappingProxyType({
     "cleaning.time_limit_ns": "Drop pixels whose peak time differs by more than this (ns) from "
     "every image neighbour (empty: no time constraint)",
     "cleaning.n_dilation_rings": "Rings of neighbouring pixels added around the cleaned image",
+    "parameters.timing_fit": "Line of peak time along the image axis: lts (unweighted "
+    "least-trimmed-squares, as ctapipe) or weighted (charge-weighted least squares)",
     "quality.query": "Telescopes whose image parameters fail this expression are left out of "
-    "the stereo reconstruction (and greyed in the views); e.g. hillas_intensity > 50",
-    "stereo.name": "Direction and core reconstruction: hillas_intersection (ground and sky "
-    "planes) or nominal_intersection (image axes in the nominal frame)",
+    "the stereo reconstruction (and greyed in the views); the default is ctapipe's: "
+    "hillas_intensity > 50 and hillas_width > 0 and morphology_n_pixels > 3",
+    "stereo.name": "Direction and core reconstruction: hillas_intersection (ctapipe's "
+    "HillasReconstructor: image planes, core in the tilted frame), hillas_weighted (the same "
+    "planes, weighted core on the ground, every uncertainty estimated) or nominal_intersection "
+    "(image axes crossed in the nominal frame)",
     "stereo.min_telescopes": "Telescopes passing the quality query needed for a stereo result",
     "stereo.weighting": "Weight of each telescope's image axis: intensity_length_width, "
     "intensity or equal",
@@ -362,7 +389,9 @@ __all__ = [
     "CalibrationConfig",
     "CleaningConfig",
     "ExtractorConfig",
+    "CTAPIPE_QUALITY_QUERY",
     "FIELD_HELP",
+    "ParametersConfig",
     "ProcessingConfig",
     "QualityConfig",
     "StereoConfig",

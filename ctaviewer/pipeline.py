@@ -107,7 +107,7 @@ class Pipeline:
         t2 = time.perf_counter()
         mask = clean(cln_cfg.name, image, peak_time, ctx, cln_cfg)
         t3 = time.perf_counter()
-        params = image_parameters(ctx, image, peak_time, mask)
+        params = image_parameters(ctx, image, peak_time, mask, self._config.parameters.timing_fit)
         passes = self._quality(params)
         t4 = time.perf_counter()
         true_params = None
@@ -140,13 +140,14 @@ class Pipeline:
 
     # ------------------------------------------------------------------ one event
     def process(self, event: ArrayEvent) -> EventResult:
-        """Everything for one array event; invalid geometry is NaN with is_valid False."""
+        """Everything for one array event; an invalid geometry is NaN with is_valid False and
+        its reason (``geometry.invalid_reason``)."""
         timing: dict[str, float] = {}
         tels = {t: self.process_telescope(event, t, timing) for t in event.tel}
         t0 = time.perf_counter()
         good = {t: r.parameters for t, r in tels.items() if r.passes_quality}
         stereo = self._config.stereo
-        geometry, impact = self._reconstruct(
+        reco = self._reconstruct(
             self.subarray, event.pointing, good, stereo.weighting, stereo.min_telescopes
         )
         timing["stereo"] = 1e3 * (time.perf_counter() - t0)
@@ -156,8 +157,9 @@ class Pipeline:
             obs_id=event.obs_id,
             event_id=event.event_id,
             tel=tels,
-            geometry=geometry,
-            impact=impact,
+            geometry=reco.geometry,
+            impact=reco.impact,
+            core_psi=reco.core_psi,
             timing_ms=timing,
         )
 

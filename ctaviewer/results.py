@@ -13,66 +13,81 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-#: (name, unit, description) of every image parameter, in DL1 column order.
-#: Hillas parameters in the telescope frame (deg) as ctapipe writes by default; the
-#: camera-frame variant (m) is kept beside them with the ``camera_frame_`` prefix.
-IMAGE_PARAMETERS: tuple[tuple[str, str, str], ...] = (
-    ("hillas_intensity", "", "total charge in the cleaned image (p.e.)"),
-    ("hillas_skewness", "", "third moment along the major axis"),
-    ("hillas_kurtosis", "", "fourth moment along the major axis"),
-    ("hillas_fov_lon", "deg", "centroid longitude in the telescope frame"),
-    ("hillas_fov_lat", "deg", "centroid latitude in the telescope frame"),
-    ("hillas_r", "deg", "centroid distance from the camera centre"),
-    ("hillas_phi", "deg", "centroid polar angle"),
-    ("hillas_length", "deg", "standard deviation along the major axis"),
-    ("hillas_length_uncertainty", "deg", "uncertainty of length"),
-    ("hillas_width", "deg", "standard deviation along the minor axis"),
-    ("hillas_width_uncertainty", "deg", "uncertainty of width"),
-    ("hillas_psi", "deg", "rotation angle of the major axis"),
-    ("hillas_psi_uncertainty", "deg", "uncertainty of psi"),
-    ("camera_frame_hillas_x", "m", "centroid x in the camera frame"),
-    ("camera_frame_hillas_y", "m", "centroid y in the camera frame"),
-    ("camera_frame_hillas_r", "m", "centroid distance in the camera frame"),
-    ("camera_frame_hillas_phi", "deg", "centroid polar angle in the camera frame"),
-    ("camera_frame_hillas_length", "m", "length in the camera frame"),
-    ("camera_frame_hillas_width", "m", "width in the camera frame"),
-    ("camera_frame_hillas_psi", "deg", "psi in the camera frame"),
-    ("timing_intercept", "ns", "peak time at the centroid"),
-    ("timing_slope", "ns/deg", "peak-time gradient along the major axis"),
-    ("timing_deviation", "ns", "RMS of peak times around the fitted line"),
-    ("leakage_pixels_width_1", "", "fraction of image pixels in the outermost ring"),
-    ("leakage_pixels_width_2", "", "fraction of image pixels in the two outermost rings"),
-    ("leakage_intensity_width_1", "", "fraction of intensity in the outermost ring"),
-    ("leakage_intensity_width_2", "", "fraction of intensity in the two outermost rings"),
-    ("concentration_cog", "", "intensity fraction in pixels near the centroid"),
-    ("concentration_core", "", "intensity fraction inside the Hillas ellipse"),
-    ("concentration_pixel", "", "intensity fraction in the brightest pixel"),
-    ("morphology_n_pixels", "", "number of pixels after cleaning"),
-    ("morphology_n_islands", "", "number of connected islands"),
-    ("morphology_n_small_islands", "", "islands with <= 2 pixels"),
-    ("morphology_n_medium_islands", "", "islands with 3-50 pixels"),
-    ("morphology_n_large_islands", "", "islands with > 50 pixels"),
-    ("intensity_max", "", "brightest cleaned pixel (p.e.)"),
-    ("intensity_min", "", "faintest cleaned pixel (p.e.)"),
-    ("intensity_mean", "", "mean of cleaned pixels (p.e.)"),
-    ("intensity_std", "", "standard deviation of cleaned pixels (p.e.)"),
-    ("intensity_skewness", "", "skewness of cleaned pixel charges"),
-    ("intensity_kurtosis", "", "kurtosis of cleaned pixel charges"),
-    ("peak_time_max", "ns", "latest peak time among cleaned pixels"),
-    ("peak_time_min", "ns", "earliest peak time among cleaned pixels"),
-    ("peak_time_mean", "ns", "mean peak time of cleaned pixels"),
-    ("peak_time_std", "ns", "standard deviation of peak times"),
-    ("peak_time_skewness", "", "skewness of peak times"),
-    ("peak_time_kurtosis", "", "kurtosis of peak times"),
+#: (name, unit, dtype, description) of every image parameter, in DL1 column order.
+#: Names, units and dtypes are those of ctapipe 0.28's data model (its ImageProcessor in the
+#: telescope frame, the default): Hillas in deg, intensities in p.e. without a unit, peak
+#: times in ns without a unit (so ``timing_slope`` is 1/deg), counts int64, the intensity
+#: and peak-time statistics and the leakage intensities float32. The camera-frame Hillas
+#: variant (m) is kept after them with the ``camera_frame_`` prefix.
+IMAGE_PARAMETERS: tuple[tuple[str, str, str, str], ...] = (
+    ("hillas_intensity", "", "f8", "sum of the cleaned image (p.e.)"),
+    ("hillas_skewness", "", "f8", "skewness of the light along the major axis"),
+    ("hillas_kurtosis", "", "f8", "kurtosis of the light along the major axis (3 = Gaussian)"),
+    ("hillas_fov_lon", "deg", "f8", "centroid longitude in the telescope frame"),
+    ("hillas_fov_lat", "deg", "f8", "centroid latitude in the telescope frame"),
+    ("hillas_r", "deg", "f8", "centroid distance from the camera centre"),
+    ("hillas_phi", "deg", "f8", "centroid polar angle"),
+    ("hillas_length", "deg", "f8", "standard deviation along the major axis"),
+    ("hillas_length_uncertainty", "deg", "f8", "uncertainty of length (Poisson pixel charges)"),
+    ("hillas_width", "deg", "f8", "standard deviation along the minor axis (0 for a line)"),
+    ("hillas_width_uncertainty", "deg", "f8", "uncertainty of width (Poisson pixel charges)"),
+    ("hillas_psi", "deg", "f8", "angle of the major axis from the fov_lon axis, in (-90, 90]"),
+    ("hillas_psi_uncertainty", "deg", "f8",
+     "uncertainty of psi: weighted line fit of the transverse offsets, inflated for round "
+     "images (as ctapipe 0.28)"),
+    ("hillas_transverse_cog_uncertainty", "deg", "f8",
+     "uncertainty of the centroid across the major axis (same fit as psi_uncertainty)"),
+    ("timing_intercept", "", "f8", "fitted peak time (ns) at the centroid"),
+    ("timing_deviation", "", "f8", "RMS (ns) of the peak times around the fitted line"),
+    ("timing_slope", "1/deg", "f8",
+     "peak-time gradient along the major axis (ns per deg): unweighted least-trimmed-squares "
+     "line fit as ctapipe (default), or charge-weighted least squares with "
+     "parameters.timing_fit = \"weighted\""),
+    ("leakage_pixels_width_1", "", "f8", "fraction of image pixels in the outermost ring"),
+    ("leakage_pixels_width_2", "", "f8", "fraction of image pixels in the two outermost rings"),
+    ("leakage_intensity_width_1", "", "f4", "fraction of intensity in the outermost ring"),
+    ("leakage_intensity_width_2", "", "f4", "fraction of intensity in the two outermost rings"),
+    ("concentration_cog", "", "f8", "intensity fraction within one pixel width of the centroid"),
+    ("concentration_core", "", "f8", "intensity fraction inside the Hillas ellipse"),
+    ("concentration_pixel", "", "f8", "intensity fraction in the brightest pixel"),
+    ("morphology_n_pixels", "", "i8", "number of pixels after cleaning (-1: not parametrised)"),
+    ("morphology_n_islands", "", "i8", "number of connected islands"),
+    ("morphology_n_small_islands", "", "i8", "islands with <= 2 pixels"),
+    ("morphology_n_medium_islands", "", "i8", "islands with 3-50 pixels"),
+    ("morphology_n_large_islands", "", "i8", "islands with > 50 pixels"),
+    ("intensity_max", "", "f4", "brightest cleaned pixel (p.e.)"),
+    ("intensity_min", "", "f4", "faintest cleaned pixel (p.e.)"),
+    ("intensity_mean", "", "f4", "mean of the cleaned pixels (p.e.)"),
+    ("intensity_std", "", "f4", "standard deviation of the cleaned pixels (p.e.)"),
+    ("intensity_skewness", "", "f8", "skewness of the cleaned pixel charges"),
+    ("intensity_kurtosis", "", "f8", "excess kurtosis of the cleaned pixel charges"),
+    ("peak_time_max", "", "f4", "latest peak time among the cleaned pixels (ns)"),
+    ("peak_time_min", "", "f4", "earliest peak time among the cleaned pixels (ns)"),
+    ("peak_time_mean", "", "f4", "mean peak time of the cleaned pixels (ns)"),
+    ("peak_time_std", "", "f4", "standard deviation of the peak times (ns)"),
+    ("peak_time_skewness", "", "f8", "skewness of the peak times"),
+    ("peak_time_kurtosis", "", "f8", "excess kurtosis of the peak times"),
+    ("camera_frame_hillas_x", "m", "f8", "centroid x in the camera frame"),
+    ("camera_frame_hillas_y", "m", "f8", "centroid y in the camera frame"),
+    ("camera_frame_hillas_r", "m", "f8", "centroid distance in the camera frame"),
+    ("camera_frame_hillas_phi", "deg", "f8", "centroid polar angle in the camera frame"),
+    ("camera_frame_hillas_length", "m", "f8", "length in the camera frame"),
+    ("camera_frame_hillas_width", "m", "f8", "width in the camera frame"),
+    ("camera_frame_hillas_psi", "deg", "f8", "psi in the camera frame (from the x axis)"),
 )
 IMAGE_PARAMETER_NAMES: tuple[str, ...] = tuple(p[0] for p in IMAGE_PARAMETERS)
 #: parameters that are counts (integers in files)
-INTEGER_PARAMETERS = frozenset(n for n in IMAGE_PARAMETER_NAMES if n.startswith("morphology_"))
+INTEGER_PARAMETERS = frozenset(p[0] for p in IMAGE_PARAMETERS if p[2].startswith("i"))
+#: value of a count that was not computed (ctapipe's default): the image was not parametrised
+NOT_COMPUTED = -1
 
 
 def empty_parameters() -> dict[str, float]:
-    """All parameters set to NaN (counts to 0): the result for an empty image."""
-    return {n: (0 if n in INTEGER_PARAMETERS else math.nan) for n in IMAGE_PARAMETER_NAMES}
+    """All parameters NaN and counts -1, as ctapipe: the result for an image that cannot be
+    parametrised (fewer than 2 pixels after cleaning, or no positive total charge)."""
+    return {
+        n: (NOT_COMPUTED if n in INTEGER_PARAMETERS else math.nan) for n in IMAGE_PARAMETER_NAMES
+    }
 
 
 @dataclass(frozen=True, eq=False)
@@ -105,7 +120,14 @@ class TelescopeResult:
 
 @dataclass(frozen=True)
 class StereoResult:
-    """DL2 geometry of one array event (deg, m). Invalid events carry NaN, never vanish."""
+    """DL2 geometry of one array event (deg, m), ctapipe's ReconstructedGeometryContainer.
+
+    ``core_x/y`` on the ground (x north, y west), ``core_tilted_x/y`` in the tilted frame of
+    the array pointing; ``h_max`` above sea level (as ctapipe's HillasReconstructor). A
+    value a method does not estimate is NaN. An invalid result (too few telescopes, or an
+    implausible geometry) carries NaN everywhere, ``is_valid`` False and ``invalid_reason``
+    (one short sentence); ``tel_ids`` are the telescopes the reconstruction was given.
+    """
 
     alt: float = math.nan
     az: float = math.nan
@@ -116,12 +138,17 @@ class StereoResult:
     core_y: float = math.nan
     core_uncert_x: float = math.nan
     core_uncert_y: float = math.nan
+    core_tilted_x: float = math.nan
+    core_tilted_y: float = math.nan
+    core_tilted_uncert_x: float = math.nan
+    core_tilted_uncert_y: float = math.nan
     h_max: float = math.nan
     h_max_uncert: float = math.nan
     is_valid: bool = False
     average_intensity: float = math.nan
     goodness_of_fit: float = math.nan
     tel_ids: tuple[int, ...] = ()
+    invalid_reason: str = ""
 
 
 @dataclass(frozen=True, eq=False)
@@ -137,4 +164,7 @@ class EventResult:
     energy_uncert: float = math.nan
     gammaness: float = math.nan
     impact: dict = field(default_factory=dict)  # tel_id -> impact distance (m) to reco core
+    #: tel_id -> direction (deg) of the image axis in the tilted frame, for the telescopes
+    #: the stereo reconstruction used (ctapipe's DL1 column ``core_psi``; NaN for the others)
+    core_psi: dict = field(default_factory=dict)
     timing_ms: dict = field(default_factory=dict)  # step name -> milliseconds

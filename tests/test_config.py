@@ -24,12 +24,17 @@ def test_toml_round_trip(tmp_path):
             "cleaning.time_limit_ns": 4.5,
             "extractor.name": "two_pass",
             "stereo__weighting": "intensity",
+            "stereo.name": "hillas_weighted",
+            "parameters.timing_fit": "weighted",
         }
     )
     text = cfg.to_toml()
+    assert '[parameters]\ntiming_fit = "weighted"' in text
     back = ProcessingConfig.from_toml(text)
     assert back == cfg
     assert back.cleaning.time_limit_ns == 4.5
+    assert back.parameters.timing_fit == "weighted" and back.stereo.name == "hillas_weighted"
+    assert ProcessingConfig.default().parameters.timing_fit == "lts"  # ctapipe's fit
     path = tmp_path / "c.toml"
     path.write_text(text)
     assert ProcessingConfig.from_toml(path) == cfg
@@ -64,6 +69,8 @@ def test_partial_toml_keeps_defaults():
         ({"quality.query": "hillas_nonsense > 3"}, "quality.query", "hillas_nonsense"),
         ({"quality.query": "__import__('os')"}, "quality.query", "not allowed"),
         ({"cleaning.keep_isolated_pixels": 1}, "cleaning.keep_isolated_pixels", "true or false"),
+        ({"parameters.timing_fit": "robust"}, "parameters.timing_fit", "'lts', 'weighted'"),
+        ({"stereo.name": "x"}, "stereo.name", "hillas_weighted"),
     ],
 )
 def test_validation_names_field_and_range(change, field, words):

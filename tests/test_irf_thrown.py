@@ -8,6 +8,7 @@ never more than the thrown area, and refuse runs it cannot add up, naming them.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -262,6 +263,5 @@ def test_a_gamma_run_without_events_still_counts_its_thrown_showers():
     one = compute_irfs([full], [], IRFOptions())
     two = compute_irfs([full, empty], [], IRFOptions())
     np.testing.assert_allclose(two.aeff_m2, one.aeff_m2 / 2)
-    unnamed = DL2Events(*[getattr(empty_events, f) for f in DL2Events.__dataclass_fields__][:-1],
-                        sim_config(run=3, primary=""))
+    unnamed = dataclasses.replace(empty_events, simulation=sim_config(run=3, primary=""))
     assert particle_of(unnamed) == "unknown"

@@ -45,12 +45,14 @@ def _check_telescope(tr: TelescopeResult, n_pixels: int):
     assert np.all(np.isfinite(tr.image))
     assert not tr.image.flags.writeable and not tr.mask.flags.writeable
     n = int(tr.mask.sum())
-    assert tr.parameters["morphology_n_pixels"] == n
-    if n and tr.image[tr.mask].sum() > 0:
+    parametrised = n >= 2 and tr.image[tr.mask].sum() > 0  # ctapipe's image check
+    assert tr.parameters["morphology_n_pixels"] == (n if parametrised else -1)
+    if parametrised:
         for key in HILLAS:
             assert math.isfinite(tr.parameters[key]), key
-    if tr.passes_quality:
+    if tr.passes_quality:  # ctapipe's default stereo query
         assert tr.parameters["hillas_intensity"] > 50 and tr.parameters["hillas_width"] > 0
+        assert tr.parameters["morphology_n_pixels"] > 3
     if tr.waveform is not None:
         assert tr.waveform.shape[0] == n_pixels
         assert tr.window_start.shape == (n_pixels,) and tr.window_width >= 1
@@ -71,9 +73,14 @@ def test_every_event_of_every_file(simtel_file, name):
                 _check_telescope(tr, source.subarray.tels[tel_id].camera.geometry.n_pixels)
             g = result.geometry
             good = [t for t, tr in result.tel.items() if tr.passes_quality]
+            assert set(result.core_psi) == (set(good) if len(good) >= 2 else set())
             if g.is_valid:
                 assert len(g.tel_ids) >= 2 and set(g.tel_ids) == set(good)
                 assert 0 <= g.alt <= 90 and 0 <= g.az < 360
+                assert g.invalid_reason == ""
+                # above sea level: the site height (or the MC observation level) plus km
+                ground = source.subarray.location.height_m
+                assert ground + 1000 < g.h_max < ground + 40000, g.h_max
                 if (
                     event.simulation is not None
                     and name.startswith("gamma")
@@ -84,7 +91,8 @@ def test_every_event_of_every_file(simtel_file, name):
                         < 2.0
                     )
             else:
-                assert len(good) < 2 and math.isnan(g.alt)
+                assert math.isnan(g.alt) and g.invalid_reason
+                assert len(good) < 2 or "telescope" in g.invalid_reason
             assert result.timing_ms["total"] > 0
             n += 1
         assert n == len(source)

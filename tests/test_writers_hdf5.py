@@ -350,19 +350,6 @@ def test_contract_columns_are_written_from_the_results(tmp_path):
 
     from ctaviewer.datamodel import paths
     from ctaviewer.datamodel.table import read_table
-    from ctaviewer.results import EventResult, StereoResult
-
-    @dataclasses.dataclass(frozen=True)
-    class Stereo(StereoResult):
-        core_tilted_x: float = 11.0
-        core_tilted_y: float = 12.0
-        core_tilted_uncert_x: float = 1.5
-        core_tilted_uncert_y: float = 2.5
-
-    @dataclasses.dataclass(frozen=True, eq=False)
-    class Result(EventResult):
-        core_psi: dict = dataclasses.field(default_factory=dict)
-
     source_path = simtel("gamma_4lst.simtel.zst")
     with open_source(source_path, max_events=1) as source:
         event = next(iter(source))
@@ -370,10 +357,10 @@ def test_contract_columns_are_written_from_the_results(tmp_path):
         tels = {t: dataclasses.replace(tr, parameters={
             **tr.parameters, "hillas_transverse_cog_uncertainty": 0.01 * t})
             for t, tr in r.tel.items()}
-        result = Result(r.index, r.obs_id, r.event_id, tels,
-                        Stereo(**{f.name: getattr(r.geometry, f.name)
-                                  for f in dataclasses.fields(StereoResult)}),
-                        impact=r.impact, core_psi={t: 3.0 * t for t in tels})
+        geometry = dataclasses.replace(r.geometry, core_tilted_x=11.0, core_tilted_y=12.0,
+                                       core_tilted_uncert_x=1.5, core_tilted_uncert_y=2.5)
+        result = dataclasses.replace(r, tel=tels, geometry=geometry,
+                                     core_psi={t: 3.0 * t for t in tels})
         with EventFileWriter(tmp_path / "c.h5", source.subarray, obs_id=source.obs_id,
                              dl2=True) as w:
             w.write(event, result)
@@ -387,11 +374,6 @@ def test_contract_columns_are_written_from_the_results(tmp_path):
             row = read_table(h5, paths.DL1_PARAMETERS.format(t))[0]
             assert row["core_psi"] == 3.0 * t
             assert row["hillas_transverse_cog_uncertainty"] == pytest.approx(0.01 * t)
-    # without them (today's results) the columns exist and hold NaN
-    _write(tmp_path / "n.h5", source_path, n=1, dl2=True)
-    with h5py.File(tmp_path / "n.h5") as h5:
-        geo = read_table(h5, paths.DL2_GEOMETRY.format(a))[0]
-        assert f"{a}_core_tilted_x" in geo.dtype.names
 
 
 def test_true_parameters_come_from_the_pipeline(proton_file):
@@ -439,35 +421,33 @@ def test_hdf5_paths_are_spelled_only_in_the_data_model():
     assert offenders == []
 
 
-def test_parameter_columns_follow_the_results_before_and_after_dtypes(monkeypatch):
-    """results.IMAGE_PARAMETERS rows are (name, unit, desc) today and (name, unit, dtype,
-    desc) later: ctapipe's columns keep the data model's dtype and unit either way, the
-    chain's own extra columns take the dtype the results give."""
+def test_parameter_columns_come_from_the_results_definitions(monkeypatch):
+    """results.IMAGE_PARAMETERS is the one definition of the parameters' dtypes and units:
+    the DL1 columns follow it (ctapipe's first, in its order, then the stereo ones, then
+    the camera-frame extras), with units spelled as ctapipe's files spell them."""
     from ctaviewer import results
     from ctaviewer.datamodel import columns as cols
 
     def columns():
-        cols.parameter_columns.cache_clear()
-        cols.parameter_descriptions.cache_clear()
+        for cached in (cols.parameter_columns, cols.parameter_descriptions,
+                       cols.true_parameter_columns, cols.parameter_table_columns):
+            cached.cache_clear()
         return {c.name: c for c in cols.parameter_columns()}
 
     before = columns()
+    names = list(before)
     assert before["leakage_intensity_width_1"].dtype == "f4"
     assert before["timing_slope"].unit == "deg**-1"
     assert before["camera_frame_hillas_x"].unit == "m"
-    with_dtypes = tuple((r[0], r[1], "f4" if r[0].startswith("camera_frame") else "f8", r[-1])
-                        for r in results.IMAGE_PARAMETERS
-                        if r[0] != "hillas_transverse_cog_uncertainty") + (
-        ("hillas_transverse_cog_uncertainty", "deg", "f8", "transverse cog uncertainty"),
-        ("extra_parameter", "m", "f4", "a parameter ctapipe does not have"),
-    )
-    monkeypatch.setattr(results, "IMAGE_PARAMETERS", with_dtypes)
+    assert names.index("core_psi") == names.index("peak_time_kurtosis") + 1
+    assert names[-1].startswith("camera_frame_")
+    extra = ("hillas_extra_parameter", "m", "f4", "a parameter added to the chain")
+    monkeypatch.setattr(results, "IMAGE_PARAMETERS", (*results.IMAGE_PARAMETERS, extra))
     after = columns()
-    assert [n for n in after if n in cols.CTAPIPE_PARAMETERS] == list(cols.CTAPIPE_PARAMETERS)
-    assert after["leakage_intensity_width_1"] == before["leakage_intensity_width_1"]
-    assert after["camera_frame_hillas_x"].dtype == "f4"
-    assert after["extra_parameter"].dtype == "f4" and after["extra_parameter"].unit == "m"
-    assert cols.parameter_descriptions()["extra_parameter"].startswith("a parameter")
+    assert after["hillas_extra_parameter"].dtype == "f4"
+    assert after["hillas_extra_parameter"].unit == "m"
+    assert cols.parameter_descriptions()["hillas_extra_parameter"].startswith("a parameter")
+    assert "true_hillas_extra_parameter" in {c.name for c in cols.true_parameter_columns()}
     monkeypatch.undo()
     columns()
 

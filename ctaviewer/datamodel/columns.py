@@ -92,57 +92,31 @@ def image_columns(n_pixels: int) -> tuple[Column, ...]:
     )
 
 
-#: ctapipe's DL1 image parameters (telescope frame): name -> (dtype, unit), in its order.
-#: Peak times are in ns, stored without unit as ctapipe does (so the timing slope is 1/deg).
-CTAPIPE_PARAMETERS: dict[str, tuple[str, str]] = {
-    "hillas_intensity": ("f8", ""),
-    "hillas_skewness": ("f8", ""),
-    "hillas_kurtosis": ("f8", ""),
-    "hillas_fov_lon": ("f8", "deg"),
-    "hillas_fov_lat": ("f8", "deg"),
-    "hillas_r": ("f8", "deg"),
-    "hillas_phi": ("f8", "deg"),
-    "hillas_length": ("f8", "deg"),
-    "hillas_length_uncertainty": ("f8", "deg"),
-    "hillas_width": ("f8", "deg"),
-    "hillas_width_uncertainty": ("f8", "deg"),
-    "hillas_psi": ("f8", "deg"),
-    "hillas_psi_uncertainty": ("f8", "deg"),
-    "hillas_transverse_cog_uncertainty": ("f8", "deg"),
-    "timing_intercept": ("f8", ""),
-    "timing_deviation": ("f8", ""),
-    "timing_slope": ("f8", "deg**-1"),
-    "leakage_pixels_width_1": ("f8", ""),
-    "leakage_pixels_width_2": ("f8", ""),
-    "leakage_intensity_width_1": ("f4", ""),
-    "leakage_intensity_width_2": ("f4", ""),
-    "concentration_cog": ("f8", ""),
-    "concentration_core": ("f8", ""),
-    "concentration_pixel": ("f8", ""),
-    "morphology_n_pixels": ("i8", ""),
-    "morphology_n_islands": ("i8", ""),
-    "morphology_n_small_islands": ("i8", ""),
-    "morphology_n_medium_islands": ("i8", ""),
-    "morphology_n_large_islands": ("i8", ""),
-    "intensity_max": ("f4", ""),
-    "intensity_min": ("f4", ""),
-    "intensity_mean": ("f4", ""),
-    "intensity_std": ("f4", ""),
-    "intensity_skewness": ("f8", ""),
-    "intensity_kurtosis": ("f8", ""),
-    "peak_time_max": ("f4", ""),
-    "peak_time_min": ("f4", ""),
-    "peak_time_mean": ("f4", ""),
-    "peak_time_std": ("f4", ""),
-    "peak_time_skewness": ("f8", ""),
-    "peak_time_kurtosis": ("f8", ""),
-    "core_psi": ("f8", "deg"),
-}
-#: descriptions of the parameters that ``results.IMAGE_PARAMETERS`` does not describe
-_EXTRA_DESCRIPTIONS = {
-    "hillas_transverse_cog_uncertainty": "uncertainty of the centroid across the major axis",
-    "core_psi": "direction of the image axis projected to the ground (stereo step)",
-}
+#: the chain's parameters that ctapipe's files do not have (kept after ctapipe's columns)
+EXTRA_PARAMETER_PREFIX = "camera_frame_"
+#: columns that come from the stereo step (``EventResult.core_psi``), not from the image:
+#: (name, dtype, unit, description), written after the image parameters as ctapipe does
+STEREO_PARAMETERS = (
+    ("core_psi", "f8", "deg", "direction of the image axis projected to the ground"),
+)
+#: units as ctapipe's files spell them (astropy's "vounit" strings) where ours differ
+_FILE_UNITS = {"1/deg": "deg**-1"}
+#: the groups ctapipe parametrises a true image with (no timing, no peak-time statistics)
+TRUE_PARAMETER_PREFIXES = ("hillas_", "leakage_", "concentration_", "morphology_",
+                           "intensity_")
+
+
+def _parameter_rows() -> tuple[tuple[str, str, str], ...]:
+    """(name, dtype, file unit) of every DL1 parameter column in file order: ctapipe's
+    image parameters, the stereo ones, then the chain's extras. ``results.IMAGE_PARAMETERS``
+    is the one definition of names, dtypes and units (in ctapipe's order)."""
+    from ..results import IMAGE_PARAMETERS
+
+    rows = [(name, dtype, _FILE_UNITS.get(unit, unit)) for name, unit, dtype, _ in IMAGE_PARAMETERS]
+    ours = [r for r in rows if r[0].startswith(EXTRA_PARAMETER_PREFIX)]
+    ctapipe = [r for r in rows if not r[0].startswith(EXTRA_PARAMETER_PREFIX)]
+    stereo = [(name, dtype, unit) for name, dtype, unit, _ in STEREO_PARAMETERS]
+    return (*ctapipe, *stereo, *ours)
 
 
 @functools.cache
@@ -151,36 +125,14 @@ def parameter_descriptions() -> dict[str, str]:
     n_telescopes attributes cost file size and writing time."""
     from ..results import IMAGE_PARAMETERS
 
-    return {**_EXTRA_DESCRIPTIONS, **{row[0]: row[-1] for row in IMAGE_PARAMETERS}}
-
-
-#: columns that come from the stereo step (``EventResult.core_psi``), not from the image
-STEREO_PARAMETERS = ("core_psi",)
-#: the groups ctapipe parametrises a true image with (no timing, no peak-time statistics)
-TRUE_PARAMETER_PREFIXES = ("hillas_", "leakage_", "concentration_", "morphology_",
-                           "intensity_")
-
-
-def _pipeline_parameters() -> tuple[tuple[str, str, str], ...]:
-    """(name, unit, dtype) of every parameter the chain computes (``results``), whether its
-    table has (name, unit, desc) or (name, unit, dtype, desc) rows."""
-    from ..results import IMAGE_PARAMETERS, INTEGER_PARAMETERS
-
-    out = []
-    for row in IMAGE_PARAMETERS:
-        name, unit = row[0], row[1]
-        dtype = row[2] if len(row) == 4 else ("i8" if name in INTEGER_PARAMETERS else "f8")
-        out.append((name, unit, dtype))
-    return tuple(out)
+    return {**{row[0]: row[3] for row in STEREO_PARAMETERS},
+            **{row[0]: row[3] for row in IMAGE_PARAMETERS}}
 
 
 @functools.cache
 def parameter_columns() -> tuple[Column, ...]:
     """DL1 parameter columns: ctapipe's, then those the chain adds (camera frame)."""
-    cols = [Column(n, dt, unit=u) for n, (dt, u) in CTAPIPE_PARAMETERS.items()]
-    cols += [Column(n, dt, unit=u) for n, u, dt in _pipeline_parameters()
-             if n not in CTAPIPE_PARAMETERS]
-    return tuple(cols)
+    return tuple(Column(name, dtype, unit=unit) for name, dtype, unit in _parameter_rows())
 
 
 @functools.cache
@@ -193,7 +145,7 @@ def true_parameter_columns() -> tuple[Column, ...]:
     """Parameters of the true image, as ctapipe writes them: ``true_`` + the image groups;
     a true image counts photo-electrons, so its extreme pixel values are int32."""
     cols = []
-    for name, (dtype, unit) in CTAPIPE_PARAMETERS.items():
+    for name, dtype, unit in _parameter_rows():
         if not name.startswith(TRUE_PARAMETER_PREFIXES):
             continue
         if name.startswith("intensity_"):

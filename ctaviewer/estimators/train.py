@@ -44,10 +44,10 @@ def _stored_results(source, config: ProcessingConfig):
                                        and bool(quality(r.parameters)))
                 for t, r in stored.tel.items()}
         good = {t: r.parameters for t, r in tels.items() if r.passes_quality}
-        geometry, impact = reconstruct(source.subarray, event.pointing, good, stereo.weighting,
-                                       stereo.min_telescopes)
-        return EventResult(stored.index, stored.obs_id, stored.event_id, tels, geometry,
-                           impact=impact)
+        reco = reconstruct(source.subarray, event.pointing, good, stereo.weighting,
+                           stereo.min_telescopes)
+        return EventResult(stored.index, stored.obs_id, stored.event_id, tels, reco.geometry,
+                           impact=reco.impact, core_psi=reco.core_psi)
 
     return process
 

@@ -45,6 +45,10 @@ class CameraContext:
         return np.ascontiguousarray(self.geometry.pixel_width, dtype=np.float64)
 
     @cached_property
+    def pix_area(self) -> np.ndarray:
+        return np.ascontiguousarray(self.geometry.pix_area, dtype=np.float64)
+
+    @cached_property
     def border(self) -> tuple[np.ndarray, np.ndarray]:
         """Masks of the outermost ring and of the two outermost rings."""
         if self.geometry.n_pixels < 2:
@@ -71,5 +75,5 @@ class CameraContext:
 
     def warm(self) -> CameraContext:
         """Compute the geometry-derived caches now (e.g. before a worker thread uses them)."""
-        _ = self.csr, self.pix_x, self.pix_y, self.pixel_width, self.border
+        _ = self.csr, self.pix_x, self.pix_y, self.pixel_width, self.pix_area, self.border
         return self

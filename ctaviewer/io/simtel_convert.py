@@ -126,6 +126,9 @@ def build_subarray(simtel_file, path: str) -> SubarrayDescription:
         location = SiteLocation(lat, lon, float(alt))
     except (ValueError, IndexError):
         location = None
+    if location is None and simtel_file.mc_run_headers:
+        # as ctapipe: the MC observation level, at latitude = longitude = 0 ("Null Island")
+        location = SiteLocation(0.0, 0.0, float(simtel_file.mc_run_headers[0]["obsheight"]))
     site = _meta(gm, "SITE_CONFIG_NAME")
     layout = _meta(gm, "ARRAY_CONFIG_NAME")
     name = " ".join(p for p in (site, layout) if p) or "MonteCarloArray"

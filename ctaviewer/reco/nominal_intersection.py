@@ -5,26 +5,34 @@ Every image axis (centroid and a second point along ψ, taken through the telesc
 pointing) is expressed in the nominal frame, the field-of-view frame around the array
 pointing; every pair of axes crosses in one point, and the direction is the mean of these
 points weighted by the two images' weights and the sine of their opening angle (parallel
-axes say nothing). Core, h_max and uncertainties then follow as in ``hillas_intersection``.
+axes say nothing). Core, h_max and uncertainties then follow as in ``hillas_weighted``.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from ..coords import altaz_to_cartesian, altaz_to_fov, fov_to_altaz
-from ..results import StereoResult
-from .hillas_intersection import Axes, complete
+from ..coords import altaz_to_fov, fov_to_altaz
+from .geometry import ImageAxes, Reconstruction, invalid, sky_vector
+from .hillas_intersection import bad_width, too_few
+from .weighted_planes import complete
 
 MIN_SIN = 1e-6
 
 
-def reconstruct(subarray, pointing, parameters: dict, weighting: str, min_telescopes: int = 2):
-    """(StereoResult, {tel_id: impact distance m}); invalid (NaN) below min_telescopes."""
+def reconstruct(
+    subarray, pointing, parameters: dict, weighting: str, min_telescopes: int = 2
+) -> Reconstruction:
+    """Reconstruction from the good images; invalid (NaN, with the reason) below
+    ``min_telescopes`` or when implausible."""
     tel_ids = tuple(sorted(parameters))
-    if len(tel_ids) < max(2, min_telescopes):
-        return StereoResult(tel_ids=tel_ids), {}
-    axes = Axes(pointing, parameters, weighting)
+    failed = too_few(tel_ids, min_telescopes)
+    if failed is not None:
+        return failed
+    reason = bad_width(parameters, weighting)
+    if reason:
+        return invalid(tel_ids, reason)
+    axes = ImageAxes(subarray, pointing, parameters, weighting)
     a_alt, a_az = pointing.array_alt, pointing.array_az
     x1, y1 = altaz_to_fov(axes.alt1, axes.az1, a_alt, a_az)
     x2, y2 = altaz_to_fov(axes.alt2, axes.az2, a_alt, a_az)
@@ -35,7 +43,7 @@ def reconstruct(subarray, pointing, parameters: dict, weighting: str, min_telesc
     sin = ux[i] * uy[j] - uy[i] * ux[j]
     ok = np.abs(sin) > MIN_SIN
     if not ok.any():
-        return StereoResult(tel_ids=tel_ids), {}
+        return invalid(tel_ids, "no direction (the image axes are parallel)")
     i, j, sin = i[ok], j[ok], sin[ok]
     # p_i + s u_i = p_j + t u_j  →  s = ((p_j - p_i) × u_j) / (u_i × u_j)
     s = ((x1[j] - x1[i]) * uy[j] - (y1[j] - y1[i]) * ux[j]) / sin
@@ -44,6 +52,6 @@ def reconstruct(subarray, pointing, parameters: dict, weighting: str, min_telesc
     lon = np.sum(weight * px) / np.sum(weight)
     lat = np.sum(weight * py) / np.sum(weight)
     if not (np.isfinite(lon) and np.isfinite(lat)):
-        return StereoResult(tel_ids=tel_ids), {}
+        return invalid(tel_ids, "no direction (the image axes do not cross)")
     alt, az = fov_to_altaz(lon, lat, a_alt, a_az)
-    return complete(subarray, axes, altaz_to_cartesian(alt, az))
+    return complete(subarray, pointing, axes, sky_vector(alt, az))

@@ -79,7 +79,7 @@ class DL1Tables:
         self._params: dict[int, TableWriter] = {}
         self._pointing_done: set[int] = set()
         self._param_names = tuple(c.name for c in cols.parameter_columns())
-        self._stereo_names = frozenset(cols.STEREO_PARAMETERS)
+        self._stereo_names = frozenset(row[0] for row in cols.STEREO_PARAMETERS)
 
     def _image_table(self, tel_id: int) -> TableWriter:
         table = self._images.get(tel_id)

@@ -9,13 +9,14 @@ import math
 import numpy as np
 
 from ...coords import altaz_to_ground_vector, fov_to_altaz
-from ...reco.hillas_intersection import AXIS_STEP_DEG
 from .. import colors
 from ..qt import QtCore, QtWidgets, pg
 from .lazy import LazyRefreshMixin
 from .plotting import cached_axes
 
 SIZES = {"LST": 16, "MST": 12, "SST": 8}
+#: a short step along the image axis: with the centroid it fixes the plane (any step does)
+AXIS_STEP_DEG = 0.1
 GREY = (190, 190, 190)
 
 
@@ -32,12 +33,13 @@ def ground_trace(params: dict, alt: float, az: float, position) -> tuple | None:
     as (point, unit direction) in ground (x north, y west) metres, or None.
 
     That plane contains the shower axis, so its trace passes through the shower core: the
-    geometry the stereo reconstruction (``ctaviewer.reco.hillas_intersection``) intersects.
-    The plane is built as there: the image centroid and a point ``AXIS_STEP_DEG`` along
-    the Hillas axis (``psi`` in the field-of-view frame), taken to the horizontal frame
-    with the telescope's pointing. The plane passes through the telescope at its height
-    ``position[2]`` above the ground, so its trace passes beside the telescope's ground
-    point unless the plane is vertical; ``point`` is the trace's point closest to it.
+    traces ``hillas_weighted`` intersects (``hillas_intersection``, ctapipe's, intersects the
+    image directions ``core_psi`` in the tilted frame, close to them). The plane holds the
+    image centroid and a point ``AXIS_STEP_DEG`` along the Hillas axis (``psi`` in the
+    field-of-view frame), taken to the horizontal frame with the telescope's pointing. The
+    plane passes through the telescope at its height ``position[2]`` above the ground, so
+    its trace passes beside the telescope's ground point unless the plane is vertical;
+    ``point`` is the trace's point closest to it.
     """
     lon = params.get("hillas_fov_lon", math.nan)
     lat = params.get("hillas_fov_lat", math.nan)

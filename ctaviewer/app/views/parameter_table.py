@@ -52,7 +52,7 @@ class ParameterTable(LazyRefreshMixin, QtWidgets.QWidget):
             self.dl2.setRowCount(0)
             return
         self._tels = sorted(r.tel)
-        rows = [("passes_quality", "")] + [(n, u) for n, u, _ in IMAGE_PARAMETERS]
+        rows = [("passes_quality", "")] + [(n, u) for n, u, _, _ in IMAGE_PARAMETERS]
         self.table.setColumnCount(len(self._tels))
         self.table.setRowCount(len(rows))
         self.table.setHorizontalHeaderLabels([f"tel {t}" for t in self._tels])

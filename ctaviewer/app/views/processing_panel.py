@@ -13,13 +13,17 @@ from ...errors import ConfigError
 from ..models import processing
 from ..qt import QtCore, QtWidgets
 
-SECTIONS = ("extractor", "cleaning", "quality", "stereo", "calibration")
+SECTIONS = ("extractor", "cleaning", "parameters", "quality", "stereo", "calibration")
 #: sections that can differ per camera (``camera_overrides``)
 PER_CAMERA = ("extractor", "cleaning")
 ALL_CAMERAS = "all cameras"
 
 
 def _choices(section: str, field: str) -> list[str] | None:
+    if (section, field) == ("parameters", "timing_fit"):
+        from ...image.parameters import TIMING_FITS
+
+        return list(TIMING_FITS)
     if field != "name":
         return None
     import importlib

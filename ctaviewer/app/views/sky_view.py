@@ -125,8 +125,11 @@ class SkyView(LazyRefreshMixin, QtWidgets.QWidget):
                 self._circle(self.reco_circle, float(lon), float(lat), g.ang_distance_uncert)
             else:
                 self.reco_circle.setData([], [])
+            # hillas_intersection (ctapipe's) estimates no angular uncertainty: no "±" then
+            unc = (f"± {g.ang_distance_uncert:.3f}°, " if np.isfinite(g.ang_distance_uncert)
+                   else "")
             text.append(f"reconstructed alt {g.alt:.3f}°, az {_azimuth(g.az, 3)}° "
-                        f"(± {g.ang_distance_uncert:.3f}°, {len(g.tel_ids)} tels)")
+                        f"({unc}{len(g.tel_ids)} tels)")
         else:
             self.reco.setData([], [])
             self.reco_circle.setData([], [])
