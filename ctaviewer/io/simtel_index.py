@@ -39,7 +39,7 @@ _CHUNK = 4 * 1024 * 1024
 #: what the event conversion uses of the monitoring objects (the rest, ~40 arrays per
 #: telescope, is not kept: it would make the index of a large array weigh megabytes)
 MONITORING_KEYS = ("pedestal", "n_ped_slices")
-LASER_KEYS = ("calib",)
+LASER_KEYS = ("calib", "tm_calib")
 
 Progress = Callable[[float], None]
 
