@@ -133,3 +133,28 @@ def test_broken_pixels_do_not_set_the_colour_range(qtbot):
     assert values[1] == 1000.0 and (lo, hi) == (1.0, 3.0)
     assert pixel_status(Session(), 1).tolist() == [0, 1, 0, 0]
     assert status_note(Session(), display) == ""
+
+
+def test_processing_panel_edits_the_calibration_options(qtbot):
+    from ctaviewer.app.models.session import SessionModel
+    from ctaviewer.app.qt import QtWidgets
+    from ctaviewer.app.views.processing_panel import ProcessingPanel
+
+    session = SessionModel()
+    panel = ProcessingPanel(session)
+    qtbot.addWidget(panel)
+    if session.config is None:
+        pytest.skip("processing chain not installed")
+    shift = panel.editors[("calibration", "apply_peak_time_shift")]
+    assert isinstance(shift, QtWidgets.QCheckBox) and shift.isChecked()
+    for key, choices in ((("calibration", "invalid_pixel_handler"), ["neighbor_average", "none"]),
+                         (("calibration", "sums_peak_time"), ["file", "zero"]),
+                         (("extractor", "window_edge"), ["truncate", "shift"])):
+        box = panel.editors[key]
+        assert isinstance(box, QtWidgets.QComboBox)
+        assert sorted(box.itemText(i) for i in range(box.count())) == sorted(choices)
+    panel.set_value("calibration", "apply_peak_time_shift", False)
+    panel.set_value("extractor", "window_edge", "shift")
+    panel.apply()
+    assert session.config.calibration.apply_peak_time_shift is False
+    assert session.config.extractor.window_edge == "shift"
