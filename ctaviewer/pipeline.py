@@ -219,7 +219,8 @@ def warm_up() -> float:
     status = np.zeros(7, dtype=np.uint8)
     status[3] = 1  # one broken pixel: the invalid-pixel kernel is loaded too
     for data in (
-        TelescopeData(0, wf, None, 0, ped, dc, pixel_status=status),
+        TelescopeData(0, wf, None, 0, ped, dc, pixel_status=status,
+                      time_shift_ns=np.zeros((2, 7), dtype=np.float32)),
         TelescopeData(0, None, wf.sum(axis=2).astype(np.int32), 16, ped, dc),
     ):
         cal = calibrate(data)
@@ -230,9 +231,10 @@ def warm_up() -> float:
         )
         for name in ("neighbor_peak", "two_pass"):
             ext_cfg = ExtractorConfig(name=name, window_width=5, window_shift=2)
-            ex = extract(name, cal.waveform, cal.selected_gain, ctx, ext_cfg, status != 0)
+            ex = extract(name, cal.waveform, cal.selected_gain, ctx, ext_cfg, data.broken_pixels)
+            peak_time = shifted_peak_time(ex.peak_time, data.time_shift_ns, cal.selected_gain)
             image, peak_time = handle_invalid(
-                "neighbor_average", ex.charge, ex.peak_time, status != 0, ctx
+                "neighbor_average", ex.charge, peak_time, data.broken_pixels, ctx
             )
             mask = clean("tailcuts", image, peak_time, ctx, cln)
             image_parameters(ctx, image, peak_time, mask)

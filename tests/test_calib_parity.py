@@ -66,6 +66,24 @@ def test_lsts_with_their_own_pulse_shapes_keep_their_own_corrections(simtel_file
         assert pipe._camera_config(sub.tels[t].camera.name) == (ext, cln)
 
 
+def test_per_telescope_readouts_survive_a_dl1_file(simtel_file, tmp_path):
+    """The instrument tables hold one geometry/readout pair per distinct camera (as ctapipe
+    writes them), so a DL1 file read back keeps LST 1's own pulse shape."""
+    from ctaviewer.io.hdf5_source import HDF5Source
+
+    from .test_writers_hdf5 import _write
+
+    path = tmp_path / "d.h5"
+    _write(path, simtel_file("gamma_diffuse_13tel.simtel.zst"), n=1, dl1=True)
+    with HDF5Source(path) as back:
+        sub = back.subarray
+        corr = {t: integration_correction(sub.tels[t].camera.readout, 7, 3)[0]
+                for t in (1, 2, 3, 4)}
+        assert {sub.tels[t].camera.name for t in (1, 2, 3, 4)} == {"LSTCam"}
+    assert corr[1] == pytest.approx(1.2174, abs=1e-4)
+    assert corr[2] == corr[3] == corr[4] == pytest.approx(1.1451, abs=1e-4)
+
+
 def test_equal_readouts_share_one_camera(simtel_file):
     src, _ = _events(simtel_file("gamma_4lst.simtel.zst"), 0)
     cams = {id(src.subarray.tels[int(t)].camera) for t in src.subarray.tel_ids}

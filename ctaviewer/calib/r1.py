@@ -93,6 +93,16 @@ def calibrate(data: TelescopeData, gain_threshold: float = 4000.0) -> Calibrated
     return CalibratedData(None, charge, gain)
 
 
+@njit(cache=True)
+def _subtract_shift(peak_time, shift, gain):
+    n_gains = shift.shape[0]
+    out = np.empty_like(peak_time)
+    for p in range(peak_time.shape[0]):
+        g = min(int(gain[p]), n_gains - 1)
+        out[p] = peak_time[p] - shift[g, p]
+    return out
+
+
 def shifted_peak_time(
     peak_time: np.ndarray, time_shift: np.ndarray | None, selected_gain: np.ndarray
 ) -> np.ndarray:
@@ -103,6 +113,8 @@ def shifted_peak_time(
     """
     if time_shift is None:
         return peak_time
-    shift = np.asarray(time_shift, dtype=np.float32)
-    gain = np.minimum(selected_gain.astype(np.intp), shift.shape[0] - 1)
-    return (peak_time - shift[gain, np.arange(len(peak_time))]).astype(np.float32)
+    return _subtract_shift(
+        np.ascontiguousarray(peak_time, dtype=np.float32),
+        np.ascontiguousarray(time_shift, dtype=np.float32),
+        np.ascontiguousarray(selected_gain, dtype=np.int8),
+    )

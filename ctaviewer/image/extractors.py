@@ -62,10 +62,11 @@ def _window(wf, gain, ctx, cfg, peak) -> Extraction:
     )
 
 
-def _good(broken, n_pixels) -> np.ndarray:
-    """``broken`` as a contiguous bool mask (all False when None)."""
+def _broken_mask(broken, ctx, n_pixels) -> np.ndarray:
+    """``broken`` as a contiguous bool mask (the context's all-False one when None)."""
     if broken is None:
-        return np.zeros(n_pixels, dtype=np.bool_)
+        none = ctx.no_broken
+        return none if len(none) == n_pixels else np.zeros(n_pixels, dtype=np.bool_)
     return np.ascontiguousarray(broken, dtype=np.bool_)
 
 
@@ -88,7 +89,8 @@ def fixed_window(wf, gain, ctx, cfg, broken=None) -> Extraction:
 def global_peak(wf, gain, ctx, cfg, broken=None) -> Extraction:
     """Window around the peak of the camera-averaged waveform (broken pixels left out), the
     same for every pixel."""
-    idx = int(k.global_peak_index(wf, _good(broken, wf.shape[0]))) if wf.shape[0] else 0
+    broken = _broken_mask(broken, ctx, wf.shape[0])
+    idx = int(k.global_peak_index(wf, broken)) if wf.shape[0] else 0
     peak = np.full(wf.shape[0], idx, dtype=np.int64)
     return _window(wf, gain, ctx, cfg, peak)
 
@@ -106,7 +108,7 @@ def neighbor_peak(wf, gain, ctx, cfg, broken=None) -> Extraction:
     broken neighbours are left out of the sum."""
     indptr, indices = ctx.csr
     peak = k.neighbor_peaks(
-        wf, indptr, indices, np.float32(cfg.local_weight), _good(broken, wf.shape[0])
+        wf, indptr, indices, np.float32(cfg.local_weight), _broken_mask(broken, ctx, len(wf))
     )
     return _window(wf, gain, ctx, cfg, peak)
 
