@@ -87,13 +87,15 @@ class TriggerInfo:
 class PixelStatus(enum.IntFlag):
     """Why a pixel's data cannot be used, as bits of ``TelescopeData.pixel_status`` (0: good).
 
-    Pixels with any bit set are "broken" in ctapipe's sense: the extractors leave them out of
-    neighbour sums and their charge and peak time are replaced by their neighbours' average.
+    HV-disabled pixels are "broken" in ctapipe's sense (its outlier mask): the extractors
+    leave them out of neighbour sums and their charge and peak time are replaced by their
+    neighbours' average. Pixels without readout hold no signal: they are calibrated to 0
+    p.e. in every sample (as ctapipe's data-volume reduction zeroes the pixels it drops).
     """
 
     #: high voltage switched off in the run's settings (sim_telarray's ``HV_disabled`` list)
     HV_DISABLED = 1
-    #: no ADC data in any gain (pixel not read out, e.g. dropped by zero suppression)
+    #: no ADC data in any gain (not read out, e.g. dropped by zero suppression)
     NO_READOUT = 2
 
 
@@ -136,13 +138,21 @@ class TelescopeData:
     pixel_status: np.ndarray | None = None
     time_shift_ns: np.ndarray | None = None
 
-    @property
-    def broken_pixels(self) -> np.ndarray | None:
-        """Mask of the pixels with a non-zero status, or None when there are none."""
+    def _status_mask(self, bits: int) -> np.ndarray | None:
         if self.pixel_status is None:
             return None
-        mask = self.pixel_status != 0
+        mask = (self.pixel_status & np.uint8(bits)) != 0
         return mask if mask.any() else None
+
+    @property
+    def broken_pixels(self) -> np.ndarray | None:
+        """Mask of the HV-disabled pixels (ctapipe's outlier mask), or None when none is."""
+        return self._status_mask(PixelStatus.HV_DISABLED)
+
+    @property
+    def unread_pixels(self) -> np.ndarray | None:
+        """Mask of the pixels without readout, or None when every pixel was read out."""
+        return self._status_mask(PixelStatus.NO_READOUT)
 
     @property
     def n_gains(self) -> int:

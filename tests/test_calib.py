@@ -94,3 +94,19 @@ def test_peak_time_shift_of_the_selected_gain_is_subtracted():
     assert shifted_peak_time(t, None, gain) is t
     # a single-gain offset serves every pixel
     np.testing.assert_allclose(shifted_peak_time(t, shift[:1], gain), [9.0, 22.0, 27.0])
+
+
+def test_pixels_without_readout_are_zero_not_minus_the_pedestal():
+    from ctaviewer.event import PixelStatus
+
+    wf = np.full((2, 3, 4), 300, dtype=np.uint16)
+    wf[:, 1] = 0  # not read out
+    ped = np.full((2, 3), 300.0, dtype=np.float32)
+    dc = np.full((2, 3), 0.1, dtype=np.float32)
+    status = np.array([0, PixelStatus.NO_READOUT, 0], dtype=np.uint8)
+    cal = calibrate(TelescopeData(1, wf, None, 0, ped, dc, pixel_status=status))
+    np.testing.assert_array_equal(cal.waveform, 0.0)
+    assert calibrate(_data(wf, ped=ped, dc=dc)).waveform[1, 0] == pytest.approx(-30.0)
+    sums = wf.sum(axis=2).astype(np.int32)
+    cal = calibrate(TelescopeData(1, None, sums, 4, ped, dc, pixel_status=status))
+    np.testing.assert_allclose(cal.charge, 0.0)

@@ -39,6 +39,7 @@ def _camera(qtbot, status, values):
     from ctaviewer.app import colors
     from ctaviewer.app.qt import pg
     from ctaviewer.app.views.camera_item import CameraItem
+    from ctaviewer.event import PixelStatus
     from ctaviewer.io import open_source
 
     with open_source(simtel(FILE)) as src:
@@ -54,7 +55,8 @@ def _camera(qtbot, status, values):
     vb.autoRange(padding=0.02)
     index = colors.to_index(values, 0.0, 100.0, "linear")
     item.set_colors(values, index, "viridis")
-    item.set_status(status, "charge: mean of its good neighbours")
+    item.set_status(status, {PixelStatus.HV_DISABLED: "charge: mean of its good neighbours",
+                             PixelStatus.NO_READOUT: "charge 0: no signal"})
     return widget, item, geom, index
 
 
@@ -96,7 +98,8 @@ def test_broken_pixels_are_grey_and_hatched_with_the_reason_in_the_tooltip(qtbot
     assert _colours_in(image, item, geom, 11) == {lut}
     tip = item.tooltip(DISABLED[0])
     assert "broken" in tip and "high voltage disabled" in tip and "neighbours" in tip
-    assert "not read out" in item.tooltip(10)
+    assert "not read out" in item.tooltip(10) and "charge 0" in item.tooltip(10)
+    assert "neighbours" not in item.tooltip(10)
     assert "broken" not in item.tooltip(11)
     # cleared: the pixels are ordinary again
     item.set_status(None)
@@ -132,7 +135,9 @@ def test_broken_pixels_do_not_set_the_colour_range(qtbot):
     values, _, lo, hi = camera_colors(Session(), display, 1)
     assert values[1] == 1000.0 and (lo, hi) == (1.0, 3.0)
     assert pixel_status(Session(), 1).tolist() == [0, 1, 0, 0]
-    assert status_note(Session(), display) == ""
+    assert status_note(Session(), display) == {}
+    display.update(quantity="charge")
+    assert status_note(Session(), display)[PixelStatus.NO_READOUT] == "charge 0: no signal"
 
 
 def test_processing_panel_edits_the_calibration_options(qtbot):

@@ -4,7 +4,9 @@ Gain selection follows ctapipe's ThresholdGainSelector: the low gain is used for
 when a raw high-gain ADC sample exceeds ``threshold``; single-gain cameras always use gain 0.
 Sums-only data compare the high-gain sum per summed sample (the sum itself for one sample,
 as ctapipe) with the threshold.
-Pixels without pedestal or calibration constants in the file come out as 0 p.e.
+Pixels without pedestal or calibration constants in the file come out as 0 p.e., and so do
+pixels that were not read out (``TelescopeData.unread_pixels``): they hold no signal, and
+(0 ADC − pedestal) would turn into a large negative charge.
 """
 
 from __future__ import annotations
@@ -83,13 +85,18 @@ def calibrate(data: TelescopeData, gain_threshold: float = 4000.0) -> Calibrated
     """Pedestal-subtract, gain-select and convert one telescope's data to p.e."""
     ped = _f32(data.pedestal_per_sample)
     dc = _f32(data.dc_to_pe)
+    unread = data.unread_pixels
     if data.waveform is not None:
         wf = np.ascontiguousarray(data.waveform, dtype=np.uint16)
         out, gain = calibrate_waveform_kernel(wf, ped, dc, np.float32(gain_threshold))
+        if unread is not None:
+            out[unread] = 0.0
         return CalibratedData(out, None, gain)
     sums = np.ascontiguousarray(data.sums, dtype=np.float64)
     n_sum = np.float32(max(int(data.n_sum_samples), 1))
     charge, gain = calibrate_sums_kernel(sums, n_sum, ped, dc, np.float32(gain_threshold))
+    if unread is not None:
+        charge[unread] = 0.0
     return CalibratedData(None, charge, gain)
 
 

@@ -236,6 +236,8 @@ def pixel_status(data: np.ndarray, disabled: np.ndarray) -> np.ndarray | None:
     if arr.ndim == 2:
         arr = arr[:, :, None]
     missing = _no_readout_kernel(arr)
+    disabled = np.asarray(disabled, dtype=np.int64)
+    disabled = disabled[(disabled >= 0) & (disabled < arr.shape[1])]
     if not len(disabled) and not missing.any():
         return None
     status = np.zeros(arr.shape[1], dtype=np.uint8)

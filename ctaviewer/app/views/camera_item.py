@@ -106,7 +106,7 @@ class CameraItem(pg.GraphicsObject):
         self._dimmed = False
         self._status: np.ndarray | None = None  # PixelStatus bits per pixel, None: all good
         self._broken: list[int] = []
-        self._status_note = ""
+        self._status_notes: dict = {}
         self._hatch = QtGui.QBrush(QtGui.QColor(*_HATCH_RGB), QtCore.Qt.BDiagPattern)
         self._broken_brush = QtGui.QBrush(QtGui.QColor.fromRgba(BROKEN_ARGB))
         self.setAcceptHoverEvents(True)
@@ -126,13 +126,14 @@ class CameraItem(pg.GraphicsObject):
         self._paint_status_colour()
         self.update()
 
-    def set_status(self, status: np.ndarray | None, note: str = "") -> None:
+    def set_status(self, status: np.ndarray | None, notes: dict | None = None) -> None:
         """Mark broken pixels (non-zero PixelStatus bits): drawn grey and hatched, whatever
-        their value, with the reason (and ``note``, what their value is) in the tooltip."""
+        their value, with the reason (and ``notes[bit]``, what their value is) in the
+        tooltip."""
         status = None if status is None or not np.any(status) else np.asarray(status)
         broken = [] if status is None else np.flatnonzero(status).tolist()
         changed = broken != self._broken
-        self._status, self._broken, self._status_note = status, broken, note
+        self._status, self._broken, self._status_notes = status, broken, dict(notes or {})
         if changed:
             self._argb[1:] = colors.argb(self._cmap)[self._index]
             self._paint_status_colour()
@@ -238,7 +239,8 @@ class CameraItem(pg.GraphicsObject):
         status = int(self._status[p]) if self._status is not None else 0
         if not status:
             return f"pixel {p}\nvalue {v:.4g}\n{where}"
-        note = f" ({self._status_note})" if self._status_note else ""
+        notes = [text for bit, text in self._status_notes.items() if status & int(bit)]
+        note = f" ({'; '.join(notes)})" if notes else ""
         return (f"pixel {p}: broken, {pixel_status_text(status)}\n"
                 f"value {v:.4g}{note}\n{where}")
 

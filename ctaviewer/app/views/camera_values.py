@@ -38,17 +38,17 @@ def pixel_status(session, tel_id: int) -> np.ndarray | None:
     return status if status is not None and np.any(status) else None
 
 
-def status_note(session, display) -> str:
-    """What the shown value of a broken pixel is, for its tooltip."""
+def status_note(session, display) -> dict:
+    """What the shown value of a broken pixel is, per PixelStatus bit, for its tooltip."""
+    from ...event import PixelStatus
+
     if display.quantity not in ("charge", "peak time"):
-        return ""
+        return {}
     cfg = getattr(session, "config", None)
     handler = getattr(getattr(cfg, "calibration", None), "invalid_pixel_handler", None)
     if handler == "neighbor_average":
-        return f"{display.quantity}: mean of its good neighbours"
-    return f"{display.quantity}: as extracted (no interpolation)"
-
-
-
-def blank_index(n: int) -> np.ndarray:
-    return np.full(n, colors.N_COLORS, dtype=np.int32)
+        disabled = f"{display.quantity}: mean of its good neighbours"
+    else:
+        disabled = f"{display.quantity}: as extracted (no interpolation)"
+    unread = "charge 0: no signal" if display.quantity == "charge" else "no signal"
+    return {PixelStatus.HV_DISABLED: disabled, PixelStatus.NO_READOUT: unread}
