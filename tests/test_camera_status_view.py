@@ -163,3 +163,25 @@ def test_processing_panel_edits_the_calibration_options(qtbot):
     panel.apply()
     assert session.config.calibration.apply_peak_time_shift is False
     assert session.config.extractor.window_edge == "shift"
+
+
+def test_main_window_shows_the_disabled_pixels_of_the_file(make_window, qtbot):
+    """Opened in the application (read through the helper process), a FlashCam of the file
+    shows its HV-disabled pixels as broken in the camera view and in the Telescopes grid."""
+    window = make_window(restore=False)
+    assert window.open_path(simtel(FILE))
+    qtbot.waitUntil(lambda: window.session.result is not None
+                    or hasattr(window, "last_error"), timeout=60000)
+    assert not hasattr(window, "last_error"), getattr(window, "last_error", None)
+    session = window.session
+    flash = [t for t in session.array_event.tel
+             if session.source.subarray.tels[t].camera.name == "FlashCam"]
+    assert flash
+    session.select_tel(flash[0])
+    qtbot.waitUntil(lambda: window.camera_view.item is not None
+                    and window.camera_view.item._broken == DISABLED, timeout=10000)
+    assert "high voltage disabled" in window.camera_view.item.tooltip(DISABLED[0])
+    grid = window.camera_grid
+    grid.refresh()
+    qtbot.waitUntil(lambda: flash[0] in grid.cells and not grid.building, timeout=30000)
+    assert grid.cells[flash[0]][1]._broken == DISABLED

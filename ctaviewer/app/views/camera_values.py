@@ -52,3 +52,7 @@ def status_note(session, display) -> dict:
         disabled = f"{display.quantity}: as extracted (no interpolation)"
     unread = "charge 0: no signal" if display.quantity == "charge" else "no signal"
     return {PixelStatus.HV_DISABLED: disabled, PixelStatus.NO_READOUT: unread}
+
+
+def blank_index(n: int) -> np.ndarray:
+    return np.full(n, colors.N_COLORS, dtype=np.int32)
