@@ -40,13 +40,42 @@ def _check_bool(name, value):
         raise ConfigError(name, f"must be true or false, got {value!r}")
 
 
+def _check_choice(name, value, choices):
+    if value not in choices:
+        raise ConfigError(name, f"must be one of {list(choices)}, got {value!r}")
+
+
+#: what peak time sums-only data (no samples) get: the file's own pixel timing, or 0 (ctapipe)
+SUMS_PEAK_TIMES = ("file", "zero")
+#: how an integration window running past the readout is handled
+WINDOW_EDGES = ("truncate", "shift")
+#: timing fits by name: "lts" is ctapipe's unweighted least-trimmed-squares line fit,
+#: "weighted" a charge-weighted least-squares one
+TIMING_FITS = ("lts", "weighted")
+
+
 @dataclass(frozen=True)
 class CalibrationConfig:
-    #: raw high-gain ADC maximum from which a two-gain pixel uses its low gain
+    #: raw high-gain ADC value above which a two-gain pixel uses its low gain
     gain_threshold: float = 4000.0
+    #: subtract the laser calibration's per-pixel time offset (tm_calib) from peak times
+    apply_peak_time_shift: bool = True
+    #: values of broken pixels (HV disabled, not read out): INVALID_PIXEL_HANDLERS name
+    invalid_pixel_handler: str = "neighbor_average"
+    #: peak time of sums-only data: "file" (its pixel timing, NaN where none) or "zero"
+    sums_peak_time: str = "file"
 
     def validate(self, prefix="calibration"):
+        from .image.invalid_pixels import INVALID_PIXEL_HANDLERS
+
         _check_range(f"{prefix}.gain_threshold", self.gain_threshold, 1.0, 1e6)
+        _check_bool(f"{prefix}.apply_peak_time_shift", self.apply_peak_time_shift)
+        _check_choice(
+            f"{prefix}.invalid_pixel_handler",
+            self.invalid_pixel_handler,
+            INVALID_PIXEL_HANDLERS.names(),
+        )
+        _check_choice(f"{prefix}.sums_peak_time", self.sums_peak_time, SUMS_PEAK_TIMES)
 
 
 @dataclass(frozen=True)
@@ -58,6 +87,7 @@ class ExtractorConfig:
     local_weight: float = 0.0  # neighbor_peak: weight of the pixel's own waveform
     fixed_peak_index: int = -1  # fixed_window: peak sample, -1 = middle of the readout
     core_threshold: float = 5.0  # two_pass: p.e. for core pixels of the first pass
+    window_edge: str = "truncate"  # window past the readout: "truncate" (ctapipe) or "shift"
 
     def validate(self, prefix="extractor"):
         from .image import EXTRACTORS
@@ -72,6 +102,7 @@ class ExtractorConfig:
         _check_range(f"{prefix}.local_weight", self.local_weight, 0.0, 100.0)
         _check_range(f"{prefix}.fixed_peak_index", self.fixed_peak_index, -1, 4096, int)
         _check_range(f"{prefix}.core_threshold", self.core_threshold, 0.0, 1e6)
+        _check_choice(f"{prefix}.window_edge", self.window_edge, WINDOW_EDGES)
 
 
 @dataclass(frozen=True)
@@ -109,8 +140,6 @@ class ParametersConfig:
     timing_fit: str = "lts"
 
     def validate(self, prefix="parameters"):
-        from .image.parameters import TIMING_FITS
-
         if self.timing_fit not in TIMING_FITS:
             raise ConfigError(
                 f"{prefix}.timing_fit",
@@ -336,6 +365,13 @@ class ProcessingConfig:
 FIELD_HELP = MappingProxyType({
     "calibration.gain_threshold": "Raw high-gain ADC value above which a two-gain pixel is "
     "read from its low gain",
+    "calibration.apply_peak_time_shift": "Subtract the laser calibration's per-pixel time "
+    "offset (the file's tm_calib) from the peak times, as ctapipe does by default",
+    "calibration.invalid_pixel_handler": "Charge and peak time of broken pixels (high voltage "
+    "disabled, not read out): neighbor_average (mean of the good neighbours, ctapipe's "
+    "default) or none (what the extractor gave)",
+    "calibration.sums_peak_time": "Peak time of cameras that deliver only integrated sums: "
+    "file (the file's own pixel timing, NaN where it has none) or zero (ctapipe)",
     "extractor.name": "How charge and peak time are taken from the waveform: full_waveform "
     "(sum of all samples), fixed_window, global_peak (window at the camera's mean peak), "
     "local_peak (at each pixel's peak), neighbor_peak (at the peak of the neighbours' sum), "
@@ -349,6 +385,8 @@ FIELD_HELP = MappingProxyType({
     "extractor.fixed_peak_index": "fixed_window: sample of the peak (-1: the middle of the "
     "readout)",
     "extractor.core_threshold": "two_pass: charge (p.e.) of the core pixels of the first pass",
+    "extractor.window_edge": "A window running past the first or last sample: truncate "
+    "(cut there, as ctapipe) or shift (moved inside the readout whole)",
     "cleaning.name": "Image cleaning algorithm",
     "cleaning.picture_threshold": "Charge (p.e.) a pixel needs to be a picture (core) pixel "
     "of the image",
@@ -375,6 +413,14 @@ FIELD_HELP = MappingProxyType({
 })
 
 
+#: the allowed values of the settings that are a choice of words ("section.field")
+FIELD_CHOICES = MappingProxyType({
+    "calibration.sums_peak_time": SUMS_PEAK_TIMES,
+    "extractor.window_edge": WINDOW_EDGES,
+    "parameters.timing_fit": TIMING_FITS,
+})
+
+
 def _toml_value(value) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -390,6 +436,7 @@ __all__ = [
     "CleaningConfig",
     "ExtractorConfig",
     "CTAPIPE_QUALITY_QUERY",
+    "FIELD_CHOICES",
     "FIELD_HELP",
     "ParametersConfig",
     "ProcessingConfig",

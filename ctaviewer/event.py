@@ -7,6 +7,7 @@ Waveform arrays are the reader's own buffers (no copy) and are marked read-only.
 
 from __future__ import annotations
 
+import enum
 import math
 from dataclasses import dataclass, field
 
@@ -132,6 +133,32 @@ class TriggerInfo:
     tels_with_data: np.ndarray
 
 
+class PixelStatus(enum.IntFlag):
+    """Why a pixel's data cannot be used, as bits of ``TelescopeData.pixel_status`` (0: good).
+
+    HV-disabled pixels are "broken" in ctapipe's sense (its outlier mask): the extractors
+    leave them out of neighbour sums and their charge and peak time are replaced by their
+    neighbours' average. Pixels without readout hold no signal: they are calibrated to 0
+    p.e. in every sample (as ctapipe's data-volume reduction zeroes the pixels it drops).
+    """
+
+    #: high voltage switched off in the run's settings (sim_telarray's ``HV_disabled`` list)
+    HV_DISABLED = 1
+    #: no ADC data in any gain (not read out, e.g. dropped by zero suppression)
+    NO_READOUT = 2
+
+
+_STATUS_TEXT = {
+    PixelStatus.HV_DISABLED: "high voltage disabled (run settings)",
+    PixelStatus.NO_READOUT: "not read out (no ADC data)",
+}
+
+
+def pixel_status_text(status: int) -> str:
+    """Words for a pixel status value, e.g. for a tooltip; "" for a good pixel."""
+    return "; ".join(text for bit, text in _STATUS_TEXT.items() if int(status) & bit)
+
+
 @dataclass(frozen=True, eq=False)
 class TelescopeData:
     """R0 data and calibration constants of one telescope in one event.
@@ -142,6 +169,10 @@ class TelescopeData:
     and laser-calibration blocks (NaN where the file had none).
     ``true_image`` is the simulated photo-electron count per pixel, or None.
     ``peak_time_ns`` is the file's own pixel timing (peak position), or None.
+    ``pixel_status`` (uint8 per pixel, :class:`PixelStatus` bits) marks pixels whose data
+    cannot be used; None when every pixel is good.
+    ``time_shift_ns`` (n_gains × n_pixels) is the laser calibration's per-pixel time offset
+    (sim_telarray's ``tm_calib``), subtracted from peak times; None when the file has none.
     """
 
     tel_id: int
@@ -153,6 +184,24 @@ class TelescopeData:
     true_image: np.ndarray | None = None
     peak_time_ns: np.ndarray | None = None
     trigger_time_ns: float = float("nan")
+    pixel_status: np.ndarray | None = None
+    time_shift_ns: np.ndarray | None = None
+
+    def _status_mask(self, bits: int) -> np.ndarray | None:
+        if self.pixel_status is None:
+            return None
+        mask = (self.pixel_status & np.uint8(bits)) != 0
+        return mask if mask.any() else None
+
+    @property
+    def broken_pixels(self) -> np.ndarray | None:
+        """Mask of the HV-disabled pixels (ctapipe's outlier mask), or None when none is."""
+        return self._status_mask(PixelStatus.HV_DISABLED)
+
+    @property
+    def unread_pixels(self) -> np.ndarray | None:
+        """Mask of the pixels without readout, or None when every pixel was read out."""
+        return self._status_mask(PixelStatus.NO_READOUT)
 
     @property
     def n_gains(self) -> int:

@@ -18,10 +18,10 @@ from collections.abc import Callable, Iterator
 
 import numpy as np
 
-from .calib import calibrate
+from .calib import calibrate, shifted_peak_time
 from .config import ProcessingConfig
 from .event import ArrayEvent
-from .image import CameraContext, clean, extract, image_parameters
+from .image import CameraContext, clean, extract, handle_invalid, image_parameters
 from .reco import RECONSTRUCTORS
 from .results import EventResult, TelescopeResult
 
@@ -90,20 +90,35 @@ class Pipeline:
         data = event.tel[tel_id]
         ctx = self._contexts.of(tel_id)
         ext_cfg, cln_cfg = self._camera_config(self.subarray.tels[tel_id].camera.name)
+        cal_cfg = self._config.calibration
+        broken = data.broken_pixels
         t0 = time.perf_counter()
-        cal = calibrate(data, self._config.calibration.gain_threshold)
+        cal = calibrate(data, cal_cfg.gain_threshold)
         t1 = time.perf_counter()
         if cal.waveform is not None:
-            ex = extract(ext_cfg.name, cal.waveform, cal.selected_gain, ctx, ext_cfg)
+            ex = extract(ext_cfg.name, cal.waveform, cal.selected_gain, ctx, ext_cfg, broken)
             image, peak_time = ex.charge, ex.peak_time
             window_start, window_width = ex.window_start, ex.window_width
+            if cal_cfg.apply_peak_time_shift:
+                peak_time = shifted_peak_time(peak_time, data.time_shift_ns, cal.selected_gain)
         else:
             image = cal.charge
-            if data.peak_time_ns is not None:
-                peak_time = np.asarray(data.peak_time_ns, dtype=np.float32).copy()
+            window_start, window_width = None, 0
+            if cal_cfg.sums_peak_time == "zero":
+                peak_time = np.zeros(len(image), dtype=np.float32)
+            elif data.peak_time_ns is not None:
+                peak_time = np.asarray(data.peak_time_ns, dtype=np.float32)
+                if cal_cfg.apply_peak_time_shift:
+                    peak_time = shifted_peak_time(
+                        peak_time, data.time_shift_ns, cal.selected_gain
+                    )
+                else:
+                    peak_time = peak_time.copy()
             else:
                 peak_time = np.full(len(image), np.nan, dtype=np.float32)
-            window_start, window_width = None, 0
+        image, peak_time = handle_invalid(
+            cal_cfg.invalid_pixel_handler, image, peak_time, broken, ctx
+        )
         t2 = time.perf_counter()
         mask = clean(cln_cfg.name, image, peak_time, ctx, cln_cfg)
         t3 = time.perf_counter()
@@ -210,8 +225,11 @@ def warm_up() -> float:
     wf[0, :, 6] = 400
     ped = np.full((2, 7), 100.0, dtype=np.float32)
     dc = np.ones((2, 7), dtype=np.float32)
+    status = np.zeros(7, dtype=np.uint8)
+    status[3] = 1  # one broken pixel: the invalid-pixel kernel is loaded too
     for data in (
-        TelescopeData(0, wf, None, 0, ped, dc),
+        TelescopeData(0, wf, None, 0, ped, dc, pixel_status=status,
+                      time_shift_ns=np.zeros((2, 7), dtype=np.float32)),
         TelescopeData(0, None, wf.sum(axis=2).astype(np.int32), 16, ped, dc),
     ):
         cal = calibrate(data)
@@ -222,9 +240,13 @@ def warm_up() -> float:
         )
         for name in ("neighbor_peak", "two_pass"):
             ext_cfg = ExtractorConfig(name=name, window_width=5, window_shift=2)
-            ex = extract(name, cal.waveform, cal.selected_gain, ctx, ext_cfg)
-            mask = clean("tailcuts", ex.charge, ex.peak_time, ctx, cln)
-            image_parameters(ctx, ex.charge, ex.peak_time, mask)
+            ex = extract(name, cal.waveform, cal.selected_gain, ctx, ext_cfg, data.broken_pixels)
+            peak_time = shifted_peak_time(ex.peak_time, data.time_shift_ns, cal.selected_gain)
+            image, peak_time = handle_invalid(
+                "neighbor_average", ex.charge, peak_time, data.broken_pixels, ctx
+            )
+            mask = clean("tailcuts", image, peak_time, ctx, cln)
+            image_parameters(ctx, image, peak_time, mask)
     return time.perf_counter() - t0
 
 

@@ -94,9 +94,17 @@ def empty_parameters() -> dict[str, float]:
 class TelescopeResult:
     """DL1 of one telescope: calibrated image, peak times, cleaning mask, parameters.
 
+    ``peak_time`` (ns) is the extractor's time minus the laser calibration's time offset
+    (``calibration.apply_peak_time_shift``, as ctapipe). Sums-only data (no samples) carry
+    the file's own pixel timing (the pulse peak sim_telarray recorded) with
+    ``calibration.sums_peak_time = "file"``, NaN for pixels the file gives no time for; with
+    ``"zero"`` they are 0 everywhere, as ctapipe sets them. HV-disabled pixels (see
+    ``TelescopeData.pixel_status``) hold their good neighbours' mean charge and time
+    (``calibration.invalid_pixel_handler``); pixels without readout hold 0 p.e.
     ``waveform`` (n_pixels × n_samples, p.e. per sample, after gain selection) and
     ``window_start``/``window_width`` (the extractor's integration window per pixel, in
-    samples) are kept for the waveform view; they are None for sums-only data.
+    samples; a window running past the last sample is cut there) are kept for the waveform
+    view; they are None for sums-only data.
     """
 
     tel_id: int

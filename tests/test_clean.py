@@ -116,3 +116,33 @@ def test_time_constraint_and_dilation(square):
     for p in np.flatnonzero(no_time):
         ring[ctx.geometry.neighbors_of(p)] = True
     np.testing.assert_array_equal(dilated, no_time | ring)
+
+
+@pytest.mark.parametrize("keep_isolated, min_nb", [(False, 2), (False, 0), (True, 2), (False, 1)])
+def test_tailcuts_equals_ctapipes_sparse_matrix_formula(keep_isolated, min_nb):
+    """ctapipe's tailcuts_clean written with the neighbour matrix: picture pixels (with at
+    least min_nb picture neighbours unless isolated ones are kept), plus boundary pixels next
+    to a picture pixel; without keep_isolated a picture pixel needs a boundary neighbour."""
+    from scipy.sparse import csr_matrix
+
+    ctx = _ctx()
+    indptr, indices = ctx.csr
+    n = ctx.geometry.n_pixels
+    nb = csr_matrix((np.ones(len(indices), dtype=np.int64), indices, indptr), shape=(n, n))
+    rng = np.random.default_rng(7)
+    cfg = CleaningConfig(picture_threshold=10.0, boundary_threshold=5.0,
+                         min_picture_neighbors=min_nb, keep_isolated_pixels=keep_isolated)
+    for _ in range(50):
+        image = rng.exponential(4.0, n).astype(np.float32)
+        above_pic = image >= 10.0
+        if keep_isolated or min_nb == 0:
+            in_pic = above_pic
+        else:
+            in_pic = above_pic & (nb.dot(above_pic.astype(np.int64)) >= min_nb)
+        above_b = image >= 5.0
+        with_pic = nb.dot(in_pic.astype(np.int64)) > 0
+        if keep_isolated:
+            expected = (above_b & with_pic) | in_pic
+        else:
+            expected = (above_b & with_pic) | (in_pic & (nb.dot(above_b.astype(np.int64)) > 0))
+        np.testing.assert_array_equal(clean("tailcuts", image, None, ctx, cfg), expected)

@@ -71,6 +71,12 @@ def test_partial_toml_keeps_defaults():
         ({"cleaning.keep_isolated_pixels": 1}, "cleaning.keep_isolated_pixels", "true or false"),
         ({"parameters.timing_fit": "robust"}, "parameters.timing_fit", "'lts', 'weighted'"),
         ({"stereo.name": "x"}, "stereo.name", "hillas_weighted"),
+        ({"calibration.apply_peak_time_shift": "yes"}, "calibration.apply_peak_time_shift",
+         "true or false"),
+        ({"calibration.invalid_pixel_handler": "zero"}, "calibration.invalid_pixel_handler",
+         "neighbor_average"),
+        ({"calibration.sums_peak_time": "nan"}, "calibration.sums_peak_time", "'file', 'zero'"),
+        ({"extractor.window_edge": "wrap"}, "extractor.window_edge", "'truncate', 'shift'"),
     ],
 )
 def test_validation_names_field_and_range(change, field, words):
@@ -128,3 +134,24 @@ def test_bad_toml_and_missing_file(tmp_path):
     assert "missing.toml" in str(err.value)
     with pytest.raises(ConfigError):
         ProcessingConfig.from_toml(tmp_path / "missing.toml")
+
+
+def test_calibration_options_default_to_ctapipe_and_round_trip():
+    cfg = ProcessingConfig.default()
+    assert cfg.calibration.apply_peak_time_shift is True
+    assert cfg.calibration.invalid_pixel_handler == "neighbor_average"
+    assert cfg.extractor.window_edge == "truncate"
+    assert cfg.calibration.sums_peak_time == "file"
+    other = cfg.replace(**{
+        "calibration.apply_peak_time_shift": False,
+        "calibration.invalid_pixel_handler": "none",
+        "calibration.sums_peak_time": "zero",
+        "extractor.window_edge": "shift",
+    })
+    assert ProcessingConfig.from_toml(other.to_toml()) == other
+    from ctaviewer.config import FIELD_CHOICES, FIELD_HELP
+
+    for section in ("calibration", "extractor"):
+        for f in dataclasses.fields(getattr(cfg, section)):
+            assert f"{section}.{f.name}" in FIELD_HELP
+    assert set(FIELD_CHOICES) <= set(FIELD_HELP)

@@ -56,7 +56,8 @@ def _check_telescope(tr: TelescopeResult, n_pixels: int):
     if tr.waveform is not None:
         assert tr.waveform.shape[0] == n_pixels
         assert tr.window_start.shape == (n_pixels,) and tr.window_width >= 1
-        assert np.all(tr.window_start + tr.window_width <= tr.waveform.shape[1])
+        # windows start inside the readout; one running past its end is cut there (ctapipe)
+        assert np.all((tr.window_start >= 0) & (tr.window_start < tr.waveform.shape[1]))
 
 
 @pytest.mark.parametrize("name", FILES)

@@ -270,3 +270,27 @@ def test_render_finds_events_by_their_real_id(tmp_path):
                            capture_output=True, text=True)
     assert wrong.returncode == 2 and not (tmp_path / "e3.png").exists()
     assert "no event with id 3" in wrong.stderr and "ids 100–3000" in wrong.stderr
+
+
+@pytest.mark.parametrize("name", ["proton_4lst_15flashcam.simtel.zst", "muons_lst.simtel.zst"])
+def test_pixel_status_and_time_shift_same_sequential_and_random_access(name):
+    """Pixel status (HV-disabled pixels) and the laser calibration's time offset come with
+    every telescope event, the same whether events are streamed or read by index."""
+
+    def fields(event):
+        return {t: (None if d.pixel_status is None else d.pixel_status.tolist(),
+                    d.time_shift_ns.tolist()) for t, d in event.tel.items()}
+
+    with _open(name) as source:
+        sequential = [fields(e) for e in source]
+        assert all(all(shift is not None for _, shift in f.values()) for f in sequential)
+        for i in (len(source) - 1, 0):
+            assert fields(source[i]) == sequential[i]
+        for event in source:
+            for t, d in event.tel.items():
+                assert d.time_shift_ns.shape == (d.n_gains, d.n_pixels)
+                disabled = source.subarray.tels[t].disabled_pixels
+                if len(disabled):
+                    assert np.flatnonzero(d.pixel_status).tolist() == disabled.tolist()
+                else:
+                    assert d.pixel_status is None

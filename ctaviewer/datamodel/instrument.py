@@ -48,10 +48,12 @@ def write_subarray(h5, subarray: SubarrayDescription) -> None:
     """Write layout, optics, camera geometries and readouts of ``subarray``."""
     types = subarray.telescope_types
     optics_index = {d.type_name: i for i, d in enumerate(types)}
-    cameras = subarray.camera_types
-    camera_index = {c.name: i for i, c in enumerate(cameras)}
     tel_ids = [int(t) for t in subarray.tel_ids]
     descs = [subarray.tels[t] for t in tel_ids]
+    # one geometry/readout pair per distinct camera (as ctapipe): telescopes of one camera
+    # type with their own readout (reference pulse, samples) keep it in the file
+    cameras = list({id(d.camera): d.camera for d in descs}.values())
+    camera_index = {id(c): i for i, c in enumerate(cameras)}
 
     names = [d.name for d in descs]
     sizes = [d.size_type for d in descs]
@@ -94,7 +96,7 @@ def write_subarray(h5, subarray: SubarrayDescription) -> None:
             "pos_z": pos[:, 2],
             "camera_name": [c.encode() for c in cams],
             "optics_name": [o.encode() for o in optics_names],
-            "camera_index": [camera_index[d.camera.name] for d in descs],
+            "camera_index": [camera_index[id(d.camera)] for d in descs],
             "optics_index": [optics_index[d.type_name] for d in descs],
             "tel_description": [f.encode() for f in full],
         },

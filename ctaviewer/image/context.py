@@ -33,6 +33,12 @@ class CameraContext:
         return np.ascontiguousarray(indptr, np.int32), np.ascontiguousarray(indices, np.int32)
 
     @cached_property
+    def no_broken(self) -> np.ndarray:
+        """An all-False pixel mask for images without broken pixels (shared: never written;
+        left writable so that the kernels see one array type)."""
+        return np.zeros(self.geometry.n_pixels, dtype=np.bool_)
+
+    @cached_property
     def pix_x(self) -> np.ndarray:
         return np.ascontiguousarray(self.geometry.pix_x, dtype=np.float64)
 
@@ -76,4 +82,5 @@ class CameraContext:
     def warm(self) -> CameraContext:
         """Compute the geometry-derived caches now (e.g. before a worker thread uses them)."""
         _ = self.csr, self.pix_x, self.pix_y, self.pixel_width, self.pix_area, self.border
+        _ = self.no_broken
         return self

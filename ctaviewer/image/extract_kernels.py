@@ -8,11 +8,14 @@ from .._numba import njit
 
 
 @njit(cache=True, fastmath=True)
-def window_sum(wf, peak, width, shift, correction, gain, sample_ns):
-    """Sum ``width`` samples starting at ``peak - shift`` (clipped to the readout).
+def window_sum(wf, peak, width, shift, correction, gain, sample_ns, truncate):
+    """Sum the window of ``width`` samples starting at ``peak - shift``, per pixel.
 
-    Returns charge × correction[gain] (p.e.), the charge-weighted mean time of the positive
-    samples in the window (ns; the peak sample where none is positive) and the window start.
+    A window running past the first or last sample is cut there when ``truncate`` (as
+    ctapipe does: fewer samples, same integration correction) or else moved inside the
+    readout whole. Returns charge × correction[gain] (p.e.), the mean sample index of the
+    window weighted by its positive samples, in ns (the peak sample where none is positive),
+    and the first sample of the window.
     """
     n_pix, n_s = wf.shape
     charge = np.empty(n_pix, dtype=np.float32)
@@ -21,14 +24,16 @@ def window_sum(wf, peak, width, shift, correction, gain, sample_ns):
     w = min(width, n_s)
     for p in range(n_pix):
         start = peak[p] - shift
-        if start < 0:
-            start = 0
-        if start + w > n_s:
-            start = n_s - w
+        if truncate:
+            end = min(start + width, n_s)
+            start = max(start, 0)
+        else:
+            start = min(max(start, 0), n_s - w)
+            end = start + w
         total = 0.0
         num = 0.0
         den = 0.0
-        for s in range(start, start + w):
+        for s in range(start, end):
             v = wf[p, s]
             total += v
             vp = max(v, 0.0)  # branch-free: mispredictions cost more than the work
@@ -64,8 +69,11 @@ def local_peaks(wf):
 
 
 @njit(cache=True, fastmath=True)
-def neighbor_peaks(wf, indptr, indices, local_weight):
-    """Peak of the sum of the neighbours' waveforms (+ local_weight × own), per pixel."""
+def neighbor_peaks(wf, indptr, indices, local_weight, broken):
+    """Peak of the sum of the neighbours' waveforms (+ local_weight × own), per pixel.
+
+    Neighbours flagged in ``broken`` are left out of the sum.
+    """
     n_pix, n_s = wf.shape
     out = np.empty(n_pix, dtype=np.int64)
     acc = np.empty(n_s, dtype=np.float32)
@@ -74,10 +82,25 @@ def neighbor_peaks(wf, indptr, indices, local_weight):
             acc[s] = local_weight * wf[p, s]
         for k in range(indptr[p], indptr[p + 1]):
             q = indices[k]
+            if broken[q]:
+                continue
             for s in range(n_s):
                 acc[s] += wf[q, s]
         out[p] = _argmax(acc)
     return out
+
+
+@njit(cache=True, fastmath=True)
+def global_peak_index(wf, broken):
+    """Peak sample of the waveform summed over the pixels not flagged in ``broken``."""
+    n_pix, n_s = wf.shape
+    acc = np.zeros(n_s, dtype=np.float64)
+    for p in range(n_pix):
+        if broken[p]:
+            continue
+        for s in range(n_s):
+            acc[s] += wf[p, s]
+    return _argmax(acc)
 
 
 @njit(cache=True)

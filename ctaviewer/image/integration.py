@@ -1,8 +1,12 @@
-"""Integration correction from the camera's reference pulse shape (as ctapipe computes it).
+"""Integration correction from the camera's reference pulse shape (as ctapipe 0.28 computes it).
 
-The reference pulse is re-binned to the readout sampling; the correction is the inverse of
-the pulse fraction inside a window of ``width`` samples starting ``shift`` samples before
-the pulse maximum, so a partial-window charge comes out in p.e.
+The reference pulse is re-binned to the readout sampling: bins of one sample width starting
+at the first reference point, as many as fit before the end of the reference pulse (the
+reference points past the last complete bin are dropped), normalised to a sum of 1. The
+window starts ``shift`` samples before the bin holding the pulse maximum, clamped at the first
+bin without losing width, and is cut at the last bin. The correction is the inverse of the
+pulse fraction inside that window, so that a window sum of a noise-free pulse comes out as its
+full charge.
 """
 
 from __future__ import annotations
@@ -10,6 +14,35 @@ from __future__ import annotations
 import numpy as np
 
 from ..instrument import CameraReadout
+
+
+def sampled_pulse(pulse: np.ndarray, ref_step_ns: float, sample_ns: float) -> np.ndarray:
+    """The reference pulse integrated over readout samples, normalised to a sum of 1.
+
+    Empty when not even one sample fits, or when the pulse has no positive area there.
+    """
+    pulse = np.asarray(pulse, dtype=np.float64)
+    length = pulse.size * ref_step_ns
+    # reference points at their start times; sample edges every sample_ns below the length
+    times = np.arange(pulse.size) * ref_step_ns
+    edges = np.arange(0.0, length, sample_ns)
+    if edges.size < 2:
+        return np.zeros(0)
+    binned, _ = np.histogram(times, edges, weights=pulse)
+    total = binned.sum()
+    if not total > 0:
+        return np.zeros(0)
+    return binned / total
+
+
+def window_fraction(sampled: np.ndarray, width: int, shift: int) -> float:
+    """Fraction of a sampled pulse inside the window ``shift`` samples before its maximum."""
+    n = sampled.size
+    start = max(int(np.argmax(sampled)) - int(shift), 0)
+    end = min(start + int(width), n)
+    if start >= end:
+        return float("nan")
+    return float(sampled[start:end].sum())
 
 
 def integration_correction(readout: CameraReadout, width: int, shift: int) -> np.ndarray:
@@ -21,18 +54,11 @@ def integration_correction(readout: CameraReadout, width: int, shift: int) -> np
     step = float(readout.sample_width_ns)
     if ref.shape[1] == 0 or not step_ref > 0 or not step > 0:
         return out
-    ratio = step / step_ref
     for g in range(min(n_gains, ref.shape[0])):
-        pulse = ref[g]
-        n_bins = int(len(pulse) / ratio)
-        if n_bins < 1 or pulse.sum() <= 0:
+        sampled = sampled_pulse(ref[g], step_ref, step)
+        if sampled.size == 0:
             continue
-        edges = np.arange(n_bins + 1) * ratio
-        sampled = np.histogram(np.arange(len(pulse)), edges, weights=pulse)[0]
-        sampled = sampled / sampled.sum()
-        start = int(np.argmax(sampled)) - int(shift)
-        end = start + int(width)
-        frac = sampled[max(start, 0) : max(end, 0)].sum()
+        frac = window_fraction(sampled, width, shift)
         if frac > 0:
             out[g] = np.float32(1.0 / frac)
     if ref.shape[0] < n_gains:

@@ -35,6 +35,7 @@ import math
 import numpy as np
 
 from .._numba import njit
+from ..config import TIMING_FITS
 from ..results import IMAGE_PARAMETER_NAMES, INTEGER_PARAMETERS, NOT_COMPUTED
 
 #: eigenvalues of the image covariance (deg², or m² in the camera frame) within this of 0
@@ -42,8 +43,6 @@ from ..results import IMAGE_PARAMETER_NAMES, INTEGER_PARAMETERS, NOT_COMPUTED
 HILLAS_ATOL = float(np.finfo(np.float64).eps)
 #: a minor eigenvalue below this fraction of the major one is rounding noise of a line
 HILLAS_RTOL = 1e3 * float(np.finfo(np.float64).eps)
-#: timing fits by name; "lts" is ctapipe's
-TIMING_FITS = ("lts", "weighted")
 LTS_SAMPLES = 5  # random starts (ctapipe's timing_parameters)
 LTS_FRACTION = 0.85  # share of the pixels each trimmed fit keeps
 LTS_MAX_ITERATIONS = 20

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
@@ -31,12 +31,17 @@ class OpticsDescription:
 
 @dataclass(frozen=True, eq=False)
 class TelescopeDescription:
-    """A telescope type: optics and camera."""
+    """A telescope: its type's optics and camera, and the pixels disabled in its run settings.
+
+    ``disabled_pixels`` (int32 pixel indices) are the pixels whose high voltage is off for the
+    whole run (sim_telarray's ``HV_disabled`` list); events mark them in ``pixel_status``.
+    """
 
     name: str  # optics name, e.g. "LST"
     size_type: str
     optics: OpticsDescription
     camera: CameraDescription
+    disabled_pixels: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))
 
     @property
     def type_name(self) -> str:

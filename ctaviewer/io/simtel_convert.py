@@ -9,10 +9,12 @@ import warnings
 
 import numpy as np
 
+from .._numba import njit
 from ..errors import UnknownCameraWarning
 from ..event import (
     ArrayEvent,
     AtmosphereProfile,
+    PixelStatus,
     Pointing,
     ShowerDistribution,
     SimulatedShower,
@@ -46,11 +48,69 @@ def _meta(meta: dict, key: str) -> str:
     return _decode(meta.get(key.encode(), b"")) if meta else ""
 
 
+def _geometry(name: str, cs: dict, n_pixels: int, cache: dict) -> CameraGeometry:
+    """The camera geometry of one telescope's camera settings, shared by equal layouts."""
+    x = np.ascontiguousarray(cs["pixel_x"], dtype=np.float64)
+    y = np.ascontiguousarray(cs["pixel_y"], dtype=np.float64)
+    area = np.ascontiguousarray(cs.get("pixel_area", []), dtype=np.float64)
+    shape_codes = np.asarray(cs.get("pixel_shape", []))
+    code = int(shape_codes[0]) if shape_codes.size else None
+    cam_rot = float(np.rad2deg(cs.get("cam_rot", 0.0)))
+    key = (name, n_pixels, x.tobytes(), y.tobytes(), area.tobytes(), code, cam_rot)
+    geometry = cache.get(key)
+    if geometry is None:
+        geometry = CameraGeometry.from_positions(
+            name,
+            x,
+            y,
+            pix_area=area if area.size == n_pixels and np.all(area > 0) else None,
+            shape=SIMTEL_SHAPE_CODES.get(code) if code is not None else None,
+            cam_rotation_deg=cam_rot,
+        )
+        cache[key] = geometry
+    return geometry
+
+
+def _readout(name: str, ps: dict, org: dict, cache: dict) -> CameraReadout:
+    """The readout (sampling, gains, reference pulse) of one telescope, shared when equal."""
+    ref = np.atleast_2d(np.asarray(ps.get("ref_shape", np.zeros((1, 0))), dtype=np.float64))
+    time_slice = float(ps.get("time_slice", 1.0)) or 1.0
+    ref_step = float(ps.get("ref_step", time_slice))
+    n_samples = int(ps.get("sum_bins", 0))
+    n_gains = int(org.get("n_gains", 1))
+    key = (name, time_slice, n_samples, n_gains, ref_step, ref.shape, ref.tobytes())
+    readout = cache.get(key)
+    if readout is None:
+        readout = CameraReadout(
+            name=name,
+            sampling_rate_ghz=1.0 / time_slice,
+            n_samples=n_samples,
+            n_gains=n_gains,
+            reference_pulse_shape=ref,
+            reference_pulse_sample_width_ns=ref_step,
+        )
+        cache[key] = readout
+    return readout
+
+
+def _disabled_pixels(desc: dict, n_pixels: int) -> np.ndarray:
+    """Pixels whose high voltage is off in a telescope's run settings (sorted indices)."""
+    ids = np.asarray((desc.get("disabled_pixels") or {}).get("HV_disabled", []), dtype=np.int64)
+    ids = np.unique(ids[(ids >= 0) & (ids < n_pixels)]).astype(np.int32)
+    ids.setflags(write=False)
+    return ids
+
+
 def build_subarray(simtel_file, path: str) -> SubarrayDescription:
     """Subarray from the run header and telescope descriptions of an open SimTelFile."""
     header = simtel_file.header
     tel_ids = [int(t) for t in header["tel_id"]]
     positions = np.asarray(header["tel_pos"], dtype=np.float64)
+    # one geometry per pixel layout and one readout per pulse shape/sampling; a camera is a
+    # (geometry, readout) pair, so telescopes of one camera type that differ in readout
+    # (per-telescope pulse shapes, sample counts) keep their own integration corrections
+    geometries: dict[tuple, CameraGeometry] = {}
+    readouts: dict[tuple, CameraReadout] = {}
     cameras: dict[tuple, CameraDescription] = {}
     optics_cache: dict[tuple, OpticsDescription] = {}
     tels: dict[int, TelescopeDescription] = {}
@@ -67,35 +127,12 @@ def build_subarray(simtel_file, path: str) -> SubarrayDescription:
         names, known = guess_telescope(n_pixels, focal, _meta(meta, "CAMERA_CONFIG_NAME"))
         if not known:
             unknown.add(names.camera)
-        shape_codes = np.asarray(cs.get("pixel_shape", []))
-        shape = SIMTEL_SHAPE_CODES.get(int(shape_codes[0])) if shape_codes.size else None
-        cam_rot = float(np.rad2deg(cs.get("cam_rot", 0.0)))
-        x = np.asarray(cs["pixel_x"])
-        y = np.asarray(cs["pixel_y"])
-        key = (names.camera, n_pixels, round(focal, 3), hash(x.tobytes()), hash(y.tobytes()))
-        camera = cameras.get(key)
+        geometry = _geometry(names.camera, cs, n_pixels, geometries)
+        readout = _readout(names.camera, ps, org, readouts)
+        camera = cameras.get((id(geometry), id(readout)))
         if camera is None:
-            area = np.asarray(cs.get("pixel_area", []), dtype=np.float64)
-            geometry = CameraGeometry.from_positions(
-                names.camera,
-                x,
-                y,
-                pix_area=area if area.size == n_pixels and np.all(area > 0) else None,
-                shape=shape,
-                cam_rotation_deg=cam_rot,
-            )
-            ref = np.atleast_2d(np.asarray(ps.get("ref_shape", np.zeros((1, 0))), dtype=np.float64))
-            time_slice = float(ps.get("time_slice", 1.0)) or 1.0
-            readout = CameraReadout(
-                name=names.camera,
-                sampling_rate_ghz=1.0 / time_slice,
-                n_samples=int(ps.get("sum_bins", 0)),
-                n_gains=int(org.get("n_gains", 1)),
-                reference_pulse_shape=ref,
-                reference_pulse_sample_width_ns=float(ps.get("ref_step", time_slice)),
-            )
             camera = CameraDescription(names.camera, geometry, readout)
-            cameras[key] = camera
+            cameras[(id(geometry), id(readout))] = camera
         okey = (names.optics, round(focal, 3), round(eff, 3), float(cs["mirror_area"]))
         optics = optics_cache.get(okey)
         if optics is None:
@@ -108,7 +145,9 @@ def build_subarray(simtel_file, path: str) -> SubarrayDescription:
                 effective_focal_length=eff if eff > 0 else float("nan"),
             )
             optics_cache[okey] = optics
-        tels[tel_id] = TelescopeDescription(names.optics, names.size, optics, camera)
+        tels[tel_id] = TelescopeDescription(
+            names.optics, names.size, optics, camera, _disabled_pixels(desc, n_pixels)
+        )
     if unknown:
         warnings.warn(
             UnknownCameraWarning(
@@ -249,6 +288,57 @@ def array_pointing_deg(simtel_file) -> tuple[float, float]:
     return float(np.rad2deg(alt)), float(np.rad2deg(az) % 360.0)
 
 
+@njit(cache=True)
+def _no_readout_kernel(data):
+    """Pixels whose ADC values are 0 in every gain and sample: (n_gains, n_pix, n_s) → bool."""
+    n_gains, n_pix, n_s = data.shape
+    out = np.ones(n_pix, dtype=np.bool_)
+    for p in range(n_pix):
+        for g in range(n_gains):
+            for s in range(n_s):
+                if data[g, p, s] != 0:
+                    out[p] = False
+                    break
+            if not out[p]:
+                break
+    return out
+
+
+def pixel_status(data: np.ndarray, disabled: np.ndarray) -> np.ndarray | None:
+    """Per-pixel :class:`PixelStatus` bits (uint8) of one telescope event, or None if all good.
+
+    ``data`` is the ADC array, (n_gains, n_pixels, n_samples) or summed (n_gains, n_pixels);
+    ``disabled`` the pixels switched off in the run settings. A real pixel never reads 0 in
+    every sample and gain (the pedestal alone is far above 0), so all-zero data means that the
+    pixel was not read out.
+    """
+    arr = np.asarray(data)
+    if arr.ndim == 2:
+        arr = arr[:, :, None]
+    missing = _no_readout_kernel(arr)
+    disabled = np.asarray(disabled, dtype=np.int64)
+    disabled = disabled[(disabled >= 0) & (disabled < arr.shape[1])]
+    if not len(disabled) and not missing.any():
+        return None
+    status = np.zeros(arr.shape[1], dtype=np.uint8)
+    status[disabled] |= np.uint8(PixelStatus.HV_DISABLED)
+    status[missing] |= np.uint8(PixelStatus.NO_READOUT)
+    return status
+
+
+def _file_peak_time(timing: dict, sample_ns: float) -> np.ndarray | None:
+    """The peak positions of sim_telarray's pixel timing (ns), NaN where a pixel has none."""
+    if timing is None or "time" not in timing or not np.size(timing["time"]):
+        return None
+    times = np.asarray(timing["time"], dtype=np.float32)
+    types = np.asarray(timing.get("time_type", [1]))
+    peak = np.flatnonzero(types == 1)  # type 1: the pulse peak position
+    if times.ndim != 2 or not peak.size or peak[0] >= times.shape[1]:
+        return None
+    t = times[:, peak[0]]
+    return np.where(t >= 0, t * np.float32(sample_ns), np.nan).astype(np.float32)
+
+
 def _calibration(tel_id, n_gains, n_pixels, event, fallback_mon, fallback_laser):
     mon = event.get("camera_monitorings", {}).get(tel_id) or fallback_mon.get(tel_id) or {}
     las = event.get("laser_calibrations", {}).get(tel_id) or fallback_laser.get(tel_id) or {}
@@ -264,7 +354,11 @@ def _calibration(tel_id, n_gains, n_pixels, event, fallback_mon, fallback_laser)
         if calib is not None
         else np.full((n_gains, n_pixels), np.nan, dtype=np.float32)
     )
-    return readonly(pedestal[:n_gains]), readonly(dc_to_pe[:n_gains])
+    shift = las.get("tm_calib")
+    time_shift = None
+    if shift is not None and np.shape(shift)[-1:] == (n_pixels,):
+        time_shift = readonly(np.atleast_2d(np.asarray(shift, dtype=np.float32))[:n_gains])
+    return readonly(pedestal[:n_gains]), readonly(dc_to_pe[:n_gains]), time_shift
 
 
 def _true_image_sums(ev: dict, tel_data: dict) -> dict:
@@ -313,18 +407,14 @@ def convert_event(
         if data is None:
             continue
         n_gains, n_pixels = data.shape[0], data.shape[1]
-        pedestal, dc_to_pe = _calibration(
+        pedestal, dc_to_pe, time_shift = _calibration(
             tel_id, n_gains, n_pixels, ev, fallback_monitoring, fallback_laser
         )
         pe = photoelectrons.get(tel_id - 1)
         true_image = readonly(np.asarray(pe["photoelectrons"])) if pe is not None else None
-        timing = te.get("pixel_timing")
-        peak_time = None
-        if timing is not None and "time" in timing and np.size(timing["time"]):
-            ts = subarray.tels[tel_id].camera.readout.sample_width_ns
-            t0 = np.asarray(timing["time"], dtype=np.float32)[:, 0]
-            peak_time = readonly(np.where(t0 >= 0, t0 * ts, np.nan).astype(np.float32))
-        readout = subarray.tels[tel_id].camera.readout
+        desc = subarray.tels[tel_id]
+        readout = desc.camera.readout
+        peak_time = readonly(_file_peak_time(te.get("pixel_timing"), readout.sample_width_ns))
         tel_data[tel_id] = TelescopeData(
             tel_id=tel_id,
             waveform=readonly(wf),
@@ -335,6 +425,8 @@ def convert_event(
             true_image=true_image,
             peak_time_ns=peak_time,
             trigger_time_ns=float(trig_time_of.get(tel_id, np.nan)),
+            pixel_status=readonly(pixel_status(data, desc.disabled_pixels)),
+            time_shift_ns=time_shift,
         )
         if tel_id in tracking:
             tp = tracking[tel_id]

@@ -402,10 +402,10 @@ class _Server:
         error = index.error
         index.error = None
         found = [(w.category, str(w.message)) for w in caught if _forwarded(w.category)]
-        for cam in source.subarray.camera_types:
+        sub = source.subarray
+        for g in {id(d.camera.geometry): d.camera.geometry for d in sub.tels.values()}.values():
             # cached on the geometry, so they travel with it: the caller neither computes
             # them nor imports scipy (for the neighbours) to draw the cameras
-            g = cam.geometry
             g.neighbors, g.polygons, g.pixel_width, g.radius  # noqa: B018
         event = None
         try:

@@ -77,7 +77,7 @@ _OUT_CHUNK = 4 * 1024 * 1024  # most decompressed bytes per zlib call
 #: what the event conversion uses of the monitoring objects (the rest, ~40 arrays per
 #: telescope, is not kept: it would make the index of a large array weigh megabytes)
 MONITORING_KEYS = ("pedestal", "n_ped_slices")
-LASER_KEYS = ("calib",)
+LASER_KEYS = ("calib", "tm_calib")
 
 #: temporary folders: TEMP_PREFIX + "<pid>-<host tag>-" + random
 TEMP_PREFIX = "ctaviewer-raw-"

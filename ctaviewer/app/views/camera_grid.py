@@ -7,7 +7,7 @@ import time
 
 from ..qt import QtCore, QtGui, QtWidgets, pg
 from .camera_item import CameraItem
-from .camera_values import blank_index, camera_colors
+from .camera_values import blank_index, camera_colors, pixel_status, status_note
 from .lazy import LazyRefreshMixin
 
 ALL_TYPES = "all types"
@@ -158,6 +158,7 @@ class CameraGrid(LazyRefreshMixin, QtWidgets.QWidget):
                                 self.display.cmap)
             else:
                 item.set_colors(out[0], out[1], self.display.cmap)
+            item.set_status(pixel_status(s, t), status_note(s, self.display))
             tr = s.tel_result(t)
             item.set_hillas(tr.parameters if tr is not None and self.display.show_hillas
                             else None)

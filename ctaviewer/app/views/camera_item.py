@@ -9,12 +9,17 @@ import weakref
 
 import numpy as np
 
+from ...event import pixel_status_text
 from .. import colors
 from ..qt import QtCore, QtGui, pg
 from .pixel_map import PixelMap
 
 _PATHS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _GROW = 1.04
+#: fill of broken pixels (HV disabled, not read out): a mid grey, darker than the light grey
+#: of pixels without a value, under dark diagonal hatching
+BROKEN_ARGB = 0xFF8C8C8C
+_HATCH_RGB = (35, 35, 35)
 
 
 def _grow_factor(geometry) -> float:
@@ -99,6 +104,11 @@ class CameraItem(pg.GraphicsObject):
         self._selected: list[int] = []
         self._hillas: tuple | None = None
         self._dimmed = False
+        self._status: np.ndarray | None = None  # PixelStatus bits per pixel, None: all good
+        self._broken: list[int] = []
+        self._status_notes: dict = {}
+        self._hatch = QtGui.QBrush(QtGui.QColor(*_HATCH_RGB), QtCore.Qt.BDiagPattern)
+        self._broken_brush = QtGui.QBrush(QtGui.QColor.fromRgba(BROKEN_ARGB))
         self.setAcceptHoverEvents(True)
         self._sel_pen = pg.mkPen((255, 0, 200), width=2.5, cosmetic=True)
         self._hillas_pen = pg.mkPen((255, 60, 60), width=2, cosmetic=True)
@@ -113,7 +123,25 @@ class CameraItem(pg.GraphicsObject):
             self._brushes = colors.brushes(cmap)
         self._index = index
         self._argb[1:] = colors.argb(cmap)[index]
+        self._paint_status_colour()
         self.update()
+
+    def set_status(self, status: np.ndarray | None, notes: dict | None = None) -> None:
+        """Mark broken pixels (non-zero PixelStatus bits): drawn grey and hatched, whatever
+        their value, with the reason (and ``notes[bit]``, what their value is) in the
+        tooltip."""
+        status = None if status is None or not np.any(status) else np.asarray(status)
+        broken = [] if status is None else np.flatnonzero(status).tolist()
+        changed = broken != self._broken
+        self._status, self._broken, self._status_notes = status, broken, dict(notes or {})
+        if changed:
+            self._argb[1:] = colors.argb(self._cmap)[self._index]
+            self._paint_status_colour()
+            self.update()
+
+    def _paint_status_colour(self) -> None:
+        if self._broken:
+            self._argb[np.asarray(self._broken) + 1] = BROKEN_ARGB  # map ids start at 1
 
     def set_selected(self, pixels) -> None:
         self._selected = [int(p) for p in pixels]
@@ -151,6 +179,10 @@ class CameraItem(pg.GraphicsObject):
             b = self._brushes
             for path, k in zip(self._paths, self._index.tolist()):
                 painter.fillPath(path, b[k])
+            for p in self._broken:
+                painter.fillPath(self._paths[p], self._broken_brush)
+        if self._broken:
+            self._paint_hatch(painter)
         if self._selected:
             painter.setBrush(QtCore.Qt.NoBrush)
             painter.setPen(self._sel_pen)
@@ -161,6 +193,15 @@ class CameraItem(pg.GraphicsObject):
             self._paint_hillas(painter)
         if self._dimmed:
             painter.fillRect(self._rect, QtGui.QColor(255, 255, 255, 150))
+
+    def _paint_hatch(self, painter):
+        # the pattern is laid out in device pixels (whatever the zoom): hatching stays visible
+        inverse, ok = painter.worldTransform().inverted()
+        if ok:
+            self._hatch.setTransform(inverse)
+        for p in self._broken:
+            if p < len(self._paths):
+                painter.fillPath(self._paths[p], self._hatch)
 
     def _paint_hillas(self, painter):
         x, y, length, width, psi = self._hillas
@@ -186,14 +227,22 @@ class CameraItem(pg.GraphicsObject):
     def hoverMoveEvent(self, ev):
         p = self.pixel_at(ev.pos())
         if p >= 0:
-            v = self._values[p] if p < len(self._values) else math.nan
-            self.setToolTip(
-                f"pixel {p}\nvalue {v:.4g}\n"
-                f"x {self.geometry.pix_x[p]:.3f} m, y {self.geometry.pix_y[p]:.3f} m"
-            )
+            self.setToolTip(self.tooltip(p))
         else:
             self.setToolTip("")
         self.sigHovered.emit(p)
+
+    def tooltip(self, p: int) -> str:
+        """The hover text of pixel ``p``: value, position and, when broken, why."""
+        v = self._values[p] if p < len(self._values) else math.nan
+        where = f"x {self.geometry.pix_x[p]:.3f} m, y {self.geometry.pix_y[p]:.3f} m"
+        status = int(self._status[p]) if self._status is not None else 0
+        if not status:
+            return f"pixel {p}\nvalue {v:.4g}\n{where}"
+        notes = [text for bit, text in self._status_notes.items() if status & int(bit)]
+        note = f" ({'; '.join(notes)})" if notes else ""
+        return (f"pixel {p}: broken, {pixel_status_text(status)}\n"
+                f"value {v:.4g}{note}\n{where}")
 
     def mouseClickEvent(self, ev):
         if ev.button() != QtCore.Qt.LeftButton:

@@ -21,9 +21,37 @@ def camera_colors(session, display, tel_id: int):
         lo, hi = 0.0, 1.0
         scale = "linear"
     else:
-        lo, hi = colors.limits(values, display.limit_mode, display.percentile, display.fixed)
+        status = pixel_status(session, tel_id)
+        # broken pixels are drawn in their own state: they do not set the colour range
+        shown = values if status is None else np.where(status != 0, np.nan, values)
+        lo, hi = colors.limits(shown, display.limit_mode, display.percentile, display.fixed)
         scale = display.scale
     return values, colors.to_index(values, lo, hi, scale), lo, hi
+
+
+def pixel_status(session, tel_id: int) -> np.ndarray | None:
+    """The per-pixel status (PixelStatus bits) of a telescope of the current event, or None
+    when all its pixels are good."""
+    event = session.array_event
+    data = event.tel.get(tel_id) if event is not None else None
+    status = getattr(data, "pixel_status", None)
+    return status if status is not None and np.any(status) else None
+
+
+def status_note(session, display) -> dict:
+    """What the shown value of a broken pixel is, per PixelStatus bit, for its tooltip."""
+    from ...event import PixelStatus
+
+    if display.quantity not in ("charge", "peak time"):
+        return {}
+    cfg = getattr(session, "config", None)
+    handler = getattr(getattr(cfg, "calibration", None), "invalid_pixel_handler", None)
+    if handler == "neighbor_average":
+        disabled = f"{display.quantity}: mean of its good neighbours"
+    else:
+        disabled = f"{display.quantity}: as extracted (no interpolation)"
+    unread = "charge 0: no signal" if display.quantity == "charge" else "no signal"
+    return {PixelStatus.HV_DISABLED: disabled, PixelStatus.NO_READOUT: unread}
 
 
 def blank_index(n: int) -> np.ndarray:

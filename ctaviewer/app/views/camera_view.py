@@ -6,7 +6,7 @@ from .. import colors
 from ..models.quantities import QUANTITIES, UNITS
 from ..qt import QtCore, QtWidgets, pg
 from .camera_item import CameraItem
-from .camera_values import blank_index, camera_colors
+from .camera_values import blank_index, camera_colors, pixel_status, status_note
 from .colorbar import ColorBar
 from .plotting import CachedAxisItem
 
@@ -160,6 +160,7 @@ class CameraView(QtWidgets.QWidget):
                 self.colorbar.set_range(*args)
                 self._colorbar_args = args
             self.title.setText(f"Tel {tel} · {desc.type_name}")
+        item.set_status(pixel_status(s, tel), status_note(s, self.display))
         tr = s.tel_result(tel)
         item.set_hillas(tr.parameters if (tr is not None and self.display.show_hillas) else None)
         item.set_selected(s.selected_pixels)

@@ -8,7 +8,7 @@ import dataclasses
 import html
 import math
 
-from ...config import FIELD_HELP
+from ...config import FIELD_CHOICES, FIELD_HELP
 from ...errors import ConfigError
 from ..models import processing
 from ..qt import QtCore, QtWidgets
@@ -19,18 +19,23 @@ PER_CAMERA = ("extractor", "cleaning")
 ALL_CAMERAS = "all cameras"
 
 
-def _choices(section: str, field: str) -> list[str] | None:
-    if (section, field) == ("parameters", "timing_fit"):
-        from ...image.parameters import TIMING_FITS
+#: settings whose allowed values are the names of a registry: (module, registry)
+_REGISTRIES = {
+    ("extractor", "name"): ("ctaviewer.image", "EXTRACTORS"),
+    ("cleaning", "name"): ("ctaviewer.image", "CLEANERS"),
+    ("stereo", "name"): ("ctaviewer.reco", "RECONSTRUCTORS"),
+    ("calibration", "invalid_pixel_handler"): ("ctaviewer.image.invalid_pixels",
+                                               "INVALID_PIXEL_HANDLERS"),
+}
 
-        return list(TIMING_FITS)
-    if field != "name":
-        return None
+
+def _choices(section: str, field: str) -> list[str] | None:
+    fixed = FIELD_CHOICES.get(f"{section}.{field}")
+    if fixed is not None:
+        return list(fixed)
     import importlib
 
-    where = {"extractor": ("ctaviewer.image", "EXTRACTORS"),
-             "cleaning": ("ctaviewer.image", "CLEANERS"),
-             "stereo": ("ctaviewer.reco", "RECONSTRUCTORS")}.get(section)
+    where = _REGISTRIES.get((section, field))
     if where is None:
         return None
     try:

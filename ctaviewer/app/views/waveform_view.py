@@ -4,6 +4,8 @@ extractor's integration window shaded and the extracted charge and peak time.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ..qt import QtCore, QtWidgets, pg
@@ -100,7 +102,9 @@ class WaveformView(LazyRefreshMixin, QtWidgets.QWidget):
             self.curves[pix] = curves
             if tr is not None and tr.window_start is not None and tr.window_width:
                 start = float(tr.window_start[pix])
-                region = pg.LinearRegionItem((start - 0.5, start + tr.window_width - 0.5),
+                n_s = tr.waveform.shape[1] if tr.waveform is not None else math.inf
+                end = min(start + tr.window_width, n_s)  # windows are cut at the readout end
+                region = pg.LinearRegionItem((start - 0.5, end - 0.5),
                                              movable=False,
                                              brush=pg.mkBrush(*color, 40), pen=pg.mkPen(None))
                 self.plot.addItem(region)
