@@ -5,9 +5,10 @@
 of this package with ``add_arguments(parser)`` and ``run(args) -> int``; add new ones to
 ``COMMANDS``. Errors print one line on stderr and exit non-zero; no traceback reaches users.
 
-Every subcommand takes ``-v/--verbose`` (more detail, e.g. worker processes starting and
-ending) and ``-q/--quiet`` (warnings and errors only, no progress bar); they set the level of
-the ``ctaviewer`` logger, whose lines go to stderr as plain text.
+Lines for the user go through ``logging`` (a logger per module under ``ctaviewer``), printed
+on stderr as plain text. A subcommand whose module sets ``LOGGING = True`` (``process``)
+also takes ``-v/--verbose`` (more detail, e.g. worker processes starting and ending) and
+``-q/--quiet`` (warnings and errors only, no progress display).
 """
 
 from __future__ import annotations
@@ -83,7 +84,7 @@ def _command_parser(name: str) -> tuple[argparse.ArgumentParser, object]:
         description=help_,
         epilog=getattr(module, "EPILOG", None),
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        parents=[_verbosity_parser()],
+        parents=[_verbosity_parser()] if getattr(module, "LOGGING", False) else [],
     )
     module.add_arguments(p)
     return p, module
@@ -110,7 +111,6 @@ def configure_logging(verbose: bool = False, quiet: bool = False) -> None:
         root.removeHandler(handler)
     root.addHandler(_StderrHandler())
     root.setLevel(logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO)
-    root.propagate = False
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None):
@@ -124,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
         if argv and argv[0] in COMMANDS:
             parser, module = _command_parser(argv[0])
             args = parser.parse_args(argv[1:])
-            configure_logging(args.verbose, args.quiet)
+            configure_logging(getattr(args, "verbose", False), getattr(args, "quiet", False))
             return int(module.run(args) or 0)
         args = _gui_parser().parse_args(argv)
         from .gui import run as run_gui

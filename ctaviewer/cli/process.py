@@ -21,6 +21,9 @@ from ..errors import CtaviewerError, OutputError
 
 logger = logging.getLogger(__name__)
 
+#: this command takes -v/--verbose and -q/--quiet (see ``cli``)
+LOGGING = True
+
 EPILOG = """examples:
   ctaviewer process gamma.simtel.zst --output out/                 DL1 parameters
   ctaviewer process 'prod/*.simtel.zst' --output out/ --workers 8 --images
