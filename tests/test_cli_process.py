@@ -117,3 +117,19 @@ def test_progress_bar_only_on_a_terminal(tmp_path):
     assert "%|" not in done.stderr and "\r" not in done.stderr  # silent in a pipe
     status, shown = _run_in_terminal([*cmd, str(tmp_path / "quiet"), "-q"])
     assert status == 0 and "%|" not in shown
+
+
+def test_dl3_write_failure_is_one_line(tmp_path, capsys, monkeypatch):
+    import errno
+
+    import ctaviewer.irf.make
+
+    def full_disk(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(ctaviewer.irf.make, "make_dl3", full_disk)
+    g = simtel("gamma_4lst.simtel.zst")
+    out = tmp_path / "out"
+    assert main(["process", str(g), "-o", str(out), "--levels", "dl1,dl2,dl3"]) == 2
+    err = capsys.readouterr().err
+    assert f"{out / 'dl3'}: cannot write DL3: disk full" in err and "Traceback" not in err

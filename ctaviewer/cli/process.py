@@ -245,6 +245,12 @@ def _make_dl3(args, dl2_paths, log) -> dict | None:
                              args.gammaness_cut, observer=args.observer)
     irf = IRFOptions(args.gammaness_cut, args.point_like, args.theta_cut)
     out = os.path.join(args.output, "dl3")
-    info = make_dl3(dl2_paths, out, obs, irf, overwrite=args.overwrite, log=log)
+    try:
+        info = make_dl3(dl2_paths, out, obs, irf, overwrite=args.overwrite, log=log)
+    except OSError as exc:  # a full disk while writing FITS: the folder was not committed
+        from ..writers.atomic import write_error_text
+
+        where = exc.filename or out
+        raise OutputError(f"{where}: cannot write DL3: {write_error_text(exc)}") from None
     log(f"wrote DL3 folder {out}: observations {info['observations']}")
     return {"folder": out, **info}
