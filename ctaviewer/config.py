@@ -6,17 +6,24 @@
     extractor, cleaning = cfg.for_camera("LSTCam")
 
 Every invalid value raises ``ConfigError(field, message)`` naming the dotted field and the
-allowed values. ``camera_overrides`` maps a camera name to partial ``extractor``/``cleaning``
-settings that replace the global ones for that camera.
+allowed values; a malformed file (wrong types, unknown keys, bytes that are not UTF-8) too,
+with the file's path in front. The type of each field is checked from its annotation, so a
+field added to a section is covered without more code. ``camera_overrides`` maps a camera
+name to partial ``extractor``/``cleaning`` settings that replace the global ones for that
+camera.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import math
 import os
 import tomllib
+import types
+import typing
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from functools import cached_property
 from types import MappingProxyType
@@ -52,6 +59,130 @@ WINDOW_EDGES = ("truncate", "shift")
 #: timing fits by name: "lts" is ctapipe's unweighted least-trimmed-squares line fit,
 #: "weighted" a charge-weighted least-squares one
 TIMING_FITS = ("lts", "weighted")
+
+
+# ---------------------------------------------------------------------- generic type checks
+def _kind(value) -> str:
+    """A value's type in TOML's words."""
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int):
+        return "an integer"
+    if isinstance(value, float):
+        return "a float"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, Mapping):
+        return "a table"
+    if isinstance(value, (list, tuple)):
+        return "an array"
+    if value is None:
+        return "nothing"
+    return f"a {type(value).__name__}"
+
+
+def _short(value) -> str:
+    """A value as TOML would show it (near enough), cut to 60 characters."""
+    try:
+        text = json.dumps(value, default=repr, ensure_ascii=False)
+    except (TypeError, ValueError, RecursionError):
+        text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _matches(value, annotation) -> bool | None:
+    """Whether ``value`` fits a field annotation; None for annotations not checked here."""
+    origin = typing.get_origin(annotation)
+    if origin in (typing.Union, types.UnionType):
+        verdicts = [_matches(value, a) for a in typing.get_args(annotation)]
+        if True in verdicts:
+            return True
+        return None if None in verdicts else False
+    if annotation is type(None):
+        return value is None
+    if annotation is bool:
+        return isinstance(value, bool)
+    if annotation is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if annotation is float:
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if annotation is str:
+        return isinstance(value, str)
+    if origin is typing.Literal:
+        return any(value == a and type(value) is type(a) for a in typing.get_args(annotation))
+    if origin in (tuple, list):
+        if not isinstance(value, (list, tuple)):
+            return False
+        args = [a for a in typing.get_args(annotation) if a is not Ellipsis]
+        return not args or all(_matches(v, args[0]) is not False for v in value)
+    return None
+
+
+def _describe(annotation) -> str:
+    """What a field of this annotation takes, in words."""
+    origin = typing.get_origin(annotation)
+    if origin in (typing.Union, types.UnionType):
+        args = typing.get_args(annotation)
+        words = " or ".join(_describe(a) for a in args if a is not type(None))
+        return words + (" (or no value)" if type(None) in args else "")
+    if origin is typing.Literal:
+        return f"one of {list(typing.get_args(annotation))}"
+    if origin in (tuple, list):
+        args = [a for a in typing.get_args(annotation) if a is not Ellipsis]
+        return f"an array of {_describe(args[0])}" if args else "an array"
+    return {bool: "true or false", int: "an integer", float: "a number",
+            str: "a string"}.get(annotation, getattr(annotation, "__name__", str(annotation)))
+
+
+def _check_type(name: str, value, annotation) -> None:
+    if _matches(value, annotation) is False:
+        raise ConfigError(name, f"must be {_describe(annotation)}, got {_kind(value)} "
+                                f"({_short(value)})")
+
+
+@functools.cache
+def _field_types(cls) -> dict:
+    """{field name: resolved annotation} of a config dataclass."""
+    hints = typing.get_type_hints(cls)
+    return {f.name: hints.get(f.name) for f in fields(cls)}
+
+
+def _check_table(prefix: str, value, cls) -> dict:
+    """``value`` as the keyword arguments of ``cls``: a table whose keys are fields of
+    ``cls`` and whose values have the fields' types (ConfigError naming the first fault)."""
+    types_ = _field_types(cls)
+    if not isinstance(value, Mapping):
+        raise ConfigError(prefix, f"must be a table ([{prefix}] with keys among "
+                                  f"{sorted(types_)}), got {_kind(value)} ({_short(value)})")
+    for key, item in value.items():
+        if key not in types_:
+            raise ConfigError(f"{prefix}.{key}", f"unknown key; allowed: {sorted(types_)}")
+        _check_type(f"{prefix}.{key}", item, types_[key])
+    return dict(value)
+
+
+def _check_instance(prefix: str, section) -> None:
+    """Every field of a config dataclass instance has its annotated type."""
+    for name, annotation in _field_types(type(section)).items():
+        _check_type(f"{prefix}.{name}", getattr(section, name), annotation)
+
+
+def _run_validate(section, prefix: str) -> None:
+    """``section.validate(prefix)``, any failure a ConfigError naming the section."""
+    try:
+        section.validate(prefix)
+    except ConfigError:
+        raise
+    except (TypeError, ValueError, RecursionError, MemoryError, OverflowError) as exc:
+        raise ConfigError(prefix, f"invalid: {type(exc).__name__}: {exc}") from None
+
+
+def _in_file(err: ConfigError, path) -> ConfigError:
+    """``err`` with the path of the file it comes from in front of its message."""
+    if path is not None and not getattr(err, "path", None):
+        err.path = os.fspath(path)
+        err.args = (f"{err.path}: {err}",)
+    return err
 
 
 @dataclass(frozen=True)
@@ -213,6 +344,32 @@ DEFAULT_CAMERA_OVERRIDES = {
 _SECTIONS = {"extractor": ExtractorConfig, "cleaning": CleaningConfig}
 
 
+def _check_overrides(value, prefix: str = "camera_overrides") -> None:
+    """``camera_overrides``: a table of camera names, each a table of sections (extractor,
+    cleaning), each a table of that section's fields with their types."""
+    if not isinstance(value, Mapping):
+        raise ConfigError(prefix, f"must be a table of camera names (e.g. "
+                                  f"[{prefix}.LSTCam.cleaning]), got {_kind(value)} "
+                                  f"({_short(value)})")
+    for cam, parts in value.items():
+        where = f"{prefix}.{cam}"
+        if not isinstance(parts, Mapping):
+            raise ConfigError(where, f"must be a table of sections {sorted(_SECTIONS)} (e.g. "
+                                     f"[{where}.cleaning]), got {_kind(parts)} ({_short(parts)})")
+        for section, values in parts.items():
+            if section not in _SECTIONS:
+                raise ConfigError(f"{where}.{section}",
+                                  f"unknown section; allowed: {sorted(_SECTIONS)}")
+            _check_table(f"{where}.{section}", values, _SECTIONS[section])
+
+
+@functools.cache
+def _section_types() -> dict:
+    """{name: dataclass} of ProcessingConfig's sections (its fields that are dataclasses)."""
+    return {name: t for name, t in _field_types(ProcessingConfig).items()
+            if isinstance(t, type) and dataclasses.is_dataclass(t)}
+
+
 def _freeze(overrides) -> MappingProxyType:
     out = {}
     for cam, parts in dict(overrides).items():
@@ -233,6 +390,7 @@ class ProcessingConfig:
     )
 
     def __post_init__(self):
+        _check_overrides(self.camera_overrides)
         object.__setattr__(self, "camera_overrides", _freeze(self.camera_overrides))
         self.validate()
 
@@ -241,8 +399,12 @@ class ProcessingConfig:
 
     # ------------------------------------------------------------------ validation
     def validate(self) -> None:
-        for name in ("calibration", "extractor", "cleaning", "parameters", "quality", "stereo"):
-            getattr(self, name).validate(name)
+        for name, cls in _section_types().items():
+            section = getattr(self, name)
+            if not isinstance(section, cls):
+                raise ConfigError(name, f"must be a {cls.__name__}, got {_kind(section)}")
+            _check_instance(name, section)
+            _run_validate(section, name)
         for cam, parts in self.camera_overrides.items():
             for section, values in parts.items():
                 prefix = f"camera_overrides.{cam}.{section}"
@@ -255,8 +417,8 @@ class ProcessingConfig:
                             f"{prefix}.{key}", f"unknown key; allowed: {sorted(allowed)}"
                         )
             ext, cln = self.for_camera(cam)
-            ext.validate(f"camera_overrides.{cam}.extractor")
-            cln.validate(f"camera_overrides.{cam}.cleaning")
+            _run_validate(ext, f"camera_overrides.{cam}.extractor")
+            _run_validate(cln, f"camera_overrides.{cam}.cleaning")
 
     @classmethod
     def default(cls) -> ProcessingConfig:
@@ -318,47 +480,61 @@ class ProcessingConfig:
     def from_toml(cls, text_or_path) -> ProcessingConfig:
         """Read TOML text or a TOML file; missing fields keep their defaults.
 
-        A file that names ``camera_overrides`` replaces the default per-camera table.
+        A file that names ``camera_overrides`` replaces the default per-camera table. Any
+        fault raises ConfigError naming the dotted field (and the file, when read from one).
         """
         is_text = isinstance(text_or_path, str) and not os.path.isfile(text_or_path)
         if is_text and "\n" not in text_or_path and "=" not in text_or_path:
             if text_or_path.endswith(".toml") or os.sep in text_or_path:
                 raise ConfigError("toml", f"no such configuration file: {text_or_path}")
-        if is_text:
+        source = None if is_text else os.fspath(text_or_path)
+        try:
+            if is_text:
+                text = text_or_path
+            else:
+                try:
+                    with open(source, "rb") as f:
+                        raw = f.read()
+                except OSError as err:
+                    raise ConfigError("toml", f"cannot read {source}: "
+                                              f"{err.strerror or err}") from None
+                try:
+                    text = raw.decode("utf-8")
+                except UnicodeDecodeError as err:
+                    raise ConfigError("toml", f"not UTF-8 text (byte 0x{raw[err.start]:02x} "
+                                              f"at offset {err.start})") from None
             try:
-                data = tomllib.loads(text_or_path)
+                data = tomllib.loads(text)
             except tomllib.TOMLDecodeError as err:
                 raise ConfigError("toml", str(err)) from None
-        else:
-            try:
-                with open(text_or_path, "rb") as f:
-                    data = tomllib.load(f)
-            except OSError as err:
-                raise ConfigError("toml", f"cannot read {text_or_path}: {err}") from None
-            except tomllib.TOMLDecodeError as err:
-                raise ConfigError("toml", f"{text_or_path}: {err}") from None
-        kwargs = {}
-        sections = {
-            "calibration": CalibrationConfig,
-            "extractor": ExtractorConfig,
-            "cleaning": CleaningConfig,
-            "parameters": ParametersConfig,
-            "quality": QualityConfig,
-            "stereo": StereoConfig,
-        }
-        for key, value in data.items():
-            if key == "camera_overrides":
-                kwargs[key] = value
-                continue
-            if key not in sections:
-                allowed = sorted([*sections, "camera_overrides"])
-                raise ConfigError(key, f"unknown section; allowed: {allowed}")
-            allowed = {f.name for f in fields(sections[key])}
-            for k in value:
-                if k not in allowed:
-                    raise ConfigError(f"{key}.{k}", f"unknown key; allowed: {sorted(allowed)}")
-            kwargs[key] = sections[key](**value)
-        return cls(**kwargs)
+            except RecursionError:
+                raise ConfigError("toml", "values nested too deeply") from None
+        except ConfigError as err:
+            raise _in_file(err, source) from None
+        return cls.from_dict(data, source=source)
+
+    @classmethod
+    def from_dict(cls, data, *, source=None) -> ProcessingConfig:
+        """A configuration from a mapping of sections (parsed TOML): tables of known keys
+        with values of the fields' types; ``camera_overrides`` as in the module docstring.
+        ``source`` (a file's path) is named in front of every error."""
+        try:
+            if not isinstance(data, Mapping):
+                raise ConfigError("toml", f"must be a table of sections, got {_kind(data)}")
+            sections = _section_types()
+            kwargs = {}
+            for key, value in data.items():
+                if key == "camera_overrides":
+                    _check_overrides(value)
+                    kwargs[key] = value
+                    continue
+                if key not in sections:
+                    allowed = sorted([*sections, "camera_overrides"])
+                    raise ConfigError(key, f"unknown section; allowed: {allowed}")
+                kwargs[key] = sections[key](**_check_table(key, value, sections[key]))
+            return cls(**kwargs)
+        except ConfigError as err:
+            raise _in_file(err, source) from None
 
 
 #: one sentence per setting ("section.field"), shown as tooltips and in the user guide

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 
 
@@ -54,12 +55,21 @@ class TemporaryStorageError(InputFileError):
     be written (temporary folder full, missing or not writable)."""
 
 
+#: errno values of failed writes: never caused by the file being read (a full disk or numba
+#: cache folder while events are converted), so never reported as damage of that file
+_WRITE_ERRNOS = frozenset(getattr(errno, n) for n in ("ENOSPC", "EDQUOT", "EFBIG", "EROFS")
+                          if hasattr(errno, n))
+
+
 def reader_error(path, exc: BaseException, *, offset: int | None = None,
-                 n_good_events: int | None = None) -> CtaviewerError:
+                 n_good_events: int | None = None) -> BaseException:
     """The typed error for an exception raised while reading ``path`` (eventio's own
     exceptions: ValueError, NotImplementedError, struct.error, EOFError, zlib/zstd errors,
-    MemoryError from a damaged length field, ...). Typed errors pass unchanged."""
+    MemoryError from a damaged length field, ...). Typed errors pass unchanged, and so do
+    failed writes (disk full, read-only): the callers that write say which folder failed."""
     if isinstance(exc, CtaviewerError):
+        return exc
+    if isinstance(exc, OSError) and exc.errno in _WRITE_ERRNOS:
         return exc
     text = str(exc).strip()
     cause = f"{type(exc).__name__}: {text}" if text else type(exc).__name__

@@ -155,3 +155,98 @@ def test_calibration_options_default_to_ctapipe_and_round_trip():
         for f in dataclasses.fields(getattr(cfg, section)):
             assert f"{section}.{f.name}" in FIELD_HELP
     assert set(FIELD_CHOICES) <= set(FIELD_HELP)
+
+
+# ------------------------------------------------------------------ malformed files
+@pytest.mark.parametrize(
+    "text,field,words",
+    [
+        # each gave a traceback (TypeError, AttributeError, ...) before
+        ("extractor = 5\n", "extractor", "must be a table"),
+        # was "extractor.a: unknown key" (the string's characters taken for keys)
+        ('extractor = "abc"\n', "extractor", "got a string"),
+        ("camera_overrides = 5\n", "camera_overrides", "must be a table of camera names"),
+        ("[camera_overrides]\nLSTCam = []\n", "camera_overrides.LSTCam", "got an array"),
+        ("[camera_overrides.LSTCam]\ncleaning = 3\n", "camera_overrides.LSTCam.cleaning",
+         "must be a table"),
+        ('[camera_overrides.LSTCam.cleaning]\npicture_threshold = "x"\n',
+         "camera_overrides.LSTCam.cleaning.picture_threshold", "must be a number"),
+        ('[extractor]\nname = ["neighbor_peak"]\n', "extractor.name",
+         "must be a string, got an array"),
+        ('[stereo]\nname = {a = 1}\n', "stereo.name", "must be a string, got a table"),
+        ("[cleaning]\ntime_limit_ns = true\n", "cleaning.time_limit_ns", "must be a number"),
+        ("[stereo]\nmin_telescopes = 2.5\n", "stereo.min_telescopes", "must be an integer"),
+        ("[quality]\nquery = 3\n", "quality.query", "must be a string"),
+        ("[extractor]\nwindow_width = 1979-05-27\n", "extractor.window_width",
+         "must be an integer"),
+        ("nonsense = 1\n", "nonsense", "unknown section"),
+        ("a = " + "[" * 3000 + "]" * 3000 + "\n", "toml", "nested too deeply"),
+    ],
+)
+def test_malformed_files_name_the_file_the_field_and_what_was_expected(
+        tmp_path, text, field, words):
+    path = tmp_path / "bad.toml"
+    path.write_text(text)
+    with pytest.raises(ConfigError) as err:
+        ProcessingConfig.from_toml(path)
+    assert err.value.field == field
+    assert str(err.value).startswith(f"{path}: {field}: ")
+    assert words in str(err.value)
+    with pytest.raises(ConfigError) as err:  # the same from text (the GUI's processing panel)
+        ProcessingConfig.from_toml(text)
+    assert err.value.field == field and words in str(err.value)
+
+
+def test_non_utf8_file(tmp_path):
+    path = tmp_path / "latin1.toml"
+    path.write_bytes(b"[cleaning]\n# seuil \xe9lev\xe9\npicture_threshold = 12.0\n")
+    with pytest.raises(ConfigError) as err:  # was a UnicodeDecodeError traceback
+        ProcessingConfig.from_toml(path)
+    assert str(err.value).startswith(f"{path}: toml: not UTF-8 text (byte 0xe9 at offset")
+
+
+def test_every_field_of_every_section_is_type_checked(tmp_path):
+    """Generic over the dataclasses: a field added to any section is checked as well."""
+    from ctaviewer.config import _field_types, _section_types
+
+    cases = 0
+    for section, cls in _section_types().items():
+        for name, annotation in _field_types(cls).items():
+            accepts_str = "str" in str(annotation)
+            wrong = '[1, 2]' if accepts_str else '"text"'
+            with pytest.raises(ConfigError) as err:
+                ProcessingConfig.from_toml(f"[{section}]\n{name} = {wrong}\n")
+            assert err.value.field == f"{section}.{name}", (section, name)
+            assert "must be" in str(err.value)
+            cases += 1
+            with pytest.raises(ConfigError) as err:  # and the section itself as a value
+                ProcessingConfig.from_toml(f"{section} = 5\n")
+            assert err.value.field == section
+    assert cases >= 19  # the fields of today; more as sections grow
+
+
+def test_wrong_types_given_in_python_are_config_errors():
+    from ctaviewer.config import CleaningConfig, ExtractorConfig
+
+    with pytest.raises(ConfigError) as err:
+        ProcessingConfig(camera_overrides=5)
+    assert err.value.field == "camera_overrides"
+    with pytest.raises(ConfigError) as err:
+        ProcessingConfig(extractor=ExtractorConfig(name=["neighbor_peak"]))
+    assert err.value.field == "extractor.name"
+    with pytest.raises(ConfigError) as err:
+        ProcessingConfig(cleaning=CleaningConfig(picture_threshold="10"))
+    assert err.value.field == "cleaning.picture_threshold"
+    with pytest.raises(ConfigError) as err:
+        ProcessingConfig(cleaning=5)
+    assert err.value.field == "cleaning"
+
+
+def test_valid_files_still_read(tmp_path):
+    path = tmp_path / "ok.toml"
+    path.write_text('[cleaning]\npicture_threshold = 12\nboundary_threshold = 6.0\n'
+                    '[camera_overrides.LSTCam.cleaning]\npicture_threshold = 7.0\n')
+    cfg = ProcessingConfig.from_toml(path)
+    assert cfg.cleaning.picture_threshold == 12  # an integer where a number is expected
+    assert cfg.for_camera("LSTCam")[1].picture_threshold == 7.0
+    assert ProcessingConfig.from_dict({"stereo": {"min_telescopes": 3}}).stereo.min_telescopes == 3

@@ -2,19 +2,21 @@
 
 ``run_job`` is what a worker process (or a Dask worker) runs. It reports progress through
 ``emit(done, total)`` and stops early when ``should_stop()`` is true; the output appears
-under its final name only when complete (see ``writers.atomic``).
+under its final name only when complete (see ``writers.atomic``). ``execute_job`` runs it
+and turns every failure into a ``JobResult`` (``result_from_exception``: the one place that
+says what went wrong), with the warnings the job raised about its input.
 """
 
 from __future__ import annotations
 
+import errno
 import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from ..errors import CtaviewerError
 from ..warning_capture import collect_warnings
-
-LEVEL_NAMES = ("dl1", "dl2", "dl3")
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,8 @@ class JobSpec:
 
 @dataclass
 class JobResult:
+    """What became of one job. ``error`` is one line starting with the input's path."""
+
     input: str
     output: str | None
     n_events: int = 0
@@ -43,7 +47,7 @@ class JobResult:
     cancelled: bool = False
     extra: dict = field(default_factory=dict)
     obs_id: int | None = None  # the observation id written into the output
-    #: what the readers warned about this input (truncated, unknown camera), as text
+    #: what the job warned about its input (truncated, unknown camera, ...), one line each
     warnings: list[str] = field(default_factory=list)
 
     @property
@@ -65,6 +69,72 @@ def output_name(input_path: str, out_dir: str, pattern: str, levels: str) -> str
     return os.path.join(out_dir, pattern.format(stem=stem, name=name, levels=levels))
 
 
+#: errno of a failed write -> what the user is told (the output is named with it)
+_WRITE_ERRNOS = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
+
+
+def result_from_exception(spec: JobSpec, exc: BaseException) -> JobResult:
+    """The ``JobResult`` of a job that raised ``exc``: cancelled, or failed with one line
+    naming the input (and the output where writing it failed) and the cause."""
+    if isinstance(exc, Cancelled):
+        return JobResult(spec.input, None, cancelled=True)
+    if isinstance(exc, CtaviewerError):
+        text = str(exc)
+    elif isinstance(exc, OSError) and exc.errno in _WRITE_ERRNOS:
+        from ..writers.atomic import write_error_text
+
+        where = exc.filename or _written_by(exc)
+        text = f"{where}: cannot write: {write_error_text(exc)}"
+    elif isinstance(exc, OSError) and exc.strerror:
+        where = f"{exc.filename}: " if exc.filename else ""
+        text = f"{where}{exc.strerror}"
+    elif isinstance(exc, MemoryError):
+        text = "out of memory"
+    else:
+        text = f"{type(exc).__name__}: {exc}"
+    text = " ".join(text.split())  # one line
+    if spec.input not in text:
+        text = f"{spec.input}: {text}"
+    return JobResult(spec.input, None, error=text)
+
+
+def _written_by(exc: BaseException) -> str:
+    """Who failed to write, for an OSError that names no file: numba's cache (a full
+    NUMBA_CACHE_DIR or TMPDIR), or the module where it was raised."""
+    tb, module = exc.__traceback__, None
+    while tb is not None:
+        module = tb.tb_frame.f_globals.get("__name__", module)
+        tb = tb.tb_next
+    if module and module.split(".")[0] == "numba":
+        import sys
+
+        config = sys.modules.get("numba.core.config")
+        folder = getattr(config, "CACHE_DIR", "") or os.environ.get("NUMBA_CACHE_DIR", "")
+        return f"numba's cache folder {folder}".rstrip() + " (compiled code)"
+    return f"a file written by {module}" if module else "a file"
+
+
+def execute_job(
+    spec: JobSpec,
+    emit: Callable[[int, int | None], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> JobResult:
+    """``run_job`` that returns failures and cancels as a ``JobResult`` instead of raising
+    (``KeyboardInterrupt`` and ``SystemExit`` still propagate); the warnings about the input
+    are in ``JobResult.warnings`` whatever the outcome."""
+    with collect_warnings() as caught:
+        try:
+            result = _run_job(spec, emit, should_stop)
+        except Exception as exc:
+            result = result_from_exception(spec, exc)
+    result.warnings = _name_input(spec.input, caught.messages)
+    return result
+
+
+def _name_input(path: str, messages) -> list[str]:
+    return [" ".join((m if path in m else f"{path}: {m}").split()) for m in messages]
+
+
 def run_job(
     spec: JobSpec,
     emit: Callable[[int, int | None], None] | None = None,
@@ -77,7 +147,7 @@ def run_job(
     """
     with collect_warnings() as caught:
         result = _run_job(spec, emit, should_stop)
-    result.warnings = caught.messages
+    result.warnings = _name_input(spec.input, caught.messages)
     return result
 
 
@@ -136,6 +206,24 @@ def _run_job(spec, emit, should_stop) -> JobResult:
         spec.input, spec.output, writer.n_events, time.perf_counter() - t0, extra=extra,
         obs_id=source.obs_id,
     )
+
+
+class Throttle:
+    """Calls ``callback(*args)`` at most once per ``interval`` seconds (the first call always
+    passes; ``force=True`` passes too): the one rate limit of batch progress reports."""
+
+    def __init__(self, callback: Callable, interval: float):
+        self.callback = callback
+        self.interval = interval
+        self._last = None
+
+    def __call__(self, *args, force: bool = False) -> bool:
+        now = time.monotonic()
+        if not force and self._last is not None and now - self._last < self.interval:
+            return False
+        self._last = now
+        self.callback(*args)
+        return True
 
 
 def duplicate_obs_id_warnings(results) -> list[str]:

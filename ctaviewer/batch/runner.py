@@ -5,11 +5,19 @@ The same runner serves the ``process`` command and the GUI's batch panel:
     runner = BatchRunner(specs, n_workers=4, on_progress=callback)
     results = runner.run(should_stop=lambda: cancelled)
 
-Each worker process takes jobs from a queue; a bad input fails alone (its error is
-reported, the others go on); a worker that dies is replaced. Cancelling asks the workers to
-stop (they remove their partial output), then terminates those that do not stop within a
-grace period and removes what they left. With ``scheduler="tcp://host:8786"`` the jobs are
-submitted to an existing Dask distributed cluster instead (optional dependency).
+The runner hands one job at a time to each worker process (``batch.worker``) over a pipe of
+its own. A bad input fails alone (its error is reported, the others go on). A worker that
+dies (a crash, a kill, the out-of-memory killer) is noticed at once: its file is reported
+failed with the cause ("killed by SIGSEGV"), its partial output is removed, a new worker
+takes its place and the queued jobs go on. Workers end with the runner (parent-death signal
+and watchdog, see ``batch.worker``). Cancelling asks the workers to stop (they remove their
+partial output), then terminates those that do not stop within a grace period and removes
+what they left; a ``KeyboardInterrupt`` in ``run`` does the same before it propagates.
+With ``scheduler="tcp://host:8786"`` the jobs are submitted to an existing Dask distributed
+cluster instead (optional dependency).
+
+Lines for the user (one per file written or failed, one per warning) go to ``on_log`` when
+given, else to this module's logger (INFO, WARNING for warnings, ERROR for failures).
 """
 
 from __future__ import annotations
@@ -17,18 +25,35 @@ from __future__ import annotations
 import atexit
 import contextlib
 import gc
+import logging
 import multiprocessing as mp
 import os
 import queue as _queue
 import time
 import uuid
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from multiprocessing.connection import wait as _wait
 
 from ..errors import CtaviewerError
-from .job import Cancelled, JobResult, JobSpec, duplicate_obs_id_warnings, run_job
+from .job import (
+    JobResult,
+    JobSpec,
+    Throttle,
+    duplicate_obs_id_warnings,
+    execute_job,
+    result_from_exception,
+)
+from .worker import describe_exit, worker_main
+
+logger = logging.getLogger(__name__)
 
 GRACE_SECONDS = 3.0
+#: seconds between progress snapshots (a file's end is always reported at once)
+SNAPSHOT_S = 0.1
+#: workers that die before taking a job, in a row, after which the run gives up
+MAX_START_FAILURES = 3
 
 
 @dataclass
@@ -42,6 +67,7 @@ class BatchProgress:
     elapsed_s: float = 0.0
     per_file: dict = field(default_factory=dict)  # input -> (events done, total or None)
     message: str = ""
+    pids: dict = field(default_factory=dict)  # input -> pid of the process running it
 
     @property
     def events_per_s(self) -> float:
@@ -91,38 +117,38 @@ def batch_gc():
         gc.set_threshold(*old)
 
 
-def _worker(tasks, messages, stop):
-    """Worker process loop: run jobs until the None sentinel."""
-    with batch_gc():
-        _worker_loop(tasks, messages, stop)
+class _Worker:
+    """The runner's handle on one worker process."""
 
+    def __init__(self, ctx):
+        self.conn, child = ctx.Pipe(duplex=True)
+        self.process = ctx.Process(target=worker_main, args=(child, os.getpid()),
+                                   daemon=True, name="ctaviewer-batch-worker")
+        self.process.start()
+        child.close()
+        self.ready = False  # said it can take jobs
+        self.quitting = False  # was told to quit
+        self.index: int | None = None  # the job it runs
+        self.dead = False
 
-def _worker_loop(tasks, messages, stop):
-    pid = os.getpid()
-    while True:
-        item = tasks.get()
-        if item is None:
-            return
-        index, spec = item
-        messages.put(("start", index, pid))
-        last = [0.0]
+    @property
+    def pid(self) -> int:
+        return self.process.pid
 
-        def emit(done, total, index=index, last=last):
-            now = time.monotonic()
-            if now - last[0] > 0.1:
-                last[0] = now
-                messages.put(("progress", index, done, total))
-
+    def send(self, item) -> bool:
         try:
-            result = run_job(spec, emit=emit, should_stop=stop.is_set)
-            messages.put(("done", index, result))
-        except Cancelled:
-            messages.put(("done", index, JobResult(spec.input, None, cancelled=True)))
-        except CtaviewerError as exc:
-            messages.put(("done", index, JobResult(spec.input, None, error=str(exc))))
-        except Exception as exc:  # anything else: the job fails, the worker lives on
-            error = f"{spec.input}: {type(exc).__name__}: {exc}"
-            messages.put(("done", index, JobResult(spec.input, None, error=error)))
+            self.conn.send(item)
+            return True
+        except (OSError, EOFError, ValueError):
+            return False
+
+    def exit_cause(self) -> str:
+        """How the process ended (it is ended first if its pipe broke but it lives on)."""
+        self.process.join(1.0)
+        if self.process.exitcode is None:  # its pipe broke but it lives on: end it
+            self.process.kill()
+            self.process.join()
+        return describe_exit(self.process.exitcode)
 
 
 class BatchRunner:
@@ -146,7 +172,13 @@ class BatchRunner:
         self.n_workers = max(1, int(n_workers))
         self.scheduler = scheduler
         self.on_progress = on_progress or (lambda p: None)
-        self.on_log = on_log or (lambda s: None)
+        self.on_log = on_log
+
+    def _log(self, level: int, text: str) -> None:
+        if self.on_log is not None:
+            self.on_log(text)
+        else:
+            logger.log(level, text)
 
     def run(self, should_stop: Callable[[], bool] | None = None) -> list[JobResult]:
         if not self.specs:
@@ -158,132 +190,214 @@ class BatchRunner:
         else:
             results = self._run_processes(should_stop)
         for line in duplicate_obs_id_warnings(results):
-            self.on_log(line)
+            self._log(logging.WARNING, line)
         return results
+
+    def _account(self, progress: BatchProgress, r: JobResult) -> None:
+        """Count a finished job into ``progress`` and log it."""
+        progress.per_file.pop(r.input, None)
+        progress.pids.pop(r.input, None)
+        progress.events_done += r.n_events
+        progress.files_done += r.ok
+        progress.files_failed += not r.ok and not r.cancelled
+        self._log_result(r)
+
+    @staticmethod
+    def _snapshot(progress: BatchProgress) -> BatchProgress:
+        """A copy for the callback, counting the events of the files still running."""
+        snapshot = BatchProgress(**{**progress.__dict__, "per_file": dict(progress.per_file),
+                                    "pids": dict(progress.pids)})
+        snapshot.events_done += sum(d for d, _ in progress.per_file.values())
+        return snapshot
 
     def _run_here(self, should_stop) -> list[JobResult]:
         progress = BatchProgress(len(self.specs))
         t0 = time.monotonic()
+        report = Throttle(lambda: self.on_progress(self._snapshot(progress)), SNAPSHOT_S)
         results = []
         stop = should_stop or (lambda: False)
         for spec in self.specs:
             if stop():
                 results.append(JobResult(spec.input, None, cancelled=True))
                 continue
+            progress.pids[spec.input] = os.getpid()
+            logger.debug("%s: started", spec.input)
 
             def emit(done, total, spec=spec):
                 progress.per_file[spec.input] = (done, total)
                 progress.elapsed_s = time.monotonic() - t0
-                self.on_progress(progress)
+                report()
 
-            try:
-                r = run_job(spec, emit=emit, should_stop=stop)
-            except Cancelled:
-                r = JobResult(spec.input, None, cancelled=True)
-            except CtaviewerError as exc:
-                r = JobResult(spec.input, None, error=str(exc))
-            except Exception as exc:
-                r = JobResult(spec.input, None, error=f"{spec.input}: {type(exc).__name__}: {exc}")
-            progress.per_file.pop(spec.input, None)
-            progress.events_done += r.n_events
-            progress.files_done += r.ok
-            progress.files_failed += not r.ok and not r.cancelled
+            r = execute_job(spec, emit=emit, should_stop=stop)
+            self._account(progress, r)
             progress.elapsed_s = time.monotonic() - t0
-            self._log_result(r)
-            self.on_progress(progress)
+            report(force=True)
             results.append(r)
         return results
 
     # ---------------------------------------------------------------- local processes
     def _log_result(self, r: JobResult) -> None:
         for text in r.warnings:
-            self.on_log(f"warning: {text if r.input in text else f'{r.input}: {text}'}")
+            self._log(logging.WARNING,
+                      f"warning: {text if r.input in text else f'{r.input}: {text}'}")
         if r.ok:
             extra = "".join(f", {k} {v}" for k, v in r.extra.items())
-            self.on_log(f"wrote {r.output} ({r.n_events} events, {r.seconds:.1f} s{extra})")
+            self._log(logging.INFO,
+                      f"wrote {r.output} ({r.n_events} events, {r.seconds:.1f} s{extra})")
         elif r.cancelled:
-            self.on_log(f"cancelled {r.input}: no output written")
+            self._log(logging.DEBUG, f"cancelled {r.input}: no output written")
         else:
-            self.on_log(f"FAILED {r.error}")
+            self._log(logging.ERROR, f"FAILED {r.error}")
 
     def _run_processes(self, should_stop) -> list[JobResult]:
         ctx = mp.get_context("spawn")
-        tasks, messages, stop = ctx.Queue(), ctx.Queue(), ctx.Event()
-        for i, spec in enumerate(self.specs):
-            tasks.put((i, spec))
-        n = min(self.n_workers, len(self.specs))
-        for _ in range(n):
-            tasks.put(None)
-        workers = [ctx.Process(target=_worker, args=(tasks, messages, stop), daemon=True)
-                   for _ in range(n)]
-        for w in workers:
-            w.start()
+        pending = deque(range(len(self.specs)))
+        n_wanted = min(self.n_workers, len(self.specs))
+        workers: list[_Worker] = []
         results: dict[int, JobResult] = {}
-        running: dict[int, int] = {}  # job index -> pid
         progress = BatchProgress(len(self.specs))
         t0 = time.monotonic()
+        report = Throttle(lambda: self.on_progress(self._snapshot(progress)), SNAPSHOT_S)
         stop_at = None
+        self._start_failures = 0  # workers that died before taking a job, in a row
+        finished = False
         try:
             while len(results) < len(self.specs):
                 if stop_at is None and should_stop is not None and should_stop():
-                    stop.set()
                     stop_at = time.monotonic()
-                    self.on_log("cancelling: waiting for workers to stop")
+                    self._log(logging.DEBUG, "cancelling: waiting for workers to stop")
+                    for w in workers:
+                        if not w.dead and w.index is not None:
+                            w.send("stop")
+                    while pending:
+                        i = pending.popleft()
+                        results[i] = JobResult(self.specs[i].input, None, cancelled=True)
                 if stop_at is not None and time.monotonic() - stop_at > GRACE_SECONDS:
                     break
-                try:
-                    msg = messages.get(timeout=0.1)
-                except _queue.Empty:
-                    msg = None
-                    if not any(w.is_alive() for w in workers):
-                        break
-                    self._check_dead(workers, running, results)
-                if msg is not None:
-                    kind, index = msg[0], msg[1]
-                    spec = self.specs[index]
-                    if kind == "start":
-                        running[index] = msg[2]
-                        progress.per_file[spec.input] = (0, None)
-                    elif kind == "progress":
-                        progress.per_file[spec.input] = (msg[2], msg[3])
-                    elif kind == "done":
-                        r = msg[2]
-                        results[index] = r
-                        running.pop(index, None)
-                        progress.per_file.pop(spec.input, None)
-                        progress.events_done += r.n_events
-                        if r.ok:
-                            progress.files_done += 1
+                live = [w for w in workers if not w.dead]
+                busy = sum(w.index is not None for w in live)
+                while pending and len(live) < min(n_wanted, busy + len(pending)):
+                    live.append(_Worker(ctx))
+                    workers.append(live[-1])
+                    logger.debug("worker process %s started", live[-1].pid)
+                for w in live:  # one job to each idle worker; the others are told to quit
+                    if w.ready and w.index is None and not w.quitting:
+                        if pending:
+                            w.index = pending.popleft()
+                            if not w.send((w.index, self.specs[w.index])):
+                                pending.appendleft(w.index)
+                                w.index = None
                         else:
-                            progress.files_failed += 1
-                        self._log_result(r)
+                            w.quitting = w.send(None)
+                handles = [h for w in live for h in (w.conn, w.process.sentinel)]
+                if not handles:
+                    break
+                _wait(handles, timeout=0.1)
+                changed = False
+                for w in live:
+                    changed |= self._read_worker(w, progress, results)
+                    if not w.dead and w.process.exitcode is not None and not w.conn.poll():
+                        w.dead = True
+                    if w.dead:
+                        changed |= self._bury(w, progress, results)
+                        if not w.ready and w.process.exitcode != 0:
+                            self._start_failures += 1
+                if self._start_failures >= MAX_START_FAILURES and pending:
+                    cause = describe_exit(workers[-1].process.exitcode)
+                    while pending:
+                        i = pending.popleft()
+                        results[i] = JobResult(
+                            self.specs[i].input, None,
+                            error=f"{self.specs[i].input}: not processed: worker processes "
+                                  f"fail to start ({cause})")
+                        self._account(progress, results[i])
                 progress.elapsed_s = time.monotonic() - t0
-                live = sum(d for d, _ in progress.per_file.values())
-                snapshot = BatchProgress(**{**progress.__dict__,
-                                            "per_file": dict(progress.per_file)})
-                snapshot.events_done += live
-                self.on_progress(snapshot)
+                report(force=changed)
+            finished = True
         finally:
-            for w in workers:
-                w.join(timeout=0.5 if stop_at is None else GRACE_SECONDS)
-                if w.is_alive():
-                    w.terminate()
-                    w.join()
+            if not finished:  # interrupted (KeyboardInterrupt) or grace over: stop the jobs
+                for w in workers:
+                    if not w.dead and w.index is not None:
+                        w.send("stop")
+            self._shut_down(workers, stop_at is None and finished)
             self._cleanup(results)
         for i, spec in enumerate(self.specs):
             if i not in results:
                 results[i] = JobResult(spec.input, None, cancelled=True)
         return [results[i] for i in range(len(self.specs))]
 
-    def _check_dead(self, workers, running, results) -> None:
-        alive = {w.pid for w in workers if w.is_alive()}
-        for index, pid in list(running.items()):
-            if pid not in alive:
-                spec = self.specs[index]
-                r = JobResult(spec.input, None, error=f"{spec.input}: worker process died")
+    def _read_worker(self, w: _Worker, progress, results) -> bool:
+        """Handle the messages ``w`` sent; True when a job ended. Marks ``w`` dead on EOF."""
+        ended = False
+        while not w.dead:
+            try:
+                if not w.conn.poll():
+                    break
+                msg = w.conn.recv()
+            except (EOFError, OSError, ValueError, TypeError, AttributeError,
+                    ImportError, IndexError) as exc:  # gone, or died halfway through a message
+                logger.debug("worker %s: pipe closed (%s)", w.pid, exc)
+                w.dead = True
+                break
+            kind = msg[0]
+            if kind == "ready":
+                w.ready = True
+                self._start_failures = 0
+                logger.debug("worker %s ready", w.pid)
+            elif kind == "log":
+                self._log(logging.WARNING, msg[1])
+            elif kind in ("start", "progress"):
+                spec = self.specs[msg[1]]
+                done = (msg[2], msg[3]) if kind == "progress" else (0, None)
+                progress.per_file[spec.input] = done
+                progress.pids[spec.input] = w.pid
+                if kind == "start":
+                    logger.debug("%s: started in worker process %s", spec.input, w.pid)
+            elif kind == "done":
+                index, r = msg[1], msg[2]
                 results[index] = r
-                running.pop(index)
-                self._log_result(r)
+                w.index = None
+                self._account(progress, r)
+                ended = True
+        return ended
+
+    def _bury(self, w: _Worker, progress, results) -> bool:
+        """A worker died: fail the job it ran (naming the cause), remove its partial output.
+        Returns True when a job was lost with it."""
+        cause = w.exit_cause()
+        logger.debug("worker process %s ended (%s)", w.pid, cause)
+        if w.index is None:
+            return False
+        index, w.index = w.index, None
+        spec = self.specs[index]
+        r = JobResult(spec.input, None, error=f"{spec.input}: the worker process died "
+                                              f"({cause}); no output written")
+        results[index] = r
+        self._account(progress, r)
+        from ..writers.atomic import remove_stale_temps
+
+        with contextlib.suppress(OSError):
+            remove_stale_temps(spec.output)
+        return True
+
+    def _shut_down(self, workers, clean: bool) -> None:
+        """Tell idle workers to quit; give the others the grace period, then end them."""
+        for w in workers:
+            if not w.dead and w.process.is_alive():
+                w.send(None)
+        deadline = time.monotonic() + (0.5 if clean else GRACE_SECONDS)
+        for w in workers:
+            w.process.join(max(0.0, deadline - time.monotonic()))
+        for w in workers:
+            if w.process.is_alive():
+                w.process.terminate()  # SIGTERM: the job stops at its next event
+        for w in workers:
+            w.process.join(GRACE_SECONDS if w.process.is_alive() else 0)
+            if w.process.is_alive():
+                w.process.kill()
+                w.process.join()
+            with contextlib.suppress(OSError):
+                w.conn.close()
 
     def _cleanup(self, results) -> None:
         """Remove temporaries that terminated workers left behind."""
@@ -292,7 +406,7 @@ class BatchRunner:
         for spec in self.specs:
             with contextlib.suppress(OSError):
                 for tmp in remove_stale_temps(spec.output):
-                    self.on_log(f"removed partial output {tmp}")
+                    self._log(logging.INFO, f"removed partial output {tmp}")
 
     # ---------------------------------------------------------------- dask
     def _run_dask(self, should_stop) -> list[JobResult]:
@@ -331,7 +445,7 @@ class BatchRunner:
                 while len(results) < len(self.specs):
                     if stop_at is None and should_stop is not None and should_stop():
                         stop_at = time.monotonic()
-                        self.on_log("cancelling: waiting for running jobs to stop")
+                        self._log(logging.DEBUG, "cancelling: waiting for running jobs to stop")
                         stop_event.set()
                         waiting = [f for i, f in futures.items()
                                    if i not in started and i not in results]
@@ -363,20 +477,11 @@ class BatchRunner:
                         try:
                             r = future.result()
                         except Exception as exc:  # the task itself failed (worker lost, ...)
-                            spec = self.specs[i]
-                            r = JobResult(spec.input, None,
-                                          error=f"{spec.input}: {type(exc).__name__}: {exc}")
+                            r = result_from_exception(self.specs[i], exc)
                         results[i] = r
-                        progress.per_file.pop(self.specs[i].input, None)
-                        progress.events_done += r.n_events
-                        progress.files_done += r.ok
-                        progress.files_failed += not r.ok and not r.cancelled
-                        self._log_result(r)
+                        self._account(progress, r)
                     progress.elapsed_s = time.monotonic() - t0
-                    snapshot = BatchProgress(**{**progress.__dict__,
-                                                "per_file": dict(progress.per_file)})
-                    snapshot.events_done += sum(d for d, _ in progress.per_file.values())
-                    self.on_progress(snapshot)
+                    self.on_progress(self._snapshot(progress))
             finally:
                 pending = [f for i, f in futures.items() if i not in results]
                 with contextlib.suppress(Exception):  # the cluster may be gone by now
@@ -400,14 +505,7 @@ def _dask_job(spec: JobSpec, index: int = -1, topic: str | None = None,
     if topic is not None:
         emit, should_stop = _dask_callbacks(index, topic, stop_name)
         emit(None, None)
-    try:
-        return run_job(spec, emit=emit, should_stop=should_stop)
-    except Cancelled:
-        return JobResult(spec.input, None, cancelled=True)
-    except CtaviewerError as exc:
-        return JobResult(spec.input, None, error=str(exc))
-    except Exception as exc:
-        return JobResult(spec.input, None, error=f"{spec.input}: {type(exc).__name__}: {exc}")
+    return execute_job(spec, emit=emit, should_stop=should_stop)
 
 
 def _dask_callbacks(index: int, topic: str, stop_name: str | None):
@@ -415,16 +513,17 @@ def _dask_callbacks(index: int, topic: str, stop_name: str | None):
     from dask.distributed import Event, get_worker
 
     worker = get_worker()
-    last_emit = [-1.0]
+    progress = Throttle(
+        lambda done, total: worker.log_event(
+            topic, ("progress", index, int(done), None if total is None else int(total))),
+        DASK_PROGRESS_S,
+    )
 
     def emit(done, total):
-        now = time.monotonic()
         if done is None:
             worker.log_event(topic, ("start", index))
-        elif now - last_emit[0] >= DASK_PROGRESS_S:
-            last_emit[0] = now
-            worker.log_event(topic, ("progress", index, int(done),
-                                     None if total is None else int(total)))
+        else:
+            progress(done, total)
 
     if stop_name is None:
         return emit, None

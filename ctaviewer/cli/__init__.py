@@ -4,12 +4,18 @@
 ``ctaviewer COMMAND ...`` runs a headless subcommand. Each subcommand lives in its own module
 of this package with ``add_arguments(parser)`` and ``run(args) -> int``; add new ones to
 ``COMMANDS``. Errors print one line on stderr and exit non-zero; no traceback reaches users.
+
+Lines for the user go through ``logging`` (a logger per module under ``ctaviewer``), printed
+on stderr as plain text. A subcommand whose module sets ``LOGGING = True`` (``process``)
+also takes ``-v/--verbose`` (more detail, e.g. worker processes starting and ending) and
+``-q/--quiet`` (warnings and errors only, no progress display).
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import logging
 import sys
 import warnings
 
@@ -60,6 +66,16 @@ def _gui_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _verbosity_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(add_help=False)
+    group = p.add_argument_group("messages").add_mutually_exclusive_group()
+    group.add_argument("--verbose", "-v", action="store_true",
+                       help="more detail on stderr (worker processes, each file started)")
+    group.add_argument("--quiet", "-q", action="store_true",
+                       help="only warnings and errors on stderr, no progress display")
+    return p
+
+
 def _command_parser(name: str) -> tuple[argparse.ArgumentParser, object]:
     module_name, help_ = COMMANDS[name]
     module = importlib.import_module(module_name)
@@ -68,9 +84,33 @@ def _command_parser(name: str) -> tuple[argparse.ArgumentParser, object]:
         description=help_,
         epilog=getattr(module, "EPILOG", None),
         formatter_class=argparse.RawDescriptionHelpFormatter,
+        parents=[_verbosity_parser()] if getattr(module, "LOGGING", False) else [],
     )
     module.add_arguments(p)
     return p, module
+
+
+class _StderrHandler(logging.StreamHandler):
+    """Plain lines on the current ``sys.stderr`` (looked up at each line, so a test's
+    capture or a redirection made later is followed)."""
+
+    def __init__(self):
+        super().__init__(sys.stderr)
+        self.setFormatter(logging.Formatter("%(message)s"))
+
+    def emit(self, record):
+        self.stream = sys.stderr
+        super().emit(record)
+
+
+def configure_logging(verbose: bool = False, quiet: bool = False) -> None:
+    """Lines of the ``ctaviewer`` loggers on stderr: INFO and above by default, DEBUG with
+    ``verbose``, WARNING and above with ``quiet``."""
+    root = logging.getLogger("ctaviewer")
+    for handler in [h for h in root.handlers if isinstance(h, _StderrHandler)]:
+        root.removeHandler(handler)
+    root.addHandler(_StderrHandler())
+    root.setLevel(logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO)
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None):
@@ -84,6 +124,7 @@ def main(argv: list[str] | None = None) -> int:
         if argv and argv[0] in COMMANDS:
             parser, module = _command_parser(argv[0])
             args = parser.parse_args(argv[1:])
+            configure_logging(getattr(args, "verbose", False), getattr(args, "quiet", False))
             return int(module.run(args) or 0)
         args = _gui_parser().parse_args(argv)
         from .gui import run as run_gui

@@ -1,13 +1,28 @@
-"""``ctaviewer process INPUT... --output DIR``: DL1/DL2 files for many inputs in parallel."""
+"""``ctaviewer process INPUT... --output DIR``: DL1/DL2 files for many inputs in parallel.
+
+Lines for the user go through ``logging`` (``-v``/``-q`` choose how many, see ``cli``); a
+progress bar (tqdm, which pyirf already requires) is drawn on stderr only when stdout and
+stderr are both terminals. Ctrl-C stops the running jobs (their partial outputs are
+removed) and exits with status 130 after one line; a second Ctrl-C quits at once.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import json
+import logging
 import os
+import signal
 import sys
+import threading
 
 from ..errors import CtaviewerError, OutputError
+
+logger = logging.getLogger(__name__)
+
+#: this command takes -v/--verbose and -q/--quiet (see ``cli``)
+LOGGING = True
 
 EPILOG = """examples:
   ctaviewer process gamma.simtel.zst --output out/                 DL1 parameters
@@ -69,6 +84,8 @@ def expand_inputs(patterns, literal: bool = False) -> list[str]:
 
 
 def build_specs(args) -> list:
+    """The jobs of ``args``; the output folder is created only once the levels, the
+    configuration and the inputs are known to be valid."""
     from ..batch.job import make_specs
 
     levels = [s.strip().lower() for s in args.levels.split(",") if s.strip()]
@@ -80,20 +97,14 @@ def build_specs(args) -> list:
         if "dl2" not in levels:
             levels.append("dl2")
     if "dl2" in levels and not args.estimators:
-        print("warning: dl2 without --estimators: geometry only, no energy/gammaness",
-              file=sys.stderr)
-    if not os.path.isdir(args.output):
-        try:
-            os.makedirs(args.output, exist_ok=True)
-        except OSError as exc:
-            raise OutputError(f"{args.output}: cannot create the output folder ({exc})") from None
+        logger.warning("warning: dl2 without --estimators: geometry only, no energy/gammaness")
     config_toml = ""
     if args.config:
         from ..config import ProcessingConfig
 
         config_toml = ProcessingConfig.from_toml(args.config).to_toml()
     try:
-        return make_specs(
+        specs = make_specs(
             expand_inputs(args.inputs, getattr(args, "literal", False)), args.output,
             pattern=args.pattern, levels=levels,
             write_images=args.images, write_true_images=args.true_images,
@@ -102,6 +113,98 @@ def build_specs(args) -> list:
         )
     except ValueError as exc:
         raise CtaviewerError(str(exc)) from None
+    if not os.path.isdir(args.output):
+        try:
+            os.makedirs(args.output, exist_ok=True)
+        except OSError as exc:
+            raise OutputError(f"{args.output}: cannot create the output folder ({exc})") from None
+    return specs
+
+
+def log(line: str) -> None:
+    """One line for the user, at the level its wording says (warning:, FAILED, or info)."""
+    if line.startswith("warning"):
+        logger.warning(line)
+    elif line.startswith(("FAILED", "error")):
+        logger.error(line)
+    else:
+        logger.info(line)
+
+
+class _Interrupts:
+    """Ctrl-C as a stop request: the first one asks the jobs to stop (they remove their
+    partial outputs), a second one raises KeyboardInterrupt at once. Only in the main thread
+    (elsewhere signals cannot be handled and Ctrl-C keeps its usual meaning)."""
+
+    def __init__(self):
+        self.requested = False
+        self._previous = None
+
+    def __call__(self) -> bool:
+        return self.requested
+
+    def _handle(self, signum, frame):
+        if self.requested:
+            raise KeyboardInterrupt
+        self.requested = True
+
+    def __enter__(self):
+        # not where SIGINT is ignored (a job started in the background by a shell)
+        if (threading.current_thread() is threading.main_thread()
+                and signal.getsignal(signal.SIGINT) is not signal.SIG_IGN):
+            self._previous = signal.signal(signal.SIGINT, self._handle)
+        return self
+
+    def __exit__(self, *exc):
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)
+        return False
+
+
+class _ProgressBar:
+    """Files done (with the running files' share), events and the rate, as a tqdm bar on
+    stderr; nothing at all unless ``enabled``."""
+
+    def __init__(self, n_files: int, enabled: bool):
+        self.n_files = n_files
+        self.bar = None
+        if enabled:
+            from tqdm import tqdm
+
+            self.bar = tqdm(
+                total=n_files, file=sys.stderr, leave=False, dynamic_ncols=True,
+                desc=f"0/{n_files} files",
+                bar_format="{desc} {percentage:3.0f}%|{bar}| [{elapsed}<{remaining}]",
+            )
+
+    def update(self, p) -> None:
+        if self.bar is None:
+            return
+        failed = f", {p.files_failed} failed" if p.files_failed else ""
+        self.bar.set_description_str(
+            f"{p.files_done + p.files_failed}/{p.n_files} files, {p.events_done} events, "
+            f"{p.events_per_s:.1f}/s{failed}", refresh=False)
+        self.bar.n = round(p.fraction * self.n_files, 3)
+        self.bar.refresh()
+
+    @contextlib.contextmanager
+    def active(self):
+        """While the bar is shown, log lines are written above it."""
+        if self.bar is None:
+            yield self
+            return
+        from tqdm.contrib.logging import logging_redirect_tqdm
+
+        try:
+            with logging_redirect_tqdm(loggers=[logging.getLogger("ctaviewer")]):
+                yield self
+        finally:
+            self.bar.close()
+
+
+def _show_progress(args) -> bool:
+    return (not getattr(args, "quiet", False) and sys.stdout.isatty()
+            and sys.stderr.isatty())
 
 
 def run(args) -> int:
@@ -109,13 +212,15 @@ def run(args) -> int:
     from ..batch.runner import BatchRunner, batch_gc
 
     specs = build_specs(args)
-    def log(line: str) -> None:
-        print(line, file=sys.stderr)
-
-    runner = BatchRunner(specs, n_workers=args.workers, scheduler=args.scheduler, on_log=log,
+    runner = BatchRunner(specs, n_workers=args.workers, scheduler=args.scheduler,
                          in_process=args.workers == 1)
-    with batch_gc():  # with one worker, this process runs the jobs itself
-        results = runner.run()
+    bar = _ProgressBar(len(specs), _show_progress(args))
+    runner.on_progress = bar.update
+    with _Interrupts() as interrupted, bar.active(), batch_gc():
+        # with one worker, this process runs the jobs itself (hence batch_gc here)
+        results = runner.run(should_stop=interrupted)
+    if interrupted.requested:
+        raise KeyboardInterrupt  # one line and status 130 (cli.main); nothing was left
     failed = [r for r in results if not r.ok]
     empty = [r for r in results if r.ok and r.n_events == 0]
     for r in empty:  # written (its simulation header counts), but never silently
@@ -156,6 +261,12 @@ def _make_dl3(args, dl2_paths, log) -> dict | None:
                              args.gammaness_cut, observer=args.observer)
     irf = IRFOptions(args.gammaness_cut, args.point_like, args.theta_cut)
     out = os.path.join(args.output, "dl3")
-    info = make_dl3(dl2_paths, out, obs, irf, overwrite=args.overwrite, log=log)
+    try:
+        info = make_dl3(dl2_paths, out, obs, irf, overwrite=args.overwrite, log=log)
+    except OSError as exc:  # a full disk while writing FITS: the folder was not committed
+        from ..writers.atomic import write_error_text
+
+        where = exc.filename or out
+        raise OutputError(f"{where}: cannot write DL3: {write_error_text(exc)}") from None
     log(f"wrote DL3 folder {out}: observations {info['observations']}")
     return {"folder": out, **info}

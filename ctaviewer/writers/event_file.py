@@ -86,11 +86,11 @@ class EventFileWriter:
             raise ValueError("nothing to write: choose dl1 and/or dl2")
         self.path = os.fspath(path)
         self._atomic = AtomicOutput(self.path, overwrite=overwrite)
-        tmp = self._atomic.__enter__()
+        self._atomic.__enter__()
         self._closed = False
         self._start = _now()
-        try:
-            self.h5 = h5py.File(tmp, "w", libver="earliest")
+        try:  # guarded: a failed write (full disk) must never reach libhdf5 (it crashes)
+            self.h5 = h5py.File(self._atomic.open_guarded(), "w", libver="earliest")
         except OSError as exc:
             self._atomic.discard()
             raise OutputError(f"{self.path}: cannot create the file ({exc})") from None
@@ -140,6 +140,7 @@ class EventFileWriter:
         if self.dl2 is not None:
             self.dl2.write(result)
         self.n_events += 1
+        self._atomic.raise_if_failed()
 
     def write_shower_distribution(self, dist: ShowerDistribution | None) -> None:
         """Add the histogram of all simulated showers (None: the input has none, or was

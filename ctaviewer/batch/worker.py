@@ -1,0 +1,200 @@
+"""The worker process of the local batch pool (``BatchRunner`` with processes).
+
+Each worker talks to the runner over a pipe of its own, so a worker that dies in the middle
+of a message garbles nothing but its own pipe, and no lock or shared memory is held that a
+killed worker could leave taken. The runner sends ``(index, spec)`` (a job, only to an
+idle worker), ``"stop"`` (stop the running job: it removes its partial output) or ``None``
+(quit); the worker sends
+
+    ("ready", pid)                      once, when it can take jobs
+    ("start", index)                    a job begins
+    ("progress", index, done, total)    at most every PROGRESS_S seconds
+    ("done", index, JobResult)          a job ended (processed, failed or cancelled)
+    ("log", text)                       a warning raised outside any job
+
+A worker never outlives the runner. On Linux the kernel sends it SIGTERM when the thread
+that started it ends (``PR_SET_PDEATHSIG``); everywhere a watchdog thread waits on the
+parent's sentinel (and, on POSIX, checks the parent pid). Either asks the running job to
+stop (it removes its partial output) and ends the process after ``GRACE_S`` if the job has
+not stopped by then. Ctrl-C in a terminal goes to the whole process group: workers ignore
+SIGINT and stop when the runner asks them to.
+
+Warnings: ctaviewer's warnings about the input are collected by ``execute_job``; any other
+warning (from a library) becomes one line naming the input in ``JobResult.warnings``,
+never Python's format with source lines on the worker's stderr.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import signal
+import sys
+import threading
+import warnings
+
+#: seconds between a worker's progress messages
+PROGRESS_S = 0.1
+#: seconds a worker whose parent is gone gives its job to stop before it exits
+GRACE_S = 3.0
+#: seconds between the watchdog's checks of the parent pid
+WATCH_S = 0.5
+
+_PR_SET_PDEATHSIG = 1
+
+
+def set_parent_death_signal(sig: int = signal.SIGTERM) -> bool:
+    """Ask the kernel to send ``sig`` to this process when its parent ends (Linux only)."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        return libc.prctl(_PR_SET_PDEATHSIG, int(sig), 0, 0, 0) == 0
+    except (OSError, AttributeError):
+        return False
+
+
+def _parent_gone(parent_pid: int) -> bool:
+    return os.name == "posix" and os.getppid() != parent_pid
+
+
+def _watchdog(parent_pid: int, gone: threading.Event) -> None:
+    """Wait until the parent ends (or ``gone`` is set), then stop this process."""
+    import multiprocessing as mp
+    from multiprocessing.connection import wait
+
+    parent = mp.parent_process()
+    sentinel = parent.sentinel if parent is not None else None
+    while not gone.is_set():
+        if sentinel is not None:
+            try:
+                if wait([sentinel], timeout=WATCH_S):
+                    break
+            except OSError:
+                sentinel = None
+        else:
+            gone.wait(WATCH_S)
+        if _parent_gone(parent_pid):
+            break
+    gone.set()  # the running job sees it at its next event: it stops, removes its output
+    threading.Event().wait(GRACE_S)
+    os._exit(1)  # the job did not stop in time (a long read): go anyway
+
+
+class _Channel:
+    """The worker's end of its pipe; a send to a runner that is gone marks it gone."""
+
+    def __init__(self, conn, gone: threading.Event):
+        self.conn = conn
+        self.gone = gone
+        self._lock = threading.Lock()
+
+    def send(self, message) -> None:
+        if self.gone.is_set():
+            return
+        try:
+            with self._lock:
+                self.conn.send(message)
+        except (OSError, EOFError, ValueError):
+            self.gone.set()
+
+
+class WarningLines:
+    """A ``warnings.showwarning`` for worker processes: each warning becomes one line (its
+    class and message, never the source line). During a job (``begin(input)`` ...
+    ``end()``) the distinct lines are kept for the job's result, named by its input;
+    outside a job each is passed to ``send(("log", line))`` at once."""
+
+    def __init__(self, send):
+        self.send = send
+        self.input: str | None = None
+        self.lines: list[str] = []
+
+    def show(self, message, category, filename, lineno, file=None, line=None) -> None:
+        text = " ".join(f"{getattr(category, '__name__', 'Warning')}: {message}".split())
+        if self.input is None:
+            self.send(("log", f"warning: {text}"))
+        elif f"{self.input}: {text}" not in self.lines:
+            self.lines.append(f"{self.input}: {text}")
+
+    def begin(self, path: str) -> None:
+        self.input, self.lines = path, []
+
+    def end(self) -> list[str]:
+        lines, self.input, self.lines = self.lines, None, []
+        return lines
+
+
+def worker_main(conn, parent_pid: int) -> None:
+    """Entry point of a worker process: run jobs from ``conn`` until ``None``, EOF or the
+    parent's death."""
+    from .job import JobResult, Throttle, execute_job
+    from .runner import batch_gc
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the runner's to handle
+    gone = threading.Event()
+    signal.signal(signal.SIGTERM, lambda signum, frame: gone.set())
+    set_parent_death_signal(signal.SIGTERM)
+    if _parent_gone(parent_pid):  # the parent ended before the death signal was armed
+        return
+    threading.Thread(target=_watchdog, args=(parent_pid, gone), daemon=True,
+                     name="ctaviewer-parent-watchdog").start()
+    channel = _Channel(conn, gone)
+    lines = WarningLines(channel.send)
+    warnings.showwarning = lines.show
+    asked = {"stop": False, "quit": False}
+
+    def should_stop() -> bool:
+        """Whether the runner asked the running job to stop (or to quit), or is gone."""
+        while not (asked["stop"] or gone.is_set()):
+            try:
+                if not conn.poll():
+                    break
+                message = conn.recv()
+            except (EOFError, OSError):
+                gone.set()
+                break
+            asked["stop"] = True  # "stop", or None: quit once this job has stopped
+            asked["quit"] |= message is None
+        return asked["stop"] or gone.is_set()
+
+    with batch_gc():
+        channel.send(("ready", os.getpid()))
+        while not gone.is_set() and not asked["quit"]:
+            try:
+                item = conn.recv()
+            except (EOFError, OSError):
+                return
+            if item is None:
+                return
+            if not isinstance(item, tuple):  # a "stop" that came after its job ended
+                continue
+            index, spec = item
+            asked["stop"] = False
+            channel.send(("start", index))
+            emit = Throttle(
+                lambda done, total, index=index: channel.send(("progress", index, done, total)),
+                PROGRESS_S,
+            )
+            lines.begin(spec.input)
+            result = execute_job(spec, emit=emit, should_stop=should_stop)
+            result.warnings += [t for t in lines.end() if t not in result.warnings]
+            if result.cancelled and not asked["stop"] and not _parent_gone(parent_pid):
+                # SIGTERM from someone else: the job did not end by the runner's choice
+                result = JobResult(spec.input, None, error=f"{spec.input}: the worker process "
+                                   "was stopped (SIGTERM); no output written")
+            channel.send(("done", index, result))
+
+
+def describe_exit(exitcode: int | None) -> str:
+    """How a worker process ended, in words: "killed by SIGSEGV", "exit code 3"."""
+    if exitcode is None:
+        return "still running"
+    if exitcode < 0:
+        try:
+            name = signal.Signals(-exitcode).name
+        except ValueError:
+            name = f"signal {-exitcode}"
+        hint = ", perhaps out of memory" if -exitcode == getattr(signal, "SIGKILL", 9) else ""
+        return f"killed by {name}{hint}"
+    return f"exit code {exitcode}"
