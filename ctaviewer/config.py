@@ -319,28 +319,10 @@ class StereoConfig:
             )
 
 
-#: per-camera defaults: tail-cuts thresholds (p.e.) and windows (samples) per camera type
-DEFAULT_CAMERA_OVERRIDES = {
-    "LSTCam": {"cleaning": {"picture_threshold": 6.0, "boundary_threshold": 3.0}},
-    "NectarCam": {
-        "cleaning": {"picture_threshold": 8.0, "boundary_threshold": 4.0},
-        "extractor": {"window_width": 10, "window_shift": 4},
-    },
-    "FlashCam": {
-        "cleaning": {"picture_threshold": 8.0, "boundary_threshold": 4.0},
-        "extractor": {"window_width": 4, "window_shift": 1},
-    },
-    "DigiCam": {
-        "cleaning": {"picture_threshold": 8.0, "boundary_threshold": 4.0},
-        "extractor": {"window_width": 5, "window_shift": 2},
-    },
-    "ASTRICam": {"cleaning": {"picture_threshold": 5.0, "boundary_threshold": 2.5}},
-    "CHEC": {
-        "cleaning": {"picture_threshold": 4.0, "boundary_threshold": 2.0},
-        "extractor": {"window_width": 9, "window_shift": 4},
-    },
-    "SCTCam": {"cleaning": {"picture_threshold": 6.0, "boundary_threshold": 3.0}},
-}
+#: per-camera defaults: none, ctapipe 0.28's settings hold for every camera, so that the
+#: defaults reproduce ctapipe pixel for pixel (docs/examples/per_camera.toml holds per-camera
+#: thresholds and windows to start tuning from)
+DEFAULT_CAMERA_OVERRIDES: dict = {}
 _SECTIONS = {"extractor": ExtractorConfig, "cleaning": CleaningConfig}
 
 

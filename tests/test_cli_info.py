@@ -72,3 +72,30 @@ def test_info_json_says_where_a_file_is_damaged(tmp_path):
     assert info["n_events"] == 2 and not info["truncated"]
     assert info["damaged"]["offset"] == offset and info["damaged"]["cause"]
     assert info["data_after_run"] == 0
+
+
+def test_a_site_known_only_by_its_height_is_not_shown_as_latitude_0():
+    """Files without site metadata give only the simulation's observation level: info says
+    so instead of printing ctapipe's placeholder position (0°, 0°); the flag survives DL1."""
+    text = _info(simtel("muons_lst.simtel.zst"))
+    assert "site: position not in the file; height 2180 m" in text and "lat 0.000" not in text
+    site = json.loads(_info(simtel("muons_lst.simtel.zst"), "--json"))["site"]
+    assert site["position_known"] is False and site["height_m"] == 2180.0
+    known = json.loads(_info(simtel("gamma_4lst.simtel.zst"), "--json"))["site"]
+    assert known["position_known"] is True and known["latitude_deg"] < -24
+
+
+def test_site_position_flag_round_trips_through_dl1(tmp_path):
+    import h5py
+
+    from ctaviewer.datamodel.instrument import read_subarray, write_subarray
+    from ctaviewer.io import open_source
+
+    for name, known in (("muons_lst.simtel.zst", False), ("gamma_4lst.simtel.zst", True)):
+        with open_source(simtel(name)) as source:
+            with h5py.File(tmp_path / f"{name}.h5", "w") as h5:
+                write_subarray(h5, source.subarray)
+            with h5py.File(tmp_path / f"{name}.h5") as h5:
+                location = read_subarray(h5).location
+            assert location.position_known is known
+            assert location.height_m == source.subarray.location.height_m

@@ -7,15 +7,26 @@ import pytest
 from ctaviewer.config import ProcessingConfig
 from ctaviewer.errors import ConfigError
 
+from .conftest import ROOT
 
-def test_default_and_per_camera_thresholds():
+
+def test_defaults_are_ctapipes_and_the_per_camera_example_loads():
+    """ctapipe 0.28's settings for every camera by default (NeighborPeakWindowSum 7/3,
+    tail cuts 10/5/2); docs/examples/per_camera.toml holds per-camera ones."""
     cfg = ProcessingConfig.default()
-    ext, cln = cfg.for_camera("LSTCam")
+    for camera in ("LSTCam", "NectarCam", "Unknown-40000px"):
+        ext, cln = cfg.for_camera(camera)
+        assert (cln.picture_threshold, cln.boundary_threshold) == (10.0, 5.0)
+        assert cln.min_picture_neighbors == 2 and not cln.keep_isolated_pixels
+        assert (ext.name, ext.window_width, ext.window_shift) == ("neighbor_peak", 7, 3)
+        assert ext.apply_correction and ext.window_edge == "truncate"
+    example = ProcessingConfig.from_toml(ROOT / "docs" / "examples" / "per_camera.toml")
+    _, cln = example.for_camera("LSTCam")
     assert (cln.picture_threshold, cln.boundary_threshold) == (6.0, 3.0)
-    _, cln = cfg.for_camera("NectarCam")
-    assert (cln.picture_threshold, cln.boundary_threshold) == (8.0, 4.0)
-    ext, cln = cfg.for_camera("Unknown-40000px")
-    assert cln == cfg.cleaning and ext == cfg.extractor
+    ext, cln = example.for_camera("NectarCam")
+    assert (cln.picture_threshold, ext.window_width) == (8.0, 10)
+    ext, cln = example.for_camera("Unknown-40000px")
+    assert cln == example.cleaning and ext == example.extractor
 
 
 def test_toml_round_trip(tmp_path):

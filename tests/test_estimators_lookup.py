@@ -84,4 +84,4 @@ def test_training_from_parameter_only_dl1_matches_the_simulation_file(tmp_path):
         np.testing.assert_array_equal(stored.energy[name].count, table.count)
         np.testing.assert_allclose(stored.energy[name].sum, table.sum, rtol=1e-6)
     lines, warnings = format_summary(summary, "t.h5")
-    assert lines[0].startswith("trained on 4 gamma events") and warnings
+    assert lines[0].startswith("trained on 3 gamma events") and warnings

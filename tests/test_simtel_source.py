@@ -294,3 +294,20 @@ def test_pixel_status_and_time_shift_same_sequential_and_random_access(name):
                     assert np.flatnonzero(d.pixel_status).tolist() == disabled.tolist()
                 else:
                     assert d.pixel_status is None
+
+
+def test_true_image_sums_follow_the_run_header_order_of_telescopes():
+    """sim_telarray's photo-electron sums are per telescope in run-header order, which is
+    not tel_id - 1 where ids have gaps (ids 5 and 9 are positions 0 and 1)."""
+    from types import SimpleNamespace
+
+    from ctaviewer.io.simtel_convert import _true_image_sums
+
+    ev = {"photoelectron_sums": {"n_pe": np.array([120, 45])}}
+    tels = {5: SimpleNamespace(true_image=None), 9: SimpleNamespace(true_image=None)}
+    assert _true_image_sums(ev, tels, {5: 0, 9: 1}) == {5: 120, 9: 45}
+    with _open("gamma_4lst.simtel.zst") as source:
+        full = {e.event_id: e.simulation.true_image_sum for e in source}
+    with open_source(simtel("gamma_4lst.simtel.zst"), allowed_tels={3, 4}) as source:
+        for e in source:  # a selection keeps each telescope's own sum
+            assert e.simulation.true_image_sum == {t: full[e.event_id][t] for t in e.tel}

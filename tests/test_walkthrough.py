@@ -119,14 +119,14 @@ def test_first_session(simtel_file, qtbot, monkeypatch, tmp_path):
     editor = panel.editors[("cleaning", "picture_threshold")]
     assert editor.isVisible() and editor.value() == s.config.for_camera(cam)[1].picture_threshold
     old = s.result
-    editor.setValue(8.0)  # what typing 8 in the spin box does
+    editor.setValue(12.0)  # what typing 12 in the spin box does
     qtbot.waitUntil(lambda: s.result is not old or hasattr(window, "last_error"),
                     timeout=60000)
     assert not hasattr(window, "last_error"), window.last_error
     after = cleaned_count(window)
     assert after < before
     assert after == s.result.tel[tel].n_pixels_cleaned
-    assert s.config.for_camera(cam)[1].picture_threshold == 8.0
+    assert s.config.for_camera(cam)[1].picture_threshold == 12.0
 
     # 6. Events: type a filter and press Enter
     window.docks["events"].raise_()

@@ -115,8 +115,10 @@ def run(args) -> int:
         )
     if info["site"]:
         s = info["site"]
-        print(
-            f"  site: lat {s['latitude_deg']:.3f}°, lon {s['longitude_deg']:.3f}°, "
-            f"{s['height_m']:.0f} m"
-        )
+        if s.get("position_known", True):
+            print(f"  site: lat {s['latitude_deg']:.3f}°, lon {s['longitude_deg']:.3f}°, "
+                  f"{s['height_m']:.0f} m")
+        else:
+            print(f"  site: position not in the file; height {s['height_m']:.0f} m (the "
+                  "simulation's observation level)")
     return 0

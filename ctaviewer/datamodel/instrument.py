@@ -29,19 +29,13 @@ def _width(values) -> int:
     return max((len(v.encode()) for v in values), default=1)
 
 
-WGS84_A = 6378137.0
-WGS84_F = 1.0 / 298.257223563
-
-
 def itrs_xyz(lat_deg: float, lon_deg: float, height_m: float) -> tuple[float, float, float]:
-    """Geocentric (ITRS) x, y, z in metres of a WGS84 location (closed form, no astropy)."""
-    lat, lon = np.radians(lat_deg), np.radians(lon_deg)
-    e2 = WGS84_F * (2.0 - WGS84_F)
-    n = WGS84_A / np.sqrt(1.0 - e2 * np.sin(lat) ** 2)
-    x = (n + height_m) * np.cos(lat) * np.cos(lon)
-    y = (n + height_m) * np.cos(lat) * np.sin(lon)
-    z = (n * (1.0 - e2) + height_m) * np.sin(lat)
-    return float(x), float(y), float(z)
+    """Geocentric (ITRS) x, y, z in metres of a WGS84 location (ERFA's gd2gc, which
+    astropy's EarthLocation uses; imported here, once per file written)."""
+    import erfa
+
+    xyz = erfa.gd2gc(1, np.radians(lon_deg), np.radians(lat_deg), height_m)  # 1 = WGS84
+    return float(xyz[0]), float(xyz[1]), float(xyz[2])
 
 
 def write_subarray(h5, subarray: SubarrayDescription) -> None:
@@ -81,6 +75,7 @@ def write_subarray(h5, subarray: SubarrayDescription) -> None:
             CTAVIEWER_SITE_LAT=float(loc.latitude_deg),
             CTAVIEWER_SITE_LON=float(loc.longitude_deg),
             CTAVIEWER_SITE_HEIGHT=float(loc.height_m),
+            CTAVIEWER_SITE_POSITION_KNOWN=bool(loc.position_known),
         )
     pos = subarray.positions
     write_table(
@@ -211,15 +206,18 @@ def read_subarray(h5) -> SubarrayDescription:
     if "CTAVIEWER_SITE_LAT" in attrs:
         location = SiteLocation(float(attrs["CTAVIEWER_SITE_LAT"]),
                                 float(attrs["CTAVIEWER_SITE_LON"]),
-                                float(attrs["CTAVIEWER_SITE_HEIGHT"]))
+                                float(attrs["CTAVIEWER_SITE_HEIGHT"]),
+                                bool(attrs.get("CTAVIEWER_SITE_POSITION_KNOWN", True)))
     elif "reference_itrs_x" in attrs:
         from astropy import units as u
         from astropy.coordinates import EarthLocation
 
         loc = EarthLocation.from_geocentric(*(float(attrs[f"reference_itrs_{c}"])
                                               for c in "xyz"), unit=u.m)
+        # ctapipe writes latitude = longitude = 0 where the simulation gave only a height
+        known = not (abs(float(loc.lat.deg)) < 1e-9 and abs(float(loc.lon.deg)) < 1e-9)
         location = SiteLocation(float(loc.lat.deg), float(loc.lon.deg),
-                                float(loc.height.to_value(u.m)))
+                                float(loc.height.to_value(u.m)), known)
     positions = np.column_stack([layout[f"pos_{c}"] for c in "xyz"]).astype(float)
     return SubarrayDescription(decode(attrs.get("SUBARRAY", "subarray")), layout["tel_id"],
                                positions, tels, location)

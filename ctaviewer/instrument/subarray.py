@@ -54,11 +54,16 @@ class TelescopeDescription:
 
 @dataclass(frozen=True)
 class SiteLocation:
-    """Observatory location: geodetic latitude/longitude (deg), height above sea level (m)."""
+    """Observatory location: geodetic latitude/longitude (deg), height above sea level (m).
+
+    ``position_known`` is False where a file gives only the height (simulations without
+    site metadata): latitude and longitude are then 0, as ctapipe writes them, and mean
+    nothing; sky coordinates need a site given by the user."""
 
     latitude_deg: float
     longitude_deg: float
     height_m: float
+    position_known: bool = True
 
 
 @dataclass(frozen=True, eq=False)

@@ -279,6 +279,9 @@ class SimTelSource(EventSource):
 
     def _setup(self, headers: tuple, fresh) -> None:
         subarray, self._simulation_config, self._array_pointing, self._obs_id = headers
+        # position of each telescope in the run header (per-telescope arrays of an event,
+        # such as the photo-electron sums, are in that order), before any selection
+        self._header_position = {int(t): i for i, t in enumerate(subarray.tel_ids)}
         # files and temporary data to release on close() or garbage collection
         self._resources = {"fresh": fresh, "reader": None, "index": None}
         if fresh is None:
@@ -502,6 +505,7 @@ class SimTelSource(EventSource):
             self._array_pointing,
             idx.camera_monitoring if idx else None,
             idx.laser_calibration if idx else None,
+            header_position=self._header_position,
         )
 
     # ----------------------------------------------------------------- random access

@@ -167,7 +167,8 @@ def build_subarray(simtel_file, path: str) -> SubarrayDescription:
         location = None
     if location is None and simtel_file.mc_run_headers:
         # as ctapipe: the MC observation level, at latitude = longitude = 0 ("Null Island")
-        location = SiteLocation(0.0, 0.0, float(simtel_file.mc_run_headers[0]["obsheight"]))
+        location = SiteLocation(0.0, 0.0, float(simtel_file.mc_run_headers[0]["obsheight"]),
+                                position_known=False)
     site = _meta(gm, "SITE_CONFIG_NAME")
     layout = _meta(gm, "ARRAY_CONFIG_NAME")
     name = " ".join(p for p in (site, layout) if p) or "MonteCarloArray"
@@ -361,15 +362,17 @@ def _calibration(tel_id, n_gains, n_pixels, event, fallback_mon, fallback_laser)
     return readonly(pedestal[:n_gains]), readonly(dc_to_pe[:n_gains]), time_shift
 
 
-def _true_image_sums(ev: dict, tel_data: dict) -> dict:
+def _true_image_sums(ev: dict, tel_data: dict, header_position: dict | None) -> dict:
     """tel_id -> total true photo-electrons of each telescope with data, from the event's
-    photo-electron sums (indexed by sim_telarray's telescope number, tel_id - 1, as the
-    true images are); the sum of the true image where a file has images but no sums."""
+    photo-electron sums (in the run header's telescope order, ``header_position``: tel_id
+    -> position; tel_id - 1 where it is not given); the sum of the true image where a file
+    has images but no sums."""
     sums = (ev.get("photoelectron_sums") or {}).get("n_pe")
     out = {}
     for tel_id, data in tel_data.items():
-        if sums is not None and 0 < tel_id <= len(sums):
-            out[tel_id] = int(sums[tel_id - 1])
+        pos = header_position.get(tel_id) if header_position else tel_id - 1
+        if sums is not None and pos is not None and 0 <= pos < len(sums):
+            out[tel_id] = int(sums[pos])
         elif data.true_image is not None:
             out[tel_id] = int(np.sum(data.true_image))
     return out
@@ -383,8 +386,10 @@ def convert_event(
     array_pointing: tuple[float, float],
     fallback_monitoring: dict | None = None,
     fallback_laser: dict | None = None,
+    header_position: dict | None = None,
 ) -> ArrayEvent:
-    """An ArrayEvent from one eventio event dictionary."""
+    """An ArrayEvent from one eventio event dictionary. ``header_position`` (tel_id ->
+    position in the run header) locates telescopes in the event's per-telescope arrays."""
     fallback_monitoring = fallback_monitoring or {}
     fallback_laser = fallback_laser or {}
     trig = ev.get("trigger_information", {})
@@ -447,7 +452,7 @@ def convert_event(
             primary_id=int(shower["primary_id"]),
             shower_num=int(shower.get("shower", -1)),
             starting_grammage=float(shower.get("depth_start", np.nan)),
-            true_image_sum=_true_image_sums(ev, tel_data),
+            true_image_sum=_true_image_sums(ev, tel_data, header_position),
         )
     return ArrayEvent(
         index=index,

@@ -365,7 +365,14 @@ class SessionModel(QtCore.QObject):
 
     @staticmethod
     def _brightest(event) -> int:
-        return max(event.tel, key=lambda t: float(np.nansum(event.tel[t].raw_sum)))
+        """The telescope whose 10 brightest pixels hold the most photo-electrons (raw sums
+        × dc_to_pe, before any processing): the whole camera's sum is mostly noise."""
+        def signal(tel_id):
+            data = event.tel[tel_id]
+            pe = np.nan_to_num(data.raw_sum * data.dc_to_pe[0])
+            return float(np.sort(pe)[-10:].sum())
+
+        return max(event.tel, key=signal)
 
     # ---------------------------------------------------------------- processing
     @property
