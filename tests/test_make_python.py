@@ -106,3 +106,31 @@ def test_pyenv_version_found_behind_a_refusing_shim(checkout):
     _python(checkout / ".venv" / "bin" / "python", "3.11")
     result = _make(checkout, "test", "PYTHON=python3.13", path=shims, pyenv_root=root)
     assert _pytest_line(result).startswith(".venv-py3.13/bin/python -m pytest")
+
+
+@pytest.mark.parametrize(("installed", "installs"), [
+    ("libglib2.0-0", ""),  # Debian 12
+    ("libglib2.0-0t64", ""),  # Debian 13, Ubuntu 24.04: the old name is only provided
+    ("", "install -y -qq --no-install-recommends libglib2.0-0"),
+])
+def test_system_libraries_under_their_64bit_time_names(tmp_path, installed, installs):
+    """packaging/sysdeps.sh (run by make test) takes a library renamed for 64-bit time_t as
+    present, instead of trying to install it on every run."""
+    bin_ = tmp_path / "bin"
+    bin_.mkdir()
+    log = tmp_path / "apt.log"
+    (bin_ / "dpkg-query").write_text(
+        "#!/bin/sh\nrc=1\nfor p in \"$@\"; do\n"
+        f"  if [ \"$p\" = '{installed}' ]; then echo 'install ok installed'; rc=0; fi\n"
+        "done\nexit $rc\n")
+    (bin_ / "apt-get").write_text(f"#!/bin/sh\necho \"$*\" >> {log}\n")
+    (bin_ / "id").write_text("#!/bin/sh\necho 0\n")
+    for f in bin_.iterdir():
+        f.chmod(0o755)
+    result = subprocess.run(["bash", str(ROOT / "packaging" / "sysdeps.sh"), "libglib2.0-0"],
+                            env={**os.environ, "PATH": f"{bin_}:{os.environ['PATH']}"},
+                            capture_output=True, text=True, timeout=30)
+    assert result.returncode == 0
+    calls = log.read_text() if log.exists() else ""
+    assert (installs in calls) if installs else calls == ""
+    assert ("installing system libraries" in result.stderr) == bool(installs)
