@@ -2,8 +2,29 @@
 # Both create a local virtual environment (.venv) and install what they need, including the
 # system libraries Qt needs on Debian/Ubuntu where they are missing.
 
+# The environment is .venv. `make test PYTHON=python3.13` runs on that interpreter (found on
+# PATH or among pyenv's versions): in .venv if .venv holds that Python version or does not exist
+# yet, otherwise in .venv-py3.13 beside it, so each version keeps its own environment and none
+# is rebuilt or mixed. VENV=folder chooses the folder outright.
 PYTHON ?= python3
-VENV := .venv
+PY_VERSION_OF = $(shell test -x '$(1)' && '$(1)' -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null)
+ifneq ($(filter command line environment,$(origin PYTHON)),)
+PYTHON_BIN := $(shell bash packaging/find_python.sh '$(PYTHON)')
+ifeq ($(PYTHON_BIN),)
+$(error ctaviewer: no Python interpreter '$(PYTHON)' found (on PATH or among pyenv's versions))
+endif
+PYTHON_VER := $(call PY_VERSION_OF,$(PYTHON_BIN))
+ifeq ($(origin VENV),undefined)
+DOTVENV_VER := $(call PY_VERSION_OF,.venv/bin/python)
+VENV := $(if $(filter-out $(PYTHON_VER),$(DOTVENV_VER)),.venv-py$(PYTHON_VER),.venv)
+else
+VENV_VER := $(call PY_VERSION_OF,$(VENV)/bin/python)
+ifneq ($(filter-out $(PYTHON_VER),$(VENV_VER)),)
+$(error ctaviewer: $(VENV) holds Python $(VENV_VER), not $(PYTHON_VER) of $(PYTHON): remove it or choose another VENV)
+endif
+endif
+endif
+VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 export CTAVIEWER_TEST_DATA ?= $(abspath ../shared/data)
@@ -14,7 +35,7 @@ X_LIBS := xvfb xauth libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-render-
           libxcb-xinerama0 libxcb-xfixes0
 SYS_LIBS := $(QT_LIBS) $(X_LIBS)
 
-.PHONY: run test lint bench gui-bench screenshot sysdeps venv clean bundle docs parity
+.PHONY: run test smoke lint bench gui-bench screenshot sysdeps venv clean bundle docs parity
 
 # byte-compiled first: where PYTHONDONTWRITEBYTECODE is set, every start would compile the
 # package again (0.7 s of a 1.7 s start-up)
@@ -29,6 +50,24 @@ test: $(STAMP)
 	$(VENV)/bin/lint-imports
 	$(PY) -m pytest $(PYTEST_ARGS)
 
+# a short check of an environment (CI runs it on Python 3.13: make smoke PYTHON=python3.13):
+# import, `info` on a shared file, the pipeline with a DL1/DL2 write on one file, read back,
+# then the threaded-pipeline, record-comparison and one offscreen window test
+SMOKE_FILE := $(CTAVIEWER_TEST_DATA)/simtel/gamma_4lst.simtel.zst
+SMOKE_TESTS := tests/test_records.py \
+  tests/test_pipeline.py::test_process_in_threads_gives_identical_results \
+  tests/test_app_window.py::test_open_next_goto_and_keyboard
+smoke: $(STAMP)
+	@bash packaging/sysdeps.sh $(QT_LIBS)
+	@start=$$(date +%s); out=$$(mktemp -d); trap 'rm -rf "$$out"' EXIT; set -e; \
+	echo "smoke: $$($(PY) -c 'import sys; print("Python", sys.version.split()[0])') in $(VENV)"; \
+	$(PY) -c 'import ctaviewer, ctaviewer.app.main_window; print("ctaviewer", ctaviewer.__version__)'; \
+	$(VENV)/bin/ctaviewer info $(SMOKE_FILE); \
+	$(VENV)/bin/ctaviewer process $(SMOKE_FILE) -o "$$out" --levels dl1,dl2 --images -j 1; \
+	$(VENV)/bin/ctaviewer info "$$out"/*.h5; \
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -p no:cacheprovider $(SMOKE_TESTS); \
+	echo "smoke: passed in $$(( $$(date +%s) - start )) s"
+
 lint: $(STAMP)
 	$(PY) -m ruff check ctaviewer tests benchmarks
 	$(VENV)/bin/lint-imports
@@ -36,8 +75,12 @@ lint: $(STAMP)
 venv: $(STAMP)
 
 $(STAMP): pyproject.toml
-	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || { \
-	  echo "ctaviewer: cannot create a virtual environment; on Debian/Ubuntu: apt-get install python3-venv" >&2; exit 1; }
+	@test -x $(PY) || { \
+	  py=$$(bash packaging/find_python.sh '$(PYTHON)') || { \
+	    echo "ctaviewer: no Python interpreter '$(PYTHON)' found (on PATH or among pyenv's versions)" >&2; exit 1; }; \
+	  echo "ctaviewer: creating $(VENV) with $$py"; \
+	  "$$py" -m venv $(VENV) || { \
+	    echo "ctaviewer: cannot create a virtual environment; on Debian/Ubuntu: apt-get install python3-venv" >&2; exit 1; }; }
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[test]'
 	@touch $(STAMP)

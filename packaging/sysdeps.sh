@@ -7,7 +7,9 @@ if ! command -v dpkg-query >/dev/null 2>&1; then
   exit 0  # not a Debian-like system: nothing to check
 fi
 for pkg in "$@"; do
-  status=$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)
+  # Debian 13 and Ubuntu 24.04 renamed some libraries for 64-bit time_t (libglib2.0-0t64):
+  # the old name is then only provided, and dpkg-query knows just the new one
+  status=$(dpkg-query -W -f='${Status}\n' "$pkg" "${pkg}t64" 2>/dev/null || true)
   case "$status" in
     *"install ok installed"*) ;;
     *) missing+=("$pkg") ;;
