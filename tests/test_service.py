@@ -15,7 +15,7 @@ from ctaviewer.errors import HeaderOnlyFileError
 from ctaviewer.results import EventResult, StereoResult
 from ctaviewer.service.display import DisplayState
 from ctaviewer.service.evented import Signal
-from ctaviewer.service.session import Opened, SessionState, initial_rows
+from ctaviewer.service.session import Opened, SessionState, initial_rows, open_file
 
 from .conftest import simtel
 
@@ -304,8 +304,8 @@ def test_signal_connect_disconnect_emit():
 
 
 def test_initial_rows_from_a_file_index():
-    with open_source(simtel("gamma_4lst.simtel.zst")) as source:
-        source.build_index()
+    with open_file(simtel("gamma_4lst.simtel.zst"), in_helper=False) as source:
+        assert source.index is not None  # opened ready for random access
         rows = initial_rows(source)
         assert [r["event_id"] for r in rows] == [int(i) for i in source.index.event_id]
         assert [r["n_tel"] for r in rows] == [len(source[i].tel) for i in range(len(source))]

@@ -7,6 +7,7 @@ their outcome is handed in:
 
     state = SessionState(config)
     generation = state.begin_open(path)                 # busy("Opening …")
+    source = open_file(path)                            # (in a worker thread)
     state.open_finished(Opened(generation, path, 0, source, initial_rows(source), []))
         # or state.open_failed(generation, path, exc): the file open before stays, whole
     state.go_to(0)                                      # event_changed; process_requested
@@ -29,13 +30,29 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import InputFileError
+from ..io import open_indexed
 from ..warning_capture import collect_warnings
+from . import simtel_helper
 from .evented import Signal
 
 
 def describe_path(path) -> str:
     """How the status bar and messages name ``path`` (None: the built-in array)."""
     return "the built-in simulated array" if path is None else str(path)
+
+
+def open_file(path, progress=None, should_stop=None, in_helper: bool = True,
+              first: int | None = None):
+    """``path`` (None: the simulated array) opened and ready for random access.
+
+    sim_telarray files are parsed and indexed in the helper process (``in_helper``), which
+    also reads event ``first`` and later reads ahead (``HelperSource.read_ahead``): that
+    work holds the GIL for long stretches and would freeze a GUI thread if done in a
+    worker thread. Other sources index here.
+    """
+    if in_helper and simtel_helper.serves(path):
+        return simtel_helper.open_indexed(path, progress, should_stop, first=first)
+    return open_indexed(path, progress, should_stop)
 
 
 def initial_rows(source) -> list[dict]:
@@ -321,4 +338,5 @@ class SessionState:
         return self.result.tel.get(tel_id)
 
 
-__all__ = ["Opened", "SessionState", "brightest_tel", "describe_path", "initial_rows"]
+__all__ = ["Opened", "SessionState", "brightest_tel", "describe_path", "initial_rows",
+           "open_file"]

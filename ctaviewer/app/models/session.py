@@ -13,29 +13,14 @@ from __future__ import annotations
 import gc
 
 from ...io import check_input_path
-from ...io import open_indexed as open_here
 from ...service import processing, simtel_helper
-from ...service.session import Opened, SessionState, describe_path, initial_rows
+from ...service.session import Opened, SessionState, initial_rows, open_file
 from ...service.simtel_helper import HelperSource
 from ...warning_capture import collect_warnings
 from .. import workers
 from ..qt import QtCore
 
-__all__ = ["SessionModel", "describe_path", "open_indexed"]
-
-
-def open_indexed(path, progress=None, should_stop=None, in_helper: bool = True,
-                 first: int | None = None):
-    """``path`` (None: the simulated array) opened and ready for random access.
-
-    sim_telarray files are parsed and indexed in the helper process (``in_helper``), which
-    also reads event ``first`` and later reads ahead (``HelperSource.read_ahead``): that
-    work holds the GIL for long stretches and would freeze the GUI thread if done in a
-    worker thread. Other sources index here.
-    """
-    if in_helper and simtel_helper.serves(path):
-        return simtel_helper.open_indexed(path, progress, should_stop, first=first)
-    return open_here(path, progress, should_stop)
+__all__ = ["SessionModel"]
 
 
 _FROZEN = False
@@ -138,8 +123,8 @@ class SessionModel(QtCore.QObject):
 
         def prepare(progress=None, stop=None):
             with collect_warnings(echo=True) as caught:
-                source = open_indexed(path, progress, stop, in_helper=not synchronous,
-                                      first=max(event_index or 0, 0))
+                source = open_file(path, progress, stop, in_helper=not synchronous,
+                                   first=max(event_index or 0, 0))
                 try:
                     for hook in hooks:
                         hook(source)
