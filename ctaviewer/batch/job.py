@@ -14,8 +14,6 @@ from dataclasses import dataclass, field
 
 from ..warning_capture import collect_warnings
 
-LEVEL_NAMES = ("dl1", "dl2", "dl3")
-
 
 @dataclass(frozen=True)
 class JobSpec:
@@ -106,7 +104,7 @@ def _run_job(spec, emit, should_stop) -> JobResult:
             obs_id=source.obs_id,
             simulation_config=source.simulation_config,
             atmosphere_profile=source.atmosphere_profile,
-            pointing=getattr(source, "array_pointing", None),
+            pointing=source.array_pointing,
             dl1=spec.dl1,
             dl2=spec.dl2,
             write_images=spec.write_images,

@@ -26,9 +26,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ..errors import CtaviewerError
+from ..procmsg import Channel
 from .job import Cancelled, JobResult, JobSpec, duplicate_obs_id_warnings, run_job
 
 GRACE_SECONDS = 3.0
+#: a worker's messages: a job started (index, pid), its progress (index, done, total), its
+#: result (index, JobResult)
+WORKER_TAGS = ("start", "progress", "done")
 
 
 @dataclass
@@ -99,30 +103,31 @@ def _worker(tasks, messages, stop):
 
 def _worker_loop(tasks, messages, stop):
     pid = os.getpid()
+    out = Channel(messages, WORKER_TAGS)
     while True:
         item = tasks.get()
         if item is None:
             return
         index, spec = item
-        messages.put(("start", index, pid))
+        out.send("start", index, pid)
         last = [0.0]
 
         def emit(done, total, index=index, last=last):
             now = time.monotonic()
             if now - last[0] > 0.1:
                 last[0] = now
-                messages.put(("progress", index, done, total))
+                out.send("progress", index, done, total)
 
         try:
             result = run_job(spec, emit=emit, should_stop=stop.is_set)
-            messages.put(("done", index, result))
+            out.send("done", index, result)
         except Cancelled:
-            messages.put(("done", index, JobResult(spec.input, None, cancelled=True)))
+            out.send("done", index, JobResult(spec.input, None, cancelled=True))
         except CtaviewerError as exc:
-            messages.put(("done", index, JobResult(spec.input, None, error=str(exc))))
+            out.send("done", index, JobResult(spec.input, None, error=str(exc)))
         except Exception as exc:  # anything else: the job fails, the worker lives on
             error = f"{spec.input}: {type(exc).__name__}: {exc}"
-            messages.put(("done", index, JobResult(spec.input, None, error=error)))
+            out.send("done", index, JobResult(spec.input, None, error=error))
 
 
 class BatchRunner:
@@ -209,6 +214,7 @@ class BatchRunner:
     def _run_processes(self, should_stop) -> list[JobResult]:
         ctx = mp.get_context("spawn")
         tasks, messages, stop = ctx.Queue(), ctx.Queue(), ctx.Event()
+        inbox = Channel(messages, WORKER_TAGS)
         for i, spec in enumerate(self.specs):
             tasks.put((i, spec))
         n = min(self.n_workers, len(self.specs))
@@ -231,23 +237,21 @@ class BatchRunner:
                     self.on_log("cancelling: waiting for workers to stop")
                 if stop_at is not None and time.monotonic() - stop_at > GRACE_SECONDS:
                     break
-                try:
-                    msg = messages.get(timeout=0.1)
-                except _queue.Empty:
-                    msg = None
+                msg = inbox.receive(timeout=0.1)
+                if msg is None:
                     if not any(w.is_alive() for w in workers):
                         break
                     self._check_dead(workers, running, results)
-                if msg is not None:
-                    kind, index = msg[0], msg[1]
+                else:
+                    index, *rest = msg.args
                     spec = self.specs[index]
-                    if kind == "start":
-                        running[index] = msg[2]
+                    if msg.tag == "start":
+                        running[index] = rest[0]
                         progress.per_file[spec.input] = (0, None)
-                    elif kind == "progress":
-                        progress.per_file[spec.input] = (msg[2], msg[3])
-                    elif kind == "done":
-                        r = msg[2]
+                    elif msg.tag == "progress":
+                        progress.per_file[spec.input] = (rest[0], rest[1])
+                    elif msg.tag == "done":
+                        r = rest[0]
                         results[index] = r
                         running.pop(index, None)
                         progress.per_file.pop(spec.input, None)
