@@ -191,7 +191,7 @@ class Pipeline:
         the source does not know its length without reading); ``should_stop()`` is asked
         before each event and ends the stream cleanly when it returns True.
         """
-        total = getattr(source, "n_events_known", None)
+        total = source.n_events_known
         done = 0
         for event in source:
             if should_stop is not None and should_stop():

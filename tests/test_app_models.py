@@ -46,17 +46,3 @@ def test_percentiles_match_numpy(n):
     v = np.random.default_rng(n).gamma(2.0, 5.0, n)
     for q in ([0.5, 99.8], [1.0, 99.0], [0.0, 100.0], [50.0, 50.0]):
         np.testing.assert_allclose(colors.percentiles(v, q), np.percentile(v, q), rtol=1e-12)
-
-
-def test_chain_available_does_not_import_numba():
-    """Asking whether processing is possible must not load numba (~0.25 s at start-up)."""
-    import subprocess
-    import sys
-
-    code = ("import sys\n"
-            "from ctaviewer.app.models import processing\n"
-            "assert processing.chain_available()\n"
-            "print('numba' in sys.modules)\n")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    assert out.returncode == 0, out.stderr
-    assert out.stdout.strip() == "False"

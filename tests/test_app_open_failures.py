@@ -52,7 +52,7 @@ def fail_open(qtbot, window, path):
     window.__dict__.pop("last_error", None)
     window.open_path(path)
     qtbot.waitUntil(lambda: hasattr(window, "last_error"), timeout=30000)
-    qtbot.waitUntil(lambda: window.session._index_task is None, timeout=5000)
+    qtbot.waitUntil(lambda: not window.session.opening, timeout=5000)
     title, message = window.last_error
     assert title == "Cannot open file" and str(path) in message
     del window.last_error

@@ -545,7 +545,7 @@ def test_process_says_when_a_file_has_no_events(tmp_path):
 def test_damage_and_typed_errors_through_the_reading_helper(tmp_path):
     """The window opens files through the helper process: the damage warning (file and
     position) reaches the caller, and eventio's exceptions arrive as typed errors."""
-    from ctaviewer.io import simtel_helper
+    from ctaviewer.service import simtel_helper
 
     path, offset = _with_zeroed_header(tmp_path, 2)
     with warnings.catch_warnings(record=True) as caught:

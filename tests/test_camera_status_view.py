@@ -18,7 +18,7 @@ DISABLED = [219, 576, 578, 807, 1395, 1684]
 
 def test_pixel_status_crosses_the_helper_process():
     from ctaviewer.config import ProcessingConfig
-    from ctaviewer.io import simtel_helper
+    from ctaviewer.service import simtel_helper
 
     source = simtel_helper.open_indexed(simtel(FILE), first=0)
     try:
@@ -29,7 +29,7 @@ def test_pixel_status_crosses_the_helper_process():
             status = event.tel[t].pixel_status
             assert np.flatnonzero(status).tolist() == DISABLED
             assert not status.flags.writeable
-        result = simtel_helper.process(source, 0, ProcessingConfig.default())
+        result = source.process(0, ProcessingConfig.default())
         assert result is not None and set(flash) <= set(result.tel)
     finally:
         source.close()

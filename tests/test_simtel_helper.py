@@ -13,7 +13,7 @@ import pytest
 
 from ctaviewer import open_source
 from ctaviewer.errors import HeaderOnlyFileError, TruncatedFileWarning
-from ctaviewer.io import simtel_helper
+from ctaviewer.service import simtel_helper
 
 from .conftest import simtel
 from .records import assert_records_equal
@@ -61,7 +61,7 @@ def test_read_ahead_fills_the_cache_with_the_event_read_here():
     source = simtel_helper.open_indexed(path)
     try:
         assert not source.is_cached(5)
-        assert simtel_helper.read_ahead(source, 5)
+        assert source.read_ahead(5)
         assert source.is_cached(5)
         ahead = source[5]
         with open_source(path) as here:
@@ -69,7 +69,7 @@ def test_read_ahead_fills_the_cache_with_the_event_read_here():
     finally:
         source.close()
     # once closed, the helper no longer holds the file: nothing is read
-    assert not simtel_helper.read_ahead(source, 6)
+    assert not source.read_ahead(6)
 
 
 def test_processing_in_helper_equals_processing_here():
@@ -81,7 +81,7 @@ def test_processing_in_helper_equals_processing_here():
     config = ProcessingConfig.default()
     source = simtel_helper.open_indexed(path, first=0)
     try:
-        remote = simtel_helper.process(source, 0, config)
+        remote = source.process(0, config)
         local = Pipeline(source.subarray, config).process(source[0])
     finally:
         source.close()
@@ -152,7 +152,7 @@ def test_cli_starts_the_reading_helper_before_importing_qt(simtel_file, tmp_path
     """`ctaviewer FILE` starts the helper first (its imports overlap Qt's), only for
     sim_telarray files: other sources never use it."""
     from ctaviewer.cli import gui
-    from ctaviewer.io import simtel_helper
+    from ctaviewer.service import simtel_helper
 
     calls = []
     monkeypatch.setattr(simtel_helper, "start_helper", lambda: calls.append(1))

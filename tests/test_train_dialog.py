@@ -89,6 +89,19 @@ def test_bad_input_fails_in_a_message_box_and_writes_nothing(dialog, qtbot, tmp_
     box.close()
 
 
+def test_errors_from_the_training_process_read_as_on_the_command_line():
+    """The child's exception comes back typed (procmsg): ctaviewer's errors say file and
+    cause, anything else its type too."""
+    from ctaviewer.app.train_dialog import error_text
+    from ctaviewer.errors import HeaderOnlyFileError
+    from ctaviewer.procmsg import portable_error, rebuild_error
+
+    typed = rebuild_error(portable_error(HeaderOnlyFileError("/d/x.simtel", "no events")))
+    assert isinstance(typed, HeaderOnlyFileError)
+    assert error_text(typed) == "/d/x.simtel: no events"
+    assert error_text(rebuild_error(portable_error(KeyError("hillas")))) == "KeyError: 'hillas'"
+
+
 def test_form_problems_are_shown_before_starting(dialog, tmp_path):
     dialog.output.setText(str(tmp_path / "t.h5"))
     assert not dialog.start()  # no gamma file

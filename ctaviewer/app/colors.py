@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
+# the names the display settings accept, listed once (with ``DisplayState``)
+from ..service.display import COLORMAPS, LIMIT_MODES, SCALES  # noqa: F401
 from .qt import QtGui, pg
 
 N_COLORS = 256
-COLORMAPS = ("viridis", "inferno", "magma", "plasma", "cividis", "CET-L1", "CET-D1")
-SCALES = ("linear", "log", "symlog")
-LIMIT_MODES = ("auto", "min-max", "percentile", "fixed")
 
 _LUT_CACHE: dict[str, np.ndarray] = {}
 _BRUSH_CACHE: dict[str, list] = {}
@@ -52,14 +51,6 @@ def transform(values: np.ndarray, scale: str) -> np.ndarray:
     if scale == "symlog":
         return np.sign(v) * np.log10(1.0 + np.abs(v))
     return v
-
-
-def inverse(t: float, scale: str) -> float:
-    if scale == "log":
-        return float(10.0**t)
-    if scale == "symlog":
-        return float(np.sign(t) * (10.0 ** abs(t) - 1.0))
-    return float(t)
 
 
 def percentiles(v: np.ndarray, q) -> np.ndarray:

@@ -56,15 +56,15 @@ def build_window(path, event_index: int = 0, config_path=None, synchronous: bool
     with ``synchronous``) it raises instead — an ``InputFileError`` naming the file and the
     cause — and no window is left behind.
     """
+    from ..service import processing
     from .main_window import MainWindow
-    from .models import processing
 
     window = MainWindow(restore=restore)
     if synchronous:  # scripts and renderers: the grid complete as soon as the event is
         window.camera_grid.build_budget_s = None
     try:
         if config_path is not None:
-            window.session.config = processing.load_config(config_path)
+            window.session.set_config(processing.load_config(config_path))
             window.processing_panel.build()
         if not raise_errors:
             window.open_path(path, event_index=event_index, synchronous=synchronous)

@@ -6,15 +6,15 @@ from __future__ import annotations
 
 import html
 import os
-import time
 
 from ..errors import InputFileError
 from ..io import supported_formats
+from ..service.session import describe_path
 from . import settings as app_settings
 from .about import about_text
 from .export import export_widget
 from .models.display import DisplaySettings
-from .models.session import SessionModel, describe_path
+from .models.session import SessionModel
 from .qt import QtCore, QtGui, QtWidgets
 from .views.array_view import ArrayView
 from .views.camera_grid import CameraGrid
@@ -49,8 +49,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.session.prepare_hooks.append(prepare_cameras)
         s, d = self.session, self.display
 
-        if s.can_process or s.config is not None:
-            d.quantity = "charge"
+        if s.config is not None:
+            d.update(quantity="charge")
         self.camera_view = CameraView(s, d)
         self.setCentralWidget(self.camera_view)
         self.camera_grid = CameraGrid(s, d)
@@ -110,14 +110,13 @@ class MainWindow(QtWidgets.QMainWindow):
 
         self._play_timer = QtCore.QTimer(self, interval=700)
         self._play_timer.timeout.connect(self._play_step)
-        self._t_event = 0.0
         self._warned_files: set[str] = set()  # files whose warnings had their dialog
         self._build_menus()
 
         s.source_changed.connect(self._update_title)
         s.source_changed.connect(self._file_opened)
         s.warned.connect(self._warned)
-        s.event_changed.connect(self._event_shown)
+        s.event_changed.connect(self._update_status)
         s.result_changed.connect(self._update_status)
         s.index_progress.connect(self._progress)
         s.busy.connect(self._busy)
@@ -285,10 +284,6 @@ class MainWindow(QtWidgets.QMainWindow):
         self.setWindowTitle(f"{name} — ctaviewer")
         sub = self.session.source.subarray
         self.file_label.setText(f"{name} · {sub.n_tels} telescopes")
-
-    def _event_shown(self):
-        self._t_event = time.perf_counter()
-        self._update_status()
 
     def _update_status(self):
         s = self.session

@@ -118,7 +118,7 @@ class Renderer:
         self.sheet = sheet
         self.session = HeadlessSession()
         if config is not None:
-            self.session.config = config
+            self.session.set_config(config)
         self.display = DisplaySettings()
         for what, value, choices in (("quantity", options.quantity, QUANTITIES),
                                      ("colour map", options.cmap, colors.COLORMAPS),
@@ -194,7 +194,7 @@ class Renderer:
 
     def tels_of(self, index: int) -> list[int]:
         """Telescopes with data in event ``index`` (from the file index when there is one)."""
-        file_index = getattr(self.session.source, "index", None)
+        file_index = self.session.source.index
         if file_index is not None:
             return [int(t) for t in file_index.tels_with_data[index]]
         return list(self.session.source[index].tel)

@@ -5,10 +5,11 @@ add files, glob patterns, or drop them on a list), the output file and the proce
 settings (a TOML file, or the settings in use in the window). *Train* runs
 ``estimators.train.run_training`` — the code of ``ctaviewer train`` — in a separate process,
 so the window stays responsive (training is CPU-bound Python that would otherwise compete
-with the GUI thread for the interpreter lock). Log lines and progress come back through a
-queue that a timer on the GUI thread reads; at the end the dialog shows the same report as
-the command line (events, images, filled bins per telescope type) and the warnings. Errors
-open a message box. *Cancel* stops the training between events; nothing is written then.
+with the GUI thread for the interpreter lock). Log lines, progress and errors come back as
+``procmsg`` messages through a queue that a timer on the GUI thread reads; at the end the
+dialog shows the same report as the command line (events, images, filled bins per
+telescope type) and the warnings. Errors open a message box. *Cancel* stops the training
+between events; nothing is written then.
 """
 
 from __future__ import annotations
@@ -17,21 +18,25 @@ import contextlib
 import glob
 import multiprocessing as mp
 import os
-import queue as _queue
 import time
 
+from ..errors import CtaviewerError
+from ..procmsg import ERROR, Channel
 from .qt import QtCore, QtWidgets
 
 #: seconds a cancelled training may take to stop before its process is terminated
 GRACE_SECONDS = 3.0
 POLL_MS = 100
+#: the training process's messages: a log line, progress (fraction), the summary with its
+#: report lines and warnings, cancelled; and errors
+TAGS = ("log", "progress", "done", "cancelled")
 
 
 def _train_process(gammas, protons, output, config_toml, messages, stop) -> None:
-    """Runs in the child process: train, save, report through ``messages``."""
+    """Runs in the child process: train, save, report through ``messages`` (a queue)."""
+    out = Channel(messages, TAGS)
     try:
         from ..config import ProcessingConfig
-        from ..errors import CtaviewerError
         from ..estimators.train import TrainingCancelled, format_summary, run_training
 
         config = ProcessingConfig.from_toml(config_toml) if config_toml.strip() else None
@@ -41,19 +46,25 @@ def _train_process(gammas, protons, output, config_toml, messages, stop) -> None
             now = time.monotonic()
             if now - last[0] >= 0.1 or fraction >= 1.0:
                 last[0] = now
-                messages.put(("progress", float(fraction)))
+                out.send("progress", float(fraction))
 
         summary = run_training(gammas, protons, output, config,
-                               log=lambda line: messages.put(("log", line)),
+                               log=lambda line: out.send("log", line),
                                should_stop=stop.is_set, progress=progress)
         lines, warnings = format_summary(summary, output)
-        messages.put(("done", summary, lines, warnings))
+        out.send("done", summary, lines, warnings)
     except TrainingCancelled:
-        messages.put(("cancelled",))
-    except CtaviewerError as exc:
-        messages.put(("error", str(exc)))
-    except BaseException as exc:  # anything else: reported with its type
-        messages.put(("error", f"{type(exc).__name__}: {exc}"))
+        out.send("cancelled")
+    except BaseException as exc:  # reported in the dialog (see ``error_text``)
+        out.send_error(exc)
+
+
+def error_text(exc: BaseException) -> str:
+    """How the dialog reports a training error: ctaviewer's errors name the file and the
+    cause; anything else is shown with its type."""
+    if isinstance(exc, CtaviewerError):
+        return str(exc)
+    return f"{type(exc).__name__}: {exc}"
 
 
 def _small_button(text: str) -> QtWidgets.QPushButton:
@@ -337,10 +348,10 @@ class TrainDialog(QtWidgets.QDialog):
             self._show_error("Cannot train", problem)
             return False
         ctx = mp.get_context("spawn")
-        self._messages, self._stop = ctx.Queue(), ctx.Event()
+        queue, self._stop = ctx.Queue(), ctx.Event()
+        self._messages = Channel(queue, TAGS)
         self._process = ctx.Process(
-            target=_train_process, args=(gammas, protons, output, config, self._messages,
-                                         self._stop),
+            target=_train_process, args=(gammas, protons, output, config, queue, self._stop),
             name="ctaviewer-train", daemon=True)
         self._output = output
         self._stop_at = None
@@ -366,38 +377,39 @@ class TrainDialog(QtWidgets.QDialog):
     def _poll(self) -> None:
         """Read the child's messages (GUI thread); notice its end, or that it died."""
         while self._messages is not None:
-            try:
-                msg = self._messages.get_nowait()
-            except _queue.Empty:
+            msg = self._messages.receive(timeout=0)
+            if msg is None:
                 break
-            kind = msg[0]
-            if kind == "log":
-                self._append(msg[1])
-                self.status.setText(msg[1])
-            elif kind == "progress":
-                self.progress.setValue(int(1000 * msg[1]))
-            elif kind == "done":
+            if msg.tag == "log":
+                line, = msg.args
+                self._append(line)
+                self.status.setText(line)
+            elif msg.tag == "progress":
+                fraction, = msg.args
+                self.progress.setValue(int(1000 * fraction))
+            elif msg.tag == "done":
+                summary, lines, warnings = msg.args
                 self._finish()
-                self.summary, self.report_lines = msg[1], list(msg[2])
+                self.summary, self.report_lines = summary, list(lines)
                 self.progress.setValue(1000)
                 self.status.setText(f"Done: wrote {self._output}")
                 for line in self.report_lines:
                     self._append(line)
-                for warning in msg[3]:
+                for warning in warnings:
                     self._append(f"warning: {warning}")
                 self.finished.emit(self.summary, self._output)
                 return
-            elif kind == "cancelled":
+            elif msg.tag == "cancelled":
                 self._finish()
                 self.status.setText("Cancelled: no tables written")
                 self._append("cancelled: no tables written")
                 return
-            elif kind == "error":
+            elif msg.tag == ERROR:
                 self._finish()
-                self.error = msg[1]
+                self.error = error_text(msg.error())
                 self.status.setText("Failed")
-                self._append(f"FAILED {msg[1]}")
-                self._show_error("Training failed", msg[1])
+                self._append(f"FAILED {self.error}")
+                self._show_error("Training failed", self.error)
                 return
         if self._process is None:
             return

@@ -176,7 +176,7 @@ def _run_job(spec, emit, should_stop) -> JobResult:
             obs_id=source.obs_id,
             simulation_config=source.simulation_config,
             atmosphere_profile=source.atmosphere_profile,
-            pointing=getattr(source, "array_pointing", None),
+            pointing=source.array_pointing,
             dl1=spec.dl1,
             dl2=spec.dl2,
             write_images=spec.write_images,

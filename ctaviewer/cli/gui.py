@@ -17,7 +17,7 @@ def display_available() -> bool:
 def start_reading_early(path) -> None:
     """Start the helper process that will read ``path`` now, so that its imports (eventio,
     scipy, numba: ~1 s) run while this process imports Qt and builds the window."""
-    from ..io import simtel_helper
+    from ..service import simtel_helper
 
     if simtel_helper.serves(path):
         simtel_helper.start_helper()

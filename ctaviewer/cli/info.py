@@ -27,7 +27,7 @@ def describe(path: str) -> dict:
     with open_source(path) as source:
         sub = source.subarray
         n_events = len(source)
-        readout = getattr(source, "readout_kinds", dict)()  # what the events hold
+        readout = source.readout_kinds()  # what the events hold
         telescope_types = []
         for desc in sub.telescope_types:
             cam = desc.camera
@@ -47,12 +47,12 @@ def describe(path: str) -> dict:
                     "focal_length_m": round(desc.optics.equivalent_focal_length, 3),
                 }
             )
-        index = getattr(source, "index", None)
+        index = source.index
         sim = source.simulation_config
         simulation = asdict(sim) if sim is not None else None
         if simulation is not None and not simulation.get("primary") and index is not None:
             simulation["primary"] = _primary_from_showers(index.shower_primaries)
-        error = getattr(index, "error", None)
+        error = index.error if index is not None else None
         return {
             "path": path,
             "reader": source.name,
@@ -62,8 +62,8 @@ def describe(path: str) -> dict:
             "n_events": int(n_events),
             "truncated": bool(index.truncated) if index is not None else False,
             "damaged": None if error is None else {
-                "offset": error.offset, "cause": getattr(error, "reason", error.cause)},
-            "data_after_run": int(getattr(index, "trailing_bytes", 0) or 0),
+                "offset": error.offset, "cause": error.reason},
+            "data_after_run": int(index.trailing_bytes) if index is not None else 0,
             "data_kind": source.data_kind,
             "simulation": simulation,
             "site": asdict(sub.location) if sub.location else None,

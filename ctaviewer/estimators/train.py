@@ -19,7 +19,7 @@ import dataclasses
 from collections.abc import Callable
 
 from ..config import ProcessingConfig
-from ..io import open_source
+from ..io import DataLevel, open_source
 from ..pipeline import Pipeline
 from ..results import EventResult
 from .model import LookupModel, features
@@ -53,8 +53,7 @@ def _stored_results(source, config: ProcessingConfig):
 
 
 def _processor(source, config: ProcessingConfig, log, path):
-    if (getattr(source, "data_kind", "") == "DL1 parameters (no images)"
-            and hasattr(source, "result")):
+    if source.data_level is DataLevel.DL1_PARAMETERS:
         log(f"{path}: DL1 parameters without images: using the stored parameters")
         return _stored_results(source, config)
     return Pipeline(source.subarray, config).process
@@ -84,7 +83,7 @@ def _events(paths, config, log, should_stop, progress: _Progress):
     for path in paths:
         with open_source(path) as source:
             process = _processor(source, config, log, path)
-            total = getattr(source, "n_events_known", None)
+            total = source.n_events_known
             n = seen = 0
             for event in source:
                 if should_stop is not None and should_stop():

@@ -17,19 +17,6 @@ CLEANERS: Registry = Registry("cleaner")
 
 
 @njit(cache=True)
-def _count_neighbors(mask, indptr, indices):
-    n = mask.shape[0]
-    out = np.zeros(n, dtype=np.int32)
-    for p in range(n):
-        c = 0
-        for k in range(indptr[p], indptr[p + 1]):
-            if mask[indices[k]]:
-                c += 1
-        out[p] = c
-    return out
-
-
-@njit(cache=True)
 def tailcuts_kernel(image, indptr, indices, picture, boundary, min_neighbors, keep_isolated):
     n = image.shape[0]
     above_pic = image >= picture

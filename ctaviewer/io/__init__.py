@@ -11,7 +11,7 @@ import os
 
 from ..errors import EmptyFileError, InputFileError, MissingFileError, UnsupportedFileError
 from ..registry import Registry
-from .base import EventSource
+from .base import DataLevel, EventSource
 
 #: readers by name; higher priority is asked first
 SOURCES: Registry[type[EventSource]] = Registry("event source")
@@ -87,6 +87,6 @@ def supported_formats() -> list[tuple[str, tuple[str, ...]]]:
 
 
 __all__ = [
-    "SOURCES", "EventSource", "check_input_path", "open_indexed", "open_source",
+    "SOURCES", "DataLevel", "EventSource", "check_input_path", "open_indexed", "open_source",
     "supported_formats",
 ]

@@ -1,14 +1,35 @@
-"""The event-source protocol every reader implements."""
+"""The event-source protocol every reader implements.
+
+``EventSource`` declares everything callers (the application, the command line, batch jobs,
+training, the renderer) ask of a source, with a default for sources that have nothing to
+say: callers use these members, never ``getattr`` probes or a reader's own attributes.
+"""
 
 from __future__ import annotations
 
+import enum
 import os
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from ..event import ArrayEvent, SimulationConfig
 from ..instrument import SubarrayDescription
+
+if TYPE_CHECKING:
+    from ..results import EventResult
+    from .simtel_index import SimTelIndex
+
+
+class DataLevel(enum.Enum):
+    """What a source's telescope data holds, i.e. where processing starts."""
+
+    #: camera readout (waveforms, or integrated sums): the whole chain runs
+    RAW = "raw"
+    #: calibrated DL1 images: cleaning, parameters and reconstruction run again
+    DL1_IMAGES = "dl1 images"
+    #: DL1 image parameters without images: the stored results are used (``result(i)``)
+    DL1_PARAMETERS = "dl1 parameters"
 
 
 class EventSource(ABC):
@@ -69,9 +90,25 @@ class EventSource(ABC):
         return None
 
     @property
+    def array_pointing(self) -> tuple[float, float] | None:
+        """The array's pointing (alt, az) in degrees from the run header, or None."""
+        return None
+
+    @property
+    def data_level(self) -> DataLevel:
+        """What the telescope data holds (camera readout unless a reader says otherwise)."""
+        return DataLevel.RAW
+
+    @property
     def data_kind(self) -> str:
-        """A short description of what the telescope data holds (waveforms or sums)."""
+        """A short description for people of what the telescope data holds (waveforms or
+        sums); programs use ``data_level``."""
         return "unknown"
+
+    def readout_kinds(self) -> dict[str, str]:
+        """Per camera name, "samples" (waveforms) or "sums" (integrated charges only) where
+        the source can tell (may read a few events); {} where it cannot."""
+        return {}
 
     # ----------------------------------------------------------------- events
     @abstractmethod
@@ -89,6 +126,24 @@ class EventSource(ABC):
     @property
     def n_events_known(self) -> int | None:
         """The number of events if already known without reading, else None."""
+        return None
+
+    @property
+    def index(self) -> SimTelIndex | None:
+        """The offset index of a source read by offsets, once built (``build_index``): per
+        event its id, true energy and telescopes with data, and what was found wrong with
+        the file (``truncated``, ``error``, ``trailing_bytes``). None for sources without
+        one (their events are cheap to read)."""
+        return None
+
+    def is_cached(self, i: int) -> bool:
+        """Whether ``source[i]`` returns without reading (a recent event kept in memory)."""
+        return False
+
+    def result(self, i: int) -> EventResult | None:
+        """The processing result stored in the source for event ``i`` (DL1 parameters and
+        DL2 of a file written by ``ctaviewer process``), or None for sources that carry
+        none (those are processed by the pipeline)."""
         return None
 
     def build_index(  # noqa: B027 - optional hook

@@ -36,7 +36,7 @@ from ..instrument import (
     SubarrayDescription,
 )
 from ..results import IMAGE_PARAMETER_NAMES, EventResult, StereoResult, TelescopeResult
-from .base import EventSource
+from .base import DataLevel, EventSource
 
 #: parameters read back into a TelescopeResult (core_psi goes to the EventResult)
 _PARAMETER_NAMES = (*IMAGE_PARAMETER_NAMES, "core_psi")
@@ -187,8 +187,14 @@ class HDF5Source(EventSource):
         return int(t[_IDX.obs_id][0]) if len(t) else 0
 
     @property
+    def data_level(self) -> DataLevel:
+        return DataLevel.DL1_IMAGES if self._tables["images"] else DataLevel.DL1_PARAMETERS
+
+    @property
     def data_kind(self) -> str:
-        return "DL1 images" if self._tables["images"] else "DL1 parameters (no images)"
+        if self.data_level is DataLevel.DL1_IMAGES:
+            return "DL1 images"
+        return "DL1 parameters (no images)"
 
     # ---------------------------------------------------------------- tables
     @cached_property

@@ -9,7 +9,8 @@ import threading
 import warnings
 import weakref
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import NamedTuple
 
 import numpy as np
 
@@ -21,7 +22,8 @@ from ..errors import (
     InputFileError,
     reader_error,
 )
-from ..event import ArrayEvent
+from ..event import ArrayEvent, AtmosphereProfile, SimulationConfig
+from ..instrument import SubarrayDescription
 from .base import EventSource
 from .simtel_convert import (
     array_pointing_deg,
@@ -41,6 +43,17 @@ from .simtel_index import (
 
 _SYNC = (b"\xd4\x1f\x8a\x37", b"\x37\x8a\x1f\xd4")
 _EVENT_CACHE_SIZE = 8
+
+
+class SimTelHeaders(NamedTuple):
+    """What a sim_telarray file's run headers describe (``SimTelSource.headers``): with an
+    index, enough to make the source again without parsing anything (``from_headers``)."""
+
+    subarray: SubarrayDescription  # every telescope of the file (allowed_tels not applied)
+    simulation_config: SimulationConfig | None
+    array_pointing: tuple[float, float]  # alt, az in degrees
+    obs_id: int
+    atmosphere_profile: AtmosphereProfile | None
 
 
 def _open_simtel(path, **kwargs):
@@ -227,7 +240,6 @@ class SimTelSource(EventSource):
     name = "simtel"
     description = "sim_telarray EventIO file"
     extensions = (".simtel", ".simtel.gz", ".simtel.zst", ".gz", ".zst")
-    _helper = None  # (helper, token) when opened by simtel_helper.open_indexed
 
     def __init__(self, path, *, allowed_tels=None, max_events=None, skip_calibration=False):
         super().__init__(path, allowed_tels=allowed_tels, max_events=max_events)
@@ -236,12 +248,12 @@ class SimTelSource(EventSource):
             self.path, skip_calibration=skip_calibration, allowed_telescopes=self.allowed_tels
         )
         try:
-            subarray = build_subarray(f, self.path)
-            headers = (
-                subarray,
+            headers = SimTelHeaders(
+                build_subarray(f, self.path),
                 build_simulation_config(f),
                 array_pointing_deg(f),
                 int(f.header["run"]),
+                atmosphere_profile(f),
             )
         except CtaviewerError:
             f.close()
@@ -253,32 +265,41 @@ class SimTelSource(EventSource):
                                    f"{cause}") from None
         # the header pass leaves the stream at the first event: the first iteration goes on
         self._setup(headers, fresh=f)
-        self._atmosphere_profile = atmosphere_profile(f)
 
     @classmethod
-    def _from_headers(cls, path, headers, index: SimTelIndex, **kwargs) -> SimTelSource:
-        """A source from headers and an index built elsewhere (``open_indexed``)."""
+    def from_headers(cls, path, headers: SimTelHeaders, index: SimTelIndex, *,
+                     allowed_tels=None, max_events=None,
+                     skip_calibration=False) -> SimTelSource:
+        """The source of ``path`` from its run headers and its index, both made elsewhere
+        (by another ``SimTelSource`` of the same file and options, e.g. in another process):
+        nothing is parsed again. The source owns ``index`` from now on (its temporary copy
+        is removed on ``close()``)."""
         self = cls.__new__(cls)
-        EventSource.__init__(
-            self, path, allowed_tels=kwargs.get("allowed_tels"), max_events=kwargs.get(
-                "max_events")
-        )
-        self.skip_calibration = bool(kwargs.get("skip_calibration", False))
+        EventSource.__init__(self, path, allowed_tels=allowed_tels, max_events=max_events)
+        self.skip_calibration = bool(skip_calibration)
         self._setup(headers, fresh=None)
-        self._attach_index(index)
+        self.attach_index(index)
         return self
 
-    def _release_header_stream(self) -> None:
-        """Close the header pass's stream now rather than at the first iteration."""
+    @property
+    def headers(self) -> SimTelHeaders:
+        """The run headers, as ``from_headers`` takes them."""
+        return self._headers
+
+    def release_header_stream(self) -> None:
+        """Close the stream left open by the header pass now (iteration would otherwise go
+        on from it), e.g. before keeping the source open for random access only."""
         f = self._resources.pop("fresh", None)
         if f is not None:
             f.close()
 
-    def _headers(self) -> tuple:
-        return (self._subarray, self._simulation_config, self._array_pointing, self._obs_id)
-
-    def _setup(self, headers: tuple, fresh) -> None:
-        subarray, self._simulation_config, self._array_pointing, self._obs_id = headers
+    def _setup(self, headers: SimTelHeaders, fresh) -> None:
+        self._headers = headers
+        subarray = headers.subarray
+        self._simulation_config = headers.simulation_config
+        self._array_pointing = headers.array_pointing
+        self._obs_id = headers.obs_id
+        self._atmosphere_profile = headers.atmosphere_profile
         # position of each telescope in the run header (per-telescope arrays of an event,
         # such as the photo-electron sums, are in that order), before any selection
         self._header_position = {int(t): i for i, t in enumerate(subarray.tel_ids)}
@@ -303,7 +324,7 @@ class SimTelSource(EventSource):
         self._cache_lock = threading.Lock()
         self._finalizer = weakref.finalize(self, SimTelSource._release, self._resources)
         self._shower_distribution = None
-        self._atmosphere_profile = None
+        self._readout_kinds: dict[str, str] | None = None
 
     # ----------------------------------------------------------------- identification
     @classmethod
@@ -352,7 +373,7 @@ class SimTelSource(EventSource):
     @property
     def data_kind(self) -> str:
         """Per camera: samples × gains; "sums only" once ``readout_kinds()`` has found it."""
-        kinds = getattr(self, "_readout_kinds", None) or {}
+        kinds = self._readout_kinds or {}
         parts = []
         for cam in self._subarray.camera_types:
             r = cam.readout
@@ -365,7 +386,7 @@ class SimTelSource(EventSource):
         (integrated charges only). The run header does not say: the first events holding
         each camera are read (at most ``attempts`` per camera; builds the index). Cameras
         with no readable event are left out."""
-        if getattr(self, "_readout_kinds", None) is not None:
+        if self._readout_kinds is not None:
             return dict(self._readout_kinds)
         index = self.build_index()
         camera_of = {int(t): d.camera.name for t, d in self._subarray.tels.items()}
@@ -395,7 +416,7 @@ class SimTelSource(EventSource):
     @property
     def atmosphere_profile(self):
         """The simulation's tabulated atmosphere, from the run headers (None where the
-        file has none, or the source was made from headers read elsewhere)."""
+        file has none)."""
         return self._atmosphere_profile
 
     @property
@@ -513,11 +534,16 @@ class SimTelSource(EventSource):
         """Build the offset index (once); thread-safe. Returns it."""
         with self._index_lock:
             if self._index is None:
-                self._attach_index(self._scan(progress, should_stop))
+                self.attach_index(self.scan_index(progress, should_stop))
             return self._index
 
-    def _scan(self, progress=None, should_stop=None, tmpdir=None) -> SimTelIndex:
-        """A new index of the events this source delivers (allowed_tels etc. applied)."""
+    def scan_index(self, progress: Callable[[float], None] | None = None,
+                   should_stop: Callable[[], bool] | None = None,
+                   tmpdir: str | None = None) -> SimTelIndex:
+        """A new index of the events this source delivers (allowed_tels etc. applied),
+        not attached to the source (``attach_index``; ``build_index`` does both). A
+        compressed file is decompressed into ``tmpdir`` (a new temporary folder if None);
+        warnings about the file (truncation, damage) are emitted here."""
         index = build_index(self.path, progress=progress, should_stop=should_stop, tmpdir=tmpdir)
         try:
             index = self._select(index)
@@ -543,8 +569,9 @@ class SimTelSource(EventSource):
         )
         return index if keep.all() else index.select(keep)
 
-    def _attach_index(self, index: SimTelIndex) -> None:
-        """Use ``index`` (owned from now on) and open the reader that re-reads its events."""
+    def attach_index(self, index: SimTelIndex) -> None:
+        """Use ``index`` (made by ``scan_index`` of this file and options; owned from now
+        on) and open the reader that re-reads its events."""
         try:
             reader = _event_reader(index.raw_path, self.allowed_tels, self.path)
         except BaseException:
@@ -572,11 +599,12 @@ class SimTelSource(EventSource):
                 except Exception as exc:
                     raise reader_error(self.path, exc,
                                        offset=int(index.event_offset[i])) from None
-                self._remember(i, event)
+                self.cache_event(i, event)
         return event
 
-    def _remember(self, i: int, event: ArrayEvent) -> None:
-        """Put event ``i`` in the recent-event cache (also one read by a helper process)."""
+    def cache_event(self, i: int, event: ArrayEvent) -> None:
+        """Put event ``i`` in the recent-event cache: ``source[i]`` then returns it without
+        reading (an event of this file read elsewhere, e.g. by a helper process)."""
         with self._cache_lock:
             self._cache[i] = event
             while len(self._cache) > _EVENT_CACHE_SIZE:
@@ -651,10 +679,6 @@ class SimTelSource(EventSource):
             index.cleanup()
 
     def close(self) -> None:
-        if self._helper is not None:
-            from .simtel_helper import forget
-
-            forget(self)
         with self._cache_lock:
             self._cache.clear()
         self._finalizer()

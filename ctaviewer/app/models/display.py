@@ -1,43 +1,37 @@
-"""Display settings shared by every camera view: quantity, colour map, scale, limits."""
+"""Display settings shared by every camera view, as Qt signals for the views.
+
+The settings themselves are a Qt-free ``service.display.DisplayState``; ``DisplaySettings``
+forwards its events to Qt signals and its fields as read-only attributes.
+"""
 
 from __future__ import annotations
 
-from ..colors import COLORMAPS, LIMIT_MODES, SCALES
+from ...service.display import DisplayState
 from ..qt import QtCore
-from .quantities import QUANTITIES
 
 
 class DisplaySettings(QtCore.QObject):
     changed = QtCore.Signal()
     sample_changed = QtCore.Signal(int)
 
-    def __init__(self):
+    def __init__(self, state: DisplayState | None = None):
         super().__init__()
-        self.quantity = "raw sum"
-        self.cmap = "viridis"
-        self.scale = "linear"
-        self.limit_mode = "auto"
-        self.percentile = 99.0
-        self.fixed = (0.0, 100.0)
-        self.sample = 0
-        self.show_hillas = True
+        self.state = state or DisplayState()
+        self.state.changed.connect(self.changed.emit)
+        self.state.sample_changed.connect(self.sample_changed.emit)
+
+    quantity = property(lambda self: self.state.quantity)
+    cmap = property(lambda self: self.state.cmap)
+    scale = property(lambda self: self.state.scale)
+    limit_mode = property(lambda self: self.state.limit_mode)
+    percentile = property(lambda self: self.state.percentile)
+    fixed = property(lambda self: self.state.fixed)
+    sample = property(lambda self: self.state.sample)
+    show_hillas = property(lambda self: self.state.show_hillas)
 
     def update(self, **kw) -> None:
-        checks = {"quantity": QUANTITIES, "cmap": COLORMAPS, "scale": SCALES,
-                  "limit_mode": LIMIT_MODES}
-        changed = False
-        for k, v in kw.items():
-            if k not in vars(self):
-                raise AttributeError(k)
-            if k in checks and v not in checks[k]:
-                raise ValueError(f"{k} must be one of {checks[k]}, got {v!r}")
-            if getattr(self, k) != v:
-                setattr(self, k, v)
-                changed = True
-        if changed:
-            self.changed.emit()
+        """Set the given settings (see ``DisplayState.update``)."""
+        self.state.update(**kw)
 
     def set_sample(self, sample: int) -> None:
-        if sample != self.sample:
-            self.sample = int(sample)
-            self.sample_changed.emit(self.sample)
+        self.state.set_sample(sample)

@@ -4,16 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-QUANTITIES = (
-    "charge",
-    "peak time",
-    "cleaning mask",
-    "true p.e.",
-    "raw sum",
-    "waveform sample",
-)
-#: quantities that need the processing result
-NEEDS_RESULT = frozenset({"charge", "peak time", "cleaning mask"})
+from ...service.display import QUANTITIES  # noqa: F401 - listed once, with DisplayState
+
 UNITS = {
     "charge": "p.e.",
     "peak time": "ns",

@@ -10,7 +10,7 @@ import math
 
 from ...config import FIELD_CHOICES, FIELD_HELP
 from ...errors import ConfigError
-from ..models import processing
+from ...service import processing
 from ..qt import QtCore, QtWidgets
 
 SECTIONS = ("extractor", "cleaning", "parameters", "quality", "stereo", "calibration")
@@ -98,7 +98,6 @@ class ProcessingPanel(QtWidgets.QWidget):
         cfg = self.session.config
         enabled = cfg is not None
         self.save_button.setEnabled(enabled)
-        self.load_button.setEnabled(processing.chain_available())
         if cfg is None:
             self.message.setText("The processing chain (ctaviewer.pipeline) is not installed: "
                                  "cameras show raw data only.")

@@ -6,23 +6,24 @@ the large cameras of a 126-telescope file). In a worker thread they would freeze
 thread for that long, whatever ``sys.setswitchinterval`` says. Here they run in a spawned
 helper process that stays alive between files; the calling thread only waits on a pipe.
 
-The helper sends back the parsed headers and the index (offsets, ids, monitoring data; a
+The helper sends back the run headers and the index (offsets, ids, monitoring data; a
 compressed file's decompressed copy stays on disk in a folder the calling process owns),
-from which ``SimTelSource`` is rebuilt without parsing anything again, together with the
-first event to show. It keeps the file open, so that later events can be read ahead
-(``read_ahead``) into the source's cache, and processed (``process``: the numba kernels
-load and run there), again without holding the calling process's GIL.
+from which the source is made again without parsing anything (``SimTelSource.from_headers``),
+together with the first event to show. It keeps the file open, so that later events can be
+read ahead into the source's cache and processed (the numba kernels load and run there),
+again without holding the calling process's GIL:
 
     start_helper()                                   # optional: spawn it ahead of time
-    source = open_indexed(path, progress, should_stop, first=0)
-    read_ahead(source, 1)                            # source[1] is then a cache hit
-    result = process(source, 1, config)              # an EventResult, or None
+    source = open_indexed(path, progress, should_stop, first=0)   # a HelperSource
+    source.read_ahead(1)                             # source[1] is then a cache hit
+    result = source.process(1, config)               # an EventResult, or None
 
 Errors are the same typed errors ``SimTelSource(path)`` raises, and the warnings it emits
-(truncated file, unknown camera) are re-emitted in the caller. The helper is started with
-multiprocessing's "spawn", which re-imports the main script: a script that uses this must
-guard its entry point (``if __name__ == "__main__":``). If the helper cannot start, files
-are opened in the calling thread instead.
+(truncated file, unknown camera) are re-emitted in the caller. Requests and answers are
+``procmsg`` messages over one pipe. The helper is started with multiprocessing's "spawn",
+which re-imports the main script: a script that uses this must guard its entry point
+(``if __name__ == "__main__":``). If the helper cannot start, files are opened in the
+calling thread instead.
 """
 
 from __future__ import annotations
@@ -34,7 +35,6 @@ import pickle
 import shutil
 import threading
 import time
-import traceback
 import warnings
 from collections.abc import Callable
 from concurrent.futures import CancelledError
@@ -42,9 +42,15 @@ from concurrent.futures import CancelledError
 import numpy as np
 
 from ..errors import InputFileError, reader_error
+from ..io import open_indexed as open_here
+from ..io.simtel import SimTelSource
+from ..io.simtel_index import compression_of, make_temp_dir
+from ..procmsg import Channel, Message, portable_error, rebuild_error
 
 _POLL_S = 0.05
 _START_TIMEOUT_S = 30.0
+#: requests (caller -> helper) and answers (helper -> caller)
+TAGS = ("open", "event", "process", "close", "ready", "progress", "done")
 
 
 class _Helper:
@@ -52,7 +58,8 @@ class _Helper:
 
     def __init__(self):
         ctx = mp.get_context("spawn")
-        self.conn, child = ctx.Pipe(duplex=True)
+        conn, child = ctx.Pipe(duplex=True)
+        self.channel = Channel(conn, TAGS)
         self.process = ctx.Process(
             target=_serve, args=(child,), name="ctaviewer-simtel-helper", daemon=True
         )
@@ -63,6 +70,10 @@ class _Helper:
     def alive(self) -> bool:
         return self.process.is_alive()
 
+    def serving(self) -> bool:
+        """Whether this is the running helper and it answers requests."""
+        return self is _HELPER and self.ready and self.alive()
+
     def wait_ready(self, should_stop=None) -> bool:
         """Wait until the helper has started; False if it died or did not start in time."""
         deadline = time.monotonic() + _START_TIMEOUT_S
@@ -70,19 +81,20 @@ class _Helper:
             if should_stop is not None and should_stop():
                 raise CancelledError("cancelled")
             try:
-                if self.conn.poll(_POLL_S):
-                    self.ready = self.conn.recv() == ("ready", None)
-                    if not self.ready:
-                        return False
-                elif not self.alive() or time.monotonic() > deadline:
+                msg = self.channel.receive(_POLL_S)
+            except (EOFError, OSError, ValueError):
+                return False
+            if msg is not None:
+                self.ready = msg.tag == "ready"
+                if not self.ready:
                     return False
-            except (EOFError, OSError):
+            elif not self.alive() or time.monotonic() > deadline:
                 return False
         return True
 
     def stop(self) -> None:
         try:
-            self.conn.close()
+            self.channel.end.close()
         except OSError:
             pass
         if self.process.is_alive():
@@ -109,8 +121,6 @@ def serves(path) -> bool:
     """True when ``path`` is read through the helper process (a sim_telarray file)."""
     if path is None:
         return False
-    from .simtel import SimTelSource
-
     return SimTelSource.check(str(path)) is None
 
 
@@ -135,27 +145,84 @@ def stop_helper() -> None:
             _HELPER = None
 
 
+class HelperSource(SimTelSource):
+    """A ``SimTelSource`` whose file the helper process holds open too: events can be read
+    ahead (``read_ahead``) and processed (``process``) there. Once the helper has let the
+    file go (another file opened there, the helper ended) both return False/None and the
+    source reads and is processed in this process, like any other."""
+
+    _held: tuple[_Helper, int] | None = None
+
+    def _holder(self) -> tuple[_Helper, int] | None:
+        held = self._held
+        return held if held is not None and held[0].serving() else None
+
+    def read_ahead(self, i: int) -> bool:
+        """Read event ``i`` in the helper into this source's cache. False (nothing done)
+        when it is cached already or the helper no longer holds the file."""
+        if self.index is None or self.is_cached(i) or self._holder() is None:
+            return False
+        with _LOCK:
+            held = self._holder()
+            if held is None:
+                return False
+            msg = _request(held[0], self.path, "event", held[1], i)
+        if msg.tag == "error":
+            raise _error(msg, self.path)
+        event = msg.args[0]
+        if event is None:
+            return False
+        self.cache_event(i, _frozen(event))
+        return True
+
+    def process(self, i: int, config):
+        """The ``EventResult`` of event ``i`` under ``config`` (a ProcessingConfig),
+        computed in the helper; None when the helper no longer holds the file (process
+        it here then). Processing errors are raised here."""
+        with _LOCK:
+            held = self._holder()
+            if held is None:
+                return None
+            msg = _request(held[0], self.path, "process", held[1], i, config.to_toml())
+        if msg.tag == "error":
+            raise _error(msg, self.path)
+        result = msg.args[0]
+        return None if result is None else _frozen(result)
+
+    def close(self) -> None:
+        """Close the file here, and let the helper close it (skipped when the helper is
+        busy: its next open closes it anyway; never blocks for long)."""
+        held, self._held = self._held, None
+        if held is not None and _LOCK.acquire(blocking=False):
+            try:
+                if held[0].serving():
+                    _request(held[0], self.path, "close", held[1])
+            except InputFileError:
+                pass
+            finally:
+                _LOCK.release()
+        super().close()
+
+
 def open_indexed(
     path,
     progress: Callable[[float], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
     first: int | None = None,
     **kwargs,
-):
-    """A ``SimTelSource`` of ``path`` with its index built, parsed in the helper process.
+) -> SimTelSource:
+    """A ``HelperSource`` of ``path`` with its index built, parsed in the helper process.
 
     ``kwargs`` are SimTelSource's (allowed_tels, max_events, skip_calibration); event
     ``first`` (if given and present) is read too and waits in the source's cache.
     ``progress(fraction)`` is called from this thread; when ``should_stop()`` turns True the
-    helper is ended at once and ``concurrent.futures.CancelledError`` is raised.
+    helper is ended at once and ``concurrent.futures.CancelledError`` is raised. Where the
+    helper cannot start, a plain ``SimTelSource`` opened in this thread is returned.
     """
-    from .simtel import SimTelSource
-    from .simtel_index import compression_of, make_temp_dir
-
     global _BROKEN
     path = os.fspath(path)
     if _BROKEN:
-        return _open_here(path, progress, should_stop, **kwargs)
+        return open_here(path, progress, should_stop, reader="simtel", **kwargs)
     with _LOCK:
         helper = _ensure_helper()
         if not helper.wait_ready(should_stop):
@@ -167,88 +234,28 @@ def open_indexed(
                 RuntimeWarning,
                 stacklevel=2,
             )
-            return _open_here(path, progress, should_stop, **kwargs)
+            return open_here(path, progress, should_stop, reader="simtel", **kwargs)
         # named after this process: swept by a later one if this one is killed
         tmpdir = make_temp_dir(path) if compression_of(path) else None
         token = next(_TOKENS)
         try:
-            kind, value = _request(
-                helper, ("open", token, path, kwargs, tmpdir, first), path, progress,
-                should_stop)
-            if kind == "error":
-                raise _rebuild_error(value)
-            headers, index, index_error, caught, event = value
-            index.error = _rebuild_error(index_error) if index_error else None
+            msg = _request(helper, path, "open", token, path, kwargs, tmpdir, first,
+                           progress=progress, should_stop=should_stop)
+            if msg.tag == "error":
+                raise _error(msg, path)
+            headers, index, index_error, caught, event = msg.args
+            index.error = None if index_error is None else rebuild_error(index_error)
         except BaseException:
             if tmpdir:
                 shutil.rmtree(tmpdir, ignore_errors=True)
             raise
     for category, message in caught:
         warnings.warn(category(message), stacklevel=2)
-    source = SimTelSource._from_headers(path, headers, index, **kwargs)
-    source._helper = (helper, token)
+    source = HelperSource.from_headers(path, headers, index, **kwargs)
+    source._held = (helper, token)
     if event is not None:
-        source._remember(event.index, _frozen(event))
+        source.cache_event(event.index, _frozen(event))
     return source
-
-
-def read_ahead(source, i: int) -> bool:
-    """Read event ``i`` of a source from ``open_indexed`` in the helper, into the source's
-    cache. False (nothing done) when the helper no longer holds that file."""
-    held = getattr(source, "_helper", None)
-    if held is None or source.index is None or source.is_cached(i):
-        return False
-    helper, token = held
-    with _LOCK:
-        if helper is not _HELPER or not helper.alive() or not helper.ready:
-            return False
-        kind, value = _request(helper, ("event", token, i), source.path)
-    if kind == "error":
-        raise _rebuild_error(value)
-    if value is None:
-        return False
-    source._remember(i, _frozen(value))
-    return True
-
-
-def process(source, i: int, config):
-    """The ``EventResult`` of event ``i`` of a source from ``open_indexed`` under ``config``
-    (a ProcessingConfig), computed in the helper; None when the helper no longer holds
-    that file (process it here then). Processing errors are raised here."""
-    held = getattr(source, "_helper", None)
-    if held is None:
-        return None
-    helper, token = held
-    with _LOCK:
-        if helper is not _HELPER or not helper.alive() or not helper.ready:
-            return None
-        kind, value = _request(helper, ("process", token, i, config.to_toml()), source.path)
-    if kind == "error":
-        raise _rebuild_error(value)
-    return None if value is None else _frozen(value)
-
-
-def forget(source) -> None:
-    """Let the helper close the file of ``source`` (skipped when the helper is busy: its
-    next open closes it anyway). Never blocks for long."""
-    held = getattr(source, "_helper", None)
-    source._helper = None
-    if held is None or not _LOCK.acquire(blocking=False):
-        return
-    try:
-        helper, token = held
-        if helper is _HELPER and helper.alive() and helper.ready:
-            _request(helper, ("close", token), source.path)
-    except InputFileError:
-        pass
-    finally:
-        _LOCK.release()
-
-
-def _open_here(path, progress, should_stop, **kwargs):
-    from . import open_indexed
-
-    return open_indexed(path, progress, should_stop, reader="simtel", **kwargs)
 
 
 def _frozen(record):
@@ -266,26 +273,31 @@ def _frozen(record):
     return record
 
 
-def _request(helper: _Helper, message, path, progress=None, should_stop=None):
-    """Send one request and wait for its answer ("done" or "error", payload)."""
+def _error(msg: Message, path) -> BaseException:
+    """The exception of an "error" answer; one that cannot be made here names the file."""
+    return msg.error(fallback=lambda cause: InputFileError(path, cause))
+
+
+def _request(helper: _Helper, path, tag: str, *args, progress=None,
+             should_stop=None) -> Message:
+    """Send one request and wait for its answer (a "done" or "error" message)."""
     if should_stop is not None and should_stop():
         raise CancelledError(f"opening {path} was cancelled")
-    conn = helper.conn
+    channel = helper.channel
     try:
-        conn.send(message)
+        channel.send(tag, *args)
         while True:
             if should_stop is not None and should_stop():
                 raise CancelledError(f"opening {path} was cancelled")
-            if not conn.poll(_POLL_S):
+            msg = channel.receive(_POLL_S)
+            if msg is None:
                 if not helper.alive():
                     raise EOFError
-                continue
-            kind, value = conn.recv()
-            if kind == "progress":
+            elif msg.tag == "progress":
                 if progress is not None:
-                    progress(value)
+                    progress(*msg.args)
             else:
-                return kind, value
+                return msg
     except (EOFError, ConnectionError, pickle.UnpicklingError):
         helper.stop()
         raise InputFileError(
@@ -298,40 +310,6 @@ def _request(helper: _Helper, message, path, progress=None, should_stop=None):
         raise
 
 
-def _portable_error(exc: BaseException, path: str) -> tuple:
-    """What rebuilds ``exc`` in the other process (``_rebuild_error``).
-
-    Typed input errors take (path, cause) arguments, so they do not unpickle as themselves:
-    they travel as (class, path, cause, attributes). Other errors travel pickled when they
-    survive it, else as an InputFileError naming their type.
-    """
-    text = "".join(traceback.format_exception(exc))
-    if isinstance(exc, InputFileError):
-        extra = {k: v for k, v in vars(exc).items() if k not in ("path", "cause")}
-        try:
-            pickle.loads(pickle.dumps(extra))
-        except Exception:
-            extra = {}
-        return "input", type(exc), exc.path, exc.cause, extra
-    try:
-        return "pickled", pickle.loads(pickle.dumps(exc)), text
-    except Exception:
-        return ("input", InputFileError, path, f"{type(exc).__name__}: {exc}",
-                {"helper_traceback": text})
-
-
-def _rebuild_error(portable: tuple) -> BaseException:
-    if portable[0] == "pickled":
-        exc, text = portable[1:]
-        exc.helper_traceback = text
-        return exc
-    cls, path, cause, extra = portable[1:]
-    exc = cls.__new__(cls)
-    InputFileError.__init__(exc, path, cause)
-    exc.__dict__.update(extra)
-    return exc
-
-
 def _forwarded(category) -> bool:
     return issubclass(category, Warning) and category.__module__.startswith("ctaviewer")
 
@@ -341,30 +319,39 @@ class _Server:
     """The helper's side: the file it holds open (token, source) and the requests."""
 
     def __init__(self, conn):
-        self.conn = conn
+        self.channel = Channel(conn, TAGS)
         self.token = None
         self.source = None
         self.pipelines: dict[str, object] = {}  # config (TOML) -> Pipeline, this file
         self.warm = False
 
     def serve(self) -> None:
-        from . import simtel  # noqa: F401 - imported before saying ready
-
-        self.conn.send(("ready", None))
+        self.channel.send("ready")
         # what opening a file needs, imported while no request is waiting: scipy.spatial
         # (camera geometry) alone takes ~0.25 s
         import eventio.simtel  # noqa: F401
         import scipy.sparse  # noqa: F401
         import scipy.spatial  # noqa: F401
 
+        handlers = {"open": self._open, "event": self._event, "process": self._process,
+                    "close": self._close}
         while True:
             try:
-                message = self.conn.recv()
+                msg = self.channel.receive()
             except (EOFError, OSError):
                 return
-            handler = getattr(self, "_" + message[0])
-            self.conn.send(handler(*message[1:]))
-            if message[0] == "open" and not self.warm:
+            try:
+                answer = handlers[msg.tag](*msg.args)
+            except Exception as exc:  # a request of the wrong form: said, not silent
+                self.channel.send_error(exc)
+                continue
+            if answer is None:
+                self.channel.send("done", None)
+            elif isinstance(answer, BaseException):
+                self.channel.send_error(answer)
+            else:
+                self.channel.send("done", *answer)
+            if msg.tag == "open" and not self.warm:
                 self._warm_up()  # while the caller shows the first event
 
     def _warm_up(self) -> None:
@@ -383,24 +370,23 @@ class _Server:
         self.token = self.source = None
         self.pipelines = {}
 
-    def _open(self, token, path, kwargs, tmpdir, first) -> tuple:
-        from .simtel import SimTelSource
-
+    def _open(self, token, path, kwargs, tmpdir, first):
+        """(headers, index, its error, warnings, first event), or the error."""
         self._release()
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             try:
                 source = SimTelSource(path, **kwargs)
                 try:
-                    index = source._scan(
-                        lambda f: self.conn.send(("progress", f)), None, tmpdir)
+                    index = source.scan_index(
+                        lambda f: self.channel.send("progress", f), None, tmpdir)
                 except BaseException:
                     source.close()
                     raise
             except Exception as exc:
-                return "error", _portable_error(reader_error(path, exc), path)
+                return reader_error(path, exc)
         error = index.error
-        index.error = None
+        index.error = None  # sent apart: typed errors travel as procmsg describes them
         found = [(w.category, str(w.message)) for w in caught if _forwarded(w.category)]
         sub = source.subarray
         for g in {id(d.camera.geometry): d.camera.geometry for d in sub.tels.values()}.values():
@@ -410,8 +396,8 @@ class _Server:
         event = None
         try:
             # keep the file open to read events ahead; the caller owns the temporary folder
-            source._release_header_stream()
-            source._attach_index(dataclasses.replace(index, temporary_dir=None))
+            source.release_header_stream()
+            source.attach_index(dataclasses.replace(index, temporary_dir=None))
             self.token, self.source = token, source
             if first is not None and 0 <= first < len(source):
                 with warnings.catch_warnings():
@@ -419,22 +405,16 @@ class _Server:
                     event = source[first]
         except Exception:  # the caller reads the event itself and reports what is wrong
             self._release()
-        return "done", (
-            source._headers(),
-            index,
-            _portable_error(error, path) if error is not None else None,
-            found,
-            event,
-        )
+        return (source.headers, index,
+                portable_error(error) if error is not None else None, found, event)
 
-    def _close(self, token) -> tuple:
+    def _close(self, token):
         if token == self.token:
             self._release()
-        return "done", None
 
-    def _process(self, token, i, config_toml) -> tuple:
+    def _process(self, token, i, config_toml):
         if token != self.token or self.source is None:
-            return "done", None
+            return None
         try:
             pipeline = self.pipelines.get(config_toml)
             if pipeline is None:
@@ -449,20 +429,19 @@ class _Server:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 event = self.source[i]
-            return "done", pipeline.process(event)
+            return (pipeline.process(event),)
         except Exception as exc:
-            return "error", _portable_error(exc, self.source.path)
+            return exc
 
-    def _event(self, token, i) -> tuple:
+    def _event(self, token, i):
         if token != self.token or self.source is None:
-            return "done", None
+            return None
         try:
-            return "done", self.source[i]
+            return (self.source[i],)
         except IndexError as exc:
-            return "error", _portable_error(exc, self.source.path)
+            return exc
         except Exception as exc:
-            return "error", _portable_error(reader_error(self.source.path, exc),
-                                            self.source.path)
+            return reader_error(self.source.path, exc)
 
 
 def _serve(conn) -> None:
@@ -470,4 +449,4 @@ def _serve(conn) -> None:
     _Server(conn).serve()
 
 
-__all__ = ["forget", "open_indexed", "process", "read_ahead", "start_helper", "stop_helper"]
+__all__ = ["HelperSource", "open_indexed", "serves", "start_helper", "stop_helper"]

@@ -1,0 +1,348 @@
+"""The session's state: the open file, its events, the current event and its result.
+
+``SessionState`` holds what the application shows and changes it in steps that keep it
+whole, announcing each change through a ``Signal``. It does no waiting of its own: opening
+a file and processing an event run elsewhere (the application's threads, or the caller), and
+their outcome is handed in:
+
+    state = SessionState(config)
+    generation = state.begin_open(path)                 # busy("Opening …")
+    source = open_file(path)                            # (in a worker thread)
+    state.open_finished(Opened(generation, path, 0, source, initial_rows(source), []))
+        # or state.open_failed(generation, path, exc): the file open before stays, whole
+    state.go_to(0)                                      # event_changed; process_requested
+    state.add_result(0, result, state.config_generation, source, latest=True)
+    state.set_config(other)                             # config_changed; process_requested
+    state.close()
+
+A result is accepted only for the source and settings it was made with (an open or a
+settings change made meanwhile drops it); an open is accepted only if no later open or
+close was asked for. Reading an event (``go_to``) happens here, in the caller's thread: the
+application's sources keep recent events in memory, read ahead in the background.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..errors import InputFileError
+from ..io import open_indexed
+from ..warning_capture import collect_warnings
+from . import simtel_helper
+from .evented import Signal
+
+
+def describe_path(path) -> str:
+    """How the status bar and messages name ``path`` (None: the built-in array)."""
+    return "the built-in simulated array" if path is None else str(path)
+
+
+def open_file(path, progress=None, should_stop=None, in_helper: bool = True,
+              first: int | None = None):
+    """``path`` (None: the simulated array) opened and ready for random access.
+
+    sim_telarray files are parsed and indexed in the helper process (``in_helper``), which
+    also reads event ``first`` and later reads ahead (``HelperSource.read_ahead``): that
+    work holds the GIL for long stretches and would freeze a GUI thread if done in a
+    worker thread. Other sources index here.
+    """
+    if in_helper and simtel_helper.serves(path):
+        return simtel_helper.open_indexed(path, progress, should_stop, first=first)
+    return open_indexed(path, progress, should_stop)
+
+
+def initial_rows(source) -> list[dict]:
+    """The event list of ``source``: index, id, true energy and telescope count per event
+    (from the index where the source has one; else by reading the events: cheap sources)."""
+    n = len(source)
+    index = source.index
+    rows = []
+    if index is not None:
+        for i in range(n):
+            rows.append({
+                "index": i,
+                "event_id": int(index.event_id[i]),
+                "energy": float(index.true_energy[i]),
+                "n_tel": len(index.tels_with_data[i]),
+            })
+    else:
+        for i in range(n):
+            ev = source[i]
+            e = ev.simulation.energy if ev.simulation else math.nan
+            rows.append({"index": i, "event_id": ev.event_id, "energy": e,
+                         "n_tel": ev.n_tels})
+    return rows
+
+
+def brightest_tel(event) -> int:
+    """The telescope of ``event`` whose 10 brightest pixels hold the most photo-electrons
+    (raw sums × dc_to_pe, before any processing): the whole camera's sum is mostly noise."""
+    def signal(tel_id):
+        data = event.tel[tel_id]
+        pe = np.nan_to_num(data.raw_sum * data.dc_to_pe[0])
+        return float(np.sort(pe)[-10:].sum())
+
+    return max(event.tel, key=signal)
+
+
+@dataclass
+class Opened:
+    """A file opened and indexed, with its event list, ready to become the open file."""
+
+    generation: int  # from ``begin_open``
+    path: str | None
+    event_index: int  # the event to show first (clipped to the events there are)
+    source: object  # an EventSource
+    rows: list
+    warnings: list
+
+
+class SessionState:
+    """The state of one session, and the signals that announce its changes.
+
+    Read its attributes; change it through its methods. ``busy(text)`` says what is being
+    done ("" when idle), ``error(title, message)`` what failed, ``warned(path, messages)``
+    the new warnings about the open file; ``process_requested`` asks whoever processes
+    events to process the current one (it has no result under the current settings).
+    """
+
+    def __init__(self, config=None):
+        self.source_changed = Signal(name="source_changed")
+        self.rows_changed = Signal(name="rows_changed")  # all rows (a new file, or none)
+        self.row_changed = Signal(int, name="row_changed")  # one row's reco columns
+        self.event_changed = Signal(name="event_changed")
+        self.result_changed = Signal(name="result_changed")
+        self.tel_selected = Signal(int, name="tel_selected")
+        self.pixels_selected = Signal(name="pixels_selected")
+        self.config_changed = Signal(name="config_changed")
+        self.process_requested = Signal(name="process_requested")
+        self.busy = Signal(str, name="busy")
+        self.error = Signal(str, str, name="error")
+        self.warned = Signal(str, list, name="warned")
+
+        self.source = None
+        self.path: str | None = None
+        self.rows: list[dict] = []
+        #: the warnings (text) about the open file: damage, truncation, unknown cameras
+        self.warnings: list[str] = []
+        self.event_index = -1
+        self.array_event = None
+        self.result = None
+        self.results: dict[int, object] = {}  # event index -> EventResult (this config)
+        self.selected_tel: int | None = None
+        self.selected_pixels: list[int] = []
+        self.config = config
+        #: counts settings changes: a result made under older settings is dropped
+        self.config_generation = 0
+        #: counts open and close requests: an open that finishes after a later one is dropped
+        self.open_generation = 0
+        self.busy_text = ""
+        self.last_error: tuple[str, str] | None = None
+        #: +1 or -1: the direction of the last move (what to read ahead)
+        self.direction = 1
+        self.timing: dict[str, float] = {}
+
+    # ---------------------------------------------------------------- status
+    def set_busy(self, text: str) -> None:
+        self.busy_text = text
+        self.busy.emit(text)
+
+    def report_error(self, title: str, message: str) -> None:
+        self.last_error = (title, message)
+        self.error.emit(title, message)
+
+    def add_warnings(self, messages) -> None:
+        """Warnings about the open file: kept (``warnings``) and announced (``warned``)."""
+        new = [m for m in dict.fromkeys(messages) if m not in self.warnings]
+        if new:
+            self.warnings.extend(new)
+            self.warned.emit(self.path or "", new)
+
+    # ---------------------------------------------------------------- file
+    def begin_open(self, path, announce: bool = True) -> int:
+        """An open of ``path`` starts (one asked for before is abandoned): its generation,
+        to hand to ``open_finished`` or ``open_failed``. ``announce``: say so (``busy``;
+        an open that ends before the caller returns need not)."""
+        self.open_generation += 1
+        if announce:
+            self.set_busy(f"Opening {describe_path(path)}")
+        return self.open_generation
+
+    def is_current_open(self, generation: int) -> bool:
+        """Whether the open of ``generation`` is the one last asked for (not abandoned)."""
+        return generation == self.open_generation
+
+    def open_finished(self, opened: Opened) -> bool:
+        """The file of ``opened`` becomes the open file, announced in one go; False (its
+        source closed) when that open was abandoned meanwhile."""
+        if not self.is_current_open(opened.generation):
+            opened.source.close()
+            return False
+        self.set_busy("")
+        # the file open until now goes without telling anyone: they hear of the new one
+        # below, in one go
+        self.release()
+        self.source = opened.source
+        self.path = opened.path
+        self.rows = opened.rows
+        self.source_changed.emit()
+        self.rows_changed.emit()
+        self.add_warnings(opened.warnings)
+        return True
+
+    def open_failed(self, generation: int, path, exc: BaseException) -> bool:
+        """The open of ``generation`` failed: the file open before stays, whole, and the
+        error is announced. False (nothing said) when that open was abandoned."""
+        if not self.is_current_open(generation):
+            return False
+        self.set_busy("")
+        if isinstance(exc, InputFileError):
+            self.report_error("Cannot open file", f"{exc.path}\n\n{exc.cause}")
+        else:
+            self.report_error("Cannot open file",
+                              f"{describe_path(path)}\n\n{type(exc).__name__}: {exc}")
+        return True
+
+    def first_event(self, requested: int | None) -> int | None:
+        """The event to show first for ``requested`` (clipped), None without events."""
+        if not self.rows:
+            return None
+        return min(max(requested or 0, 0), len(self.rows) - 1)
+
+    def release(self) -> None:
+        """Close the open file: the state of no file (no signal: the caller announces what
+        comes next)."""
+        if self.source is not None:
+            self.source.close()
+        self.source = None
+        self.path = None
+        self.rows = []
+        self.results = {}
+        self.warnings = []
+        self.array_event = self.result = None
+        self.event_index = -1
+        self.selected_tel = None
+        self.selected_pixels = []
+
+    def close(self) -> None:
+        """Close the file (an open in progress is abandoned): an empty session."""
+        self.open_generation += 1
+        had_rows = bool(self.rows)
+        self.release()
+        if had_rows:
+            self.rows_changed.emit()
+
+    # ---------------------------------------------------------------- events
+    @property
+    def n_events(self) -> int:
+        return len(self.rows)
+
+    def go_to(self, index: int) -> bool:
+        """Make event ``index`` (clipped) the current one; False when there is none or it
+        cannot be read (the error is announced and the current event stays)."""
+        if self.source is None or not self.rows:
+            return False
+        index = int(np.clip(index, 0, len(self.rows) - 1))
+        if index != self.event_index and self.event_index >= 0:
+            self.direction = 1 if index > self.event_index else -1
+        t0 = time.perf_counter()
+        try:
+            with collect_warnings(echo=True) as caught:
+                event = self.source[index]
+        except Exception as exc:
+            self.report_error("Cannot read event", f"event {index}: {exc}")
+            return False
+        finally:
+            self.add_warnings(caught.messages)
+        self.timing = {"read_ms": 1e3 * (time.perf_counter() - t0)}
+        self.event_index = index
+        self.array_event = event
+        self.result = self.results.get(index)
+        tels = list(event.tel)
+        if self.selected_tel not in tels:
+            self.selected_tel = brightest_tel(event) if tels else None
+            self.selected_pixels = []
+        self.event_changed.emit()
+        if self.result is None:
+            self.process_requested.emit()
+        return True
+
+    # ---------------------------------------------------------------- processing
+    @property
+    def can_process(self) -> bool:
+        return self.config is not None and self.source is not None
+
+    def set_config(self, config) -> None:
+        """New processing settings: results are dropped and the current event (if any) is
+        to be processed again."""
+        self.config = config
+        self.config_generation += 1
+        self.results = {}
+        self.config_changed.emit()
+        if self.array_event is not None:
+            self.process_requested.emit()
+
+    def add_result(self, index: int, result, config_generation: int, source,
+                   latest: bool = True) -> bool:
+        """Keep the result of event ``index`` made with the settings of
+        ``config_generation`` for ``source`` (dropped when either changed since) and show
+        it if it is the current event's and ``latest`` (the newest request), or none is
+        shown yet (one processed ahead). True when it became the shown result."""
+        if config_generation != self.config_generation or source is not self.source:
+            return False
+        self.results[index] = result
+        self._update_row(index, result)
+        if index != self.event_index or (not latest and self.result is not None):
+            return False
+        self.result = result
+        self.result_changed.emit()
+        return True
+
+    def _update_row(self, index: int, result) -> None:
+        if not 0 <= index < len(self.rows):
+            return
+        g = result.geometry
+        self.rows[index].update({
+            "n_tel_reco": len(g.tel_ids),
+            "reco_alt": g.alt,
+            "reco_az": g.az,
+            "reco_energy": result.energy,
+        })
+        self.row_changed.emit(index)
+
+    # ---------------------------------------------------------------- selection
+    def select_tel(self, tel_id: int) -> None:
+        ev = self.array_event
+        if tel_id != self.selected_tel and (ev is None or tel_id in ev.tel):
+            self.selected_tel = int(tel_id)
+            self.selected_pixels = []
+            self.tel_selected.emit(self.selected_tel)
+            self.pixels_selected.emit()
+
+    def select_pixels(self, pixels, add: bool = False) -> None:
+        pixels = [int(p) for p in pixels]
+        if add:
+            pixels = self.selected_pixels + [p for p in pixels if p not in self.selected_pixels]
+        self.selected_pixels = pixels
+        self.pixels_selected.emit()
+
+    def add_neighbors(self) -> None:
+        """Add the neighbours of the selected pixels to the selection."""
+        if self.selected_tel is None or not self.selected_pixels:
+            return
+        geom = self.source.subarray.tels[self.selected_tel].camera.geometry
+        extra = [int(n) for p in self.selected_pixels for n in geom.neighbors_of(p)]
+        self.select_pixels(extra, add=True)
+
+    def tel_result(self, tel_id):
+        if self.result is None:
+            return None
+        return self.result.tel.get(tel_id)
+
+
+__all__ = ["Opened", "SessionState", "brightest_tel", "describe_path", "initial_rows",
+           "open_file"]
