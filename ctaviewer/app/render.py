@@ -259,7 +259,7 @@ class Renderer:
             view.build_budget_s = None  # every cell before the page is drawn
         else:
             view = CameraView(self.session, self.display)
-            view.title.hide()
+            view.set_title_visible(False)
         only_graphics(view)
         self._show(view, (tw, th - CAPTION_HEIGHT))
         return view
