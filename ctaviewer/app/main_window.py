@@ -82,7 +82,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.tabifyDockWidget(self.docks["waveforms"], self.docks["parameters"])
         self.docks["waveforms"].raise_()
         self.resize(1600, 1000)
-        self.resizeDocks([self.docks["events"], self.docks["grid"]], [340, 520],
+        self.resizeDocks([self.docks["events"], self.docks["grid"]],
+                         [self.event_table.sizeHint().width(), 430],
                          QtCore.Qt.Horizontal)
         self.resizeDocks([self.docks["grid"], self.docks["array"]], [520, 380],
                          QtCore.Qt.Vertical)

@@ -9,6 +9,7 @@ PNG (raster), SVG or PDF (vector: true pixel outlines). ``ctaviewer render`` is 
 
 from __future__ import annotations
 
+import html
 import math
 import os
 import re
@@ -374,6 +375,8 @@ class Renderer:
         g = self.session.result.geometry if self.session.result is not None else None
         if g is not None and g.is_valid:
             text += f" · reco {len(g.tel_ids)}"
+        elif g is not None and g.invalid_reason:
+            text += " · reco invalid"
         painter.save()
         painter.setPen(QtGui.QPen(QtGui.QColor(200, 200, 200), 1))
         painter.setBrush(QtCore.Qt.NoBrush)
@@ -497,6 +500,9 @@ class EventPage(QtWidgets.QWidget):
         g = s.result.geometry if s.result is not None else None
         if g is not None and g.is_valid:
             parts.append(f"reconstructed from {len(g.tel_ids)}")
+        elif g is not None and g.invalid_reason:
+            parts.append("<span style='color:#dc0000'>reconstruction invalid: "
+                         f"{html.escape(g.invalid_reason)}</span>")
         parts.append(f"showing {self.display.quantity}")
         self.header.setText(" · ".join(parts))
 

@@ -19,6 +19,9 @@ def _combo(items, current, slot):
     box.addItems(list(items))
     box.setCurrentText(current)
     box.currentTextChanged.connect(slot)
+    # as narrow as a few characters when room is short (the camera keeps its width)
+    box.setSizeAdjustPolicy(QtWidgets.QComboBox.AdjustToMinimumContentsLengthWithIcon)
+    box.setMinimumContentsLength(4)
     return box
 
 

@@ -14,9 +14,10 @@ import math
 import numpy as np
 
 from .. import colors
-from ..qt import QtGui, pg
+from ..qt import QtGui, QtWidgets, pg
 from .plotting import CachedAxisItem
 
+BAR_WIDTH = 28  # px
 #: least distance between two labelled ticks, in multiples of the label font's height
 _LABEL_GAP = 1.4
 
@@ -133,8 +134,10 @@ class ColorBar(pg.PlotItem):
         self.hideAxis("bottom")
         self.hideAxis("left")
         self.showAxis("right")
-        self.setMaximumWidth(150)
-        self.vb.setMaximumWidth(28)  # a bar, whatever room its labels take
+        # as wide as the bar and its labels: the bar a fixed width, the axis widening to
+        # its labels (pyqtgraph sizes it after a paint)
+        self.vb.setFixedWidth(BAR_WIDTH)
+        self.setSizePolicy(QtWidgets.QSizePolicy.Fixed, QtWidgets.QSizePolicy.Preferred)
         self._image = pg.ImageItem()
         self.addItem(self._image)
         self.range_t = (0.0, 1.0)  # the bar's extent in colour-scale coordinates

@@ -4,6 +4,7 @@ with its uncertainty, true direction and the field of view.
 
 from __future__ import annotations
 
+import html
 import math
 
 import numpy as np
@@ -130,9 +131,12 @@ class SkyView(LazyRefreshMixin, QtWidgets.QWidget):
                    else "")
             text.append(f"reconstructed alt {g.alt:.3f}°, az {_azimuth(g.az, 3)}° "
                         f"({unc}{len(g.tel_ids)} tels)")
-        else:
+        else:  # nothing is drawn for an invalid result: it says why instead
             self.reco.setData([], [])
             self.reco_circle.setData([], [])
+            if g is not None and g.invalid_reason:
+                text.append("<span style='color:#dc0000'>reconstruction invalid: "
+                            f"{html.escape(g.invalid_reason)}</span>")
         if ev.simulation is not None:
             lon, lat = altaz_to_fov(ev.simulation.alt, ev.simulation.az, p_alt, p_az)
             self.true.setData([float(lon)], [float(lat)])
