@@ -12,7 +12,7 @@ from ..errors import InputFileError
 from ..io import supported_formats
 from . import settings as app_settings
 from .about import about_text
-from .export import export_widget
+from .export import FILE_FILTER as EXPORT_FILTER, export_widget
 from .models.display import DisplaySettings
 from .models.session import SessionModel, describe_path
 from .qt import QtCore, QtGui, QtWidgets
@@ -212,7 +212,7 @@ class MainWindow(QtWidgets.QMainWindow):
             self.camera_view if key == "camera" else self.docks[key].widget())
         if path is None:
             path, _ = QtWidgets.QFileDialog.getSaveFileName(
-                self, "Export view", f"ctaviewer-{key}.png", "PNG (*.png);;SVG (*.svg)")
+                self, "Export view", f"ctaviewer-{key}.png", EXPORT_FILTER)
             if not path:
                 return None
         try:

@@ -267,19 +267,7 @@ class Renderer:
 
     # ---------------------------------------------------------------- outputs
     def _paint_view(self, painter) -> None:
-        """Paint the view; on SVG and PDF, plot items draw in pyqtgraph's export mode
-        (scatter symbols as paths rather than blitted from a pixmap atlas)."""
-        items = []
-        if painter.paintEngine().type() != QtGui.QPaintEngine.Raster:
-            for gv in self.view.findChildren(pg.GraphicsView):
-                items += [i for i in gv.scene().items() if hasattr(i, "setExportMode")]
-        for item in items:
-            item.setExportMode(True, {"antialias": True})
-        try:
-            self.view.render(painter, QtCore.QPoint())
-        finally:
-            for item in items:
-                item.setExportMode(False)
+        paint_widget(self.view, painter)
 
     def write(self, indices, out_path: str, progress=None) -> str:
         """Write events ``indices`` to ``out_path``, atomically; returns ``out_path``.
@@ -415,6 +403,41 @@ def output_format(path: str) -> str:
         raise OutputError(f"{path}: unknown output format {ext or '(no extension)'!r}; "
                           "use .png, .svg or .pdf")
     return FORMATS[ext]
+
+
+def paint_widget(widget, painter) -> None:
+    """Paint ``widget`` (and its children) at the painter's origin; on SVG and PDF, plot
+    items draw in pyqtgraph's export mode (scatter symbols as paths rather than blitted from
+    a pixmap atlas). The renderer's and the window's exports both paint through here."""
+    items = []
+    if painter.paintEngine().type() != QtGui.QPaintEngine.Raster:
+        views = widget.findChildren(pg.GraphicsView)
+        if isinstance(widget, pg.GraphicsView):
+            views.append(widget)
+        for gv in views:
+            items += [i for i in gv.scene().items() if hasattr(i, "setExportMode")]
+    for item in items:
+        item.setExportMode(True, {"antialias": True})
+    try:
+        QtWidgets.QWidget.render(widget, painter, QtCore.QPoint())  # not QGraphicsView.render
+    finally:
+        for item in items:
+            item.setExportMode(False)
+
+
+def write_widget(widget, out_path: str, scale: float = 1.0) -> str:
+    """Write ``widget`` as it is on screen to ``out_path`` (.png, .svg or .pdf, by its
+    extension), atomically; PNG at ``scale`` device pixels per logical pixel."""
+    fmt = output_format(out_path)
+    size = (widget.width(), widget.height())
+    with _atomic(out_path) as tmp:
+        if fmt == "pdf":
+            _write_pdf_pages(tmp, size, lambda painter, _writer: paint_widget(widget, painter),
+                             title="ctaviewer")
+        else:
+            _paint_to(fmt, tmp, (round(size[0] * scale), round(size[1] * scale)), scale,
+                      lambda painter: paint_widget(widget, painter))
+    return out_path
 
 
 def only_graphics(view) -> None:

@@ -13,7 +13,7 @@ from ...coords import altaz_to_ground_vector, fov_to_altaz
 from .. import colors
 from ..qt import QtCore, QtWidgets, pg
 from .lazy import LazyRefreshMixin
-from .plotting import cached_axes
+from .plotting import cached_axes, clip_segments
 
 SIZES = {"LST": 16, "MST": 12, "SST": 8}
 #: a short step along the image axis: with the centroid it fixes the plane (any step does)
@@ -93,6 +93,8 @@ class ArrayView(LazyRefreshMixin, QtWidgets.QWidget):
         self.legend = QtWidgets.QLabel()
         self.legend.setWordWrap(True)
         self._user_range = False  # the user zoomed or panned: the view stops following
+        self._segments: dict = {}  # passes quality -> (starts, ends) of the Hillas axes
+        self.plot.getViewBox().sigRangeChanged.connect(self._clip_axes)
         self.plot.getViewBox().sigRangeChangedManually.connect(self._range_changed_by_user)
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
@@ -116,6 +118,7 @@ class ArrayView(LazyRefreshMixin, QtWidgets.QWidget):
             for item in (*self.axes.values(), self.scatter, self.true_core, self.reco_core):
                 item.setData([], [])
             self._subarray = None
+            self._segments = {}
             return
         sub = s.source.subarray
         if sub is not self._subarray:
@@ -218,9 +221,20 @@ class ArrayView(LazyRefreshMixin, QtWidgets.QWidget):
 
     def _draw_axes(self, ev, bounds=None):
         lines = self.axis_lines(bounds)
+        self._segments = {
+            ok: (np.array([a for a, _, passes in lines.values() if passes == ok],
+                          dtype=float).reshape(-1, 2),
+                 np.array([b for _, b, passes in lines.values() if passes == ok],
+                          dtype=float).reshape(-1, 2))
+            for ok in self.axes}
+        self._clip_axes()
+
+    def _clip_axes(self, *_):
+        """The axes cut to the visible range (see ``plotting.clip_segments``)."""
+        rect = self.plot.getViewBox().viewRect()
         for ok, item in self.axes.items():
-            pts = np.array([(a, b) for a, b, passes in lines.values() if passes == ok],
-                           dtype=float).reshape(-1, 2)
+            a, b = clip_segments(*self._segments.get(ok, (np.empty((0, 2)),) * 2), rect)
+            pts = np.stack([a, b], axis=1).reshape(-1, 2)
             item.setData(pts[:, 0], pts[:, 1], connect="pairs")
 
     def _clicked(self, _item, points, *_):
