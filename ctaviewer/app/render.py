@@ -324,18 +324,20 @@ class Renderer:
         cols, rows = sheet_grid(n, opts)
         tw, th = _logical(opts.thumb_size, opts.scale)
         title = self._sheet_title(indices)
+        header = sheet_header_height(title, cols * tw)
 
         def paint(painter):
-            painter.fillRect(QtCore.QRectF(0, 0, cols * tw, SHEET_HEADER + rows * th),
+            painter.fillRect(QtCore.QRectF(0, 0, cols * tw, header + rows * th),
                              QtGui.QColor("white"))
             painter.setPen(QtGui.QColor("black"))
-            painter.setFont(_font(13, bold=True))
-            painter.drawText(QtCore.QRectF(10, 0, cols * tw - 20, SHEET_HEADER),
-                             QtCore.Qt.AlignVCenter | QtCore.Qt.AlignLeft, title)
+            painter.setFont(_font(*SHEET_TITLE_FONT))
+            painter.drawText(QtCore.QRectF(10, 0, cols * tw - 20, header),
+                             QtCore.Qt.AlignVCenter | QtCore.Qt.AlignLeft
+                             | QtCore.Qt.TextWordWrap, title)
             for k, index in enumerate(indices):
                 self.go_to(index)
                 x = (k % cols) * tw
-                y = SHEET_HEADER + (k // cols) * th
+                y = header + (k // cols) * th
                 painter.save()
                 painter.translate(x, y + CAPTION_HEIGHT)
                 self._paint_view(painter)
@@ -345,11 +347,12 @@ class Renderer:
                     progress(k + 1, n)
 
         with _atomic(out_path) as tmp:
-            _paint_to(fmt, tmp, sheet_size(n, opts), opts.scale, paint)
+            _paint_to(fmt, tmp, sheet_size(n, opts, title), opts.scale, paint)
         return out_path
 
     def _sheet_title(self, indices) -> str:
-        name = os.path.basename(self.path)
+        # a long file name may break after "_", "-" and "." (zero-width spaces) when wrapped
+        name = re.sub(r"([_.-])", "\\1\u200b", os.path.basename(self.path))
         tel = f" · telescope {self.options.tel_id}" if self.options.tel_id is not None else ""
         span = (f"event {indices[0]}" if len(indices) == 1
                 else f"{len(indices)} events (indices {indices[0]}–{indices[-1]})")
@@ -379,7 +382,8 @@ class Renderer:
 
 # ---------------------------------------------------------------------- layout
 CAPTION_HEIGHT = 26  # logical pixels above each thumbnail
-SHEET_HEADER = 40  # logical pixels above the thumbnails
+SHEET_HEADER = 40  # logical pixels above the thumbnails (at least: the title may wrap)
+SHEET_TITLE_FONT = (13, True)  # point size, bold
 
 
 def sheet_grid(n: int, options: RenderOptions) -> tuple[int, int]:
@@ -390,11 +394,23 @@ def sheet_grid(n: int, options: RenderOptions) -> tuple[int, int]:
     return cols, math.ceil(n / cols)
 
 
-def sheet_size(n: int, options: RenderOptions) -> tuple[int, int]:
-    """Output pixel size of a contact sheet of ``n`` events."""
+def sheet_header_height(title: str, width: float) -> float:
+    """Logical height of a contact sheet's title band ``width`` wide: ``SHEET_HEADER``, or
+    more where the title wraps onto several lines (a long file name, a narrow sheet)."""
+    if not title:
+        return SHEET_HEADER
+    metrics = QtGui.QFontMetricsF(_font(*SHEET_TITLE_FONT))
+    text = metrics.boundingRect(QtCore.QRectF(0, 0, max(width - 20, 1), 1e6),
+                                QtCore.Qt.TextWordWrap, title)
+    return max(SHEET_HEADER, math.ceil(text.height() + SHEET_HEADER - metrics.height()))
+
+
+def sheet_size(n: int, options: RenderOptions, title: str = "") -> tuple[int, int]:
+    """Output pixel size of a contact sheet of ``n`` events (under ``title``)."""
     tw, th = _logical(options.thumb_size, options.scale)
     cols, rows = sheet_grid(n, options)
-    return round(cols * tw * options.scale), round((SHEET_HEADER + rows * th) * options.scale)
+    header = sheet_header_height(title, cols * tw)
+    return round(cols * tw * options.scale), round((header + rows * th) * options.scale)
 
 
 def output_format(path: str) -> str:
@@ -449,12 +465,11 @@ def only_graphics(view) -> None:
 
 
 def plain_grid(grid) -> None:
-    """A telescope grid without selection frame; names only where cells are large enough."""
+    """A telescope grid without selection frame (names in black)."""
 
     for vb, _item, label in grid.cells.values():
         vb.setBorder(None)
         label.setColor(QtGui.QColor("black"))
-        label.setVisible(vb.width() >= 110)
 
 
 def _font(point_size: float, bold: bool = False):
@@ -481,6 +496,7 @@ class EventPage(QtWidgets.QWidget):
         self.header = QtWidgets.QLabel()
         self.header.setTextFormat(QtCore.Qt.RichText)
         self.header.setFont(_font(12))
+        self.header.setWordWrap(True)  # a long file name wraps rather than being cut
         self.camera = CameraView(session, display)
         only_graphics(self.camera)
         self.grid = self.array = self.sky = None

@@ -63,6 +63,12 @@ class ColorBarAxis(CachedAxisItem):
         self.states: list[tuple[float, str]] | None = None
         self._labels: dict[float, str] = {}
 
+    def _updateWidth(self):  # pyqtgraph's hook: the axis widened or narrowed to its labels
+        super()._updateWidth()
+        bar = self.parentItem()
+        if isinstance(bar, ColorBar):
+            bar.fit_width()
+
     def set_scale(self, scale: str, states=None) -> None:
         self.scale_name = scale
         self.states = states
@@ -138,10 +144,16 @@ class ColorBar(pg.PlotItem):
         # its labels (pyqtgraph sizes it after a paint)
         self.vb.setFixedWidth(BAR_WIDTH)
         self.setSizePolicy(QtWidgets.QSizePolicy.Fixed, QtWidgets.QSizePolicy.Preferred)
+        self.fit_width()
         self._image = pg.ImageItem()
         self.addItem(self._image)
         self.range_t = (0.0, 1.0)  # the bar's extent in colour-scale coordinates
         self.set_range(0.0, 1.0, "linear", "viridis", "")
+
+    def fit_width(self) -> None:
+        """As wide as the bar and its axis, no wider (no gap between them)."""
+        left, _, right, _ = self.layout.getContentsMargins()
+        self.setFixedWidth(BAR_WIDTH + self.axis.maximumWidth() + left + right)
 
     def set_range(self, lo: float, hi: float, scale: str, cmap: str, label: str) -> None:
         """A bar from value ``lo`` to ``hi`` (the quantity's unit) under ``scale``; the axis
