@@ -83,7 +83,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.docks["waveforms"].raise_()
         self.resize(1600, 1000)
         self.resizeDocks([self.docks["events"], self.docks["grid"]],
-                         [self.event_table.sizeHint().width(), 430],
+                         [self.event_table.sizeHint().width(), 330],
                          QtCore.Qt.Horizontal)
         self.resizeDocks([self.docks["grid"], self.docks["array"]], [520, 380],
                          QtCore.Qt.Vertical)

@@ -139,7 +139,7 @@ class CameraGrid(LazyRefreshMixin, QtWidgets.QWidget):
         if not self.cells:
             return 0.0
         label = next(iter(self.cells.values()))[2]
-        return QtGui.QFontMetricsF(label.textItem.font()).height() + 2
+        return label.textItem.boundingRect().height()  # the text and its margins
 
     def layout_cells(self, n: int, width: float, height: float) -> tuple[int, int]:
         """(columns, rows) for ``n`` cameras in ``width`` × ``height``: the largest cameras

@@ -21,7 +21,7 @@ def _combo(items, current, slot):
     box.currentTextChanged.connect(slot)
     # as narrow as a few characters when room is short (the camera keeps its width)
     box.setSizeAdjustPolicy(QtWidgets.QComboBox.AdjustToMinimumContentsLengthWithIcon)
-    box.setMinimumContentsLength(4)
+    box.setMinimumContentsLength(3)
     return box
 
 

@@ -109,6 +109,28 @@ class EventFilterProxy(QtCore.QSortFilterProxyModel):
         return self.sourceModel().filter_mask[row]
 
 
+class _Header(QtWidgets.QHeaderView):
+    """Column headers that keep room for the sort arrow in the sorted column only (Qt keeps
+    it in every column: ~16 px each, which pushes the last headers out of a narrow dock)."""
+
+    def __init__(self, parent=None):
+        super().__init__(QtCore.Qt.Horizontal, parent)
+        self.setSectionsClickable(True)
+        self.setHighlightSections(True)
+        self.sortIndicatorChanged.connect(self._sorted)
+
+    def sectionSizeFromContents(self, logical):
+        size = super().sectionSizeFromContents(logical)
+        if self.isSortIndicatorShown() and logical != self.sortIndicatorSection():
+            mark = self.style().pixelMetric(QtWidgets.QStyle.PM_HeaderMarkSize, None, self)
+            size.setWidth(max(size.width() - mark, 0))
+        return size
+
+    def _sorted(self, section, _order):
+        if self.sectionSize(section) < self.sectionSizeHint(section):
+            self.resizeSection(section, self.sectionSizeHint(section))
+
+
 class EventTable(QtWidgets.QWidget):
     def __init__(self, session, parent=None):
         super().__init__(parent)
@@ -126,6 +148,7 @@ class EventTable(QtWidgets.QWidget):
             "e.g. n_tel >= 4 and energy > 1")
         self.status = QtWidgets.QLabel(wordWrap=True)  # a filter's error can be long
         self.view = QtWidgets.QTableView()
+        self.view.setHorizontalHeader(_Header(self.view))
         self.view.setModel(self.proxy)
         self.view.setSortingEnabled(True)
         self.view.sortByColumn(0, QtCore.Qt.AscendingOrder)
