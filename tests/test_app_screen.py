@@ -5,7 +5,6 @@ glitches (titles over pixels, labels over thumbnails, seams, clipped headers) st
 
 from __future__ import annotations
 
-import math
 import re
 
 import numpy as np

@@ -12,7 +12,7 @@ from ..errors import CtaviewerError
 from .render import FORMATS, write_widget
 
 #: the file dialog's choices
-FILE_FILTER = "PNG (*.png);;SVG (*.svg);;PDF (*.pdf)"
+EXPORT_FILTER = "PNG (*.png);;SVG (*.svg);;PDF (*.pdf)"
 
 
 def exported_part(widget):

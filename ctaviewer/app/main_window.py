@@ -12,7 +12,7 @@ from ..errors import InputFileError
 from ..io import supported_formats
 from . import settings as app_settings
 from .about import about_text
-from .export import FILE_FILTER as EXPORT_FILTER, export_widget
+from .export import EXPORT_FILTER, export_widget
 from .models.display import DisplaySettings
 from .models.session import SessionModel, describe_path
 from .qt import QtCore, QtGui, QtWidgets

@@ -9,7 +9,6 @@ from .camera_item import CameraItem
 from .camera_values import blank_index, camera_colors, pixel_status, status_note
 from .colorbar import ColorBar
 
-
 #: the cleaning mask's legend: (text, LUT index) of pixels out of and in the image
 MASK_STATES = (("not in image", 0), ("in image", colors.N_COLORS - 1))
 

@@ -90,5 +90,5 @@ def clip_segments(start: np.ndarray, end: np.ndarray, rect) -> tuple[np.ndarray,
             t0 = np.where(entering, np.maximum(t0, r), t0)
             t1 = np.where(leaving, np.minimum(t1, r), t1)
     keep &= t0 <= t1
-    s, e, dd = start[keep], end[keep], d[keep]
+    s, dd = start[keep], d[keep]
     return s + t0[keep, None] * dd, s + t1[keep, None] * dd
