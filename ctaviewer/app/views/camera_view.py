@@ -13,6 +13,13 @@ from .colorbar import ColorBar
 MASK_STATES = (("not in image", 0), ("in image", colors.N_COLORS - 1))
 
 
+class _Title(pg.LabelItem):
+    """The camera view's title line (a row of the plot layout)."""
+
+    def toPlainText(self) -> str:  # as QGraphicsTextItem, for scripts and tests
+        return self.text
+
+
 def _combo(items, current, slot):
     box = QtWidgets.QComboBox()
     box.addItems(list(items))
@@ -82,7 +89,7 @@ class CameraView(QtWidgets.QWidget):
         self.graphics = pg.GraphicsLayoutWidget()
         # the title has a row of its own above the camera: it never covers pixels, whatever
         # the camera's shape
-        self.title = pg.LabelItem("", color="k", justify="left")
+        self.title = _Title("", color="k", justify="left")
         self.graphics.addItem(self.title, row=0, col=0, colspan=2)
         self.viewbox = self.graphics.addViewBox(row=1, col=0)
         self.viewbox.setAspectLocked(True)
