@@ -164,9 +164,10 @@ def test_export_png_and_svg(qtbot, window, tmp_path):
     png = window.export_view("camera", str(tmp_path / "camera.png"))
     img = QtGui.QImage(png)
     assert not img.isNull()
-    dpr = window.camera_view.devicePixelRatioF()
-    assert (img.width(), img.height()) == (round(window.camera_view.width() * dpr),
-                                           round(window.camera_view.height() * dpr))
+    graphics = window.camera_view.graphics  # the plot, without the controls
+    dpr = graphics.devicePixelRatioF()
+    assert (img.width(), img.height()) == (round(graphics.width() * dpr),
+                                           round(graphics.height() * dpr))
     svg = window.export_view("array", str(tmp_path / "array.svg"))
     text = open(svg).read()
     assert text.lstrip().startswith("<?xml") and "<svg" in text and "</svg>" in text

@@ -25,7 +25,7 @@ pytestmark = pytest.mark.usefixtures("isolated_settings")
 
 
 def menu_action(window, *path):
-    """The QAction at a menu path such as ("File", "Export view as PNG or SVG", "Camera")."""
+    """The QAction at a menu path such as ("File", "Export view as PNG, SVG or PDF", "Camera")."""
     actions = window.menuBar().actions()
     for name in path:
         action = next(a for a in actions if a.text().replace("&", "").rstrip("…") == name)
@@ -141,16 +141,17 @@ def test_first_session(simtel_file, qtbot, monkeypatch, tmp_path):
     menu_action(window, "Event", "Next event").trigger()  # the first listed event
     assert s.event_index == 2
 
-    # 7. File ▸ Export view as PNG or SVG ▸ Camera
+    # 7. File ▸ Export view as PNG, SVG or PDF ▸ Camera: the camera's plot, not its controls
     out = tmp_path / "camera.png"
     monkeypatch.setattr(QtWidgets.QFileDialog, "getSaveFileName",
                         lambda *a, **k: (str(out), "PNG (*.png)"))
-    menu_action(window, "File", "Export view as PNG or SVG", "Camera").trigger()
+    menu_action(window, "File", "Export view as PNG, SVG or PDF", "Camera").trigger()
     img = QtGui.QImage(str(out))
     assert not img.isNull()
-    dpr = window.camera_view.devicePixelRatioF()
-    assert (img.width(), img.height()) == (round(window.camera_view.width() * dpr),
-                                           round(window.camera_view.height() * dpr))
+    graphics = window.camera_view.graphics
+    dpr = graphics.devicePixelRatioF()
+    assert (img.width(), img.height()) == (round(graphics.width() * dpr),
+                                           round(graphics.height() * dpr))
     colours = {img.pixel(x, y) for x in range(0, img.width(), 7)
                for y in range(0, img.height(), 7)}
     assert len(colours) > 20  # a camera image, not a blank widget

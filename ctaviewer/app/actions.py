@@ -116,13 +116,13 @@ def build_menus(window) -> dict:
             window.recent_menu.setToolTipsVisible(True)
             _tip(window.recent_menu.menuAction(), "Open one of the last files opened")
             menu.addSeparator()
-            export = menu.addMenu("&Export view as PNG or SVG")
+            export = menu.addMenu("&Export view as PNG, SVG or PDF")
             export.setToolTipsVisible(True)
-            _tip(export.menuAction(), "Save a view as an image (the name's extension picks "
-                 "PNG or SVG)")
+            _tip(export.menuAction(), "Save a view as an image, as ctaviewer render draws it "
+                 "(the name's extension picks PNG, SVG or PDF)")
             for key, title in EXPORT_VIEWS:
                 _tip(export.addAction(title, lambda k=key: window.export_view(k)),
-                     f"Save the {title.lower()} view as PNG (raster) or SVG (vector)")
+                     f"Save the {title.lower()} view as PNG (raster), SVG or PDF (vector)")
         if spec.id == "file.quit":
             menu.addSeparator()
         if spec.id == "view.reset":

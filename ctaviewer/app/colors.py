@@ -53,6 +53,15 @@ def transform(values: np.ndarray, scale: str) -> np.ndarray:
     return v
 
 
+def inverse(t: float, scale: str) -> float:
+    """The value whose transform (``transform``) is ``t``: p.e. from a log or symlog value."""
+    if scale == "log":
+        return float(10.0**t)
+    if scale == "symlog":
+        return float(np.sign(t) * (10.0 ** abs(t) - 1.0))
+    return float(t)
+
+
 def percentiles(v: np.ndarray, q) -> np.ndarray:
     """``np.percentile(v, q)`` (linear interpolation) of a non-empty 1-d array, by one
     partition: a tenth of the time on a camera image, where numpy's generic path costs
@@ -86,15 +95,33 @@ def limits(values: np.ndarray, mode: str, percentile: float = 99.0,
     return float(lo), float(hi)
 
 
+def transformed_limits(values: np.ndarray, lo: float, hi: float, scale: str) -> tuple[float, float]:
+    """The colour limits under the scale (``transform`` of ``lo``, ``hi``), made finite and
+    increasing: a log scale with a non-positive lower limit starts at the smallest positive
+    value; an empty or reversed range spans one unit (one decade on log scales)."""
+    t = transform(values, scale)
+    tlo, thi = (float(x) for x in transform(np.array([lo, hi]), scale))
+    if not np.isfinite(tlo):  # log scale with a non-positive lower limit
+        finite = t[np.isfinite(t)]
+        tlo = float(finite.min()) if finite.size else 0.0
+        if np.isfinite(thi) and thi > tlo and finite.size == 0:
+            tlo = thi - 1.0
+    if not np.isfinite(thi) or thi <= tlo:
+        thi = tlo + 1.0
+    return tlo, thi
+
+
+def color_range(values: np.ndarray, lo: float, hi: float, scale: str) -> tuple[float, float]:
+    """The data values (in the quantity's unit) at the two ends of the colour scale that
+    ``to_index`` applies for these limits: what a colour bar spans."""
+    tlo, thi = transformed_limits(values, lo, hi, scale)
+    return inverse(tlo, scale), inverse(thi, scale)
+
+
 def to_index(values: np.ndarray, lo: float, hi: float, scale: str) -> np.ndarray:
     """LUT index per value (N_COLORS for NaN / invalid under the scale)."""
     t = transform(values, scale)
-    tlo, thi = transform(np.array([lo, hi]), scale)
-    if not np.isfinite(tlo):  # log scale with a non-positive lower limit
-        finite = t[np.isfinite(t)]
-        tlo = finite.min() if finite.size else 0.0
-    if not np.isfinite(thi) or thi <= tlo:
-        thi = tlo + 1.0
+    tlo, thi = transformed_limits(values, lo, hi, scale)
     with np.errstate(invalid="ignore"):
         k = (t - tlo) * (N_COLORS / (thi - tlo))
         idx = np.clip(np.nan_to_num(k, nan=-1.0), 0, N_COLORS - 1).astype(np.int32)

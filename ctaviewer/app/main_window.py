@@ -12,7 +12,7 @@ from ..io import supported_formats
 from ..service.session import describe_path
 from . import settings as app_settings
 from .about import about_text
-from .export import export_widget
+from .export import EXPORT_FILTER, export_widget
 from .models.display import DisplaySettings
 from .models.session import SessionModel
 from .qt import QtCore, QtGui, QtWidgets
@@ -82,7 +82,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.tabifyDockWidget(self.docks["waveforms"], self.docks["parameters"])
         self.docks["waveforms"].raise_()
         self.resize(1600, 1000)
-        self.resizeDocks([self.docks["events"], self.docks["grid"]], [340, 520],
+        self.resizeDocks([self.docks["events"], self.docks["grid"]],
+                         [self.event_table.sizeHint().width(), 330],
                          QtCore.Qt.Horizontal)
         self.resizeDocks([self.docks["grid"], self.docks["array"]], [520, 380],
                          QtCore.Qt.Vertical)
@@ -210,7 +211,7 @@ class MainWindow(QtWidgets.QMainWindow):
             self.camera_view if key == "camera" else self.docks[key].widget())
         if path is None:
             path, _ = QtWidgets.QFileDialog.getSaveFileName(
-                self, "Export view", f"ctaviewer-{key}.png", "PNG (*.png);;SVG (*.svg)")
+                self, "Export view", f"ctaviewer-{key}.png", EXPORT_FILTER)
             if not path:
                 return None
         try:

@@ -9,6 +9,7 @@ PNG (raster), SVG or PDF (vector: true pixel outlines). ``ctaviewer render`` is 
 
 from __future__ import annotations
 
+import html
 import math
 import os
 import re
@@ -259,26 +260,14 @@ class Renderer:
             view.build_budget_s = None  # every cell before the page is drawn
         else:
             view = CameraView(self.session, self.display)
-            view.title.hide()
+            view.set_title_visible(False)
         only_graphics(view)
         self._show(view, (tw, th - CAPTION_HEIGHT))
         return view
 
     # ---------------------------------------------------------------- outputs
     def _paint_view(self, painter) -> None:
-        """Paint the view; on SVG and PDF, plot items draw in pyqtgraph's export mode
-        (scatter symbols as paths rather than blitted from a pixmap atlas)."""
-        items = []
-        if painter.paintEngine().type() != QtGui.QPaintEngine.Raster:
-            for gv in self.view.findChildren(pg.GraphicsView):
-                items += [i for i in gv.scene().items() if hasattr(i, "setExportMode")]
-        for item in items:
-            item.setExportMode(True, {"antialias": True})
-        try:
-            self.view.render(painter, QtCore.QPoint())
-        finally:
-            for item in items:
-                item.setExportMode(False)
+        paint_widget(self.view, painter)
 
     def write(self, indices, out_path: str, progress=None) -> str:
         """Write events ``indices`` to ``out_path``, atomically; returns ``out_path``.
@@ -335,18 +324,20 @@ class Renderer:
         cols, rows = sheet_grid(n, opts)
         tw, th = _logical(opts.thumb_size, opts.scale)
         title = self._sheet_title(indices)
+        header = sheet_header_height(title, cols * tw)
 
         def paint(painter):
-            painter.fillRect(QtCore.QRectF(0, 0, cols * tw, SHEET_HEADER + rows * th),
+            painter.fillRect(QtCore.QRectF(0, 0, cols * tw, header + rows * th),
                              QtGui.QColor("white"))
             painter.setPen(QtGui.QColor("black"))
-            painter.setFont(_font(13, bold=True))
-            painter.drawText(QtCore.QRectF(10, 0, cols * tw - 20, SHEET_HEADER),
-                             QtCore.Qt.AlignVCenter | QtCore.Qt.AlignLeft, title)
+            painter.setFont(_font(*SHEET_TITLE_FONT))
+            painter.drawText(QtCore.QRectF(10, 0, cols * tw - 20, header),
+                             QtCore.Qt.AlignVCenter | QtCore.Qt.AlignLeft
+                             | QtCore.Qt.TextWordWrap, title)
             for k, index in enumerate(indices):
                 self.go_to(index)
                 x = (k % cols) * tw
-                y = SHEET_HEADER + (k // cols) * th
+                y = header + (k // cols) * th
                 painter.save()
                 painter.translate(x, y + CAPTION_HEIGHT)
                 self._paint_view(painter)
@@ -356,11 +347,12 @@ class Renderer:
                     progress(k + 1, n)
 
         with _atomic(out_path) as tmp:
-            _paint_to(fmt, tmp, sheet_size(n, opts), opts.scale, paint)
+            _paint_to(fmt, tmp, sheet_size(n, opts, title), opts.scale, paint)
         return out_path
 
     def _sheet_title(self, indices) -> str:
-        name = os.path.basename(self.path)
+        # a long file name may break after "_", "-" and "." (zero-width spaces) when wrapped
+        name = re.sub(r"([_.-])", "\\1\u200b", os.path.basename(self.path))
         tel = f" · telescope {self.options.tel_id}" if self.options.tel_id is not None else ""
         span = (f"event {indices[0]}" if len(indices) == 1
                 else f"{len(indices)} events (indices {indices[0]}–{indices[-1]})")
@@ -374,6 +366,8 @@ class Renderer:
         g = self.session.result.geometry if self.session.result is not None else None
         if g is not None and g.is_valid:
             text += f" · reco {len(g.tel_ids)}"
+        elif g is not None and g.invalid_reason:
+            text += " · reco invalid"
         painter.save()
         painter.setPen(QtGui.QPen(QtGui.QColor(200, 200, 200), 1))
         painter.setBrush(QtCore.Qt.NoBrush)
@@ -388,7 +382,8 @@ class Renderer:
 
 # ---------------------------------------------------------------------- layout
 CAPTION_HEIGHT = 26  # logical pixels above each thumbnail
-SHEET_HEADER = 40  # logical pixels above the thumbnails
+SHEET_HEADER = 40  # logical pixels above the thumbnails (at least: the title may wrap)
+SHEET_TITLE_FONT = (13, True)  # point size, bold
 
 
 def sheet_grid(n: int, options: RenderOptions) -> tuple[int, int]:
@@ -399,11 +394,23 @@ def sheet_grid(n: int, options: RenderOptions) -> tuple[int, int]:
     return cols, math.ceil(n / cols)
 
 
-def sheet_size(n: int, options: RenderOptions) -> tuple[int, int]:
-    """Output pixel size of a contact sheet of ``n`` events."""
+def sheet_header_height(title: str, width: float) -> float:
+    """Logical height of a contact sheet's title band ``width`` wide: ``SHEET_HEADER``, or
+    more where the title wraps onto several lines (a long file name, a narrow sheet)."""
+    if not title:
+        return SHEET_HEADER
+    metrics = QtGui.QFontMetricsF(_font(*SHEET_TITLE_FONT))
+    text = metrics.boundingRect(QtCore.QRectF(0, 0, max(width - 20, 1), 1e6),
+                                QtCore.Qt.TextWordWrap, title)
+    return max(SHEET_HEADER, math.ceil(text.height() + SHEET_HEADER - metrics.height()))
+
+
+def sheet_size(n: int, options: RenderOptions, title: str = "") -> tuple[int, int]:
+    """Output pixel size of a contact sheet of ``n`` events (under ``title``)."""
     tw, th = _logical(options.thumb_size, options.scale)
     cols, rows = sheet_grid(n, options)
-    return round(cols * tw * options.scale), round((SHEET_HEADER + rows * th) * options.scale)
+    header = sheet_header_height(title, cols * tw)
+    return round(cols * tw * options.scale), round((header + rows * th) * options.scale)
 
 
 def output_format(path: str) -> str:
@@ -412,6 +419,41 @@ def output_format(path: str) -> str:
         raise OutputError(f"{path}: unknown output format {ext or '(no extension)'!r}; "
                           "use .png, .svg or .pdf")
     return FORMATS[ext]
+
+
+def paint_widget(widget, painter) -> None:
+    """Paint ``widget`` (and its children) at the painter's origin; on SVG and PDF, plot
+    items draw in pyqtgraph's export mode (scatter symbols as paths rather than blitted from
+    a pixmap atlas). The renderer's and the window's exports both paint through here."""
+    items = []
+    if painter.paintEngine().type() != QtGui.QPaintEngine.Raster:
+        views = widget.findChildren(pg.GraphicsView)
+        if isinstance(widget, pg.GraphicsView):
+            views.append(widget)
+        for gv in views:
+            items += [i for i in gv.scene().items() if hasattr(i, "setExportMode")]
+    for item in items:
+        item.setExportMode(True, {"antialias": True})
+    try:
+        QtWidgets.QWidget.render(widget, painter, QtCore.QPoint())  # not QGraphicsView.render
+    finally:
+        for item in items:
+            item.setExportMode(False)
+
+
+def write_widget(widget, out_path: str, scale: float = 1.0) -> str:
+    """Write ``widget`` as it is on screen to ``out_path`` (.png, .svg or .pdf, by its
+    extension), atomically; PNG at ``scale`` device pixels per logical pixel."""
+    fmt = output_format(out_path)
+    size = (widget.width(), widget.height())
+    with _atomic(out_path) as tmp:
+        if fmt == "pdf":
+            _write_pdf_pages(tmp, size, lambda painter, _writer: paint_widget(widget, painter),
+                             title="ctaviewer")
+        else:
+            _paint_to(fmt, tmp, (round(size[0] * scale), round(size[1] * scale)), scale,
+                      lambda painter: paint_widget(widget, painter))
+    return out_path
 
 
 def only_graphics(view) -> None:
@@ -423,12 +465,11 @@ def only_graphics(view) -> None:
 
 
 def plain_grid(grid) -> None:
-    """A telescope grid without selection frame; names only where cells are large enough."""
+    """A telescope grid without selection frame (names in black)."""
 
     for vb, _item, label in grid.cells.values():
         vb.setBorder(None)
         label.setColor(QtGui.QColor("black"))
-        label.setVisible(vb.width() >= 110)
 
 
 def _font(point_size: float, bold: bool = False):
@@ -455,6 +496,7 @@ class EventPage(QtWidgets.QWidget):
         self.header = QtWidgets.QLabel()
         self.header.setTextFormat(QtCore.Qt.RichText)
         self.header.setFont(_font(12))
+        self.header.setWordWrap(True)  # a long file name wraps rather than being cut
         self.camera = CameraView(session, display)
         only_graphics(self.camera)
         self.grid = self.array = self.sky = None
@@ -497,6 +539,9 @@ class EventPage(QtWidgets.QWidget):
         g = s.result.geometry if s.result is not None else None
         if g is not None and g.is_valid:
             parts.append(f"reconstructed from {len(g.tel_ids)}")
+        elif g is not None and g.invalid_reason:
+            parts.append("<span style='color:#dc0000'>reconstruction invalid: "
+                         f"{html.escape(g.invalid_reason)}</span>")
         parts.append(f"showing {self.display.quantity}")
         self.header.setText(" · ".join(parts))
 

@@ -311,6 +311,7 @@ class SessionState:
             "reco_alt": g.alt,
             "reco_az": g.az,
             "reco_energy": result.energy,
+            "reco_invalid": "" if g.is_valid else (g.invalid_reason or "invalid"),
         })
         self.row_changed.emit(index)
 

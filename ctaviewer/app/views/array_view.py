@@ -4,6 +4,7 @@ reconstructed core, Hillas axes projected on the ground, failed-quality telescop
 
 from __future__ import annotations
 
+import html
 import math
 
 import numpy as np
@@ -12,7 +13,7 @@ from ...coords import altaz_to_ground_vector, fov_to_altaz
 from .. import colors
 from ..qt import QtCore, QtWidgets, pg
 from .lazy import LazyRefreshMixin
-from .plotting import cached_axes
+from .plotting import cached_axes, clip_segments
 
 SIZES = {"LST": 16, "MST": 12, "SST": 8}
 #: a short step along the image axis: with the centroid it fixes the plane (any step does)
@@ -91,11 +92,15 @@ class ArrayView(LazyRefreshMixin, QtWidgets.QWidget):
         self._pen, self._pen_selected = pg.mkPen("k"), pg.mkPen((255, 0, 200), width=3)
         self.legend = QtWidgets.QLabel()
         self.legend.setWordWrap(True)
+        self._user_range = False  # the user zoomed or panned: the view stops following
+        self._segments: dict = {}  # passes quality -> (starts, ends) of the Hillas axes
+        self.plot.getViewBox().sigRangeChanged.connect(self._clip_axes)
+        self.plot.getViewBox().sigRangeChangedManually.connect(self._range_changed_by_user)
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
         layout.addWidget(self.plot, 1)
         layout.addWidget(self.legend)
-        session.source_changed.connect(self._fit)
+        session.source_changed.connect(self._new_source)
         for sig in (session.event_changed, session.result_changed, session.tel_selected):
             sig.connect(self.request_refresh)
 
@@ -113,6 +118,7 @@ class ArrayView(LazyRefreshMixin, QtWidgets.QWidget):
             for item in (*self.axes.values(), self.scatter, self.true_core, self.reco_core):
                 item.setData([], [])
             self._subarray = None
+            self._segments = {}
             return
         sub = s.source.subarray
         if sub is not self._subarray:
@@ -132,24 +138,58 @@ class ArrayView(LazyRefreshMixin, QtWidgets.QWidget):
         pens = [self._pen_selected if t == s.selected_tel else self._pen for t in self._tel_ids]
         self.scatter.setBrush(brushes, update=False)
         self.scatter.setPen(pens)
-        self._draw_axes(ev)
         sim = ev.simulation if ev is not None else None
-        self._marker(self.true_core, *((sim.core_x, sim.core_y) if sim else (np.nan, np.nan)))
+        true_core = (sim.core_x, sim.core_y) if sim is not None else (np.nan, np.nan)
+        self._marker(self.true_core, *true_core)
         g = s.result.geometry if s.result is not None else None
         valid = g is not None and g.is_valid
-        self._marker(self.reco_core, *((g.core_x, g.core_y) if valid else (np.nan, np.nan)))
-        text = ("<span style='color:#00a000'>★ true core</span> · "
-                "<span style='color:#dc0000'>✕ reconstructed core</span> · colour: image "
-                f"intensity (log, {lo:.0f}–{hi:.0f} p.e.) · grey: failed quality cuts")
+        reco_core = (g.core_x, g.core_y) if valid else (np.nan, np.nan)
+        self._marker(self.reco_core, *reco_core)
+        bounds = self.fit_bounds([true_core, reco_core])
+        self._draw_axes(ev, bounds)
+        if not self._user_range:
+            self._fit(bounds)
+        parts = []
+        if np.all(np.isfinite(true_core)):
+            parts.append("<span style='color:#00a000'>★ true core</span>")
+        if valid and np.all(np.isfinite(reco_core)):
+            parts.append("<span style='color:#dc0000'>✕ reconstructed core</span>")
+        elif g is not None and not g.is_valid and g.invalid_reason:
+            parts.append("<span style='color:#dc0000'>reconstruction invalid: "
+                         f"{html.escape(g.invalid_reason)}</span>")
+        parts.append(f"colour: image intensity (log, {lo:.0f}–{hi:.0f} p.e.)")
+        parts.append("grey: failed quality cuts")
+        text = " · ".join(parts)
         if ev is not None and text != self.legend.text():
             self.legend.setText(text)
 
-    def _fit(self):
+    def _new_source(self):
+        self._user_range = False
+        if self.session.source is not None:
+            self._fit(self.fit_bounds([]))
+
+    def _range_changed_by_user(self, *_):
+        self._user_range = True
+
+    def follow_event(self) -> None:
+        """Fit the view to the event again (after the user zoomed or panned)."""
+        self._user_range = False
+        self.refresh()
+
+    def fit_bounds(self, points) -> tuple[np.ndarray, np.ndarray]:
+        """(low, high) corners (x, y in m) of what the view shows: every telescope and the
+        finite ``points`` (the cores), with a margin."""
         pos = self.session.source.subarray.positions[:, :2]
-        lo, hi = pos.min(axis=0), pos.max(axis=0)
+        extra = np.array([p for p in points if np.all(np.isfinite(p))],
+                         dtype=float).reshape(-1, 2)
+        allpos = np.concatenate([pos, extra])
+        lo, hi = allpos.min(axis=0), allpos.max(axis=0)
         pad = 0.15 * max(float((hi - lo).max()), 100.0)
-        self.plot.setRange(xRange=(lo[0] - pad, hi[0] + pad), yRange=(lo[1] - pad, hi[1] + pad),
-                           padding=0)
+        return lo - pad, hi + pad
+
+    def _fit(self, bounds):
+        lo, hi = bounds
+        self.plot.setRange(xRange=(lo[0], hi[0]), yRange=(lo[1], hi[1]), padding=0)
 
     @staticmethod
     def _marker(item, x, y):
@@ -158,16 +198,18 @@ class ArrayView(LazyRefreshMixin, QtWidgets.QWidget):
         else:
             item.setData([], [])
 
-    def axis_lines(self) -> dict[int, tuple[np.ndarray, np.ndarray, bool]]:
+    def axis_lines(self, bounds=None) -> dict[int, tuple[np.ndarray, np.ndarray, bool]]:
         """The Hillas axes of the current result projected on the ground (``ground_trace``),
         by telescope: (start, end, passes quality), a segment (x, y in m) centred on the
-        trace's point closest to the telescope."""
+        trace's point closest to the telescope, long enough to cross the region ``bounds``
+        (default: the array's, as ``fit_bounds``) from any point within it."""
         s = self.session
         ev = s.array_event
         if s.result is None or ev is None:
             return {}
         sub = s.source.subarray
-        span = float(np.ptp(sub.positions[:, :2], axis=0).max()) if sub.n_tels > 1 else 500.0
+        lo, hi = bounds if bounds is not None else self.fit_bounds([])
+        span = float(np.hypot(*(np.asarray(hi) - np.asarray(lo))))
         out = {}
         for t, tr in s.result.tel.items():
             trace = ground_trace(tr.parameters, *ev.pointing.of(t), sub.position(t))
@@ -177,11 +219,22 @@ class ArrayView(LazyRefreshMixin, QtWidgets.QWidget):
             out[t] = (p - d * span, p + d * span, bool(tr.passes_quality))
         return out
 
-    def _draw_axes(self, ev):
-        lines = self.axis_lines()
+    def _draw_axes(self, ev, bounds=None):
+        lines = self.axis_lines(bounds)
+        self._segments = {
+            ok: (np.array([a for a, _, passes in lines.values() if passes == ok],
+                          dtype=float).reshape(-1, 2),
+                 np.array([b for _, b, passes in lines.values() if passes == ok],
+                          dtype=float).reshape(-1, 2))
+            for ok in self.axes}
+        self._clip_axes()
+
+    def _clip_axes(self, *_):
+        """The axes cut to the visible range (see ``plotting.clip_segments``)."""
+        rect = self.plot.getViewBox().viewRect()
         for ok, item in self.axes.items():
-            pts = np.array([(a, b) for a, b, passes in lines.values() if passes == ok],
-                           dtype=float).reshape(-1, 2)
+            a, b = clip_segments(*self._segments.get(ok, (np.empty((0, 2)),) * 2), rect)
+            pts = np.stack([a, b], axis=1).reshape(-1, 2)
             item.setData(pts[:, 0], pts[:, 1], connect="pairs")
 
     def _clicked(self, _item, points, *_):

@@ -63,8 +63,9 @@ class CameraGrid(LazyRefreshMixin, QtWidgets.QWidget):
         display.changed.connect(self._recolor_if_shown)
 
     def _new_source(self):
-        for vb, _, _ in self.cells.values():
+        for vb, _, label in self.cells.values():
             self.graphics.scene().removeItem(vb)
+            self.graphics.scene().removeItem(label)
         self.cells = {}
         self._shown = []
         self.type_box.blockSignals(True)
@@ -93,7 +94,8 @@ class CameraGrid(LazyRefreshMixin, QtWidgets.QWidget):
             vb.setParentItem(self._root)
             vb.hide()
             label = pg.TextItem(f"{tel_id} {desc.name}", color="k", anchor=(0, 0))
-            label.setParentItem(vb)
+            label.setParentItem(self._root)  # in a strip above its camera, never over it
+            label.hide()
             self.cells[tel_id] = (vb, item, label)
         return self.cells[tel_id]
 
@@ -125,28 +127,53 @@ class CameraGrid(LazyRefreshMixin, QtWidgets.QWidget):
             for t in self._shown:
                 if t not in tels:
                     self.cells[t][0].hide()
+                    self.cells[t][2].hide()
             for t in tels:
                 self._cell(t)
             self._shown = tels
             self._place()
         self.recolor()
 
+    def label_height(self) -> float:
+        """Height of the strip above each camera that holds its name."""
+        if not self.cells:
+            return 0.0
+        label = next(iter(self.cells.values()))[2]
+        return label.textItem.boundingRect().height()  # the text and its margins
+
+    def layout_cells(self, n: int, width: float, height: float) -> tuple[int, int]:
+        """(columns, rows) for ``n`` cameras in ``width`` × ``height``: the largest cameras
+        (round, each under its name strip)."""
+        best, best_size = (1, n), -1.0
+        strip = self.label_height()
+        for cols in range(1, max(n, 1) + 1):
+            rows = math.ceil(n / cols)
+            w = (width - _SPACING * (cols - 1)) / cols
+            h = (height - _SPACING * (rows - 1)) / rows - strip
+            size = min(w, h)
+            if size > best_size + 1e-9:
+                best, best_size = (cols, rows), size
+        return best
+
     def _place(self):
-        """Cells in rows of ``n_cols``, sorted by telescope id, filling the view."""
+        """Cells sorted by telescope id, filling the view: each a name strip above a camera."""
         tels = self._shown
         if not tels:
             return
         rect = self._root.rect()
-        n_cols = max(1, math.ceil(math.sqrt(len(tels) * 1.3)))
-        n_rows = math.ceil(len(tels) / n_cols)
+        n_cols, n_rows = self.layout_cells(len(tels), rect.width(), rect.height())
         w = (rect.width() - _SPACING * (n_cols - 1)) / n_cols
         h = (rect.height() - _SPACING * (n_rows - 1)) / n_rows
+        strip = self.label_height()
         for k, t in enumerate(tels):
-            vb = self.cells[t][0]
+            vb, _, label = self.cells[t]
             r, c = divmod(k, n_cols)
-            vb.setGeometry(QtCore.QRectF(rect.x() + c * (w + _SPACING),
-                                         rect.y() + r * (h + _SPACING), max(w, 1), max(h, 1)))
+            x, y = rect.x() + c * (w + _SPACING), rect.y() + r * (h + _SPACING)
+            vb.setGeometry(QtCore.QRectF(x, y + strip, max(w, 1), max(h - strip, 1)))
             vb.show()
+            label.setPos(x, y)
+            # a name wider than its cell is left out rather than drawn over the next one
+            label.setVisible(label.textItem.boundingRect().width() <= w)
 
     def recolor(self):
         s = self.session

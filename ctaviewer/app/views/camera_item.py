@@ -13,6 +13,7 @@ from ...event import pixel_status_text
 from .. import colors
 from ..qt import QtCore, QtGui, pg
 from .pixel_map import PixelMap
+from .plotting import clip_segments
 
 _PATHS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _GROW = 1.04
@@ -205,16 +206,23 @@ class CameraItem(pg.GraphicsObject):
 
     def _paint_hillas(self, painter):
         x, y, length, width, psi = self._hillas
+        # the main axis, cut to what is in view (not left to the painter's clipping, which
+        # some SVG viewers ignore)
+        reach = 2.5 * max(self._rect.width(), self._rect.height())
+        c, s = math.cos(math.radians(psi)), math.sin(math.radians(psi))
+        visible = self.viewRect()
+        a, b = clip_segments(np.array([[x - reach * c, y - reach * s]]),
+                             np.array([[x + reach * c, y + reach * s]]),
+                             visible if visible is not None else self._rect)
         painter.save()
+        painter.setBrush(QtCore.Qt.NoBrush)
+        if len(a):
+            painter.setPen(self._axis_pen)
+            painter.drawLine(QtCore.QPointF(*a[0]), QtCore.QPointF(*b[0]))
         painter.translate(x, y)
         painter.rotate(psi)
-        painter.setBrush(QtCore.Qt.NoBrush)
         painter.setPen(self._hillas_pen)
         painter.drawEllipse(QtCore.QPointF(0, 0), 2 * length, 2 * width)
-        reach = 2.5 * max(self._rect.width(), self._rect.height())
-        painter.setPen(self._axis_pen)
-        painter.drawLine(QtCore.QPointF(-reach, 0), QtCore.QPointF(reach, 0))
-        painter.setPen(self._hillas_pen)
         d = 0.06 * max(self._rect.width(), 1e-3) / 4
         painter.drawLine(QtCore.QPointF(-d, 0), QtCore.QPointF(d, 0))
         painter.drawLine(QtCore.QPointF(0, -d), QtCore.QPointF(0, d))

@@ -9,7 +9,8 @@ from ..models.quantities import pixel_values
 
 
 def camera_colors(session, display, tel_id: int):
-    """(values, lut_index, lo, hi) for a telescope of the current event, or None."""
+    """(values, lut_index, lo, hi) for a telescope of the current event, or None; ``lo``,
+    ``hi``: the values at the ends of the colour scale (what its colour bar spans)."""
     event = session.array_event
     if event is None or tel_id not in event.tel:
         return None
@@ -26,6 +27,7 @@ def camera_colors(session, display, tel_id: int):
         shown = values if status is None else np.where(status != 0, np.nan, values)
         lo, hi = colors.limits(shown, display.limit_mode, display.percentile, display.fixed)
         scale = display.scale
+        lo, hi = colors.color_range(shown, lo, hi, scale)
     return values, colors.to_index(values, lo, hi, scale), lo, hi
 
 

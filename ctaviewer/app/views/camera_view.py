@@ -8,7 +8,16 @@ from ..qt import QtCore, QtWidgets, pg
 from .camera_item import CameraItem
 from .camera_values import blank_index, camera_colors, pixel_status, status_note
 from .colorbar import ColorBar
-from .plotting import CachedAxisItem
+
+#: the cleaning mask's legend: (text, LUT index) of pixels out of and in the image
+MASK_STATES = (("not in image", 0), ("in image", colors.N_COLORS - 1))
+
+
+class _Title(pg.LabelItem):
+    """The camera view's title line (a row of the plot layout)."""
+
+    def toPlainText(self) -> str:  # as QGraphicsTextItem, for scripts and tests
+        return self.text
 
 
 def _combo(items, current, slot):
@@ -16,6 +25,9 @@ def _combo(items, current, slot):
     box.addItems(list(items))
     box.setCurrentText(current)
     box.currentTextChanged.connect(slot)
+    # as narrow as a few characters when room is short (the camera keeps its width)
+    box.setSizeAdjustPolicy(QtWidgets.QComboBox.AdjustToMinimumContentsLengthWithIcon)
+    box.setMinimumContentsLength(3)
     return box
 
 
@@ -75,15 +87,16 @@ class CameraView(QtWidgets.QWidget):
         controls.addStretch(1)
 
         self.graphics = pg.GraphicsLayoutWidget()
-        self.viewbox = self.graphics.addViewBox(row=0, col=0)
+        # the title has a row of its own above the camera: it never covers pixels, whatever
+        # the camera's shape
+        self.title = _Title("", color="k", justify="left")
+        self.graphics.addItem(self.title, row=0, col=0, colspan=2)
+        self.viewbox = self.graphics.addViewBox(row=1, col=0)
         self.viewbox.setAspectLocked(True)
         self.viewbox.invertX(False)
-        self.title = pg.TextItem(anchor=(0, 0), color="k")
-        self.title.setParentItem(self.viewbox)
         self.colorbar = ColorBar()
-        self.colorbar.setAxisItems({"right": CachedAxisItem("right")})
         self._colorbar_args = None
-        self.graphics.addItem(self.colorbar, row=0, col=1)
+        self.graphics.addItem(self.colorbar, row=1, col=1)
 
         self.slider = QtWidgets.QSlider(QtCore.Qt.Horizontal)
         self.slider.valueChanged.connect(display.set_sample)
@@ -117,6 +130,12 @@ class CameraView(QtWidgets.QWidget):
         display.changed.connect(self.refresh)
         display.sample_changed.connect(self._sample_changed)
         self._sync_controls()
+
+    def set_title_visible(self, visible: bool) -> None:
+        """Show or hide the title row (hidden, it takes no room)."""
+        self.title.setVisible(visible)
+        self.title.setMaximumHeight(1e6 if visible else 0)
+        self.title.setMinimumHeight(0)
 
     # ---------------------------------------------------------------- updates
     def _clear(self):
@@ -154,10 +173,15 @@ class CameraView(QtWidgets.QWidget):
         else:
             values, index, lo, hi = out
             item.set_colors(values, index, self.display.cmap)
-            scale = "linear" if self.display.quantity == "cleaning mask" else self.display.scale
-            args = (lo, hi, scale, self.display.cmap, name)
+            if self.display.quantity == "cleaning mask":  # two states, not a scale
+                args = ("states", MASK_STATES, self.display.cmap, name)
+            else:
+                args = ("range", lo, hi, self.display.scale, self.display.cmap, name)
             if args != self._colorbar_args:  # its axis repaints only when it changes
-                self.colorbar.set_range(*args)
+                if args[0] == "states":
+                    self.colorbar.set_states(*args[1:])
+                else:
+                    self.colorbar.set_range(*args[1:])
                 self._colorbar_args = args
             self.title.setText(f"Tel {tel} · {desc.type_name}")
         item.set_status(pixel_status(s, tel), status_note(s, self.display))

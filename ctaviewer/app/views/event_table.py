@@ -5,15 +5,24 @@ from __future__ import annotations
 import math
 
 from ..models.event_filter import COLUMNS, EventFilter, FilterError, FilterMask
-from ..qt import QtCore, QtWidgets
+from ..qt import QtCore, QtGui, QtWidgets
 
-HEADERS = (("index", "#", "{:d}"), ("event_id", "event id", "{:d}"),
-           ("energy", "E true (TeV)", "{:.3g}"), ("n_tel", "n_tel", "{:d}"),
-           ("n_tel_reco", "n_tel reco", "{:d}"), ("reco_alt", "alt reco (°)", "{:.2f}"),
-           ("reco_az", "az reco (°)", "{:.2f}"), ("reco_energy", "E reco (TeV)", "{:.3g}"))
+HEADERS = (("index", "#", "{:d}"), ("event_id", "event\nid", "{:d}"),
+           ("energy", "E true\n(TeV)", "{:.3g}"), ("n_tel", "n_tel", "{:d}"),
+           ("n_tel_reco", "n_tel\nreco", "{:d}"), ("reco_alt", "reco\nalt (°)", "{:.2f}"),
+           ("reco_az", "reco\naz (°)", "{:.2f}"), ("reco_energy", "E reco\n(TeV)", "{:.3g}"))
 
 
-_ROLES = frozenset((QtCore.Qt.DisplayRole, QtCore.Qt.UserRole, QtCore.Qt.TextAlignmentRole))
+#: a value as wide as most in each column: the table's width before a file is open
+TYPICAL = {"index": "9999", "event_id": "9999999", "energy": "0.123", "n_tel": "99",
+           "n_tel_reco": "99", "reco_alt": "88.88", "reco_az": "359.99", "reco_energy": "0.123"}
+
+_ROLES = frozenset((QtCore.Qt.DisplayRole, QtCore.Qt.UserRole, QtCore.Qt.TextAlignmentRole,
+                    QtCore.Qt.ToolTipRole, QtCore.Qt.ForegroundRole))
+#: columns of the reconstructed direction: "invalid" where the reconstruction is (the row's
+#: ``reco_invalid``, the reason, says why)
+_RECO = frozenset(("reco_alt", "reco_az"))
+_INVALID = QtGui.QColor(200, 0, 0)
 
 
 class EventTableModel(QtCore.QAbstractTableModel):
@@ -55,9 +64,20 @@ class EventTableModel(QtCore.QAbstractTableModel):
         if role not in _ROLES:  # the view asks for a dozen roles per cell: answer fast
             return None
         key, _, fmt = HEADERS[index.column()]
-        value = self.session.rows[index.row()].get(key)
+        row = self.session.rows[index.row()]
+        value = row.get(key)
+        invalid = row.get("reco_invalid") if key in _RECO else None
         if role == QtCore.Qt.UserRole:  # sort key
             return -math.inf if value is None or value != value else float(value)
+        if invalid:
+            if role == QtCore.Qt.DisplayRole:
+                return "invalid"
+            if role == QtCore.Qt.ToolTipRole:
+                return f"reconstruction invalid: {invalid}"
+            if role == QtCore.Qt.ForegroundRole:
+                return _INVALID
+        if role in (QtCore.Qt.ToolTipRole, QtCore.Qt.ForegroundRole):
+            return None
         if role == QtCore.Qt.DisplayRole:
             if value is None or (isinstance(value, float) and not math.isfinite(value)):
                 return ""
@@ -89,6 +109,28 @@ class EventFilterProxy(QtCore.QSortFilterProxyModel):
         return self.sourceModel().filter_mask[row]
 
 
+class _Header(QtWidgets.QHeaderView):
+    """Column headers that keep room for the sort arrow in the sorted column only (Qt keeps
+    it in every column: ~16 px each, which pushes the last headers out of a narrow dock)."""
+
+    def __init__(self, parent=None):
+        super().__init__(QtCore.Qt.Horizontal, parent)
+        self.setSectionsClickable(True)
+        self.setHighlightSections(True)
+        self.sortIndicatorChanged.connect(self._sorted)
+
+    def sectionSizeFromContents(self, logical):
+        size = super().sectionSizeFromContents(logical)
+        if self.isSortIndicatorShown() and logical != self.sortIndicatorSection():
+            mark = self.style().pixelMetric(QtWidgets.QStyle.PM_HeaderMarkSize, None, self)
+            size.setWidth(max(size.width() - mark, 0))
+        return size
+
+    def _sorted(self, section, _order):
+        if self.sectionSize(section) < self.sectionSizeHint(section):
+            self.resizeSection(section, self.sectionSizeHint(section))
+
+
 class EventTable(QtWidgets.QWidget):
     def __init__(self, session, parent=None):
         super().__init__(parent)
@@ -106,6 +148,7 @@ class EventTable(QtWidgets.QWidget):
             "e.g. n_tel >= 4 and energy > 1")
         self.status = QtWidgets.QLabel(wordWrap=True)  # a filter's error can be long
         self.view = QtWidgets.QTableView()
+        self.view.setHorizontalHeader(_Header(self.view))
         self.view.setModel(self.proxy)
         self.view.setSortingEnabled(True)
         self.view.sortByColumn(0, QtCore.Qt.AscendingOrder)
@@ -123,10 +166,37 @@ class EventTable(QtWidgets.QWidget):
         layout.addWidget(self.filter_edit)
         layout.addWidget(self.view, 1)
         layout.addWidget(self.status)
+        self.fit_columns()
         session.event_changed.connect(self._select_current)
         session.rows_changed.connect(self._update_status)
-        session.rows_changed.connect(self.view.resizeColumnsToContents)
+        session.rows_changed.connect(self.fit_columns)
         session.row_changed.connect(self._update_status)
+
+    def fit_columns(self) -> None:
+        """Columns as wide as their contents and headers (once per file), and at least as
+        wide as a typical value (``TYPICAL``): the table's width hint holds before a file."""
+        self.view.resizeColumnsToContents()
+        header = self.view.horizontalHeader()
+        metrics = self.view.fontMetrics()
+        pad = 2 * self.view.style().pixelMetric(QtWidgets.QStyle.PM_FocusFrameHMargin) + 10
+        for c, (key, _, _) in enumerate(HEADERS):
+            typical = metrics.horizontalAdvance(TYPICAL.get(key, "")) + pad
+            if header.sectionSize(c) < typical:
+                header.resizeSection(c, typical)
+        self.updateGeometry()
+
+    def columns_width(self) -> int:
+        """Pixels the table needs to show every column whole (frame and scroll bar included)."""
+        header = self.view.horizontalHeader()
+        width = sum(max(header.sectionSize(c), header.sectionSizeHint(c))
+                    for c in range(header.count()))
+        return (width + 2 * self.view.frameWidth()
+                + self.view.verticalScrollBar().sizeHint().width()
+                + self.layout().contentsMargins().left() + self.layout().contentsMargins().right())
+
+    def sizeHint(self):
+        """Wide enough for every column, so that no header is cut at the dock's edge."""
+        return QtCore.QSize(self.columns_width(), super().sizeHint().height())
 
     def apply_filter(self, text: str | None = None):
         if text is not None:

@@ -72,10 +72,21 @@ class ParameterTable(LazyRefreshMixin, QtWidgets.QWidget):
         fields += [("energy (TeV)", r.energy), ("gammaness", r.gammaness)]
         fields += [(f"impact tel {t} (m)", d) for t, d in sorted(r.impact.items())]
         fields += [(f"time {k} (ms)", v) for k, v in r.timing_ms.items()]
+        g = r.geometry
+        status = ("valid" if g.is_valid
+                  else f"invalid: {g.invalid_reason}" if g.invalid_reason else "invalid")
+        fields = [("reconstruction", status)] + [
+            (n, v) for n, v in fields if n not in ("is_valid", "invalid_reason")]
         self.dl2.setRowCount(len(fields))
         for k, (name, v) in enumerate(fields):
             self.dl2.setItem(k, 0, QtWidgets.QTableWidgetItem(name))
-            self.dl2.setItem(k, 1, QtWidgets.QTableWidgetItem(_fmt(v)))
+            item = QtWidgets.QTableWidgetItem(_fmt(v))
+            self.dl2.setItem(k, 1, item)
+            if k == 0:
+                item.setToolTip(status)
+                if not g.is_valid:  # an invalid result is never read as a reconstruction
+                    for c in (0, 1):
+                        self.dl2.item(k, c).setForeground(QtGui.QColor(200, 0, 0))
 
     def _header_clicked(self, section):
         if 0 <= section < len(self._tels):

@@ -10,6 +10,8 @@ the picture itself, lines and text stay vectors.
 
 from __future__ import annotations
 
+import numpy as np
+
 from ..qt import QtGui, pg
 
 
@@ -60,3 +62,33 @@ def cached_axes(*orientations: str) -> dict[str, CachedAxisItem]:
     """``axisItems`` for a PlotWidget/PlotItem (default: left and bottom, the visible ones;
     pyqtgraph shows every axis it is given)."""
     return {o: CachedAxisItem(o) for o in (orientations or ("left", "bottom"))}
+
+
+def clip_segments(start: np.ndarray, end: np.ndarray, rect) -> tuple[np.ndarray, np.ndarray]:
+    """The parts of the segments ``start[i]``–``end[i]`` ((n, 2) arrays) inside ``rect``
+    (a QRectF in the same coordinates); segments that miss it are dropped.
+
+    Lines are cut to the plot's range before they are drawn, rather than left to the
+    painter's clipping: SVG viewers that ignore clip paths (Qt's own among them) would show
+    them running across the axes, labels and legend.
+    """
+    start = np.asarray(start, dtype=float).reshape(-1, 2)
+    end = np.asarray(end, dtype=float).reshape(-1, 2)
+    d = end - start
+    t0 = np.zeros(len(start))
+    t1 = np.ones(len(start))
+    keep = np.all(np.isfinite(start), axis=1) & np.all(np.isfinite(end), axis=1)
+    for axis, lo, hi in ((0, rect.left(), rect.right()), (1, rect.top(), rect.bottom())):
+        lo, hi = min(lo, hi), max(lo, hi)
+        for p, q in ((-d[:, axis], start[:, axis] - lo), (d[:, axis], hi - start[:, axis])):
+            with np.errstate(divide="ignore", invalid="ignore"):
+                r = q / p
+            parallel = p == 0
+            keep &= ~(parallel & (q < 0))
+            entering = ~parallel & (p < 0)
+            leaving = ~parallel & (p > 0)
+            t0 = np.where(entering, np.maximum(t0, r), t0)
+            t1 = np.where(leaving, np.minimum(t1, r), t1)
+    keep &= t0 <= t1
+    s, dd = start[keep], d[keep]
+    return s + t0[keep, None] * dd, s + t1[keep, None] * dd

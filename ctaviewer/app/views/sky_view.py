@@ -4,6 +4,7 @@ with its uncertainty, true direction and the field of view.
 
 from __future__ import annotations
 
+import html
 import math
 
 import numpy as np
@@ -11,7 +12,7 @@ import numpy as np
 from ...coords import altaz_to_fov
 from ..qt import QtCore, QtWidgets, pg
 from .lazy import LazyRefreshMixin
-from .plotting import cached_axes
+from .plotting import cached_axes, clip_segments
 
 GREY = (190, 190, 190)
 
@@ -52,6 +53,8 @@ class SkyView(LazyRefreshMixin, QtWidgets.QWidget):
         self._brushes = {key: pg.mkBrush(*c) for key, c in (
             ("ok", (60, 60, 200)), ("failed", GREY), ("selected", (255, 0, 200)))}
         self._range = None
+        self._segments: dict = {}  # key -> (n, 2, 2) Hillas axis segments
+        self.plot.getViewBox().sigRangeChanged.connect(self._clip_axes)
         self.info = QtWidgets.QLabel()
         self.info.setWordWrap(True)
         layout = QtWidgets.QVBoxLayout(self)
@@ -60,6 +63,15 @@ class SkyView(LazyRefreshMixin, QtWidgets.QWidget):
         layout.addWidget(self.info)
         for sig in (session.event_changed, session.result_changed, session.tel_selected):
             sig.connect(self.request_refresh)
+
+    def _clip_axes(self, *_):
+        """The axes cut to the visible range (see ``plotting.clip_segments``)."""
+        rect = self.plot.getViewBox().viewRect()
+        for key, item in self.axes.items():
+            seg = self._segments.get(key, np.empty((0, 2, 2)))
+            a, b = clip_segments(seg[:, 0], seg[:, 1], rect)
+            pts = np.stack([a, b], axis=1).reshape(-1, 2)
+            item.setData(pts[:, 0], pts[:, 1], connect="pairs")
 
     @staticmethod
     def _circle(item, x, y, r):
@@ -74,6 +86,7 @@ class SkyView(LazyRefreshMixin, QtWidgets.QWidget):
         )
 
     def _clear(self):
+        self._segments = {}
         for item in self.items:
             if item is not self.centre:
                 item.setData([], [])
@@ -113,9 +126,9 @@ class SkyView(LazyRefreshMixin, QtWidgets.QWidget):
                 cogs.append((lon, lat))
                 cog_brushes.append(self._brushes[key])
             g = s.result.geometry
-        for key, pts in segments.items():
-            xy = np.asarray(pts, dtype=float).reshape(-1, 2)
-            self.axes[key].setData(xy[:, 0], xy[:, 1], connect="pairs")
+        self._segments = {key: np.asarray(pts, dtype=float).reshape(-1, 2, 2)
+                          for key, pts in segments.items()}
+        self._clip_axes()
         xy = np.asarray(cogs, dtype=float).reshape(-1, 2)
         self.cogs.setData(xy[:, 0], xy[:, 1], brush=cog_brushes)
         if g is not None and g.is_valid:
@@ -130,9 +143,12 @@ class SkyView(LazyRefreshMixin, QtWidgets.QWidget):
                    else "")
             text.append(f"reconstructed alt {g.alt:.3f}°, az {_azimuth(g.az, 3)}° "
                         f"({unc}{len(g.tel_ids)} tels)")
-        else:
+        else:  # nothing is drawn for an invalid result: it says why instead
             self.reco.setData([], [])
             self.reco_circle.setData([], [])
+            if g is not None and g.invalid_reason:
+                text.append("<span style='color:#dc0000'>reconstruction invalid: "
+                            f"{html.escape(g.invalid_reason)}</span>")
         if ev.simulation is not None:
             lon, lat = altaz_to_fov(ev.simulation.alt, ev.simulation.az, p_alt, p_az)
             self.true.setData([float(lon)], [float(lat)])

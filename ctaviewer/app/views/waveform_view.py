@@ -43,6 +43,7 @@ class WaveformView(LazyRefreshMixin, QtWidgets.QWidget):
             top.addWidget(w)
         top.addStretch(1)
         self.plot = pg.PlotWidget(axisItems=cached_axes())
+        self.graphics = self.plot  # what an export shows (not the controls)
         self.plot.setLabel("bottom", "sample")
         self.plot.addLegend(offset=(-5, 5))
         self.info = QtWidgets.QLabel("Click a pixel in the camera view (shift-click adds).")
