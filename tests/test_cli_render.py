@@ -231,3 +231,20 @@ def test_command_runs_without_a_display(tmp_path):
     assert run.stdout.strip() == str(out)
     assert run.stderr.strip().splitlines() == [run.stderr.strip()]  # one summary line
     assert png_size(out) == (1600, 1000)
+
+
+def test_a_long_event_header_wraps_and_is_laid_out_whole():
+    """A single camera with an invalid reconstruction: the header's reason runs past one
+    line on a narrow page; it wraps, and the page gives it the height it needs (it was cut
+    at the page edge). One telescope is said in the singular."""
+    from ctaviewer.app.render import Renderer, RenderOptions
+
+    with Renderer(simtel("muons_chec.simtel.zst"),
+                  RenderOptions(tel_id=1, size=(700, 600))) as r:
+        r.open(0)
+        r.go_to(3)
+        header = r.view.header
+        text = header.text()
+        assert "1 telescope ·" in text and "reconstruction invalid" in text
+        assert header.height() >= header.heightForWidth(header.width())
+        assert header.heightForWidth(header.width()) > header.fontMetrics().height() * 1.5

@@ -535,7 +535,7 @@ class EventPage(QtWidgets.QWidget):
         primary = sim_config.primary if sim_config is not None else ""
         if ev.simulation is not None:
             parts.append(f"{primary + ' ' if primary else ''}{ev.simulation.energy:.3g} TeV")
-        parts.append(f"{ev.n_tels} telescopes")
+        parts.append(f"{ev.n_tels} telescope{'s' if ev.n_tels != 1 else ''}")
         g = s.result.geometry if s.result is not None else None
         if g is not None and g.is_valid:
             parts.append(f"reconstructed from {len(g.tel_ids)}")
@@ -544,6 +544,9 @@ class EventPage(QtWidgets.QWidget):
                          f"{html.escape(g.invalid_reason)}</span>")
         parts.append(f"showing {self.display.quantity}")
         self.header.setText(" · ".join(parts))
+        # a wrapped header needs more lines: lay the page out again for the new height
+        self.layout().invalidate()
+        self.layout().activate()
 
 
 # ---------------------------------------------------------------------- writing
