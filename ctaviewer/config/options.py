@@ -160,7 +160,9 @@ def check_range(where: str, value, lo, hi) -> None:
 
 
 def _number(value) -> str:
-    return f"{value:g}" if isinstance(value, float) else str(value)
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
 
 
 def kind_of(value) -> str:
