@@ -15,7 +15,7 @@ import weakref
 
 import numpy as np
 
-from ...table_lookup import gather, index_dtype
+from ..table_lookup import gather, index_dtype
 from ..qt import QtCore, QtGui
 
 LOOKUP_SIZE = 1536
