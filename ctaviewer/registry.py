@@ -1,7 +1,11 @@
 """Name → implementation registries.
 
-Readers, extractors, cleaners and reconstructors are looked up by name so a new one plugs in
-with one ``register`` call and no caller changes.
+What users choose by name is looked up in a registry, so a new one plugs in without caller
+changes. ``Algorithms`` is the registry of one family of processing steps (extractors,
+cleaners, reconstructors, invalid-pixel handlers): :mod:`ctaviewer.config` declares each
+algorithm with its options class, and the module that implements it (numba kernels and
+all) binds its function, so that configurations are built and checked without loading the
+kernels.
 """
 
 from __future__ import annotations
