@@ -73,8 +73,8 @@ class ProcessingConfig:
         self.validate()
 
     def __hash__(self):
-        return hash((*(getattr(self, s) for s in self.sections()), _thaw(self.camera_overrides,
-                                                                          tuple)))
+        sections = tuple(getattr(self, s) for s in self.sections())
+        return hash((sections, _thaw(self.camera_overrides, tuple)))
 
     def __reduce__(self):  # camera_overrides is read-only: pickled as plain dicts
         values = {s: getattr(self, s) for s in self.sections()}
@@ -82,7 +82,7 @@ class ProcessingConfig:
 
     # ------------------------------------------------------------------ sections
     @classmethod
-    def sections(cls) -> dict[str, Section]:
+    def sections(cls) -> Mapping[str, Section]:
         """{name: Section}, in order (the order of the TOML file and the processing panel)."""
         return _sections()
 
@@ -288,7 +288,7 @@ class ProcessingConfig:
 
 # ---------------------------------------------------------------------- helpers
 @functools.cache
-def _sections() -> dict[str, Section]:
+def _sections() -> Mapping[str, Section]:
     types_ = field_types(ProcessingConfig)
     return MappingProxyType({
         f.name: Section(f.name, types_[f.name], f.default_factory(), f.metadata["per_camera"])
