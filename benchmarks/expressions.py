@@ -54,6 +54,7 @@ def main() -> int:
     from ctaviewer.app.models.event_filter import EventFilter
     from ctaviewer.config import QualityConfig
     from ctaviewer.expressions import MAX_NODES, Expression
+    from ctaviewer.reco import QualityQuery
     from ctaviewer.results import IMAGE_PARAMETER_NAMES, empty_parameters
 
     rng = np.random.default_rng(1)
@@ -68,7 +69,7 @@ def main() -> int:
     n_terms = expensive.text.count(" and ") + 1
     kept = int(typical.mask(rows).sum())
 
-    query = QualityConfig().compiled
+    query = QualityQuery(QualityConfig().query, IMAGE_PARAMETER_NAMES)
     params = empty_parameters()
     params.update(hillas_intensity=80.0, leakage_intensity_width_2=0.1, hillas_width=0.05)
     calls = []

@@ -55,9 +55,9 @@ def repaint_ms(path, camera_name, n=200):
 
     from ctaviewer.app import colors
     from ctaviewer.app.qt import QtWidgets, pg
+    from ctaviewer.app.table_lookup import warm_up
     from ctaviewer.app.views.camera_item import CameraItem
     from ctaviewer.io import open_source
-    from ctaviewer.table_lookup import warm_up
 
     src = open_source(path)
     cam = next(c for c in src.subarray.camera_types if c.name == camera_name)

@@ -77,7 +77,7 @@ FLOORS = {"hillas_fov_lon": 1e-3, "hillas_fov_lat": 1e-3, "hillas_skewness": 1.0
 PERIODIC = {"hillas_psi": 180.0, "hillas_phi": 360.0, "camera_frame_hillas_psi": 180.0,
             "camera_frame_hillas_phi": 360.0, "core_psi": 360.0}
 
-#: ctaviewer extractor name -> (ctapipe class, {ctapipe option: ctaviewer ExtractorConfig field})
+#: ctaviewer extractor name -> (ctapipe class, {ctapipe option: that extractor's ctaviewer option})
 EXTRACTOR_MAP = {
     "neighbor_peak": ("NeighborPeakWindowSum", {
         "window_width": "window_width", "window_shift": "window_shift",

@@ -22,8 +22,8 @@ from .calib import calibrate, shifted_peak_time
 from .config import ProcessingConfig
 from .event import ArrayEvent
 from .image import CameraContext, clean, extract, handle_invalid, image_parameters
-from .reco import RECONSTRUCTORS
-from .results import EventResult, TelescopeResult
+from .reco import RECONSTRUCTORS, QualityQuery
+from .results import IMAGE_PARAMETER_NAMES, EventResult, TelescopeResult
 
 
 def _frozen(a: np.ndarray | None) -> np.ndarray | None:
@@ -66,7 +66,7 @@ class Pipeline:
         self._config = config if config is not None else ProcessingConfig.default()
         self._contexts = _contexts if _contexts is not None else _Contexts(subarray)
         self._camera_configs: dict[str, tuple] = {}
-        self._quality = self._config.quality.compiled
+        self._quality = QualityQuery(self._config.quality.query, IMAGE_PARAMETER_NAMES)
         self._reconstruct = RECONSTRUCTORS.get(self._config.stereo.name)
 
     @property
@@ -211,7 +211,7 @@ def warm_up() -> float:
     background thread, so that the first event a user opens is processed at full speed.
     Returns the seconds it took.
     """
-    from .config import CleaningConfig, ExtractorConfig
+    from .config import EXTRACTORS, TailcutsConfig
     from .event import TelescopeData
     from .instrument import CameraGeometry, CameraReadout
 
@@ -235,11 +235,11 @@ def warm_up() -> float:
         cal = calibrate(data)
         if cal.waveform is None:
             continue
-        cln = CleaningConfig(
+        cln = TailcutsConfig(
             picture_threshold=1.0, boundary_threshold=0.5, time_limit_ns=5.0, n_dilation_rings=1
         )
         for name in ("neighbor_peak", "two_pass"):
-            ext_cfg = ExtractorConfig(name=name, window_width=5, window_shift=2)
+            ext_cfg = EXTRACTORS.get(name).config(window_width=5, window_shift=2)
             ex = extract(name, cal.waveform, cal.selected_gain, ctx, ext_cfg, data.broken_pixels)
             peak_time = shifted_peak_time(ex.peak_time, data.time_shift_ns, cal.selected_gain)
             image, peak_time = handle_invalid(

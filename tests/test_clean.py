@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from ctaviewer.config import CleaningConfig
+from ctaviewer.config import TailcutsConfig as CleaningConfig
 from ctaviewer.image import CLEANERS, CameraContext, clean
 from ctaviewer.instrument import CameraGeometry, CameraReadout
 from ctaviewer.io.toy import hex_grid

@@ -37,3 +37,16 @@ def test_every_screenshot_is_used_and_small():
         assert data[:8] == b"\x89PNG\r\n\x1a\n"
         width = int.from_bytes(data[16:20], "big")
         assert width <= 1400 and len(data) < 250 * 1024, (image.name, width, len(data))
+
+
+def test_the_table_of_settings_is_written_from_the_options():
+    """docs/guide/cleaning.md's table of settings is what ``python -m ctaviewer.config``
+    prints from the options' definitions (regenerate it with that command)."""
+    from ctaviewer.config.guide import settings_table
+
+    text = (DOCS / "guide" / "cleaning.md").read_text()
+    begin = text.index("-->\n", text.index("<!-- the table below is written by")) + 4
+    end = text.index("<!-- end of the table of settings -->")
+    assert text[begin:end] == settings_table(), "run: python -m ctaviewer.config"
+    for key in ("window_width", "core_threshold", "time_limit_ns", "invalid_pixel_handler"):
+        assert f"| `{key}` |" in text[begin:end]

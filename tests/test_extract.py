@@ -1,9 +1,11 @@
 """Charge extraction: every extractor recovers a known pulse, integration correction."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 
-from ctaviewer.config import ExtractorConfig
+from ctaviewer.config import GlobalPeakConfig, LocalPeakConfig, NeighborPeakConfig
 from ctaviewer.image import EXTRACTORS, CameraContext, extract, integration_correction
 from ctaviewer.instrument import CameraGeometry, CameraReadout
 from ctaviewer.io.toy import hex_grid
@@ -78,7 +80,9 @@ def test_extractors_recover_amplitude_and_time(ctx, name):
     amp = rng.uniform(20, 200, ctx.geometry.n_pixels).astype(np.float32)
     wf, peak = _waveforms(ctx, amp, 8)
     gain = np.zeros(len(amp), dtype=np.int8)
-    cfg = ExtractorConfig(name=name, window_width=7, window_shift=3, fixed_peak_index=peak)
+    options = EXTRACTORS.get(name).config
+    given = {"window_width": 7, "window_shift": 3, "fixed_peak_index": peak}
+    cfg = options(**{f.name: given[f.name] for f in dataclasses.fields(options) if f.name in given})
     ex = extract(name, wf, gain, ctx, cfg)
     np.testing.assert_allclose(ex.charge, amp, rtol=1e-4)
     if name == "full_waveform":
@@ -98,7 +102,7 @@ def test_local_peak_follows_each_pixel(ctx):
     wf_b, peak_b = _waveforms(ctx, amp, 14)
     wf = wf_a.copy()
     wf[::2] = wf_b[::2]
-    cfg = ExtractorConfig(name="local_peak", window_width=5, window_shift=2)
+    cfg = LocalPeakConfig(window_width=5, window_shift=2)
     ex = extract("local_peak", wf, np.zeros(n, np.int8), ctx, cfg)
     np.testing.assert_array_equal(ex.window_start[::2], peak_b - 2)
     np.testing.assert_array_equal(ex.window_start[1::2], peak_a - 2)
@@ -109,7 +113,7 @@ def test_partial_window_without_correction_is_smaller(ctx):
     amp = np.full(ctx.geometry.n_pixels, 100.0, dtype=np.float32)
     wf, _ = _waveforms(ctx, amp, 8)
     gain = np.zeros(len(amp), np.int8)
-    cfg = ExtractorConfig(name="local_peak", window_width=3, window_shift=1, apply_correction=False)
+    cfg = LocalPeakConfig(window_width=3, window_shift=1, apply_correction=False)
     ex = extract("local_peak", wf, gain, ctx, cfg)
     assert np.all(ex.charge < 95.0)
 
@@ -118,7 +122,7 @@ def test_window_clipped_at_readout_edges(ctx):
     amp = np.full(ctx.geometry.n_pixels, 100.0, dtype=np.float32)
     wf, _ = _waveforms(ctx, amp, 0)
     for edge in ("truncate", "shift"):
-        cfg = ExtractorConfig(name="local_peak", window_width=7, window_shift=6, window_edge=edge)
+        cfg = LocalPeakConfig(window_width=7, window_shift=6, window_edge=edge)
         ex = extract("local_peak", wf, np.zeros(len(amp), np.int8), ctx, cfg)
         assert ex.window_start.min() >= 0
         assert np.all(ex.window_start + ex.window_width <= wf.shape[1])
@@ -214,7 +218,7 @@ def _two_pulse_neighbourhood(ctx):
 def test_neighbor_peak_leaves_broken_neighbours_out(ctx):
     wf, loud = _two_pulse_neighbourhood(ctx)
     gain = np.zeros(wf.shape[0], np.int8)
-    cfg = ExtractorConfig(name="neighbor_peak", window_width=7, window_shift=3)
+    cfg = NeighborPeakConfig(window_width=7, window_shift=3)
     plain = extract("neighbor_peak", wf, gain, ctx, cfg)
     assert plain.window_start[0] == 30 - 3  # the loud neighbour wins
     broken = np.zeros(wf.shape[0], dtype=bool)
@@ -226,7 +230,7 @@ def test_neighbor_peak_leaves_broken_neighbours_out(ctx):
 def test_global_peak_leaves_broken_pixels_out(ctx):
     wf, loud = _two_pulse_neighbourhood(ctx)
     gain = np.zeros(wf.shape[0], np.int8)
-    cfg = ExtractorConfig(name="global_peak", window_width=7, window_shift=3)
+    cfg = GlobalPeakConfig(window_width=7, window_shift=3)
     assert extract("global_peak", wf, gain, ctx, cfg).window_start[0] == 27
     broken = np.zeros(wf.shape[0], dtype=bool)
     broken[loud] = True

@@ -124,12 +124,16 @@ def test_every_dialog_control_has_a_tooltip(window, qtbot):
 
 
 def test_processing_editors_explain_their_setting(window):
-    from ctaviewer.config import FIELD_HELP
-
+    """Each editor's tooltip is its option's help (with the choices explained), as defined
+    once in ctaviewer.config; every option of every shown section has an editor."""
     panel = window.processing_panel
+    config = window.session.config
     assert panel.editors
-    for (section, name), editor in panel.editors.items():
-        assert editor.toolTip() == FIELD_HELP[f"{section}.{name}"]
+    expected = {(section, opt.name): opt.text() for section in config.sections()
+                for opt in config.options(section)}
+    assert set(panel.editors) == set(expected)
+    for key, editor in panel.editors.items():
+        assert editor.toolTip() == expected[key] and expected[key]
         assert panel.form.labelForField(editor).toolTip() == editor.toolTip()
 
 

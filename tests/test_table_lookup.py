@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from ctaviewer.table_lookup import gather, index_dtype, warm_up
+from ctaviewer.app.table_lookup import gather, index_dtype, warm_up
 
 
 @pytest.mark.parametrize("kernel", [False, True])
@@ -39,7 +39,7 @@ def test_importing_the_lookup_does_not_import_numba():
     import subprocess
     import sys
 
-    code = ("import sys, ctaviewer.table_lookup, ctaviewer.app.views.pixel_map; "
+    code = ("import sys, ctaviewer.app.table_lookup, ctaviewer.app.views.pixel_map; "
             "print('numba' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})

@@ -140,7 +140,7 @@ def test_menu_action_opens_the_dialog_with_the_current_settings(make_window):
     action.trigger()
     dialog = window.findChild(TrainDialog)
     assert dialog is not None and dialog.isVisible()
-    assert dialog._config_toml == window.session.config.to_toml()
+    assert dialog.config == window.session.config  # the object itself, not its TOML
     action.trigger()  # raises the same dialog
     assert window.findChildren(TrainDialog) == [dialog]
     dialog.close()

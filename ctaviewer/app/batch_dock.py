@@ -2,7 +2,7 @@
 
 ``BatchPanel(QWidget)`` is self-contained (dock it anywhere): a file list (add, remove, drag
 and drop, glob patterns), output folder and naming pattern, levels, a config TOML (or the
-current processing config through ``set_config_toml``), estimators, workers and an optional
+current processing config through ``set_config``), estimators, workers and an optional
 Dask scheduler address, per-file and total progress with events/s and time left, cancel,
 and a log of what was written, what the readers warned about each file (truncated, unknown
 camera: one "warning:" line each) and what failed and why. The runner works in a Python
@@ -37,7 +37,7 @@ class BatchPanel(QtWidgets.QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.setAcceptDrops(True)
-        self._config_toml = ""
+        self._config = None  # the application's processing config (None: the defaults)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._bridge = _Bridge()
@@ -200,9 +200,10 @@ class BatchPanel(QtWidgets.QWidget):
                 files.append(p)
         self.add_files(files)
 
-    def set_config_toml(self, text: str) -> None:
-        """The application's current processing configuration (used without a TOML file)."""
-        self._config_toml = text
+    def set_config(self, config) -> None:
+        """The application's current processing configuration (a ProcessingConfig, used
+        without a TOML file)."""
+        self._config = config
 
     # ---------------------------------------------------------------- running
     @property
@@ -217,14 +218,14 @@ class BatchPanel(QtWidgets.QWidget):
         if not out:
             raise ValueError("choose an output folder")
         os.makedirs(out, exist_ok=True)
-        config = self._config_toml
+        config = self._config
         if self.config_path.text().strip():
-            config = ProcessingConfig.from_toml(self.config_path.text().strip()).to_toml()
+            config = ProcessingConfig.from_toml(self.config_path.text().strip())
         levels = [n for n, box in (("dl1", self.dl1), ("dl2", self.dl2)) if box.isChecked()]
         return make_specs(
             self.input_files(), out, pattern=self.pattern.text().strip() or "{stem}.{levels}.h5",
             levels=levels, write_images=self.images.isChecked(),
-            write_true_images=self.true_images.isChecked(), config_toml=config,
+            write_true_images=self.true_images.isChecked(), config=config,
             estimators=self.estimators.text().strip() or None,
             overwrite=self.overwrite.isChecked(),
         )

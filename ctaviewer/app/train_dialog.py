@@ -32,14 +32,13 @@ POLL_MS = 100
 TAGS = ("log", "progress", "done", "cancelled")
 
 
-def _train_process(gammas, protons, output, config_toml, messages, stop) -> None:
-    """Runs in the child process: train, save, report through ``messages`` (a queue)."""
+def _train_process(gammas, protons, output, config, messages, stop) -> None:
+    """Runs in the child process: train with ``config`` (a ProcessingConfig, or None for the
+    defaults), save, report through ``messages`` (a queue)."""
     out = Channel(messages, TAGS)
     try:
-        from ..config import ProcessingConfig
         from ..estimators.train import TrainingCancelled, format_summary, run_training
 
-        config = ProcessingConfig.from_toml(config_toml) if config_toml.strip() else None
         last = [0.0]
 
         def progress(fraction: float) -> None:
@@ -192,11 +191,11 @@ class TrainDialog(QtWidgets.QDialog):
     #: the summary dict of ``LookupModel.summary()`` and the output path, when training ends
     finished = QtCore.Signal(object, str)
 
-    def __init__(self, parent=None, config_toml: str = ""):
+    def __init__(self, parent=None, config=None):
         super().__init__(parent)
         self.setObjectName("train_dialog")
         self.setWindowTitle("Train estimators")
-        self._config_toml = config_toml
+        self._config = config  # the window's ProcessingConfig (None: the defaults)
         self._process = None
         self._messages = None
         self._stop = None
@@ -280,9 +279,15 @@ class TrainDialog(QtWidgets.QDialog):
         self.resize(820, 620)
 
     # ---------------------------------------------------------------- form
-    def set_config_toml(self, text: str) -> None:
-        """The window's current processing settings (used when no TOML file is given)."""
-        self._config_toml = text
+    def set_config(self, config) -> None:
+        """The window's current processing settings, a ProcessingConfig (used when no TOML
+        file is given)."""
+        self._config = config
+
+    @property
+    def config(self):
+        """The processing settings training will use when no TOML file is given."""
+        return self._config
 
     def _choose_output(self) -> None:
         path, _ = QtWidgets.QFileDialog.getSaveFileName(
@@ -310,13 +315,15 @@ class TrainDialog(QtWidgets.QDialog):
         for w in (self.gammas, self.protons, self.output, self.config_path):
             w.setEnabled(not self.running)
 
-    def _config_text(self) -> str:
+    def _training_config(self):
+        """The TOML file's configuration if one is given, else the window's (None: the
+        defaults); a bad file raises its ConfigError."""
         path = self.config_path.text().strip()
         if path:
             from ..config import ProcessingConfig
 
-            return ProcessingConfig.from_toml(path).to_toml()
-        return self._config_toml
+            return ProcessingConfig.from_toml(path)
+        return self._config
 
     # ---------------------------------------------------------------- running
     def start(self) -> bool:
@@ -338,10 +345,10 @@ class TrainDialog(QtWidgets.QDialog):
             missing = [p for p in gammas + protons if not os.path.isfile(p)]
             if missing:
                 problem = "These files do not exist:\n" + "\n".join(missing[:10])
-        config = ""
+        config = None
         if problem is None:
             try:
-                config = self._config_text()
+                config = self._training_config()
             except Exception as exc:  # a bad TOML file: its message names the problem
                 problem = f"Processing settings: {exc}"
         if problem is not None:
@@ -474,13 +481,12 @@ class TrainDialog(QtWidgets.QDialog):
 
 def show_train_dialog(window) -> TrainDialog:
     """Open (or raise) the Train dialog of ``window``, with its current processing settings."""
-    dialog = getattr(window, "_train_dialog", None)
+    dialog = window.findChild(TrainDialog)  # the window's own, once made
     if dialog is None:
         dialog = TrainDialog(window)
-        window._train_dialog = dialog
     config = getattr(getattr(window, "session", None), "config", None)
     if config is not None and not dialog.running:
-        dialog.set_config_toml(config.to_toml())
+        dialog.set_config(config)
     dialog.show()
     dialog.raise_()
     dialog.activateWindow()

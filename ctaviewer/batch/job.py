@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from ..config import ProcessingConfig
 from ..errors import CtaviewerError
 from ..warning_capture import collect_warnings
 
@@ -29,7 +30,7 @@ class JobSpec:
     dl2: bool = False
     write_images: bool = False
     write_true_images: bool = False
-    config_toml: str = ""
+    config: ProcessingConfig | None = None  # None: the defaults
     estimators: str | None = None
     overwrite: bool = False
     max_events: int | None = None
@@ -152,16 +153,12 @@ def run_job(
 
 
 def _run_job(spec, emit, should_stop) -> JobResult:
-    from ..config import ProcessingConfig
     from ..io import open_source
     from ..pipeline import Pipeline
     from ..writers.event_file import EventFileWriter
 
     t0 = time.perf_counter()
-    config = (
-        ProcessingConfig.from_toml(spec.config_toml)
-        if spec.config_toml.strip() else ProcessingConfig.default()
-    )
+    config = spec.config if spec.config is not None else ProcessingConfig.default()
     model = None
     if spec.dl2 and spec.estimators:
         from ..estimators.model import LookupModel
@@ -253,7 +250,7 @@ def make_specs(
     levels=("dl1",),
     write_images: bool = False,
     write_true_images: bool = False,
-    config_toml: str = "",
+    config: ProcessingConfig | None = None,
     estimators: str | None = None,
     overwrite: bool = False,
     max_events: int | None = None,
@@ -272,7 +269,7 @@ def make_specs(
         specs.append(JobSpec(
             input=str(path), output=out, dl1="dl1" in levels, dl2="dl2" in levels,
             write_images=write_images, write_true_images=write_true_images,
-            config_toml=config_toml, estimators=estimators, overwrite=overwrite,
+            config=config, estimators=estimators, overwrite=overwrite,
             max_events=max_events,
         ))
     return specs

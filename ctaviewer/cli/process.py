@@ -98,17 +98,17 @@ def build_specs(args) -> list:
             levels.append("dl2")
     if "dl2" in levels and not args.estimators:
         logger.warning("warning: dl2 without --estimators: geometry only, no energy/gammaness")
-    config_toml = ""
+    config = None
     if args.config:
         from ..config import ProcessingConfig
 
-        config_toml = ProcessingConfig.from_toml(args.config).to_toml()
+        config = ProcessingConfig.from_toml(args.config)
     try:
         specs = make_specs(
             expand_inputs(args.inputs, getattr(args, "literal", False)), args.output,
             pattern=args.pattern, levels=levels,
             write_images=args.images, write_true_images=args.true_images,
-            config_toml=config_toml, estimators=args.estimators, overwrite=args.overwrite,
+            config=config, estimators=args.estimators, overwrite=args.overwrite,
             max_events=args.max_events,
         )
     except ValueError as exc:

@@ -32,9 +32,10 @@ class TrainingCancelled(Exception):
 def _stored_results(source, config: ProcessingConfig):
     """``process(event)`` for a DL1 file without images: stored parameters, this config's
     quality cuts, and the stereo reconstruction redone from them."""
-    from ..reco import RECONSTRUCTORS
+    from ..reco import RECONSTRUCTORS, QualityQuery
+    from ..results import IMAGE_PARAMETER_NAMES
 
-    quality = config.quality.compiled
+    quality = QualityQuery(config.quality.query, IMAGE_PARAMETER_NAMES)
     reconstruct = RECONSTRUCTORS.get(config.stereo.name)
     stereo = config.stereo
 

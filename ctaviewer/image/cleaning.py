@@ -1,4 +1,5 @@
-"""Image cleaning, selectable by name through ``CLEANERS``.
+"""Image cleaning, selectable by name through ``CLEANERS`` (options declared in
+:mod:`ctaviewer.config.cleaning`; this module binds the functions).
 
 ``tailcuts`` follows ctapipe's tailcuts_clean (picture/boundary thresholds, minimum number
 of picture neighbours, keep or drop isolated picture pixels), optionally followed by ctapipe's
@@ -11,9 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._numba import njit
-from ..registry import Registry
-
-CLEANERS: Registry = Registry("cleaner")
+from ..config.cleaning import CLEANERS
 
 
 @njit(cache=True)
@@ -81,7 +80,7 @@ def dilate_kernel(mask, indptr, indices):
     return out
 
 
-@CLEANERS.register("tailcuts")
+@CLEANERS.implement("tailcuts")
 def tailcuts(image, peak_time, ctx, cfg) -> np.ndarray:
     """Tail-cuts cleaning of ``image`` (p.e.) with the thresholds in ``cfg``."""
     indptr, indices = ctx.csr
@@ -107,4 +106,4 @@ def tailcuts(image, peak_time, ctx, cfg) -> np.ndarray:
 
 
 def clean(name: str, image, peak_time, ctx, cfg) -> np.ndarray:
-    return CLEANERS.get(name)(image, peak_time, ctx, cfg)
+    return CLEANERS.get(name).function(image, peak_time, ctx, cfg)

@@ -1,6 +1,8 @@
 """Charge and peak-time extractors, selectable by name through ``EXTRACTORS``.
 
-Each extractor takes the calibrated waveform (n_pixels, n_samples; p.e. per sample), the
+Each extractor's options (window width, shift, ...) are declared in
+:mod:`ctaviewer.config.extractors`; this module binds the functions that run them. Each
+extractor takes the calibrated waveform (n_pixels, n_samples; p.e. per sample), the
 selected gain per pixel, the camera context, the extractor configuration and optionally the
 mask of broken pixels (left out wherever an extractor combines pixels, as ctapipe does), and
 returns an :class:`Extraction`. Window widths and shifts are in samples; times in ns.
@@ -16,10 +18,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..registry import Registry
+from ..config.extractors import EXTRACTORS
 from . import extract_kernels as k
-
-EXTRACTORS: Registry = Registry("extractor")
 
 
 @dataclass(frozen=True, eq=False)
@@ -70,14 +70,14 @@ def _broken_mask(broken, ctx, n_pixels) -> np.ndarray:
     return np.ascontiguousarray(broken, dtype=np.bool_)
 
 
-@EXTRACTORS.register("full_waveform")
+@EXTRACTORS.implement("full_waveform")
 def full_waveform(wf, gain, ctx, cfg, broken=None) -> Extraction:
     """Sum of the whole readout window; no integration correction."""
     peak = np.zeros(wf.shape[0], dtype=np.int64)
     return _sum_at(wf, gain, ctx, peak, wf.shape[1], 0, correct=False)
 
 
-@EXTRACTORS.register("fixed_window")
+@EXTRACTORS.implement("fixed_window")
 def fixed_window(wf, gain, ctx, cfg, broken=None) -> Extraction:
     """Window around a fixed sample (``fixed_peak_index``; -1 = middle of the readout)."""
     idx = cfg.fixed_peak_index if cfg.fixed_peak_index >= 0 else wf.shape[1] // 2
@@ -85,7 +85,7 @@ def fixed_window(wf, gain, ctx, cfg, broken=None) -> Extraction:
     return _window(wf, gain, ctx, cfg, peak)
 
 
-@EXTRACTORS.register("global_peak")
+@EXTRACTORS.implement("global_peak")
 def global_peak(wf, gain, ctx, cfg, broken=None) -> Extraction:
     """Window around the peak of the camera-averaged waveform (broken pixels left out), the
     same for every pixel."""
@@ -95,14 +95,14 @@ def global_peak(wf, gain, ctx, cfg, broken=None) -> Extraction:
     return _window(wf, gain, ctx, cfg, peak)
 
 
-@EXTRACTORS.register("local_peak")
+@EXTRACTORS.implement("local_peak")
 def local_peak(wf, gain, ctx, cfg, broken=None) -> Extraction:
     """Window around each pixel's own maximum."""
     peak = k.local_peaks(wf)
     return _window(wf, gain, ctx, cfg, peak)
 
 
-@EXTRACTORS.register("neighbor_peak")
+@EXTRACTORS.implement("neighbor_peak")
 def neighbor_peak(wf, gain, ctx, cfg, broken=None) -> Extraction:
     """Window around the maximum of the neighbours' summed waveform (+ local weight × own);
     broken neighbours are left out of the sum."""
@@ -113,7 +113,7 @@ def neighbor_peak(wf, gain, ctx, cfg, broken=None) -> Extraction:
     return _window(wf, gain, ctx, cfg, peak)
 
 
-@EXTRACTORS.register("two_pass")
+@EXTRACTORS.implement("two_pass")
 def two_pass(wf, gain, ctx, cfg, broken=None) -> Extraction:
     """Two passes, after ctapipe's TwoPassWindowSum.
 
@@ -150,4 +150,4 @@ def two_pass(wf, gain, ctx, cfg, broken=None) -> Extraction:
 
 def extract(name: str, wf, gain, ctx, cfg, broken=None) -> Extraction:
     """Run extractor ``name``; ``broken`` masks pixels whose data cannot be used (or None)."""
-    return EXTRACTORS.get(name)(wf, gain, ctx, cfg, broken)
+    return EXTRACTORS.get(name).function(wf, gain, ctx, cfg, broken)

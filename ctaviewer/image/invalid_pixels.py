@@ -1,4 +1,5 @@
-"""Values for broken pixels, selectable by name through ``INVALID_PIXEL_HANDLERS``.
+"""Values for broken pixels, selectable by name through ``INVALID_PIXEL_HANDLERS`` (declared
+in :mod:`ctaviewer.config.calibration`; this module binds the functions).
 
 ``neighbor_average`` is ctapipe's NeighborAverage (its CameraCalibrator's default): the
 charge and peak time of each broken pixel become the mean of its neighbours that are not
@@ -10,9 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._numba import njit
-from ..registry import Registry
-
-INVALID_PIXEL_HANDLERS: Registry = Registry("invalid pixel handler")
+from ..config.calibration import INVALID_PIXEL_HANDLERS
 
 
 @njit(cache=True)
@@ -42,7 +41,7 @@ def neighbor_average_kernel(image, peak_time, broken, indptr, indices):
     return img, pt
 
 
-@INVALID_PIXEL_HANDLERS.register("neighbor_average")
+@INVALID_PIXEL_HANDLERS.implement("neighbor_average")
 def neighbor_average(image, peak_time, broken, ctx):
     """Broken pixels get the mean charge and peak time of their good neighbours."""
     indptr, indices = ctx.csr
@@ -55,7 +54,7 @@ def neighbor_average(image, peak_time, broken, ctx):
     )
 
 
-@INVALID_PIXEL_HANDLERS.register("none")
+@INVALID_PIXEL_HANDLERS.implement("none")
 def keep(image, peak_time, broken, ctx):
     """Broken pixels keep the values the extractor gave them."""
     return image, peak_time
@@ -65,4 +64,4 @@ def handle_invalid(name: str, image, peak_time, broken, ctx):
     """(image, peak_time) after handler ``name``; unchanged when ``broken`` is None."""
     if broken is None:
         return image, peak_time
-    return INVALID_PIXEL_HANDLERS.get(name)(image, peak_time, broken, ctx)
+    return INVALID_PIXEL_HANDLERS.get(name).function(image, peak_time, broken, ctx)

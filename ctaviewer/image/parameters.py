@@ -35,7 +35,7 @@ import math
 import numpy as np
 
 from .._numba import njit
-from ..config import TIMING_FITS
+from ..config.parameters import TIMING_FITS
 from ..results import IMAGE_PARAMETER_NAMES, INTEGER_PARAMETERS, NOT_COMPUTED
 
 #: eigenvalues of the image covariance (deg², or m² in the camera frame) within this of 0
@@ -581,7 +581,7 @@ def image_parameters(ctx, image, peak_time, mask, timing_fit: str = "lts") -> di
     "weighted" (charge-weighted least squares).
     """
     if timing_fit not in TIMING_FITS:
-        raise ValueError(f"timing_fit must be one of {TIMING_FITS}, got {timing_fit!r}")
+        raise ValueError(f"timing_fit must be one of {list(TIMING_FITS)}, got {timing_fit!r}")
     indptr, indices = ctx.csr
     b1, b2 = ctx.border
     if peak_time is None:

@@ -124,6 +124,7 @@ class ToySource(EventSource):
                                name=full.name)
         self._subarray = full
         self._pulse, self._pulse_step = _pulse_template()
+        self._trees: dict[int, object] = {}  # id(geometry) -> KD-tree of its pixel centres
 
     @classmethod
     def check(cls, path: str) -> str | None:
@@ -261,14 +262,13 @@ class ToySource(EventSource):
             ),
         )
 
-    @staticmethod
-    def _pixel_of(geom: CameraGeometry, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-        tree = geom._cache.get("toy_kdtree")
+    def _pixel_of(self, geom: CameraGeometry, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        tree = self._trees.get(id(geom))  # the geometries live as long as this source
         if tree is None:
             from scipy.spatial import cKDTree
 
             tree = cKDTree(np.column_stack([geom.pix_x, geom.pix_y]))
-            geom._cache["toy_kdtree"] = tree
+            self._trees[id(geom)] = tree
         limit = geom.pixel_width[0] / 2
         dist, idx = tree.query(np.column_stack([x, y]), distance_upper_bound=limit)
         return np.where(np.isfinite(dist), idx, -1)

@@ -183,7 +183,7 @@ class HelperSource(SimTelSource):
             held = self._holder()
             if held is None:
                 return None
-            msg = _request(held[0], self.path, "process", held[1], i, config.to_toml())
+            msg = _request(held[0], self.path, "process", held[1], i, config)
         if msg.tag == "error":
             raise _error(msg, self.path)
         result = msg.args[0]
@@ -322,7 +322,7 @@ class _Server:
         self.channel = Channel(conn, TAGS)
         self.token = None
         self.source = None
-        self.pipelines: dict[str, object] = {}  # config (TOML) -> Pipeline, this file
+        self.pipelines: dict[object, object] = {}  # ProcessingConfig -> Pipeline, this file
         self.warm = False
 
     def serve(self) -> None:
@@ -412,20 +412,18 @@ class _Server:
         if token == self.token:
             self._release()
 
-    def _process(self, token, i, config_toml):
+    def _process(self, token, i, config):
         if token != self.token or self.source is None:
             return None
         try:
-            pipeline = self.pipelines.get(config_toml)
+            pipeline = self.pipelines.get(config)
             if pipeline is None:
-                from ..config import ProcessingConfig
                 from ..pipeline import Pipeline
 
-                config = ProcessingConfig.from_toml(config_toml)
                 other = next(iter(self.pipelines.values()), None)
                 pipeline = (other.with_config(config) if other is not None  # shared caches
                             else Pipeline(self.source.subarray, config))
-                self.pipelines = {config_toml: pipeline}
+                self.pipelines = {config: pipeline}
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 event = self.source[i]

@@ -15,8 +15,8 @@ import weakref
 
 import numpy as np
 
-from ...table_lookup import gather, index_dtype
 from ..qt import QtCore, QtGui
+from ..table_lookup import gather, index_dtype
 
 LOOKUP_SIZE = 1536
 _LOOKUPS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()

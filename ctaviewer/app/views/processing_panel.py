@@ -1,5 +1,10 @@
 """Processing panel: extractor, cleaning and quality settings edited with widgets; the
 current event is re-processed (in the background) while the user changes a value.
+
+Sections, editors, ranges, choices and tooltips all come from the options of
+:mod:`ctaviewer.config` (``ProcessingConfig.sections()`` and ``options()``): a setting added
+there appears here without code. Choosing another algorithm (``name``) rebuilds its section
+with that algorithm's options.
 """
 
 from __future__ import annotations
@@ -8,41 +13,13 @@ import dataclasses
 import html
 import math
 
-from ...config import FIELD_CHOICES, FIELD_HELP
 from ...errors import ConfigError
 from ...service import processing
 from ..qt import QtCore, QtWidgets
 
-SECTIONS = ("extractor", "cleaning", "parameters", "quality", "stereo", "calibration")
-#: sections that can differ per camera (``camera_overrides``)
-PER_CAMERA = ("extractor", "cleaning")
 ALL_CAMERAS = "all cameras"
-
-
-#: settings whose allowed values are the names of a registry: (module, registry)
-_REGISTRIES = {
-    ("extractor", "name"): ("ctaviewer.image", "EXTRACTORS"),
-    ("cleaning", "name"): ("ctaviewer.image", "CLEANERS"),
-    ("stereo", "name"): ("ctaviewer.reco", "RECONSTRUCTORS"),
-    ("calibration", "invalid_pixel_handler"): ("ctaviewer.image.invalid_pixels",
-                                               "INVALID_PIXEL_HANDLERS"),
-}
-
-
-def _choices(section: str, field: str) -> list[str] | None:
-    fixed = FIELD_CHOICES.get(f"{section}.{field}")
-    if fixed is not None:
-        return list(fixed)
-    import importlib
-
-    where = _REGISTRIES.get((section, field))
-    if where is None:
-        return None
-    try:
-        reg = getattr(importlib.import_module(where[0]), where[1])
-    except (ImportError, AttributeError):
-        return None
-    return list(reg.names())
+#: the text of an optional number's editor at its minimum, which stands for "unset"
+UNSET = "off"
 
 
 class ProcessingPanel(QtWidgets.QWidget):
@@ -50,6 +27,7 @@ class ProcessingPanel(QtWidgets.QWidget):
         super().__init__(parent)
         self.session = session
         self.editors: dict[tuple[str, str], QtWidgets.QWidget] = {}
+        self._shape: tuple | None = None  # the sections' options classes the editors show
         self._debounce = QtCore.QTimer(self, singleShot=True, interval=40)
         self._debounce.timeout.connect(self.apply)
         self.target_box = QtWidgets.QComboBox()
@@ -98,49 +76,67 @@ class ProcessingPanel(QtWidgets.QWidget):
         cfg = self.session.config
         enabled = cfg is not None
         self.save_button.setEnabled(enabled)
+        self._shape = None
         if cfg is None:
             self.message.setText("The processing chain (ctaviewer.pipeline) is not installed: "
                                  "cameras show raw data only.")
             return
-        for section, part in self._sections(cfg).items():
+        shown = self._sections(cfg)
+        self._shape = self._shape_of(shown)
+        for section, part in shown.items():
             title = QtWidgets.QLabel(f"<b>{section.capitalize()}</b>")
             self.form.addRow(title)
-            for f in dataclasses.fields(part):
-                editor = self._editor(section, f.name, getattr(part, f.name))
-                if editor is not None:
-                    self.editors[(section, f.name)] = editor
-                    self.form.addRow(f.name.replace("_", " "), editor)
-                    tip = FIELD_HELP.get(f"{section}.{f.name}", "")
-                    editor.setToolTip(tip)
-                    self.form.labelForField(editor).setToolTip(tip)
+            for opt in cfg.options(section, self._camera(section)):
+                value = part.name if opt.name == "name" else getattr(part, opt.name)
+                editor = self._editor(opt, value)
+                self.editors[(section, opt.name)] = editor
+                self.form.addRow(opt.name.replace("_", " "), editor)
+                tip = opt.text()
+                editor.setToolTip(tip)
+                self.form.labelForField(editor).setToolTip(tip)
 
-    def _editor(self, section, name, value):
-        choices = _choices(section, name)
-        if choices:
+    @staticmethod
+    def _shape_of(shown: dict) -> tuple:
+        """What the editors were built for: each section's options class."""
+        return tuple((section, type(part)) for section, part in shown.items())
+
+    def _editor(self, opt, value):
+        """The editor of one option: a list of its choices, a check box, a spin box within
+        its range (an optional number's minimum reads "off": unset), or a line of text."""
+        if opt.choices:
             w = QtWidgets.QComboBox()
-            w.addItems(choices)
+            for i, (choice, words) in enumerate(opt.choices.items()):
+                w.addItem(choice)
+                if words:
+                    w.setItemData(i, words, QtCore.Qt.ToolTipRole)
             w.setCurrentText(str(value))
             w.currentTextChanged.connect(self._changed)
-        elif isinstance(value, bool):
-            w = QtWidgets.QCheckBox(checked=value)
+        elif opt.kind is bool:
+            w = QtWidgets.QCheckBox(checked=bool(value))
             w.toggled.connect(self._changed)
-        elif isinstance(value, int):
-            w = QtWidgets.QSpinBox(minimum=-1000, maximum=100000, value=value)
+        elif opt.kind is int:
+            lo, hi = opt.bounds or (-1000, 100000)
+            w = QtWidgets.QSpinBox(minimum=lo, maximum=hi, value=value)
             w.valueChanged.connect(self._changed)
-        elif isinstance(value, float):
-            w = QtWidgets.QDoubleSpinBox(minimum=-1e6, maximum=1e6, decimals=2, singleStep=0.5)
-            w.setValue(value if math.isfinite(value) else 0.0)
+        elif opt.kind is float:
+            lo, hi = opt.bounds or (-1e6, 1e6)
+            w = QtWidgets.QDoubleSpinBox(minimum=lo, maximum=hi, decimals=2, singleStep=0.5)
+            if opt.optional:  # the minimum (0) stands for "unset"
+                w.setMinimum(0.0)
+                w.setSpecialValueText(UNSET)
+            self._set_number(w, value)
             w.valueChanged.connect(self._changed)
-        elif isinstance(value, str):
-            w = QtWidgets.QLineEdit(value)
-            w.editingFinished.connect(self._changed)
-        elif isinstance(value, tuple) and all(isinstance(v, str) for v in value):
-            w = QtWidgets.QLineEdit(" and ".join(value))
-            w.setProperty("tuple", True)
-            w.editingFinished.connect(self._changed)
         else:
-            return None
+            w = QtWidgets.QLineEdit(str(value))
+            w.editingFinished.connect(self._changed)
         return w
+
+    @staticmethod
+    def _set_number(w, value) -> None:
+        if value is None or (isinstance(value, float) and not math.isfinite(value)):
+            w.setValue(w.minimum())
+        else:
+            w.setValue(value)
 
     @staticmethod
     def _value(w):
@@ -149,22 +145,27 @@ class ProcessingPanel(QtWidgets.QWidget):
         if isinstance(w, QtWidgets.QCheckBox):
             return w.isChecked()
         if isinstance(w, (QtWidgets.QSpinBox, QtWidgets.QDoubleSpinBox)):
+            if w.specialValueText() and w.value() == w.minimum():
+                return None
             return w.value()
-        if w.property("tuple"):
-            return tuple(p.strip() for p in w.text().split(" and ") if p.strip())
         return w.text()
 
-    def set_value(self, section: str, name: str, value) -> None:
-        """Set an editor's value programmatically (the change is applied like a user edit)."""
-        w = self.editors[(section, name)]
+    def _show(self, w, value) -> None:
+        """Put ``value`` in editor ``w`` (signals as the caller leaves them)."""
         if isinstance(w, QtWidgets.QComboBox):
             w.setCurrentText(str(value))
         elif isinstance(w, QtWidgets.QCheckBox):
             w.setChecked(bool(value))
         elif isinstance(w, (QtWidgets.QSpinBox, QtWidgets.QDoubleSpinBox)):
-            w.setValue(value)
+            self._set_number(w, value)
         else:
-            w.setText(" and ".join(value) if isinstance(value, tuple) else str(value))
+            w.setText(str(value))
+
+    def set_value(self, section: str, name: str, value) -> None:
+        """Set an editor's value programmatically (the change is applied like a user edit)."""
+        w = self.editors[(section, name)]
+        self._show(w, value)
+        if isinstance(w, QtWidgets.QLineEdit):
             self._changed()
 
     # ---------------------------------------------------------------- target camera
@@ -191,35 +192,36 @@ class ProcessingPanel(QtWidgets.QWidget):
         if cam != self.target:
             self.target_box.setCurrentText(cam)
 
+    def _camera(self, section: str) -> str | None:
+        """The camera type whose settings a section shows (None: the global ones)."""
+        cfg = self.session.config
+        if self.target == ALL_CAMERAS or section not in cfg.per_camera_sections():
+            return None
+        return self.target
+
     def _sections(self, cfg) -> dict:
         """The section records the editors show: per-camera ones for a camera target."""
-        parts = {s: getattr(cfg, s, None) for s in SECTIONS}
-        if cfg is not None and self.target != ALL_CAMERAS and hasattr(cfg, "for_camera"):
-            parts["extractor"], parts["cleaning"] = cfg.for_camera(self.target)
-        return {s: p for s, p in parts.items() if p is not None and dataclasses.is_dataclass(p)}
+        parts = {s: getattr(cfg, s) for s in cfg.sections()}
+        if self.target != ALL_CAMERAS:
+            parts.update(zip(cfg.per_camera_sections(), cfg.for_camera(self.target)))
+        return parts
 
     # ---------------------------------------------------------------- config
     def config_from_widgets(self):
+        """The configuration the editors describe. A section whose algorithm (``name``) was
+        changed becomes that algorithm's options, keeping those it shares."""
         cfg = self.session.config
-        shown = self._sections(cfg)
         new = {}
-        for section, part in shown.items():
+        for section, part in self._sections(cfg).items():
             changes = {n: self._value(w) for (s, n), w in self.editors.items() if s == section}
-            new[section] = dataclasses.replace(part, **changes)
+            name = changes.pop("name", None)
+            part = dataclasses.replace(part, **changes)
+            new[section] = part.converted(name) if name is not None else part
         if self.target == ALL_CAMERAS:
-            return dataclasses.replace(cfg, **new)
-        overrides = {cam: {sec: dict(v) for sec, v in parts.items()}
-                     for cam, parts in cfg.camera_overrides.items()}
-        mine = {}
-        for section in PER_CAMERA:
-            base = getattr(cfg, section)
-            diff = {f.name: getattr(new[section], f.name) for f in dataclasses.fields(base)
-                    if getattr(new[section], f.name) != getattr(base, f.name)}
-            if diff:
-                mine[section] = diff
-        overrides[self.target] = mine
-        glob = {s: p for s, p in new.items() if s not in PER_CAMERA}
-        return dataclasses.replace(cfg, camera_overrides=overrides, **glob)
+            return cfg.replace(**new)
+        per_camera = cfg.per_camera_sections()
+        glob = {s: p for s, p in new.items() if s not in per_camera}
+        return cfg.replace(**glob).with_camera(self.target, **{s: new[s] for s in per_camera})
 
     def _changed(self, *_):
         self._debounce.start()
@@ -243,17 +245,13 @@ class ProcessingPanel(QtWidgets.QWidget):
         if cfg is None:
             return
         shown = self._sections(cfg)
+        if self._shape_of(shown) != self._shape:  # another algorithm: its own options
+            self.build()
+            return
         for (section, name), w in self.editors.items():
-            value = getattr(shown[section], name)
+            part = shown[section]
             w.blockSignals(True)
-            if isinstance(w, QtWidgets.QComboBox):
-                w.setCurrentText(str(value))
-            elif isinstance(w, QtWidgets.QCheckBox):
-                w.setChecked(bool(value))
-            elif isinstance(w, (QtWidgets.QSpinBox, QtWidgets.QDoubleSpinBox)):
-                w.setValue(value if not isinstance(value, float) or math.isfinite(value) else 0)
-            else:
-                w.setText(" and ".join(value) if isinstance(value, tuple) else str(value))
+            self._show(w, part.name if name == "name" else getattr(part, name))
             w.blockSignals(False)
 
     def _show_result(self):

@@ -1,8 +1,8 @@
-"""The numba kernel behind :mod:`ctaviewer.table_lookup` (imported only from there)."""
+"""The numba kernel behind :mod:`ctaviewer.app.table_lookup` (imported only from there)."""
 
 from __future__ import annotations
 
-from ._numba import njit
+from .._numba import njit
 
 
 @njit(cache=True, nogil=True)
