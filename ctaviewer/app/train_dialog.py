@@ -20,7 +20,7 @@ import multiprocessing as mp
 import os
 import time
 
-from ..errors import CtaviewerError
+from ..errors import Cancelled, CtaviewerError
 from ..procmsg import ERROR, Channel
 from .qt import QtCore, QtWidgets
 
@@ -37,7 +37,7 @@ def _train_process(gammas, protons, output, config_toml, messages, stop) -> None
     out = Channel(messages, TAGS)
     try:
         from ..config import ProcessingConfig
-        from ..estimators.train import TrainingCancelled, format_summary, run_training
+        from ..estimators.train import format_summary, run_training
 
         config = ProcessingConfig.from_toml(config_toml) if config_toml.strip() else None
         last = [0.0]
@@ -53,7 +53,7 @@ def _train_process(gammas, protons, output, config_toml, messages, stop) -> None
                                should_stop=stop.is_set, progress=progress)
         lines, warnings = format_summary(summary, output)
         out.send("done", summary, lines, warnings)
-    except TrainingCancelled:
+    except Cancelled:
         out.send("cancelled")
     except BaseException as exc:  # reported in the dialog (see ``error_text``)
         out.send_error(exc)

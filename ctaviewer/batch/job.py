@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from ..errors import CtaviewerError
+from ..errors import Cancelled, CtaviewerError
 from ..warning_capture import collect_warnings
 
 
@@ -53,10 +53,6 @@ class JobResult:
     @property
     def ok(self) -> bool:
         return self.error is None and not self.cancelled
-
-
-class Cancelled(Exception):
-    """The job was asked to stop; its partial output was removed."""
 
 
 def output_name(input_path: str, out_dir: str, pattern: str, levels: str) -> str:
