@@ -86,8 +86,8 @@ def _events(paths, config, log, should_stop, progress: _Progress):
         with open_source(path) as source:
             process = _processor(source, config, log, path)
             total = source.n_events_known
-            logger.debug("%s: opened (%s, %s events)", path, source.name,
-                         "?" if total is None else total)
+            logger.debug("%s: opened (%s reader, %s)", path, source.name,
+                         "length unknown" if total is None else f"{total} events")
             n = seen = 0
             for event in source:
                 if should_stop is not None and should_stop():
