@@ -1,9 +1,37 @@
-"""Typed errors and warnings. Every message names the file and the cause."""
+"""Every exception and warning type of ctaviewer's core: one family, one module.
+
+Errors (every message names the file and the cause):
+
+- ``CtaviewerError``: the base of every error raised on purpose. The command line prints
+  its message as one line (``ctaviewer: error: ...``), the application in a message box.
+  - ``InputFileError`` (``path``, ``cause``): a file cannot be read, with ``MissingFileError``,
+    ``EmptyFileError``, ``UnsupportedFileError``, ``HeaderOnlyFileError``,
+    ``CorruptFileError`` (``offset``, ``n_good_events``) and ``TemporaryStorageError``.
+  - ``FilterMissingError``: an HDF5 table compressed with a filter this installation cannot
+    decode (also an ``OSError``, as h5py's read errors are); readers turn it into an
+    ``InputFileError`` naming the file.
+  - ``ConfigError`` (``field``; also a ``ValueError``) and ``ExpressionError`` (``reason``,
+    ``position``): an invalid configuration value or expression.
+  - ``OutputError``: an output file cannot be written.
+  - ``MessageError``: a message between processes could not be read (``procmsg``).
+- ``Cancelled``: not an error: work stopped because it was asked to (a batch job, a
+  training, opening a file), nothing written. It is a ``concurrent.futures.CancelledError``,
+  not a ``CtaviewerError``, so that no error report shows it as a failure.
+
+Warnings (``UserWarning``): ``TruncatedFileWarning``, ``DamagedFileWarning``,
+``TrailingDataWarning``, ``UnknownCameraWarning``.
+
+Private exceptions that never leave their module may stay there (``io.simtel_index``'s
+``_Damage`` becomes a ``CorruptFileError`` in the function that raises it).
+``tests/test_errors.py`` checks that every other exception type of the core is defined
+here.
+"""
 
 from __future__ import annotations
 
 import errno
 import os
+from concurrent.futures import CancelledError
 
 
 class CtaviewerError(Exception):
@@ -103,6 +131,21 @@ class ExpressionError(ConfigError):
 
 class OutputError(CtaviewerError):
     """An output file cannot be written."""
+
+
+class FilterMissingError(CtaviewerError, OSError):
+    """An HDF5 table is compressed with a filter this installation cannot decode (the
+    message names the table and the package that provides the filter)."""
+
+
+class MessageError(CtaviewerError):
+    """A message from another process could not be read: its sender died half-way through
+    it, or its content cannot be unpickled here (``procmsg.Channel.receive``)."""
+
+
+class Cancelled(CancelledError):
+    """Work stopped because it was asked to (a batch job, a training, opening a file); its
+    partial output was removed, nothing was written. Not an error."""
 
 
 class TruncatedFileWarning(UserWarning):

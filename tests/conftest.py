@@ -84,7 +84,6 @@ def _collect_on_main_thread():
     on its GUI thread with a timer, see ctaviewer.app.gui_gc); between tests, collect here,
     on the main thread, so garbage never piles up or reaches a worker thread."""
     yield
-    import gc
+    from ctaviewer.gc_policy import collect_if_disabled
 
-    if not gc.isenabled():
-        gc.collect()
+    collect_if_disabled()

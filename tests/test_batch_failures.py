@@ -148,6 +148,32 @@ def test_a_killed_worker_is_reported_and_replaced(tmp_path):
     assert sum(line.startswith("FAILED") for line in log) == 1
 
 
+class _Unreadable(int):
+    """An int in the parent; unpickling it raises, as a class a worker cannot import does."""
+
+    def __reduce__(self):
+        import operator
+
+        return operator.truediv, (1, 0)
+
+
+def test_a_job_a_worker_cannot_read_fails_alone_and_the_worker_goes_on(tmp_path, caplog):
+    short = str(simtel("gamma_4lst.simtel.zst"))
+    specs = [JobSpec(short, str(tmp_path / "a.h5"), max_events=_Unreadable(2)),
+             JobSpec(short, str(tmp_path / "b.h5"))]
+    log = []
+    with caplog.at_level("DEBUG", logger="ctaviewer.batch.runner"):
+        results = BatchRunner(specs, n_workers=1, on_log=log.append).run()
+    assert results[0].error.startswith(f"{short}: the worker process could not take the job")
+    assert "ZeroDivisionError" in results[0].error and "died" not in results[0].error
+    assert results[1].ok
+    started = [r for r in caplog.records if r.getMessage().startswith("worker process")
+               and r.getMessage().endswith(" started")]
+    assert len(started) == 1  # the same worker ran the next job
+    assert sorted(os.listdir(tmp_path)) == ["b.h5"]
+    assert sum(line.startswith("FAILED") for line in log) == 1
+
+
 def test_describe_exit():
     assert describe_exit(-signal.SIGSEGV) == "killed by SIGSEGV"
     assert describe_exit(-signal.SIGKILL) == "killed by SIGKILL, perhaps out of memory"
@@ -163,7 +189,7 @@ def test_worker_warnings_become_one_line_naming_the_file():
     lines.show("invalid value\nencountered", RuntimeWarning, "/x/numpy/core.py", 12)
     assert lines.end() == ["a.simtel.zst: RuntimeWarning: invalid value encountered"]
     lines.show("outside a job", UserWarning, "f.py", 1)
-    assert sent == [("log", "warning: UserWarning: outside a job")]
+    assert sent == ["warning: UserWarning: outside a job"]
 
 
 def _children(pid: int) -> list[int]:

@@ -97,3 +97,81 @@ def test_messages_and_errors_cross_a_process_boundary(use_pipe):
         else:
             assert type(exc) is CtaviewerError and str(exc) == "Local: only here"
         assert channel.receive(timeout=0) is None and channel.empty()
+
+
+class _Unreadable:
+    """Pickles, but unpickling it raises (as a class the receiver cannot import does)."""
+
+    def __reduce__(self):
+        import operator
+
+        return operator.truediv, (1, 0)
+
+
+def test_an_unreadable_message_is_a_message_error_and_the_channel_goes_on():
+    from ctaviewer.errors import MessageError
+
+    ctx = mp.get_context("spawn")
+    for a, b in (ctx.Pipe(), (ctx.Queue(),) * 2):
+        sender, receiver = Channel(a, TAGS), Channel(b, TAGS)
+        sender.send("done", _Unreadable())
+        sender.send("progress", 1.0)
+        with pytest.raises(MessageError, match="ZeroDivisionError"):
+            receiver.receive(timeout=60)
+        assert receiver.receive(timeout=60) == Message("progress", (1.0,))
+
+
+def test_try_send_says_when_the_other_end_is_gone():
+    a, b = mp.get_context("spawn").Pipe()
+    channel = Channel(a, TAGS)
+    assert channel.try_send("progress", 0.1)
+    b.close()
+    assert not channel.try_send("progress", 0.2)
+    with pytest.raises(ValueError):  # a wrong tag is a mistake, not a gone reader
+        channel.try_send("nonsense")
+    with pytest.raises((EOFError, OSError)):  # as the connection says it
+        channel.receive(timeout=1)
+
+
+def _exit_at_once():
+    pass
+
+
+def test_wait_returns_pipe_channels_with_messages_and_ended_processes():
+    from ctaviewer.procmsg import wait
+
+    ctx = mp.get_context("spawn")
+    ends = [ctx.Pipe() for _ in range(3)]
+    channels = [Channel(a, TAGS) for a, _ in ends]
+    assert wait(channels, timeout=0) == []
+    Channel(ends[1][1], TAGS).send("progress", 0.5)
+    process = ctx.Process(target=_exit_at_once)
+    process.start()
+    process.join(60)
+    ready = wait([*channels, process.sentinel], timeout=5)
+    assert ready[0] is channels[1] and set(ready[1:]) == {process.sentinel}
+    assert channels[1].receive(timeout=0) == Message("progress", (0.5,))
+    with pytest.raises(TypeError, match="pipes"):
+        wait([Channel(ctx.Queue(), TAGS)], timeout=0)
+
+
+def test_sending_from_several_threads_keeps_messages_whole():
+    """A worker's warnings and its job's progress come from different threads: large
+    messages sent at once must not interleave on the pipe."""
+    import threading
+
+    a, b = mp.get_context("spawn").Pipe()
+    sender, receiver = Channel(a, TAGS), Channel(b, TAGS)
+    blob = {k: bytes([k]) * 300_000 for k in range(4)}
+
+    def send(k):
+        for _ in range(20):
+            sender.send("done", k, blob[k])
+
+    threads = [threading.Thread(target=send, args=(k,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    received = [receiver.receive(timeout=60) for _ in range(80)]
+    for t in threads:
+        t.join()
+    assert all(m.tag == "done" and m.args[1] == blob[m.args[0]] for m in received)

@@ -20,7 +20,7 @@ import multiprocessing as mp
 import os
 import time
 
-from ..errors import CtaviewerError
+from ..errors import Cancelled, CtaviewerError
 from ..procmsg import ERROR, Channel
 from .qt import QtCore, QtWidgets
 
@@ -37,7 +37,7 @@ def _train_process(gammas, protons, output, config, messages, stop) -> None:
     defaults), save, report through ``messages`` (a queue)."""
     out = Channel(messages, TAGS)
     try:
-        from ..estimators.train import TrainingCancelled, format_summary, run_training
+        from ..estimators.train import format_summary, run_training
 
         last = [0.0]
 
@@ -52,7 +52,7 @@ def _train_process(gammas, protons, output, config, messages, stop) -> None:
                                should_stop=stop.is_set, progress=progress)
         lines, warnings = format_summary(summary, output)
         out.send("done", summary, lines, warnings)
-    except TrainingCancelled:
+    except Cancelled:
         out.send("cancelled")
     except BaseException as exc:  # reported in the dialog (see ``error_text``)
         out.send_error(exc)

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ..config import ProcessingConfig
-from ..errors import CtaviewerError
+from ..errors import Cancelled, CtaviewerError
 from ..warning_capture import collect_warnings
 
 
@@ -54,10 +54,6 @@ class JobResult:
     @property
     def ok(self) -> bool:
         return self.error is None and not self.cancelled
-
-
-class Cancelled(Exception):
-    """The job was asked to stop; its partial output was removed."""
 
 
 def output_name(input_path: str, out_dir: str, pattern: str, levels: str) -> str:

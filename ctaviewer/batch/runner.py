@@ -6,14 +6,15 @@ The same runner serves the ``process`` command and the GUI's batch panel:
     results = runner.run(should_stop=lambda: cancelled)
 
 The runner hands one job at a time to each worker process (``batch.worker``) over a pipe of
-its own. A bad input fails alone (its error is reported, the others go on). A worker that
-dies (a crash, a kill, the out-of-memory killer) is noticed at once: its file is reported
-failed with the cause ("killed by SIGSEGV"), its partial output is removed, a new worker
-takes its place and the queued jobs go on. Workers end with the runner (parent-death signal
-and watchdog, see ``batch.worker``). Cancelling asks the workers to stop (they remove their
-partial output), then terminates those that do not stop within a grace period and removes
-what they left; a ``KeyboardInterrupt`` in ``run`` does the same before it propagates.
-With ``scheduler="tcp://host:8786"`` the jobs are submitted to an existing Dask distributed
+its own, as ``procmsg`` messages. A bad input fails alone (its error is reported, the others
+go on). A worker that dies (a crash, a kill, the out-of-memory killer) is noticed at once:
+its file is reported failed with the cause ("killed by SIGSEGV"), its partial output is
+removed, a new worker takes its place and the queued jobs go on; a job a worker cannot read
+fails alone too. Workers end with the runner (parent-death signal and watchdog, see
+``batch.worker``). Cancelling asks the workers to stop (they remove their partial output),
+then terminates those that do not stop within a grace period and removes what they left; a
+``KeyboardInterrupt`` in ``run`` does the same before it propagates. With
+``scheduler="tcp://host:8786"`` the jobs are submitted to an existing Dask distributed
 cluster instead (optional dependency).
 
 Lines for the user (one per file written or failed, one per warning) go to ``on_log`` when
@@ -22,9 +23,7 @@ given, else to this module's logger (INFO, WARNING for warnings, ERROR for failu
 
 from __future__ import annotations
 
-import atexit
 import contextlib
-import gc
 import logging
 import multiprocessing as mp
 import os
@@ -34,9 +33,9 @@ import uuid
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from multiprocessing.connection import wait as _wait
 
-from ..errors import CtaviewerError
+from .. import procmsg
+from ..errors import CtaviewerError, MessageError
 from .job import (
     JobResult,
     JobSpec,
@@ -45,7 +44,7 @@ from .job import (
     execute_job,
     result_from_exception,
 )
-from .worker import describe_exit, worker_main
+from .worker import TAGS, describe_exit, worker_main
 
 logger = logging.getLogger(__name__)
 
@@ -89,39 +88,12 @@ class BatchProgress:
         return self.elapsed_s * (1.0 - f) / f
 
 
-#: cyclic-GC thresholds while batch jobs run (see ``batch_gc``)
-BATCH_GC_THRESHOLD = (10_000, 20, 20)
-_FREEZE_AT_EXIT = []
-
-
-@contextlib.contextmanager
-def batch_gc():
-    """Garbage-collector settings for running batch jobs (workers, the command line).
-
-    Reading, importing and writing allocate many short-lived containers: with Python's
-    default thresholds (700, 10, 10) the cyclic collector ran ~900 times per four files and
-    took 10-15 % of the run; these thresholds keep it under 3 %. Memory is still freed by
-    reference counting as before; only the search for reference cycles runs less often.
-    The previous thresholds come back on exit. It also registers ``gc.freeze`` to run at
-    interpreter exit: shutdown then skips a last collection over every object left (0.1-0.4
-    s after a job has loaded numba, h5py and the instruments); nothing else changes.
-    """
-    old = gc.get_threshold()
-    gc.set_threshold(*BATCH_GC_THRESHOLD)
-    if not _FREEZE_AT_EXIT:
-        atexit.register(gc.freeze)
-        _FREEZE_AT_EXIT.append(True)
-    try:
-        yield
-    finally:
-        gc.set_threshold(*old)
-
-
 class _Worker:
     """The runner's handle on one worker process."""
 
     def __init__(self, ctx):
-        self.conn, child = ctx.Pipe(duplex=True)
+        conn, child = ctx.Pipe(duplex=True)
+        self.channel = procmsg.Channel(conn, TAGS)
         self.process = ctx.Process(target=worker_main, args=(child, os.getpid()),
                                    daemon=True, name="ctaviewer-batch-worker")
         self.process.start()
@@ -135,12 +107,9 @@ class _Worker:
     def pid(self) -> int:
         return self.process.pid
 
-    def send(self, item) -> bool:
-        try:
-            self.conn.send(item)
-            return True
-        except (OSError, EOFError, ValueError):
-            return False
+    def send(self, tag: str, *args) -> bool:
+        """Send a command; False when the worker's end is gone."""
+        return self.channel.try_send(tag, *args)
 
     def exit_cause(self) -> str:
         """How the process ended (it is ended first if its pipe broke but it lives on)."""
@@ -284,19 +253,19 @@ class BatchRunner:
                     if w.ready and w.index is None and not w.quitting:
                         if pending:
                             w.index = pending.popleft()
-                            if not w.send((w.index, self.specs[w.index])):
+                            if not w.send("job", w.index, self.specs[w.index]):
                                 pending.appendleft(w.index)
                                 w.index = None
                         else:
-                            w.quitting = w.send(None)
-                handles = [h for w in live for h in (w.conn, w.process.sentinel)]
+                            w.quitting = w.send("quit")
+                handles = [h for w in live for h in (w.channel, w.process.sentinel)]
                 if not handles:
                     break
-                _wait(handles, timeout=0.1)
+                procmsg.wait(handles, timeout=0.1)
                 changed = False
                 for w in live:
                     changed |= self._read_worker(w, progress, results)
-                    if not w.dead and w.process.exitcode is not None and not w.conn.poll():
+                    if not w.dead and w.process.exitcode is not None and w.channel.empty():
                         w.dead = True
                     if w.dead:
                         changed |= self._bury(w, progress, results)
@@ -331,31 +300,41 @@ class BatchRunner:
         ended = False
         while not w.dead:
             try:
-                if not w.conn.poll():
-                    break
-                msg = w.conn.recv()
-            except (EOFError, OSError, ValueError, TypeError, AttributeError,
-                    ImportError, IndexError) as exc:  # gone, or died halfway through a message
+                msg = w.channel.receive(timeout=0)
+            except (EOFError, OSError, MessageError) as exc:  # gone, or died mid-message
                 logger.debug("worker %s: pipe closed (%s)", w.pid, exc)
                 w.dead = True
                 break
-            kind = msg[0]
-            if kind == "ready":
+            if msg is None:
+                break
+            if msg.tag == "ready":
                 w.ready = True
                 self._start_failures = 0
                 logger.debug("worker %s ready", w.pid)
-            elif kind == "log":
-                self._log(logging.WARNING, msg[1])
-            elif kind in ("start", "progress"):
-                spec = self.specs[msg[1]]
-                done = (msg[2], msg[3]) if kind == "progress" else (0, None)
+            elif msg.tag == "log":
+                self._log(logging.WARNING, msg.args[0])
+            elif msg.tag in ("start", "progress"):
+                spec = self.specs[msg.args[0]]
+                done = tuple(msg.args[1:3]) if msg.tag == "progress" else (0, None)
                 progress.per_file[spec.input] = done
                 progress.pids[spec.input] = w.pid
-                if kind == "start":
+                if msg.tag == "start":
                     logger.debug("%s: started in worker process %s", spec.input, w.pid)
-            elif kind == "done":
-                index, r = msg[1], msg[2]
+            elif msg.tag == "done":
+                index, r = msg.args
                 results[index] = r
+                w.index = None
+                self._account(progress, r)
+                ended = True
+            elif msg.tag == procmsg.ERROR:  # a job it could not read: that job fails
+                exc = msg.error()
+                if w.index is None:
+                    self._log(logging.ERROR, f"error: worker process {w.pid}: {exc}")
+                    continue
+                spec = self.specs[w.index]
+                r = JobResult(spec.input, None, error=" ".join(
+                    f"{spec.input}: the worker process could not take the job: {exc}".split()))
+                results[w.index] = r
                 w.index = None
                 self._account(progress, r)
                 ended = True
@@ -384,7 +363,7 @@ class BatchRunner:
         """Tell idle workers to quit; give the others the grace period, then end them."""
         for w in workers:
             if not w.dead and w.process.is_alive():
-                w.send(None)
+                w.send("quit")
         deadline = time.monotonic() + (0.5 if clean else GRACE_SECONDS)
         for w in workers:
             w.process.join(max(0.0, deadline - time.monotonic()))
@@ -397,7 +376,7 @@ class BatchRunner:
                 w.process.kill()
                 w.process.join()
             with contextlib.suppress(OSError):
-                w.conn.close()
+                w.channel.close()
 
     def _cleanup(self, results) -> None:
         """Remove temporaries that terminated workers left behind."""

@@ -2,15 +2,21 @@
 
 Each worker talks to the runner over a pipe of its own, so a worker that dies in the middle
 of a message garbles nothing but its own pipe, and no lock or shared memory is held that a
-killed worker could leave taken. The runner sends ``(index, spec)`` (a job, only to an
-idle worker), ``"stop"`` (stop the running job: it removes its partial output) or ``None``
-(quit); the worker sends
+killed worker could leave taken. Both ends are ``procmsg`` channels (``TAGS``). The runner
+sends
 
-    ("ready", pid)                      once, when it can take jobs
-    ("start", index)                    a job begins
-    ("progress", index, done, total)    at most every PROGRESS_S seconds
-    ("done", index, JobResult)          a job ended (processed, failed or cancelled)
-    ("log", text)                       a warning raised outside any job
+    "job" (index, spec)                 a job, only to an idle worker
+    "stop"                              stop the running job (it removes its partial output)
+    "quit"                              end the process (after stopping a running job)
+
+and the worker sends
+
+    "ready" (pid)                       once, when it can take jobs
+    "start" (index)                     a job begins
+    "progress" (index, done, total)     at most every PROGRESS_S seconds
+    "done" (index, JobResult)           a job ended (processed, failed or cancelled)
+    "log" (text)                        a warning raised outside any job
+    "error" (exception)                 a command it could not read (``MessageError``)
 
 A worker never outlives the runner. On Linux the kernel sends it SIGTERM when the thread
 that started it ends (``PR_SET_PDEATHSIG``); everywhere a watchdog thread waits on the
@@ -33,6 +39,9 @@ import sys
 import threading
 import warnings
 
+from ..errors import MessageError
+from ..procmsg import Channel
+
 #: seconds between a worker's progress messages
 PROGRESS_S = 0.1
 #: seconds a worker whose parent is gone gives its job to stop before it exits
@@ -41,6 +50,11 @@ GRACE_S = 3.0
 WATCH_S = 0.5
 
 _PR_SET_PDEATHSIG = 1
+
+#: the runner's commands and the worker's reports (see the module's docstring)
+COMMANDS = ("job", "stop", "quit")
+REPORTS = ("ready", "start", "progress", "done", "log")
+TAGS = COMMANDS + REPORTS
 
 
 def set_parent_death_signal(sig: int = signal.SIGTERM) -> bool:
@@ -81,39 +95,21 @@ def _watchdog(parent_pid: int, gone: threading.Event) -> None:
     os._exit(1)  # the job did not stop in time (a long read): go anyway
 
 
-class _Channel:
-    """The worker's end of its pipe; a send to a runner that is gone marks it gone."""
-
-    def __init__(self, conn, gone: threading.Event):
-        self.conn = conn
-        self.gone = gone
-        self._lock = threading.Lock()
-
-    def send(self, message) -> None:
-        if self.gone.is_set():
-            return
-        try:
-            with self._lock:
-                self.conn.send(message)
-        except (OSError, EOFError, ValueError):
-            self.gone.set()
-
-
 class WarningLines:
     """A ``warnings.showwarning`` for worker processes: each warning becomes one line (its
     class and message, never the source line). During a job (``begin(input)`` ...
     ``end()``) the distinct lines are kept for the job's result, named by its input;
-    outside a job each is passed to ``send(("log", line))`` at once."""
+    outside a job each is passed to ``log(line)`` at once."""
 
-    def __init__(self, send):
-        self.send = send
+    def __init__(self, log):
+        self.log = log
         self.input: str | None = None
         self.lines: list[str] = []
 
     def show(self, message, category, filename, lineno, file=None, line=None) -> None:
         text = " ".join(f"{getattr(category, '__name__', 'Warning')}: {message}".split())
         if self.input is None:
-            self.send(("log", f"warning: {text}"))
+            self.log(f"warning: {text}")
         elif f"{self.input}: {text}" not in self.lines:
             self.lines.append(f"{self.input}: {text}")
 
@@ -126,10 +122,10 @@ class WarningLines:
 
 
 def worker_main(conn, parent_pid: int) -> None:
-    """Entry point of a worker process: run jobs from ``conn`` until ``None``, EOF or the
+    """Entry point of a worker process: run jobs from ``conn`` until "quit", EOF or the
     parent's death."""
+    from ..gc_policy import batch_gc
     from .job import JobResult, Throttle, execute_job
-    from .runner import batch_gc
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the runner's to handle
     gone = threading.Event()
@@ -139,8 +135,14 @@ def worker_main(conn, parent_pid: int) -> None:
         return
     threading.Thread(target=_watchdog, args=(parent_pid, gone), daemon=True,
                      name="ctaviewer-parent-watchdog").start()
-    channel = _Channel(conn, gone)
-    lines = WarningLines(channel.send)
+    channel = Channel(conn, TAGS)
+
+    def send(tag: str, *args) -> None:
+        """Report to the runner; a runner that is gone marks it gone."""
+        if not gone.is_set() and not channel.try_send(tag, *args):
+            gone.set()
+
+    lines = WarningLines(lambda text: send("log", text))
     warnings.showwarning = lines.show
     asked = {"stop": False, "quit": False}
 
@@ -148,32 +150,41 @@ def worker_main(conn, parent_pid: int) -> None:
         """Whether the runner asked the running job to stop (or to quit), or is gone."""
         while not (asked["stop"] or gone.is_set()):
             try:
-                if not conn.poll():
-                    break
-                message = conn.recv()
+                command = channel.receive(timeout=0)
             except (EOFError, OSError):
                 gone.set()
                 break
-            asked["stop"] = True  # "stop", or None: quit once this job has stopped
-            asked["quit"] |= message is None
+            except MessageError:  # only "stop" and "quit" come during a job
+                command = None
+                asked["stop"] = True
+            if command is None:
+                break
+            asked["stop"] = True  # "stop", or "quit": quit once this job has stopped
+            asked["quit"] |= command.tag == "quit"
         return asked["stop"] or gone.is_set()
 
     with batch_gc():
-        channel.send(("ready", os.getpid()))
+        send("ready", os.getpid())
         while not gone.is_set() and not asked["quit"]:
             try:
-                item = conn.recv()
+                command = channel.receive()
             except (EOFError, OSError):
                 return
-            if item is None:
-                return
-            if not isinstance(item, tuple):  # a "stop" that came after its job ended
+            except MessageError as exc:  # a job that does not unpickle here: said, not lost
+                try:
+                    channel.send_error(exc)
+                except (OSError, EOFError):
+                    return
                 continue
-            index, spec = item
+            if command.tag == "quit":
+                return
+            if command.tag != "job":  # a "stop" that came after its job ended
+                continue
+            index, spec = command.args
             asked["stop"] = False
-            channel.send(("start", index))
+            send("start", index)
             emit = Throttle(
-                lambda done, total, index=index: channel.send(("progress", index, done, total)),
+                lambda done, total, index=index: send("progress", index, done, total),
                 PROGRESS_S,
             )
             lines.begin(spec.input)
@@ -183,7 +194,7 @@ def worker_main(conn, parent_pid: int) -> None:
                 # SIGTERM from someone else: the job did not end by the runner's choice
                 result = JobResult(spec.input, None, error=f"{spec.input}: the worker process "
                                    "was stopped (SIGTERM); no output written")
-            channel.send(("done", index, result))
+            send("done", index, result)
 
 
 def describe_exit(exitcode: int | None) -> str:

@@ -5,10 +5,13 @@
 of this package with ``add_arguments(parser)`` and ``run(args) -> int``; add new ones to
 ``COMMANDS``. Errors print one line on stderr and exit non-zero; no traceback reaches users.
 
-Lines for the user go through ``logging`` (a logger per module under ``ctaviewer``), printed
-on stderr as plain text. A subcommand whose module sets ``LOGGING = True`` (``process``)
-also takes ``-v/--verbose`` (more detail, e.g. worker processes starting and ending) and
-``-q/--quiet`` (warnings and errors only, no progress display).
+Messages for the user go through ``logging`` (a logger per module under ``ctaviewer``),
+printed on stderr as plain lines; Python warnings (a truncated file, an unknown camera)
+become ``warning: ...`` lines of the same loggers. Every subcommand, and the application,
+takes ``-v/--verbose`` (debug detail too, e.g. worker processes starting and ending) and
+``-q/--quiet`` (warnings and errors only, no progress bar). What scripts read stays on
+stdout (JSON, paths, reports) whatever the level. Long commands draw a progress bar on a
+terminal only (``cli.progress``).
 """
 
 from __future__ import annotations
@@ -21,6 +24,8 @@ import warnings
 
 from .._version import __version__
 from ..errors import CtaviewerError
+
+logger = logging.getLogger(__name__)
 
 #: subcommand name -> (module, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -63,17 +68,17 @@ def _gui_parser() -> argparse.ArgumentParser:
         "(done automatically when there is no display)",
     )
     p.add_argument("--version", action="version", version=f"ctaviewer {__version__}")
+    _add_verbosity(p)
     return p
 
 
-def _verbosity_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(add_help=False)
-    group = p.add_argument_group("messages").add_mutually_exclusive_group()
+def _add_verbosity(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("messages").add_mutually_exclusive_group()
     group.add_argument("--verbose", "-v", action="store_true",
-                       help="more detail on stderr (worker processes, each file started)")
+                       help="more detail on stderr (debug messages: each file started, "
+                            "worker processes)")
     group.add_argument("--quiet", "-q", action="store_true",
-                       help="only warnings and errors on stderr, no progress display")
-    return p
+                       help="only warnings and errors on stderr, no progress bar")
 
 
 def _command_parser(name: str) -> tuple[argparse.ArgumentParser, object]:
@@ -84,9 +89,9 @@ def _command_parser(name: str) -> tuple[argparse.ArgumentParser, object]:
         description=help_,
         epilog=getattr(module, "EPILOG", None),
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        parents=[_verbosity_parser()] if getattr(module, "LOGGING", False) else [],
     )
     module.add_arguments(p)
+    _add_verbosity(p)
     return p, module
 
 
@@ -114,7 +119,8 @@ def configure_logging(verbose: bool = False, quiet: bool = False) -> None:
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None):
-    print(f"warning: {message}", file=sys.stderr)
+    """Python warnings as one ``warning: ...`` line (never the source line)."""
+    logger.warning("warning: %s", message)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -124,9 +130,10 @@ def main(argv: list[str] | None = None) -> int:
         if argv and argv[0] in COMMANDS:
             parser, module = _command_parser(argv[0])
             args = parser.parse_args(argv[1:])
-            configure_logging(getattr(args, "verbose", False), getattr(args, "quiet", False))
+            configure_logging(args.verbose, args.quiet)
             return int(module.run(args) or 0)
         args = _gui_parser().parse_args(argv)
+        configure_logging(args.verbose, args.quiet)
         from .gui import run as run_gui
 
         return int(run_gui(args) or 0)

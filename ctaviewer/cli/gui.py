@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 import os
-import sys
 import tempfile
+
+logger = logging.getLogger(__name__)
 
 
 def display_available() -> bool:
@@ -31,11 +33,8 @@ def run(args) -> int:
     if args.png or not display_available():
         out = args.png or os.path.join(tempfile.gettempdir(), "ctaviewer-event.png")
         if not args.png:
-            print(
-                "ctaviewer: no display found (DISPLAY and WAYLAND_DISPLAY unset); "
-                "rendering the event to a PNG instead.",
-                file=sys.stderr,
-            )
+            logger.warning("ctaviewer: no display found (DISPLAY and WAYLAND_DISPLAY unset); "
+                           "rendering the event to a PNG instead.")
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
         from ..app.render import render_event_png
 

@@ -1,28 +1,25 @@
 """``ctaviewer process INPUT... --output DIR``: DL1/DL2 files for many inputs in parallel.
 
 Lines for the user go through ``logging`` (``-v``/``-q`` choose how many, see ``cli``); a
-progress bar (tqdm, which pyirf already requires) is drawn on stderr only when stdout and
-stderr are both terminals. Ctrl-C stops the running jobs (their partial outputs are
+progress bar is drawn on stderr only when stdout and stderr are both terminals
+(``cli.progress``). Ctrl-C stops the running jobs (their partial outputs are
 removed) and exits with status 130 after one line; a second Ctrl-C quits at once.
 """
 
 from __future__ import annotations
 
-import contextlib
 import glob
 import json
 import logging
 import os
 import signal
-import sys
 import threading
 
 from ..errors import CtaviewerError, OutputError
+from . import progress
+from .progress import ProgressBar
 
 logger = logging.getLogger(__name__)
-
-#: this command takes -v/--verbose and -q/--quiet (see ``cli``)
-LOGGING = True
 
 EPILOG = """examples:
   ctaviewer process gamma.simtel.zst --output out/                 DL1 parameters
@@ -161,62 +158,33 @@ class _Interrupts:
         return False
 
 
-class _ProgressBar:
-    """Files done (with the running files' share), events and the rate, as a tqdm bar on
-    stderr; nothing at all unless ``enabled``."""
+class _FilesBar:
+    """Files done (with the running files' share), events and the rate, as a progress bar
+    (``cli.progress``)."""
 
     def __init__(self, n_files: int, enabled: bool):
         self.n_files = n_files
-        self.bar = None
-        if enabled:
-            from tqdm import tqdm
-
-            self.bar = tqdm(
-                total=n_files, file=sys.stderr, leave=False, dynamic_ncols=True,
-                desc=f"0/{n_files} files",
-                bar_format="{desc} {percentage:3.0f}%|{bar}| [{elapsed}<{remaining}]",
-            )
+        self.progress = ProgressBar(n_files, enabled, desc=f"0/{n_files} files")
 
     def update(self, p) -> None:
-        if self.bar is None:
-            return
         failed = f", {p.files_failed} failed" if p.files_failed else ""
-        self.bar.set_description_str(
-            f"{p.files_done + p.files_failed}/{p.n_files} files, {p.events_done} events, "
-            f"{p.events_per_s:.1f}/s{failed}", refresh=False)
-        self.bar.n = round(p.fraction * self.n_files, 3)
-        self.bar.refresh()
-
-    @contextlib.contextmanager
-    def active(self):
-        """While the bar is shown, log lines are written above it."""
-        if self.bar is None:
-            yield self
-            return
-        from tqdm.contrib.logging import logging_redirect_tqdm
-
-        try:
-            with logging_redirect_tqdm(loggers=[logging.getLogger("ctaviewer")]):
-                yield self
-        finally:
-            self.bar.close()
-
-
-def _show_progress(args) -> bool:
-    return (not getattr(args, "quiet", False) and sys.stdout.isatty()
-            and sys.stderr.isatty())
+        self.progress.update(
+            round(p.fraction * self.n_files, 3),
+            desc=f"{p.files_done + p.files_failed}/{p.n_files} files, {p.events_done} "
+                 f"events, {p.events_per_s:.1f}/s{failed}", refresh=True)
 
 
 def run(args) -> int:
     from ..batch.job import duplicate_obs_id_warnings
-    from ..batch.runner import BatchRunner, batch_gc
+    from ..batch.runner import BatchRunner
+    from ..gc_policy import batch_gc
 
     specs = build_specs(args)
     runner = BatchRunner(specs, n_workers=args.workers, scheduler=args.scheduler,
                          in_process=args.workers == 1)
-    bar = _ProgressBar(len(specs), _show_progress(args))
+    bar = _FilesBar(len(specs), progress.wanted(args))
     runner.on_progress = bar.update
-    with _Interrupts() as interrupted, bar.active(), batch_gc():
+    with _Interrupts() as interrupted, bar.progress.active(), batch_gc():
         # with one worker, this process runs the jobs itself (hence batch_gc here)
         results = runner.run(should_stop=interrupted)
     if interrupted.requested:

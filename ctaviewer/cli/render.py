@@ -6,16 +6,22 @@ Several events (``--all``, ``--events``) become a contact sheet of thumbnails (.
 PDF with one event per page. Events are processed with the default or a ``--config``
 configuration. Rendering runs offscreen (``QT_QPA_PLATFORM=offscreen`` unless set), so no
 display is needed. The output is written under a temporary name and renamed when complete.
+The output's path is printed on stdout; messages go to stderr through ``logging``, with a
+progress bar over several events on a terminal (``cli.progress``).
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import re
-import sys
 import time
 
 from ..errors import CtaviewerError, OutputError
+from . import progress
+from .progress import ProgressBar
+
+logger = logging.getLogger(__name__)
 
 EPILOG = """examples:
   ctaviewer render gamma.simtel.zst --out event.png              first event, 1600×1000
@@ -83,6 +89,16 @@ def resolve_events(items: list, n: int, path: str) -> list[int]:
                                      f"({n} events: 0–{n - 1})")
             out.append(item % n)
     return out
+
+
+def _describe(indices: list[int]) -> str:
+    """``indices`` in short: "event 3", "events 0-9", "12 events (0, 4, ...)"."""
+    if len(indices) == 1:
+        return f"event {indices[0]}"
+    if indices == list(range(indices[0], indices[-1] + 1)):
+        return f"events {indices[0]}-{indices[-1]}"
+    head = ", ".join(map(str, indices[:3]))
+    return f"{len(indices)} events ({head}{', ...' if len(indices) > 3 else ''})"
 
 
 def add_arguments(parser) -> None:
@@ -189,14 +205,14 @@ def run(args) -> int:
             if args.tel is not None:
                 seen = [i for i in indices if args.tel in renderer.tels_of(i)]
                 if len(seen) < len(indices):
-                    print(f"ctaviewer render: telescope {args.tel} has data in {len(seen)} "
-                          f"of the {len(indices)} selected events", file=sys.stderr)
+                    logger.warning(f"ctaviewer render: telescope {args.tel} has data in "
+                                   f"{len(seen)} of the {len(indices)} selected events")
                 indices = seen
             limit = args.max_events or (SHEET_LIMIT if fmt != "pdf" else None)
             if limit is not None and len(indices) > limit:
                 if args.max_events is None:
-                    print(f"ctaviewer render: {len(indices)} events selected; the sheet shows "
-                          f"the first {limit} (raise with --max-events)", file=sys.stderr)
+                    logger.warning(f"ctaviewer render: {len(indices)} events selected; the "
+                                   f"sheet shows the first {limit} (raise with --max-events)")
                 indices = indices[:limit]
             if not indices:
                 raise CtaviewerError(f"{args.file}: the selection holds no event")
@@ -210,16 +226,17 @@ def run(args) -> int:
             indices = [seen]
         else:
             indices = resolve_events([args.event or 0], n, args.file)
-        progress = None
-        if several and sys.stderr.isatty():
-            def progress(done, total):
-                end = "\n" if done == total else ""
-                print(f"\rctaviewer render: {done}/{total} events", end=end, file=sys.stderr,
-                      flush=True)
-        renderer.write(indices, args.out, progress)
+        logger.debug("%s: %d events; rendering %s to %s (%s)", args.file, n,
+                      _describe(indices), args.out, fmt)
+        bar = ProgressBar(len(indices), several and progress.wanted(args), desc="rendering",
+                          bar_format="{desc} {n_fmt}/{total_fmt} events {percentage:3.0f}%|"
+                                     "{bar}| [{elapsed}<{remaining}]")
+        with bar.active():
+            renderer.write(indices, args.out,
+                           (lambda done, total: bar.update(done)) if bar.enabled else None)
     print(args.out)
     elapsed = time.perf_counter() - t0
     what = (f"{len(indices)} event{'s' if len(indices) != 1 else ''}" if several
             else f"event {indices[0]}")
-    print(f"ctaviewer render: {what} in {elapsed:.1f} s", file=sys.stderr)
+    logger.info(f"ctaviewer render: {what} in {elapsed:.1f} s")
     return 0

@@ -1,9 +1,19 @@
-"""``ctaviewer train --gammas ... --protons ... --output tables.h5``: lookup tables."""
+"""``ctaviewer train --gammas ... --protons ... --output tables.h5``: lookup tables.
+
+The report goes to stdout (or the summary as JSON with ``--json``); the passes, each file
+read and the warnings are log messages on stderr, with a progress bar on a terminal
+(``cli.progress``).
+"""
 
 from __future__ import annotations
 
 import json
-import sys
+import logging
+
+from . import progress
+from .progress import ProgressBar
+
+logger = logging.getLogger(__name__)
 
 EPILOG = """examples:
   ctaviewer train --gammas gamma_*.simtel.zst --protons proton_*.simtel.zst -o tables.h5
@@ -22,18 +32,16 @@ def add_arguments(parser) -> None:
 
 
 def run(args) -> int:
-    from ..batch.runner import batch_gc
     from ..config import ProcessingConfig
     from ..estimators.train import format_summary, run_training
+    from ..gc_policy import batch_gc
     from .process import expand_inputs
 
     config = ProcessingConfig.from_toml(args.config) if args.config else None
-    def log(line: str) -> None:
-        print(line, file=sys.stderr)
-
-    with batch_gc():
-        summary = run_training(expand_inputs(args.gammas), expand_inputs(args.protons),
-                               args.output, config, log=log)
+    gammas, protons = expand_inputs(args.gammas), expand_inputs(args.protons)
+    bar = ProgressBar(1.0, progress.wanted(args), desc="training")
+    with bar.active(), batch_gc():
+        summary = run_training(gammas, protons, args.output, config, progress=bar.update)
     if args.json:
         print(json.dumps(summary))
     else:
@@ -41,5 +49,5 @@ def run(args) -> int:
         for line in lines:
             print(line)
         for warning in warnings:
-            print(f"  warning: {warning}", file=sys.stderr)
+            logger.warning("warning: %s", warning)
     return 0

@@ -27,6 +27,8 @@ import h5py
 import numpy as np
 from h5py import h5a, h5d, h5g, h5o, h5p, h5s, h5t
 
+from ..errors import FilterMissingError
+
 #: rows per chunk; images use fewer rows (see ``chunk_rows``)
 DEFAULT_CHUNK_BYTES = 32 * 1024
 GZIP_LEVEL = 1
@@ -337,10 +339,6 @@ def write_table(h5, path, columns, rows, *, title: str = "", attrs=None) -> Tabl
     writer.append_rows(rows)
     writer.close()
     return writer
-
-
-class FilterMissingError(OSError):
-    """A table is compressed with a filter this installation cannot decode."""
 
 
 _PLUGINS_TRIED = False

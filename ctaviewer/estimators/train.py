@@ -10,23 +10,25 @@ file with images is re-processed like a simulation file; a DL1 file with paramet
 configuration's quality cuts and stereo reconstruction (cleaning settings do not apply).
 
 ``run_training`` is what ``ctaviewer train`` and the GUI's Train dialog both run: train,
-save, and return the summary that ``format_summary`` turns into the report lines.
+save, and return the summary that ``format_summary`` turns into the report lines. Progress
+lines (the passes, each file read) go to ``log`` when given, else to this module's logger
+(INFO; each file opened at DEBUG).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import logging
 from collections.abc import Callable
 
 from ..config import ProcessingConfig
+from ..errors import Cancelled
 from ..io import DataLevel, open_source
 from ..pipeline import Pipeline
 from ..results import EventResult
 from .model import LookupModel, features
 
-
-class TrainingCancelled(Exception):
-    """Training was asked to stop; nothing was written."""
+logger = logging.getLogger(__name__)
 
 
 def _stored_results(source, config: ProcessingConfig):
@@ -85,6 +87,8 @@ def _events(paths, config, log, should_stop, progress: _Progress):
         with open_source(path) as source:
             process = _processor(source, config, log, path)
             total = source.n_events_known
+            logger.debug("%s: opened (%s reader, %s)", path, source.name,
+                         "length unknown" if total is None else f"{total} events")
             n = seen = 0
             for event in source:
                 if should_stop is not None and should_stop():
@@ -103,7 +107,7 @@ def train(
     proton_files=(),
     config: ProcessingConfig | None = None,
     *,
-    log: Callable[[str], None] = print,
+    log: Callable[[str], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
     progress: Callable[[float], None] | None = None,
 ) -> LookupModel:
@@ -113,6 +117,7 @@ def train(
     each event and ends the training early (the returned tables are then incomplete).
     """
     config = config or ProcessingConfig.default()
+    log = log or logger.info
     gamma_files, proton_files = list(gamma_files), list(proton_files)
     model = LookupModel(config.to_toml())
     steps = _Progress(2 * len(gamma_files) + len(proton_files), progress)
@@ -133,18 +138,19 @@ def run_training(
     output,
     config: ProcessingConfig | None = None,
     *,
-    log: Callable[[str], None] = print,
+    log: Callable[[str], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
     progress: Callable[[float], None] | None = None,
 ) -> dict:
     """Train, write the tables to ``output`` (atomically) and return ``model.summary()``.
 
-    Raises ``TrainingCancelled`` (writing nothing) when ``should_stop()`` turned true.
+    Raises ``errors.Cancelled`` (writing nothing) when ``should_stop()`` turned true.
     """
+    log = log or logger.info
     model = train(gamma_files, proton_files, config, log=log, should_stop=should_stop,
                   progress=progress)
     if should_stop is not None and should_stop():
-        raise TrainingCancelled("training cancelled: no tables written")
+        raise Cancelled("training cancelled: no tables written")
     model.save(output)
     log(f"wrote {output}")
     return model.summary()

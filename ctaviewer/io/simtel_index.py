@@ -36,13 +36,13 @@ import stat
 import tempfile
 import zlib
 from collections.abc import Callable
-from concurrent.futures import CancelledError
 from dataclasses import dataclass, field, replace
 from typing import NamedTuple
 
 import numpy as np
 
 from ..errors import (
+    Cancelled,
     CorruptFileError,
     DamagedFileWarning,
     InputFileError,
@@ -356,7 +356,7 @@ def decompress_to_temp(
 
     Every byte that decompresses is kept: a stream cut short or damaged part-way gives the
     data before the cut. A full or unwritable temporary folder is a TemporaryStorageError;
-    the folder is removed if decompression fails or is cancelled (CancelledError).
+    the folder is removed if decompression fails or is cancelled (``errors.Cancelled``).
     """
     kind = compression_of(path)
     if tmpdir is None:
@@ -374,7 +374,7 @@ def decompress_to_temp(
         with dst, open(path, "rb") as src:
             while True:
                 if should_stop is not None and should_stop():
-                    raise CancelledError(f"opening {path} was cancelled")
+                    raise Cancelled(f"opening {path} was cancelled")
                 try:
                     data = src.read(_IN_CHUNK)
                 except OSError as exc:
@@ -442,7 +442,7 @@ def build_index(
 
     A compressed file is decompressed into ``tmpdir`` (default: a new temporary folder),
     which the index owns (``cleanup()``); the folder is removed when indexing fails or is
-    cancelled (``should_stop()`` turning True raises CancelledError). Problems found are in
+    cancelled (``should_stop()`` turning True raises ``errors.Cancelled``). Problems found are in
     the index (``truncated``, ``error``, ``trailing_bytes``; ``problems()`` words them).
     """
     from eventio import EventIOFile
@@ -554,7 +554,7 @@ def _scan(f, path, raw, progress, should_stop, compressed) -> SimTelIndex:
     start = 0
     while True:
         if should_stop is not None and should_stop():
-            raise CancelledError(f"opening {path} was cancelled")
+            raise Cancelled(f"opening {path} was cancelled")
         start = int(f._next_header_pos)
         try:
             obj = next(f)

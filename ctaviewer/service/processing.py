@@ -10,9 +10,9 @@ source and settings.
 
 from __future__ import annotations
 
-import gc
 import threading
 
+from ..gc_policy import WARM_UP, freeze_once
 from .simtel_helper import HelperSource
 
 _WARM = threading.Event()
@@ -35,7 +35,7 @@ def _warm_up() -> None:
         from ctaviewer.pipeline import warm_up
 
         warm_up()
-        gc.freeze()  # numba's many objects live as long as the process: no full GC passes
+        freeze_once(WARM_UP)  # numba's many objects live as long as the process
     except Exception:  # the first real processing reports whatever is wrong
         pass
     finally:

@@ -31,17 +31,15 @@ from __future__ import annotations
 import dataclasses
 import multiprocessing as mp
 import os
-import pickle
 import shutil
 import threading
 import time
 import warnings
 from collections.abc import Callable
-from concurrent.futures import CancelledError
 
 import numpy as np
 
-from ..errors import InputFileError, reader_error
+from ..errors import Cancelled, InputFileError, MessageError, reader_error
 from ..io import open_indexed as open_here
 from ..io.simtel import SimTelSource
 from ..io.simtel_index import compression_of, make_temp_dir
@@ -79,7 +77,7 @@ class _Helper:
         deadline = time.monotonic() + _START_TIMEOUT_S
         while not self.ready:
             if should_stop is not None and should_stop():
-                raise CancelledError("cancelled")
+                raise Cancelled("cancelled")
             try:
                 msg = self.channel.receive(_POLL_S)
             except (EOFError, OSError, ValueError):
@@ -216,8 +214,9 @@ def open_indexed(
     ``kwargs`` are SimTelSource's (allowed_tels, max_events, skip_calibration); event
     ``first`` (if given and present) is read too and waits in the source's cache.
     ``progress(fraction)`` is called from this thread; when ``should_stop()`` turns True the
-    helper is ended at once and ``concurrent.futures.CancelledError`` is raised. Where the
-    helper cannot start, a plain ``SimTelSource`` opened in this thread is returned.
+    helper is ended at once and ``errors.Cancelled`` (a ``concurrent.futures.CancelledError``)
+    is raised. Where the helper cannot start, a plain ``SimTelSource`` opened in this thread
+    is returned.
     """
     global _BROKEN
     path = os.fspath(path)
@@ -282,13 +281,13 @@ def _request(helper: _Helper, path, tag: str, *args, progress=None,
              should_stop=None) -> Message:
     """Send one request and wait for its answer (a "done" or "error" message)."""
     if should_stop is not None and should_stop():
-        raise CancelledError(f"opening {path} was cancelled")
+        raise Cancelled(f"opening {path} was cancelled")
     channel = helper.channel
     try:
         channel.send(tag, *args)
         while True:
             if should_stop is not None and should_stop():
-                raise CancelledError(f"opening {path} was cancelled")
+                raise Cancelled(f"opening {path} was cancelled")
             msg = channel.receive(_POLL_S)
             if msg is None:
                 if not helper.alive():
@@ -298,7 +297,7 @@ def _request(helper: _Helper, path, tag: str, *args, progress=None,
                     progress(*msg.args)
             else:
                 return msg
-    except (EOFError, ConnectionError, pickle.UnpicklingError):
+    except (EOFError, ConnectionError, MessageError):
         helper.stop()
         raise InputFileError(
             path,
@@ -340,6 +339,9 @@ class _Server:
                 msg = self.channel.receive()
             except (EOFError, OSError):
                 return
+            except MessageError as exc:  # a request that cannot be read: said, not silent
+                self.channel.send_error(exc)
+                continue
             try:
                 answer = handlers[msg.tag](*msg.args)
             except Exception as exc:  # a request of the wrong form: said, not silent

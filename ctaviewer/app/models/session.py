@@ -10,8 +10,7 @@ to the state on the GUI thread.
 
 from __future__ import annotations
 
-import gc
-
+from ...gc_policy import FIRST_FILE_SHOWN, freeze_once
 from ...io import check_input_path
 from ...service import processing, simtel_helper
 from ...service.session import Opened, SessionState, initial_rows, open_file
@@ -21,20 +20,6 @@ from .. import workers
 from ..qt import QtCore
 
 __all__ = ["SessionModel"]
-
-
-_FROZEN = False
-
-
-def _freeze_startup_objects() -> None:
-    """Once the first file is shown: what exists then (modules, classes, widgets — ~150k
-    objects) lives as long as the application. Keep it out of the cyclic garbage
-    collector's full passes, which otherwise take ~100 ms holding the GIL. Only once: a
-    later file's objects must stay collectable when it is closed."""
-    global _FROZEN
-    if not _FROZEN:
-        _FROZEN = True
-        gc.freeze()
 
 
 #: the state's signals, forwarded to the Qt signals of the same name
@@ -162,7 +147,7 @@ class SessionModel(QtCore.QObject):
             # processing happens here: numba's kernels load while the event is shown
             processing.start_warm_up()
         self.state.open_finished(opened)
-        _freeze_startup_objects()
+        freeze_once(FIRST_FILE_SHOWN)  # start-up objects live as long as the application
         first = self.state.first_event(opened.event_index)
         if first is not None:
             if self._synchronous:
