@@ -442,6 +442,39 @@ def test_copies_of_killed_processes_are_swept(own_tmpdir):
             p.wait()
 
 
+def test_any_command_sweeps_copies_of_killed_processes(own_tmpdir, tmp_path):
+    """The sweep runs at every start of the command, not only when a compressed file is
+    decompressed again: `info` on an uncompressed file removes a killed process's copy."""
+    import signal
+    import time
+
+    zstandard = pytest.importorskip("zstandard")
+    script = (
+        "import sys, time\n"
+        "from ctaviewer import open_source\n"
+        "s = open_source(sys.argv[1]); s.build_index()\n"
+        "print(s.index.temporary_dir, flush=True)\n"
+        "time.sleep(60)\n"
+    )
+    env = {**os.environ, "TMPDIR": str(own_tmpdir)}
+    proc = subprocess.Popen([sys.executable, "-c", script, str(simtel("gamma_4lst.simtel.zst"))],
+                            stdout=subprocess.PIPE, text=True, env=env)
+    try:
+        folder = proc.stdout.readline().strip()
+        assert os.path.isdir(folder)
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+    raw = tmp_path / "gamma_4lst.simtel"
+    with open(simtel("gamma_4lst.simtel.zst"), "rb") as f:
+        raw.write_bytes(zstandard.ZstdDecompressor().stream_reader(f).read())
+    time.sleep(0.1)
+    done = subprocess.run([sys.executable, "-m", "ctaviewer", "info", str(raw)],
+                          capture_output=True, text=True, env=env)
+    assert done.returncode == 0, done.stderr
+    assert not os.path.exists(folder)
+
+
 def test_full_temporary_folder_is_a_clear_error(tmp_path):
     """Writing the decompressed copy fails (here: a file size limit, as a full disk would):
     one error line naming the file, no traceback, no copy left."""

@@ -20,6 +20,7 @@ import argparse
 import importlib
 import logging
 import sys
+import threading
 import warnings
 
 from .._version import __version__
@@ -123,9 +124,24 @@ def _show_warning(message, category, filename, lineno, file=None, line=None):
     logger.warning("warning: %s", message)
 
 
+def _sweep_stale_copies() -> None:
+    """Remove the decompressed temporary copies that killed ctaviewer processes left behind
+    (in a background thread: importing the readers costs ~0.4 s of start-up)."""
+    def sweep():
+        try:
+            from ..io.simtel_index import sweep_stale_temp_dirs
+
+            sweep_stale_temp_dirs()
+        except Exception:  # a sweep that cannot run leaves the copies for the next start
+            logging.getLogger(__name__).debug("stale temporary copies not swept", exc_info=True)
+
+    threading.Thread(target=sweep, name="ctaviewer-sweep", daemon=True).start()
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     warnings.showwarning = _show_warning
+    _sweep_stale_copies()
     try:
         if argv and argv[0] in COMMANDS:
             parser, module = _command_parser(argv[0])
