@@ -78,6 +78,28 @@ def make_window(qtbot, isolated_settings):
         w.close()
 
 
+@pytest.fixture
+def camera_item(qtbot):
+    """Factory of a shown camera item for a geometry: ``(widget, view box, item)``, the
+    view box aspect-locked and fitted to the camera."""
+    from ctaviewer.app.qt import pg
+    from ctaviewer.app.views.camera_item import CameraItem
+
+    def make(geom, width: int = 600, height: int = 520):
+        widget = pg.GraphicsLayoutWidget()
+        qtbot.addWidget(widget)
+        widget.resize(width, height)
+        vb = widget.addViewBox()
+        vb.setAspectLocked(True)
+        item = CameraItem(geom)
+        vb.addItem(item)
+        widget.show()
+        vb.autoRange(padding=0.02)
+        return widget, vb, item
+
+    return make
+
+
 @pytest.fixture(autouse=True)
 def _collect_on_main_thread():
     """Once a test has made the application, Python's automatic GC is off (the app collects

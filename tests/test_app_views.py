@@ -256,25 +256,16 @@ def test_sky_caption_azimuth_stays_in_0_360():
 
 
 @pytest.mark.parametrize("zoom", [1.0, 12.0])
-def test_camera_item_draws_each_pixel_in_its_lut_colour(simtel_file, qtbot, zoom):
+def test_camera_item_draws_each_pixel_in_its_lut_colour(simtel_file, qtbot, camera_item, zoom):
     """The colour on screen at a pixel centre is that pixel's LUT colour, for the resampled
     map (whole camera in view) and the exact map (zoomed in beyond the lookup)."""
     from ctaviewer.app import colors
-    from ctaviewer.app.qt import QtCore, QtGui, pg
-    from ctaviewer.app.views.camera_item import CameraItem
+    from ctaviewer.app.qt import QtCore, QtGui
     from ctaviewer.io import open_source
 
     with open_source(simtel_file("gamma_70sst1m.simtel.zst")) as src:
         geom = src.subarray.camera_types[0].geometry
-    widget = pg.GraphicsLayoutWidget()
-    qtbot.addWidget(widget)
-    widget.resize(600, 520)
-    vb = widget.addViewBox()
-    vb.setAspectLocked(True)
-    item = CameraItem(geom)
-    vb.addItem(item)
-    widget.show()
-    vb.autoRange(padding=0.02)
+    widget, vb, item = camera_item(geom, 600, 520)
     if zoom > 1:
         vb.scaleBy((1 / zoom, 1 / zoom), center=QtCore.QPointF(0.0, 0.0))
     values = np.arange(geom.n_pixels, dtype=float) % 97.0

@@ -10,7 +10,6 @@ from __future__ import annotations
 import dataclasses
 import os
 import subprocess
-import sys
 import warnings
 
 import numpy as np
@@ -24,6 +23,7 @@ from ctaviewer.io.simtel_convert import pixel_status
 from ctaviewer.pipeline import Pipeline
 
 from .conftest import simtel
+from .ctapipe_env import ctapipe_python
 
 #: ctapipe 0.28's defaults: no per-camera thresholds or windows
 AS_CTAPIPE = ProcessingConfig(camera_overrides={})
@@ -268,23 +268,11 @@ PARITY_FILES = {
 }
 
 
-def _ctapipe_python():
-    try:
-        import ctapipe  # noqa: F401
-
-        return sys.executable
-    except ImportError:
-        exe = os.environ.get("CTAVIEWER_CTAPIPE_PYTHON")
-        if exe and os.path.exists(exe):
-            return exe
-    pytest.skip("ctapipe not installed (set CTAVIEWER_CTAPIPE_PYTHON to a ctapipe venv)")
-
-
 @pytest.fixture(scope="module")
 def ctapipe_dl1(tmp_path_factory):
     """ctapipe's DL1 of the parity files, from one ctapipe process (its numba kernels are
     compiled once, into a private cache)."""
-    python = _ctapipe_python()
+    python = ctapipe_python()
     folder = tmp_path_factory.mktemp("ctapipe")
     args, outs = [], {}
     for name, n in PARITY_FILES.items():

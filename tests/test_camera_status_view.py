@@ -35,24 +35,14 @@ def test_pixel_status_crosses_the_helper_process():
         source.close()
 
 
-def _camera(qtbot, status, values):
+def _camera(camera_item, status, values):
     from ctaviewer.app import colors
-    from ctaviewer.app.qt import pg
-    from ctaviewer.app.views.camera_item import CameraItem
     from ctaviewer.event import PixelStatus
     from ctaviewer.io import open_source
 
     with open_source(simtel(FILE)) as src:
         geom = next(c for c in src.subarray.camera_types if c.name == "FlashCam").geometry
-    widget = pg.GraphicsLayoutWidget()
-    qtbot.addWidget(widget)
-    widget.resize(700, 640)
-    vb = widget.addViewBox()
-    vb.setAspectLocked(True)
-    item = CameraItem(geom)
-    vb.addItem(item)
-    widget.show()
-    vb.autoRange(padding=0.02)
+    widget, vb, item = camera_item(geom, 700, 640)
     index = colors.to_index(values, 0.0, 100.0, "linear")
     item.set_colors(values, index, "viridis")
     item.set_status(status, {PixelStatus.HV_DISABLED: "charge: mean of its good neighbours",
@@ -73,7 +63,7 @@ def _colours_in(image, item, geom, pix, n=7):
     return out
 
 
-def test_broken_pixels_are_grey_and_hatched_with_the_reason_in_the_tooltip(qtbot, tmp_path):
+def test_broken_pixels_are_grey_and_hatched_with_the_reason_in_the_tooltip(camera_item, tmp_path):
     from ctaviewer.app import colors
     from ctaviewer.app.qt import QtGui
     from ctaviewer.app.views.camera_item import _HATCH_RGB, BROKEN_ARGB
@@ -84,7 +74,7 @@ def test_broken_pixels_are_grey_and_hatched_with_the_reason_in_the_tooltip(qtbot
     status[DISABLED] = PixelStatus.HV_DISABLED
     status[10] = PixelStatus.NO_READOUT
     values = np.full(n, 50.0)  # the same value everywhere: only the status tells them apart
-    widget, item, geom, index = _camera(qtbot, status, values)
+    widget, item, geom, index = _camera(camera_item, status, values)
     grab = widget.viewport().grab()
     grab.save(str(tmp_path / "status.png"))
     image = grab.toImage().convertToFormat(QtGui.QImage.Format_ARGB32)

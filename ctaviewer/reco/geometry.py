@@ -284,6 +284,44 @@ def invalid(tel_ids, reason: str) -> Reconstruction:
     return Reconstruction(StereoResult(tel_ids=tuple(tel_ids), invalid_reason=reason), {}, {})
 
 
+def too_few(tel_ids, min_telescopes: int) -> Reconstruction | None:
+    """The invalid result for fewer than ``min_telescopes`` (at least 2) good images."""
+    need = max(2, min_telescopes)
+    if len(tel_ids) >= need:
+        return None
+    n = len(tel_ids)
+    return invalid(
+        tel_ids, f"{n} telescope{'' if n == 1 else 's'} passed the quality query ({need} needed)"
+    )
+
+
+def bad_width(parameters: dict, weighting: str) -> str:
+    """Why the image weights cannot be formed ("" if they can): ctapipe refuses an event
+    with an image of width 0 or NaN, whose weight intensity × length / width is infinite."""
+    if weighting != "intensity_length_width":
+        return ""
+    for t in sorted(parameters):
+        w = parameters[t]["hillas_width"]
+        if not w > 0:
+            return f"image of telescope {t} has width {w:g}: no weight intensity × length / width"
+    return ""
+
+
+def good_axes(
+    subarray, pointing, parameters: dict, weighting: str, min_telescopes: int
+) -> ImageAxes | Reconstruction:
+    """The image axes of the telescopes that passed the quality query, or the invalid
+    result when there are too few of them or their weights cannot be formed."""
+    tel_ids = tuple(sorted(parameters))
+    failed = too_few(tel_ids, min_telescopes)
+    if failed is not None:
+        return failed
+    reason = bad_width(parameters, weighting)
+    if reason:
+        return invalid(tel_ids, reason)
+    return ImageAxes(subarray, pointing, parameters, weighting)
+
+
 def finish(
     result: StereoResult, axes: ImageAxes, core_psi: dict, subarray, computed=()
 ) -> Reconstruction:

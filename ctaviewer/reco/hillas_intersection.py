@@ -31,6 +31,7 @@ from .geometry import (
     ImageAxes,
     Reconstruction,
     finish,
+    good_axes,
     invalid,
     line_intersection,
     reference_height,
@@ -38,29 +39,6 @@ from .geometry import (
     tilted_to_ground,
     vector_altaz,
 )
-
-
-def too_few(tel_ids, min_telescopes: int) -> Reconstruction | None:
-    """The invalid result for fewer than ``min_telescopes`` (at least 2) good images."""
-    need = max(2, min_telescopes)
-    if len(tel_ids) >= need:
-        return None
-    n = len(tel_ids)
-    return invalid(
-        tel_ids, f"{n} telescope{'' if n == 1 else 's'} passed the quality query ({need} needed)"
-    )
-
-
-def bad_width(parameters: dict, weighting: str) -> str:
-    """Why the image weights cannot be formed ("" if they can): ctapipe refuses an event
-    with an image of width 0 or NaN, whose weight intensity × length / width is infinite."""
-    if weighting != "intensity_length_width":
-        return ""
-    for t in sorted(parameters):
-        w = parameters[t]["hillas_width"]
-        if not w > 0:
-            return f"image of telescope {t} has width {w:g}: no weight intensity × length / width"
-    return ""
 
 
 def direction(normals: np.ndarray, w: np.ndarray):
@@ -103,14 +81,10 @@ def reconstruct(
     """Reconstruction from the parameter dicts of the telescopes that passed the quality
     query; with fewer than ``min_telescopes`` (or an impossible geometry) invalid, never
     dropped."""
-    tel_ids = tuple(sorted(parameters))
-    failed = too_few(tel_ids, min_telescopes)
-    if failed is not None:
-        return failed
-    reason = bad_width(parameters, weighting)
-    if reason:
-        return invalid(tel_ids, reason)
-    axes = ImageAxes(subarray, pointing, parameters, weighting)
+    axes = good_axes(subarray, pointing, parameters, weighting, min_telescopes)
+    if isinstance(axes, Reconstruction):
+        return axes
+    tel_ids = axes.tel_ids
     a_alt, a_az = pointing.array_alt, pointing.array_az
     psi = axes.core_psi(a_alt, a_az)
     core_psi = dict(zip(tel_ids, np.degrees(psi).tolist()))

@@ -13,8 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..coords import altaz_to_fov, fov_to_altaz
-from .geometry import ImageAxes, Reconstruction, invalid, sky_vector
-from .hillas_intersection import bad_width, too_few
+from .geometry import Reconstruction, good_axes, invalid, sky_vector
 from .weighted_planes import complete
 
 MIN_SIN = 1e-6
@@ -25,14 +24,10 @@ def reconstruct(
 ) -> Reconstruction:
     """Reconstruction from the good images; invalid (NaN, with the reason) below
     ``min_telescopes`` or when implausible."""
-    tel_ids = tuple(sorted(parameters))
-    failed = too_few(tel_ids, min_telescopes)
-    if failed is not None:
-        return failed
-    reason = bad_width(parameters, weighting)
-    if reason:
-        return invalid(tel_ids, reason)
-    axes = ImageAxes(subarray, pointing, parameters, weighting)
+    axes = good_axes(subarray, pointing, parameters, weighting, min_telescopes)
+    if isinstance(axes, Reconstruction):
+        return axes
+    tel_ids = axes.tel_ids
     a_alt, a_az = pointing.array_alt, pointing.array_az
     x1, y1 = altaz_to_fov(axes.alt1, axes.az1, a_alt, a_az)
     x2, y2 = altaz_to_fov(axes.alt2, axes.az2, a_alt, a_az)

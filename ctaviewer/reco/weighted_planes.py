@@ -28,12 +28,13 @@ from .geometry import (
     ImageAxes,
     Reconstruction,
     finish,
+    good_axes,
     invalid,
     reference_height,
     tilted_matrix,
     vector_altaz,
 )
-from .hillas_intersection import bad_width, h_max_above_ground, too_few
+from .hillas_intersection import h_max_above_ground
 
 #: psi uncertainty (deg) assumed for an image whose own is not finite
 PSI_UNCERT_FALLBACK_DEG = 10.0
@@ -53,14 +54,10 @@ def reconstruct(
 ) -> Reconstruction:
     """Reconstruction from the parameter dicts of the telescopes that passed the quality
     query; invalid (NaN, with the reason) below ``min_telescopes`` or when implausible."""
-    tel_ids = tuple(sorted(parameters))
-    failed = too_few(tel_ids, min_telescopes)
-    if failed is not None:
-        return failed
-    reason = bad_width(parameters, weighting)
-    if reason:
-        return invalid(tel_ids, reason)
-    axes = ImageAxes(subarray, pointing, parameters, weighting)
+    axes = good_axes(subarray, pointing, parameters, weighting, min_telescopes)
+    if isinstance(axes, Reconstruction):
+        return axes
+    tel_ids = axes.tel_ids
     normals, w = _unit(axes.normals), axes.w
     i, j = np.triu_indices(len(axes), 1)
     cross = np.cross(normals[i], normals[j])
