@@ -140,17 +140,22 @@ class PixelStatus(enum.IntFlag):
     leave them out of neighbour sums and their charge and peak time are replaced by their
     neighbours' average. Pixels without readout hold no signal: they are calibrated to 0
     p.e. in every sample (as ctapipe's data-volume reduction zeroes the pixels it drops).
+    Pixels without calibration constants come out as 0 p.e. too, and the views say why.
     """
 
     #: high voltage switched off in the run's settings (sim_telarray's ``HV_disabled`` list)
     HV_DISABLED = 1
     #: no ADC data in any gain (not read out, e.g. dropped by zero suppression)
     NO_READOUT = 2
+    #: no pedestal or p.e. conversion in the file for a gain of its data: calibrated to 0
+    #: p.e. in every sample (its charge is unknown, not zero)
+    NO_CALIBRATION = 4
 
 
 _STATUS_TEXT = {
     PixelStatus.HV_DISABLED: "high voltage disabled (run settings)",
     PixelStatus.NO_READOUT: "not read out (no ADC data)",
+    PixelStatus.NO_CALIBRATION: "no calibration constants in the file",
 }
 
 
@@ -202,6 +207,12 @@ class TelescopeData:
     def unread_pixels(self) -> np.ndarray | None:
         """Mask of the pixels without readout, or None when every pixel was read out."""
         return self._status_mask(PixelStatus.NO_READOUT)
+
+    @property
+    def zeroed_pixels(self) -> np.ndarray | None:
+        """Mask of the pixels calibrated to 0 p.e. (not read out, or without calibration
+        constants), or None when there is none."""
+        return self._status_mask(PixelStatus.NO_READOUT | PixelStatus.NO_CALIBRATION)
 
     @property
     def n_gains(self) -> int:

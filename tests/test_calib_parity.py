@@ -188,6 +188,41 @@ def test_pixel_without_readout_is_marked_and_holds_no_signal(simtel_file):
     assert plain.image[p] < -5
 
 
+def test_pixel_without_calibration_constants_is_marked_not_shown_as_an_ordinary_zero(
+    simtel_file,
+):
+    """A pixel whose pedestal or p.e. conversion the file lacks (NaN) in a gain of its data
+    is marked NO_CALIBRATION: it is calibrated to 0 p.e., never cleaned in, and the status
+    tells the views that its charge is unknown rather than zero."""
+    src, events = _events(simtel_file("gamma_70sst1m.simtel.zst"), 1)
+    ev = events[0]
+    t = next(iter(ev.tel))
+    data = ev.tel[t]
+    ped = np.array(data.pedestal_per_sample)
+    dc = np.array(data.dc_to_pe)
+    assert pixel_status(data.waveform, [], ped, dc) is None
+    p, q = 5, 9
+    ped[0, p] = np.nan
+    dc[-1, q] = np.nan  # the last gain of the data
+    status = pixel_status(data.waveform, [], ped, dc)
+    assert np.flatnonzero(status).tolist() == [p, q]
+    assert status[p] == status[q] == PixelStatus.NO_CALIBRATION
+    assert "no calibration constants" in pixel_status_text(status[p])
+    # a constant of a gain the data does not have does not count
+    extra = np.vstack([np.array(data.dc_to_pe), np.full((1, dc.shape[1]), np.nan)])
+    assert pixel_status(data.waveform, [], data.pedestal_per_sample, extra) is None
+    bright = np.array(data.waveform)
+    bright[:, [p, q], 20:24] += np.uint16(1000)  # large signals where constants are missing
+    pipe = Pipeline(src.subarray, AS_CTAPIPE)
+    uncal = dataclasses.replace(data, waveform=bright, pedestal_per_sample=ped,
+                                dc_to_pe=dc, pixel_status=status)
+    tr = pipe.process_telescope(dataclasses.replace(ev, tel={t: uncal}), t)
+    for pix in (p, q):  # q's high gain has constants: still zero, as its status says
+        assert tr.image[pix] == 0.0 and not tr.mask[pix]
+        np.testing.assert_array_equal(tr.waveform[pix], 0.0)
+    assert tr.image[p + 1] != 0.0
+
+
 def test_status_words_for_tooltips():
     assert pixel_status_text(0) == ""
     assert "high voltage" in pixel_status_text(PixelStatus.HV_DISABLED)

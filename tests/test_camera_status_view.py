@@ -171,6 +171,10 @@ def test_main_window_shows_the_disabled_pixels_of_the_file(make_window, qtbot):
     qtbot.waitUntil(lambda: window.camera_view.item is not None
                     and window.camera_view.item._broken == DISABLED, timeout=10000)
     assert "high voltage disabled" in window.camera_view.item.tooltip(DISABLED[0])
+    # the clicked pixel's line under the waveform says it is broken, and why
+    session.select_pixels([DISABLED[0]])
+    qtbot.waitUntil(lambda: DISABLED[0] in window.waveform_view.curves, timeout=10000)
+    assert "broken: high voltage disabled" in window.waveform_view.info.text()
     grid = window.camera_grid
     grid.refresh()
     qtbot.waitUntil(lambda: flash[0] in grid.cells and not grid.building, timeout=30000)

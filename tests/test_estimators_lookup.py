@@ -85,3 +85,29 @@ def test_training_from_parameter_only_dl1_matches_the_simulation_file(tmp_path):
         np.testing.assert_allclose(stored.energy[name].sum, table.sum, rtol=1e-6)
     lines, warnings = format_summary(summary, "t.h5")
     assert lines[0].startswith("trained on 3 gamma events") and warnings
+
+
+def test_saving_tables_onto_a_full_disk_is_an_output_error_and_leaves_nothing(
+    tmp_path, monkeypatch
+):
+    """The tables are written through the guarded file: libhdf5 never sees the failed
+    write (it would crash the process), the error names the file, nothing is left."""
+    from ctaviewer.errors import OutputError
+    from ctaviewer.writers import atomic
+
+    from .test_writers_atomic import _FillingFile
+
+    opened = []
+    real_init = atomic.GuardedFile.__init__
+
+    def small_disk(self, path):
+        real_init(self, path)
+        self._file = _FillingFile(self._file, 1000)
+        opened.append(path)
+
+    monkeypatch.setattr(atomic.GuardedFile, "__init__", small_disk)
+    path = tmp_path / "tables.h5"
+    with pytest.raises(OutputError) as failure:
+        _model().save(path)
+    assert opened and "tables.h5" in str(failure.value) and "disk full" in str(failure.value)
+    assert list(tmp_path.iterdir()) == []

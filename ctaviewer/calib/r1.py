@@ -4,8 +4,9 @@ Gain selection follows ctapipe's ThresholdGainSelector: the low gain is used for
 when a raw high-gain ADC sample exceeds ``threshold``; single-gain cameras always use gain 0.
 Sums-only data compare the high-gain sum per summed sample (the sum itself for one sample,
 as ctapipe) with the threshold.
-Pixels without pedestal or calibration constants in the file come out as 0 p.e., and so do
-pixels that were not read out (``TelescopeData.unread_pixels``): they hold no signal, and
+Pixels without pedestal or calibration constants in the file (for any gain of the data) come
+out as 0 p.e., and so do pixels that were not read out: both are marked in
+``TelescopeData.pixel_status`` (``zeroed_pixels``); unread pixels hold no signal, and
 (0 ADC − pedestal) would turn into a large negative charge.
 """
 
@@ -85,7 +86,7 @@ def calibrate(data: TelescopeData, gain_threshold: float = 4000.0) -> Calibrated
     """Pedestal-subtract, gain-select and convert one telescope's data to p.e."""
     ped = _f32(data.pedestal_per_sample)
     dc = _f32(data.dc_to_pe)
-    unread = data.unread_pixels
+    unread = data.zeroed_pixels
     if data.waveform is not None:
         wf = np.ascontiguousarray(data.waveform, dtype=np.uint16)
         out, gain = calibrate_waveform_kernel(wf, ped, dc, np.float32(gain_threshold))

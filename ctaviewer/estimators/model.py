@@ -206,7 +206,9 @@ class LookupModel:
 
         from ..writers.atomic import AtomicOutput
 
-        with AtomicOutput(path, overwrite=True) as tmp, h5py.File(tmp, "w") as h5:
+        # guarded: libhdf5 crashes the process once a write has failed (a full disk)
+        out = AtomicOutput(path, overwrite=True)
+        with out, h5py.File(out.open_guarded(), "w") as h5:
             h5.attrs["format"] = FORMAT
             h5.attrs["format_version"] = FORMAT_VERSION
             h5.attrs["software_version"] = __version__

@@ -305,25 +305,35 @@ def _no_readout_kernel(data):
     return out
 
 
-def pixel_status(data: np.ndarray, disabled: np.ndarray) -> np.ndarray | None:
+def pixel_status(
+    data: np.ndarray, disabled: np.ndarray, pedestal=None, dc_to_pe=None
+) -> np.ndarray | None:
     """Per-pixel :class:`PixelStatus` bits (uint8) of one telescope event, or None if all good.
 
     ``data`` is the ADC array, (n_gains, n_pixels, n_samples) or summed (n_gains, n_pixels);
     ``disabled`` the pixels switched off in the run settings. A real pixel never reads 0 in
     every sample and gain (the pedestal alone is far above 0), so all-zero data means that the
-    pixel was not read out.
+    pixel was not read out. ``pedestal`` and ``dc_to_pe`` (n_gains, n_pixels), where given,
+    mark the pixels lacking a finite constant in a gain of the data.
     """
     arr = np.asarray(data)
     if arr.ndim == 2:
         arr = arr[:, :, None]
+    n_gains, n_pixels = arr.shape[:2]
     missing = _no_readout_kernel(arr)
     disabled = np.asarray(disabled, dtype=np.int64)
-    disabled = disabled[(disabled >= 0) & (disabled < arr.shape[1])]
-    if not len(disabled) and not missing.any():
+    disabled = disabled[(disabled >= 0) & (disabled < n_pixels)]
+    uncalibrated = np.zeros(n_pixels, dtype=bool)
+    for constants in (pedestal, dc_to_pe):
+        if constants is not None:
+            c = np.asarray(constants)[:n_gains]
+            uncalibrated |= ~np.isfinite(c).all(axis=0)
+    if not len(disabled) and not missing.any() and not uncalibrated.any():
         return None
-    status = np.zeros(arr.shape[1], dtype=np.uint8)
+    status = np.zeros(n_pixels, dtype=np.uint8)
     status[disabled] |= np.uint8(PixelStatus.HV_DISABLED)
     status[missing] |= np.uint8(PixelStatus.NO_READOUT)
+    status[uncalibrated] |= np.uint8(PixelStatus.NO_CALIBRATION)
     return status
 
 
@@ -430,7 +440,7 @@ def convert_event(
             true_image=true_image,
             peak_time_ns=peak_time,
             trigger_time_ns=float(trig_time_of.get(tel_id, np.nan)),
-            pixel_status=readonly(pixel_status(data, desc.disabled_pixels)),
+            pixel_status=readonly(pixel_status(data, desc.disabled_pixels, pedestal, dc_to_pe)),
             time_shift_ns=time_shift,
         )
         if tel_id in tracking:

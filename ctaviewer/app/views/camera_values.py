@@ -53,7 +53,12 @@ def status_note(session, display) -> dict:
     else:
         disabled = f"{display.quantity}: as extracted (no interpolation)"
     unread = "charge 0: no signal" if display.quantity == "charge" else "no signal"
-    return {PixelStatus.HV_DISABLED: disabled, PixelStatus.NO_READOUT: unread}
+    unknown = "charge unknown (shown as 0)" if display.quantity == "charge" else "time unknown"
+    return {
+        PixelStatus.HV_DISABLED: disabled,
+        PixelStatus.NO_READOUT: unread,
+        PixelStatus.NO_CALIBRATION: unknown,
+    }
 
 
 def blank_index(n: int) -> np.ndarray:

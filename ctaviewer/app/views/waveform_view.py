@@ -8,6 +8,7 @@ import math
 
 import numpy as np
 
+from ...event import pixel_status_text
 from ..qt import QtCore, QtWidgets, pg
 from .lazy import LazyRefreshMixin
 from .plotting import cached_axes
@@ -109,10 +110,13 @@ class WaveformView(LazyRefreshMixin, QtWidgets.QWidget):
                                              movable=False,
                                              brush=pg.mkBrush(*color, 40), pen=pg.mkPen(None))
                 self.plot.addItem(region)
+            broken = (pixel_status_text(data.pixel_status[pix])
+                      if data.pixel_status is not None else "")
             if tr is not None:
                 lines.append(f"pixel {pix}: charge {tr.image[pix]:.1f} p.e., "
                              f"peak time {tr.peak_time[pix]:.1f} ns"
-                             + (" (in cleaned image)" if tr.mask[pix] else ""))
+                             + (" (in cleaned image)" if tr.mask[pix] else "")
+                             + (f"; broken: {broken}" if broken else ""))
             else:
                 lines.append(f"pixel {pix}: raw sum {data.raw_sum[pix]:.0f} ADC")
         self.info.setText(f"Tel {tel}\n" + "\n".join(lines[:6])
