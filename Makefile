@@ -92,7 +92,7 @@ bench: $(STAMP)
 # table of issue 10's goals, last line one JSON object. ctapipe runs in its own environment:
 # CTAVIEWER_CTAPIPE_PYTHON=/path/to/python, or else .venv-ctapipe is made here (ctapipe[all]).
 # ctapipe's results are cached (~/.cache/ctaviewer/vs_ctapipe): a re-run redoes ctaviewer only.
-CTAPIPE_VENV := .venv-ctapipe
+CTAPIPE_VENV := $(HOME)/.cache/ctaviewer/ctapipe-venv
 CTAPIPE_STAMP := $(CTAPIPE_VENV)/.installed
 ifeq ($(strip $(CTAVIEWER_CTAPIPE_PYTHON)),)
 PARITY_PY := $(abspath $(CTAPIPE_VENV))/bin/python
@@ -102,8 +102,13 @@ PARITY_PY := $(CTAVIEWER_CTAPIPE_PYTHON)
 PARITY_DEPS :=
 endif
 
+PARITY_FILES := $(addprefix $(CTAVIEWER_TEST_DATA)/simtel/,proton_4lst_15flashcam.simtel.zst \
+	gamma_70sst1m.simtel.zst gamma_diffuse_13tel.simtel.zst gamma_70astri_sums_only.simtel.gz \
+	gamma_4lst.simtel.zst)
+
 parity: $(STAMP) $(PARITY_DEPS)
 	$(PY) benchmarks/vs_ctapipe.py --all --ctapipe-python $(PARITY_PY) $(PARITY_ARGS)
+	$(PY) benchmarks/hdf5_parity.py $(PARITY_FILES) --ctapipe-python $(PARITY_PY)
 
 $(CTAPIPE_STAMP):
 	@start=$$(date +%s); \

@@ -56,6 +56,7 @@ class SimulationConfig:
     corsika_wlen_max: float = math.nan  # nm
     corsika_low_e_detail: int = -1
     corsika_high_e_detail: int = -1
+    run_start: float = math.nan  # unix time (s) of the run's start (sim_telarray's run header)
 
     @property
     def n_thrown(self) -> int:
@@ -125,12 +126,20 @@ class Pointing:
 
 @dataclass(frozen=True)
 class TriggerInfo:
-    """Array trigger: time (unix seconds, float64), triggered telescopes and their times (ns)."""
+    """Array trigger: time (unix seconds, float64), triggered telescopes and their times (ns).
+
+    ``tel_event_types`` (aligned with ``tels_with_trigger``) names what triggered each
+    telescope, as ctapipe's event types ("subarray", "muon", "random_mono", "long_event");
+    None: the array event's type. ``n_trigger_pixels``: tel_id -> pixels in its trigger
+    (telescopes the input gives it for).
+    """
 
     time: float
     tels_with_trigger: np.ndarray
     trigger_times_ns: np.ndarray
     tels_with_data: np.ndarray
+    tel_event_types: tuple[str, ...] | None = None
+    n_trigger_pixels: dict = field(default_factory=dict)
 
 
 class PixelStatus(enum.IntFlag):
@@ -248,7 +257,9 @@ class ArrayEvent:
     index: int  # position in its source (0-based)
     obs_id: int
     event_id: int
-    event_type: str  # "subarray" (shower data) or "calibration"
+    #: ctapipe's event type in lower case: "subarray" (shower data) or a calibration kind
+    #: ("sky_pedestal", "dark_pedestal", "flatfield", "single_pe", "other_calibration")
+    event_type: str
     trigger: TriggerInfo
     pointing: Pointing
     tel: dict  # tel_id -> TelescopeData, sorted by tel_id

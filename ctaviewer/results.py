@@ -175,4 +175,6 @@ class EventResult:
     #: tel_id -> direction (deg) of the image axis in the tilted frame, for the telescopes
     #: the stereo reconstruction used (ctapipe's DL1 column ``core_psi``; NaN for the others)
     core_psi: dict = field(default_factory=dict)
+    #: the telescopes whose images the energy and gammaness estimates used
+    estimate_tel_ids: tuple = ()
     timing_ms: dict = field(default_factory=dict)  # step name -> milliseconds

@@ -39,6 +39,16 @@ def simtel(name: str) -> Path:
     return data_file(f"simtel/{name}")
 
 
+def load_script(path: Path, name: str | None = None):
+    """A script of the repository (benchmark, docs or packaging helper) as a module."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(name or path.stem, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 @pytest.fixture
 def simtel_file():
     return simtel

@@ -3,12 +3,13 @@ README's Layout lists every package and module of the core and links the page.""
 
 from __future__ import annotations
 
-import importlib.util
 import re
 import tomllib
 from pathlib import Path
 
 import pytest
+
+from .conftest import load_script
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
@@ -16,11 +17,7 @@ LINK = re.compile(r"!?\[[^\]]*\]\(([^)#\s]+)(?:#[^)]*)?\)")
 
 
 def _drawing():
-    spec = importlib.util.spec_from_file_location("draw_architecture",
-                                                  DOCS / "draw_architecture.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(DOCS / "draw_architecture.py")
 
 
 def test_the_picture_is_drawn_by_its_script():

@@ -86,11 +86,11 @@ def test_truncated_file_index_and_random_access():
 
 def test_unknown_camera_warns_and_works():
     path = simtel("stress_40k_pixels.simtel.zst")
-    with pytest.warns(UnknownCameraWarning, match="Unknown-40000px"):
+    with pytest.warns(UnknownCameraWarning, match="UNKNOWN-40000PX"):
         source = open_source(path)
     with source:
         (camera,) = source.subarray.camera_types
-        assert camera.name == "Unknown-40000px" and camera.geometry.n_pixels == 40000
+        assert camera.name == "UNKNOWN-40000PX" and camera.geometry.n_pixels == 40000
         assert source[1].tel[1].sums.shape == (1, 40000)
 
 

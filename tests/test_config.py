@@ -14,7 +14,7 @@ def test_defaults_are_ctapipes_and_the_per_camera_example_loads():
     """ctapipe 0.28's settings for every camera by default (NeighborPeakWindowSum 7/3,
     tail cuts 10/5/2); docs/examples/per_camera.toml holds per-camera ones."""
     cfg = ProcessingConfig.default()
-    for camera in ("LSTCam", "NectarCam", "Unknown-40000px"):
+    for camera in ("LSTCam", "NectarCam", "UNKNOWN-40000PX"):
         ext, cln = cfg.for_camera(camera)
         assert (cln.picture_threshold, cln.boundary_threshold) == (10.0, 5.0)
         assert cln.min_picture_neighbors == 2 and not cln.keep_isolated_pixels
@@ -25,7 +25,7 @@ def test_defaults_are_ctapipes_and_the_per_camera_example_loads():
     assert (cln.picture_threshold, cln.boundary_threshold) == (6.0, 3.0)
     ext, cln = example.for_camera("NectarCam")
     assert (cln.picture_threshold, ext.window_width) == (8.0, 10)
-    ext, cln = example.for_camera("Unknown-40000px")
+    ext, cln = example.for_camera("UNKNOWN-40000PX")
     assert cln == example.cleaning and ext == example.extractor
 
 
@@ -114,10 +114,10 @@ def test_unknown_keys_rejected():
 
 def test_camera_overrides_from_toml():
     cfg = ProcessingConfig.from_toml(
-        '[camera_overrides."Unknown-40000px".cleaning]\npicture_threshold = 4.0\n'
+        '[camera_overrides."UNKNOWN-40000PX".cleaning]\npicture_threshold = 4.0\n'
         "boundary_threshold = 2.0\n"
     )
-    _, cln = cfg.for_camera("Unknown-40000px")
+    _, cln = cfg.for_camera("UNKNOWN-40000PX")
     assert cln.picture_threshold == 4.0
     # a file naming camera_overrides replaces the default table
     assert cfg.for_camera("LSTCam")[1] == cfg.cleaning

@@ -111,3 +111,15 @@ def test_saving_tables_onto_a_full_disk_is_an_output_error_and_leaves_nothing(
         _model().save(path)
     assert opened and "tables.h5" in str(failure.value) and "disk full" in str(failure.value)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_tables_of_an_older_format_are_refused_with_a_reason(tmp_path):
+    """Format 1 named telescope types differently: applying it would give NaN everywhere."""
+    import h5py
+
+    path = tmp_path / "old.h5"
+    _model().save(path)
+    with h5py.File(path, "a") as h5:
+        h5.attrs["format_version"] = 1
+    with pytest.raises(InputFileError, match="train the tables again"):
+        LookupModel.load(path)

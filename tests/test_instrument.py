@@ -103,7 +103,7 @@ def test_square_camera_from_positions():
         (11328, 5.59, None, "SCTCam", True),
         (1855, 28.0, "LSTN-design", "LSTCam", True),
         (1855, 16.0, "MSTx-NectarCam", "NectarCam", True),
-        (40000, 15.0, "", "Unknown-40000px", False),
+        (40000, 15.0, "", "UNKNOWN-40000PX", False),
     ],
 )
 def test_guess_telescope(n_pixels, focal, meta, camera, known):

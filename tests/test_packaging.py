@@ -22,6 +22,8 @@ from pathlib import Path
 
 import pytest
 
+from .conftest import load_script
+
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGING = ROOT / "packaging"
 SPEC = PACKAGING / "ctaviewer.spec"
@@ -29,10 +31,7 @@ DESKTOP = PACKAGING / "desktop"
 
 
 def _load(name: str, path: Path):
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(path, name)
 
 
 def _app_id() -> str:

@@ -46,7 +46,7 @@ EXPECTED = {
         1,
         {},
     ),
-    "stress_40k_pixels.simtel.zst": (1, {"Unknown-40000px": 40000}, 2, {"Unknown-40000px": (1, 0)}),
+    "stress_40k_pixels.simtel.zst": (1, {"UNKNOWN-40000PX": 40000}, 2, {"UNKNOWN-40000PX": (1, 0)}),
 }
 
 

@@ -62,14 +62,15 @@ def test_trains_real_files_and_writes_loadable_tables(dialog, qtbot, tmp_path):
     assert out.exists() and sorted(os.listdir(tmp_path)) == ["tables.h5"]
     model = LookupModel.load(out)
     assert model.n_events["gamma"] == 3 and model.n_images["gamma"] == 9
-    assert "LST_LST_LSTCam" in model.energy
+    assert "LST_LSTS-design_LSTS-design" in model.energy  # ctapipe's name, from the metadata
     assert finished and finished[0][1] == str(out)
     assert finished[0][0] == model.summary() | {"class_events": finished[0][0]["class_events"]}
     # the report is the command line's: events and images, then filled bins per type
     log = dialog.log.toPlainText()
     assert "pass 1/2" in log and "pass 2/2" in log
     assert f"trained on 3 gamma events (9 images) and 0 proton events (0 images) -> {out}" in log
-    assert any(line.startswith("  LST_LST_LSTCam: 9 images in ") and "/400 bins" in line
+    assert any(line.startswith("  LST_LSTS-design_LSTS-design: 9 images in ")
+               and "/400 bins" in line
                for line in dialog.report_lines)
     assert "warning: very few training events" in log
     assert dialog.progress.value() == 1000 and dialog.train_button.isEnabled()

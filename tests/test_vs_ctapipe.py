@@ -8,7 +8,6 @@ ctapipe 0.28 environment; it asserts the goals of issue 10 per camera type.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import math
 import os
@@ -19,18 +18,9 @@ import types
 import numpy as np
 import pytest
 
-from .conftest import ROOT, simtel
+from .conftest import ROOT, load_script, simtel
 
-
-def _load():
-    spec = importlib.util.spec_from_file_location(
-        "vs_ctapipe", ROOT / "benchmarks" / "vs_ctapipe.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
-
-
-vs = _load()
+vs = load_script(ROOT / "benchmarks" / "vs_ctapipe.py")
 
 
 # ---------------------------------------------------------------------------- pure functions

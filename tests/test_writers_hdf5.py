@@ -24,7 +24,7 @@ def _write(path, source_path, n=None, **kw):
         writer = EventFileWriter(
             path, source.subarray, obs_id=source.obs_id,
             simulation_config=source.simulation_config, input_files=[source_path],
-            atmosphere_profile=source.atmosphere_profile,
+            atmosphere_profile=source.atmosphere_profile, pointing=source.array_pointing,
             config_toml=pipeline.config.to_toml(), **kw,
         )
         with writer:
@@ -160,7 +160,7 @@ def test_templated_tables_equal_tables_written_attribute_by_attribute(tmp_path):
             assert t.description._v_dtype == ref.description._v_dtype
             assert t.chunkshape == ref.chunkshape and t.filters == ref.filters
             assert t.nrows == 3 and np.array_equal(t.read(), ref.read())
-            assert t.attrs["CTAFIELD_3_NAME"] == "hillas_intensity"
+            assert t.attrs["CTAFIELD_3_NAME"] == "intensity"  # hillas_intensity, as ctapipe
     with h5py.File(tmp_path / "a.h5", "a") as h5, pytest.raises(KeyError, match="exists"):
         TableWriter(h5, "/p/tel_001", cols).close()
 
@@ -229,6 +229,7 @@ def test_statistics_tables_count_images_and_quality_criteria(proton_file):
     import h5py
 
     from ctaviewer.config import ProcessingConfig
+    from ctaviewer.config.parameters import CTAPIPE_QUALITY_CRITERIA
     from ctaviewer.datamodel import paths
     from ctaviewer.datamodel.table import read_table
     from ctaviewer.reco.quality import QualityQuery
@@ -256,7 +257,11 @@ def test_statistics_tables_count_images_and_quality_criteria(proton_file):
     assert np.all(np.diff(images["cumulative_counts"]) <= 0)
 
     query = ProcessingConfig.default().quality.query
-    terms = [t.decode() for t in tel_stats["criteria"][1:]]
+    # ctapipe's default query: its names of the criteria, in its order
+    assert [t.decode() for t in tel_stats["criteria"][1:]] == [
+        "> 50 phe", "Positive width", "> 3 pixels"]
+    assert tel_stats["func"][1].decode() == "parameters.hillas.intensity > 50"
+    terms = [term for term, _ in CTAPIPE_QUALITY_CRITERIA.items()]
     assert " and ".join(terms) == query.strip()
     assert tel_stats["counts"][0] == len(rows)
     names = rows.dtype.names

@@ -5,13 +5,15 @@ table whose layout depends on the file (pixels per camera, telescopes in the sub
 algorithm name) is a function of that; the others are tuples. Column order within a
 table follows ctapipe's, with our extra columns after ctapipe's (readers go by name).
 
-Deliberate differences from ctapipe's files: enum columns (event_type, ...) are plain
-int64 without ctapipe's pickled enum class; DL1 parameter tables carry the camera-frame
+Enum columns (event_type, ...) are int64 with ctapipe's "enum" transform and the name of its
+enum class, so that ctapipe reads them back as enums. Deliberate differences from ctapipe's
+files: DL1 parameter tables carry the camera-frame
 Hillas parameters (``camera_frame_*``, m) beside the telescope-frame ones; the run table
 carries ``injection_height``; string columns are as wide as their content; parameter
 columns carry no per-column description (47 × n_telescopes attributes cost size and
 time; ``parameter_descriptions()`` has them). tests/test_writers_ctapipe.py compares
-every table with a ctapipe-process file column by column.
+every table with a ctapipe-process file column by column, and benchmarks/hdf5_parity.py
+every value.
 """
 
 from __future__ import annotations
@@ -27,7 +29,10 @@ class Column:
 
     ``time_format`` marks time columns ("ctao_high_res": two uint32, TAI seconds and
     quarter nanoseconds since 1970; "mjd": float64 days); ``transform`` is ctapipe's
-    column-transform tag where it is not implied by unit or time ("tel_list_to_mask").
+    column-transform tag where it is not implied by unit or time ("tel_list_to_mask");
+    ``enum`` the name of the ctapipe.containers enum whose values an integer column holds;
+    ``prefix`` the prefix of the container the column comes from in ctapipe ("hillas" of
+    "hillas_width"): its metadata names the field without it, as ctapipe's readers expect.
     """
 
     name: str
@@ -37,10 +42,36 @@ class Column:
     desc: str = ""
     time_format: str = ""
     transform: str = ""
+    enum: str = ""
+    prefix: str = ""
+
+    @property
+    def field(self) -> str:
+        """The column's name without its container prefix (ctapipe's ``CTAFIELD_i_NAME``)."""
+        if self.prefix and self.name.startswith(self.prefix + "_"):
+            return self.name[len(self.prefix) + 1:]
+        return self.name
 
 
 def _c(name, dtype, unit="", desc="", shape=()):
     return Column(name, dtype, shape, unit, desc)
+
+
+def _enum(name, enum, desc):
+    return Column(name, "i8", desc=desc, enum=enum)
+
+
+def _prefixed(columns, *prefixes: str) -> tuple[Column, ...]:
+    """``columns`` with the longest of ``prefixes`` each column's name starts with as its
+    container prefix (index columns and others keep none)."""
+    import dataclasses
+
+    ordered = sorted(prefixes, key=len, reverse=True)
+    out = []
+    for col in columns:
+        p = next((p for p in ordered if col.name.startswith(p + "_")), "")
+        out.append(dataclasses.replace(col, prefix=p) if p else col)
+    return tuple(out)
 
 
 # ------------------------------------------------------------------ index columns
@@ -60,6 +91,26 @@ def mjd_column(name: str, desc: str) -> Column:
     return Column(name, "f8", desc=desc, time_format="mjd")
 
 
+#: ctapipe's EventType values, by the event model's names (its names in lower case)
+EVENT_TYPE_CODES = {
+    "flatfield": 0, "single_pe": 1, "pedestal": 2, "dark_pedestal": 3,
+    "electronic_pedestal": 4, "sky_pedestal": 5, "other_calibration": 15, "muon": 16,
+    "hardware_stereo": 17, "random_mono": 18, "daq": 24, "subarray": 32, "long_event": 33,
+    "unknown": 255,
+}
+_EVENT_TYPE_NAMES = {code: name for name, code in EVENT_TYPE_CODES.items()}
+
+
+def event_type_code(name: str) -> int:
+    """The file's event type of an event-model name (255, unknown, for other names)."""
+    return EVENT_TYPE_CODES.get(name, 255)
+
+
+def event_type_name(code: int) -> str:
+    """The event-model name of a file's event type code."""
+    return _EVENT_TYPE_NAMES.get(int(code), "unknown")
+
+
 # ------------------------------------------------------------------ DL1
 @functools.cache
 def trigger_columns(n_tels: int) -> tuple[Column, ...]:
@@ -68,14 +119,16 @@ def trigger_columns(n_tels: int) -> tuple[Column, ...]:
         time_column("time", "array trigger time"),
         Column("tels_with_trigger", "?", (n_tels,), desc="triggered telescopes, as a mask "
                "over the subarray's telescopes in tel_id order", transform="tel_list_to_mask"),
-        _c("event_type", "i8", desc="event type (32 shower data, 0 calibration)"),
+        _enum("event_type", "EventType",
+              "event type (ctapipe's EventType: 32 shower data, 5 sky pedestal, ...)"),
     )
 
 
 TEL_TRIGGER = (
     *TELESCOPE_INDEX,
     time_column("time", "telescope trigger time"),
-    _c("event_type", "i8", desc="event type (32 shower data, 0 calibration)"),
+    _enum("event_type", "EventType", "what triggered the telescope (ctapipe's EventType: 32 "
+          "shower data, 16 muon, 18 random mono, 33 long event)"),
     _c("n_trigger_pixels", "i8", desc="number of trigger pixels (-1 unknown)"),
 )
 
@@ -101,6 +154,9 @@ STEREO_PARAMETERS = (
 )
 #: units as ctapipe's files spell them (astropy's "vounit" strings) where ours differ
 _FILE_UNITS = {"1/deg": "deg**-1"}
+#: the prefixes of ctapipe's image-parameter containers (and of the stereo step's core_psi)
+PARAMETER_CONTAINERS = ("hillas", "timing", "leakage", "concentration", "morphology",
+                        "intensity", "peak_time", "core")
 #: the groups ctapipe parametrises a true image with (no timing, no peak-time statistics)
 TRUE_PARAMETER_PREFIXES = ("hillas_", "leakage_", "concentration_", "morphology_",
                            "intensity_")
@@ -132,7 +188,8 @@ def parameter_descriptions() -> dict[str, str]:
 @functools.cache
 def parameter_columns() -> tuple[Column, ...]:
     """DL1 parameter columns: ctapipe's, then those the chain adds (camera frame)."""
-    return tuple(Column(name, dtype, unit=unit) for name, dtype, unit in _parameter_rows())
+    return _prefixed((Column(name, dtype, unit=unit) for name, dtype, unit in _parameter_rows()),
+                     *PARAMETER_CONTAINERS, "camera_frame_hillas")
 
 
 @functools.cache
@@ -153,14 +210,15 @@ def true_parameter_columns() -> tuple[Column, ...]:
         elif name.startswith("leakage_"):
             dtype = "f8"
         cols.append(Column("true_" + name, dtype, unit=unit))
-    return (*TELESCOPE_INDEX, *cols)
+    return (*TELESCOPE_INDEX, *_prefixed(cols, *(f"true_{p}" for p in PARAMETER_CONTAINERS)))
 
 
 POINTING = (
     OBS_ID,
     _c("tel_id", "i8", desc="telescope id"),
-    _c("telescope_pointing_azimuth", "f4", "rad", "telescope azimuth"),
-    _c("telescope_pointing_altitude", "f4", "rad", "telescope altitude"),
+    *_prefixed((_c("telescope_pointing_azimuth", "f4", "rad", "telescope azimuth"),
+                _c("telescope_pointing_altitude", "f4", "rad", "telescope altitude")),
+               "telescope_pointing"),
 )
 
 def statistics_columns(criteria_len: int, func_len: int) -> tuple[Column, ...]:
@@ -176,19 +234,19 @@ def statistics_columns(criteria_len: int, func_len: int) -> tuple[Column, ...]:
 
 SCHEDULING_BLOCK = (
     _c("sb_id", "u8", desc="scheduling block id"),
-    _c("sb_type", "i8", desc="scheduling block type (0 unknown)"),
-    _c("producer_id", "S9", desc="origin of the sb_id"),
-    _c("observing_mode", "i8", desc="observing mode (0 unknown)"),
-    _c("pointing_mode", "i8", desc="pointing mode (0 unknown)"),
+    _enum("sb_type", "SchedulingBlockType", "scheduling block type (0 observation)"),
+    _c("producer_id", "S10", desc="origin of the sb_id (simulation or ctaviewer)"),
+    _enum("observing_mode", "ObservingMode", "observing mode (-1 unknown)"),
+    _enum("pointing_mode", "PointingMode", "pointing mode (-1 unknown, 0 track, 1 drift)"),
 )
 OBSERVATION_BLOCK = (
     _c("obs_id", "u8", desc="observation block id"),
     _c("sb_id", "u8", desc="scheduling block id"),
-    _c("producer_id", "S9", desc="origin of the obs_id"),
-    _c("state", "i8", desc="observation block state (0 unknown)"),
+    _c("producer_id", "S10", desc="origin of the obs_id (simulation or ctaviewer)"),
+    _enum("state", "ObservationBlockState", "observation block state (-1 unknown, 1 completed)"),
     _c("subarray_pointing_lat", "f4", "deg", "array pointing altitude"),
     _c("subarray_pointing_lon", "f4", "deg", "array pointing azimuth"),
-    _c("subarray_pointing_frame", "i8", desc="0 = horizontal (alt/az)"),
+    _enum("subarray_pointing_frame", "CoordinateFrameType", "0 = horizontal (alt/az)"),
     _c("scheduled_duration", "f8", "min", "scheduled duration"),
     mjd_column("scheduled_start_time", "scheduled start"),
     mjd_column("actual_start_time", "actual start"),
@@ -219,7 +277,7 @@ GEOMETRY_FIELDS = (
 @functools.cache
 def geometry_columns(algorithm: str, n_tels: int) -> tuple[Column, ...]:
     a = algorithm
-    return (
+    return _prefixed((
         *SUBARRAY_INDEX,
         *(_c(f"{a}_{f}", "f8", u, d) for f, u, d in GEOMETRY_FIELDS),
         _c(f"{a}_is_valid", "?", desc="True if the reconstruction succeeded"),
@@ -227,43 +285,52 @@ def geometry_columns(algorithm: str, n_tels: int) -> tuple[Column, ...]:
         _c(f"{a}_goodness_of_fit", "f8", desc="goodness of fit"),
         Column(f"{a}_telescopes", "?", (n_tels,), desc="telescopes used, as a mask over the "
                "subarray", transform="tel_list_to_mask"),
+    ), a)
+
+
+def _estimate_columns(a: str, n_tels: int) -> tuple[Column, ...]:
+    return (
+        _c(f"{a}_is_valid", "?", desc="True if an estimate exists"),
+        _c(f"{a}_goodness_of_fit", "f8", desc="goodness of fit (NaN: not computed)"),
+        Column(f"{a}_telescopes", "?", (n_tels,), desc="telescopes whose images the estimate "
+               "used, as a mask over the subarray", transform="tel_list_to_mask"),
     )
 
 
 @functools.cache
-def energy_columns(algorithm: str) -> tuple[Column, ...]:
+def energy_columns(algorithm: str, n_tels: int) -> tuple[Column, ...]:
     a = algorithm
-    return (
+    return _prefixed((
         *SUBARRAY_INDEX,
         _c(f"{a}_energy", "f8", "TeV", "reconstructed energy"),
         _c(f"{a}_energy_uncert", "f8", "TeV", "energy uncertainty"),
-        _c(f"{a}_is_valid", "?", desc="True if an estimate exists"),
-    )
+        *_estimate_columns(a, n_tels),
+    ), a)
 
 
 @functools.cache
-def particle_type_columns(algorithm: str) -> tuple[Column, ...]:
+def particle_type_columns(algorithm: str, n_tels: int) -> tuple[Column, ...]:
     a = algorithm
-    return (
+    return _prefixed((
         *SUBARRAY_INDEX,
         _c(f"{a}_prediction", "f8", desc="gammaness: 1 gamma-like, 0 hadron-like"),
-        _c(f"{a}_is_valid", "?", desc="True if an estimate exists"),
-    )
+        *_estimate_columns(a, n_tels),
+    ), a)
 
 
 @functools.cache
 def impact_columns(algorithm: str) -> tuple[Column, ...]:
     a = algorithm
-    return (
+    return _prefixed((
         *TELESCOPE_INDEX,
         _c(f"{a}_tel_impact_distance", "f8", "m", "distance of the telescope from the "
            "reconstructed shower axis (NaN where the event has no valid geometry)"),
         _c(f"{a}_tel_impact_distance_uncert", "f8", "m", "impact distance uncertainty"),
-    )
+    ), f"{a}_tel_impact")
 
 
 # ------------------------------------------------------------------ simulation
-SHOWER = (
+SHOWER = _prefixed((
     *SUBARRAY_INDEX,
     _c("true_energy", "f8", "TeV", "true primary energy"),
     _c("true_alt", "f8", "deg", "true shower altitude"),
@@ -275,7 +342,7 @@ SHOWER = (
     _c("true_starting_grammage", "f8", "g.cm**-2", "atmospheric depth at which the primary "
        "was started"),
     _c("true_shower_primary_id", "i8", desc="primary: 0 gamma, 1 e-, 2 mu-, 100*A+Z nuclei"),
-)
+), "true")
 
 
 @functools.cache
@@ -289,11 +356,11 @@ def true_image_columns(n_pixels: int | None) -> tuple[Column, ...]:
     return tuple(cols)
 
 
-TRUE_IMPACT = (
+TRUE_IMPACT = _prefixed((
     *TELESCOPE_INDEX,
     _c("true_impact_distance", "f8", "m", "distance of the telescope from the true axis"),
     _c("true_impact_distance_uncert", "f8", "m", "uncertainty (0: exact)"),
-)
+), "true_impact")
 
 
 @functools.cache
@@ -443,7 +510,7 @@ def names(columns) -> SimpleNamespace:
 @functools.cache
 def _algorithm_fields() -> frozenset[str]:
     a = "A"
-    defined = (*geometry_columns(a, 1), *energy_columns(a), *particle_type_columns(a),
+    defined = (*geometry_columns(a, 1), *energy_columns(a, 1), *particle_type_columns(a, 1),
                *impact_columns(a))
     return frozenset(c.name[len(a) + 1:] for c in defined if c.name.startswith(a + "_"))
 

@@ -20,6 +20,7 @@ from ..instrument import (
     SubarrayDescription,
     TelescopeDescription,
 )
+from ..instrument.names import guess_telescope
 from . import columns as cols
 from . import paths
 from .table import decode, read_table, write_table
@@ -40,18 +41,20 @@ def itrs_xyz(lat_deg: float, lon_deg: float, height_m: float) -> tuple[float, fl
 
 def write_subarray(h5, subarray: SubarrayDescription) -> None:
     """Write layout, optics, camera geometries and readouts of ``subarray``."""
-    types = subarray.telescope_types
-    optics_index = {d.type_name: i for i, d in enumerate(types)}
     tel_ids = [int(t) for t in subarray.tel_ids]
     descs = [subarray.tels[t] for t in tel_ids]
-    # one geometry/readout pair per distinct camera (as ctapipe): telescopes of one camera
-    # type with their own readout (reference pulse, samples) keep it in the file
-    cameras = list({id(d.camera): d.camera for d in descs}.values())
+    # one geometry/readout pair per distinct camera and one optics row per distinct optics,
+    # ordered by name as ctapipe orders them (ties in order of first telescope): telescopes
+    # of one camera type with their own readout (reference pulse, samples) keep it
+    cameras = sorted({id(d.camera): d.camera for d in descs}.values(),
+                     key=lambda c: c.source_name)
     camera_index = {id(c): i for i, c in enumerate(cameras)}
+    types = sorted({id(d.optics): d for d in descs}.values(), key=lambda d: d.optics.name)
+    optics_index = {id(d.optics): i for i, d in enumerate(types)}
 
     names = [d.name for d in descs]
     sizes = [d.size_type for d in descs]
-    cams = [d.camera.name for d in descs]
+    cams = [d.camera.source_name for d in descs]
     optics_names = [d.optics.name for d in descs]
     full = [d.type_name for d in descs]
     layout_cols = cols.layout_columns({
@@ -75,7 +78,7 @@ def write_subarray(h5, subarray: SubarrayDescription) -> None:
             CTAVIEWER_SITE_LAT=float(loc.latitude_deg),
             CTAVIEWER_SITE_LON=float(loc.longitude_deg),
             CTAVIEWER_SITE_HEIGHT=float(loc.height_m),
-            CTAVIEWER_SITE_POSITION_KNOWN=bool(loc.position_known),
+            CTAVIEWER_SITE_POSITION_KNOWN=int(loc.position_known),  # PyTables: no bools
         )
     pos = subarray.positions
     write_table(
@@ -92,7 +95,7 @@ def write_subarray(h5, subarray: SubarrayDescription) -> None:
             "camera_name": [c.encode() for c in cams],
             "optics_name": [o.encode() for o in optics_names],
             "camera_index": [camera_index[id(d.camera)] for d in descs],
-            "optics_index": [optics_index[d.type_name] for d in descs],
+            "optics_index": [optics_index[id(d.optics)] for d in descs],
             "tel_description": [f.encode() for f in full],
         },
         attrs=attrs,
@@ -103,7 +106,7 @@ def write_subarray(h5, subarray: SubarrayDescription) -> None:
     size_types = [s if s in ("LST", "MST", "SST") else "UNKNOWN" for s in osizes]
     optics_cols = cols.optics_columns({
         "optics_name": _width(onames), "size_type": _width(size_types),
-        "reflector_shape": len("UNKNOWN"),
+        "reflector_shape": _width([d.optics.reflector_shape for d in types]),
     })
     write_table(
         h5,
@@ -112,10 +115,10 @@ def write_subarray(h5, subarray: SubarrayDescription) -> None:
         {
             "optics_name": [n.encode() for n in onames],
             "size_type": [s.encode() for s in size_types],
-            "reflector_shape": [b"UNKNOWN"] * len(types),
+            "reflector_shape": [d.optics.reflector_shape.encode() for d in types],
             "mirror_area": [d.optics.mirror_area for d in types],
             "n_mirrors": [d.optics.n_mirrors for d in types],
-            "n_mirror_tiles": [-1] * len(types),
+            "n_mirror_tiles": [d.optics.n_mirror_tiles for d in types],
             "equivalent_focal_length": [d.optics.equivalent_focal_length for d in types],
             "effective_focal_length": [d.optics.effective_focal_length for d in types],
         },
@@ -133,7 +136,7 @@ def write_subarray(h5, subarray: SubarrayDescription) -> None:
             attrs={
                 "TAB_VER": cols.GEOMETRY_VERSION,
                 "TAB_TYPE": "ctapipe.instrument.CameraGeometry",
-                "CAM_ID": cam.name,
+                "CAM_ID": cam.source_name,
                 "PIX_TYPE": g.pix_shape,
                 "PIX_ROT": float(g.pix_rotation_deg),
                 "CAM_ROT": 0.0,
@@ -153,7 +156,7 @@ def write_subarray(h5, subarray: SubarrayDescription) -> None:
             attrs={
                 "TAB_VER": cols.READOUT_VERSION,
                 "TAB_TYPE": "ctapipe.instrument.CameraReadout",
-                "CAM_ID": cam.name,
+                "CAM_ID": cam.source_name,
                 "NCHAN": int(len(shape)),
                 "NPIXELS": int(g.n_pixels),
                 "NSAMPLES": int(r.n_samples),
@@ -187,16 +190,28 @@ def read_subarray(h5) -> SubarrayDescription:
             reference_pulse_shape=np.array([r[n] for n in pulse_names]),
             reference_pulse_sample_width_ns=float(ra["REFWIDTH"]),
         )
-        cameras[idx] = CameraDescription(name, geometry, readout)
-    tels = {}
-    for row in layout:
-        o = optics[int(row["optics_index"])]
-        opt = OpticsDescription(
+        # the camera type by this application's name (the file's name where unknown)
+        first = layout[layout["camera_index"] == idx][0]
+        focal = float(optics[int(first["optics_index"])]["equivalent_focal_length"])
+        names, known = guess_telescope(geometry.n_pixels, focal, name)
+        cameras[idx] = CameraDescription(names.camera if known else name, geometry, readout,
+                                         source_name=name)
+    optics_of = {}
+    for idx in sorted(set(int(i) for i in layout["optics_index"])):
+        o = optics[idx]
+        names = o.dtype.names
+        optics_of[idx] = OpticsDescription(
             name=decode(o["optics_name"]), size_type=decode(o["size_type"]),
             n_mirrors=int(o["n_mirrors"]), mirror_area=float(o["mirror_area"]),
             equivalent_focal_length=float(o["equivalent_focal_length"]),
             effective_focal_length=float(o["effective_focal_length"]),
+            reflector_shape=(decode(o["reflector_shape"]) if "reflector_shape" in names
+                             else "UNKNOWN"),
+            n_mirror_tiles=int(o["n_mirror_tiles"]) if "n_mirror_tiles" in names else -1,
         )
+    tels = {}
+    for row in layout:
+        opt = optics_of[int(row["optics_index"])]
         tels[int(row["tel_id"])] = TelescopeDescription(
             name=decode(row["name"]), size_type=opt.size_type, optics=opt,
             camera=cameras[int(row["camera_index"])],

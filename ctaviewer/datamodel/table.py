@@ -136,7 +136,7 @@ def table_meta(columns, title: str = "", attrs=None) -> dict:
     """PyTables' table attributes and ctapipe's column metadata of a table."""
     meta = {"CLASS": "TABLE", "VERSION": "2.7", "TITLE": title, "NROWS": 0}
     for i, col in enumerate(columns):
-        meta[f"CTAFIELD_{i}_NAME"] = col.name  # ctapipe's HDF5TableReader maps by it
+        meta[f"CTAFIELD_{i}_NAME"] = col.field  # ctapipe's HDF5TableReader maps by it
         if col.desc:
             meta[f"CTAFIELD_{i}_DESC"] = col.desc
         if col.unit:
@@ -146,6 +146,10 @@ def table_meta(columns, title: str = "", attrs=None) -> dict:
             meta[f"CTAFIELD_{i}_TRANSFORM"] = "time"
             meta[f"CTAFIELD_{i}_TIME_FORMAT"] = col.time_format
             meta[f"CTAFIELD_{i}_TIME_SCALE"] = "tai"
+        elif col.enum:  # the enum class as ctapipe stores it: a (protocol 0) pickle of it
+            meta[f"CTAFIELD_{i}_TRANSFORM"] = "enum"
+            meta[f"CTAFIELD_{i}_ENUM"] = np.bytes_(
+                f"cctapipe.containers\n{col.enum}\np0\n.".encode())
         elif col.transform:
             meta[f"CTAFIELD_{i}_TRANSFORM"] = col.transform
         elif np.dtype(col.dtype).kind == "S":
@@ -214,7 +218,7 @@ _TEMPLATES = _TableTemplates()
 
 _LAYOUTS: dict[tuple, tuple] = {}
 _COLUMN_FIELDS = operator.attrgetter(
-    "name", "dtype", "shape", "unit", "desc", "time_format", "transform"
+    "name", "dtype", "shape", "unit", "desc", "time_format", "transform", "enum", "prefix"
 )
 
 

@@ -27,7 +27,8 @@ from ..results import EventResult
 from .lookup import LookupTable
 
 FORMAT = "ctaviewer-lookup-tables"
-FORMAT_VERSION = 1
+#: 2: telescope types by ctapipe's names (the simulation's metadata names)
+FORMAT_VERSION = 2
 CLASS_EDGES = np.linspace(-4.0, 16.0, 41)
 _ENERGY_SIGMA_FLOOR = 0.05  # log10 units, keeps single-entry bins from dominating
 
@@ -41,6 +42,7 @@ class TelescopeFeatures:
     impact: float
     width: float
     length: float
+    tel_id: int = -1
 
 
 def features(result: EventResult, subarray) -> list[TelescopeFeatures]:
@@ -62,6 +64,7 @@ def features(result: EventResult, subarray) -> list[TelescopeFeatures]:
                 float(result.impact[tel_id]),
                 float(p.get("hillas_width", math.nan)),
                 float(p.get("hillas_length", math.nan)),
+                int(tel_id),
             )
         )
     return out
@@ -177,7 +180,8 @@ class LookupModel:
         if not math.isfinite(gammaness):
             self.n_no_gammaness += 1
         return dataclasses.replace(
-            result, energy=energy, energy_uncert=energy_uncert, gammaness=gammaness
+            result, energy=energy, energy_uncert=energy_uncert, gammaness=gammaness,
+            estimate_tel_ids=tuple(sorted(f.tel_id for f in feats)),
         )
 
     # ---------------------------------------------------------------- reporting
@@ -242,6 +246,12 @@ class LookupModel:
                 raise InputFileError(
                     path, f"lookup-table format {version} is newer than this ctaviewer "
                     f"reads ({FORMAT_VERSION})"
+                )
+            if version < FORMAT_VERSION:
+                raise InputFileError(
+                    path, f"lookup-table format {version} names telescope types as older "
+                    "ctaviewer versions did, not as the files are read now: train the tables "
+                    "again (ctaviewer train)"
                 )
             model = cls(str(h5.attrs.get("config_toml", "")))
             for key in ("gamma", "proton"):

@@ -235,11 +235,21 @@ class CameraReadout:
 
 @dataclass(frozen=True, eq=False)
 class CameraDescription:
-    """A camera: its name, geometry and readout."""
+    """A camera: its name, geometry and readout.
+
+    ``name`` is the camera type as this application knows it ("LSTCam", "FlashCam", ...: the
+    key of per-camera settings); ``source_name`` the name the input gives it (sim_telarray's
+    metadata, e.g. "LSTN-design", or the HDF5 file's), which is what ctapipe writes to files.
+    """
 
     name: str
     geometry: CameraGeometry
     readout: CameraReadout
+    source_name: str = ""
+
+    def __post_init__(self):
+        if not self.source_name:
+            object.__setattr__(self, "source_name", self.name)
 
     def __repr__(self) -> str:
         return f"CameraDescription({self.name!r}, n_pixels={self.geometry.n_pixels})"

@@ -21,6 +21,9 @@ class OpticsDescription:
     mirror_area: float
     equivalent_focal_length: float
     effective_focal_length: float  # NaN when the file does not give one
+    #: "PARABOLIC", "DAVIES_COTTON", "HYBRID", "SCHWARZSCHILD_COUDER" or "UNKNOWN"
+    reflector_shape: str = "UNKNOWN"
+    n_mirror_tiles: int = -1  # -1: unknown
 
     @property
     def focal_length(self) -> float:
@@ -45,8 +48,9 @@ class TelescopeDescription:
 
     @property
     def type_name(self) -> str:
-        """Unique name of this telescope type, e.g. 'LST_LST_LSTCam' (as ctapipe writes)."""
-        return f"{self.size_type}_{self.name}_{self.camera.name}"
+        """Unique name of this telescope type, e.g. 'LST_LST_LSTCam', in the names the input
+        gives (as ctapipe writes it, e.g. 'LST_LSTN-design_LSTN-design')."""
+        return f"{self.size_type}_{self.name}_{self.camera.source_name}"
 
     def __str__(self) -> str:
         return self.type_name

@@ -325,7 +325,9 @@ class HDF5Source(EventSource):
                 float(s[S.true_x_max]), int(s[S.true_shower_primary_id]),
                 starting_grammage=grammage, true_image_sum=true_sums,
             )
-        return ArrayEvent(i, key[0], key[1], "subarray", trigger, pointing, tels, sim)
+        kind = (cols.event_type_name(trig[_TRIG.event_type])
+                if _TRIG.event_type in trig.dtype.names else "subarray")
+        return ArrayEvent(i, key[0], key[1], kind, trigger, pointing, tels, sim)
 
     def result(self, i: int) -> EventResult:
         """The stored DL1 parameters and DL2 geometry of event ``i`` (no re-processing)."""

@@ -35,6 +35,7 @@ from .simtel_convert import (
 )
 from .simtel_index import (
     KIND_SHOWER,
+    EventIds,
     SimTelIndex,
     build_index,
     trailing_warning,
@@ -450,6 +451,7 @@ class SimTelSource(EventSource):
         truncated = False
         run_end = None
         failure = None
+        event_ids = EventIds()
         try:
             while True:
                 # eventio says "truncated" with a bare UserWarning (its other warnings are
@@ -471,7 +473,7 @@ class SimTelSource(EventSource):
                 if ev is None:
                     break
                 try:
-                    event = self._convert(ev, index)
+                    event = self._convert(ev, index, event_ids(ev.get("event_id", 0)))
                 except Exception as exc:
                     raise reader_error(self.path, exc, offset=getattr(f, "at", None),
                                        n_good_events=index) from None
@@ -516,7 +518,7 @@ class SimTelSource(EventSource):
         except Exception:
             return None
 
-    def _convert(self, ev: dict, index: int) -> ArrayEvent:
+    def _convert(self, ev: dict, index: int, event_id: int | None = None) -> ArrayEvent:
         idx = self._index
         return convert_event(
             ev,
@@ -527,6 +529,7 @@ class SimTelSource(EventSource):
             idx.camera_monitoring if idx else None,
             idx.laser_calibration if idx else None,
             header_position=self._header_position,
+            event_id=event_id,
         )
 
     # ----------------------------------------------------------------- random access
@@ -595,7 +598,7 @@ class SimTelSource(EventSource):
             if event is None:
                 ev = self._read_at(index, i)
                 try:
-                    event = self._convert(ev, i)
+                    event = self._convert(ev, i, int(index.event_id[i]))
                 except Exception as exc:
                     raise reader_error(self.path, exc,
                                        offset=int(index.event_offset[i])) from None

@@ -5,6 +5,7 @@ Nothing here copies waveform data: arrays are wrapped as they come from eventio.
 
 from __future__ import annotations
 
+import math
 import warnings
 
 import numpy as np
@@ -34,6 +35,7 @@ from ..instrument import (
     guess_telescope,
 )
 from ..instrument.camera import SIMTEL_SHAPE_CODES
+from ..instrument.names import TelescopeName, size_from_mirror_area
 
 PRIMARY_NAMES = {0: "gamma", 1: "electron", -1: "positron", 2: "muon", 101: "proton", 402: "helium"}
 
@@ -46,6 +48,35 @@ def _decode(value) -> str:
 
 def _meta(meta: dict, key: str) -> str:
     return _decode(meta.get(key.encode(), b"")) if meta else ""
+
+
+def names_from_metadata(meta: dict, mirror_area_m2: float) -> TelescopeName | None:
+    """The names a telescope's sim_telarray metadata gives, read as ctapipe reads them:
+    optics and camera names as written, the size from the mirror area, the reflector shape
+    from the mirror class (and for a segmented dish, parabolic or not, and the dish shape
+    length against the focal length); None unless optics, camera and mirror class are given."""
+    optics, camera = _meta(meta, "OPTICS_CONFIG_NAME"), _meta(meta, "CAMERA_CONFIG_NAME")
+    try:
+        mirror_class = int(float(_meta(meta, "MIRROR_CLASS")))
+    except ValueError:
+        return None
+    if not (optics and camera):
+        return None
+    shape = "UNKNOWN"
+    if mirror_class == 2:  # dual mirror
+        shape = "SCHWARZSCHILD_COUDER"
+    elif mirror_class == 0:  # single segmented mirror (1: solid parabolic, left unknown)
+        try:
+            if int(float(_meta(meta, "PARABOLIC_DISH") or 0)) == 1:
+                shape = "PARABOLIC"
+            else:
+                same = (float(_meta(meta, "DISH_SHAPE_Length") or 0)
+                        == float(_meta(meta, "FOCAL_Length") or 0))
+                shape = "DAVIES_COTTON" if same else "HYBRID"
+        except ValueError:
+            shape = "UNKNOWN"
+    return TelescopeName(size_from_mirror_area(mirror_area_m2), optics, camera,
+                         2 if mirror_class == 2 else 1, shape)
 
 
 def _geometry(name: str, cs: dict, n_pixels: int, cache: dict) -> CameraGeometry:
@@ -124,29 +155,36 @@ def build_subarray(simtel_file, path: str) -> SubarrayDescription:
         focal = float(cs["focal_length"])
         eff = float(cs.get("effective_focal_length", 0.0) or 0.0)
         meta = simtel_file.telescope_meta.get(tel_id, {}) if simtel_file.telescope_meta else {}
-        names, known = guess_telescope(n_pixels, focal, _meta(meta, "CAMERA_CONFIG_NAME"))
+        area = float(cs["mirror_area"])
+        names, known = guess_telescope(n_pixels, focal, _meta(meta, "CAMERA_CONFIG_NAME"), area)
         if not known:
             unknown.add(names.camera)
+        # ctapipe's names: the metadata's where it names optics, camera and mirror class
+        given = names_from_metadata(meta, area) or names
         geometry = _geometry(names.camera, cs, n_pixels, geometries)
         readout = _readout(names.camera, ps, org, readouts)
-        camera = cameras.get((id(geometry), id(readout)))
+        ckey = (id(geometry), id(readout), given.camera)
+        camera = cameras.get(ckey)
         if camera is None:
-            camera = CameraDescription(names.camera, geometry, readout)
-            cameras[(id(geometry), id(readout))] = camera
-        okey = (names.optics, round(focal, 3), round(eff, 3), float(cs["mirror_area"]))
+            camera = CameraDescription(names.camera, geometry, readout, source_name=given.camera)
+            cameras[ckey] = camera
+        tiles = int(cs.get("n_mirrors", -1))
+        okey = (given, round(focal, 3), round(eff, 3), area, tiles)
         optics = optics_cache.get(okey)
         if optics is None:
             optics = OpticsDescription(
-                name=names.optics,
-                size_type=names.size,
-                n_mirrors=names.n_mirrors,
-                mirror_area=float(cs["mirror_area"]),
+                name=given.optics,
+                size_type=given.size,
+                n_mirrors=given.n_mirrors,
+                mirror_area=area,
                 equivalent_focal_length=focal,
                 effective_focal_length=eff if eff > 0 else float("nan"),
+                reflector_shape=given.reflector,
+                n_mirror_tiles=tiles,
             )
             optics_cache[okey] = optics
         tels[tel_id] = TelescopeDescription(
-            names.optics, names.size, optics, camera, _disabled_pixels(desc, n_pixels)
+            given.optics, given.size, optics, camera, _disabled_pixels(desc, n_pixels)
         )
     if unknown:
         warnings.warn(
@@ -220,6 +258,8 @@ def build_simulation_config(simtel_file) -> SimulationConfig | None:
         corsika_wlen_max=_num(h, "corsika_wlen_max"),
         corsika_low_e_detail=_int(h, "corsika_low_E_detail"),
         corsika_high_e_detail=_int(h, "corsika_high_E_detail"),
+        run_start=float(simtel_file.header["time"]) if simtel_file.header is not None
+        else math.nan,
     )
 
 
@@ -388,6 +428,32 @@ def _true_image_sums(ev: dict, tel_data: dict, header_position: dict | None) -> 
     return out
 
 
+#: sim_telarray's calibration types -> event type (as ctapipe maps them)
+CALIBRATION_EVENT_TYPES = {0: "dark_pedestal", 1: "sky_pedestal", 2: "single_pe",
+                           3: "flatfield", -1: "other_calibration"}
+#: bits of sim_telarray's telescope trigger type mask that make a telescope event of another
+#: type than the array's, in ctapipe's order of precedence
+_TRIGGER_MASK_TYPES = ((1 << 10, "random_mono"), (1 << 9, "muon"), (1 << 8, "long_event"))
+
+
+def event_type(ev: dict) -> str:
+    """The array event type of an eventio event dictionary (ctapipe's names)."""
+    if ev.get("type") == "data":
+        return "subarray"
+    if ev.get("type") == "calibration":
+        return CALIBRATION_EVENT_TYPES.get(int(ev.get("calibration_type", -1)),
+                                           "other_calibration")
+    return "unknown"
+
+
+def telescope_event_type(mask: int) -> str:
+    """What triggered a telescope, from its trigger type mask (as ctapipe reads it)."""
+    for bit, name in _TRIGGER_MASK_TYPES:
+        if int(mask) & bit:
+            return name
+    return "subarray"
+
+
 def convert_event(
     ev: dict,
     index: int,
@@ -397,9 +463,11 @@ def convert_event(
     fallback_monitoring: dict | None = None,
     fallback_laser: dict | None = None,
     header_position: dict | None = None,
+    event_id: int | None = None,
 ) -> ArrayEvent:
     """An ArrayEvent from one eventio event dictionary. ``header_position`` (tel_id ->
-    position in the run header) locates telescopes in the event's per-telescope arrays."""
+    position in the run header) locates telescopes in the event's per-telescope arrays;
+    ``event_id`` replaces the dictionary's (see ``simtel_index.EventIds``)."""
     fallback_monitoring = fallback_monitoring or {}
     fallback_laser = fallback_laser or {}
     trig = ev.get("trigger_information", {})
@@ -408,6 +476,11 @@ def convert_event(
     triggered = np.asarray(trig.get("triggered_telescopes", []), dtype=np.int16)
     trig_times = np.asarray(trig.get("trigger_times", []), dtype=np.float32)
     trig_time_of = dict(zip(triggered.tolist(), trig_times.tolist(), strict=False))
+    masks = trig.get("teltrg_type_mask")
+    tel_types = None
+    if masks is not None and len(masks) == len(triggered):
+        tel_types = tuple(telescope_event_type(m) for m in masks)
+    n_trigger_pixels = {}
     photoelectrons = ev.get("photoelectrons") or {}
     tel_data: dict[int, TelescopeData] = {}
     tracking = ev.get("tracking_positions", {})
@@ -416,6 +489,9 @@ def convert_event(
         if tel_id not in subarray.tels:
             continue
         te = ev["telescope_events"][tel_id]
+        trigger_pixels = (te.get("pixel_lists") or {}).get(0)  # code 0: trigger pixels
+        if trigger_pixels is not None and "pixels" in trigger_pixels:
+            n_trigger_pixels[tel_id] = int(trigger_pixels["pixels"])
         wf = te.get("adc_samples")
         sums = te.get("adc_sums") if wf is None else None
         data = wf if wf is not None else sums
@@ -467,13 +543,15 @@ def convert_event(
     return ArrayEvent(
         index=index,
         obs_id=obs_id,
-        event_id=int(ev["event_id"]),
-        event_type="subarray" if ev.get("type") == "data" else "calibration",
+        event_id=int(ev["event_id"]) if event_id is None else int(event_id),
+        event_type=event_type(ev),
         trigger=TriggerInfo(
             time=time,
             tels_with_trigger=triggered,
             trigger_times_ns=trig_times,
             tels_with_data=np.array(list(tel_data), dtype=np.int16),
+            tel_event_types=tel_types,
+            n_trigger_pixels=n_trigger_pixels,
         ),
         pointing=Pointing(array_pointing[0], array_pointing[1], tel_alt, tel_az),
         tel=tel_data,

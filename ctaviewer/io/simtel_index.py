@@ -87,6 +87,20 @@ RAW_NAME = "decompressed.simtel"
 Progress = Callable[[float], None]
 
 
+class EventIds:
+    """Event ids as ctapipe gives them: the file's id, and for events without one (id 0,
+    e.g. calibration events) -1, -2, ... in the order they come."""
+
+    def __init__(self):
+        self._pseudo = 0
+
+    def __call__(self, event_id: int) -> int:
+        if int(event_id) != 0:
+            return int(event_id)
+        self._pseudo -= 1
+        return self._pseudo
+
+
 @dataclass
 class SimTelIndex:
     """Where each event of a file starts, and what is cheap to know about it.
@@ -504,6 +518,7 @@ def _scan(f, path, raw, progress, should_stop, compressed) -> SimTelIndex:
     shower_off, shower_energy, shower_primary = -1, np.nan, -1
     pending: _Pending | None = None
     primaries_seen: set[int] = set()
+    event_ids = EventIds()
 
     def deliver() -> None:
         nonlocal pending
@@ -515,7 +530,9 @@ def _scan(f, path, raw, progress, should_stop, compressed) -> SimTelIndex:
         offsets.append(p.offset)
         showers.append(p.shower)
         kinds.append(p.kind)
-        ids.append(p.event_id)
+        # the ids iteration gives (eventio: calibration objects negative; ctapipe: -1, -2, ...
+        # for events without an id)
+        ids.append(event_ids(-p.event_id if p.kind == KIND_CALIB_OBJECT else p.event_id))
         energies.append(p.energy)
         primaries.append(p.primary)
         tels.append(p.tels if p.tels is not None else np.zeros(0, dtype=np.int16))

@@ -15,14 +15,13 @@ import numpy as np
 
 from ..datamodel import columns as cols
 from ..datamodel import paths
+from ..datamodel.columns import event_type_code
 from ..datamodel.table import TableWriter, write_table
 from ..datamodel.times import TimeConverter
 from ..event import ArrayEvent
 from ..results import EventResult
 
 #: ctapipe's EventType.SUBARRAY (shower data) and its calibration event types
-EVENT_TYPE_SUBARRAY = 32
-EVENT_TYPES = {"subarray": EVENT_TYPE_SUBARRAY, "calibration": 0}
 
 #: ctapipe's image checks before parametrisation (its ImageQualityQuery defaults), counted
 #: on the cleaned images we write: (name, expression, test on the parameters)
@@ -116,7 +115,7 @@ class DL1Tables:
 
     def write(self, event: ArrayEvent, result: EventResult) -> None:
         obs_id, event_id = event.obs_id, event.event_id
-        event_type = EVENT_TYPES.get(event.event_type, EVENT_TYPE_SUBARRAY)
+        event_type = event_type_code(event.event_type)
         trig = event.trigger
         triggered = [int(t) for t in trig.tels_with_trigger if int(t) in self.subarray.tels]
         self.trigger.append(
@@ -126,14 +125,21 @@ class DL1Tables:
             tels_with_trigger=self.subarray.tel_mask(triggered),
             event_type=event_type,
         )
-        for tel_id, data in event.tel.items():
+        # as ctapipe: a row per triggered telescope (with data or not)
+        tel_types = trig.tel_event_types
+        for i, tel_id in enumerate(int(t) for t in trig.tels_with_trigger):
+            if tel_id not in self.subarray.tels:
+                continue
+            offset = float(trig.trigger_times_ns[i]) if i < len(trig.trigger_times_ns) \
+                else math.nan
             self.tel_trigger.append(
                 obs_id=obs_id,
                 event_id=event_id,
                 tel_id=tel_id,
-                time=self.times.high_res(trig.time, data.trigger_time_ns),
-                event_type=event_type,
-                n_trigger_pixels=-1,
+                time=self.times.high_res(trig.time, offset),
+                event_type=(event_type_code(tel_types[i]) if tel_types is not None
+                            else event_type),
+                n_trigger_pixels=trig.n_trigger_pixels.get(tel_id, -1),
             )
         self._write_pointing(event)
         core_psi = getattr(result, "core_psi", None) or {}

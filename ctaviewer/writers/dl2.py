@@ -29,7 +29,9 @@ _GEOMETRY_FIELDS = tuple(f for f, _, _ in cols.GEOMETRY_FIELDS) + (
 
 def quality_criteria(query: str) -> list[tuple[str, str, object]]:
     """The stereo quality query split at its top-level ``and``: one criterion per term
-    (name and expression are the term's text), each a compiled safe query."""
+    (name and expression are the term's text, or ctapipe's for the terms of its default
+    query), each a compiled safe query."""
+    from ..config.parameters import CTAPIPE_QUALITY_CRITERIA
     from ..reco.quality import QualityQuery
     from ..results import IMAGE_PARAMETER_NAMES
 
@@ -43,7 +45,8 @@ def quality_criteria(query: str) -> list[tuple[str, str, object]]:
     for term in terms:
         expr = ast.unparse(term)
         compiled = QualityQuery(expr, IMAGE_PARAMETER_NAMES)
-        out.append((expr, expr, compiled))
+        name, func = CTAPIPE_QUALITY_CRITERIA.get(expr, (expr, expr))
+        out.append((name, func, compiled))
     return out
 
 
@@ -66,13 +69,14 @@ class DL2Tables:
         self.energy = None
         if energy:
             self.energy = TableWriter(
-                h5, paths.DL2_ENERGY.format(e), cols.energy_columns(e),
+                h5, paths.DL2_ENERGY.format(e), cols.energy_columns(e, subarray.n_tels),
                 title="Storage of EventIndexContainer,ReconstructedEnergyContainer",
             )
         self.particle = None
         if gammaness:
             self.particle = TableWriter(
-                h5, paths.DL2_PARTICLE_TYPE.format(c), cols.particle_type_columns(c),
+                h5, paths.DL2_PARTICLE_TYPE.format(c),
+                cols.particle_type_columns(c, subarray.n_tels),
                 title="Storage of EventIndexContainer,ParticleClassificationContainer",
             )
         self.tel_event_statistics = CriteriaCounter(quality_criteria(quality_query))
@@ -83,12 +87,14 @@ class DL2Tables:
         g, e, c = GEOMETRY_ALGORITHM, ENERGY_ALGORITHM, CLASSIFIER_ALGORITHM
         geo = result.geometry
         ids = {"obs_id": result.obs_id, "event_id": result.event_id}
-        used = [t for t in geo.tel_ids if int(t) in self.subarray.tels]
+        # as ctapipe: a failed reconstruction used no telescope (its list is empty)
+        used = [t for t in geo.tel_ids if int(t) in self.subarray.tels] if geo.is_valid else []
         self.geometry.append(
             {name: getattr(geo, k, math.nan) for name, k in self._prefixed},
             **ids,
             **{f"{g}_telescopes": self.subarray.tel_mask(used)},
         )
+        estimated = [t for t in result.estimate_tel_ids if int(t) in self.subarray.tels]
         if self.energy is not None:
             valid = bool(result.energy == result.energy)
             self.energy.append(
@@ -97,12 +103,16 @@ class DL2Tables:
                     f"{e}_energy": result.energy,
                     f"{e}_energy_uncert": result.energy_uncert,
                     f"{e}_is_valid": valid,
+                    f"{e}_goodness_of_fit": math.nan,
+                    f"{e}_telescopes": self.subarray.tel_mask(estimated if valid else []),
                 },
             )
         if self.particle is not None:
             valid = bool(result.gammaness == result.gammaness)
             self.particle.append(
-                **ids, **{f"{c}_prediction": result.gammaness, f"{c}_is_valid": valid}
+                **ids, **{f"{c}_prediction": result.gammaness, f"{c}_is_valid": valid,
+                          f"{c}_goodness_of_fit": math.nan,
+                          f"{c}_telescopes": self.subarray.tel_mask(estimated if valid else [])}
             )
         for tel_id, tr in result.tel.items():
             self.tel_event_statistics.add(tr.parameters)

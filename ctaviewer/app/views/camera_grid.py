@@ -93,7 +93,7 @@ class CameraGrid(LazyRefreshMixin, QtWidgets.QWidget):
             vb.setRange(item.boundingRect(), padding=0.02)
             vb.setParentItem(self._root)
             vb.hide()
-            label = pg.TextItem(f"{tel_id} {desc.name}", color="k", anchor=(0, 0))
+            label = pg.TextItem(f"{tel_id} {desc.size_type}", color="k", anchor=(0, 0))
             label.setParentItem(self._root)  # in a strip above its camera, never over it
             label.hide()
             self.cells[tel_id] = (vb, item, label)
