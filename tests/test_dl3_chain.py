@@ -325,3 +325,29 @@ def test_site_presets_and_custom():
     assert (custom.latitude_deg, custom.longitude_deg, custom.height_m) == (10.5, -20.0, 1800.0)
     with pytest.raises(ValueError):
         site_from_text("Mars")
+
+
+def test_estimates_list_the_telescopes_they_used(chain):
+    """As ctapipe's ReconstructedEnergy/ParticleClassification containers: the mask of the
+    telescopes whose images an estimate used (a subset of the geometry's), none without one."""
+    import h5py
+
+    from ctaviewer.datamodel import columns as cols
+    from ctaviewer.datamodel import paths
+    from ctaviewer.writers.dl2 import ENERGY_ALGORITHM, GEOMETRY_ALGORITHM
+
+    e, g = ENERGY_ALGORITHM, GEOMETRY_ALGORITHM
+    seen = 0
+    for path in chain["dl2"]:
+        with h5py.File(path) as h5:
+            energy = h5[paths.DL2_ENERGY.format(e)][()]
+            geometry = h5[paths.DL2_GEOMETRY.format(g)][()]
+        used = energy[cols.algorithm_column(e, "telescopes")].astype(bool)
+        valid = energy[cols.algorithm_column(e, "is_valid")].astype(bool)
+        geo = geometry[cols.algorithm_column(g, "telescopes")].astype(bool)
+        assert not used[~valid].any()
+        assert (used[valid].sum(axis=1) >= 1).all()
+        assert not (used & ~geo).any()
+        assert np.isnan(energy[cols.algorithm_column(e, "goodness_of_fit")]).all()
+        seen += int(valid.sum())
+    assert seen > 0

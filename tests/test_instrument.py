@@ -136,3 +136,53 @@ def test_meta_names_on_newer_files():
         with open_source(simtel("gamma_diffuse_13tel.simtel.zst")) as source:
             names = {c.name for c in source.subarray.camera_types}
     assert names == {"LSTCam", "NectarCam"}
+
+
+def test_names_reflector_shapes_and_tiles_as_ctapipe_reads_them():
+    """With sim_telarray metadata (optics, camera, mirror class) the names are the metadata's;
+    without, ctapipe's table; an unknown camera gets ctapipe's generic names. The camera type
+    (per-camera settings, labels) stays the application's."""
+    import warnings
+
+    from ctaviewer.errors import UnknownCameraWarning
+
+    with open_source(simtel("gamma_diffuse_13tel.simtel.zst")) as source:
+        sub = source.subarray
+    assert sub.counts_by_type() == {"LST_LSTN-design_LSTN-design": 4,
+                                    "MST_MSTx-NectarCam_MSTx-NectarCam": 9}
+    assert {c.name for c in sub.camera_types} == {"LSTCam", "NectarCam"}
+    lst = sub.tels[int(sub.tel_ids_for_type("LSTCam")[0])]
+    assert (lst.optics.reflector_shape, lst.optics.n_mirror_tiles) == ("PARABOLIC", 198)
+    assert lst.camera.source_name == "LSTN-design"
+    with open_source(simtel("gamma_70sst1m.simtel.zst")) as source:
+        d = source.subarray.tels[int(source.subarray.tel_ids[0])]
+    assert (d.type_name, d.optics.reflector_shape) == ("SST_1M_DigiCam", "DAVIES_COTTON")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UnknownCameraWarning)
+        with open_source(simtel("stress_40k_pixels.simtel.zst")) as source:
+            d = source.subarray.tels[int(source.subarray.tel_ids[0])]
+    assert d.camera.name == "UNKNOWN-40000PX" and d.name.startswith("UNKNOWN-")
+    assert d.name.endswith("M2")
+
+
+def test_metadata_names_survive_the_hdf5_round_trip(tmp_path):
+    """Written with the metadata's names and read back with the same camera type."""
+    import h5py
+
+    from ctaviewer.datamodel.instrument import read_subarray, write_subarray
+
+    with open_source(simtel("gamma_diffuse_13tel.simtel.zst")) as source:
+        sub = source.subarray
+    with h5py.File(tmp_path / "s.h5", "w") as h5:
+        write_subarray(h5, sub)
+    with h5py.File(tmp_path / "s.h5") as h5:
+        back = read_subarray(h5)
+        optics_rows = len(h5["/configuration/instrument/telescope/optics"])
+    assert back.counts_by_type() == sub.counts_by_type()
+    assert {c.name for c in back.camera_types} == {"LSTCam", "NectarCam"}
+    for t in sub.tel_ids:
+        a, b = sub.tels[int(t)], back.tels[int(t)]
+        assert (a.optics.reflector_shape, a.optics.n_mirror_tiles) == \
+            (b.optics.reflector_shape, b.optics.n_mirror_tiles)
+        assert a.camera.source_name == b.camera.source_name
+    assert optics_rows == len({id(sub.tels[int(t)].optics) for t in sub.tel_ids})

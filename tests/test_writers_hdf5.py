@@ -494,3 +494,99 @@ def test_atmosphere_profile_from_sim_telarray(tmp_path):
     np.testing.assert_array_equal(profile.density, atmo["rho"][keep])
     np.testing.assert_array_equal(profile.column_density, atmo["thickness"][keep])
     assert profile.observation_level == pytest.approx(atmo["obslevel"] / 100.0)
+
+
+# ------------------------------------------------ values as ctapipe writes them (no ctapipe)
+def _rows(path, node):
+    import h5py
+
+    with h5py.File(path) as h5:
+        return h5[node][()], dict(h5[node].attrs)
+
+
+def test_triggers_carry_ctapipe_event_types_and_trigger_pixels(tmp_path):
+    """A row per triggered telescope, what triggered it (sim_telarray's trigger mask) and its
+    number of trigger pixels (the pixel list of code 0); enum columns name ctapipe's enum."""
+    from eventio import SimTelFile
+
+    path = tmp_path / "d.h5"
+    _write(path, simtel("gamma_diffuse_13tel.simtel.zst"))
+    rows, attrs = _rows(path, "/dl1/event/telescope/trigger")
+    sub, sub_attrs = _rows(path, "/dl1/event/subarray/trigger")
+    assert set(sub["event_type"].tolist()) == {32}
+    expected = {}
+    with SimTelFile(str(simtel("gamma_diffuse_13tel.simtel.zst"))) as f:
+        for ev in f:
+            trig = ev["trigger_information"]
+            for tel_id in trig["triggered_telescopes"]:
+                lists = ev["telescope_events"].get(tel_id, {}).get("pixel_lists", {})
+                n = int(lists[0]["pixels"]) if 0 in lists else -1
+                expected[(int(ev["event_id"]), int(tel_id))] = n
+    got = {(int(r["event_id"]), int(r["tel_id"])): int(r["n_trigger_pixels"]) for r in rows}
+    assert got == expected and any(n > 0 for n in got.values())
+    assert set(rows["event_type"].tolist()) <= {32, 16, 18, 33}
+    i = list(rows.dtype.names).index("event_type")
+    assert attrs[f"CTAFIELD_{i}_TRANSFORM"] == b"enum"
+    assert attrs[f"CTAFIELD_{i}_ENUM"] == b"cctapipe.containers\nEventType\np0\n."
+    assert sub_attrs[f"CTAFIELD_{list(sub.dtype.names).index('event_type')}_ENUM"] == \
+        attrs[f"CTAFIELD_{i}_ENUM"]
+
+
+def test_column_metadata_names_fields_without_their_prefix(proton_file):
+    """ctapipe's readers map columns to container fields by CTAFIELD_i_NAME: the field name
+    without the container prefix (its HDF5EventSource finds DL2 impacts only so)."""
+    for node, column, field in (
+        ("/dl1/event/telescope/parameters/tel_001", "hillas_intensity", "intensity"),
+        ("/dl1/event/telescope/parameters/tel_001", "peak_time_max", "max"),
+        ("/dl1/event/telescope/parameters/tel_001", "core_psi", "psi"),
+        ("/dl2/event/telescope/impact/HillasReconstructor/tel_001",
+         "HillasReconstructor_tel_impact_distance", "distance"),
+        ("/dl2/event/subarray/geometry/HillasReconstructor", "HillasReconstructor_alt", "alt"),
+        ("/simulation/event/subarray/shower", "true_energy", "energy"),
+        ("/simulation/event/telescope/impact/tel_001", "true_impact_distance", "distance"),
+        ("/dl1/event/telescope/images/tel_001", "image", "image"),
+    ):
+        rows, attrs = _rows(proton_file, node)
+        i = list(rows.dtype.names).index(column)
+        assert attrs[f"CTAFIELD_{i}_NAME"].decode() == field, (node, column)
+
+
+def test_failed_reconstructions_list_no_telescopes(proton_file):
+    rows, _ = _rows(proton_file, "/dl2/event/subarray/geometry/HillasReconstructor")
+    valid = rows["HillasReconstructor_is_valid"].astype(bool)
+    masks = rows["HillasReconstructor_telescopes"].astype(bool)
+    assert (~valid).any() and valid.any()
+    assert not masks[~valid].any()
+    assert (masks[valid].sum(axis=1) >= 2).all()
+
+
+def test_observation_blocks_of_a_simulation_are_ctapipes(proton_file):
+    """producer "simulation", ctapipe's enum values, the run start of the run header."""
+    from eventio import SimTelFile
+
+    from ctaviewer.datamodel.times import TimeConverter
+
+    ob, ob_attrs = _rows(proton_file, "/configuration/observation/observation_block")
+    sb, _ = _rows(proton_file, "/configuration/observation/scheduling_block")
+    with SimTelFile(str(simtel("proton_4lst_15flashcam.simtel.zst"))) as f:
+        start = TimeConverter().mjd(float(f.header["time"]))
+    assert ob["producer_id"][0] == b"simulation" and sb["producer_id"][0] == b"simulation"
+    assert ob["state"][0] == 1 and ob["subarray_pointing_frame"][0] == 0
+    assert (sb["sb_type"][0], sb["observing_mode"][0], sb["pointing_mode"][0]) == (0, -1, 1)
+    assert ob["actual_start_time"][0] == pytest.approx(start, abs=1e-9)
+    assert ob["scheduled_start_time"][0] == ob["actual_start_time"][0]
+    assert abs(ob["subarray_pointing_lat"][0] - 70.0) < 1e-3
+    i = list(ob.dtype.names).index("subarray_pointing_frame")
+    assert ob_attrs[f"CTAFIELD_{i}_ENUM"] == b"cctapipe.containers\nCoordinateFrameType\np0\n."
+
+
+def test_calibration_events_get_ctapipes_ids_and_types(tmp_path):
+    """The pedestal event of calibration_7cameras has no id: -1, type SKY_PEDESTAL (5)."""
+    with open_source(simtel("calibration_7cameras.simtel.gz")) as source:
+        events = list(source)
+        assert [(e.event_id, e.event_type) for e in events] == [(-1, "sky_pedestal")]
+        assert source[0].event_id == -1 and source.index.event_id.tolist() == [-1]
+    path = tmp_path / "c.h5"
+    _write(path, simtel("calibration_7cameras.simtel.gz"))
+    rows, _ = _rows(path, "/dl1/event/subarray/trigger")
+    assert rows["event_id"].tolist() == [-1] and rows["event_type"].tolist() == [5]
