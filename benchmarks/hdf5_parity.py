@@ -214,7 +214,7 @@ def _process(python: str, input_path: str, folder: Path) -> tuple[Path, Path]:
     env = {**os.environ, "NUMBA_CACHE_DIR": str(folder / "ctapipe-numba")}
     done = subprocess.run([*cmd, "--input", input_path, "--output", str(ct_out),
                            "--write-images", "--write-showers", "--no-progress", "--overwrite"],
-                          capture_output=True, text=True, env=env)
+                          capture_output=True, text=True, env=env, cwd=folder)  # its log
     if done.returncode != 0:
         raise RuntimeError(f"ctapipe-process failed on {input_path}: {done.stderr[-800:]}")
     ours = folder / "ours"

@@ -598,3 +598,35 @@ def test_damage_and_typed_errors_through_the_reading_helper(tmp_path):
     with pytest.raises(CorruptFileError, match="big-endian") as err:
         simtel_helper.open_indexed(bad)
     assert err.value.path == str(bad)
+
+
+def test_the_start_up_sweep_ends_before_the_command_returns(monkeypatch, tmp_path):
+    """The sweep of stale copies runs in a thread that imports the readers; a command that
+    fails at once (a bad config) must not let the interpreter shut down under that import:
+    it crashed with SIGSEGV about once in 30 runs."""
+    import threading
+
+    from ctaviewer import cli
+
+    started, joined = [], []
+    real = cli._sweep_stale_copies
+
+    def watched():
+        thread = real()
+        started.append(thread)
+        original_join = thread.join
+
+        def join(timeout=None):
+            original_join(timeout)
+            joined.append(not thread.is_alive())
+
+        thread.join = join
+        return thread
+
+    monkeypatch.setattr(cli, "_sweep_stale_copies", watched)
+    bad = tmp_path / "bad.toml"
+    bad.write_text("extractor = 5\n")
+    assert cli.main(["process", "--config", str(bad), "-o", str(tmp_path / "o"),
+                     str(tmp_path / "missing.simtel.zst")]) == 2
+    assert started and joined == [True]
+    assert all(t.name != "ctaviewer-sweep" for t in threading.enumerate())

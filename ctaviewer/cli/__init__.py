@@ -124,9 +124,11 @@ def _show_warning(message, category, filename, lineno, file=None, line=None):
     logger.warning("warning: %s", message)
 
 
-def _sweep_stale_copies() -> None:
+def _sweep_stale_copies() -> threading.Thread:
     """Remove the decompressed temporary copies that killed ctaviewer processes left behind
-    (in a background thread: importing the readers costs ~0.4 s of start-up)."""
+    (in a background thread: importing the readers costs ~0.4 s of start-up). The caller
+    joins it before the interpreter exits: a thread still importing extension modules while
+    the interpreter shuts down can crash it (SIGSEGV after a quick error exit)."""
     def sweep():
         try:
             from ..io.simtel_index import sweep_stale_temp_dirs
@@ -135,13 +137,15 @@ def _sweep_stale_copies() -> None:
         except Exception:  # a sweep that cannot run leaves the copies for the next start
             logging.getLogger(__name__).debug("stale temporary copies not swept", exc_info=True)
 
-    threading.Thread(target=sweep, name="ctaviewer-sweep", daemon=True).start()
+    thread = threading.Thread(target=sweep, name="ctaviewer-sweep", daemon=True)
+    thread.start()
+    return thread
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     warnings.showwarning = _show_warning
-    _sweep_stale_copies()
+    sweeper = _sweep_stale_copies()
     try:
         if argv and argv[0] in COMMANDS:
             parser, module = _command_parser(argv[0])
@@ -159,6 +163,8 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("ctaviewer: interrupted", file=sys.stderr)
         return 130
+    finally:
+        sweeper.join(timeout=30)
 
 
 if __name__ == "__main__":  # pragma: no cover
