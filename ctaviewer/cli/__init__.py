@@ -164,7 +164,19 @@ def main(argv: list[str] | None = None) -> int:
         print("ctaviewer: interrupted", file=sys.stderr)
         return 130
     finally:
-        sweeper.join(timeout=30)
+        _join_loaders(sweeper)
+
+
+#: background threads that import or compile (numba) and must not outlive the interpreter
+_LOADER_THREADS = ("ctaviewer-sweep", "ctaviewer-warm-up", "ctaviewer-lookup-kernel")
+
+
+def _join_loaders(sweeper: threading.Thread) -> None:
+    """Wait for the start-up sweep and any kernel loader still running before returning."""
+    sweeper.join(timeout=30)
+    for thread in threading.enumerate():
+        if thread.name in _LOADER_THREADS and thread is not threading.current_thread():
+            thread.join(timeout=30)
 
 
 if __name__ == "__main__":  # pragma: no cover
