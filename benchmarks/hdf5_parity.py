@@ -36,9 +36,12 @@ import numpy as np
 
 KEYS = ("obs_id", "event_id", "tel_id")
 RTOL, ATOL = 1e-5, 1e-7
-#: per-column absolute tolerances where ctapipe works in float32 or rounds differently
+#: per-column absolute tolerances where ctapipe works in float32 or rounds differently:
+#: it computes the moments of the image and peak-time values in float32 (their dtype), we
+#: in float64; third and fourth moments then differ by up to a few 1e-4 (peak-time
+#: kurtosis of a DigiCam image of gamma_70sst1m: -1.50000 here, -1.50021 from ctapipe)
 ATOL_OF = (
-    (re.compile(r":(peak_time|intensity)_(skewness|kurtosis)$"), 1e-5),
+    (re.compile(r":(peak_time|intensity)_(skewness|kurtosis)$"), 1e-3),
     (re.compile(r":\w+_(alt|az)_uncert$"), 1e-6),  # deg: ctapipe gives 0 where we give 1e-7
 )
 #: (pattern on "table:column", why the values differ on purpose)
@@ -208,6 +211,7 @@ def compare_files(ctapipe_path, our_path) -> dict:
 
 
 def _process(python: str, input_path: str, folder: Path) -> tuple[Path, Path]:
+    input_path = os.path.abspath(input_path)  # ctapipe-process runs in ``folder``
     ct_out = folder / "ctapipe.h5"
     tool = Path(python).with_name("ctapipe-process")
     cmd = [str(tool)] if tool.exists() else [python, "-m", "ctapipe.tools.process"]
