@@ -142,16 +142,21 @@ class HDF5Source(EventSource):
     def subarray(self) -> SubarrayDescription:
         return self._subarray
 
+    def _read_record(self, reader, what: str):
+        """``reader(h5)`` of a simulation record; a missing compression filter or a read
+        error becomes the typed error naming the file and ``what``."""
+        try:
+            return reader(self._h5)
+        except FilterMissingError as exc:
+            raise InputFileError(self.path, f"{exc} (pip install hdf5plugin)") from None
+        except OSError as exc:
+            raise CorruptFileError(self.path, f"cannot read the {what}: {exc}") from None
+
     @cached_property
     def _simulation(self) -> SimulationConfig | None:
         from ..datamodel.records import read_run_config
 
-        try:
-            return read_run_config(self._h5)
-        except FilterMissingError as exc:
-            raise InputFileError(self.path, f"{exc} (pip install hdf5plugin)") from None
-        except OSError as exc:
-            raise CorruptFileError(self.path, f"cannot read the run table: {exc}") from None
+        return self._read_record(read_run_config, "run table")
 
     @property
     def simulation_config(self):
@@ -161,11 +166,7 @@ class HDF5Source(EventSource):
     def _shower_distribution(self) -> ShowerDistribution | None:
         from ..datamodel.records import read_shower_distribution
 
-        try:
-            return read_shower_distribution(self._h5)
-        except OSError as exc:
-            raise CorruptFileError(self.path, f"cannot read the shower distribution: "
-                                   f"{exc}") from None
+        return self._read_record(read_shower_distribution, "shower distribution")
 
     @property
     def shower_distribution(self) -> ShowerDistribution | None:
@@ -175,11 +176,7 @@ class HDF5Source(EventSource):
     def atmosphere_profile(self):
         from ..datamodel.records import read_atmosphere_profile
 
-        try:
-            return read_atmosphere_profile(self._h5)
-        except OSError as exc:
-            raise CorruptFileError(self.path, f"cannot read the atmosphere profile: "
-                                   f"{exc}") from None
+        return self._read_record(read_atmosphere_profile, "atmosphere profile")
 
     @property
     def obs_id(self) -> int:
