@@ -39,6 +39,24 @@ def simtel(name: str) -> Path:
     return data_file(f"simtel/{name}")
 
 
+def decompressed(name: str) -> bytes:
+    """The raw bytes of a shared zstd-compressed sim_telarray file (skips without zstandard)."""
+    zstandard = pytest.importorskip("zstandard")
+    with open(simtel(name), "rb") as f:
+        return zstandard.ZstdDecompressor().stream_reader(f).read()
+
+
+def truncated_copy(folder: Path, name: str = "gamma_4lst.simtel.zst",
+                   keep: float = 0.7) -> Path:
+    """``folder``/<stem>_cut.simtel: the first ``keep`` of a shared file's decompressed bytes
+    (gamma_4lst at 0.7: 3 of its 4 events complete)."""
+    data = decompressed(name)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / (name.split(".")[0] + "_cut.simtel")
+    path.write_bytes(data[: int(keep * len(data))])
+    return path
+
+
 def load_script(path: Path, name: str | None = None):
     """A script of the repository (benchmark, docs or packaging helper) as a module."""
     import importlib.util

@@ -7,21 +7,19 @@ from __future__ import annotations
 import pytest
 
 pytest.importorskip("pytestqt")
-zstandard = pytest.importorskip("zstandard")
+pytest.importorskip("zstandard")
 
 from ctaviewer.app.qt import QtWidgets  # noqa: E402
+
+from .conftest import truncated_copy  # noqa: E402
 
 pytestmark = pytest.mark.usefixtures("isolated_settings")
 
 
 @pytest.fixture
-def truncated(simtel_file, tmp_path):
+def truncated(tmp_path):
     """A real file cut after 70 % of its decompressed bytes: 3 of its 4 events complete."""
-    with open(simtel_file("gamma_4lst.simtel.zst"), "rb") as f:
-        data = zstandard.ZstdDecompressor().stream_reader(f).read()
-    path = tmp_path / "gamma_4lst_cut.simtel"
-    path.write_bytes(data[: int(0.7 * len(data))])
-    return path
+    return truncated_copy(tmp_path)
 
 
 @pytest.fixture

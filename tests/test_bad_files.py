@@ -24,7 +24,7 @@ from ctaviewer.errors import (
     UnsupportedFileError,
 )
 
-from .conftest import simtel
+from .conftest import decompressed, simtel
 
 
 def test_missing_file(tmp_path):
@@ -97,11 +97,7 @@ def test_unknown_camera_warns_and_works():
 @pytest.fixture(scope="module")
 def corrupted_file(tmp_path_factory):
     """The benchmark file, decompressed, with 2000 bytes of noise written at half its length."""
-    import zstandard
-
-    src = simtel("gamma_70sst1m.simtel.zst")
-    with open(src, "rb") as f:
-        raw = bytearray(zstandard.ZstdDecompressor().stream_reader(f).read())
+    raw = bytearray(decompressed("gamma_70sst1m.simtel.zst"))
     rng = __import__("numpy").random.default_rng(5)
     offset = len(raw) // 2
     raw[offset : offset + 2000] = rng.integers(0, 256, 2000, dtype="uint8").tobytes()
@@ -448,7 +444,7 @@ def test_any_command_sweeps_copies_of_killed_processes(own_tmpdir, tmp_path):
     import signal
     import time
 
-    zstandard = pytest.importorskip("zstandard")
+    pytest.importorskip("zstandard")
     script = (
         "import sys, time\n"
         "from ctaviewer import open_source\n"
@@ -466,8 +462,7 @@ def test_any_command_sweeps_copies_of_killed_processes(own_tmpdir, tmp_path):
         proc.send_signal(signal.SIGKILL)
         proc.wait()
     raw = tmp_path / "gamma_4lst.simtel"
-    with open(simtel("gamma_4lst.simtel.zst"), "rb") as f:
-        raw.write_bytes(zstandard.ZstdDecompressor().stream_reader(f).read())
+    raw.write_bytes(decompressed("gamma_4lst.simtel.zst"))
     time.sleep(0.1)
     done = subprocess.run([sys.executable, "-m", "ctaviewer", "info", str(raw)],
                           capture_output=True, text=True, env=env)

@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from .conftest import simtel
+from .conftest import simtel, truncated_copy
 
 pytestmark = pytest.mark.gui
 
@@ -41,14 +41,9 @@ def test_batch_panel_refuses_without_output(qtbot):
 def test_batch_panel_shows_each_files_warnings(qtbot, tmp_path):
     """A truncated input: the worker's warning appears in the log as one line naming the
     file, not in Python's warning format on the worker's stderr; the status counts it."""
-    zstandard = pytest.importorskip("zstandard")
     from ctaviewer.app.batch_dock import BatchPanel
 
-    with open(simtel("gamma_4lst.simtel.zst"), "rb") as f:
-        data = zstandard.ZstdDecompressor().stream_reader(f).read()
-    cut = tmp_path / "in" / "gamma_4lst_cut.simtel"
-    cut.parent.mkdir()
-    cut.write_bytes(data[: int(0.7 * len(data))])
+    cut = truncated_copy(tmp_path / "in")
     panel = BatchPanel()
     qtbot.addWidget(panel)
     panel.add_files([str(cut), str(simtel("gamma_4lst.simtel.zst"))])

@@ -8,18 +8,12 @@ import sys
 
 import pytest
 
-from .conftest import simtel
+from .conftest import simtel, truncated_copy
 
 
 @pytest.fixture
 def truncated(tmp_path):
-    zstandard = pytest.importorskip("zstandard")
-    with open(simtel("gamma_4lst.simtel.zst"), "rb") as f:
-        data = zstandard.ZstdDecompressor().stream_reader(f).read()
-    path = tmp_path / "in" / "gamma_4lst_cut.simtel"
-    path.parent.mkdir()
-    path.write_bytes(data[: int(0.7 * len(data))])
-    return path
+    return truncated_copy(tmp_path / "in")
 
 
 @pytest.mark.parametrize("workers", ["1", "2"])
