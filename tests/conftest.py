@@ -128,6 +128,20 @@ def camera_item(qtbot):
     return make
 
 
+@pytest.fixture
+def processing_panel(qtbot):
+    """A processing panel on a fresh session (skips where the chain is not installed)."""
+    from ctaviewer.app.models.session import SessionModel
+    from ctaviewer.app.views.processing_panel import ProcessingPanel
+
+    session = SessionModel()
+    widget = ProcessingPanel(session)
+    qtbot.addWidget(widget)
+    if session.config is None:
+        pytest.skip("processing chain not installed")
+    return widget
+
+
 @pytest.fixture(autouse=True)
 def _collect_on_main_thread():
     """Once a test has made the application, Python's automatic GC is off (the app collects

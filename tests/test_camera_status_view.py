@@ -130,16 +130,11 @@ def test_broken_pixels_do_not_set_the_colour_range(qtbot):
     assert status_note(Session(), display)[PixelStatus.NO_READOUT] == "charge 0: no signal"
 
 
-def test_processing_panel_edits_the_calibration_options(qtbot):
-    from ctaviewer.app.models.session import SessionModel
+def test_processing_panel_edits_the_calibration_options(processing_panel):
     from ctaviewer.app.qt import QtWidgets
-    from ctaviewer.app.views.processing_panel import ProcessingPanel
 
-    session = SessionModel()
-    panel = ProcessingPanel(session)
-    qtbot.addWidget(panel)
-    if session.config is None:
-        pytest.skip("processing chain not installed")
+    panel = processing_panel
+    session = panel.session
     shift = panel.editors[("calibration", "apply_peak_time_shift")]
     assert isinstance(shift, QtWidgets.QCheckBox) and shift.isChecked()
     for key, choices in ((("calibration", "invalid_pixel_handler"), ["neighbor_average", "none"]),

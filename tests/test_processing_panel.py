@@ -7,16 +7,8 @@ pytest.importorskip("PySide6")
 
 
 @pytest.fixture
-def panel(qtbot):
-    from ctaviewer.app.models.session import SessionModel
-    from ctaviewer.app.views.processing_panel import ProcessingPanel
-
-    session = SessionModel()
-    widget = ProcessingPanel(session)
-    qtbot.addWidget(widget)
-    if session.config is None:
-        pytest.skip("processing chain not installed")
-    return widget
+def panel(processing_panel):
+    return processing_panel
 
 
 def test_another_extractor_brings_its_own_options(panel):
