@@ -197,7 +197,6 @@ class TelescopeData:
     dc_to_pe: np.ndarray
     true_image: np.ndarray | None = None
     peak_time_ns: np.ndarray | None = None
-    trigger_time_ns: float = float("nan")
     pixel_status: np.ndarray | None = None
     time_shift_ns: np.ndarray | None = None
 

@@ -475,7 +475,6 @@ def convert_event(
     time = float(gps[0]) + 1e-9 * float(gps[1])
     triggered = np.asarray(trig.get("triggered_telescopes", []), dtype=np.int16)
     trig_times = np.asarray(trig.get("trigger_times", []), dtype=np.float32)
-    trig_time_of = dict(zip(triggered.tolist(), trig_times.tolist(), strict=False))
     masks = trig.get("teltrg_type_mask")
     tel_types = None
     if masks is not None and len(masks) == len(triggered):
@@ -515,7 +514,6 @@ def convert_event(
             dc_to_pe=dc_to_pe,
             true_image=true_image,
             peak_time_ns=peak_time,
-            trigger_time_ns=float(trig_time_of.get(tel_id, np.nan)),
             pixel_status=readonly(pixel_status(data, desc.disabled_pixels, pedestal, dc_to_pe)),
             time_shift_ns=time_shift,
         )
