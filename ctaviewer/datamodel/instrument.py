@@ -199,15 +199,15 @@ def read_subarray(h5) -> SubarrayDescription:
     optics_of = {}
     for idx in sorted(set(int(i) for i in layout["optics_index"])):
         o = optics[idx]
-        names = o.dtype.names
+        fields = o.dtype.names
         optics_of[idx] = OpticsDescription(
             name=decode(o["optics_name"]), size_type=decode(o["size_type"]),
             n_mirrors=int(o["n_mirrors"]), mirror_area=float(o["mirror_area"]),
             equivalent_focal_length=float(o["equivalent_focal_length"]),
             effective_focal_length=float(o["effective_focal_length"]),
-            reflector_shape=(decode(o["reflector_shape"]) if "reflector_shape" in names
+            reflector_shape=(decode(o["reflector_shape"]) if "reflector_shape" in fields
                              else "UNKNOWN"),
-            n_mirror_tiles=int(o["n_mirror_tiles"]) if "n_mirror_tiles" in names else -1,
+            n_mirror_tiles=int(o["n_mirror_tiles"]) if "n_mirror_tiles" in fields else -1,
         )
     tels = {}
     for row in layout:

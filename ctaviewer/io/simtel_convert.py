@@ -33,9 +33,9 @@ from ..instrument import (
     SubarrayDescription,
     TelescopeDescription,
     guess_telescope,
+    names,
 )
 from ..instrument.camera import SIMTEL_SHAPE_CODES
-from ..instrument.names import TelescopeName, size_from_mirror_area
 
 PRIMARY_NAMES = {0: "gamma", 1: "electron", -1: "positron", 2: "muon", 101: "proton", 402: "helium"}
 
@@ -50,7 +50,7 @@ def _meta(meta: dict, key: str) -> str:
     return _decode(meta.get(key.encode(), b"")) if meta else ""
 
 
-def names_from_metadata(meta: dict, mirror_area_m2: float) -> TelescopeName | None:
+def names_from_metadata(meta: dict, mirror_area_m2: float) -> names.TelescopeName | None:
     """The names a telescope's sim_telarray metadata gives, read as ctapipe reads them:
     optics and camera names as written, the size from the mirror area, the reflector shape
     from the mirror class (and for a segmented dish, parabolic or not, and the dish shape
@@ -64,19 +64,19 @@ def names_from_metadata(meta: dict, mirror_area_m2: float) -> TelescopeName | No
         return None
     shape = "UNKNOWN"
     if mirror_class == 2:  # dual mirror
-        shape = "SCHWARZSCHILD_COUDER"
+        shape = names.SC
     elif mirror_class == 0:  # single segmented mirror (1: solid parabolic, left unknown)
         try:
             if int(float(_meta(meta, "PARABOLIC_DISH") or 0)) == 1:
-                shape = "PARABOLIC"
+                shape = names.PARABOLIC
             else:
                 same = (float(_meta(meta, "DISH_SHAPE_Length") or 0)
                         == float(_meta(meta, "FOCAL_Length") or 0))
-                shape = "DAVIES_COTTON" if same else "HYBRID"
+                shape = names.DC if same else names.HYBRID
         except ValueError:
             shape = "UNKNOWN"
-    return TelescopeName(size_from_mirror_area(mirror_area_m2), optics, camera,
-                         2 if mirror_class == 2 else 1, shape)
+    return names.TelescopeName(names.size_from_mirror_area(mirror_area_m2), optics, camera,
+                               2 if mirror_class == 2 else 1, shape)
 
 
 def _geometry(name: str, cs: dict, n_pixels: int, cache: dict) -> CameraGeometry:
@@ -156,17 +156,17 @@ def build_subarray(simtel_file, path: str) -> SubarrayDescription:
         eff = float(cs.get("effective_focal_length", 0.0) or 0.0)
         meta = simtel_file.telescope_meta.get(tel_id, {}) if simtel_file.telescope_meta else {}
         area = float(cs["mirror_area"])
-        names, known = guess_telescope(n_pixels, focal, _meta(meta, "CAMERA_CONFIG_NAME"), area)
+        guessed, known = guess_telescope(n_pixels, focal, _meta(meta, "CAMERA_CONFIG_NAME"), area)
         if not known:
-            unknown.add(names.camera)
+            unknown.add(guessed.camera)
         # ctapipe's names: the metadata's where it names optics, camera and mirror class
-        given = names_from_metadata(meta, area) or names
-        geometry = _geometry(names.camera, cs, n_pixels, geometries)
-        readout = _readout(names.camera, ps, org, readouts)
+        given = names_from_metadata(meta, area) or guessed
+        geometry = _geometry(guessed.camera, cs, n_pixels, geometries)
+        readout = _readout(guessed.camera, ps, org, readouts)
         ckey = (id(geometry), id(readout), given.camera)
         camera = cameras.get(ckey)
         if camera is None:
-            camera = CameraDescription(names.camera, geometry, readout, source_name=given.camera)
+            camera = CameraDescription(guessed.camera, geometry, readout, source_name=given.camera)
             cameras[ckey] = camera
         tiles = int(cs.get("n_mirrors", -1))
         okey = (given, round(focal, 3), round(eff, 3), area, tiles)
