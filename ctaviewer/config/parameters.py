@@ -13,14 +13,15 @@ from .options import Options, option
 TIMING_FITS = {"lts": "unweighted least-trimmed-squares, as ctapipe",
                "weighted": "charge-weighted least squares"}
 
-#: ctapipe 0.28's default stereo quality query (StereoQualityQuery)
-CTAPIPE_QUALITY_QUERY = "hillas_intensity > 50 and hillas_width > 0 and morphology_n_pixels > 3"
-#: ctapipe's name and expression of each of its terms, as its files count them
+#: ctapipe 0.28's default stereo quality criteria (StereoQualityQuery), in its order: our
+#: expression -> ctapipe's name and expression of it, as its files count them
 CTAPIPE_QUALITY_CRITERIA = {
     "hillas_intensity > 50": ("> 50 phe", "parameters.hillas.intensity > 50"),
     "hillas_width > 0": ("Positive width", "parameters.hillas.width.value > 0"),
     "morphology_n_pixels > 3": ("> 3 pixels", "parameters.morphology.n_pixels > 3"),
 }
+#: ctapipe 0.28's default stereo quality query
+CTAPIPE_QUALITY_QUERY = " and ".join(CTAPIPE_QUALITY_CRITERIA)
 
 
 @dataclass(frozen=True)

@@ -15,13 +15,10 @@ import numpy as np
 
 from ..datamodel import columns as cols
 from ..datamodel import paths
-from ..datamodel.columns import event_type_code
 from ..datamodel.table import TableWriter, write_table
 from ..datamodel.times import TimeConverter
 from ..event import ArrayEvent
 from ..results import EventResult
-
-#: ctapipe's EventType.SUBARRAY (shower data) and its calibration event types
 
 #: ctapipe's image checks before parametrisation (its ImageQualityQuery defaults), counted
 #: on the cleaned images we write: (name, expression, test on the parameters)
@@ -115,7 +112,7 @@ class DL1Tables:
 
     def write(self, event: ArrayEvent, result: EventResult) -> None:
         obs_id, event_id = event.obs_id, event.event_id
-        event_type = event_type_code(event.event_type)
+        event_type = cols.event_type_code(event.event_type)
         trig = event.trigger
         triggered = [int(t) for t in trig.tels_with_trigger if int(t) in self.subarray.tels]
         self.trigger.append(
@@ -137,7 +134,7 @@ class DL1Tables:
                 event_id=event_id,
                 tel_id=tel_id,
                 time=self.times.high_res(trig.time, offset),
-                event_type=(event_type_code(tel_types[i]) if tel_types is not None
+                event_type=(cols.event_type_code(tel_types[i]) if tel_types is not None
                             else event_type),
                 n_trigger_pixels=trig.n_trigger_pixels.get(tel_id, -1),
             )

@@ -110,9 +110,9 @@ class WaveformView(LazyRefreshMixin, QtWidgets.QWidget):
                                              movable=False,
                                              brush=pg.mkBrush(*color, 40), pen=pg.mkPen(None))
                 self.plot.addItem(region)
-            broken = (pixel_status_text(data.pixel_status[pix])
-                      if data.pixel_status is not None else "")
             if tr is not None:
+                broken = (pixel_status_text(data.pixel_status[pix])
+                          if data.pixel_status is not None else "")
                 lines.append(f"pixel {pix}: charge {tr.image[pix]:.1f} p.e., "
                              f"peak time {tr.peak_time[pix]:.1f} ns"
                              + (" (in cleaned image)" if tr.mask[pix] else "")
