@@ -19,7 +19,7 @@ every value.
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import SimpleNamespace
 
 
@@ -64,13 +64,11 @@ def _enum(name, enum, desc):
 def _prefixed(columns, *prefixes: str) -> tuple[Column, ...]:
     """``columns`` with the longest of ``prefixes`` each column's name starts with as its
     container prefix (index columns and others keep none)."""
-    import dataclasses
-
     ordered = sorted(prefixes, key=len, reverse=True)
     out = []
     for col in columns:
         p = next((p for p in ordered if col.name.startswith(p + "_")), "")
-        out.append(dataclasses.replace(col, prefix=p) if p else col)
+        out.append(replace(col, prefix=p) if p else col)
     return tuple(out)
 
 
@@ -189,7 +187,7 @@ def parameter_descriptions() -> dict[str, str]:
 def parameter_columns() -> tuple[Column, ...]:
     """DL1 parameter columns: ctapipe's, then those the chain adds (camera frame)."""
     return _prefixed((Column(name, dtype, unit=unit) for name, dtype, unit in _parameter_rows()),
-                     *PARAMETER_CONTAINERS, "camera_frame_hillas")
+                     *PARAMETER_CONTAINERS, EXTRA_PARAMETER_PREFIX + "hillas")
 
 
 @functools.cache
