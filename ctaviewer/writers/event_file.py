@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
-import math
 import os
 
 import h5py
@@ -105,11 +104,7 @@ class EventFileWriter:
                 write_run_config(self.h5, obs_id, simulation_config)
                 if atmosphere_profile is not None:
                     write_atmosphere_profile(self.h5, atmosphere_profile)
-            write_observation(
-                self.h5, obs_id, pointing,
-                start_unix=getattr(simulation_config, "run_start", math.nan),
-                simulated=simulation_config is not None,
-            )
+            write_observation(self.h5, obs_id, pointing, simulation_config)
             self.dl1 = None
             if dl1:
                 self.dl1 = DL1Tables(self.h5, subarray, write_images=write_images)

@@ -9,6 +9,7 @@ from ..datamodel import columns as cols
 from ..datamodel import paths
 from ..datamodel.table import write_table
 from ..datamodel.times import TimeConverter
+from ..event import SimulationConfig
 
 #: ctapipe's enum values written for simulations: scheduling block type OBSERVATION,
 #: observing mode UNKNOWN, pointing mode DRIFT, observation block COMPLETED_SUCCEDED
@@ -18,15 +19,17 @@ UNKNOWN_BLOCKS = {"sb_type": 0, "observing_mode": -1, "pointing_mode": -1, "stat
 
 
 def write_observation(
-    h5, obs_id: int, pointing: tuple[float, float] | None, start_unix: float = math.nan,
-    simulated: bool = False,
+    h5, obs_id: int, pointing: tuple[float, float] | None,
+    simulation_config: SimulationConfig | None = None,
 ) -> None:
     """Scheduling and observation block with the array pointing (alt, az in deg; NaN when
     unknown). For a simulation, as ctapipe writes them: producer "simulation", the run's
     start as start time. Otherwise the start is the processing time, the modes unknown."""
     alt, az = pointing if pointing is not None else (math.nan, math.nan)
+    simulated = simulation_config is not None
     values = SIMULATION_BLOCKS if simulated else UNKNOWN_BLOCKS
     producer = b"simulation" if simulated else b"ctaviewer"
+    start_unix = simulation_config.run_start if simulated else math.nan
     if not math.isfinite(start_unix):
         start_unix = time.time()
     start = TimeConverter().mjd(start_unix)
