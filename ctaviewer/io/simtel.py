@@ -1,4 +1,17 @@
-"""The sim_telarray (EventIO) event source, on eventio."""
+"""The sim_telarray (EventIO) event source, on eventio.
+
+eventio parses the run headers, monitoring and everything rare; the array events and the
+true images (the bulk of a file) go through a fast path: compressed streams are read in
+large blocks (``simtel_fast_stream``) and the hot objects of an event (ADC samples and sums,
+pixel timing, pixel lists, tracking positions, telescope event headers, true photo-electrons)
+are decoded by numba kernels (``simtel_fast_event``, ``simtel_fast_objects``,
+``simtel_fast_kernels``) into exactly the dicts eventio returns. Any object version or mode
+the fast path does not know is parsed by eventio, per object; a structure it would not
+accept (damage) is parsed again by eventio from the stream, so errors are eventio's.
+
+Set the environment variable ``CTAVIEWER_EVENTIO_ONLY=1`` to read with eventio alone (e.g.
+to compare results or timings); it is read when a file is opened.
+"""
 
 from __future__ import annotations
 
@@ -43,6 +56,8 @@ from .simtel_index import (
 )
 
 _SYNC = (b"\xd4\x1f\x8a\x37", b"\x37\x8a\x1f\xd4")
+# set to 1 to read with eventio alone (no fast parsing of the hot objects, no block reader)
+EVENTIO_ONLY_VARIABLE = "CTAVIEWER_EVENTIO_ONLY"
 _EVENT_CACHE_SIZE = 8
 
 
@@ -101,14 +116,17 @@ def _reader_classes():
             payload as ValueError or IndexError."""
 
             at = 0
+            _fast = None  # the FastEventParser (made on first use), False when off
 
             def _parse_next_object(self):
                 inner = self._file
+                if self._fast is None:
+                    self._fast = _fast_parser(inner)
                 if inner.next is None:
                     self.at = int(inner._next_header_pos)
                 pending = self.current_event
                 try:
-                    return super()._parse_next_object()
+                    return self._parse_object()
                 except StopIteration:
                     raise
                 except Exception as exc:
@@ -121,6 +139,18 @@ def _reader_classes():
                     if isinstance(exc, EOFError) or _object_cut(inner, self.at):
                         raise EOFError(f"File seems to be truncated ({exc})") from None
                     raise
+
+            def _parse_object(self):
+                """SimTelFile._parse_next_object, with array events and true images parsed
+                by the fast parser where it can (it declines: eventio parses them)."""
+                if not self._fast:
+                    return SimTelFile._parse_next_object(self)
+                o = next(self._file)
+                handled, event = _parse_fast(self, self._fast, o)
+                if handled:
+                    return event
+                self._file.next = o  # eventio takes it from here
+                return SimTelFile._parse_next_object(self)
 
         class EventReader(Reader):
             """Re-reads indexed events of an uncompressed file.
@@ -151,6 +181,64 @@ def _reader_classes():
 
         _READER_CLASSES = (Reader, EventReader)
     return _READER_CLASSES
+
+
+def _fast_parser(eventio_file):
+    """The fast parser of a reader's array events (after giving its compressed stream a
+    block reader), or False when ``CTAVIEWER_EVENTIO_ONLY`` asks for eventio alone."""
+    if os.environ.get(EVENTIO_ONLY_VARIABLE, "").strip() not in ("", "0"):
+        return False
+    from .simtel_fast_event import FastEventParser
+    from .simtel_fast_stream import install_block_reader
+
+    install_block_reader(eventio_file)
+    return FastEventParser()
+
+
+def _parse_fast(reader, fast, o) -> tuple[bool, dict | None]:
+    """What eventio's ``SimTelFile._parse_next_object`` does with the top-level object ``o``
+    when it is an array event or true-image data the fast parser handles: (True, the event
+    completed before it, if any); (False, None) leaves ``o`` to eventio. Nothing of the
+    reader changes unless the object was parsed."""
+    from eventio.iact.objects import TelescopeData
+    from eventio.simtel.objects import ArrayEvent as EventioArrayEvent
+
+    from .simtel_fast_stream import peek_content
+
+    if isinstance(o, EventioArrayEvent):
+        if reader.current_mc_shower is not None and reader.current_event is None:
+            return False, None  # eventio fails on it
+        data = peek_content(reader._file, o)
+        if data is None or len(data) < o.size:
+            return False, None
+        try:
+            parsed = fast.array_event(data, o.address, o.header.id, reader.allowed_telescopes)
+        except Exception:  # eventio reads it again and fails as it fails
+            parsed = None
+        if parsed is None:
+            return False, None
+        event = None
+        if reader.current_mc_shower is None:
+            event = reader.current_event
+            reader.current_event = {"type": "calibration"}
+        reader.current_event["event_id"] = o.header.id
+        reader.current_event.update(parsed)
+        reader._add_monitoring(reader.current_event)
+        return True, event
+    if isinstance(o, TelescopeData) and o.only_subobjects and isinstance(
+            reader.current_event, dict):
+        data = peek_content(reader._file, o)
+        if data is None or len(data) < o.size:
+            return False, None
+        try:
+            parsed = fast.telescope_data(data, o.address)
+        except Exception:
+            parsed = None
+        if parsed is None:
+            return False, None
+        reader.current_event.update(parsed)
+        return True, None
+    return False, None
 
 
 def _event_reader(raw_path: str, allowed_tels=None, path=None):

@@ -1,0 +1,226 @@
+"""Array events and true images of a sim_telarray file, assembled from their bytes.
+
+``FastEventParser`` stands in for eventio's ``parse_array_event`` and
+``parse_telescope_data`` (eventio/simtel/simtelfile.py): it walks the sub-object headers of
+one top-level object with a numba kernel, decodes the hot objects with the decoders of
+``simtel_fast_objects`` and has eventio parse every other object (trigger information, image
+parameters, stereo reconstruction, ...) from the same bytes, per object. It returns the dict
+eventio returns, or None when eventio must parse the whole object (a structure it would
+reject, a header that does not fit): eventio then reads it from the stream and fails, or
+not, exactly as before.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import simtel_fast_kernels as k
+from . import simtel_fast_objects as fo
+from .simtel_fast_stream import MemoryObject
+
+_TABLE_ROWS = 4096
+
+
+class _Decline(Exception):
+    """eventio must parse the whole object."""
+
+
+class FastEventParser:
+    """Parses array events (2010) and telescope data (1204) of one reader; its tables of
+    known object versions are copied from ``simtel_fast_objects.KNOWN_VERSIONS`` when it is
+    made."""
+
+    def __init__(self):
+        from eventio.base import KNOWN_OBJECTS, EventIOObject, read_header
+        from eventio.iact import objects as iact
+        from eventio.simtel import objects as so
+
+        self._known_objects = KNOWN_OBJECTS
+        self._default_class = EventIOObject
+        self._read_header = read_header
+        self.known_versions = {t: frozenset(v) for t, v in fo.KNOWN_VERSIONS.items()}
+        self._classes = so
+        self._iact = iact
+        self._telescope_children = (
+            (so.ADCSamples, "adc_samples", fo.TYPE_ADC_SAMPLES),
+            (so.ADCSums, "adc_sums", fo.TYPE_ADC_SUMS),
+            (so.PixelTiming, "pixel_timing", fo.TYPE_PIXEL_TIMING),
+            (so.ImageParameters, "image_parameters", None),
+        )
+        self._table = np.empty((_TABLE_ROWS, k.N_COLS), np.int64)
+
+    # ------------------------------------------------------------------ helpers
+    def _class_of(self, object_type: int):
+        return self._known_objects.get(object_type, self._default_class)
+
+    def _walk(self, buf) -> list[list[int]]:
+        n = k.walk_objects(buf, 0, buf.shape[0], self._table)
+        if n == -2:  # more objects than rows: once larger
+            self._table = np.empty((self._table.shape[0] * 4, k.N_COLS), np.int64)
+            return self._walk(buf)
+        if n < 0:
+            raise _Decline
+        return self._table[:n].tolist()
+
+    def _eventio_object(self, memory: MemoryObject, row):
+        """The eventio object of a table row, built over the in-memory bytes."""
+        position = memory.base + row[k.COL_HEADER]
+        memory.seek(position)
+        header = self._read_header(memory, offset=position, toplevel=False)
+        return self._class_of(header.type)(header, filehandle=memory)
+
+    def _decode(self, kind, data, buf, memory, row):
+        """A hot object decoded fast when its version and mode are known, else by eventio."""
+        version = row[k.COL_VERSION]
+        if version in self.known_versions.get(kind, ()):
+            content = row[k.COL_CONTENT]
+            try:
+                value = fo.DECODERS[kind](data, buf, content, content + row[k.COL_SIZE],
+                                          version, row[k.COL_ID])
+            except Exception:
+                value = fo.DECLINE
+            if value is not fo.DECLINE:
+                return value
+        return self._eventio_object(memory, row).parse()
+
+    # ------------------------------------------------------------------ array events
+    def array_event(self, data: bytes, base: int, header_id: int, allowed) -> dict | None:
+        """eventio's ``parse_array_event`` of the ArrayEvent whose payload ``data`` starts at
+        stream address ``base``; None: eventio must parse it."""
+        try:
+            return self._array_event(data, base, header_id, allowed)
+        except _Decline:
+            return None
+
+    def _array_event(self, data, base, header_id, allowed):
+        so = self._classes
+        buf = np.frombuffer(data, np.uint8)
+        rows = self._walk(buf)
+        memory = MemoryObject(data, base)
+        telescope_events, tracking_positions = {}, {}
+        event = {"event_id": header_id, "trigger_information": None,
+                 "telescope_events": telescope_events, "tracking_positions": tracking_positions}
+        children: dict[int, list] = {}
+        top = []
+        for i, row in enumerate(rows):
+            parent = row[k.COL_PARENT]
+            if parent < 0:
+                top.append((i, row))
+            else:
+                children.setdefault(parent, []).append(row)
+        tracking = []
+        for n, (i, row) in enumerate(top):
+            cls = self._class_of(row[k.COL_TYPE])
+            if n == 0:
+                if not issubclass(cls, so.TriggerInformation):
+                    raise _Decline
+                if row[k.COL_ID] != 0:
+                    event["event_id"] = row[k.COL_ID]
+                trigger = self._eventio_object(memory, row).parse()
+                event["trigger_information"] = trigger
+                telescopes = set(trigger["telescopes_with_data"])
+                if allowed and len(telescopes & allowed) == 0:
+                    break
+            elif issubclass(cls, so.TelescopeEvent):
+                if not row[k.COL_ONLY_SUB]:
+                    raise _Decline
+                tel_id = so.TelescopeEvent.type_to_telid(row[k.COL_TYPE])
+                if allowed is None or tel_id in allowed:
+                    telescope_events[tel_id] = self._telescope_event(
+                        data, buf, memory, children.get(i, []))
+            elif issubclass(cls, so.TrackingPosition):
+                tracking.append(row)
+            elif issubclass(cls, so.StereoReconstruction):
+                event["stereo_reconstruction"] = self._eventio_object(memory, row).parse()
+            else:  # made as eventio makes it (its constructor may read or fail)
+                self._eventio_object(memory, row)
+        self._tracking(data, buf, memory, tracking, allowed, tracking_positions)
+        if set(telescope_events) - set(tracking_positions):
+            raise _Decline  # eventio raises NoTrackingPositions
+        return event
+
+    def _tracking(self, data, buf, memory, rows, allowed, out) -> None:
+        """TrackingPosition objects: their float fields gathered in one kernel call."""
+        so = self._classes
+        fast, offsets = [], []
+        for row in rows:
+            t, ident = row[k.COL_TYPE], row[k.COL_ID]
+            tel_id = so.TrackingPosition.type_to_telid(t)
+            if so.TrackingPosition.id_to_telid(ident) != tel_id:
+                raise _Decline  # eventio's constructor raises
+            if allowed is not None and tel_id not in allowed:
+                continue
+            names = []
+            if ident & 0x100:
+                names += ["azimuth_raw", "altitude_raw"]
+            if ident & 0x200:
+                names += ["azimuth_cor", "altitude_cor"]
+            if (not names or 4 * len(names) > row[k.COL_SIZE]
+                    or row[k.COL_VERSION] not in self.known_versions[fo.TYPE_TRACKING]):
+                out[tel_id] = self._eventio_object(memory, row).parse()
+                continue
+            content = row[k.COL_CONTENT]
+            fast.append((tel_id, names, len(offsets)))
+            offsets.extend(content + 4 * j for j in range(len(names)))
+        if not fast:
+            return
+        words = np.empty(len(offsets), np.uint32)
+        k.gather_words(buf, np.asarray(offsets, np.int64), words)
+        values = words.view(np.float32)
+        for tel_id, names, first in fast:
+            position = {name: values[first + j] for j, name in enumerate(names)}
+            position["telescope_id"] = tel_id
+            out[tel_id] = position
+
+    def _telescope_event(self, data, buf, memory, rows) -> dict:
+        """eventio's ``parse_telescope_event`` of one telescope event's sub-objects."""
+        so = self._classes
+        event: dict = {"pixel_lists": {}}
+        for i, row in enumerate(rows):
+            cls = self._class_of(row[k.COL_TYPE])
+            if i == 0:
+                if not issubclass(cls, so.TelescopeEventHeader):
+                    raise _Decline
+                event["header"] = self._decode(fo.TYPE_TELESCOPE_EVENT_HEADER, data, buf,
+                                               memory, row)
+                continue
+            for child_cls, key, kind in self._telescope_children:
+                if issubclass(cls, child_cls):
+                    event[key] = (self._decode(kind, data, buf, memory, row) if kind
+                                  else self._eventio_object(memory, row).parse())
+                    break
+            else:
+                if issubclass(cls, so.PixelList):
+                    code = row[k.COL_ID] // 1000000
+                    event["pixel_lists"][code] = self._decode(fo.TYPE_PIXEL_LIST, data, buf,
+                                                              memory, row)
+                elif issubclass(cls, so.PixelTriggerTimes):
+                    event["pixel_trigger_times"] = self._eventio_object(memory, row).parse()
+                elif issubclass(cls, (so.AuxiliaryAnalogTraces, so.AuxiliaryDigitalTraces)):
+                    event.setdefault("aux_traces", {})[row[k.COL_ID]] = (
+                        self._eventio_object(memory, row).parse())
+                else:
+                    self._eventio_object(memory, row)
+        return event
+
+    # ------------------------------------------------------------------ true images
+    def telescope_data(self, data: bytes, base: int) -> dict | None:
+        """eventio's ``parse_telescope_data`` (true photo-electrons of each telescope) of
+        the TelescopeData payload ``data``; None: eventio must parse it (photon bunches,
+        or a structure it would reject)."""
+        try:
+            buf = np.frombuffer(data, np.uint8)
+            rows = self._walk(buf)
+        except _Decline:
+            return None
+        memory = MemoryObject(data, base)
+        result: dict = {}
+        for row in rows:
+            cls = self._class_of(row[k.COL_TYPE])
+            if issubclass(cls, self._iact.PhotoElectrons):
+                tel_id = row[k.COL_ID] % 1000
+                result.setdefault("photoelectrons", {})[tel_id] = self._decode(
+                    fo.TYPE_PHOTOELECTRONS, data, buf, memory, row)
+            elif issubclass(cls, self._iact.Photons):
+                return None
+        return result

@@ -1,0 +1,157 @@
+"""Byte streams for the fast sim_telarray reader: a compressed stream read in large blocks,
+and an in-memory view of one object with the absolute addresses eventio's objects use.
+
+eventio reads a file with many small ``read``/``seek`` calls (a header, then each field of
+each object); on a zstd or ``gzip -cd`` stream each call costs a few microseconds.
+``BlockReader`` serves them from a buffer filled in large blocks, with the forward-only
+semantics of the stream it wraps (a backward seek is passed on to it and fails as before), and
+lets the fast reader look at a whole object's bytes (``peek``) without consuming them, so
+that eventio can still parse that object from the stream when the fast path declines it.
+Memory stays bounded: the buffer holds one block plus the largest object looked at.
+"""
+
+from __future__ import annotations
+
+import io
+
+BLOCK_SIZE = 4 * 1024 * 1024
+
+
+class BlockReader:
+    """A forward-only byte stream (zstd reader, pipe) read in blocks of ``block_size``."""
+
+    def __init__(self, raw, block_size: int = BLOCK_SIZE):
+        self.raw = raw
+        self.block_size = int(block_size)
+        self._buf = b""
+        self._start = int(raw.tell())  # stream position of _buf[0]
+        self._pos = self._start  # position seen by the reader
+
+    def _fill(self, need: int) -> None:
+        """Make the buffer hold ``need`` bytes from the current position (fewer at the
+        end of the stream), dropping what lies before the current position."""
+        off = self._pos - self._start
+        have = len(self._buf) - off
+        if have >= need:
+            return
+        parts = [self._buf[off:]] if have > 0 else []
+        self._start = self._pos
+        want = max(need - have, self.block_size)
+        while want > 0:
+            chunk = self.raw.read(want)
+            if not chunk:
+                break
+            parts.append(chunk)
+            have += len(chunk)
+            if have >= need:
+                break
+            want = max(need - have, 0)
+        self._buf = b"".join(parts)
+
+    def read(self, size: int = -1) -> bytes:
+        off = self._pos - self._start
+        if size is None or size < 0:
+            rest = self._buf[off:] + self.raw.read()
+            self._start = self._pos = self._pos + len(rest)
+            self._buf = b""
+            return rest
+        end = off + size
+        if end > len(self._buf):
+            self._fill(size)
+            off = 0
+            end = size
+        out = self._buf[off:end]
+        self._pos += len(out)
+        return out
+
+    def peek(self, size: int) -> bytes:
+        """The next ``size`` bytes (fewer at the end of the stream), not consumed."""
+        self._fill(size)
+        off = self._pos - self._start
+        return self._buf[off:off + size]
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        if whence == 1:
+            offset += self._pos
+        elif whence != 0:
+            return self.raw.seek(offset, whence)  # fails as the stream fails
+        end = self._start + len(self._buf)
+        if self._pos <= offset <= end:
+            self._pos = offset
+            return offset
+        # backwards (the stream raises, as it did for eventio) or beyond the buffer
+        position = self.raw.seek(offset)
+        self._buf = b""
+        self._start = self._pos = int(self.raw.tell()) if position is None else int(position)
+        return self._pos
+
+    def tell(self) -> int:
+        return self._pos
+
+    def close(self) -> None:
+        self._buf = b""
+        self.raw.close()
+
+
+class MemoryObject:
+    """Read-only file over ``data``, the bytes found at stream address ``base``: eventio's
+    objects built over it parse exactly as from the stream."""
+
+    def __init__(self, data, base: int):
+        self.data = data
+        self.base = int(base)
+        self._pos = 0
+
+    def read(self, size: int = -1) -> bytes:
+        pos = self._pos
+        if size is None or size < 0:
+            size = len(self.data) - pos
+        out = bytes(self.data[pos:pos + size]) if pos >= 0 else b""
+        self._pos = pos + len(out)
+        return out
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        if whence == 1:
+            self._pos += offset
+        elif whence == 2:
+            self._pos = len(self.data) + offset
+        else:
+            self._pos = offset - self.base
+        return self._pos + self.base
+
+    def tell(self) -> int:
+        return self._pos + self.base
+
+
+def install_block_reader(eventio_file) -> bool:
+    """Give an eventio ``EventIOFile`` that reads a zstd stream or a ``gzip -cd`` pipe a
+    block reader (before it reads anything); plain files keep their buffered reader.
+    Whether a stream was wrapped."""
+    from eventio.base import PipeWrapper
+
+    handle = eventio_file._filehandle
+    if isinstance(handle, BlockReader):
+        return True
+    if getattr(eventio_file, "zstd", False) or isinstance(handle, PipeWrapper):
+        eventio_file._filehandle = BlockReader(handle)
+        return True
+    return False
+
+
+def peek_content(eventio_file, obj) -> bytes | None:
+    """The payload of the top-level object ``obj`` just read from ``eventio_file``, leaving
+    the stream where it was (at the payload); None where that cannot be done cheaply."""
+    handle = eventio_file._filehandle
+    address = int(obj.header.content_address)
+    size = int(obj.header.content_size)
+    if isinstance(handle, BlockReader):
+        if handle.tell() != address:
+            return None
+        return handle.peek(size)
+    if type(handle) is io.BufferedReader:
+        if handle.tell() != address:
+            return None
+        data = handle.read(size)
+        handle.seek(address)
+        return data
+    return None
