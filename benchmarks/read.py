@@ -3,9 +3,12 @@
     python benchmarks/read.py FILE
 
 Compares iterating our source with a bare ``eventio.SimTelFile`` loop over the same file
-(best of N passes each), measures the time to jump to random events once the index is built,
-and samples the resident memory while iterating twice. The last line is one JSON object with
-``read_ratio`` (ours/bare throughput), ``goto_ms``, ``rss_mb_pass1``, ``rss_mb_pass2``.
+(best of N passes each), times our source with its fast path (block reader, numba decoding)
+and with eventio alone (``CTAVIEWER_EVENTIO_ONLY=1``), measures the time to jump to random
+events once the index is built, and samples the resident memory while iterating twice. The
+last line is one JSON object with ``read_ratio`` (ours/bare throughput), ``fast_read_s`` and
+``eventio_read_s`` (a whole sequential pass of our source with and without the fast path),
+``events_per_s`` (of the fast pass), ``goto_ms``, ``rss_mb_pass1``, ``rss_mb_pass2``.
 """
 
 from __future__ import annotations
@@ -37,15 +40,25 @@ def bare_pass(path: str) -> tuple[float, int]:
     return time.perf_counter() - t0, n
 
 
-def our_pass(path: str) -> tuple[float, int]:
+def our_pass(path: str, eventio_only: bool = False) -> tuple[float, int]:
+    """A whole sequential pass of our source; ``eventio_only``: without the fast path."""
     from ctaviewer import open_source
+    from ctaviewer.io.simtel import EVENTIO_ONLY_VARIABLE
 
-    t0 = time.perf_counter()
-    n = 0
-    with open_source(path) as source:
-        for _ in source:
-            n += 1
-    return time.perf_counter() - t0, n
+    before = os.environ.get(EVENTIO_ONLY_VARIABLE)
+    os.environ[EVENTIO_ONLY_VARIABLE] = "1" if eventio_only else "0"
+    try:
+        t0 = time.perf_counter()
+        n = 0
+        with open_source(path) as source:
+            for _ in source:
+                n += 1
+        return time.perf_counter() - t0, n
+    finally:
+        if before is None:
+            del os.environ[EVENTIO_ONLY_VARIABLE]
+        else:
+            os.environ[EVENTIO_ONLY_VARIABLE] = before
 
 
 def main() -> int:
@@ -62,14 +75,17 @@ def main() -> int:
     bare_pass(args.file)
     our_pass(args.file)
 
-    bare, ours = [], []
+    bare, ours, eventio_only = [], [], []
     for _ in range(args.repeat):
         t, n_bare = bare_pass(args.file)
         bare.append(t)
         t, n_ours = our_pass(args.file)
         ours.append(t)
-    if n_bare != n_ours:
-        print(f"event counts differ: eventio {n_bare}, ctaviewer {n_ours}", file=sys.stderr)
+        t, n_eventio = our_pass(args.file, eventio_only=True)
+        eventio_only.append(t)
+    if not n_bare == n_ours == n_eventio:
+        print(f"event counts differ: eventio {n_bare}, ctaviewer {n_ours}, ctaviewer with "
+              f"eventio only {n_eventio}", file=sys.stderr)
         return 1
     read_ratio = min(bare) / min(ours)
 
@@ -108,6 +124,9 @@ def main() -> int:
         "bare_events_per_s": round(n_bare / min(bare), 1),
         "ctaviewer_events_per_s": round(n_ours / min(ours), 1),
         "read_ratio": round(read_ratio, 3),
+        "fast_read_s": round(min(ours), 4),
+        "eventio_read_s": round(min(eventio_only), 4),
+        "events_per_s": round(n_ours / min(ours), 1),
         "index_s": round(index_s, 4),
         "goto_ms": round(goto_ms, 2),
         "goto_max_ms": round(goto_max_ms, 2),

@@ -61,11 +61,12 @@ def _read_all(path, monkeypatch, eventio_only: bool):
             f = reader_cls(str(path), skip_non_triggered=False)
         except BaseException as exc:  # header-only files
             return (("error", type(exc).__name__, str(exc)), None), []
+        events = []
         try:
-            events = list(f)
+            events.extend(f)
             result = events, f.histograms
-        except Exception as exc:
-            result = ("error", type(exc).__name__, str(exc)), None
+        except Exception as exc:  # the events before the error, then the error
+            result = [*events, ("error", type(exc).__name__, str(exc))], None
         finally:
             f.close()
     return result, [str(w.message) for w in caught]
@@ -301,3 +302,38 @@ def test_block_reader_semantics(tmp_path):
         reader.seek(len(raw) + 50)
         assert reader.tell() == len(raw)
         assert reader.read(4) == b""
+
+
+def _zstd_block_starts(frame) -> list[int]:
+    """Where the blocks of a one-frame zstd stream start (their 3-byte headers)."""
+    descriptor = frame[4]
+    single = (descriptor >> 5) & 1
+    pos = 5 + (0 if single else 1) + [0, 1, 2, 4][descriptor & 3]
+    pos += [1 if single else 0, 2, 4, 8][descriptor >> 6]
+    starts = []
+    while True:
+        word = frame[pos] | frame[pos + 1] << 8 | frame[pos + 2] << 16
+        starts.append(pos)
+        pos += 3 + (1 if (word >> 1) & 3 == 1 else word >> 3)
+        if word & 1:
+            return starts
+
+
+def test_damaged_zstd_block_same_as_eventio(tmp_path, monkeypatch):
+    """A damaged block in the middle of a zstd stream: the events before it, the error and
+    the warnings are eventio's (the block reader reads the stream again in small reads)."""
+    source = simtel("gamma_4lst.simtel.zst")
+    with open(source, "rb") as f:
+        raw = zstandard.ZstdDecompressor().stream_reader(f).read()
+    packed = bytearray(zstandard.ZstdCompressor(level=1).compress(raw))
+    block = _zstd_block_starts(packed)[6 * len(_zstd_block_starts(packed)) // 10]
+    packed[block] |= 0b110  # a reserved block type: "Data corruption detected"
+    path = tmp_path / "damaged.simtel.zst"
+    path.write_bytes(bytes(packed))
+    (ref, _), ref_warn = _read_all(path, monkeypatch, eventio_only=True)
+    (new, _), new_warn = _read_all(path, monkeypatch, eventio_only=False)
+    assert ref_warn == new_warn
+    assert not isinstance(ref, tuple) and len(ref) > 1  # the events before the damage
+    assert len(ref) == len(new)
+    for i, (a, b) in enumerate(zip(ref, new, strict=True)):
+        _assert_same(a, b, f"event {i}")

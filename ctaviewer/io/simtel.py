@@ -200,15 +200,10 @@ def _parse_fast(reader, fast, o) -> tuple[bool, dict | None]:
     when it is an array event or true-image data the fast parser handles: (True, the event
     completed before it, if any); (False, None) leaves ``o`` to eventio. Nothing of the
     reader changes unless the object was parsed."""
-    from eventio.iact.objects import TelescopeData
-    from eventio.simtel.objects import ArrayEvent as EventioArrayEvent
-
-    from .simtel_fast_stream import peek_content
-
-    if isinstance(o, EventioArrayEvent):
+    if isinstance(o, fast.array_event_class):
         if reader.current_mc_shower is not None and reader.current_event is None:
             return False, None  # eventio fails on it
-        data = peek_content(reader._file, o)
+        data = fast.peek_content(reader._file, o)
         if data is None or len(data) < o.size:
             return False, None
         try:
@@ -225,9 +220,9 @@ def _parse_fast(reader, fast, o) -> tuple[bool, dict | None]:
         reader.current_event.update(parsed)
         reader._add_monitoring(reader.current_event)
         return True, event
-    if isinstance(o, TelescopeData) and o.only_subobjects and isinstance(
+    if isinstance(o, fast.telescope_data_class) and o.only_subobjects and isinstance(
             reader.current_event, dict):
-        data = peek_content(reader._file, o)
+        data = fast.peek_content(reader._file, o)
         if data is None or len(data) < o.size:
             return False, None
         try:

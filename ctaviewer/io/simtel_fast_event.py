@@ -16,9 +16,15 @@ import numpy as np
 
 from . import simtel_fast_kernels as k
 from . import simtel_fast_objects as fo
-from .simtel_fast_stream import MemoryObject
+from .simtel_fast_stream import MemoryObject, peek_content
 
 _TABLE_ROWS = 4096
+# the fields of a TrackingPosition by its flags (raw and/or corrected directions)
+_TRACKING_FIELDS = {
+    0x100: ("azimuth_raw", "altitude_raw"),
+    0x200: ("azimuth_cor", "altitude_cor"),
+    0x300: ("azimuth_raw", "altitude_raw", "azimuth_cor", "altitude_cor"),
+}
 
 
 class _Decline(Exception):
@@ -48,6 +54,10 @@ class FastEventParser:
             (so.ImageParameters, "image_parameters", None),
         )
         self._table = np.empty((_TABLE_ROWS, k.N_COLS), np.int64)
+        # what the reader hands over (``simtel._parse_fast``)
+        self.array_event_class = so.ArrayEvent
+        self.telescope_data_class = iact.TelescopeData
+        self.peek_content = peek_content
 
     # ------------------------------------------------------------------ helpers
     def _class_of(self, object_type: int):
@@ -141,36 +151,39 @@ class FastEventParser:
 
     def _tracking(self, data, buf, memory, rows, allowed, out) -> None:
         """TrackingPosition objects: their float fields gathered in one kernel call."""
-        so = self._classes
-        fast, offsets = [], []
+        fast, starts, counts = [], [], []
+        known = 0 in self.known_versions[fo.TYPE_TRACKING]
         for row in rows:
-            t, ident = row[k.COL_TYPE], row[k.COL_ID]
-            tel_id = so.TrackingPosition.type_to_telid(t)
-            if so.TrackingPosition.id_to_telid(ident) != tel_id:
+            ident = row[k.COL_ID]
+            base = row[k.COL_TYPE] - 2100
+            tel_id = 100 * (base // 1000) + base % 1000
+            if (ident & 0xFF) | ((ident & 0x3F000000) >> 16) != tel_id:
                 raise _Decline  # eventio's constructor raises
             if allowed is not None and tel_id not in allowed:
                 continue
-            names = []
-            if ident & 0x100:
-                names += ["azimuth_raw", "altitude_raw"]
-            if ident & 0x200:
-                names += ["azimuth_cor", "altitude_cor"]
-            if (not names or 4 * len(names) > row[k.COL_SIZE]
-                    or row[k.COL_VERSION] not in self.known_versions[fo.TYPE_TRACKING]):
+            names = _TRACKING_FIELDS.get(ident & 0x300)
+            if (names is None or not known or row[k.COL_VERSION] != 0
+                    or 4 * len(names) > row[k.COL_SIZE]):
                 out[tel_id] = self._eventio_object(memory, row).parse()
                 continue
-            content = row[k.COL_CONTENT]
-            fast.append((tel_id, names, len(offsets)))
-            offsets.extend(content + 4 * j for j in range(len(names)))
+            fast.append((tel_id, names))
+            starts.append(row[k.COL_CONTENT])
+            counts.append(len(names))
         if not fast:
             return
-        words = np.empty(len(offsets), np.uint32)
-        k.gather_words(buf, np.asarray(offsets, np.int64), words)
+        words = np.empty(sum(counts), np.uint32)
+        k.gather_words(buf, np.array(starts, np.int64), np.array(counts, np.int64), words)
         values = words.view(np.float32)
-        for tel_id, names, first in fast:
-            position = {name: values[first + j] for j, name in enumerate(names)}
-            position["telescope_id"] = tel_id
-            out[tel_id] = position
+        j = 0
+        for tel_id, names in fast:
+            if len(names) == 2:
+                out[tel_id] = {names[0]: values[j], names[1]: values[j + 1],
+                               "telescope_id": tel_id}
+            else:
+                position = {name: values[j + m] for m, name in enumerate(names)}
+                position["telescope_id"] = tel_id
+                out[tel_id] = position
+            j += len(names)
 
     def _telescope_event(self, data, buf, memory, rows) -> dict:
         """eventio's ``parse_telescope_event`` of one telescope event's sub-objects."""

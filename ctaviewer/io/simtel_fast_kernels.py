@@ -410,7 +410,11 @@ def photoelectrons(buf, pos, end, nonempty, version, has_amplitudes, has_photons
 
 
 @njit(cache=True)
-def gather_words(buf, offsets, out):
-    """The 32-bit little-endian words at ``offsets`` (for float32 fields: view as float32)."""
-    for i in range(offsets.shape[0]):
-        out[i] = np.uint32(_u32(buf, offsets[i]))
+def gather_words(buf, starts, counts, out):
+    """``counts[i]`` 32-bit little-endian words from each ``starts[i]``, one after the other
+    in ``out`` (for float32 fields: view it as float32)."""
+    j = 0
+    for i in range(starts.shape[0]):
+        for w in range(counts[i]):
+            out[j] = np.uint32(_u32(buf, starts[i] + 4 * w))
+            j += 1

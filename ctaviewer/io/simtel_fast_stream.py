@@ -7,12 +7,15 @@ each object); on a zstd or ``gzip -cd`` stream each call costs a few microsecond
 semantics of the stream it wraps (a backward seek is passed on to it and fails as before), and
 lets the fast reader look at a whole object's bytes (``peek``) without consuming them, so
 that eventio can still parse that object from the stream when the fast path declines it.
-Memory stays bounded: the buffer holds one block plus the largest object looked at.
+Memory stays bounded: the buffer holds one block plus the largest object looked at. A
+damaged zstd block fails a whole large read, where eventio's small reads delivered the data
+before it: the stream is then read again from its start, in eventio's small reads.
 """
 
 from __future__ import annotations
 
 import io
+import weakref
 
 BLOCK_SIZE = 4 * 1024 * 1024
 
@@ -20,12 +23,38 @@ BLOCK_SIZE = 4 * 1024 * 1024
 class BlockReader:
     """A forward-only byte stream (zstd reader, pipe) read in blocks of ``block_size``."""
 
-    def __init__(self, raw, block_size: int = BLOCK_SIZE):
+    def __init__(self, raw, block_size: int = BLOCK_SIZE, reopen=None):
         self.raw = raw
         self.block_size = int(block_size)
+        self._reopen = reopen
         self._buf = b""
         self._start = int(raw.tell())  # stream position of _buf[0]
         self._pos = self._start  # position seen by the reader
+        self.degraded = False  # reading as the reader asks, since a damaged block
+
+    def _degrade(self, position: int) -> None:
+        """After a read of the stream failed (a damaged block): read it again from its
+        start with a fresh stream (``reopen``), up to ``position`` (what was read before),
+        and from then on read only what is asked, as eventio did: the data before the
+        damage is delivered and the error comes at the same place."""
+        fresh = self._reopen()
+        weakref.finalize(self, _close_quietly, fresh)
+        self.raw = fresh
+        self._reopen = None
+        self.degraded = True
+        if position:
+            fresh.seek(position)
+
+    def _raw_read(self, size: int, position: int) -> bytes:
+        """``raw.read(size)`` from stream position ``position``; on a damaged block, again
+        in small reads (once)."""
+        try:
+            return self.raw.read(size)
+        except Exception:
+            if self._reopen is None or self.degraded:
+                raise
+            self._degrade(position)
+            return b""  # the caller asks again, now for what it needs only
 
     def _fill(self, need: int) -> None:
         """Make the buffer hold ``need`` bytes from the current position (fewer at the
@@ -36,16 +65,16 @@ class BlockReader:
             return
         parts = [self._buf[off:]] if have > 0 else []
         self._start = self._pos
-        want = max(need - have, self.block_size)
-        while want > 0:
-            chunk = self.raw.read(want)
+        while have < need:
+            degraded = self.degraded
+            want = need - have if degraded else max(need - have, self.block_size)
+            chunk = self._raw_read(want, self._start + have)
             if not chunk:
+                if self.degraded and not degraded:
+                    continue  # the stream was read again: ask for what is needed
                 break
             parts.append(chunk)
             have += len(chunk)
-            if have >= need:
-                break
-            want = max(need - have, 0)
         self._buf = b"".join(parts)
 
     def read(self, size: int = -1) -> bytes:
@@ -132,10 +161,28 @@ def install_block_reader(eventio_file) -> bool:
     handle = eventio_file._filehandle
     if isinstance(handle, BlockReader):
         return True
-    if getattr(eventio_file, "zstd", False) or isinstance(handle, PipeWrapper):
+    if getattr(eventio_file, "zstd", False):
+        path = eventio_file.path
+
+        def reopen():
+            import zstandard
+
+            return zstandard.ZstdDecompressor().stream_reader(open(path, "rb"),
+                                                              read_size=1024**2)
+
+        eventio_file._filehandle = BlockReader(handle, reopen=reopen)
+        return True
+    if isinstance(handle, PipeWrapper):  # gzip -cd writes what it can: no damaged reads
         eventio_file._filehandle = BlockReader(handle)
         return True
     return False
+
+
+def _close_quietly(stream) -> None:
+    try:
+        stream.close()
+    except Exception:
+        pass
 
 
 def peek_content(eventio_file, obj) -> bytes | None:
@@ -145,8 +192,8 @@ def peek_content(eventio_file, obj) -> bytes | None:
     address = int(obj.header.content_address)
     size = int(obj.header.content_size)
     if isinstance(handle, BlockReader):
-        if handle.tell() != address:
-            return None
+        if handle.degraded or handle.tell() != address:
+            return None  # after damage, eventio reads as it reads
         return handle.peek(size)
     if type(handle) is io.BufferedReader:
         if handle.tell() != address:
