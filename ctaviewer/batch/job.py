@@ -124,11 +124,11 @@ def execute_job(
             result = _run_job(spec, emit, should_stop)
         except Exception as exc:
             result = result_from_exception(spec, exc)
-    result.warnings = _name_input(spec.input, caught.messages)
+    result.warnings = name_input(spec.input, caught.messages)
     return result
 
 
-def _name_input(path: str, messages) -> list[str]:
+def name_input(path: str, messages) -> list[str]:
     return [" ".join((m if path in m else f"{path}: {m}").split()) for m in messages]
 
 
@@ -144,43 +144,65 @@ def run_job(
     """
     with collect_warnings() as caught:
         result = _run_job(spec, emit, should_stop)
-    result.warnings = _name_input(spec.input, caught.messages)
+    result.warnings = name_input(spec.input, caught.messages)
     return result
+
+
+def load_model(spec: JobSpec):
+    """The estimators a DL2 job applies (None: no estimates)."""
+    if spec.dl2 and spec.estimators:
+        from ..estimators.model import LookupModel
+
+        return LookupModel.load(spec.estimators)
+    return None
+
+
+def open_writer(spec: JobSpec, source, config: ProcessingConfig, model):
+    """The output file of ``spec`` for the events of ``source`` (written under a temporary
+    name until closed)."""
+    from ..writers.event_file import EventFileWriter
+
+    return EventFileWriter(
+        spec.output,
+        source.subarray,
+        obs_id=source.obs_id,
+        simulation_config=source.simulation_config,
+        atmosphere_profile=source.atmosphere_profile,
+        pointing=source.array_pointing,
+        dl1=spec.dl1,
+        dl2=spec.dl2,
+        write_images=spec.write_images,
+        write_true_images=spec.write_true_images,
+        energy=model is not None,
+        gammaness=model is not None,
+        input_files=[spec.input],
+        config_toml=config.to_toml(),
+        extra_provenance={"estimators": spec.estimators or ""},
+        overwrite=spec.overwrite,
+    )
+
+
+def job_result(spec: JobSpec, writer, model, source, t0: float) -> JobResult:
+    extra = {}
+    if model is not None:
+        extra = {"no_energy": model.n_no_energy, "no_gammaness": model.n_no_gammaness}
+    return JobResult(
+        spec.input, spec.output, writer.n_events, time.perf_counter() - t0, extra=extra,
+        obs_id=source.obs_id,
+    )
 
 
 def _run_job(spec, emit, should_stop) -> JobResult:
     from ..io import open_source
     from ..pipeline import Pipeline
-    from ..writers.event_file import EventFileWriter
 
     t0 = time.perf_counter()
     config = spec.config if spec.config is not None else ProcessingConfig.default()
-    model = None
-    if spec.dl2 and spec.estimators:
-        from ..estimators.model import LookupModel
-
-        model = LookupModel.load(spec.estimators)
+    model = load_model(spec)
     with open_source(spec.input, max_events=spec.max_events) as source:
         pipeline = Pipeline(source.subarray, config)
         total = source.n_events_known
-        writer = EventFileWriter(
-            spec.output,
-            source.subarray,
-            obs_id=source.obs_id,
-            simulation_config=source.simulation_config,
-            atmosphere_profile=source.atmosphere_profile,
-            pointing=source.array_pointing,
-            dl1=spec.dl1,
-            dl2=spec.dl2,
-            write_images=spec.write_images,
-            write_true_images=spec.write_true_images,
-            energy=model is not None,
-            gammaness=model is not None,
-            input_files=[spec.input],
-            config_toml=config.to_toml(),
-            extra_provenance={"estimators": spec.estimators or ""},
-            overwrite=spec.overwrite,
-        )
+        writer = open_writer(spec, source, config, model)
         with writer:
             for event in source:
                 if should_stop is not None and should_stop():
@@ -192,13 +214,7 @@ def _run_job(spec, emit, should_stop) -> JobResult:
                 if emit is not None:
                     emit(writer.n_events, total)
             writer.write_shower_distribution(source.shower_distribution)
-    extra = {}
-    if model is not None:
-        extra = {"no_energy": model.n_no_energy, "no_gammaness": model.n_no_gammaness}
-    return JobResult(
-        spec.input, spec.output, writer.n_events, time.perf_counter() - t0, extra=extra,
-        obs_id=source.obs_id,
-    )
+    return job_result(spec, writer, model, source, t0)
 
 
 class Throttle:

@@ -44,7 +44,7 @@ from .job import (
     execute_job,
     result_from_exception,
 )
-from .worker import TAGS, describe_exit, worker_main
+from .worker import WorkerHandle, describe_exit
 
 logger = logging.getLogger(__name__)
 
@@ -88,38 +88,6 @@ class BatchProgress:
         return self.elapsed_s * (1.0 - f) / f
 
 
-class _Worker:
-    """The runner's handle on one worker process."""
-
-    def __init__(self, ctx):
-        conn, child = ctx.Pipe(duplex=True)
-        self.channel = procmsg.Channel(conn, TAGS)
-        self.process = ctx.Process(target=worker_main, args=(child, os.getpid()),
-                                   daemon=True, name="ctaviewer-batch-worker")
-        self.process.start()
-        child.close()
-        self.ready = False  # said it can take jobs
-        self.quitting = False  # was told to quit
-        self.index: int | None = None  # the job it runs
-        self.dead = False
-
-    @property
-    def pid(self) -> int:
-        return self.process.pid
-
-    def send(self, tag: str, *args) -> bool:
-        """Send a command; False when the worker's end is gone."""
-        return self.channel.try_send(tag, *args)
-
-    def exit_cause(self) -> str:
-        """How the process ended (it is ended first if its pipe broke but it lives on)."""
-        self.process.join(1.0)
-        if self.process.exitcode is None:  # its pipe broke but it lives on: end it
-            self.process.kill()
-            self.process.join()
-        return describe_exit(self.process.exitcode)
-
-
 class BatchRunner:
     """Runs ``specs`` with ``n_workers`` processes (or on ``scheduler``) and reports progress."""
 
@@ -156,6 +124,8 @@ class BatchRunner:
             results = self._run_dask(should_stop)
         elif self.in_process:
             results = self._run_here(should_stop)
+        elif len(self.specs) < self.n_workers:  # workers would idle: split each file
+            results = self._run_split(should_stop)
         else:
             results = self._run_processes(should_stop)
         for line in duplicate_obs_id_warnings(results):
@@ -180,6 +150,31 @@ class BatchRunner:
         return snapshot
 
     def _run_here(self, should_stop) -> list[JobResult]:
+        return self._one_by_one(should_stop, execute_job)
+
+    def _run_split(self, should_stop) -> list[JobResult]:
+        """Each file in turn, split into event ranges across all the workers (``split``);
+        a file that cannot be split (not sim_telarray) is processed here, whole."""
+        from .split import LocalPool, execute_split
+
+        pool = LocalPool(self.n_workers, mp.get_context("spawn"))
+        finished = False
+        results: list[JobResult] = []
+
+        def run(spec, emit, should_stop):
+            r = execute_split(spec, pool, emit, should_stop)
+            return r if r is not None else execute_job(spec, emit, should_stop)
+
+        try:
+            results = self._one_by_one(should_stop, run)
+            finished = True
+        finally:
+            pool.close(clean=finished)
+            self._cleanup(results)
+        return results
+
+    def _one_by_one(self, should_stop, execute) -> list[JobResult]:
+        """The jobs one after the other, each by ``execute(spec, emit, should_stop)``."""
         progress = BatchProgress(len(self.specs))
         t0 = time.monotonic()
         report = Throttle(lambda: self.on_progress(self._snapshot(progress)), SNAPSHOT_S)
@@ -197,7 +192,7 @@ class BatchRunner:
                 progress.elapsed_s = time.monotonic() - t0
                 report()
 
-            r = execute_job(spec, emit=emit, should_stop=stop)
+            r = execute(spec, emit, stop)
             self._account(progress, r)
             progress.elapsed_s = time.monotonic() - t0
             report(force=True)
@@ -222,7 +217,7 @@ class BatchRunner:
         ctx = mp.get_context("spawn")
         pending = deque(range(len(self.specs)))
         n_wanted = min(self.n_workers, len(self.specs))
-        workers: list[_Worker] = []
+        workers: list[WorkerHandle] = []
         results: dict[int, JobResult] = {}
         progress = BatchProgress(len(self.specs))
         t0 = time.monotonic()
@@ -246,7 +241,7 @@ class BatchRunner:
                 live = [w for w in workers if not w.dead]
                 busy = sum(w.index is not None for w in live)
                 while pending and len(live) < min(n_wanted, busy + len(pending)):
-                    live.append(_Worker(ctx))
+                    live.append(WorkerHandle(ctx))
                     workers.append(live[-1])
                     logger.debug("worker process %s started", live[-1].pid)
                 for w in live:  # one job to each idle worker; the others are told to quit
@@ -295,7 +290,7 @@ class BatchRunner:
                 results[i] = JobResult(spec.input, None, cancelled=True)
         return [results[i] for i in range(len(self.specs))]
 
-    def _read_worker(self, w: _Worker, progress, results) -> bool:
+    def _read_worker(self, w: WorkerHandle, progress, results) -> bool:
         """Handle the messages ``w`` sent; True when a job ended. Marks ``w`` dead on EOF."""
         ended = False
         while not w.dead:
@@ -340,7 +335,7 @@ class BatchRunner:
                 ended = True
         return ended
 
-    def _bury(self, w: _Worker, progress, results) -> bool:
+    def _bury(self, w: WorkerHandle, progress, results) -> bool:
         """A worker died: fail the job it ran (naming the cause), remove its partial output.
         Returns True when a job was lost with it."""
         cause = w.exit_cause()

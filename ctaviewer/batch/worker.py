@@ -5,9 +5,13 @@ of a message garbles nothing but its own pipe, and no lock or shared memory is h
 killed worker could leave taken. Both ends are ``procmsg`` channels (``TAGS``). The runner
 sends
 
-    "job" (index, spec)                 a job, only to an idle worker
+    "job" (index, spec)                 a job, only to an idle worker: a whole file
+                                        (``JobSpec``) or an event range of a file split
+                                        across workers (``chunks.ChunkSpec``)
     "stop"                              stop the running job (it removes its partial output)
     "quit"                              end the process (after stopping a running job)
+    "warm"                              load the chain's compiled kernels now (while the
+                                        runner prepares work: a file to split)
 
 and the worker sends
 
@@ -52,7 +56,7 @@ WATCH_S = 0.5
 _PR_SET_PDEATHSIG = 1
 
 #: the runner's commands and the worker's reports (see the module's docstring)
-COMMANDS = ("job", "stop", "quit")
+COMMANDS = ("job", "stop", "quit", "warm")
 REPORTS = ("ready", "start", "progress", "done", "log")
 TAGS = COMMANDS + REPORTS
 
@@ -125,6 +129,7 @@ def worker_main(conn, parent_pid: int) -> None:
     """Entry point of a worker process: run jobs from ``conn`` until "quit", EOF or the
     parent's death."""
     from ..gc_policy import batch_gc
+    from .chunks import ChunkCache, ChunkSpec, execute_chunk
     from .job import JobResult, Throttle, execute_job
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the runner's to handle
@@ -145,6 +150,7 @@ def worker_main(conn, parent_pid: int) -> None:
     lines = WarningLines(lambda text: send("log", text))
     warnings.showwarning = lines.show
     asked = {"stop": False, "quit": False}
+    chunks = ChunkCache()  # the split file whose event ranges this worker processes
 
     def should_stop() -> bool:
         """Whether the runner asked the running job to stop (or to quit), or is gone."""
@@ -178,6 +184,11 @@ def worker_main(conn, parent_pid: int) -> None:
                 continue
             if command.tag == "quit":
                 return
+            if command.tag == "warm":
+                from ..pipeline import warm_up
+
+                warm_up()
+                continue
             if command.tag != "job":  # a "stop" that came after its job ended
                 continue
             index, spec = command.args
@@ -188,7 +199,11 @@ def worker_main(conn, parent_pid: int) -> None:
                 PROGRESS_S,
             )
             lines.begin(spec.input)
-            result = execute_job(spec, emit=emit, should_stop=should_stop)
+            if isinstance(spec, ChunkSpec):
+                result = execute_chunk(spec, chunks, emit=emit, should_stop=should_stop)
+            else:
+                chunks.close()
+                result = execute_job(spec, emit=emit, should_stop=should_stop)
             result.warnings += [t for t in lines.end() if t not in result.warnings]
             if result.cancelled and not asked["stop"] and not _parent_gone(parent_pid):
                 # SIGTERM from someone else: the job did not end by the runner's choice
@@ -209,3 +224,35 @@ def describe_exit(exitcode: int | None) -> str:
         hint = ", perhaps out of memory" if -exitcode == getattr(signal, "SIGKILL", 9) else ""
         return f"killed by {name}{hint}"
     return f"exit code {exitcode}"
+
+
+class WorkerHandle:
+    """The runner's handle on one worker process (started at once)."""
+
+    def __init__(self, ctx):
+        conn, child = ctx.Pipe(duplex=True)
+        self.channel = Channel(conn, TAGS)
+        self.process = ctx.Process(target=worker_main, args=(child, os.getpid()),
+                                   daemon=True, name="ctaviewer-batch-worker")
+        self.process.start()
+        child.close()
+        self.ready = False  # said it can take jobs
+        self.quitting = False  # was told to quit
+        self.index: int | None = None  # the job it runs
+        self.dead = False
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def send(self, tag: str, *args) -> bool:
+        """Send a command; False when the worker's end is gone."""
+        return self.channel.try_send(tag, *args)
+
+    def exit_cause(self) -> str:
+        """How the process ended (it is ended first if its pipe broke but it lives on)."""
+        self.process.join(1.0)
+        if self.process.exitcode is None:  # its pipe broke but it lives on: end it
+            self.process.kill()
+            self.process.join()
+        return describe_exit(self.process.exitcode)
