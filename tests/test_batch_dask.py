@@ -63,3 +63,26 @@ def test_dask_cancel_stops_the_running_job_and_leaves_no_output(tmp_path, cluste
                           on_progress=seen.append).run(should_stop=stop)
     assert [r.cancelled for r in results] == [True, True, True]
     assert os.listdir(tmp_path) == []
+
+
+def test_one_file_on_two_dask_threads_is_split_and_equal(tmp_path):
+    """With fewer files than the cluster's threads, a file's event ranges are Dask tasks;
+    the output equals one worker's, and nothing is left beside it."""
+    distributed = pytest.importorskip("dask.distributed",
+                                      reason="dask[distributed] not installed")
+    from .test_batch_split import _differences
+
+    path = str(simtel("gamma_70sst1m.simtel.zst"))
+    whole, split = tmp_path / "whole", tmp_path / "split"
+    whole.mkdir()
+    split.mkdir()
+    r1 = BatchRunner([JobSpec(path, str(whole / "o.h5"))], in_process=True).run()[0]
+    seen = []
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False,
+                                  dashboard_address=None) as two:
+        r2 = BatchRunner([JobSpec(path, str(split / "o.h5"))], scheduler=two.scheduler_address,
+                         on_progress=seen.append).run()[0]
+    assert r1.ok and r2.ok and r2.n_events == 31
+    assert _differences(whole / "o.h5", split / "o.h5") == []
+    assert os.listdir(split) == ["o.h5"]  # the decompressed copy and the state are gone
+    assert any(0 < d < 31 for s in seen for d, _ in s.per_file.values())

@@ -17,6 +17,10 @@ then terminates those that do not stop within a grace period and removes what th
 ``scheduler="tcp://host:8786"`` the jobs are submitted to an existing Dask distributed
 cluster instead (optional dependency).
 
+With fewer files than workers (or than the cluster's threads), a file at a time is split
+into event ranges that all the workers process at once, and the runner writes the one
+output in event order (``batch.split``): one large file uses every core.
+
 Lines for the user (one per file written or failed, one per warning) go to ``on_log`` when
 given, else to this module's logger (INFO, WARNING for warnings, ERROR for failures).
 """
@@ -24,6 +28,7 @@ given, else to this module's logger (INFO, WARNING for warnings, ERROR for failu
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import multiprocessing as mp
 import os
@@ -155,18 +160,14 @@ class BatchRunner:
     def _run_split(self, should_stop) -> list[JobResult]:
         """Each file in turn, split into event ranges across all the workers (``split``);
         a file that cannot be split (not sim_telarray) is processed here, whole."""
-        from .split import LocalPool, execute_split
+        from .split import LocalPool
 
         pool = LocalPool(self.n_workers, mp.get_context("spawn"))
         finished = False
         results: list[JobResult] = []
 
-        def run(spec, emit, should_stop):
-            r = execute_split(spec, pool, emit, should_stop)
-            return r if r is not None else execute_job(spec, emit, should_stop)
-
         try:
-            results = self._one_by_one(should_stop, run)
+            results = self._one_by_one(should_stop, functools.partial(_split_or_whole, pool))
             finished = True
         finally:
             pool.close(clean=finished)
@@ -407,6 +408,12 @@ class BatchRunner:
         stop_name = f"ctaviewer-stop-{run_id}"
         started: set[int] = set()
         with Client(self.scheduler) as client:
+            n_threads = sum(client.nthreads().values())
+            if len(self.specs) < n_threads:  # threads would idle: split each file
+                from .dask_pool import DaskPool
+
+                pool = DaskPool(client, n_threads, run_id)
+                return self._one_by_one(should_stop, functools.partial(_split_or_whole, pool))
             client.subscribe_topic(topic, lambda event: updates.put(event[1]))
             stop_event = Event(stop_name, client=client)
             futures = {
@@ -466,6 +473,14 @@ class BatchRunner:
         for i, spec in enumerate(self.specs):
             results.setdefault(i, JobResult(spec.input, None, cancelled=True))
         return [results[i] for i in range(len(self.specs))]
+
+
+def _split_or_whole(pool, spec: JobSpec, emit, should_stop) -> JobResult:
+    """``spec`` split across ``pool``, or processed here when it cannot be split."""
+    from .split import execute_split
+
+    r = execute_split(spec, pool, emit, should_stop)
+    return r if r is not None else execute_job(spec, emit, should_stop)
 
 
 #: seconds between a Dask task's progress events, and between its checks of the stop event

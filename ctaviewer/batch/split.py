@@ -86,8 +86,7 @@ def _run_split(spec: JobSpec, pool, emit, should_stop) -> JobResult | None:
         if folder is None:
             index = source.build_index(should_stop=should_stop)
         else:  # the decompressed copy where the workers can read it
-            index = source.scan_index(should_stop=should_stop, tmpdir=_new_folder(folder))
-            source.attach_index(index)
+            index = _index_in(source, folder, should_stop)
         n_events = source.n_events_known or 0
         own = index.temporary_dir is None
         work = tempfile.mkdtemp(prefix="ctaviewer-split-", dir=folder) if own \
@@ -175,8 +174,18 @@ def _shower_distribution(source, index, n_events: int):
     return shower_distribution(run_histograms(index), source.obs_id)
 
 
-def _new_folder(parent: str) -> str:
-    return tempfile.mkdtemp(prefix=".ctaviewer-raw-", dir=parent)
+def _index_in(source, parent: str, should_stop):
+    """Index ``source`` with its decompressed copy (if it needs one) in a new folder of
+    ``parent``; the folder goes with the source (or at once, when no copy was made)."""
+    tmp = tempfile.mkdtemp(prefix=".ctaviewer-raw-", dir=parent)
+    index = None
+    try:
+        index = source.scan_index(should_stop=should_stop, tmpdir=tmp)
+        source.attach_index(index)
+    finally:
+        if index is None or index.temporary_dir is None:
+            shutil.rmtree(tmp, ignore_errors=True)
+    return index
 
 
 class LocalPool:
