@@ -120,6 +120,8 @@ class MainWindow(QtWidgets.QMainWindow):
         s.event_changed.connect(self._update_status)
         s.result_changed.connect(self._update_status)
         s.index_progress.connect(self._progress)
+        s.indexing_changed.connect(self._indexing)
+        s.rows_added.connect(self._indexing)
         s.busy.connect(self._busy)
         s.error.connect(self.show_error)
         if restore:
@@ -250,8 +252,12 @@ class MainWindow(QtWidgets.QMainWindow):
         n = self.session.n_events
         if not n:
             return
-        i, ok = QtWidgets.QInputDialog.getInt(self, "Go to event", f"Event index (0–{n - 1})",
-                                              max(self.session.event_index, 0), 0, n - 1)
+        if self.session.indexing:  # an event not indexed yet is shown once it is
+            label, top = f"Event index (0–{n - 1} indexed so far, the file is indexed)", 2**31 - 1
+        else:
+            label, top = f"Event index (0–{n - 1})", n - 1
+        i, ok = QtWidgets.QInputDialog.getInt(self, "Go to event", label,
+                                              max(self.session.event_index, 0), 0, top)
         if ok:
             self.session.go_to(i)
 
@@ -263,20 +269,17 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def _play_step(self):
         s = self.session
-        visible = self.event_table.visible_indices()
-        later = [i for i in visible if i > s.event_index]
-        if later:
-            s.go_to(later[0])
-        else:
+        later = self.event_table.next_visible(s.going_to, +1)
+        if later is not None:
+            s.go_to(later)
+        elif not s.indexing:
             self.actions_by_id["event.play"].setChecked(False)
 
     def step(self, direction: int):
         """Next/previous among the events the event list shows (its filter applies)."""
-        visible = self.event_table.visible_indices()
-        cur = self.session.event_index
-        candidates = [i for i in visible if (i > cur if direction > 0 else i < cur)]
-        if candidates:
-            self.session.go_to(candidates[0] if direction > 0 else candidates[-1])
+        target = self.event_table.next_visible(self.session.going_to, direction)
+        if target is not None:
+            self.session.go_to(target)
 
     # ---------------------------------------------------------------- status
     def _update_title(self):
@@ -292,8 +295,9 @@ class MainWindow(QtWidgets.QMainWindow):
         if ev is None:
             return
         e = f", E = {ev.simulation.energy:.3g} TeV" if ev.simulation else ""
+        more = "+" if s.indexing else ""
         self.event_label.setText(
-            f"event {s.event_index + 1}/{s.n_events} · id {ev.event_id} · "
+            f"event {s.event_index + 1}/{s.n_events}{more} · id {ev.event_id} · "
             f"{ev.n_tels} telescopes{e}")
         parts = [f"read {s.timing.get('read_ms', 0):.1f} ms"]
         if s.result is not None and s.result.timing_ms:
@@ -361,11 +365,25 @@ class MainWindow(QtWidgets.QMainWindow):
     def _busy(self, text):
         if text:
             self.statusBar().showMessage(text)
-            self.progress.setValue(0)
+            if not self.session.indexing:
+                self.progress.setValue(0)
             self.progress.show()
         else:
             self.statusBar().clearMessage()
-            self.progress.hide()
+            self._indexing()
+
+    def _indexing(self, *_):
+        """While the open file is being indexed: the progress bar, and how many events
+        are listed so far."""
+        s = self.session
+        self.progress.setVisible(s.indexing or bool(s.state.busy_text))
+        if s.indexing:
+            self.progress.setToolTip(f"Indexing the file: {s.n_events} events found so far")
+            if not s.state.busy_text:
+                self.statusBar().showMessage(f"Indexing… {s.n_events} events so far")
+        elif not s.state.busy_text:
+            self.statusBar().clearMessage()
+            self.progress.setToolTip("")
 
     def show_error(self, title: str, message: str):
         box = QtWidgets.QMessageBox(QtWidgets.QMessageBox.Warning, title, message,

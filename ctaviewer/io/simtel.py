@@ -625,12 +625,22 @@ class SimTelSource(EventSource):
 
     def scan_index(self, progress: Callable[[float], None] | None = None,
                    should_stop: Callable[[], bool] | None = None,
-                   tmpdir: str | None = None) -> SimTelIndex:
+                   tmpdir: str | None = None,
+                   on_rows: Callable[[SimTelIndex], None] | None = None) -> SimTelIndex:
         """A new index of the events this source delivers (allowed_tels etc. applied),
         not attached to the source (``attach_index``; ``build_index`` does both). A
         compressed file is decompressed into ``tmpdir`` (a new temporary folder if None);
-        warnings about the file (truncation, damage) are emitted here."""
-        index = build_index(self.path, progress=progress, should_stop=should_stop, tmpdir=tmpdir)
+        warnings about the file (truncation, damage) are emitted here. ``on_rows(chunk)``
+        receives the events in batches while the scan goes on (``simtel_index.build_index``),
+        each batch selected as the whole index is."""
+
+        def selected(chunk: SimTelIndex) -> None:
+            chunk = self._select(chunk)
+            if len(chunk):
+                on_rows(chunk)
+
+        index = build_index(self.path, progress=progress, should_stop=should_stop,
+                            tmpdir=tmpdir, on_rows=None if on_rows is None else selected)
         try:
             index = self._select(index)
         except BaseException:
@@ -657,12 +667,20 @@ class SimTelSource(EventSource):
 
     def attach_index(self, index: SimTelIndex) -> None:
         """Use ``index`` (made by ``scan_index`` of this file and options; owned from now
-        on) and open the reader that re-reads its events."""
-        try:
-            reader = _event_reader(index.raw_path, self.allowed_tels, self.path)
-        except BaseException:
-            index.cleanup()
-            raise
+        on) and open the reader that re-reads its events. While the file is being indexed,
+        each longer index of the same copy replaces the one before (``SimTelIndex.extend``;
+        ``index.complete`` says when it is whole): its reader stays open."""
+        current = self._index
+        reader = self._reader
+        if reader is None or current is None or current.raw_path != index.raw_path:
+            try:
+                reader = _event_reader(index.raw_path, self.allowed_tels, self.path)
+            except BaseException:
+                index.cleanup()
+                raise
+            if self._reader is not None:
+                with self._reader_lock:
+                    self._reader.close()
         self._resources["reader"] = reader
         self._resources["index"] = index
         self._reader = reader

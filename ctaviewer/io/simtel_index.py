@@ -29,11 +29,13 @@ a later process removes those of processes that no longer run (``sweep_stale_tem
 from __future__ import annotations
 
 import hashlib
+import math
 import os
 import shutil
 import socket
 import stat
 import tempfile
+import time
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -84,7 +86,13 @@ TEMP_PREFIX = "ctaviewer-raw-"
 #: name of the decompressed copy inside its folder (short: the input's name may be long)
 RAW_NAME = "decompressed.simtel"
 
+#: the most bytes of a top-level object header (sync marker, header, length extension)
+_HEADER_MAX = 20
+#: how often the scan hands new events to its ``on_rows`` callback (seconds)
+ROWS_EVERY_S = 0.1
+
 Progress = Callable[[float], None]
+Rows = Callable[["SimTelIndex"], None]
 
 
 class EventIds:
@@ -128,6 +136,8 @@ class SimTelIndex:
     #: primary particle ids (CORSIKA) of all the file's showers, triggered or not, sorted
     shower_primaries: tuple = ()
     temporary_dir: str | None = None
+    #: False while the scan goes on (the events found so far; ``extend`` adds the next)
+    complete: bool = True
 
     def __post_init__(self):
         if self.primary_id is None:
@@ -148,6 +158,22 @@ class SimTelIndex:
             true_energy=self.true_energy[rows],
             primary_id=self.primary_id[rows],
             tels_with_data=[self.tels_with_data[i] for i in rows],
+        )
+
+    def extend(self, chunk: SimTelIndex) -> SimTelIndex:
+        """This index with the events of ``chunk`` (the scan's next ones) appended, and the
+        monitoring data found meanwhile (``chunk``'s, when it carries any)."""
+        return replace(
+            self,
+            event_offset=np.concatenate([self.event_offset, chunk.event_offset]),
+            shower_offset=np.concatenate([self.shower_offset, chunk.shower_offset]),
+            kind=np.concatenate([self.kind, chunk.kind]),
+            event_id=np.concatenate([self.event_id, chunk.event_id]),
+            true_energy=np.concatenate([self.true_energy, chunk.true_energy]),
+            primary_id=np.concatenate([self.primary_id, chunk.primary_id]),
+            tels_with_data=self.tels_with_data + list(chunk.tels_with_data),
+            camera_monitoring=chunk.camera_monitoring or self.camera_monitoring,
+            laser_calibration=chunk.laser_calibration or self.laser_calibration,
         )
 
     def problems(self) -> list[Warning]:
@@ -360,6 +386,113 @@ class _Frames:
         return self.done or self.d.eof or not self.started
 
 
+class _RawCopy:
+    """The decompressed copy of a compressed file, written as far as it is asked for
+    (``ensure``): a scan can start on the first objects while the rest is still compressed.
+
+    Every byte that decompresses is kept: a stream cut short or damaged part-way gives the
+    data before the cut (``truncated``, ``damage`` once ``done``). A full or unwritable
+    folder is a TemporaryStorageError; ``should_stop()`` turning True raises Cancelled.
+    """
+
+    def __init__(self, path: str, tmpdir: str, should_stop: Callable[[], bool] | None = None):
+        self.path, self.tmpdir = path, tmpdir
+        self.raw = os.path.join(tmpdir, RAW_NAME)
+        self.should_stop = should_stop
+        self.total = max(os.path.getsize(path), 1)
+        self.frames = _Frames(compression_of(path))
+        self.written = 0
+        self.done = False
+        self.truncated = False  # the compressed stream ends inside a member/frame
+        self.damage: str | None = None  # why decompression stopped early on damaged data
+        try:
+            self._dst = open(self.raw, "wb")  # noqa: SIM115 - closed in _finish/close
+        except OSError as exc:
+            raise _storage_error(path, tmpdir, exc, 0) from None
+        try:
+            self._src = open(path, "rb")  # noqa: SIM115 - closed in _finish/close
+        except OSError as exc:
+            self._dst.close()
+            raise InputFileError(path, f"cannot read the file ({exc})") from None
+
+    @property
+    def fraction(self) -> float:
+        """How much of the compressed file is decompressed."""
+        return 1.0 if self.done else min(self._src.tell() / self.total, 1.0)
+
+    def ensure(self, end: float) -> int:
+        """Decompress until at least ``end`` bytes are written or the stream ends; the
+        number of bytes written (readable in the copy)."""
+        while not self.done and self.written < end:
+            self.step()
+        return self.written
+
+    def step(self) -> None:
+        """Decompress the next piece of the compressed file."""
+        if self.should_stop is not None and self.should_stop():
+            raise Cancelled(f"opening {self.path} was cancelled")
+        try:
+            data = self._src.read(_IN_CHUNK)
+        except OSError as exc:
+            raise InputFileError(self.path, f"cannot read the file ({exc})") from None
+        if not data:
+            self._finish()
+            return
+        try:
+            for out in self.frames.feed(data):
+                self._dst.write(out)
+                self.written += len(out)
+        except self.frames.errors as exc:  # damaged stream: keep what came before
+            self.damage = (f"the compressed stream is damaged near byte "
+                           f"{self._src.tell() - len(data)} ({exc})")
+            self._finish()
+            return
+        except OSError as exc:
+            raise _storage_error(self.path, self.tmpdir, exc, self.written) from None
+        if self.frames.done:
+            self._finish()
+            return
+        self._flush()
+
+    def _flush(self) -> None:
+        try:
+            self._dst.flush()  # readable by the scan's own file handle
+        except OSError as exc:
+            raise _storage_error(self.path, self.tmpdir, exc, self.written) from None
+
+    def _finish(self) -> None:
+        self._flush()
+        self.done = True
+        self.truncated = self.damage is None and not self.frames.complete
+        self.close()
+
+    def close(self) -> None:
+        for f in (self._src, self._dst):
+            try:
+                f.close()
+            except OSError:
+                pass
+
+
+class _PlainFile:
+    """An uncompressed file, as ``_RawCopy`` presents the data it has written."""
+
+    truncated = False
+    damage = None
+    done = True
+    fraction = 1.0
+
+    def __init__(self, path: str):
+        self.raw = path
+        self.written = os.path.getsize(path)
+
+    def ensure(self, end: float) -> int:
+        return self.written
+
+    def close(self) -> None:
+        pass
+
+
 def decompress_to_temp(
     path: str,
     progress: Progress | None = None,
@@ -372,52 +505,21 @@ def decompress_to_temp(
     data before the cut. A full or unwritable temporary folder is a TemporaryStorageError;
     the folder is removed if decompression fails or is cancelled (``errors.Cancelled``).
     """
-    kind = compression_of(path)
     if tmpdir is None:
         tmpdir = make_temp_dir(path)
-    raw = os.path.join(tmpdir, RAW_NAME)
-    total = max(os.path.getsize(path), 1)
-    damage = None
-    written = 0
     try:
-        frames = _Frames(kind)
+        copy = _RawCopy(path, tmpdir, should_stop)
         try:
-            dst = open(raw, "wb")  # noqa: SIM115 - closed below
-        except OSError as exc:
-            raise _storage_error(path, tmpdir, exc, written) from None
-        with dst, open(path, "rb") as src:
-            while True:
-                if should_stop is not None and should_stop():
-                    raise Cancelled(f"opening {path} was cancelled")
-                try:
-                    data = src.read(_IN_CHUNK)
-                except OSError as exc:
-                    raise InputFileError(path, f"cannot read the file ({exc})") from None
-                if not data:
-                    break
-                try:
-                    for out in frames.feed(data):
-                        dst.write(out)
-                        written += len(out)
-                except frames.errors as exc:  # damaged stream: keep what came before
-                    damage = (f"the compressed stream is damaged near byte "
-                              f"{src.tell() - len(data)} ({exc})")
-                    break
-                except OSError as exc:
-                    raise _storage_error(path, tmpdir, exc, written) from None
-                if frames.done:
-                    break
+            while not copy.done:
+                copy.step()
                 if progress is not None:
-                    progress(0.5 * min(src.tell() / total, 1.0))
-            try:
-                dst.flush()
-            except OSError as exc:
-                raise _storage_error(path, tmpdir, exc, written) from None
-        truncated = damage is None and not frames.complete
+                    progress(copy.fraction)
+        finally:
+            copy.close()
     except BaseException:
         shutil.rmtree(tmpdir, ignore_errors=True)
         raise
-    return Decompressed(raw, tmpdir, truncated, damage)
+    return Decompressed(copy.raw, tmpdir, copy.truncated, copy.damage)
 
 
 def _storage_error(path, tmpdir, exc: OSError, written: int) -> TemporaryStorageError:
@@ -451,6 +553,7 @@ def build_index(
     progress: Progress | None = None,
     should_stop: Callable[[], bool] | None = None,
     tmpdir: str | None = None,
+    on_rows: Rows | None = None,
 ) -> SimTelIndex:
     """Index every event of ``path`` (see module docstring).
 
@@ -458,50 +561,92 @@ def build_index(
     which the index owns (``cleanup()``); the folder is removed when indexing fails or is
     cancelled (``should_stop()`` turning True raises ``errors.Cancelled``). Problems found are in
     the index (``truncated``, ``error``, ``trailing_bytes``; ``problems()`` words them).
+
+    Decompression and the scan go together, so the first events are known at once:
+    ``on_rows(chunk)`` (if given) receives the events as the scan finds them, in batches
+    (the first as soon as there is one, then every ``ROWS_EVERY_S``): each ``chunk`` is an
+    index of the new events only (``complete`` False, its monitoring dicts those found so
+    far), in order; every event is in exactly one chunk before this returns.
     """
     from eventio import EventIOFile
 
     path = os.fspath(path)
-    damage = None
-    stream_truncated = False
     if compression_of(path) is None:
-        raw, tmpdir = path, None
+        data, tmpdir = _PlainFile(path), None
     else:
-        raw, tmpdir, stream_truncated, damage = decompress_to_temp(
-            path, progress, tmpdir, should_stop)
+        if tmpdir is None:
+            tmpdir = make_temp_dir(path)
+        try:
+            data = _RawCopy(path, tmpdir, should_stop)
+        except BaseException:
+            shutil.rmtree(tmpdir, ignore_errors=True)
+            raise
+    raw = data.raw
     try:
         try:
-            f = EventIOFile(raw)
-        except Exception as exc:
-            if os.path.getsize(raw) == 0:
-                cause = damage or "the compressed stream holds no data"
-                raise CorruptFileError(path, cause) from None
-            raise reader_error(path, exc, offset=0) from None
-        try:
-            index = _scan(f, path, raw, progress, should_stop, compressed=tmpdir is not None)
+            if data.ensure(_HEADER_MAX) == 0:
+                cause = data.damage or "the compressed stream holds no data"
+                raise CorruptFileError(path, cause)
+            try:
+                f = EventIOFile(raw)
+            except Exception as exc:
+                raise reader_error(path, exc, offset=0) from None
+            try:
+                index = _scan(f, path, data, progress, should_stop, on_rows)
+            finally:
+                f.close()
+            data.ensure(math.inf)  # what the stream says of its end (truncated, damaged)
         finally:
-            f.close()
+            data.close()
     except BaseException:
         if tmpdir:
             shutil.rmtree(tmpdir, ignore_errors=True)
         raise
     index.temporary_dir = tmpdir
-    if damage is not None and index.error is None:
-        index.error = CorruptFileError(path, damage, offset=os.path.getsize(raw),
+    if data.damage is not None and index.error is None:
+        index.error = CorruptFileError(path, data.damage, offset=data.written,
                                        n_good_events=len(index))
         index.truncated = False
-    elif stream_truncated:
+    elif data.truncated:
         index.truncated = True
     if progress is not None:
         progress(1.0)
     return index
 
 
-def _scan(f, path, raw, progress, should_stop, compressed) -> SimTelIndex:
+class _Found:
+    """The events the scan has delivered, column by column."""
+
+    def __init__(self):
+        self.offsets, self.showers, self.kinds, self.ids = [], [], [], []
+        self.energies, self.primaries, self.tels = [], [], []
+
+    def __len__(self) -> int:
+        return len(self.offsets)
+
+    def index(self, path, raw, start: int = 0, **kwargs) -> SimTelIndex:
+        """The events from ``start`` on, as an index."""
+        return SimTelIndex(
+            path=path,
+            raw_path=raw,
+            event_offset=np.asarray(self.offsets[start:], dtype=np.int64),
+            shower_offset=np.asarray(self.showers[start:], dtype=np.int64),
+            kind=np.asarray(self.kinds[start:], dtype=np.int8),
+            event_id=np.asarray(self.ids[start:], dtype=np.int64),
+            true_energy=np.asarray(self.energies[start:], dtype=np.float64),
+            primary_id=np.asarray(self.primaries[start:], dtype=np.int32),
+            tels_with_data=self.tels[start:],
+            **kwargs,
+        )
+
+
+def _scan(f, path, data, progress, should_stop, on_rows) -> SimTelIndex:
     from eventio.simtel.objects import TelescopeEvent, TrackingPosition
 
-    size = os.path.getsize(raw)
-    offsets, showers, kinds, ids, energies, primaries, tels = [], [], [], [], [], [], []
+    raw = data.raw
+    found = _Found()
+    emitted = 0  # events handed to on_rows
+    last_emit = 0.0
     cam_mon: dict = {}
     laser: dict = {}
     truncated = False
@@ -527,15 +672,24 @@ def _scan(f, path, raw, progress, should_stop, compressed) -> SimTelIndex:
             return
         if p.kind == KIND_SHOWER and not (p.tels is not None and len(p.tels)):
             return  # not triggered: eventio skips it
-        offsets.append(p.offset)
-        showers.append(p.shower)
-        kinds.append(p.kind)
+        found.offsets.append(p.offset)
+        found.showers.append(p.shower)
+        found.kinds.append(p.kind)
         # the ids iteration gives (eventio: calibration objects negative; ctapipe: -1, -2, ...
         # for events without an id)
-        ids.append(event_ids(-p.event_id if p.kind == KIND_CALIB_OBJECT else p.event_id))
-        energies.append(p.energy)
-        primaries.append(p.primary)
-        tels.append(p.tels if p.tels is not None else np.zeros(0, dtype=np.int16))
+        found.ids.append(event_ids(-p.event_id if p.kind == KIND_CALIB_OBJECT else p.event_id))
+        found.energies.append(p.energy)
+        found.primaries.append(p.primary)
+        found.tels.append(p.tels if p.tels is not None else np.zeros(0, dtype=np.int16))
+
+    def emit() -> None:
+        """Hand the events delivered since the last call to ``on_rows``."""
+        nonlocal emitted, last_emit
+        if on_rows is not None and len(found) > emitted:
+            chunk = found.index(path, raw, emitted, camera_monitoring=cam_mon,
+                                laser_calibration=laser, complete=False)
+            emitted, last_emit = len(found), time.monotonic()
+            on_rows(chunk)
 
     def deliver_if_complete() -> None:
         """At damage: the pending event is delivered if its array data was read (iteration
@@ -573,6 +727,7 @@ def _scan(f, path, raw, progress, should_stop, compressed) -> SimTelIndex:
         if should_stop is not None and should_stop():
             raise Cancelled(f"opening {path} was cancelled")
         start = int(f._next_header_pos)
+        size = data.ensure(start + _HEADER_MAX)  # all of the file once data.done
         try:
             obj = next(f)
         except StopIteration:
@@ -588,9 +743,10 @@ def _scan(f, path, raw, progress, should_stop, compressed) -> SimTelIndex:
                 deliver()
             else:
                 deliver_if_complete()
-                error = reader_error(path, exc, offset=start, n_good_events=len(offsets))
+                error = reader_error(path, exc, offset=start, n_good_events=len(found))
             break
         h = obj.header
+        size = data.ensure(start + h.total_size)
         if start + h.total_size > size:
             truncated = True
             deliver()
@@ -636,7 +792,7 @@ def _scan(f, path, raw, progress, should_stop, compressed) -> SimTelIndex:
             elif t == _T_HISTOGRAMS:
                 deliver()
                 run_end = start + h.total_size
-                trailing = size - run_end
+                trailing = data.ensure(math.inf) - run_end
                 break
             elif not headers_done:
                 if t == _T_RUN_HEADER:
@@ -654,26 +810,23 @@ def _scan(f, path, raw, progress, should_stop, compressed) -> SimTelIndex:
             break
         except _Damage as exc:
             deliver_if_complete()
-            error = CorruptFileError(path, str(exc), offset=start, n_good_events=len(offsets))
+            error = CorruptFileError(path, str(exc), offset=start, n_good_events=len(found))
             break
         except Exception as exc:  # a damaged small object: iteration fails on it too
             deliver_if_complete()
-            error = reader_error(path, exc, offset=start, n_good_events=len(offsets))
+            error = reader_error(path, exc, offset=start, n_good_events=len(found))
             break
         if progress is not None and start - last_report > _CHUNK:
             last_report = start
-            progress(0.5 + 0.5 * start / size if compressed else start / size)
+            progress(start / size if data.done else data.fraction)
+        if len(found) > emitted and (emitted == 0
+                                     or time.monotonic() - last_emit >= ROWS_EVERY_S):
+            emit()
 
-    return SimTelIndex(
-        path=path,
-        raw_path=raw,
-        event_offset=np.asarray(offsets, dtype=np.int64),
-        shower_offset=np.asarray(showers, dtype=np.int64),
-        kind=np.asarray(kinds, dtype=np.int8),
-        event_id=np.asarray(ids, dtype=np.int64),
-        true_energy=np.asarray(energies, dtype=np.float64),
-        primary_id=np.asarray(primaries, dtype=np.int32),
-        tels_with_data=tels,
+    emit()
+    return found.index(
+        path,
+        raw,
         camera_monitoring=cam_mon,
         laser_calibration=laser,
         truncated=truncated,

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
@@ -42,33 +43,42 @@ def describe_path(path) -> str:
 
 
 def open_file(path, progress=None, should_stop=None, in_helper: bool = True,
-              first: int | None = None):
+              first: int | None = None, progressive: bool = False, **options):
     """``path`` (None: the simulated array) opened and ready for random access.
 
     sim_telarray files are parsed and indexed in the helper process (``in_helper``), which
     also reads event ``first`` and later reads ahead (``HelperSource.read_ahead``): that
     work holds the GIL for long stretches and would freeze a GUI thread if done in a
-    worker thread. Other sources index here.
+    worker thread. Other sources index here. With ``progressive`` a file the helper reads
+    is returned as soon as event ``first`` is indexed and read, still being indexed
+    (``source.indexing``; ``index_follow.IndexFollower`` follows it); ``options`` go to
+    ``simtel_helper.open_indexed`` (``whole_below``).
     """
     if in_helper and simtel_helper.serves(path):
-        return simtel_helper.open_indexed(path, progress, should_stop, first=first)
+        return simtel_helper.open_indexed(path, progress, should_stop, first=first,
+                                          progressive=progressive, **options)
     return open_indexed(path, progress, should_stop)
+
+
+def index_rows(index, start: int, stop: int) -> list[dict]:
+    """Event-list rows ``start`` to ``stop`` (exclusive) from an offset index: index, id,
+    true energy and telescope count per event."""
+    ids = index.event_id[start:stop].tolist()
+    energies = index.true_energy[start:stop].tolist()
+    tels = index.tels_with_data[start:stop]
+    return [{"index": start + k, "event_id": ids[k], "energy": energies[k],
+             "n_tel": len(tels[k])} for k in range(len(ids))]
 
 
 def initial_rows(source) -> list[dict]:
     """The event list of ``source``: index, id, true energy and telescope count per event
-    (from the index where the source has one; else by reading the events: cheap sources)."""
+    (from the index where the source has one, as far as it goes while the file is being
+    indexed; else by reading the events: cheap sources)."""
     n = len(source)
     index = source.index
     rows = []
     if index is not None:
-        for i in range(n):
-            rows.append({
-                "index": i,
-                "event_id": int(index.event_id[i]),
-                "energy": float(index.true_energy[i]),
-                "n_tel": len(index.tels_with_data[i]),
-            })
+        rows = index_rows(index, 0, n)
     else:
         for i in range(n):
             ev = source[i]
@@ -87,6 +97,21 @@ def brightest_tel(event) -> int:
         return float(np.sort(pe)[-10:].sum())
 
     return max(event.tel, key=signal)
+
+
+class RecentResults(OrderedDict):
+    """Event index -> EventResult, the most recent ``size`` only: stepping through a large
+    file keeps memory flat (the event list keeps each event's reconstruction)."""
+
+    def __init__(self, size: int = 32):
+        super().__init__()
+        self.size = size
+
+    def __setitem__(self, key, value) -> None:
+        super().__setitem__(key, value)
+        self.move_to_end(key)
+        while len(self) > self.size:
+            self.popitem(last=False)
 
 
 @dataclass
@@ -108,11 +133,17 @@ class SessionState:
     done ("" when idle), ``error(title, message)`` what failed, ``warned(path, messages)``
     the new warnings about the open file; ``process_requested`` asks whoever processes
     events to process the current one (it has no result under the current settings).
+
+    While a file is being indexed in the background (``indexing``), its events are added
+    to the list as they are found (``add_rows``: ``rows_added``), and going to an event
+    beyond them waits (``waiting_for``, said through ``busy``) until they reach it.
     """
 
     def __init__(self, config=None):
         self.source_changed = Signal(name="source_changed")
         self.rows_changed = Signal(name="rows_changed")  # all rows (a new file, or none)
+        self.rows_added = Signal(int, name="rows_added")  # rows from this one on are new
+        self.indexing_changed = Signal(bool, name="indexing_changed")
         self.row_changed = Signal(int, name="row_changed")  # one row's reco columns
         self.event_changed = Signal(name="event_changed")
         self.result_changed = Signal(name="result_changed")
@@ -132,7 +163,11 @@ class SessionState:
         self.event_index = -1
         self.array_event = None
         self.result = None
-        self.results: dict[int, object] = {}  # event index -> EventResult (this config)
+        self.results = RecentResults()  # event index -> EventResult (this config)
+        #: the open file is being indexed: rows are still being added
+        self.indexing = False
+        #: the event asked for beyond the rows so far, shown once the index reaches it
+        self.waiting_for: int | None = None
         self.selected_tel: int | None = None
         self.selected_pixels: list[int] = []
         self.config = config
@@ -221,7 +256,9 @@ class SessionState:
         self.source = None
         self.path = None
         self.rows = []
-        self.results = {}
+        self.results = RecentResults()
+        self.indexing = False
+        self.waiting_for = None
         self.warnings = []
         self.array_event = self.result = None
         self.event_index = -1
@@ -236,6 +273,51 @@ class SessionState:
         if had_rows:
             self.rows_changed.emit()
 
+    # ---------------------------------------------------------------- indexing
+    def begin_indexing(self) -> None:
+        """The open file goes on being indexed: its rows come with ``add_rows``."""
+        self.indexing = True
+        self.indexing_changed.emit(True)
+
+    def add_rows(self, source, start: int, rows: list[dict]) -> bool:
+        """Rows of events ``start`` on, found by the index of ``source`` (ignored when that
+        is no longer the open file; rows known already are skipped). True when the event
+        waited for is now in the list (go to it)."""
+        if source is not self.source or not self.indexing:
+            return False
+        rows = rows[max(len(self.rows) - start, 0):]
+        if rows:
+            first = len(self.rows)
+            self.rows.extend(rows)
+            self.rows_added.emit(first)
+        return self.waiting_for is not None and self.waiting_for < len(self.rows)
+
+    def indexing_finished(self, source, warnings=(), error: BaseException | None = None):
+        """The index of ``source`` is complete, or stopped by ``error`` (said; the events
+        listed stay). Ignored when ``source`` is no longer the open file."""
+        if source is not self.source or not self.indexing:
+            return
+        self.indexing = False
+        if self.waiting_for is not None:
+            self.set_busy("")
+        self.indexing_changed.emit(False)
+        self.add_warnings(warnings)
+        if error is not None:
+            cause = error.cause if isinstance(error, InputFileError) else (
+                f"{type(error).__name__}: {error}")
+            self.report_error("Indexing stopped", f"{describe_path(self.path)}\n\n{cause}")
+
+    def wait_for(self, index: int) -> None:
+        """Go to event ``index`` once the index reaches it (said through ``busy``)."""
+        self.waiting_for = index
+        self.set_busy(f"Waiting for event {index} to be indexed ({len(self.rows)} events "
+                      "indexed so far)…")
+
+    def stop_waiting(self) -> None:
+        if self.waiting_for is not None:
+            self.waiting_for = None
+            self.set_busy("")
+
     # ---------------------------------------------------------------- events
     @property
     def n_events(self) -> int:
@@ -244,7 +326,13 @@ class SessionState:
     def go_to(self, index: int) -> bool:
         """Make event ``index`` (clipped) the current one; False when there is none or it
         cannot be read (the error is announced and the current event stays)."""
-        if self.source is None or not self.rows:
+        if self.source is None:
+            return False
+        if self.indexing and index >= len(self.rows):
+            self.wait_for(index)
+            return False
+        self.stop_waiting()
+        if not self.rows:
             return False
         index = int(np.clip(index, 0, len(self.rows) - 1))
         if index != self.event_index and self.event_index >= 0:
@@ -281,7 +369,7 @@ class SessionState:
         to be processed again."""
         self.config = config
         self.config_generation += 1
-        self.results = {}
+        self.results = RecentResults()
         self.config_changed.emit()
         if self.array_event is not None:
             self.process_requested.emit()
@@ -345,5 +433,5 @@ class SessionState:
         return self.result.tel.get(tel_id)
 
 
-__all__ = ["Opened", "SessionState", "brightest_tel", "describe_path", "initial_rows",
-           "open_file"]
+__all__ = ["Opened", "RecentResults", "SessionState", "brightest_tel", "describe_path",
+           "index_rows", "initial_rows", "open_file"]

@@ -35,7 +35,9 @@ import shutil
 import threading
 import time
 import warnings
+import weakref
 from collections.abc import Callable
+from typing import NamedTuple
 
 import numpy as np
 
@@ -44,11 +46,34 @@ from ..io import open_indexed as open_here
 from ..io.simtel import SimTelSource
 from ..io.simtel_index import compression_of, make_temp_dir
 from ..procmsg import Channel, Message, portable_error, rebuild_error
+from .background_index import BackgroundIndex, ScanEnd
 
 _POLL_S = 0.05
+#: files smaller than this (bytes on disk) are indexed whole before an open returns, even a
+#: progressive one: they take well under a second, and their list comes complete at once
+WHOLE_BELOW_BYTES = 24_000_000
 _START_TIMEOUT_S = 30.0
-#: requests (caller -> helper) and answers (helper -> caller)
-TAGS = ("open", "event", "process", "close", "ready", "progress", "done")
+#: requests (caller -> helper), answers (helper -> caller), and what the helper says of the
+#: file it indexes while the caller does other things: "rows" (a batch of new events),
+#: "indexed" (the end of the scan)
+TAGS = ("open", "event", "process", "close", "ready", "progress", "done", "rows", "indexed")
+_INDEX_TAGS = ("rows", "indexed")
+#: a handler that has sent its answer itself
+_ANSWERED = object()
+
+
+class IndexNews(NamedTuple):
+    """What changed in a ``HelperSource``'s index since the last ``poll_index``: events
+    ``start`` to ``stop`` (exclusive) are new; ``fraction`` of the file is indexed; ``done``
+    once the scan has ended (said once), with the ``warnings`` (text) it calls for, or the
+    ``error`` that stopped it (the events before it stay readable)."""
+
+    start: int
+    stop: int
+    fraction: float
+    done: bool
+    warnings: list
+    error: BaseException | None
 
 
 class _Helper:
@@ -64,6 +89,28 @@ class _Helper:
         self.process.start()
         child.close()
         self.ready = False  # set once it has said so (its first message)
+        #: token -> the source (weak) whose file the helper is indexing
+        self.followers: dict[int, weakref.ref] = {}
+
+    def dispatch(self, msg: Message) -> None:
+        """A message about a file the helper indexes: to its source here (dropped when that
+        is gone)."""
+        token = msg.args[0]
+        ref = self.followers.get(token)
+        source = ref() if ref is not None else None
+        if msg.tag == "indexed":
+            self.followers.pop(token, None)
+        if source is not None:
+            source._take(msg)
+
+    def drain(self) -> None:
+        """Take every message waiting (index news; nothing else comes unasked)."""
+        while True:
+            msg = self.channel.receive(0)
+            if msg is None:
+                return
+            if msg.tag in _INDEX_TAGS:
+                self.dispatch(msg)
 
     def alive(self) -> bool:
         return self.process.is_alive()
@@ -150,6 +197,92 @@ class HelperSource(SimTelSource):
     source reads and is processed in this process, like any other."""
 
     _held: tuple[_Helper, int] | None = None
+    #: what the helper said of the scan and no poll_index has reported yet
+    _news: dict | None = None
+    #: a large file (opened progressively): an event not in the cache is best read in the
+    #: helper (``read_ahead``) before it is shown, not parsed in the caller's thread
+    read_in_background = False
+
+    def _follow(self, helper: _Helper, token: int) -> None:
+        """Hear of the scan the helper runs on this file (``poll_index``)."""
+        self._held = (helper, token)
+        self._news = {"reported": 0, "fraction": 0.0, "end": None, "said": False}
+        self._news_lock = threading.Lock()
+        helper.followers[token] = weakref.ref(self)
+
+    @property
+    def indexing(self) -> bool:
+        """Whether the helper is still indexing the file (``len`` grows meanwhile)."""
+        index = self.index
+        return index is not None and not index.complete
+
+    def poll_index(self, timeout: float = 0.05) -> IndexNews:
+        """Take what the helper said of the scan (waiting at most ``timeout`` s for another
+        request to the helper to end) and report what is new since the last call."""
+        held = self._held
+        if self.indexing and held is not None and _LOCK.acquire(timeout=timeout):
+            try:
+                if not held[0].serving():
+                    self._stopped("the file-reading helper process ended")
+                elif held[0].followers.get(held[1]) is None:
+                    self._stopped("another file was opened meanwhile")
+                else:
+                    held[0].drain()
+            except (EOFError, OSError, MessageError):
+                held[0].stop()
+                self._stopped("the file-reading helper process ended")
+            finally:
+                _LOCK.release()
+        return self._report()
+
+    def _report(self) -> IndexNews:
+        news = self._news
+        if news is None:
+            n = self.n_events_known or 0
+            return IndexNews(n, n, 1.0, False, [], None)
+        with self._news_lock:
+            n = self.n_events_known or 0
+            start, news["reported"] = news["reported"], n
+            end = news["end"]
+            done = end is not None and not news["said"]
+            if done:
+                news["said"] = True
+            return IndexNews(start, n, 1.0 if end else news["fraction"], done,
+                             [text for _, text in end[0]] if done else [],
+                             end[1] if done else None)
+
+    def _take(self, msg: Message) -> None:
+        """A "rows" or "indexed" message of the helper about this file."""
+        if self._news is None or self.index is None:
+            return  # closed meanwhile
+        with self._news_lock:
+            index = self.index
+            if msg.tag == "rows":
+                _, chunk, fraction = msg.args
+                if not index.complete:
+                    self.attach_index(index.extend(chunk))
+                    self._news["fraction"] = fraction
+                return
+            _, info, error, found = msg.args
+            if info is not None:
+                index_error = info.pop("error")
+                info["error"] = None if index_error is None else rebuild_error(index_error)
+                self.attach_index(dataclasses.replace(index, complete=True, **info))
+            else:
+                self.attach_index(dataclasses.replace(index, complete=True))
+            self._news["end"] = (list(found), None if error is None else _error(
+                Message("error", (error,)), self.path))
+
+    def _stopped(self, reason: str) -> None:
+        """The scan ends here without its end being heard: the events indexed stay."""
+        with self._news_lock:
+            index = self.index
+            if index is None or index.complete:
+                return
+            self.attach_index(dataclasses.replace(index, complete=True))
+            self._news["end"] = ([], InputFileError(
+                self.path, f"indexing stopped after {len(index)} events: {reason}; the "
+                "events after them are not listed (open the file again to list them)"))
 
     def _holder(self) -> tuple[_Helper, int] | None:
         held = self._held
@@ -158,7 +291,8 @@ class HelperSource(SimTelSource):
     def read_ahead(self, i: int) -> bool:
         """Read event ``i`` in the helper into this source's cache. False (nothing done)
         when it is cached already or the helper no longer holds the file."""
-        if self.index is None or self.is_cached(i) or self._holder() is None:
+        n = self.n_events_known
+        if n is None or not 0 <= i < n or self.is_cached(i) or self._holder() is None:
             return False
         with _LOCK:
             held = self._holder()
@@ -191,6 +325,8 @@ class HelperSource(SimTelSource):
         """Close the file here, and let the helper close it (skipped when the helper is
         busy: its next open closes it anyway; never blocks for long)."""
         held, self._held = self._held, None
+        if held is not None:
+            held[0].followers.pop(held[1], None)
         if held is not None and _LOCK.acquire(blocking=False):
             try:
                 if held[0].serving():
@@ -207,6 +343,8 @@ def open_indexed(
     progress: Callable[[float], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
     first: int | None = None,
+    progressive: bool = False,
+    whole_below: int = WHOLE_BELOW_BYTES,
     **kwargs,
 ) -> SimTelSource:
     """A ``HelperSource`` of ``path`` with its index built, parsed in the helper process.
@@ -217,6 +355,12 @@ def open_indexed(
     helper is ended at once and ``errors.Cancelled`` (a ``concurrent.futures.CancelledError``)
     is raised. Where the helper cannot start, a plain ``SimTelSource`` opened in this thread
     is returned.
+
+    With ``progressive`` it returns as soon as event ``first`` (0 if None) is indexed and
+    read, while the helper goes on indexing: the source's ``indexing`` is True until
+    ``poll_index`` (called by whoever follows the index) has heard the scan end; ``len``
+    counts the events indexed so far. Files smaller than ``whole_below`` bytes are indexed
+    whole all the same.
     """
     global _BROKEN
     path = os.fspath(path)
@@ -234,27 +378,65 @@ def open_indexed(
                 stacklevel=2,
             )
             return open_here(path, progress, should_stop, reader="simtel", **kwargs)
+        helper.followers.clear()  # the helper lets the file it indexes go for this one
         # named after this process: swept by a later one if this one is killed
         tmpdir = make_temp_dir(path) if compression_of(path) else None
         token = next(_TOKENS)
+        whole = not progressive or os.path.getsize(path) < whole_below
+        source = None
         try:
-            msg = _request(helper, path, "open", token, path, kwargs, tmpdir, first,
+            msg = _request(helper, path, "open", token, path, kwargs, tmpdir, first, whole,
                            progress=progress, should_stop=should_stop)
             if msg.tag == "error":
                 raise _error(msg, path)
-            headers, index, index_error, caught, event = msg.args
-            index.error = None if index_error is None else rebuild_error(index_error)
+            headers, index, caught, event = msg.args
+            index = dataclasses.replace(index, temporary_dir=tmpdir, complete=False)
+            source = HelperSource.from_headers(path, headers, index, **kwargs)
+            source._follow(helper, token)
+            source.read_in_background = not whole
+            if event is not None:
+                source.cache_event(event.index, _frozen(event))
+            if whole:
+                _wait_indexed(helper, source, progress, should_stop)
+                found, error = source._news["end"]
+                if error is not None:
+                    raise error
+                caught = list(caught) + found
         except BaseException:
-            if tmpdir:
+            if source is not None:
+                source.close()  # and its temporary folder
+            elif tmpdir:
                 shutil.rmtree(tmpdir, ignore_errors=True)
             raise
     for category, message in caught:
         warnings.warn(category(message), stacklevel=2)
-    source = HelperSource.from_headers(path, headers, index, **kwargs)
-    source._held = (helper, token)
-    if event is not None:
-        source.cache_event(event.index, _frozen(event))
     return source
+
+
+def _wait_indexed(helper: _Helper, source: HelperSource, progress, should_stop) -> None:
+    """Receive the helper's news of ``source``'s scan until it ends."""
+    try:
+        while source.indexing:
+            if should_stop is not None and should_stop():
+                raise Cancelled(f"opening {source.path} was cancelled")
+            msg = helper.channel.receive(_POLL_S)
+            if msg is None:
+                if not helper.alive():
+                    raise EOFError
+            elif msg.tag in _INDEX_TAGS:
+                helper.dispatch(msg)
+                if progress is not None and source.indexing:
+                    progress(source._news["fraction"])
+    except (EOFError, ConnectionError, MessageError):
+        helper.stop()
+        raise InputFileError(
+            source.path,
+            "the helper process reading the file ended unexpectedly "
+            f"(exit code {helper.process.exitcode})",
+        ) from None
+    except BaseException:  # cancelled or interrupted
+        helper.stop()
+        raise
 
 
 def _frozen(record):
@@ -295,6 +477,8 @@ def _request(helper: _Helper, path, tag: str, *args, progress=None,
             elif msg.tag == "progress":
                 if progress is not None:
                     progress(*msg.args)
+            elif msg.tag in _INDEX_TAGS:  # news of a scan, come while we wait
+                helper.dispatch(msg)
             else:
                 return msg
     except (EOFError, ConnectionError, MessageError):
@@ -321,6 +505,7 @@ class _Server:
         self.channel = Channel(conn, TAGS)
         self.token = None
         self.source = None
+        self.scan: BackgroundIndex | None = None  # indexing self.source
         self.pipelines: dict[object, object] = {}  # ProcessingConfig -> Pipeline, this file
         self.warm = False
 
@@ -347,7 +532,9 @@ class _Server:
             except Exception as exc:  # a request of the wrong form: said, not silent
                 self.channel.send_error(exc)
                 continue
-            if answer is None:
+            if answer is _ANSWERED:
+                pass
+            elif answer is None:
                 self.channel.send("done", None)
             elif isinstance(answer, BaseException):
                 self.channel.send_error(answer)
@@ -367,48 +554,79 @@ class _Server:
             pass
 
     def _release(self) -> None:
+        if self.scan is not None:
+            self.scan.stop()
         if self.source is not None:
             self.source.close()
-        self.token = self.source = None
+        self.token = self.source = self.scan = None
         self.pipelines = {}
 
-    def _open(self, token, path, kwargs, tmpdir, first):
-        """(headers, index, its error, warnings, first event), or the error."""
+    def _open(self, token, path, kwargs, tmpdir, first, whole):
+        """Answers (headers, the index so far, warnings, the first event) as soon as event
+        ``first`` is indexed and read (with ``whole``: once the file is indexed), then sends
+        the scan's news ("rows", "indexed") as it goes on; or the error."""
         self._release()
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             try:
                 source = SimTelSource(path, **kwargs)
-                try:
-                    index = source.scan_index(
-                        lambda f: self.channel.send("progress", f), None, tmpdir)
-                except BaseException:
-                    source.close()
-                    raise
             except Exception as exc:
                 return reader_error(path, exc)
-        error = index.error
-        index.error = None  # sent apart: typed errors travel as procmsg describes them
         found = [(w.category, str(w.message)) for w in caught if _forwarded(w.category)]
         sub = source.subarray
         for g in {id(d.camera.geometry): d.camera.geometry for d in sub.tels.values()}.values():
             # cached on the geometry, so they travel with it: the caller neither computes
             # them nor imports scipy (for the neighbours) to draw the cameras
             g.neighbors, g.polygons, g.pixel_width, g.radius  # noqa: B018
+        # keep the file open to read events ahead; the caller owns the temporary folder
+        source.release_header_stream()
+        scan = BackgroundIndex(source, tmpdir)
+        self.token, self.source, self.scan = token, source, scan
+        wanted = max(first or 0, 0)
+        while not scan.wait_for(wanted, _POLL_S):
+            self.channel.send("progress", scan.fraction)
+        if source.index is None:  # the scan failed before any event
+            error = scan.end.error
+            self._release()
+            return reader_error(path, error)
         event = None
-        try:
-            # keep the file open to read events ahead; the caller owns the temporary folder
-            source.release_header_stream()
-            source.attach_index(dataclasses.replace(index, temporary_dir=None))
-            self.token, self.source = token, source
-            if first is not None and 0 <= first < len(source):
+        if first is not None and 0 <= first < (source.n_events_known or 0):
+            try:
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
                     event = source[first]
-        except Exception:  # the caller reads the event itself and reports what is wrong
-            self._release()
-        return (source.headers, index,
-                portable_error(error) if error is not None else None, found, event)
+            except Exception:  # the caller reads the event itself and reports what is wrong
+                event = None
+        if whole:
+            scan.wait_for(1 << 62)
+
+        def answer(index):
+            # its error (a whole index's) goes with the end, as procmsg carries errors
+            index = dataclasses.replace(index, error=None)
+            self.channel.send("done", source.headers, index, found, event)
+
+        scan.announce(answer, lambda chunk, fraction: self._send_rows(token, chunk, fraction),
+                      lambda end: self._send_end(token, path, end))
+        return _ANSWERED
+
+    def _send_rows(self, token, chunk, fraction) -> None:
+        # the monitoring data goes once, with the end
+        chunk = dataclasses.replace(chunk, camera_monitoring={}, laser_calibration={})
+        self.channel.try_send("rows", token, chunk, fraction)
+
+    def _send_end(self, token, path, end: ScanEnd) -> None:
+        info = None
+        if end.index is not None:
+            index = end.index
+            info = {"truncated": index.truncated, "run_end": index.run_end,
+                    "trailing_bytes": index.trailing_bytes,
+                    "shower_primaries": index.shower_primaries,
+                    "camera_monitoring": index.camera_monitoring,
+                    "laser_calibration": index.laser_calibration,
+                    "error": None if index.error is None else portable_error(index.error)}
+        error = None if end.error is None else portable_error(reader_error(path, end.error))
+        found = [(c, t) for c, t in end.warnings if _forwarded(c)]
+        self.channel.try_send("indexed", token, info, error, found)
 
     def _close(self, token):
         if token == self.token:

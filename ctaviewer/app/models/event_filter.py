@@ -64,6 +64,22 @@ class FilterMask:
     def reset(self, rows: list[dict]) -> None:
         self._mask = self.filter.mask(rows)
 
+    def extend(self, rows: list[dict], start: int) -> None:
+        """Rows ``start`` on were appended: only they are evaluated."""
+        if start != len(self._mask):
+            self.reset(rows)
+        else:
+            self._mask = np.concatenate([self._mask, self.filter.mask(rows[start:])])
+
+    def next_kept(self, i: int, direction: int) -> int | None:
+        """The first row after ``i`` (``direction`` +1) or before it (-1) the filter keeps,
+        None if there is none."""
+        if direction > 0:
+            later = np.flatnonzero(self._mask[i + 1:])
+            return int(i + 1 + later[0]) if len(later) else None
+        earlier = np.flatnonzero(self._mask[:max(i, 0)])
+        return int(earlier[-1]) if len(earlier) else None
+
     def update(self, rows: list[dict], i: int) -> None:
         if len(self._mask) != len(rows):
             self.reset(rows)

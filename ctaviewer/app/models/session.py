@@ -6,6 +6,12 @@ to a Qt signal of the same name, for the views. It runs what takes time off the 
 opening and indexing a file, processing an event and reading the next one ahead (in the
 worker pool, or in the helper process for sim_telarray files), and hands the outcome back
 to the state on the GUI thread.
+
+A sim_telarray file is shown as soon as its first event is read, while the helper goes on
+indexing it: an ``IndexFollower`` thread brings the new rows, which reach the state on
+the GUI thread in batches (``rows_added``). Going to an event not read yet reads it in the
+background first (the GUI thread never parses one); going beyond the events indexed so far
+waits until the index reaches it.
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ from __future__ import annotations
 from ...gc_policy import FIRST_FILE_SHOWN, freeze_once
 from ...io import check_input_path
 from ...service import processing, simtel_helper
+from ...service.index_follow import IndexFollower
 from ...service.session import Opened, SessionState, initial_rows, open_file
 from ...service.simtel_helper import HelperSource
 from ...warning_capture import collect_warnings
@@ -23,9 +30,9 @@ __all__ = ["SessionModel"]
 
 
 #: the state's signals, forwarded to the Qt signals of the same name
-_FORWARDED = ("source_changed", "rows_changed", "row_changed", "event_changed",
-              "result_changed", "tel_selected", "pixels_selected", "config_changed", "busy",
-              "error", "warned")
+_FORWARDED = ("source_changed", "rows_changed", "rows_added", "indexing_changed",
+              "row_changed", "event_changed", "result_changed", "tel_selected",
+              "pixels_selected", "config_changed", "busy", "error", "warned")
 
 
 class SessionModel(QtCore.QObject):
@@ -35,6 +42,8 @@ class SessionModel(QtCore.QObject):
     source_changed = QtCore.Signal()
     index_progress = QtCore.Signal(float)
     rows_changed = QtCore.Signal()  # event table content: all rows (a new file)
+    rows_added = QtCore.Signal(int)  # rows from this one on were appended (indexing)
+    indexing_changed = QtCore.Signal(bool)  # the open file is being indexed
     row_changed = QtCore.Signal(int)  # one row's reco columns (its event was processed)
     event_changed = QtCore.Signal()
     result_changed = QtCore.Signal()
@@ -44,6 +53,10 @@ class SessionModel(QtCore.QObject):
     busy = QtCore.Signal(str)  # "" when idle
     error = QtCore.Signal(str, str)  # title, message
     warned = QtCore.Signal(str, list)  # path ("" for the built-in array), new warnings
+    # the index follower's news, from its thread to the GUI thread: (source, ...)
+    _index_rows = QtCore.Signal(object, int, object)
+    _index_progress = QtCore.Signal(object, float)
+    _index_end = QtCore.Signal(object, object, object)
 
     def __init__(self, state: SessionState | None = None):
         super().__init__()
@@ -56,10 +69,20 @@ class SessionModel(QtCore.QObject):
         self._process_task = None
         self._read_ahead_task = None
         self._read_ahead_local = False
+        self._fetch_task = None  # reading an event to show, in the background
+        self._wanted: int | None = None  # the event to show once read
+        self._follower: IndexFollower | None = None
+        self._ended_meanwhile = None  # the open file's index news while another opens
+        self._shown_fraction = 0.0
+        self._index_rows.connect(self._rows_found)
+        self._index_progress.connect(self._indexed_fraction)
+        self._index_end.connect(self._index_ended)
         self._generation = 0  # of processing requests: only the newest one's result shows
         self._synchronous = False
         #: callables(source) run in the background after indexing (e.g. building pixel paths)
         self.prepare_hooks: list = []
+        #: how files are opened (``service.session.open_file``'s options, e.g. whole_below)
+        self.open_options: dict = {}
         # the helper process that parses files starts its interpreter while the window is
         # being built, so that it is ready when the first file is opened
         simtel_helper.start_helper()
@@ -79,6 +102,17 @@ class SessionModel(QtCore.QObject):
     timing = property(lambda self: self.state.timing)
     n_events = property(lambda self: self.state.n_events)
     can_process = property(lambda self: self.state.can_process)
+    indexing = property(lambda self: self.state.indexing)
+    waiting_for = property(lambda self: self.state.waiting_for)
+
+    @property
+    def going_to(self) -> int:
+        """The event being gone to (read or waited for), else the current one: where
+        "next" steps from."""
+        for index in (self._wanted, self.state.waiting_for):
+            if index is not None:
+                return index
+        return self.state.event_index
 
     @property
     def opening(self) -> bool:
@@ -104,12 +138,14 @@ class SessionModel(QtCore.QObject):
             self._index_task = None
         path = None if path is None else str(path)
         hooks = list(self.prepare_hooks)
+        options = dict(self.open_options)
         generation = self.state.begin_open(path, announce=not synchronous)
 
         def prepare(progress=None, stop=None):
             with collect_warnings(echo=True) as caught:
                 source = open_file(path, progress, stop, in_helper=not synchronous,
-                                   first=max(event_index or 0, 0))
+                                   first=max(event_index or 0, 0),
+                                   progressive=not synchronous, **options)
                 try:
                     for hook in hooks:
                         hook(source)
@@ -130,6 +166,9 @@ class SessionModel(QtCore.QObject):
         if not self.state.is_current_open(generation):
             return  # an open abandoned for a later one
         self._index_task = None
+        ended, self._ended_meanwhile = self._ended_meanwhile, None
+        if ended is not None:
+            QtCore.QTimer.singleShot(0, lambda: self._index_ended(*ended))
         if isinstance(self.state.source, HelperSource):
             # the helper process let the open file go for the failed one: its events are
             # read and processed here from now on (kernels loaded in the background)
@@ -141,6 +180,7 @@ class SessionModel(QtCore.QObject):
             opened.source.close()  # finished just as a later open abandoned it
             return
         self._index_task = None
+        self._ended_meanwhile = None
         self._stop_tasks()
         self._synchronous = synchronous
         if not synchronous and not isinstance(opened.source, HelperSource):
@@ -148,7 +188,16 @@ class SessionModel(QtCore.QObject):
             processing.start_warm_up()
         self.state.open_finished(opened)
         freeze_once(FIRST_FILE_SHOWN)  # start-up objects live as long as the application
+        source = opened.source
+        if getattr(source, "indexing", False):
+            self._shown_fraction = 0.0
+            self.state.begin_indexing()
+            self._follower = IndexFollower(
+                source, len(opened.rows), self._index_rows.emit, self._index_progress.emit,
+                self._index_end.emit)
         first = self.state.first_event(opened.event_index)
+        if self.state.indexing and (opened.event_index or 0) >= self.state.n_events:
+            first = opened.event_index  # waits for the index to reach it
         if first is not None:
             if self._synchronous:
                 self.go_to(first)
@@ -157,9 +206,13 @@ class SessionModel(QtCore.QObject):
 
     def _stop_tasks(self) -> None:
         """Stop the work on the open file (before it is closed)."""
-        for task in (self._process_task, self._read_ahead_task):
+        if self._follower is not None:
+            self._follower.stop()  # its last news, if any, is dropped (another source)
+            self._follower = None
+        for task in (self._process_task, self._read_ahead_task, self._fetch_task):
             if task is not None:
                 task.cancel()
+        self._fetch_task = self._wanted = None
         # a local read-ahead must not go on reading the source closed next (one in the
         # helper process can: it only fills this source's cache)
         if self._read_ahead_task is not None and self._read_ahead_local:
@@ -180,10 +233,78 @@ class SessionModel(QtCore.QObject):
         self.state.set_busy("")
         self.state.report_error(type(exc).__name__, str(exc))
 
+    # ---------------------------------------------------------------- indexing
+    def _rows_found(self, source, start: int, rows: list) -> None:
+        if self.state.add_rows(source, start, rows):
+            self.go_to(self.state.waiting_for)
+
+    def _indexed_fraction(self, source, fraction: float) -> None:
+        # a step of 1 % at least: the bar repaints at once on each
+        if source is self.state.source and self.state.indexing and (
+                abs(fraction - self._shown_fraction) >= 0.01):
+            self._shown_fraction = fraction
+            self.index_progress.emit(fraction)
+
+    def _index_ended(self, source, warnings, error) -> None:
+        if source is not self.state.source:
+            return
+        if self._index_task is not None:  # the helper stopped for another file: said
+            self._ended_meanwhile = (source, warnings, error)  # if that one fails to open
+            return
+        self._follower = None
+        waiting = self.state.waiting_for
+        self.state.indexing_finished(source, warnings, error)
+        if waiting is not None:  # beyond the last event: the last one
+            self.go_to(min(waiting, self.state.n_events - 1))
+
     # ---------------------------------------------------------------- events
     def go_to(self, index: int) -> None:
+        """Make event ``index`` the current one: at once when it is in memory or cheap to
+        read, else (a large file the helper reads) once it is read in the background, not
+        parsed in the GUI thread; beyond the events indexed so far, once the index reaches
+        it."""
+        s = self.state
+        src = s.source
+        if src is None:
+            return
+        if s.indexing and index >= s.n_events:
+            s.wait_for(index)
+            return
+        s.stop_waiting()
+        if not s.rows:
+            return
+        index = min(max(int(index), 0), s.n_events - 1)
+        if (self._synchronous or not isinstance(src, HelperSource)
+                or not src.read_in_background or src.is_cached(index)):
+            self._wanted = None
+            self._show(index)
+            return
+        self._wanted = index
+        if self._fetch_task is None:
+            self._fetch(src, index)
+
+    def _show(self, index: int) -> None:
         if self.state.go_to(index) and self.state.result is not None:
             self._look_ahead()
+
+    def _fetch(self, src, index: int) -> None:
+        """Read event ``index`` in the helper, then show the event wanted by then."""
+        def run(progress, should_stop):
+            if not should_stop():
+                src.read_ahead(index)
+
+        def done(_=None):
+            self._fetch_task = None
+            wanted = self._wanted
+            if src is not self.state.source or wanted is None:
+                return
+            if wanted == index or src.is_cached(wanted):
+                self._wanted = None
+                self._show(wanted)  # read here if the helper could not (it says why)
+            else:
+                self._fetch(src, wanted)
+
+        self._fetch_task = workers.submit(run, done, done)
 
     def _look_ahead(self) -> None:
         """Read, and process, the event the user will probably go to next (the next one in

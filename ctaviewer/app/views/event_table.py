@@ -17,8 +17,13 @@ HEADERS = (("index", "#", "{:d}"), ("event_id", "event\nid", "{:d}"),
 TYPICAL = {"index": "9999", "event_id": "9999999", "energy": "0.123", "n_tel": "99",
            "n_tel_reco": "99", "reco_alt": "88.88", "reco_az": "359.99", "reco_energy": "0.123"}
 
-_ROLES = frozenset((QtCore.Qt.DisplayRole, QtCore.Qt.UserRole, QtCore.Qt.TextAlignmentRole,
-                    QtCore.Qt.ToolTipRole, QtCore.Qt.ForegroundRole))
+# roles as plain ints (Qt passes them so; comparing with PySide's enum members, or even
+# looking them up, costs microseconds: ``data`` is called for every cell and sort step)
+_DISPLAY, _SORT, _ALIGN, _TIP, _FOREGROUND = (
+    int(r) for r in (QtCore.Qt.DisplayRole, QtCore.Qt.UserRole, QtCore.Qt.TextAlignmentRole,
+                     QtCore.Qt.ToolTipRole, QtCore.Qt.ForegroundRole))
+_ROLES = frozenset((_DISPLAY, _SORT, _ALIGN, _TIP, _FOREGROUND))
+_RIGHT = int(QtCore.Qt.AlignRight | QtCore.Qt.AlignVCenter)
 #: columns of the reconstructed direction: "invalid" where the reconstruction is (the row's
 #: ``reco_invalid``, the reason, says why)
 _RECO = frozenset(("reco_alt", "reco_az"))
@@ -26,7 +31,9 @@ _INVALID = QtGui.QColor(200, 0, 0)
 
 
 class EventTableModel(QtCore.QAbstractTableModel):
-    """A thin adapter over the session's rows."""
+    """A thin adapter over the session's rows. While a file is being indexed, rows come
+    in batches at the end (``rows_added``): they are inserted, never the whole table reset,
+    and only they are filtered."""
 
     def __init__(self, session):
         super().__init__()
@@ -34,23 +41,39 @@ class EventTableModel(QtCore.QAbstractTableModel):
         #: the filter's verdict on every row, updated here before the views hear of a change
         self.filter_mask = FilterMask()
         self.filter_mask.reset(session.rows)
+        self._n = len(session.rows)  # the rows the views know of
+        self._rows = session.rows  # the session's list (a new one for a new file)
         session.rows_changed.connect(self._reset)
+        session.rows_added.connect(self._rows_added)
         session.row_changed.connect(self._row_changed)
 
     def _reset(self):
         self.beginResetModel()
+        self._rows = self.session.rows
+        self._n = len(self._rows)
         self.filter_mask.reset(self.session.rows)
         self.endResetModel()
+
+    def _rows_added(self, start: int):
+        rows = self.session.rows
+        if start != self._n or rows is not self._rows:  # not the rows the views know of
+            self._reset()
+            return
+        if len(rows) > self._n:
+            self.beginInsertRows(QtCore.QModelIndex(), self._n, len(rows) - 1)
+            self.filter_mask.extend(rows, self._n)
+            self._n = len(rows)
+            self.endInsertRows()
 
     def _row_changed(self, row: int):
         """One row's values changed: the views re-read that row only (a reset would make
         them re-read, re-sort and re-filter every row)."""
-        if 0 <= row < len(self.session.rows):
+        if 0 <= row < self._n:
             self.filter_mask.update(self.session.rows, row)
             self.dataChanged.emit(self.index(row, 0), self.index(row, len(HEADERS) - 1))
 
     def rowCount(self, parent=None):
-        return 0 if parent is not None and parent.isValid() else len(self.session.rows)
+        return 0 if parent is not None and parent.isValid() else self._n
 
     def columnCount(self, parent=None):
         return len(HEADERS)
@@ -64,26 +87,24 @@ class EventTableModel(QtCore.QAbstractTableModel):
         if role not in _ROLES:  # the view asks for a dozen roles per cell: answer fast
             return None
         key, _, fmt = HEADERS[index.column()]
-        row = self.session.rows[index.row()]
+        row = self._rows[index.row()]
         value = row.get(key)
-        invalid = row.get("reco_invalid") if key in _RECO else None
-        if role == QtCore.Qt.UserRole:  # sort key
+        if role == _SORT:  # sort key
             return -math.inf if value is None or value != value else float(value)
+        if role == _ALIGN:
+            return _RIGHT
+        invalid = row.get("reco_invalid") if key in _RECO else None
         if invalid:
-            if role == QtCore.Qt.DisplayRole:
+            if role == _DISPLAY:
                 return "invalid"
-            if role == QtCore.Qt.ToolTipRole:
+            if role == _TIP:
                 return f"reconstruction invalid: {invalid}"
-            if role == QtCore.Qt.ForegroundRole:
+            if role == _FOREGROUND:
                 return _INVALID
-        if role in (QtCore.Qt.ToolTipRole, QtCore.Qt.ForegroundRole):
-            return None
-        if role == QtCore.Qt.DisplayRole:
+        if role == _DISPLAY:
             if value is None or (isinstance(value, float) and not math.isfinite(value)):
                 return ""
             return fmt.format(value)
-        if role == QtCore.Qt.TextAlignmentRole:
-            return int(QtCore.Qt.AlignRight | QtCore.Qt.AlignVCenter)
         return None
 
 
@@ -93,6 +114,14 @@ class EventFilterProxy(QtCore.QSortFilterProxyModel):
     def __init__(self):
         super().__init__()
         self.setSortRole(QtCore.Qt.UserRole)
+
+    def sort(self, column, order=QtCore.Qt.AscendingOrder):
+        """Sorting by event index, ascending, is the rows' own order: no sorting at all
+        then (rows appended while a file is indexed take their place without comparing,
+        and a list of 100,000 events needs no 1.7 million comparisons)."""
+        if column == 0 and order == QtCore.Qt.AscendingOrder:
+            column = -1
+        super().sort(column, order)
 
     def set_expression(self, text: str) -> None:
         flt = EventFilter(text)  # raises FilterError
@@ -159,7 +188,7 @@ class EventTable(QtWidgets.QWidget):
         # a row: ResizeToContents re-measures up to a thousand rows each time one row's
         # reco columns are filled in
         self.view.horizontalHeader().setSectionResizeMode(QtWidgets.QHeaderView.Interactive)
-        self.view.horizontalHeader().setResizeContentsPrecision(200)
+        self.view.horizontalHeader().setResizeContentsPrecision(30)
         self.view.doubleClicked.connect(self._activated)
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
@@ -168,8 +197,14 @@ class EventTable(QtWidgets.QWidget):
         layout.addWidget(self.status)
         self.fit_columns()
         session.event_changed.connect(self._select_current)
+        self._width_hint: int | None = None
+        header = self.view.horizontalHeader()
+        header.sectionResized.connect(self._columns_changed)
+        header.sortIndicatorChanged.connect(self._columns_changed)
         session.rows_changed.connect(self._update_status)
         session.rows_changed.connect(self.fit_columns)
+        session.rows_added.connect(self._update_status)
+        session.indexing_changed.connect(self._update_status)
         session.row_changed.connect(self._update_status)
 
     def fit_columns(self) -> None:
@@ -183,6 +218,7 @@ class EventTable(QtWidgets.QWidget):
             typical = metrics.horizontalAdvance(TYPICAL.get(key, "")) + pad
             if header.sectionSize(c) < typical:
                 header.resizeSection(c, typical)
+        self._width_hint = None
         self.updateGeometry()
 
     def columns_width(self) -> int:
@@ -195,8 +231,15 @@ class EventTable(QtWidgets.QWidget):
                 + self.layout().contentsMargins().left() + self.layout().contentsMargins().right())
 
     def sizeHint(self):
-        """Wide enough for every column, so that no header is cut at the dock's edge."""
-        return QtCore.QSize(self.columns_width(), super().sizeHint().height())
+        """Wide enough for every column, so that no header is cut at the dock's edge
+        (measured again only when a column's width may have changed: the dock asks on
+        every change of the status line, i.e. with each batch of rows while indexing)."""
+        if self._width_hint is None:
+            self._width_hint = self.columns_width()
+        return QtCore.QSize(self._width_hint, super().sizeHint().height())
+
+    def _columns_changed(self, *_):
+        self._width_hint = None
 
     def apply_filter(self, text: str | None = None):
         if text is not None:
@@ -210,8 +253,15 @@ class EventTable(QtWidgets.QWidget):
         self.filter_edit.setStyleSheet("")
         self._update_status()
 
-    def _update_status(self):
-        self.status.setText(f"{self.proxy.rowCount()} of {self.model.rowCount()} events shown")
+    def _update_status(self, *_):
+        more = " (indexing…)" if self.session.indexing else ""
+        self.status.setText(
+            f"{self.proxy.rowCount()} of {self.model.rowCount()} events shown{more}")
+
+    def next_visible(self, current: int, direction: int) -> int | None:
+        """The event after ``current`` (``direction`` +1) or before it (-1) that the list
+        shows (its filter applies), None if there is none; fast on long lists."""
+        return self.model.filter_mask.next_kept(current, direction)
 
     def visible_indices(self) -> list[int]:
         return [int(self.proxy.mapToSource(self.proxy.index(r, 0)).row())
