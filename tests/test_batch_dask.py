@@ -79,7 +79,7 @@ def test_one_file_on_two_dask_threads_is_split_and_equal(tmp_path):
     r1 = BatchRunner([JobSpec(path, str(whole / "o.h5"))], in_process=True).run()[0]
     seen = []
     with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False,
-                                  dashboard_address=None) as two:
+                                  dashboard_address=":0") as two:
         r2 = BatchRunner([JobSpec(path, str(split / "o.h5"))], scheduler=two.scheduler_address,
                          on_progress=seen.append).run()[0]
     assert r1.ok and r2.ok and r2.n_events == 31

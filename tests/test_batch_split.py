@@ -10,7 +10,7 @@ import h5py
 import numpy as np
 import pytest
 
-from ctaviewer.batch.chunks import chunk_ranges
+from ctaviewer.batch.chunks import chunk_size
 from ctaviewer.batch.job import JobSpec
 from ctaviewer.batch.runner import BatchRunner
 from ctaviewer.io.simtel_index import TEMP_PREFIX
@@ -55,17 +55,9 @@ def _differences(path_a, path_b) -> list[str]:
                       if not k.endswith("@n_events") and not _same(a[k], b[k])]
 
 
-def test_chunk_ranges_cover_every_event_once():
-    for n, workers in [(0, 2), (1, 2), (31, 2), (1240, 2), (1240, 8), (100_000, 4)]:
-        ranges = chunk_ranges(n, workers)
-        covered = [i for a, b in ranges for i in range(a, b)]
-        assert covered == list(range(n))
-        sizes = [b - a for a, b in ranges]
-        assert all(4 <= s <= 64 for s in sizes[:-1])  # the last one takes the rest
-        if n >= 64 * workers * 8:  # large files: 64-event chunks
-            assert sizes[0] == 64
-        elif n >= 4 * workers * 8:  # else about 8 per worker
-            assert workers * 7 <= len(ranges) <= workers * 8 + 1
+def test_ranges_start_small_then_grow():
+    sizes = [chunk_size(k, 2) for k in range(5)]
+    assert sizes[:2] == [8, 8] and sizes[2:] == [32, 32, 32]
 
 
 def test_split_file_equals_one_worker(tmp_path):
@@ -170,3 +162,85 @@ def test_a_file_that_cannot_be_split_is_processed_whole(tmp_path):
     two = BatchRunner([JobSpec(str(dl1), str(tmp_path / "b.h5"))], n_workers=2).run()[0]
     assert one.ok == two.ok and one.n_events == two.n_events
     assert (one.error or "").replace("a.h5", "") == (two.error or "").replace("b.h5", "")
+
+
+class _HerePool:
+    """A pool that runs chunks in this process when polled (the interface of
+    ``split.LocalPool``), recording what was known when each chunk was handed out."""
+
+    size = 2
+
+    def __init__(self, scan_going):
+        from ctaviewer.batch.chunks import ChunkCache
+
+        self.cache = ChunkCache()
+        self.queued = []
+        self.submitted = []  # (start, whether the scan was still going)
+        self.scan_going = scan_going
+
+    def shared_folder(self, spec):
+        return None
+
+    def free(self):
+        return self.size - len(self.queued)
+
+    def running_count(self):
+        return len(self.queued)
+
+    def submit(self, key, chunk):
+        self.submitted.append((chunk.start, self.scan_going()))
+        self.queued.append((key, chunk))
+
+    def poll(self, timeout):
+        from ctaviewer.batch.chunks import execute_chunk
+
+        out = [(key, execute_chunk(chunk, self.cache)) for key, chunk in self.queued]
+        self.queued = []
+        return out
+
+    def stop(self):
+        self.queued = []
+
+
+def test_ranges_are_handed_out_while_the_file_is_still_being_indexed(tmp_path, monkeypatch):
+    """The first range goes to a worker as soon as the index covers it, not after the whole
+    file is indexed: here the scan is held after its first batch until a range was handed
+    out, and resumes then."""
+    from ctaviewer.batch.split import execute_split
+    from ctaviewer.io.simtel import SimTelSource
+
+    handed_out = __import__("threading").Event()
+    going = {"scan": False}
+    scan_index = SimTelSource.scan_index
+
+    def held_scan(self, progress=None, should_stop=None, tmpdir=None, on_rows=None):
+        found = []
+
+        def rows(batch):
+            on_rows(batch)
+            found.append(len(batch))
+            if sum(found) >= chunk_size(0, 2) and not handed_out.is_set():
+                assert handed_out.wait(10), "no range handed out while the scan waited"
+
+        going["scan"] = True
+        try:
+            return scan_index(self, progress, should_stop, tmpdir, on_rows=rows)
+        finally:
+            going["scan"] = False
+
+    monkeypatch.setattr(SimTelSource, "scan_index", held_scan)
+    pool = _HerePool(lambda: going["scan"])
+    original_submit = pool.submit
+
+    def submit(key, chunk):
+        original_submit(key, chunk)
+        handed_out.set()
+
+    pool.submit = submit
+    path = str(simtel("gamma_70sst1m.simtel.zst"))
+    r = execute_split(JobSpec(path, str(tmp_path / "o.h5")), pool)
+    assert r.ok and r.n_events == 31
+    assert pool.submitted[0] == (0, True)  # handed out while the scan went on
+    assert [s for s, _ in pool.submitted] == sorted(s for s, _ in pool.submitted)
+    one = BatchRunner([JobSpec(path, str(tmp_path / "one.h5"))], in_process=True).run()[0]
+    assert one.ok and _differences(tmp_path / "one.h5", tmp_path / "o.h5") == []

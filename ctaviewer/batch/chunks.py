@@ -1,12 +1,14 @@
 """Event ranges of one file, processed in a worker: the worker side of a split file.
 
 A large file processed with several workers is split into event ranges (``ChunkSpec``): the
-process that writes the output indexes the file once and saves what a worker needs to read
-it without parsing anything again (``SplitState``: the run headers, the offset index, the
-job) to a file; each worker loads that state once (``ChunkCache``), reads its events by
-random access, runs the chain, and sends back the events and results reduced to what the
-writer uses (``for_writer``), in event order. The writer then writes one output, the same as
-one process would.
+process that writes the output opens the file, saves what a worker needs besides the events
+(``SplitState``: the run headers and the job) to a file, and indexes the file; each range
+it hands out carries the index rows of its events (offsets in the decompressed copy, ids),
+so workers start on the first events while the rest of the file is still being indexed.
+A worker loads the state once (``ChunkCache``), places each range's rows at their positions
+in the file, reads the events by random access, runs the chain, and sends back the events
+and results reduced to what the writer uses (``for_writer``). The writer then writes one
+output in event order, the same as one process would.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
+import numpy as np
+
 from ..errors import Cancelled
 from ..warning_capture import collect_warnings
 from .job import JobResult, JobSpec, name_input, result_from_exception
@@ -24,11 +28,10 @@ from .job import JobResult, JobSpec, name_input, result_from_exception
 
 @dataclass(frozen=True)
 class SplitState:
-    """What a worker needs to read and process events of ``spec.input`` by random access."""
+    """What a worker needs, besides the index rows, to process events of ``spec.input``."""
 
     spec: JobSpec
     headers: object  # io.simtel.SimTelHeaders
-    index: object  # io.simtel_index.SimTelIndex, without ownership of the temporary copy
 
     def save(self, path: str) -> str:
         with open(path, "wb") as f:
@@ -38,13 +41,18 @@ class SplitState:
 
 @dataclass(frozen=True)
 class ChunkSpec:
-    """Events ``start`` to ``stop`` (source positions) of ``input``, whose split state is
-    saved at ``state``."""
+    """Events ``start`` to ``start + len(rows)`` (positions in the file) of ``input``:
+    ``rows`` is their part of the file's index (a ``SimTelIndex``, no temporary copy of its
+    own); the split state is saved at ``state``."""
 
     input: str
     state: str
     start: int
-    stop: int
+    rows: object
+
+    @property
+    def stop(self) -> int:
+        return self.start + len(self.rows)
 
 
 @dataclass
@@ -55,44 +63,84 @@ class ChunkResult(JobResult):
 
 
 class ChunkCache:
-    """The split state a worker process has loaded: the source reopened from the saved
-    headers and index, the pipeline and the estimators; a new state replaces the old one
-    (and closes its source)."""
+    """What a worker process keeps of the split file it works on: the state (loaded once),
+    the pipeline and estimators, and a source whose index holds the rows of every range
+    the worker was given, at their positions in the file (the others are placeholders it
+    never reads). A new state replaces the old one and closes its source."""
 
     def __init__(self):
         self.path: str | None = None
         self.state: SplitState | None = None
         self.source = None
+        self.known = None  # the index the source reads
         self.pipeline = None
         self.model = None
 
-    def load(self, path: str):
+    def load(self, path: str) -> ChunkCache:
         if path == self.path:
             return self
         self.close()
         from ..config import ProcessingConfig
-        from ..io.simtel import SimTelSource
         from ..pipeline import Pipeline
 
         with open(path, "rb") as f:
             state: SplitState = pickle.load(f)
         spec = state.spec
-        source = SimTelSource.from_headers(spec.input, state.headers, state.index,
-                                           max_events=spec.max_events)
-        source.release_header_stream()
         config = spec.config if spec.config is not None else ProcessingConfig.default()
-        self.pipeline = Pipeline(source.subarray, config)
+        self.pipeline = Pipeline(state.headers.subarray, config)
         if spec.dl2 and spec.estimators:
             from ..estimators.model import LookupModel
 
             self.model = LookupModel.load(spec.estimators)
-        self.path, self.state, self.source = path, state, source
+        self.path, self.state = path, state
         return self
+
+    def place(self, chunk: ChunkSpec):
+        """The source, reading the chunk's events at their positions in the file."""
+        from ..io.simtel import SimTelSource
+
+        self.known = placed(self.known, chunk.rows, chunk.start)
+        if self.source is None:
+            self.source = SimTelSource.from_headers(chunk.input, self.state.headers,
+                                                    self.known)
+        else:
+            self.source.attach_index(self.known)
+        return self.source
 
     def close(self) -> None:
         if self.source is not None:
             self.source.close()
-        self.path = self.state = self.source = self.pipeline = self.model = None
+        self.path = self.state = self.source = self.known = self.pipeline = self.model = None
+
+
+def placed(known, rows, start: int):
+    """``known`` (an index, or None) with ``rows`` at positions ``start...``; positions
+    neither holds are placeholders (offset -1, no telescopes)."""
+    stop = start + len(rows)
+    n = max(stop, len(known) if known is not None else 0)
+
+    def column(name, fill, dtype):
+        out = np.full(n, fill, dtype=dtype)
+        if known is not None:
+            old = getattr(known, name)
+            out[:len(old)] = old
+        out[start:stop] = getattr(rows, name)
+        return out
+
+    tels = list(known.tels_with_data) if known is not None else []
+    tels += [np.zeros(0, dtype=np.int16)] * (n - len(tels))
+    tels[start:stop] = list(rows.tels_with_data)
+    return replace(
+        rows,
+        event_offset=column("event_offset", -1, np.int64),
+        shower_offset=column("shower_offset", -1, np.int64),
+        kind=column("kind", 0, np.int8),
+        event_id=column("event_id", 0, np.int64),
+        true_energy=column("true_energy", np.nan, np.float64),
+        primary_id=column("primary_id", -1, np.int32),
+        tels_with_data=tels,
+        temporary_dir=None,
+    )
 
 
 def for_writer(event, result, spec: JobSpec):
@@ -119,8 +167,8 @@ def run_chunk(chunk: ChunkSpec, cache: ChunkCache,
     """Process the chunk's events (raises like ``run_job``)."""
     t0 = time.perf_counter()
     cache.load(chunk.state)
-    source, pipeline, model = cache.source, cache.pipeline, cache.model
-    spec = cache.state.spec
+    source = cache.place(chunk)
+    pipeline, model, spec = cache.pipeline, cache.model, cache.state.spec
     items = []
     for i in range(chunk.start, chunk.stop):
         if should_stop is not None and should_stop():
@@ -149,15 +197,10 @@ def execute_chunk(chunk: ChunkSpec, cache: ChunkCache,
     return result
 
 
-def chunk_ranges(n_events: int, n_workers: int, *, per_worker: int = 8, smallest: int = 4,
-                 largest: int = 64) -> list[tuple[int, int]]:
-    """Event ranges covering ``0..n_events``: about ``per_worker`` per worker (so a slow
-    worker is caught up by the others), each of ``smallest`` to ``largest`` events."""
-    if n_events <= 0:
-        return []
-    size = -(-n_events // max(1, n_workers * per_worker))
-    size = max(smallest, min(largest, size))
-    return [(a, min(a + size, n_events)) for a in range(0, n_events, size)]
+def chunk_size(n_handed_out: int, n_workers: int, *, first: int = 8, then: int = 32) -> int:
+    """Events in the next range: small ones while every worker gets its first (the workers
+    start as soon as the start of the file is indexed), larger ones after."""
+    return first if n_handed_out < n_workers else then
 
 
 def state_file(folder: str) -> str:

@@ -35,6 +35,9 @@ class DaskPool:
     def free(self) -> int:
         return self.size - len(self.running)
 
+    def running_count(self) -> int:
+        return len(self.running)
+
     def submit(self, key: int, chunk: ChunkSpec) -> None:
         self._serial += 1
         self.running[key] = self.client.submit(

@@ -1,15 +1,18 @@
 """One file across several workers: the writing side of a split file.
 
-When there are fewer files than workers, each file is split into event ranges
-(``chunks.chunk_ranges``) that the workers process at the same time, while this process
-indexes the file, hands out the ranges and writes what comes back in event order: one
-output with the same tables and values as one worker would write (``execute_split``).
+When there are fewer files than workers, each file is split into event ranges that the
+workers process at the same time (``execute_split``). This process opens the file, indexes
+it in a thread of its own, hands out each range as soon as the index covers it (so the
+workers start on the first events while the rest is still being decompressed and indexed),
+and writes what comes back in event order: one output with the same tables and values as
+one worker would write.
 
 The workers come from a pool: ``LocalPool`` (the batch worker processes of ``batch.worker``)
 or ``dask_pool.DaskPool`` (tasks on a Dask cluster); both offer
 
     size                        how many chunks can run at once
     free()                      how many more chunks can be submitted now
+    running_count()             how many chunks run now
     submit(key, chunk)          run ``chunk`` (a ``ChunkSpec``)
     poll(timeout)               the (key, result) pairs of chunks that ended; raises
                                 ``WorkerLost`` when a worker died running one
@@ -21,17 +24,22 @@ or ``dask_pool.DaskPool`` (tasks on a Dask cluster); both offer
 from __future__ import annotations
 
 import contextlib
+import logging
 import math
+import queue
 import shutil
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import replace
 
+import numpy as np
+
 from ..config import ProcessingConfig
 from ..errors import Cancelled, CtaviewerError
 from ..warning_capture import collect_warnings
-from .chunks import ChunkSpec, SplitState, chunk_ranges, state_file
+from .chunks import ChunkSpec, SplitState, chunk_size, state_file
 from .job import (
     JobResult,
     JobSpec,
@@ -41,6 +49,8 @@ from .job import (
     result_from_exception,
 )
 from .worker import WorkerHandle
+
+logger = logging.getLogger(__name__)
 
 
 class WorkerLost(CtaviewerError):
@@ -83,53 +93,178 @@ def _run_split(spec: JobSpec, pool, emit, should_stop) -> JobResult | None:
         if not isinstance(source, SimTelSource):
             return None
         source.release_header_stream()
-        if folder is None:
-            index = source.build_index(should_stop=should_stop)
-        else:  # the decompressed copy where the workers can read it
-            index = _index_in(source, folder, should_stop)
-        n_events = source.n_events_known or 0
-        own = index.temporary_dir is None
-        work = tempfile.mkdtemp(prefix="ctaviewer-split-", dir=folder) if own \
-            else index.temporary_dir
+        work = tempfile.mkdtemp(prefix=".ctaviewer-split-" if folder else "ctaviewer-split-",
+                                dir=folder)
+        scan = _Scan(source, folder, spec.max_events)
         try:
-            state = SplitState(replace(spec, config=config), source.headers,
-                               replace(index, temporary_dir=None))
+            state = SplitState(replace(spec, config=config), source.headers)
             path = state.save(state_file(work))
+            scan.start()
             model = _Flags(spec)
             writer = open_writer(spec, source, config, model if model else None)
             warnings: list[str] = []
             with writer:
-                for items, lines in _results_in_order(spec, pool, path, n_events,
-                                                      should_stop):
+                for items, lines in _results_in_order(spec, pool, path, scan, should_stop):
                     for event, result in items:
                         writer.write(event, result)
                         model.count(result)
                     warnings += [w for w in lines if w not in warnings]
                     if emit is not None:
-                        emit(writer.n_events, n_events)
-                writer.write_shower_distribution(_shower_distribution(source, index, n_events))
+                        emit(writer.n_events, scan.total)
+                index = scan.finish(source)  # the source owns the copy from now on
+                logger.debug("%s: %d events indexed %.2f s after the start", spec.input,
+                             len(index), scan.done_at - t0)
+                n_read = writer.n_events
+                writer.write_shower_distribution(_shower_distribution(source, index, n_read))
+                logger.debug("%s: %d events processed and written %.2f s after the start",
+                             spec.input, writer.n_events, time.perf_counter() - t0)
         finally:
-            if own:
-                shutil.rmtree(work, ignore_errors=True)
+            scan.abandon()
+            shutil.rmtree(work, ignore_errors=True)
     result = job_result(spec, writer, model if model else None, source, t0)
     result.warnings = warnings
     return result
 
 
-def _results_in_order(spec, pool, state_path, n_events, should_stop):
-    """Yield (items, warning lines) of every chunk in event order, keeping ``pool`` busy."""
-    ranges = chunk_ranges(n_events, pool.size)
+class _Scan:
+    """The file's index, built in a thread: its rows come in batches (``take``), and the
+    whole index at the end (``finish``). The decompressed copy is made in ``folder`` (None:
+    the system's temporary folder); ``max_events`` rows at most are handed out."""
+
+    def __init__(self, source, folder: str | None, max_events: int | None):
+        self.source, self.folder = source, folder
+        self.limit = max_events if max_events is not None else math.inf
+        self.batches: queue.SimpleQueue = queue.SimpleQueue()
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, name="ctaviewer-split-index",
+                                       daemon=True)
+        self.rows = None  # rows received, not handed out yet
+        self.handed_out = 0
+        self.index = None  # the whole index, once the scan ended
+        self.error: BaseException | None = None
+        self.done_at = math.nan
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def _run(self) -> None:
+        tmp = None
+        try:
+            if self.folder is not None:  # where the workers can read the copy
+                tmp = tempfile.mkdtemp(prefix=".ctaviewer-raw-", dir=self.folder)
+            index = self.source.scan_index(should_stop=self.stop.is_set, tmpdir=tmp,
+                                           on_rows=self.batches.put)
+            if tmp is not None and index.temporary_dir is None:  # no copy was needed
+                shutil.rmtree(tmp, ignore_errors=True)
+            self.batches.put(("done", index))
+        except BaseException as exc:  # given to the thread that writes
+            self.batches.put(("error", exc))
+
+    @property
+    def ended(self) -> bool:
+        return self.index is not None
+
+    @property
+    def total(self) -> int | None:
+        """Events the file holds (as far as they are handed out), once known."""
+        return min(len(self.index), self.limit) if self.index is not None else None
+
+    def take(self, timeout: float = 0.0) -> None:
+        """Receive the batches the scan found meanwhile (waiting up to ``timeout`` for one);
+        raises what the scan raised."""
+        while True:
+            try:
+                item = self.batches.get(timeout=timeout) if timeout else self.batches.get_nowait()
+            except queue.Empty:
+                return
+            timeout = 0.0
+            if isinstance(item, tuple):
+                kind, value = item
+                self.done_at = time.perf_counter()
+                if kind == "error":
+                    raise value
+                self.index = value
+                continue
+            rows = _detached(item)
+            self.rows = rows if self.rows is None else self.rows.extend(rows)
+
+    def next_rows(self, size: int):
+        """(start, rows) of the next ``size`` events (fewer at the end of the file), or None
+        while the index does not cover them yet."""
+        have = len(self.rows) if self.rows is not None else 0
+        room = self.limit - self.handed_out
+        size = int(min(size, room))
+        if size <= 0 or have == 0 or (have < size and not self.ended):
+            return None
+        size = min(size, have)
+        keep = np.zeros(have, dtype=bool)
+        keep[:size] = True
+        rows, rest = self.rows.select(keep), self.rows.select(~keep)
+        self.rows = rest if size < have else None
+        start, self.handed_out = self.handed_out, self.handed_out + size
+        return start, rows
+
+    @property
+    def exhausted(self) -> bool:
+        """The scan ended and every row (up to the limit) was handed out."""
+        return self.ended and (self.rows is None or self.handed_out >= self.limit)
+
+    def finish(self, source):
+        """The whole index, attached to ``source`` (which removes its copy on close)."""
+        index, self.index = self.index, None
+        source.attach_index(index)
+        return index
+
+    def abandon(self) -> None:
+        """Stop the scan if it still runs; remove the copy of an index nobody took."""
+        self.stop.set()
+        self.thread.join()
+        while True:
+            try:
+                item = self.batches.get_nowait()
+            except queue.Empty:
+                break
+            if isinstance(item, tuple) and item[0] == "done":
+                self.index = item[1]
+        if self.index is not None:
+            self.index.cleanup()
+            self.index = None
+
+
+def _detached(rows):
+    """A batch of index rows that owns no temporary copy and shares no dictionary with the
+    scan that goes on (its monitoring dictionaries are copied)."""
+    def copy(d):
+        d = dict(d)
+        return {k: dict(v) for k, v in d.items()}
+
+    return replace(rows, temporary_dir=None, camera_monitoring=copy(rows.camera_monitoring),
+                   laser_calibration=copy(rows.laser_calibration))
+
+
+def _results_in_order(spec, pool, state_path, scan: _Scan, should_stop):
+    """Yield (items, warning lines) of every range in event order, handing out ranges as
+    the index covers them and keeping ``pool`` busy."""
+    ranges: list[ChunkSpec] = []  # made, not yet submitted
     next_submit = next_yield = 0
     done: dict[int, JobResult] = {}
     try:
-        while next_yield < len(ranges):
+        while True:
             if should_stop():
                 raise Cancelled(spec.input)
+            waiting = next_submit == len(ranges) and not scan.exhausted
+            scan.take(timeout=0.02 if waiting and not pool.running_count() else 0.0)
+            while True:
+                cut = scan.next_rows(chunk_size(len(ranges), pool.size))
+                if cut is None:
+                    break
+                ranges.append(ChunkSpec(spec.input, state_path, cut[0], cut[1]))
             while next_submit < len(ranges) and pool.free() > 0:
-                a, b = ranges[next_submit]
-                pool.submit(next_submit, ChunkSpec(spec.input, state_path, a, b))
+                pool.submit(next_submit, ranges[next_submit])
                 next_submit += 1
-            for key, r in pool.poll(0.05):
+            if scan.exhausted and next_yield == len(ranges):
+                return
+            for key, r in pool.poll(0.02 if pool.running_count() else 0.0):
                 if r.cancelled:
                     raise Cancelled(spec.input)
                 if not r.ok:
@@ -174,20 +309,6 @@ def _shower_distribution(source, index, n_events: int):
     return shower_distribution(run_histograms(index), source.obs_id)
 
 
-def _index_in(source, parent: str, should_stop):
-    """Index ``source`` with its decompressed copy (if it needs one) in a new folder of
-    ``parent``; the folder goes with the source (or at once, when no copy was made)."""
-    tmp = tempfile.mkdtemp(prefix=".ctaviewer-raw-", dir=parent)
-    index = None
-    try:
-        index = source.scan_index(should_stop=should_stop, tmpdir=tmp)
-        source.attach_index(index)
-    finally:
-        if index is None or index.temporary_dir is None:
-            shutil.rmtree(tmp, ignore_errors=True)
-    return index
-
-
 class LocalPool:
     """Batch worker processes (``batch.worker``) that take chunks; started at once, and
     asked to load the chain's kernels while this process indexes the file."""
@@ -216,6 +337,9 @@ class LocalPool:
     def free(self) -> int:
         self._read()
         return len(self._idle())
+
+    def running_count(self) -> int:
+        return len(self.running)
 
     def submit(self, key: int, chunk: ChunkSpec) -> None:
         idle = self._idle()

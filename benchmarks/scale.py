@@ -1,0 +1,164 @@
+"""Figures on a production-size file: batch against ctapipe, reading, and the window.
+
+    python benchmarks/scale.py [FILE] [--ctapipe-python PATH] [--repeat N] [--no-gui]
+
+FILE defaults to the production-size file of ``make_production.py`` (gamma_70sst1m
+repeated 40 times: 1240 events, ~480 MB raw), made on first use. Each figure is the wall
+time of a fresh command, start-up included, and peak memory is the largest resident size
+of the command's whole process tree (sampled every 20 ms), so ``-j 2`` counts its workers.
+With ``--repeat N`` the runs are interleaved round by round (ctaviewer and ctapipe see the
+same machine load) and the figures are medians. The last line is one JSON object:
+
+    process_s_1, process_s_2     ``ctaviewer process`` with one worker, and with -j 2
+    ctapipe_process_s            ``ctapipe-process`` on the same file (null without a
+                                 ctapipe environment: --ctapipe-python or
+                                 $CTAVIEWER_CTAPIPE_PYTHON)
+    speedup_1, speedup_2         ctapipe's time over ours
+    eventio_read_s               a bare ``eventio.SimTelFile`` pass over the file
+    peak_rss_mb, peak_rss_mb_2, ctapipe_peak_rss_mb
+    gui_first_event_s, gui_max_block_ms, gui_jump_1000_s   from benchmarks/gui_scale.py
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def _tree_rss_kb(root: int) -> int:
+    """Resident size (kB) of ``root`` and all its descendants, from /proc."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        pid = int(entry)
+        children.setdefault(int(fields[1]), []).append(pid)
+        rss[pid] = int(fields[21]) * os.sysconf("SC_PAGE_SIZE") // 1024
+    total, todo = 0, [root]
+    while todo:
+        pid = todo.pop()
+        total += rss.get(pid, 0)
+        todo += children.get(pid, [])
+    return total
+
+
+def timed(cmd, env=None, cwd=None) -> tuple[float, float]:
+    """(wall seconds, peak MB of the process tree) of ``cmd``; exits on failure."""
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env,
+                            cwd=cwd)
+    peak = 0
+    while proc.poll() is None:
+        peak = max(peak, _tree_rss_kb(proc.pid))
+        time.sleep(0.02)
+    dt = time.perf_counter() - t0
+    err = proc.stderr.read().decode("utf-8", "replace")
+    if proc.returncode != 0:
+        sys.exit(f"{' '.join(map(str, cmd))} failed ({proc.returncode}): {err[-2000:]}")
+    return dt, peak / 1024
+
+
+def ctaviewer_process(path, out, workers) -> tuple[float, float]:
+    shutil.rmtree(out, ignore_errors=True)
+    return timed([sys.executable, "-m", "ctaviewer", "process", path, "--output", out,
+                  "--workers", str(workers), "--quiet"])
+
+
+def ctapipe_process(python, path, out) -> tuple[float, float]:
+    shutil.rmtree(out, ignore_errors=True)
+    os.makedirs(out)
+    exe = os.path.join(os.path.dirname(python), "ctapipe-process")
+    env = dict(os.environ, NUMBA_CACHE_DIR=os.path.join(tempfile.gettempdir(),
+                                                        "ctaviewer-bench-ctapipe-numba"))
+    return timed([exe, "--input", path, "--output", os.path.join(out, "o.dl1.h5"),
+                  "--write-parameters", "--no-write-images", "--overwrite"], env=env, cwd=out)
+
+
+def eventio_read(path) -> float:
+    code = ("import sys, time\nfrom eventio import SimTelFile\nt = time.perf_counter()\n"
+            "n = sum(1 for _ in SimTelFile(sys.argv[1]))\n"
+            "print(time.perf_counter() - t)")
+    done = subprocess.run([sys.executable, "-c", code, path], capture_output=True, text=True,
+                          check=True)
+    return float(done.stdout.strip().splitlines()[-1])
+
+
+def gui_figures(path) -> dict:
+    script = os.path.join(HERE, "gui_scale.py")
+    if not os.path.exists(script):
+        return {}
+    env = dict(os.environ, QT_QPA_PLATFORM=os.environ.get("QT_QPA_PLATFORM", "offscreen"))
+    done = subprocess.run([sys.executable, script, path], capture_output=True, text=True,
+                          env=env, timeout=900)
+    if done.returncode != 0:
+        print(f"gui_scale.py failed: {done.stderr[-1500:]}", file=sys.stderr)
+        return {}
+    figures = json.loads(done.stdout.strip().splitlines()[-1])
+    return {k: figures.get(k) for k in ("gui_first_event_s", "gui_max_block_ms",
+                                        "gui_jump_1000_s", "gui_rss_mb_start",
+                                        "gui_rss_mb_end")}
+
+
+def _median(values):
+    return round(statistics.median(values), 2) if values else None
+
+
+def main() -> int:
+    sys.path.insert(0, HERE)
+    from make_production import production_file
+
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("file", nargs="?")
+    ap.add_argument("--ctapipe-python", default=os.environ.get("CTAVIEWER_CTAPIPE_PYTHON"))
+    ap.add_argument("--repeat", type=int, default=1)
+    ap.add_argument("--no-gui", action="store_true")
+    args = ap.parse_args()
+    path = args.file or production_file()
+    runs: dict[str, list] = {"1": [], "2": [], "ctapipe": []}
+    with tempfile.TemporaryDirectory(prefix="ctaviewer-scale-") as tmp:
+        for _ in range(max(1, args.repeat)):
+            for workers in (1, 2):
+                runs[str(workers)].append(
+                    ctaviewer_process(path, os.path.join(tmp, f"o{workers}"), workers))
+                print(f"ctaviewer process -j {workers}: {runs[str(workers)][-1]}",
+                      file=sys.stderr)
+            if args.ctapipe_python:
+                runs["ctapipe"].append(ctapipe_process(args.ctapipe_python, path,
+                                                       os.path.join(tmp, "ctapipe")))
+                print(f"ctapipe-process: {runs['ctapipe'][-1]}", file=sys.stderr)
+    result = {"file": path, "file_mb": round(os.path.getsize(path) / 1e6, 1)}
+    result["process_s_1"] = _median([t for t, _ in runs["1"]])
+    result["process_s_2"] = _median([t for t, _ in runs["2"]])
+    result["ctapipe_process_s"] = _median([t for t, _ in runs["ctapipe"]])
+    if result["ctapipe_process_s"]:
+        result["speedup_1"] = round(result["ctapipe_process_s"] / result["process_s_1"], 2)
+        result["speedup_2"] = round(result["ctapipe_process_s"] / result["process_s_2"], 2)
+    result["peak_rss_mb"] = _median([m for _, m in runs["1"]])
+    result["peak_rss_mb_2"] = _median([m for _, m in runs["2"]])
+    result["ctapipe_peak_rss_mb"] = _median([m for _, m in runs["ctapipe"]])
+    result["eventio_read_s"] = round(eventio_read(path), 2)
+    if not args.no_gui:
+        result.update(gui_figures(path))
+    result["rounds"] = max(1, args.repeat)
+    result["seconds"] = {k: [round(t, 2) for t, _ in v] for k, v in runs.items() if v}
+    print(json.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
