@@ -15,7 +15,6 @@ to compare results or timings); it is read when a file is opened.
 
 from __future__ import annotations
 
-import io
 import logging
 import os
 import threading
@@ -119,9 +118,9 @@ def _reader_classes():
             _fast = None  # the FastEventParser (made on first use), False when off
 
             def _parse_next_object(self):
-                inner = self._file
                 if self._fast is None:
-                    self._fast = _fast_parser(inner)
+                    self._fast = _fast_parser(self)
+                inner = self._file
                 if inner.next is None:
                     self.at = int(inner._next_header_pos)
                 pending = self.current_event
@@ -183,15 +182,20 @@ def _reader_classes():
     return _READER_CLASSES
 
 
-def _fast_parser(eventio_file):
-    """The fast parser of a reader's array events (after giving its compressed stream a
-    block reader), or False when ``CTAVIEWER_EVENTIO_ONLY`` asks for eventio alone."""
+def _fast_parser(reader):
+    """The fast parser of a reader's array events, or False when ``CTAVIEWER_EVENTIO_ONLY``
+    asks for eventio alone. A compressed file not read yet (the reader's first object) is
+    opened again through a block reader (``BlockEventIOFile``) in place of eventio's."""
     if os.environ.get(EVENTIO_ONLY_VARIABLE, "").strip() not in ("", "0"):
         return False
     from .simtel_fast_event import FastEventParser
-    from .simtel_fast_stream import install_block_reader
+    from .simtel_fast_stream import BlockEventIOFile
 
-    install_block_reader(eventio_file)
+    inner = reader._file
+    fresh = inner.next is None and int(inner._next_header_pos) == 0
+    if fresh and not _plain_file(inner) and not isinstance(inner, BlockEventIOFile):
+        reader._file = BlockEventIOFile(inner.path)
+        inner.close()
     return FastEventParser()
 
 
@@ -262,11 +266,10 @@ def _object_cut(eventio_file, start: int) -> bool:
     if end <= start:
         return False
     try:
-        handle = eventio_file._filehandle
-        if handle.tell() > end - 1:
+        if eventio_file.tell() > end - 1:
             return False
-        handle.seek(end - 1)  # forward only: compressed streams can do it
-        return len(handle.read(1)) == 0
+        eventio_file.seek(end - 1)  # forward only: compressed streams can do it
+        return len(eventio_file.read(1)) == 0
     except Exception:
         return False
 
@@ -275,14 +278,22 @@ def _last_object_cut(eventio_file) -> bool:
     """At the end of the data: whether the last object read claimed more bytes than there
     are (eventio ends such a file silently when it did not parse that object)."""
     try:
-        handle = eventio_file._filehandle
-        if type(handle) is io.BufferedReader:  # a plain file: tell() may be past its end
-            end = os.fstat(handle.fileno()).st_size
+        if _plain_file(eventio_file):  # tell() may be past its end
+            end = os.stat(eventio_file.path).st_size
         else:  # a stream: seeking stops at its end
-            end = handle.tell()
+            end = eventio_file.tell()
         return int(eventio_file._next_header_pos) > end
     except Exception:
         return False
+
+
+def _plain_file(eventio_file) -> bool:
+    """Whether an EventIOFile reads an uncompressed file (not a zstd stream, a ``gzip -cd``
+    pipe or the gzip module)."""
+    from eventio.file_types import is_gzip
+
+    return (not eventio_file.zstd and eventio_file.read_process is None
+            and not is_gzip(eventio_file.path))
 
 
 def _gzip_error(eventio_file) -> str | None:

@@ -16,6 +16,9 @@ from __future__ import annotations
 
 import io
 import weakref
+from functools import partial
+
+from eventio.base import EventIOFile, PipeWrapper
 
 BLOCK_SIZE = 4 * 1024 * 1024
 
@@ -152,30 +155,23 @@ class MemoryObject:
         return self._pos + self.base
 
 
-def install_block_reader(eventio_file) -> bool:
-    """Give an eventio ``EventIOFile`` that reads a zstd stream or a ``gzip -cd`` pipe a
-    block reader (before it reads anything); plain files keep their buffered reader.
-    Whether a stream was wrapped."""
-    from eventio.base import PipeWrapper
+class BlockEventIOFile(EventIOFile):
+    """eventio's ``EventIOFile`` reading a zstd stream or a ``gzip -cd`` pipe through a
+    ``BlockReader`` (plain files keep their buffered reader)."""
 
-    handle = eventio_file._filehandle
-    if isinstance(handle, BlockReader):
-        return True
-    if getattr(eventio_file, "zstd", False):
-        path = eventio_file.path
+    def __init__(self, path, zcat: bool = True):
+        super().__init__(path, zcat=zcat)
+        if self.zstd:
+            self._filehandle = BlockReader(self._filehandle, reopen=partial(_zstd_stream, path))
+        elif isinstance(self._filehandle, PipeWrapper):  # gzip -cd writes what it can
+            self._filehandle = BlockReader(self._filehandle)
 
-        def reopen():
-            import zstandard
 
-            return zstandard.ZstdDecompressor().stream_reader(open(path, "rb"),
-                                                              read_size=1024**2)
+def _zstd_stream(path):
+    """A zstd stream of ``path`` as eventio opens it."""
+    import zstandard
 
-        eventio_file._filehandle = BlockReader(handle, reopen=reopen)
-        return True
-    if isinstance(handle, PipeWrapper):  # gzip -cd writes what it can: no damaged reads
-        eventio_file._filehandle = BlockReader(handle)
-        return True
-    return False
+    return zstandard.ZstdDecompressor().stream_reader(open(path, "rb"), read_size=1024**2)
 
 
 def _close_quietly(stream) -> None:
