@@ -11,6 +11,12 @@ ctapipe), ``speedup_vs_ctapipe``, ``bytes_per_event``, and the wall times of eve
 (``seconds``). Each time is the wall time of the whole command: interpreter start, imports,
 worker start-up and numba's cache loading included. With ``--repeat N`` the runs are
 interleaved round by round and the rates are medians.
+
+The fixed cost of a file, with one event of FILE per file (``--max-events 1``, one worker):
+``startup_s`` is the wall time of a one-file run (interpreter, imports, numba's cache, the
+output's tables, one event), ``per_file_s`` what each further file of a run adds
+((t(25 files) - t(1 file)) / 24: opening the input, creating and closing the output's tables,
+one event); both medians of ``--repeat`` rounds.
 """
 
 from __future__ import annotations
@@ -33,9 +39,9 @@ def count_events(path: str) -> int:
         return sum(1 for _ in source)
 
 
-def run_ctaviewer(inputs, out_dir, workers) -> float:
+def run_ctaviewer(inputs, out_dir, workers, *extra) -> float:
     cmd = [sys.executable, "-m", "ctaviewer", "process", *inputs, "--output", out_dir,
-           "--workers", str(workers), "--json"]
+           "--workers", str(workers), "--json", *extra]
     t0 = time.perf_counter()
     done = subprocess.run(cmd, capture_output=True, text=True)
     dt = time.perf_counter() - t0
@@ -64,6 +70,27 @@ def run_ctapipe(exe, inputs, out_dir) -> float:
     return time.perf_counter() - t0
 
 
+#: files of the per-file cost run
+_FIXED_FILES = 25
+
+
+def fixed_costs(path: str, tmp: str, rounds: int) -> dict:
+    """startup_s and per_file_s (see the module's docstring)."""
+    links = []
+    for i in range(_FIXED_FILES):
+        link = os.path.join(tmp, f"fixed{i}_{os.path.basename(path)}")
+        os.symlink(os.path.abspath(path), link)
+        links.append(link)
+    one, many = [], []
+    for _ in range(rounds):
+        for inputs, into in ((links[:1], one), (links, many)):
+            out = os.path.join(tmp, "fixed-out")
+            into.append(run_ctaviewer(inputs, out, 1, "--max-events", "1"))
+            shutil.rmtree(out)
+    return {"startup_s": round(_median(one), 3),
+            "per_file_s": round((_median(many) - _median(one)) / (_FIXED_FILES - 1), 3)}
+
+
 def _median(values):
     return statistics.median(values) if values else None
 
@@ -90,6 +117,7 @@ def main() -> None:
             inputs.append(link)
         n_events = n_per_file * len(inputs)
         result = {"file": args.file, "events": n_events}
+        fixed = fixed_costs(inputs[0], tmp, max(1, args.repeat))
         for round_ in range(max(1, args.repeat)):
             for workers in (1, 2):
                 out = os.path.join(tmp, f"out{workers}")
@@ -116,6 +144,7 @@ def main() -> None:
         result["ctapipe_events_per_s"] = round(n_events / _median(times["ctapipe"]), 2)
         result["speedup_vs_ctapipe"] = round(
             result["events_per_s_1"] / result["ctapipe_events_per_s"], 1)
+    result.update(fixed)
     result["rounds"] = len(times["1"])
     result["seconds"] = {k: [round(t, 2) for t in v] for k, v in times.items() if v}
     print(json.dumps(result))
