@@ -309,3 +309,64 @@ def test_initial_rows_from_a_file_index():
         rows = initial_rows(source)
         assert [r["event_id"] for r in rows] == [int(i) for i in source.index.event_id]
         assert [r["n_tel"] for r in rows] == [len(source[i].tel) for i in range(len(source))]
+
+
+# ------------------------------------------------------------------ a file still being indexed
+def indexing_state(n_events=6, listed=2):
+    """A state whose file lists its first ``listed`` events, the rest still being indexed."""
+    state = SessionState("config A")
+    source = ClosingSource(n_events)
+    rows = initial_rows(source)
+    generation = state.begin_open("/data/big.simtel")
+    assert state.open_finished(Opened(generation, "/data/big.simtel", 0, source,
+                                      rows[:listed], []))
+    state.begin_indexing()
+    return state, source, rows
+
+
+def test_rows_found_while_indexing_are_appended_once():
+    state, source, rows = indexing_state()
+    added = []
+    state.rows_added.connect(added.append)
+    assert not state.add_rows(source, 1, rows[1:4])  # row 1 is listed already
+    assert added == [2] and [r["index"] for r in state.rows] == [0, 1, 2, 3]
+    assert not state.add_rows(ClosingSource(), 4, rows[4:])  # another file's: dropped
+    assert state.n_events == 4 and added == [2]
+
+
+def test_going_beyond_the_index_waits_for_it():
+    state, source, rows = indexing_state()
+    busy = []
+    state.busy.connect(busy.append)
+    assert not state.go_to(4)
+    assert state.waiting_for == 4 and "Waiting for event 4" in busy[-1]
+    assert state.event_index == -1
+    assert not state.add_rows(source, 2, rows[2:4])  # not there yet
+    assert state.add_rows(source, 4, rows[4:5])  # now it is: the caller goes there
+    assert state.go_to(4) and state.event_index == 4
+    assert state.waiting_for is None and busy[-1] == ""
+
+
+def test_the_end_of_indexing_says_its_warnings_and_errors():
+    state, source, rows = indexing_state()
+    rec = Recorder(state)
+    changed = []
+    state.indexing_changed.connect(changed.append)
+    state.indexing_finished(ClosingSource(), ["another file's"])  # not the open file
+    assert state.indexing and rec.calls == []
+    state.indexing_finished(source, ["/data/big.simtel: truncated"],
+                            OSError("the disk is full"))
+    assert not state.indexing and changed == [False]
+    assert ("warned", "/data/big.simtel", ["/data/big.simtel: truncated"]) in rec.calls
+    title, message = state.last_error
+    assert title == "Indexing stopped" and "the disk is full" in message
+    assert state.n_events == 2 and not state.add_rows(source, 2, rows[2:])  # no more rows
+
+
+def test_results_are_kept_for_recent_events_only():
+    state, source = opened_state(n_events=6)
+    state.results.size = 3
+    for i in range(6):
+        state.add_result(i, result_of(i), state.config_generation, source)
+    assert list(state.results) == [3, 4, 5]
+    assert all("n_tel_reco" in row for row in state.rows)  # the list keeps every one

@@ -163,3 +163,76 @@ def test_cli_starts_the_reading_helper_before_importing_qt(simtel_file, tmp_path
     assert calls == []
     gui.start_reading_early(str(simtel_file("gamma_70sst1m.simtel.zst")))
     assert calls == [1]
+
+
+def _follow_to_the_end(source, timeout=60.0):
+    """Poll a progressively opened source until its scan has ended; the news of the end."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    rows = 0
+    while time.monotonic() < deadline:
+        news = source.poll_index(0.05)
+        assert news.start == rows and news.stop >= news.start  # every event once, in order
+        rows = news.stop
+        if news.done:
+            return news
+        time.sleep(0.02)
+    raise AssertionError("the scan did not end")
+
+
+def test_progressive_open_grows_to_the_index_made_here():
+    path = simtel("gamma_70sst1m.simtel.zst")
+    with open_source(path) as here:
+        here.build_index()
+        source = simtel_helper.open_indexed(path, first=0, progressive=True, whole_below=0)
+        try:
+            assert source.indexing and source.read_in_background
+            assert 1 <= len(source) <= len(here) and source.is_cached(0)
+            assert not source.read_ahead(len(source))  # not indexed yet: nothing read
+            news = _follow_to_the_end(source)
+            assert news.warnings == [] and news.error is None and news.fraction == 1.0
+            assert not source.indexing and source.index.complete
+            np.testing.assert_array_equal(source.index.event_offset, here.index.event_offset)
+            np.testing.assert_array_equal(source.index.event_id, here.index.event_id)
+            assert source.read_ahead(len(here) - 1)
+            _same_event(source[len(here) - 1], here[len(here) - 1])
+            assert not source.poll_index(0.01).done  # the end is said once
+        finally:
+            source.close()
+
+
+def test_progressive_open_of_a_small_file_comes_whole():
+    source = simtel_helper.open_indexed(simtel("gamma_4lst.simtel.zst"), progressive=True)
+    try:
+        assert not source.indexing and not source.read_in_background and len(source) == 4
+    finally:
+        source.close()
+
+
+def test_warnings_of_a_progressive_scan_come_with_its_end():
+    source = simtel_helper.open_indexed(simtel("gamma_prod2_126tel_truncated.simtel.gz"),
+                                        progressive=True, whole_below=0)
+    try:
+        news = _follow_to_the_end(source)
+        assert news.error is None and source.index.truncated
+        (text,) = news.warnings
+        assert "truncated" in text and str(len(source)) in text
+    finally:
+        source.close()
+
+
+def test_opening_another_file_stops_the_scan_of_the_first_and_says_so():
+    first = simtel_helper.open_indexed(simtel("gamma_70sst1m.simtel.zst"), progressive=True,
+                                       whole_below=0)
+    try:
+        second = simtel_helper.open_indexed(simtel("gamma_4lst.simtel.zst"))
+        second.close()
+        news = _follow_to_the_end(first)
+        if news.error is not None:  # unless its scan had ended before
+            assert "indexing stopped after" in str(news.error)
+            assert str(len(first)) in str(news.error)
+        assert not first.indexing
+        first[len(first) - 1]  # the events listed stay readable
+    finally:
+        first.close()
