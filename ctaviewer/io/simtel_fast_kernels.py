@@ -215,7 +215,21 @@ def diff_arrays_u16(buf, pos, end, out):
     n_rows, n = out.shape
     for i in range(n_rows):
         val = np.int64(0)
-        for j in range(n):
+        j = 0
+        while j < n:
+            # eight one-byte varints at once when no byte has its high bit set
+            if j + 8 <= n and pos + 8 <= end:
+                w = np.uint64(0)
+                for m in range(8):
+                    w |= np.uint64(buf[pos + m]) << np.uint64(8 * m)
+                if (w & np.uint64(0x8080808080808080)) == 0:
+                    for m in range(8):
+                        u = np.int64((w >> np.uint64(8 * m)) & np.uint64(0xFF))
+                        val += (u >> 1) ^ -(u & 1)
+                        out[i, j + m] = np.uint16(val & 0xFFFF)
+                    pos += 8
+                    j += 8
+                    continue
             if pos >= end:
                 return -1
             u = np.int64(buf[pos])
@@ -242,9 +256,11 @@ def diff_arrays_u16(buf, pos, end, out):
             else:  # longer: eventio keeps the value and skips one byte
                 pos += 1
                 out[i, j] = np.uint16(val & 0xFFFF)
+                j += 1
                 continue
             val += (u >> 1) ^ -(u & 1)
             out[i, j] = np.uint16(val & 0xFFFF)
+            j += 1
     return pos
 
 

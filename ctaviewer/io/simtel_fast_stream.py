@@ -20,6 +20,8 @@ from functools import partial
 
 from eventio.base import EventIOFile, PipeWrapper
 
+from .simtel_fast_readahead import ReadAhead
+
 BLOCK_SIZE = 4 * 1024 * 1024
 
 
@@ -122,7 +124,7 @@ class BlockReader:
 
     def close(self) -> None:
         self._buf = b""
-        self.raw.close()
+        _close_quietly(self.raw)
 
 
 class MemoryObject:
@@ -159,12 +161,24 @@ class BlockEventIOFile(EventIOFile):
     """eventio's ``EventIOFile`` reading a zstd stream or a ``gzip -cd`` pipe through a
     ``BlockReader`` (plain files keep their buffered reader)."""
 
-    def __init__(self, path, zcat: bool = True):
+    def __init__(self, path, zcat: bool = True, read_ahead: bool = True):
         super().__init__(path, zcat=zcat)
         if self.zstd:
-            self._filehandle = BlockReader(self._filehandle, reopen=partial(_zstd_stream, path))
+            stream = partial(_zstd_stream, path)
+            if read_ahead:  # decompressed in a thread: eventio's stream is not needed
+                self._filehandle.close()
+                self._filehandle = BlockReader(ReadAhead(stream, BLOCK_SIZE), reopen=stream)
+            else:
+                self._filehandle = BlockReader(self._filehandle, reopen=stream)
         elif isinstance(self._filehandle, PipeWrapper):  # gzip -cd writes what it can
             self._filehandle = BlockReader(self._filehandle)
+
+    def close(self):
+        """Stop the read-ahead thread, then close as eventio closes."""
+        handle = self._filehandle
+        if isinstance(handle, BlockReader):
+            handle.close()
+        super().close()
 
 
 def _zstd_stream(path):

@@ -1,0 +1,122 @@
+"""Decompression ahead of the reader, in a thread.
+
+zstd releases the GIL while it decompresses: a thread that decompresses the next blocks
+while the reader parses the current one hides most of the decompression time on a machine
+with a free core. ``ReadAhead`` is a forward-only stream (read, forward seek, tell) over
+blocks a thread decompresses into a queue of ``depth`` blocks (bounded memory); an error of
+the stream reaches the reader at the position where it occurred, with the stream's own
+exception. The thread opens, reads and closes its own stream: nothing is shared with it but
+the queue and the stop flag, and it stops when the ``ReadAhead`` is closed or collected.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import weakref
+
+_BACKWARDS = "cannot seek zstd decompression stream backwards"  # zstandard's own words
+
+
+def _put(blocks: queue.Queue, stop: threading.Event, item) -> bool:
+    while not stop.is_set():
+        try:
+            blocks.put(item, timeout=0.1)
+            return True
+        except queue.Full:
+            continue
+    return False
+
+
+def _decompress(open_stream, block_size: int, blocks: queue.Queue, stop: threading.Event):
+    """The thread: blocks of the stream into the queue, b"" at its end, or its exception."""
+    try:
+        stream = open_stream()
+    except BaseException as exc:
+        _put(blocks, stop, exc)
+        return
+    try:
+        while not stop.is_set():
+            try:
+                block = stream.read(block_size)
+            except BaseException as exc:
+                _put(blocks, stop, exc)
+                return
+            if not _put(blocks, stop, block) or not block:
+                return
+    finally:
+        try:
+            stream.close()
+        except Exception:
+            pass
+
+
+class ReadAhead:
+    """A forward-only stream whose blocks a thread decompresses ahead (``open_stream()``
+    makes the thread's stream)."""
+
+    def __init__(self, open_stream, block_size: int, depth: int = 2):
+        self._blocks: queue.Queue = queue.Queue(maxsize=depth)
+        self._stop = threading.Event()
+        self._block = b""
+        self._offset = 0  # in _block
+        self._pos = 0
+        self._done = False
+        self._thread = threading.Thread(
+            target=_decompress, args=(open_stream, int(block_size), self._blocks, self._stop),
+            name="ctaviewer-read-ahead", daemon=True)
+        self._thread.start()
+        self._finalizer = weakref.finalize(self, self._stop.set)
+
+    def _next_block(self) -> bytes:
+        if self._done:
+            return b""
+        item = self._blocks.get()
+        if isinstance(item, BaseException):
+            self._done = True
+            raise item
+        if not item:
+            self._done = True
+        return item
+
+    def read(self, size: int = -1) -> bytes:
+        if size is None or size < 0:
+            parts = [self._block[self._offset:]]
+            self._block, self._offset = b"", 0
+            while block := self._next_block():
+                parts.append(block)
+            out = b"".join(parts)
+            self._pos += len(out)
+            return out
+        if self._offset >= len(self._block):
+            self._block, self._offset = self._next_block(), 0
+        out = self._block[self._offset:self._offset + size]
+        self._offset += len(out)
+        self._pos += len(out)
+        return out
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        if whence == 1:
+            offset += self._pos
+        elif whence != 0:
+            raise OSError("cannot seek from the end of a stream")
+        if offset < self._pos:
+            raise OSError(_BACKWARDS)
+        while self._pos < offset:
+            if not self.read(offset - self._pos):
+                break
+        return self._pos
+
+    def tell(self) -> int:
+        return self._pos
+
+    def close(self) -> None:
+        """Stop the thread (it closes its stream) and wait for it."""
+        self._stop.set()
+        try:
+            while True:
+                self._blocks.get_nowait()
+        except queue.Empty:
+            pass
+        self._thread.join(timeout=5.0)
+        self._block = b""
