@@ -100,7 +100,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.warning_button.setToolTip("Warnings about the open file (click to show them all)")
         self.warning_button.clicked.connect(self.show_warnings)
         self.warning_button.hide()
-        self.progress = QtWidgets.QProgressBar(maximumWidth=200, maximum=1000)
+        self.progress = QtWidgets.QProgressBar(maximumWidth=260, maximum=1000)
         self.progress.hide()
         sb = self.statusBar()
         sb.addWidget(self.file_label, 1)
@@ -122,6 +122,8 @@ class MainWindow(QtWidgets.QMainWindow):
         s.index_progress.connect(self._progress)
         s.indexing_changed.connect(self._indexing)
         s.rows_added.connect(self._indexing)
+        s.indexing_changed.connect(self._update_status)
+        s.rows_added.connect(self._update_status)
         s.busy.connect(self._busy)
         s.error.connect(self.show_error)
         if restore:
@@ -289,7 +291,7 @@ class MainWindow(QtWidgets.QMainWindow):
         sub = self.session.source.subarray
         self.file_label.setText(f"{name} · {sub.n_tels} telescopes")
 
-    def _update_status(self):
+    def _update_status(self, *_):
         s = self.session
         ev = s.array_event
         if ev is None:
@@ -373,16 +375,16 @@ class MainWindow(QtWidgets.QMainWindow):
             self._indexing()
 
     def _indexing(self, *_):
-        """While the open file is being indexed: the progress bar, and how many events
-        are listed so far."""
+        """While the open file is being indexed: the progress bar says how many events are
+        listed so far (the status bar keeps showing the event)."""
         s = self.session
         self.progress.setVisible(s.indexing or bool(s.state.busy_text))
         if s.indexing:
-            self.progress.setToolTip(f"Indexing the file: {s.n_events} events found so far")
-            if not s.state.busy_text:
-                self.statusBar().showMessage(f"Indexing… {s.n_events} events so far")
-        elif not s.state.busy_text:
-            self.statusBar().clearMessage()
+            self.progress.setFormat(f"{s.n_events} events · %p%")
+            self.progress.setToolTip("The file is being indexed: its events are listed as "
+                                     "they are found")
+        else:
+            self.progress.setFormat("%p%")
             self.progress.setToolTip("")
 
     def show_error(self, title: str, message: str):

@@ -35,6 +35,7 @@ import shutil
 import socket
 import stat
 import tempfile
+import threading
 import time
 import zlib
 from collections.abc import Callable
@@ -418,7 +419,10 @@ class _RawCopy:
     @property
     def fraction(self) -> float:
         """How much of the compressed file is decompressed."""
-        return 1.0 if self.done else min(self._src.tell() / self.total, 1.0)
+        try:
+            return 1.0 if self.done else min(self._src.tell() / self.total, 1.0)
+        except ValueError:  # closed meanwhile (by the thread that decompresses)
+            return 1.0
 
     def ensure(self, end: float) -> int:
         """Decompress until at least ``end`` bytes are written or the stream ends; the
@@ -472,6 +476,58 @@ class _RawCopy:
                 f.close()
             except OSError:
                 pass
+
+
+class _Ahead:
+    """A ``_RawCopy`` written by a thread of its own, ahead of the scan that reads it:
+    decompression (which releases the GIL) runs beside the scan's Python loop. ``ensure``
+    waits for the bytes asked for; an error of the decompression is raised there."""
+
+    def __init__(self, copy: _RawCopy):
+        self.copy = copy
+        self.raw = copy.raw
+        self._cond = threading.Condition()
+        self._readable = 0
+        self._error: BaseException | None = None
+        self._closing = False
+        self._thread = threading.Thread(target=self._run, name="ctaviewer-decompress",
+                                        daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            while not self.copy.done and not self._closing:
+                self.copy.step()
+                with self._cond:
+                    self._readable = self.copy.written  # flushed by step()
+                    self._cond.notify_all()
+        except BaseException as exc:  # noqa: BLE001 - raised in the scan's thread
+            with self._cond:
+                self._error = exc
+                self._cond.notify_all()
+
+    # what _RawCopy says once it is done
+    truncated = property(lambda self: self.copy.truncated)
+    damage = property(lambda self: self.copy.damage)
+    written = property(lambda self: self.copy.written)
+    fraction = property(lambda self: self.copy.fraction)
+
+    @property
+    def done(self) -> bool:
+        return self.copy.done
+
+    def ensure(self, end: float) -> int:
+        with self._cond:
+            self._cond.wait_for(lambda: self._readable >= end or self.copy.done
+                                or self._error is not None)
+            if self._error is not None:
+                raise self._error
+            return self.copy.written if self.copy.done else self._readable
+
+    def close(self) -> None:
+        self._closing = True
+        self._thread.join()
+        self.copy.close()
 
 
 class _PlainFile:
@@ -577,7 +633,7 @@ def build_index(
         if tmpdir is None:
             tmpdir = make_temp_dir(path)
         try:
-            data = _RawCopy(path, tmpdir, should_stop)
+            data = _Ahead(_RawCopy(path, tmpdir, should_stop))
         except BaseException:
             shutil.rmtree(tmpdir, ignore_errors=True)
             raise

@@ -11,6 +11,7 @@ and the end of the scan (``ScanEnd``), each through the callback it gave::
     scan.wait_for(0)                        # the first event is indexed (or the scan ended)
     scan.announce(answer, on_rows, on_end)  # answer(index so far), then on_rows(chunk,
                                             # fraction) for each later batch, on_end(ScanEnd)
+    with scan.paused(): source[i]           # the scan waits meanwhile (it shares the GIL)
     scan.stop()                             # cancel (the source stays as far as indexed)
 
 The callbacks run under the scan's lock (``on_rows`` and ``on_end`` in its thread), so none
@@ -21,7 +22,8 @@ from __future__ import annotations
 
 import dataclasses
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import NamedTuple
 
 from ..errors import Cancelled
@@ -51,6 +53,8 @@ class BackgroundIndex:
         self.end: ScanEnd | None = None  # set once the scan has ended
         self._cond = threading.Condition()
         self._stop = threading.Event()
+        self._go = threading.Event()  # cleared while paused
+        self._go.set()
         self._listener: tuple[Callable, Callable] | None = None
         self._thread = threading.Thread(target=self._run, name="ctaviewer-index", daemon=True)
         self._thread.start()
@@ -77,10 +81,25 @@ class BackgroundIndex:
             if self.end is not None and not isinstance(self.end.error, Cancelled):
                 on_end(self.end)
 
+    @contextmanager
+    def paused(self) -> Iterator[None]:
+        """The scan waits (at its next object) while the block runs: reading or processing
+        an event the user waits for is not slowed by a scan holding the GIL half the time."""
+        self._go.clear()
+        try:
+            yield
+        finally:
+            self._go.set()
+
     def stop(self, timeout: float = 10.0) -> None:
         """Cancel the scan and wait for its thread (the source keeps what was indexed)."""
         self._stop.set()
+        self._go.set()
         self._thread.join(timeout)
+
+    def _should_stop(self) -> bool:
+        self._go.wait()
+        return self._stop.is_set()
 
     # ---------------------------------------------------------------- the scan's thread
     def _progress(self, fraction: float) -> None:
@@ -99,7 +118,7 @@ class BackgroundIndex:
     def _run(self) -> None:
         with collect_warnings() as caught:  # the problems are in the index: sent as text
             try:
-                index = self.source.scan_index(self._progress, self._stop.is_set,
+                index = self.source.scan_index(self._progress, self._should_stop,
                                                self.tmpdir, self._rows)
             except BaseException as exc:  # noqa: BLE001 - handed to whoever listens
                 end = ScanEnd(None, [], exc)

@@ -290,7 +290,12 @@ class SessionState:
             first = len(self.rows)
             self.rows.extend(rows)
             self.rows_added.emit(first)
-        return self.waiting_for is not None and self.waiting_for < len(self.rows)
+        if self.waiting_for is None:
+            return False
+        if self.waiting_for < len(self.rows):
+            return True
+        self.wait_for(self.waiting_for)  # says how far the index has come
+        return False
 
     def indexing_finished(self, source, warnings=(), error: BaseException | None = None):
         """The index of ``source`` is complete, or stopped by ``error`` (said; the events

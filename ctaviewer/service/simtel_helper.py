@@ -28,6 +28,7 @@ calling thread instead.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import multiprocessing as mp
 import os
@@ -592,7 +593,7 @@ class _Server:
         event = None
         if first is not None and 0 <= first < (source.n_events_known or 0):
             try:
-                with warnings.catch_warnings():
+                with warnings.catch_warnings(), scan.paused():
                     warnings.simplefilter("ignore")
                     event = source[first]
             except Exception:  # the caller reads the event itself and reports what is wrong
@@ -628,6 +629,10 @@ class _Server:
         found = [(c, t) for c, t in end.warnings if _forwarded(c)]
         self.channel.try_send("indexed", token, info, error, found)
 
+    def _scan_paused(self):
+        """The scan of the open file paused while the caller waits for an answer."""
+        return self.scan.paused() if self.scan is not None else contextlib.nullcontext()
+
     def _close(self, token):
         if token == self.token:
             self._release()
@@ -644,10 +649,10 @@ class _Server:
                 pipeline = (other.with_config(config) if other is not None  # shared caches
                             else Pipeline(self.source.subarray, config))
                 self.pipelines = {config: pipeline}
-            with warnings.catch_warnings():
+            with warnings.catch_warnings(), self._scan_paused():
                 warnings.simplefilter("ignore")
                 event = self.source[i]
-            return (pipeline.process(event),)
+                return (pipeline.process(event),)
         except Exception as exc:
             return exc
 
@@ -655,7 +660,8 @@ class _Server:
         if token != self.token or self.source is None:
             return None
         try:
-            return (self.source[i],)
+            with self._scan_paused():
+                return (self.source[i],)
         except IndexError as exc:
             return exc
         except Exception as exc:
