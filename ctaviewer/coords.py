@@ -103,3 +103,13 @@ def telescope_to_nominal(fov_lon_deg, fov_lat_deg, tel_alt, tel_az, array_alt, a
     """Offsets in one telescope's frame to the nominal frame around the array pointing (deg)."""
     alt, az = fov_to_altaz(fov_lon_deg, fov_lat_deg, tel_alt, tel_az)
     return altaz_to_fov(alt, az, array_alt, array_az)
+
+
+def cross(a, b) -> np.ndarray:
+    """Cross products of 3-vectors along the last axis: the same operations, in the same
+    order, as ``np.cross`` (so bit for bit its results), without its per-call overhead
+    (~20 µs, which the stereo step pays several times per event)."""
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    a0, a1, a2 = a[..., 0], a[..., 1], a[..., 2]
+    b0, b1, b2 = b[..., 0], b[..., 1], b[..., 2]
+    return np.stack([a1 * b2 - a2 * b1, a2 * b0 - a0 * b2, a0 * b1 - a1 * b0], axis=-1)

@@ -97,3 +97,13 @@ def test_ground_vector_convention():
     # az = 90 deg is east, which is -y in the ground frame (y points west)
     v = coords.altaz_to_ground_vector(0.0, 90.0)
     np.testing.assert_allclose(v, [0.0, -1.0, 0.0], atol=1e-12)
+
+
+def test_cross_is_numpys_bit_for_bit():
+    from ctaviewer.coords import cross
+
+    rng = np.random.default_rng(7)
+    a, b = rng.normal(size=(200, 3)) * 1e3, rng.normal(size=(200, 3))
+    assert np.array_equal(cross(a, b), np.cross(a, b))
+    assert np.array_equal(cross(a[3], b[5]), np.cross(a[3], b[5]))
+    assert np.array_equal(cross(a, b[0]), np.cross(a, b[0]))  # broadcast

@@ -146,19 +146,25 @@ def placed(known, rows, start: int):
 def for_writer(event, result, spec: JobSpec):
     """``event`` and ``result`` without what the output does not hold (waveforms, sums,
     calibration constants; images unless they are written), so sending them is cheap."""
-    tel = {}
-    for tel_id, data in event.tel.items():
-        tel[tel_id] = replace(data, waveform=None, sums=None, pedestal_per_sample=None,
-                              dc_to_pe=None, peak_time_ns=None, time_shift_ns=None,
-                              pixel_status=None)
-    event = replace(event, tel=tel)
-    tel_results = {}
-    for tel_id, tr in result.tel.items():
-        keep = {"waveform": None, "window_start": None, "selected_gain": None}
-        if not spec.write_images:
-            keep.update(image=None, peak_time=None, mask=None)
-        tel_results[tel_id] = replace(tr, **keep)
-    return event, replace(result, tel=tel_results)
+    tel = {tel_id: _without(data, ("waveform", "sums", "pedestal_per_sample", "dc_to_pe",
+                                   "peak_time_ns", "time_shift_ns", "pixel_status"))
+           for tel_id, data in event.tel.items()}
+    drop = ("waveform", "window_start", "selected_gain")
+    if not spec.write_images:
+        drop += ("image", "peak_time", "mask")
+    tel_results = {tel_id: _without(tr, drop) for tel_id, tr in result.tel.items()}
+    return _without(event, (), tel=tel), _without(result, (), tel=tel_results)
+
+
+def _without(record, fields, **values):
+    """A shallow copy of a (frozen) dataclass record with ``fields`` set to None and
+    ``values`` set: ``dataclasses.replace`` without its ~40 µs of validation per call, for
+    records that stay as they were made."""
+    copy = object.__new__(type(record))
+    state = dict(record.__dict__)
+    state.update(dict.fromkeys(fields), **values)
+    copy.__dict__.update(state)
+    return copy
 
 
 def run_chunk(chunk: ChunkSpec, cache: ChunkCache,

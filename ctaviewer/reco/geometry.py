@@ -16,7 +16,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ..coords import altaz_to_fov, fov_to_altaz
+from ..coords import altaz_to_fov, cross, fov_to_altaz
 from ..results import StereoResult
 
 #: the second point that, with the centroid, fixes an image axis lies this fraction of the
@@ -201,7 +201,7 @@ class ImageAxes:
         self.v2 = sky_vector(self.alt2, self.az2)
         #: normals of the planes through each telescope holding its image axis (not unit:
         #: their length is the sine of the angle between the two points, as in ctapipe)
-        self.normals = np.cross(self.v1, self.v2)
+        self.normals = cross(self.v1, self.v2)
         self.positions = subarray.positions[[subarray.tel_index(t) for t in tel_ids]]
 
     def __len__(self) -> int:
@@ -270,7 +270,7 @@ def implausible(result: StereoResult, axes: ImageAxes, impact: dict, computed=()
 def _separation(alt1, az1, alt2, az2) -> float:
     a = sky_vector(alt1, az1)
     b = sky_vector(alt2, az2)
-    return math.degrees(math.atan2(np.linalg.norm(np.cross(a, b)), float(a @ b)))
+    return math.degrees(math.atan2(np.linalg.norm(cross(a, b)), float(a @ b)))
 
 
 def _km(m: float) -> str:

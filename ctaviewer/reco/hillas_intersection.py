@@ -26,6 +26,7 @@ import math
 
 import numpy as np
 
+from ..coords import cross
 from ..results import StereoResult
 from .geometry import (
     ImageAxes,
@@ -44,17 +45,17 @@ from .geometry import (
 def direction(normals: np.ndarray, w: np.ndarray):
     """(unit direction, mean angle in deg between it and the pairwise crossings) or None."""
     i, j = np.triu_indices(len(normals), 1)
-    cross = np.cross(normals[i], normals[j])
-    cross[cross[:, 2] < 0] *= -1.0
+    crossing = cross(normals[i], normals[j])
+    crossing[crossing[:, 2] < 0] *= -1.0
     pw = w[i] * w[j]
-    total = (cross * pw[:, None]).sum(axis=0)
+    total = (crossing * pw[:, None]).sum(axis=0)
     norm = float(np.linalg.norm(total))
     if not (np.isfinite(norm) and norm > 0 and pw.sum() > 0):
         return None
     d = total / norm
-    length = np.linalg.norm(cross, axis=1)
+    length = np.linalg.norm(crossing, axis=1)
     ok = length > 0  # a pair of identical planes has no crossing
-    cos = np.clip((cross[ok] @ d) / length[ok], -1.0, 1.0)
+    cos = np.clip((crossing[ok] @ d) / length[ok], -1.0, 1.0)
     spread = math.degrees(float(np.mean(np.arccos(cos)))) if ok.any() else math.nan
     return d, spread
 

@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-from ..coords import altaz_to_ground_vector
+from ..coords import altaz_to_ground_vector, cross
 from ..datamodel import columns as cols
 from ..datamodel import paths
 from ..datamodel.records import write_run_config, write_shower_distribution
@@ -27,7 +27,7 @@ def true_impact_distance(shower, positions: np.ndarray) -> np.ndarray:
     """Distance (m) of each telescope position (n, 3) from the true shower axis."""
     direction = altaz_to_ground_vector(shower.alt, shower.az)
     rel = positions - np.array([shower.core_x, shower.core_y, 0.0])
-    return np.linalg.norm(np.cross(rel, direction), axis=-1)
+    return np.linalg.norm(cross(rel, direction), axis=-1)
 
 
 def _integer(value) -> int:
