@@ -337,3 +337,42 @@ def test_damaged_zstd_block_same_as_eventio(tmp_path, monkeypatch):
     assert len(ref) == len(new)
     for i, (a, b) in enumerate(zip(ref, new, strict=True)):
         _assert_same(a, b, f"event {i}")
+
+
+class _FailingStream:
+    """Three blocks of data, then an error (a damaged block)."""
+
+    def __init__(self):
+        self.reads = 0
+        self.closed = False
+
+    def read(self, size):
+        self.reads += 1
+        if self.reads > 3:
+            raise ValueError("damaged")
+        return bytes([self.reads]) * size
+
+    def close(self):
+        self.closed = True
+
+
+def test_read_ahead_delivers_then_fails_at_the_damage():
+    from ctaviewer.io.simtel_fast_readahead import ReadAhead
+
+    streams = []
+
+    def open_stream():
+        streams.append(_FailingStream())
+        return streams[-1]
+
+    ahead = ReadAhead(open_stream, block_size=10)
+    assert ahead.read(4) == b"\x01" * 4
+    assert ahead.seek(12) == 12
+    with pytest.raises(OSError):
+        ahead.seek(5)
+    assert ahead.read(100) == b"\x02" * 8  # the rest of the second block
+    assert ahead.read(100) == b"\x03" * 10
+    with pytest.raises(ValueError, match="damaged"):
+        ahead.read(1)
+    ahead.close()
+    assert streams[0].closed and not ahead._thread.is_alive()

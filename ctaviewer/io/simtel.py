@@ -2,7 +2,8 @@
 
 eventio parses the run headers, monitoring and everything rare; the array events and the
 true images (the bulk of a file) go through a fast path: compressed streams are read in
-large blocks (``simtel_fast_stream``) and the hot objects of an event (ADC samples and sums,
+large blocks (``simtel_fast_stream``; zstd decompressed ahead in a thread,
+``simtel_fast_readahead``) and the hot objects of an event (ADC samples and sums,
 pixel timing, pixel lists, tracking positions, telescope event headers, true photo-electrons)
 are decoded by numba kernels (``simtel_fast_event``, ``simtel_fast_objects``,
 ``simtel_fast_kernels``) into exactly the dicts eventio returns. Any object version or mode

@@ -19,6 +19,12 @@ from . import simtel_fast_objects as fo
 from .simtel_fast_stream import MemoryObject, peek_content
 
 _TABLE_ROWS = 4096
+# telescope-event objects decoded fast: their key in eventio's dict -> object type
+_FAST_CHILDREN = {
+    "adc_samples": fo.TYPE_ADC_SAMPLES,
+    "adc_sums": fo.TYPE_ADC_SUMS,
+    "pixel_timing": fo.TYPE_PIXEL_TIMING,
+}
 # the fields of a TrackingPosition by its flags (raw and/or corrected directions)
 _TRACKING_FIELDS = {
     0x100: ("azimuth_raw", "altitude_raw"),
@@ -45,14 +51,18 @@ class FastEventParser:
         self._default_class = EventIOObject
         self._read_header = read_header
         self.known_versions = {t: frozenset(v) for t, v in fo.KNOWN_VERSIONS.items()}
-        self._classes = so
-        self._iact = iact
-        self._telescope_children = (
-            (so.ADCSamples, "adc_samples", fo.TYPE_ADC_SAMPLES),
-            (so.ADCSums, "adc_sums", fo.TYPE_ADC_SUMS),
-            (so.PixelTiming, "pixel_timing", fo.TYPE_PIXEL_TIMING),
-            (so.ImageParameters, "image_parameters", None),
+        # what eventio's isinstance chains see in each object class
+        self._kind_table = (
+            (so.TriggerInformation, "trigger"), (so.TelescopeEvent, "telescope_event"),
+            (so.TrackingPosition, "tracking"), (so.StereoReconstruction, "stereo"),
+            (so.TelescopeEventHeader, "header"), (so.ADCSamples, "adc_samples"),
+            (so.ADCSums, "adc_sums"), (so.PixelTiming, "pixel_timing"),
+            (so.ImageParameters, "image_parameters"), (so.PixelList, "pixel_list"),
+            (so.PixelTriggerTimes, "pixel_trigger_times"),
+            (so.AuxiliaryAnalogTraces, "aux_traces"), (so.AuxiliaryDigitalTraces, "aux_traces"),
+            (iact.PhotoElectrons, "photoelectrons"), (iact.Photons, "photons"),
         )
+        self._kinds: dict[int, str] = {}
         self._table = np.empty((_TABLE_ROWS, k.N_COLS), np.int64)
         # what the reader hands over (``simtel._parse_fast``)
         self.array_event_class = so.ArrayEvent
@@ -62,6 +72,16 @@ class FastEventParser:
     # ------------------------------------------------------------------ helpers
     def _class_of(self, object_type: int):
         return self._known_objects.get(object_type, self._default_class)
+
+    def _kind(self, object_type: int) -> str:
+        """What an object type is to eventio's parsing ("other": made, not parsed)."""
+        kind = self._kinds.get(object_type)
+        if kind is None:
+            cls = self._class_of(object_type)
+            kind = next((name for base, name in self._kind_table if issubclass(cls, base)),
+                        "other")
+            self._kinds[object_type] = kind
+        return kind
 
     def _walk(self, buf) -> list[list[int]]:
         n = k.walk_objects(buf, 0, buf.shape[0], self._table)
@@ -103,7 +123,6 @@ class FastEventParser:
             return None
 
     def _array_event(self, data, base, header_id, allowed):
-        so = self._classes
         buf = np.frombuffer(data, np.uint8)
         rows = self._walk(buf)
         memory = MemoryObject(data, base)
@@ -120,9 +139,9 @@ class FastEventParser:
                 children.setdefault(parent, []).append(row)
         tracking = []
         for n, (i, row) in enumerate(top):
-            cls = self._class_of(row[k.COL_TYPE])
+            kind = self._kind(row[k.COL_TYPE])
             if n == 0:
-                if not issubclass(cls, so.TriggerInformation):
+                if kind != "trigger":
                     raise _Decline
                 if row[k.COL_ID] != 0:
                     event["event_id"] = row[k.COL_ID]
@@ -131,16 +150,17 @@ class FastEventParser:
                 telescopes = set(trigger["telescopes_with_data"])
                 if allowed and len(telescopes & allowed) == 0:
                     break
-            elif issubclass(cls, so.TelescopeEvent):
+            elif kind == "telescope_event":
                 if not row[k.COL_ONLY_SUB]:
                     raise _Decline
-                tel_id = so.TelescopeEvent.type_to_telid(row[k.COL_TYPE])
+                base_type = row[k.COL_TYPE] - 2200
+                tel_id = 100 * (base_type // 1000) + base_type % 1000
                 if allowed is None or tel_id in allowed:
                     telescope_events[tel_id] = self._telescope_event(
                         data, buf, memory, children.get(i, []))
-            elif issubclass(cls, so.TrackingPosition):
+            elif kind == "tracking":
                 tracking.append(row)
-            elif issubclass(cls, so.StereoReconstruction):
+            elif kind == "stereo":
                 event["stereo_reconstruction"] = self._eventio_object(memory, row).parse()
             else:  # made as eventio makes it (its constructor may read or fail)
                 self._eventio_object(memory, row)
@@ -187,33 +207,27 @@ class FastEventParser:
 
     def _telescope_event(self, data, buf, memory, rows) -> dict:
         """eventio's ``parse_telescope_event`` of one telescope event's sub-objects."""
-        so = self._classes
         event: dict = {"pixel_lists": {}}
         for i, row in enumerate(rows):
-            cls = self._class_of(row[k.COL_TYPE])
+            kind = self._kind(row[k.COL_TYPE])
             if i == 0:
-                if not issubclass(cls, so.TelescopeEventHeader):
+                if kind != "header":
                     raise _Decline
                 event["header"] = self._decode(fo.TYPE_TELESCOPE_EVENT_HEADER, data, buf,
                                                memory, row)
-                continue
-            for child_cls, key, kind in self._telescope_children:
-                if issubclass(cls, child_cls):
-                    event[key] = (self._decode(kind, data, buf, memory, row) if kind
-                                  else self._eventio_object(memory, row).parse())
-                    break
-            else:
-                if issubclass(cls, so.PixelList):
-                    code = row[k.COL_ID] // 1000000
-                    event["pixel_lists"][code] = self._decode(fo.TYPE_PIXEL_LIST, data, buf,
-                                                              memory, row)
-                elif issubclass(cls, so.PixelTriggerTimes):
-                    event["pixel_trigger_times"] = self._eventio_object(memory, row).parse()
-                elif issubclass(cls, (so.AuxiliaryAnalogTraces, so.AuxiliaryDigitalTraces)):
-                    event.setdefault("aux_traces", {})[row[k.COL_ID]] = (
-                        self._eventio_object(memory, row).parse())
-                else:
-                    self._eventio_object(memory, row)
+            elif kind in _FAST_CHILDREN:
+                event[kind] = self._decode(_FAST_CHILDREN[kind], data, buf, memory, row)
+            elif kind == "pixel_list":
+                code = row[k.COL_ID] // 1000000
+                event["pixel_lists"][code] = self._decode(fo.TYPE_PIXEL_LIST, data, buf,
+                                                          memory, row)
+            elif kind in ("image_parameters", "pixel_trigger_times"):
+                event[kind] = self._eventio_object(memory, row).parse()
+            elif kind == "aux_traces":
+                event.setdefault("aux_traces", {})[row[k.COL_ID]] = (
+                    self._eventio_object(memory, row).parse())
+            else:  # made as eventio makes it, not parsed
+                self._eventio_object(memory, row)
         return event
 
     # ------------------------------------------------------------------ true images
@@ -229,11 +243,11 @@ class FastEventParser:
         memory = MemoryObject(data, base)
         result: dict = {}
         for row in rows:
-            cls = self._class_of(row[k.COL_TYPE])
-            if issubclass(cls, self._iact.PhotoElectrons):
+            kind = self._kind(row[k.COL_TYPE])
+            if kind == "photoelectrons":
                 tel_id = row[k.COL_ID] % 1000
                 result.setdefault("photoelectrons", {})[tel_id] = self._decode(
                     fo.TYPE_PHOTOELECTRONS, data, buf, memory, row)
-            elif issubclass(cls, self._iact.Photons):
+            elif kind == "photons":
                 return None
         return result

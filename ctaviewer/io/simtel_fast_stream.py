@@ -22,7 +22,7 @@ from eventio.base import EventIOFile, PipeWrapper
 
 from .simtel_fast_readahead import ReadAhead
 
-BLOCK_SIZE = 4 * 1024 * 1024
+BLOCK_SIZE = 1024 * 1024
 
 
 class BlockReader:
