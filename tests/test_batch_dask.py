@@ -81,7 +81,7 @@ def test_one_file_on_two_dask_threads_is_split_and_equal(tmp_path):
     with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False,
                                   dashboard_address=":0") as two:
         r2 = BatchRunner([JobSpec(path, str(split / "o.h5"))], scheduler=two.scheduler_address,
-                         on_progress=seen.append).run()[0]
+                         split_min_bytes=0, on_progress=seen.append).run()[0]
     assert r1.ok and r2.ok and r2.n_events == 31
     assert _differences(whole / "o.h5", split / "o.h5") == []
     assert os.listdir(split) == ["o.h5"]  # the decompressed copy and the state are gone

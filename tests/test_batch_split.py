@@ -69,7 +69,7 @@ def test_split_file_equals_one_worker(tmp_path):
     kw = dict(write_images=True, write_true_images=True)
     r1 = BatchRunner([JobSpec(path, str(one), **kw)], in_process=True).run()
     seen = []
-    r2 = BatchRunner([JobSpec(path, str(two), **kw)], n_workers=2,
+    r2 = BatchRunner([JobSpec(path, str(two), **kw)], n_workers=2, split_min_bytes=0,
                      on_progress=lambda p: seen.append(p.per_file.get(path))).run()
     assert r1[0].ok and r2[0].ok, (r1[0].error, r2[0].error)
     assert r1[0].n_events == r2[0].n_events == 31
@@ -90,7 +90,8 @@ def test_split_file_equals_one_worker_dl2(tmp_path):
     spec = dict(dl1=True, dl2=True, estimators=str(tables))
     path = str(simtel("proton_4lst_15flashcam.simtel.zst"))
     r1 = BatchRunner([JobSpec(path, str(tmp_path / "1.h5"), **spec)], in_process=True).run()
-    r2 = BatchRunner([JobSpec(path, str(tmp_path / "2.h5"), **spec)], n_workers=2).run()
+    r2 = BatchRunner([JobSpec(path, str(tmp_path / "2.h5"), **spec)], n_workers=2,
+                     split_min_bytes=0).run()
     assert r1[0].ok and r2[0].ok
     assert r1[0].extra == r2[0].extra  # events without an estimate, counted alike
     assert _differences(tmp_path / "1.h5", tmp_path / "2.h5") == []
@@ -127,7 +128,7 @@ def test_a_worker_killed_mid_file_fails_it_cleanly(tmp_path):
                 os.kill(pid, signal.SIGKILL)
 
     results = BatchRunner([JobSpec(path, str(tmp_path / "out.h5"), write_images=True)],
-                          n_workers=2, on_progress=on_progress).run()
+                          n_workers=2, split_min_bytes=0, on_progress=on_progress).run()
     assert killed
     r = results[0]
     assert not r.ok and r.error.startswith(path)
@@ -146,8 +147,9 @@ def test_cancelling_a_split_file_leaves_nothing(tmp_path):
         done = p.per_file.get(path)
         state["stop"] |= bool(done and done[0] > 0)
 
-    results = BatchRunner([JobSpec(path, str(tmp_path / "out.h5"))], n_workers=2,
-                          on_progress=on_progress).run(should_stop=lambda: state["stop"])
+    runner = BatchRunner([JobSpec(path, str(tmp_path / "out.h5"))], n_workers=2,
+                         split_min_bytes=0, on_progress=on_progress)
+    results = runner.run(should_stop=lambda: state["stop"])
     assert results[0].cancelled and not results[0].ok
     assert os.listdir(tmp_path) == []
 
@@ -159,7 +161,8 @@ def test_a_file_that_cannot_be_split_is_processed_whole(tmp_path):
     src = str(simtel("gamma_4lst.simtel.zst"))
     assert BatchRunner([JobSpec(src, str(dl1))], in_process=True).run()[0].ok
     one = BatchRunner([JobSpec(str(dl1), str(tmp_path / "a.h5"))], in_process=True).run()[0]
-    two = BatchRunner([JobSpec(str(dl1), str(tmp_path / "b.h5"))], n_workers=2).run()[0]
+    two = BatchRunner([JobSpec(str(dl1), str(tmp_path / "b.h5"))], n_workers=2,
+                      split_min_bytes=0).run()[0]
     assert one.ok == two.ok and one.n_events == two.n_events
     assert (one.error or "").replace("a.h5", "") == (two.error or "").replace("b.h5", "")
 
@@ -177,6 +180,9 @@ class _HerePool:
         self.queued = []
         self.submitted = []  # (start, whether the scan was still going)
         self.scan_going = scan_going
+
+    def start(self):
+        pass
 
     def shared_folder(self, spec):
         return None
@@ -244,3 +250,16 @@ def test_ranges_are_handed_out_while_the_file_is_still_being_indexed(tmp_path, m
     assert [s for s, _ in pool.submitted] == sorted(s for s, _ in pool.submitted)
     one = BatchRunner([JobSpec(path, str(tmp_path / "one.h5"))], in_process=True).run()[0]
     assert one.ok and _differences(tmp_path / "one.h5", tmp_path / "o.h5") == []
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="finds workers through /proc")
+def test_a_small_file_is_processed_whole_without_starting_workers(tmp_path):
+    """Below ``split_min_bytes`` the file takes about as long as starting workers: one file
+    with -j 2 is then processed by the runner itself."""
+    path = str(simtel("gamma_4lst.simtel.zst"))
+    seen = []
+    r = BatchRunner([JobSpec(path, str(tmp_path / "o.h5"))], n_workers=2,
+                    split_min_bytes=os.path.getsize(path) + 1,
+                    on_progress=lambda p: seen.append(_worker_pids())).run()[0]
+    assert r.ok and r.n_events == 4
+    assert seen and not any(seen)

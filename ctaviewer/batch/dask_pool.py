@@ -29,6 +29,9 @@ class DaskPool:
         self._chunk: dict[int, ChunkSpec] = {}
         self._serial = 0
 
+    def start(self) -> None:
+        pass  # the cluster runs already
+
     def shared_folder(self, spec) -> str:
         return os.path.dirname(os.path.abspath(spec.output))
 

@@ -56,6 +56,9 @@ logger = logging.getLogger(__name__)
 GRACE_SECONDS = 3.0
 #: seconds between progress snapshots (a file's end is always reported at once)
 SNAPSHOT_S = 0.1
+#: inputs smaller than this (bytes) are not split across workers when there are fewer files
+#: than workers: the whole file takes about as long as starting the workers (~1 s)
+SPLIT_MIN_BYTES = 32 * 1024 * 1024
 #: workers that die before taking a job, in a row, after which the run gives up
 MAX_START_FAILURES = 3
 
@@ -105,11 +108,13 @@ class BatchRunner:
         on_progress: Callable[[BatchProgress], None] | None = None,
         on_log: Callable[[str], None] | None = None,
         in_process: bool = False,
+        split_min_bytes: int = SPLIT_MIN_BYTES,
     ):
         """``in_process`` runs the jobs one by one in this process (no worker start-up; the
         command line does this for one worker): cancel still works between events, but a
         crash of the interpreter itself would end the whole batch."""
         self.in_process = in_process
+        self.split_min_bytes = split_min_bytes
         self.specs = list(specs)
         self.n_workers = max(1, int(n_workers))
         self.scheduler = scheduler
@@ -167,12 +172,15 @@ class BatchRunner:
         results: list[JobResult] = []
 
         try:
-            results = self._one_by_one(should_stop, functools.partial(_split_or_whole, pool))
+            results = self._one_by_one(should_stop, self._splitter(pool))
             finished = True
         finally:
             pool.close(clean=finished)
             self._cleanup(results)
         return results
+
+    def _splitter(self, pool):
+        return functools.partial(_split_or_whole, pool, self.split_min_bytes)
 
     def _one_by_one(self, should_stop, execute) -> list[JobResult]:
         """The jobs one after the other, each by ``execute(spec, emit, should_stop)``."""
@@ -413,7 +421,7 @@ class BatchRunner:
                 from .dask_pool import DaskPool
 
                 pool = DaskPool(client, n_threads, run_id)
-                return self._one_by_one(should_stop, functools.partial(_split_or_whole, pool))
+                return self._one_by_one(should_stop, self._splitter(pool))
             client.subscribe_topic(topic, lambda event: updates.put(event[1]))
             stop_event = Event(stop_name, client=client)
             futures = {
@@ -475,11 +483,16 @@ class BatchRunner:
         return [results[i] for i in range(len(self.specs))]
 
 
-def _split_or_whole(pool, spec: JobSpec, emit, should_stop) -> JobResult:
-    """``spec`` split across ``pool``, or processed here when it cannot be split."""
+def _split_or_whole(pool, min_bytes: int, spec: JobSpec, emit, should_stop) -> JobResult:
+    """``spec`` split across ``pool``, or processed here when it is smaller than
+    ``min_bytes`` (starting workers would cost more than they save) or cannot be split."""
     from .split import execute_split
 
-    r = execute_split(spec, pool, emit, should_stop)
+    try:
+        small = os.path.getsize(spec.input) < min_bytes
+    except OSError:  # missing, unreadable: the job says so
+        small = True
+    r = None if small else execute_split(spec, pool, emit, should_stop)
     return r if r is not None else execute_job(spec, emit, should_stop)
 
 

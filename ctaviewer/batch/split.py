@@ -11,6 +11,7 @@ The workers come from a pool: ``LocalPool`` (the batch worker processes of ``bat
 or ``dask_pool.DaskPool`` (tasks on a Dask cluster); both offer
 
     size                        how many chunks can run at once
+    start()                     make ready to take chunks (start the workers)
     free()                      how many more chunks can be submitted now
     running_count()             how many chunks run now
     submit(key, chunk)          run ``chunk`` (a ``ChunkSpec``)
@@ -93,6 +94,7 @@ def _run_split(spec: JobSpec, pool, emit, should_stop) -> JobResult | None:
         if not isinstance(source, SimTelSource):
             return None
         source.release_header_stream()
+        pool.start()  # the workers start while the file is being indexed
         work = tempfile.mkdtemp(prefix=".ctaviewer-split-" if folder else "ctaviewer-split-",
                                 dir=folder)
         scan = _Scan(source, folder, spec.max_events)
@@ -310,8 +312,9 @@ def _shower_distribution(source, index, n_events: int):
 
 
 class LocalPool:
-    """Batch worker processes (``batch.worker``) that take chunks; started at once, and
-    asked to load the chain's kernels while this process indexes the file."""
+    """Batch worker processes (``batch.worker``) that take chunks: started by ``start()``
+    (the first file to split calls it), and asked at once to load the chain's kernels
+    while this process indexes the file."""
 
     def __init__(self, n_workers: int, ctx):
         self.ctx = ctx
@@ -319,6 +322,8 @@ class LocalPool:
         self.workers: list[WorkerHandle] = []
         self.running: dict[WorkerHandle, int] = {}
         self._ended: list[tuple[int, JobResult]] = []  # read, not yet returned by poll()
+
+    def start(self) -> None:
         self._refill()
 
     def _refill(self) -> None:
