@@ -154,3 +154,26 @@ def test_the_event_list_stays_cheap_at_100000_rows(qtbot):
     # stepping through the shown rows does not walk the list
     assert table.next_visible(n - 10, +1) == n - 10 + 1 + int(np.argmax(kept[n - 9:]))
     assert table.next_visible(0, -1) is None
+
+
+def test_finished_tasks_are_released(qtbot):
+    """A task and what its function holds go once it has run (a task the pool kept, or a
+    slot that held it, kept every event read or processed in the background)."""
+    import gc
+    import weakref
+
+    from ctaviewer.app import workers
+
+    class Payload:
+        pass
+
+    payload = Payload()
+    held = weakref.ref(payload)
+    done = []
+    task = workers.submit(lambda progress, stop, payload=payload: None, done.append)
+    ref = weakref.ref(task)
+    del payload, task
+    qtbot.waitUntil(lambda: done == [None])
+    qtbot.wait(10)
+    gc.collect()
+    assert held() is None and ref() is None

@@ -9,6 +9,7 @@ from __future__ import annotations
 import atexit
 import threading
 import traceback
+import weakref
 
 from .qt import QtCore
 
@@ -19,12 +20,13 @@ class TaskSignals(QtCore.QObject):
     failed = QtCore.Signal(object)
 
 
-class Task(QtCore.QRunnable):
-    """Runs ``fn(progress, should_stop)`` in the pool; emits finished(result) or failed(exc)."""
+class Task:
+    """Runs ``fn(progress, should_stop)`` in the pool; emits finished(result) or failed(exc).
+
+    Not a QRunnable itself: the pool runs its ``run`` through a runnable it deletes when
+    done (PySide keeps a QRunnable the pool does not delete alive for ever)."""
 
     def __init__(self, fn):
-        super().__init__()
-        self.setAutoDelete(False)
         self.fn = fn
         self.signals = TaskSignals()
         self._stop = threading.Event()
@@ -52,6 +54,7 @@ class Task(QtCore.QRunnable):
             if not self.cancelled:
                 self.signals.finished.emit(result)
         finally:
+            self.fn = None  # what its closure holds (events, sources) goes now
             self.done.set()
             if self.cancelled:
                 _RUNNING.discard(self)
@@ -79,9 +82,18 @@ def submit(fn, finished=None, failed=None, progress=None) -> Task:
         if slot is not None:
             signal.connect(slot)
     _RUNNING.add(task)
-    task.signals.finished.connect(lambda _: _RUNNING.discard(task))
-    task.signals.failed.connect(lambda _: _RUNNING.discard(task))
-    pool().start(task)
+    # a weak reference: a slot that held the task would keep it, its signals and the
+    # connection alive for ever (a cycle through Qt that the collector cannot see)
+    ref = weakref.ref(task)
+
+    def release(_, ref=ref):
+        task = ref()
+        if task is not None:
+            _RUNNING.discard(task)
+
+    task.signals.finished.connect(release)
+    task.signals.failed.connect(release)
+    pool().start(task.run)
     return task
 
 
