@@ -34,6 +34,7 @@ import os
 import shutil
 import socket
 import stat
+import struct
 import tempfile
 import threading
 import time
@@ -765,6 +766,10 @@ def _scan(f, path, data, progress, should_stop, on_rows) -> SimTelIndex:
                                   "not its trigger information")
                 trigger = sub
                 sub.parse()
+                walked = _walk_telescopes(obj)
+                if walked is not None:  # else on with eventio (unusual objects: its checks)
+                    with_data, tracked = walked
+                    break
             elif isinstance(sub, TelescopeEvent):
                 with_data.append(sub.telescope_id)
             elif isinstance(sub, TrackingPosition):
@@ -891,6 +896,53 @@ def _scan(f, path, data, progress, should_stop, on_rows) -> SimTelIndex:
         trailing_bytes=trailing,
         shower_primaries=tuple(sorted(primaries_seen)),
     )
+
+
+_SUB_HEADER = struct.Struct("<IiI")  # type word, id, length word of an object inside another
+_EXTENDED = 1 << 17  # type word: a length extension follows
+_LENGTH = (1 << 30) - 1
+
+
+def _walk_telescopes(obj) -> tuple[list, set] | None:
+    """The telescopes with data and those with a tracking position among the objects of an
+    array event after its first, from their headers read in one go: what iterating them
+    with eventio gives, ~10 times faster. None (iterate with eventio then) where eventio
+    could object to something: a header cut or extended, a tracking position whose id
+    disagrees with its type, an object type whose eventio class checks its header."""
+    from eventio.base import KNOWN_OBJECTS, EventIOObject
+    from eventio.simtel.objects import TelescopeEvent, TrackingPosition
+
+    pos = int(obj._next_header_pos)
+    remaining = int(obj.size) - pos
+    with_data: list = []
+    tracked: set = set()
+    if remaining <= 0:
+        return with_data, tracked
+    handle = obj._filehandle
+    handle.seek(obj.address + pos)
+    data = handle.read(remaining)
+    if len(data) != remaining:
+        return None
+    p = 0
+    while p < remaining:
+        if p + _SUB_HEADER.size > remaining:
+            return None
+        word, ident, length = _SUB_HEADER.unpack_from(data, p)
+        if word & _EXTENDED:
+            return None
+        t = word & 0xFFFF
+        cls = KNOWN_OBJECTS.get(t)
+        if cls is TelescopeEvent:
+            with_data.append(TelescopeEvent.type_to_telid(t))
+        elif cls is TrackingPosition:
+            tel = TrackingPosition.type_to_telid(t)
+            if TrackingPosition.id_to_telid(ident) != tel:
+                return None
+            tracked.add(tel)
+        elif cls is not None and cls.__init__ is not EventIOObject.__init__:
+            return None
+        p += _SUB_HEADER.size + (length & _LENGTH)
+    return with_data, tracked
 
 
 def _pick(parsed: dict, keys) -> dict:
