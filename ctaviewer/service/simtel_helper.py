@@ -522,7 +522,15 @@ class _Server:
                     "close": self._close}
         while True:
             try:
-                msg = self.channel.receive()
+                # the kernels load once the helper is idle: a scan going on is not slowed
+                # by it (a processing request loads them at once)
+                idle = not self.warm and self.token is not None and (
+                    self.scan is None or self.scan.end is not None)
+                msg = self.channel.receive(0.2 if not self.warm else None)
+                if msg is None:
+                    if idle:
+                        self._warm_up()
+                    continue
             except (EOFError, OSError):
                 return
             except MessageError as exc:  # a request that cannot be read: said, not silent
@@ -541,8 +549,6 @@ class _Server:
                 self.channel.send_error(answer)
             else:
                 self.channel.send("done", *answer)
-            if msg.tag == "open" and not self.warm:
-                self._warm_up()  # while the caller shows the first event
 
     def _warm_up(self) -> None:
         """Import the processing chain and load its numba kernels (once)."""
@@ -649,10 +655,10 @@ class _Server:
                 pipeline = (other.with_config(config) if other is not None  # shared caches
                             else Pipeline(self.source.subarray, config))
                 self.pipelines = {config: pipeline}
-            with warnings.catch_warnings(), self._scan_paused():
+            with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 event = self.source[i]
-                return (pipeline.process(event),)
+            return (pipeline.process(event),)
         except Exception as exc:
             return exc
 

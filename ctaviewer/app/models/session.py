@@ -361,8 +361,8 @@ class SessionModel(QtCore.QObject):
     def process(self, synchronous: bool = False) -> None:
         """Process the current event in the background (results of older requests dropped)."""
         s = self.state
-        if not s.can_process or s.array_event is None:
-            return
+        if not s.can_process or s.array_event is None or s.waiting_for is not None:
+            return  # (waiting for another event: this one is left)
         event, source, config = s.array_event, s.source, s.config
         self._generation += 1
         generation, config_generation = self._generation, s.config_generation
