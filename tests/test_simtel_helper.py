@@ -236,3 +236,16 @@ def test_opening_another_file_stops_the_scan_of_the_first_and_says_so():
         first[len(first) - 1]  # the events listed stay readable
     finally:
         first.close()
+
+
+def test_closing_a_file_being_indexed_removes_its_copy():
+    source = simtel_helper.open_indexed(simtel("gamma_70sst1m.simtel.zst"), progressive=True,
+                                        whole_below=0)
+    folder = os.path.dirname(source.index.raw_path)
+    source.close()
+    assert not os.path.exists(folder)
+    again = simtel_helper.open_indexed(simtel("gamma_70sst1m.simtel.zst"))  # the helper serves
+    try:
+        assert len(again) == 31
+    finally:
+        again.close()

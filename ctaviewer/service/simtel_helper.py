@@ -50,6 +50,7 @@ from ..procmsg import Channel, Message, portable_error, rebuild_error
 from .background_index import BackgroundIndex, ScanEnd
 
 _POLL_S = 0.05
+_CLOSE_WAIT_S = 0.1  # the longest a close waits for another request to the helper
 #: files smaller than this (bytes on disk) are indexed whole before an open returns, even a
 #: progressive one: they take well under a second, and their list comes complete at once
 WHOLE_BELOW_BYTES = 24_000_000
@@ -324,11 +325,15 @@ class HelperSource(SimTelSource):
 
     def close(self) -> None:
         """Close the file here, and let the helper close it (skipped when the helper is
-        busy: its next open closes it anyway; never blocks for long)."""
+        busy: its next open closes it anyway; never blocks for long). A scan still going
+        on stops there."""
         held, self._held = self._held, None
         if held is not None:
             held[0].followers.pop(held[1], None)
-        if held is not None and _LOCK.acquire(blocking=False):
+        # a poll of the index holds the lock for a moment: wait for it while indexing
+        wait = _CLOSE_WAIT_S if self.indexing else 0.0
+        if held is not None and _LOCK.acquire(timeout=wait if wait else -1,
+                                              blocking=bool(wait)):
             try:
                 if held[0].serving():
                     _request(held[0], self.path, "close", held[1])
