@@ -376,3 +376,25 @@ def test_read_ahead_delivers_then_fails_at_the_damage():
         ahead.read(1)
     ahead.close()
     assert streams[0].closed and not ahead._thread.is_alive()
+
+
+@pytest.mark.parametrize("block_size", [7, 100, 4096])
+def test_block_reader_random_walk(block_size):
+    """Reads, peeks and forward seeks of any size across block boundaries give the bytes
+    of the stream."""
+    import io
+
+    rng = np.random.default_rng(block_size)
+    raw = rng.integers(0, 256, 50_000, dtype=np.uint8).tobytes()
+    reader = BlockReader(io.BufferedReader(io.BytesIO(raw)), block_size=block_size)
+    pos = 0
+    while pos < len(raw):
+        op, size = rng.integers(0, 3), int(rng.integers(0, 3 * block_size))
+        if op == 0:
+            assert reader.read(size) == raw[pos:pos + size]
+            pos = min(pos + size, len(raw))
+        elif op == 1:
+            assert bytes(reader.peek(size)) == raw[pos:pos + size]
+        else:
+            pos = reader.seek(pos + size)
+        assert reader.tell() == pos

@@ -26,13 +26,19 @@ BLOCK_SIZE = 1024 * 1024
 
 
 class BlockReader:
-    """A forward-only byte stream (zstd reader, pipe) read in blocks of ``block_size``."""
+    """A forward-only byte stream (zstd reader, pipe) read in blocks of ``block_size``.
+
+    The current block (``_buf``) and the one after it (``_next``) are kept as read, without
+    copies; only what straddles their boundary (an object looked at with ``peek``, a header)
+    is copied into a new current block.
+    """
 
     def __init__(self, raw, block_size: int = BLOCK_SIZE, reopen=None):
         self.raw = raw
         self.block_size = int(block_size)
         self._reopen = reopen
-        self._buf = b""
+        self._buf = b""  # bytes or a memoryview of a block
+        self._next = None  # the data after _buf, if read already
         self._start = int(raw.tell())  # stream position of _buf[0]
         self._pos = self._start  # position seen by the reader
         self.degraded = False  # reading as the reader asks, since a damaged block
@@ -50,59 +56,69 @@ class BlockReader:
         if position:
             fresh.seek(position)
 
-    def _raw_read(self, size: int, position: int) -> bytes:
-        """``raw.read(size)`` from stream position ``position``; on a damaged block, again
-        in small reads (once)."""
-        try:
-            return self.raw.read(size)
-        except Exception:
-            if self._reopen is None or self.degraded:
-                raise
-            self._degrade(position)
-            return b""  # the caller asks again, now for what it needs only
+    def _read_block(self, want: int):
+        """The next data of the stream (``want`` bytes at least, a block unless degraded);
+        b"" at its end. A damaged block: the stream is read again (``_degrade``)."""
+        position = self._start + len(self._buf)
+        while True:
+            degraded = self.degraded
+            try:
+                return self.raw.read(want if degraded else max(want, self.block_size))
+            except Exception:
+                if self._reopen is None or degraded:
+                    raise
+                self._degrade(position)
 
     def _fill(self, need: int) -> None:
-        """Make the buffer hold ``need`` bytes from the current position (fewer at the
-        end of the stream), dropping what lies before the current position."""
-        off = self._pos - self._start
-        have = len(self._buf) - off
-        if have >= need:
-            return
-        parts = [self._buf[off:]] if have > 0 else []
-        self._start = self._pos
-        while have < need:
-            degraded = self.degraded
-            want = need - have if degraded else max(need - have, self.block_size)
-            chunk = self._raw_read(want, self._start + have)
-            if not chunk:
-                if self.degraded and not degraded:
-                    continue  # the stream was read again: ask for what is needed
-                break
-            parts.append(chunk)
-            have += len(chunk)
-        self._buf = b"".join(parts)
+        """Make the current block hold ``need`` bytes from the current position (fewer at
+        the end of the stream)."""
+        while True:
+            off = self._pos - self._start
+            have = len(self._buf) - off
+            if have >= need:
+                return
+            nxt = self._next
+            if have <= 0 and nxt is not None:  # on to the next block, as it is
+                self._start += len(self._buf)
+                self._buf, self._next = nxt, None
+                continue
+            if nxt is None:
+                chunk = self._read_block(need - max(have, 0))
+                if not chunk:
+                    return  # the end of the stream
+                if have <= 0:
+                    self._start += len(self._buf)
+                    self._buf = chunk
+                else:
+                    self._next = chunk
+                continue
+            # straddling: the rest of this block and what is needed of the next one
+            take = need - have
+            self._buf = b"".join((self._buf[off:], nxt[:take]))
+            self._start = self._pos
+            self._next = memoryview(nxt)[take:] if len(nxt) > take else None
 
     def read(self, size: int = -1) -> bytes:
         off = self._pos - self._start
         if size is None or size < 0:
-            rest = self._buf[off:] + self.raw.read()
+            parts = [bytes(self._buf[off:]), bytes(self._next or b""), self.raw.read()]
+            rest = b"".join(parts)
+            self._buf, self._next = b"", None
             self._start = self._pos = self._pos + len(rest)
-            self._buf = b""
             return rest
-        end = off + size
-        if end > len(self._buf):
+        if off + size > len(self._buf):
             self._fill(size)
-            off = 0
-            end = size
-        out = self._buf[off:end]
+            off = self._pos - self._start
+        out = bytes(self._buf[off:off + size])
         self._pos += len(out)
         return out
 
     def peek(self, size: int) -> bytes:
-        """The next ``size`` bytes (fewer at the end of the stream), not consumed."""
+        """The next ``size`` bytes (fewer at the end of the stream), not consumed: a copy,
+        so that what is decoded from them does not hold a whole block."""
         self._fill(size)
         off = self._pos - self._start
-        return self._buf[off:off + size]
+        return bytes(self._buf[off:off + size])
 
     def seek(self, offset: int, whence: int = 0) -> int:
         if whence == 1:
@@ -113,9 +129,14 @@ class BlockReader:
         if self._pos <= offset <= end:
             self._pos = offset
             return offset
-        # backwards (the stream raises, as it did for eventio) or beyond the buffer
+        nxt = self._next
+        if nxt is not None and end < offset <= end + len(nxt):
+            self._start, self._buf, self._next = end, nxt, None
+            self._pos = offset
+            return offset
+        # backwards (the stream raises, as it did for eventio) or beyond what was read
         position = self.raw.seek(offset)
-        self._buf = b""
+        self._buf, self._next = b"", None
         self._start = self._pos = int(self.raw.tell()) if position is None else int(position)
         return self._pos
 
@@ -123,7 +144,7 @@ class BlockReader:
         return self._pos
 
     def close(self) -> None:
-        self._buf = b""
+        self._buf, self._next = b"", None
         _close_quietly(self.raw)
 
 
