@@ -115,6 +115,8 @@ PRIVATE_ACCESS_ALLOWED = {
     ("ctaviewer.io.simtel", "_finished"): "eventio internals",
     ("ctaviewer.io.simtel", "_next_header_pos"): "eventio internals",
     ("ctaviewer.io.simtel_index", "_next_header_pos"): "eventio internals",
+    ("ctaviewer.io.simtel_index", "_filehandle"): "eventio internals",
+    ("ctaviewer.io.simtel_histograms", "_next_header_pos"): "eventio internals",
     # debt: the camera views read CameraItem's values array; a public ``values`` property on
     # CameraItem would end it (left to the app views' current rework, issue 12)
     ("ctaviewer.app.views.camera_grid", "_values"): "debt: CameraItem values",
