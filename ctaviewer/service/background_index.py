@@ -14,13 +14,16 @@ and the end of the scan (``ScanEnd``), each through the callback it gave::
     with scan.paused(): source[i]           # the scan waits meanwhile (it shares the GIL)
     scan.stop()                             # cancel (the source stays as far as indexed)
 
-The callbacks run under the scan's lock (``on_rows`` and ``on_end`` in its thread), so none
+The scan runs at a lower priority than the rest (``SCAN_NICENESS``). The callbacks run
+under the scan's lock (``on_rows`` and ``on_end`` in its thread), so none
 is missed and none comes before ``answer``.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import os
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -116,6 +119,7 @@ class BackgroundIndex:
                 self._listener[0](chunk, self.fraction)
 
     def _run(self) -> None:
+        _lower_priority()
         with collect_warnings() as caught:  # the problems are in the index: sent as text
             try:
                 index = self.source.scan_index(self._progress, self._should_stop,
@@ -135,6 +139,23 @@ class BackgroundIndex:
             self._cond.notify_all()
             if self._listener is not None and not isinstance(end.error, Cancelled):
                 self._listener[1](end)
+
+
+#: the scan's niceness (Linux: per thread, inherited by the thread that decompresses)
+SCAN_NICENESS = 5
+
+
+def _lower_priority() -> None:
+    """Let the scan yield the CPU to the window and to the reads the user waits for (the
+    helper's main thread), on a machine with few cores: it is background work."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        tid = threading.get_native_id()
+        os.setpriority(os.PRIO_PROCESS, tid, os.getpriority(os.PRIO_PROCESS, tid)
+                       + SCAN_NICENESS)
+    except OSError:
+        pass
 
 
 __all__ = ["BackgroundIndex", "ScanEnd"]
