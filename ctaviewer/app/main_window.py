@@ -125,6 +125,7 @@ class MainWindow(QtWidgets.QMainWindow):
         s.indexing_changed.connect(self._update_status)
         s.rows_added.connect(self._update_status)
         s.busy.connect(self._busy)
+        s.busy.connect(self._update_status)  # "processing…" is not said while waiting
         s.error.connect(self.show_error)
         if restore:
             self.restore_settings()
@@ -304,7 +305,7 @@ class MainWindow(QtWidgets.QMainWindow):
         parts = [f"read {s.timing.get('read_ms', 0):.1f} ms"]
         if s.result is not None and s.result.timing_ms:
             parts.append(f"processed {sum(s.result.timing_ms.values()):.1f} ms")
-        elif s.can_process:
+        elif s.can_process and s.waiting_for is None:  # (not while leaving it)
             parts.append("processing…")
         self.timing_label.setText(" · ".join(parts))
 

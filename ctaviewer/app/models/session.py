@@ -125,11 +125,14 @@ class SessionModel(QtCore.QObject):
 
         The new file is opened, indexed and its event list made before anything of the
         file open now changes: if opening fails, that file stays open, whole, and the error
-        is reported (never a window half of one file and half of none). A missing or
-        unreadable path raises InputFileError at once; what the reader finds later (bad
-        headers, damaged data) is reported through ``error``, its warnings through
-        ``warned``. With ``synchronous`` everything happens before returning and errors
-        raise (the open file unchanged).
+        is reported (never a window half of one file and half of none). A large file the
+        helper reads becomes the open file as soon as its first event is read: its list
+        grows while the helper indexes the rest (``indexing``, ``rows_added``), and damage
+        found meanwhile is said through ``warned`` or ``error`` when the scan ends. A
+        missing or unreadable path raises InputFileError at once; what the reader finds
+        later (bad headers, damaged data) is reported through ``error``, its warnings
+        through ``warned``. With ``synchronous`` everything happens before returning and
+        errors raise (the open file unchanged).
         """
         if path is not None:
             check_input_path(path)
