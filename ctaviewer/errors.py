@@ -14,6 +14,9 @@ Errors (every message names the file and the cause):
     ``position``): an invalid configuration value or expression.
   - ``OutputError``: an output file cannot be written.
   - ``MessageError``: a message between processes could not be read (``procmsg``).
+  - ``WorkerDiedError`` and ``PartFailedError`` (``warnings``): a file split across worker
+    processes failed in one of them: the worker died, or its part of the events failed
+    (``batch.split``).
 - ``Cancelled``: not an error: work stopped because it was asked to (a batch job, a
   training, opening a file), nothing written. It is a ``concurrent.futures.CancelledError``,
   not a ``CtaviewerError``, so that no error report shows it as a failure.
@@ -141,6 +144,20 @@ class FilterMissingError(CtaviewerError, OSError):
 class MessageError(CtaviewerError):
     """A message from another process could not be read: its sender died half-way through
     it, or its content cannot be unpickled here (``procmsg.Channel.receive``)."""
+
+
+class WorkerDiedError(CtaviewerError):
+    """A worker process died while it processed part of a file split across workers (the
+    message says how it ended)."""
+
+
+class PartFailedError(CtaviewerError):
+    """A part of a file split across workers failed in its worker: the message is the
+    worker's own line (naming the file and the cause), ``warnings`` what it warned of."""
+
+    def __init__(self, message: str, warnings=()):
+        super().__init__(message)
+        self.warnings = list(warnings)
 
 
 class Cancelled(CancelledError):

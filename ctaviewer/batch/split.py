@@ -16,7 +16,7 @@ or ``dask_pool.DaskPool`` (tasks on a Dask cluster); both offer
     running_count()             how many chunks run now
     submit(key, chunk)          run ``chunk`` (a ``ChunkSpec``)
     poll(timeout)               the (key, result) pairs of chunks that ended; raises
-                                ``WorkerLost`` when a worker died running one
+                                ``WorkerDiedError`` when a worker died running one
     stop()                      ask running chunks to stop
     shared_folder(spec)         where the split state (and a decompressed copy) must live
                                 for the workers to read it (None: a local temporary folder)
@@ -38,7 +38,7 @@ from dataclasses import replace
 import numpy as np
 
 from ..config import ProcessingConfig
-from ..errors import Cancelled, CtaviewerError
+from ..errors import Cancelled, PartFailedError, WorkerDiedError
 from ..warning_capture import collect_warnings
 from .chunks import ChunkSpec, SplitState, chunk_size, state_file
 from .job import (
@@ -54,16 +54,6 @@ from .worker import WorkerHandle
 logger = logging.getLogger(__name__)
 
 
-class WorkerLost(CtaviewerError):
-    """A worker died while it processed a chunk (``cause``: how it ended)."""
-
-
-class _ChunkFailed(Exception):
-    def __init__(self, result: JobResult):
-        super().__init__(result.error)
-        self.result = result
-
-
 def execute_split(spec: JobSpec, pool, emit: Callable | None = None,
                   should_stop: Callable[[], bool] | None = None) -> JobResult | None:
     """Process ``spec`` split across ``pool``; failures and cancels come back as a
@@ -72,8 +62,8 @@ def execute_split(spec: JobSpec, pool, emit: Callable | None = None,
     with collect_warnings() as caught:
         try:
             result = _run_split(spec, pool, emit, should_stop or (lambda: False))
-        except _ChunkFailed as exc:
-            result = exc.result
+        except PartFailedError as exc:  # the worker's own line, and its warnings
+            result = JobResult(spec.input, None, error=str(exc), warnings=exc.warnings)
         except Exception as exc:
             result = result_from_exception(spec, exc)
     if result is None:
@@ -270,8 +260,7 @@ def _results_in_order(spec, pool, state_path, scan: _Scan, should_stop):
                 if r.cancelled:
                     raise Cancelled(spec.input)
                 if not r.ok:
-                    raise _ChunkFailed(JobResult(spec.input, None, error=r.error,
-                                                 warnings=r.warnings))
+                    raise PartFailedError(r.error, r.warnings)
                 done[key] = r
             while next_yield in done:
                 r = done.pop(next_yield)
@@ -397,7 +386,7 @@ class LocalPool:
         self.workers.remove(w)
         self._refill()
         if key is not None:
-            raise WorkerLost(f"a worker process died while processing events of the file "
+            raise WorkerDiedError(f"a worker process died while processing events of the file "
                              f"({cause}); no output written")
 
     def stop(self) -> None:
@@ -405,7 +394,7 @@ class LocalPool:
             w.send("stop")
         deadline = time.monotonic() + 3.0
         while self.running and time.monotonic() < deadline:
-            with contextlib.suppress(WorkerLost):
+            with contextlib.suppress(WorkerDiedError):
                 self.poll(0.1)
 
     def close(self, clean: bool = True) -> None:
