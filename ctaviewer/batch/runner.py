@@ -40,7 +40,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .. import procmsg
-from ..errors import CtaviewerError, MessageError
+from ..errors import CtaviewerError
 from .job import (
     JobResult,
     JobSpec,
@@ -302,15 +302,7 @@ class BatchRunner:
     def _read_worker(self, w: WorkerHandle, progress, results) -> bool:
         """Handle the messages ``w`` sent; True when a job ended. Marks ``w`` dead on EOF."""
         ended = False
-        while not w.dead:
-            try:
-                msg = w.channel.receive(timeout=0)
-            except (EOFError, OSError, MessageError) as exc:  # gone, or died mid-message
-                logger.debug("worker %s: pipe closed (%s)", w.pid, exc)
-                w.dead = True
-                break
-            if msg is None:
-                break
+        for msg in w.messages():
             if msg.tag == "ready":
                 w.ready = True
                 self._start_failures = 0

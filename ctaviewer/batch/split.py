@@ -358,17 +358,8 @@ class LocalPool:
 
     def _read(self) -> None:
         """Take the messages the workers sent (ended chunks go to ``_ended``)."""
-        from ..errors import MessageError
-
         for w in list(self.workers):
-            while not w.dead:
-                try:
-                    msg = w.channel.receive(timeout=0)
-                except (EOFError, OSError, MessageError):
-                    w.dead = True
-                    break
-                if msg is None:
-                    break
+            for msg in w.messages():
                 if msg.tag == "ready":
                     w.ready = True
                 elif msg.tag == "done":

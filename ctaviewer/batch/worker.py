@@ -37,6 +37,7 @@ never Python's format with source lines on the worker's stderr.
 from __future__ import annotations
 
 import ctypes
+import logging
 import os
 import signal
 import sys
@@ -45,6 +46,8 @@ import warnings
 
 from ..errors import MessageError
 from ..procmsg import Channel
+
+logger = logging.getLogger(__name__)
 
 #: seconds between a worker's progress messages
 PROGRESS_S = 0.1
@@ -248,6 +251,20 @@ class WorkerHandle:
     def send(self, tag: str, *args) -> bool:
         """Send a command; False when the worker's end is gone."""
         return self.channel.try_send(tag, *args)
+
+    def messages(self):
+        """The messages the worker has sent, without waiting; a broken pipe (the worker gone,
+        or dead in the middle of a message) marks it dead and ends them."""
+        while not self.dead:
+            try:
+                msg = self.channel.receive(timeout=0)
+            except (EOFError, OSError, MessageError) as exc:
+                logger.debug("worker %s: pipe closed (%s)", self.pid, exc)
+                self.dead = True
+                return
+            if msg is None:
+                return
+            yield msg
 
     def exit_cause(self) -> str:
         """How the process ended (it is ended first if its pipe broke but it lives on)."""
