@@ -66,6 +66,9 @@ class Pipeline:
         self._config = config if config is not None else ProcessingConfig.default()
         self._contexts = _contexts if _contexts is not None else _Contexts(subarray)
         self._camera_configs: dict[str, tuple] = {}
+        #: tel_id -> (context, extractor config, cleaning config): looked up once per
+        #: telescope instead of at each of its events
+        self._per_tel: dict[int, tuple] = {}
         self._quality = QualityQuery(self._config.quality.query, IMAGE_PARAMETER_NAMES)
         self._reconstruct = RECONSTRUCTORS.get(self._config.stereo.name)
 
@@ -88,8 +91,12 @@ class Pipeline:
     def process_telescope(self, event: ArrayEvent, tel_id: int, timing: dict | None = None):
         """DL1 of one telescope of ``event`` as a TelescopeResult."""
         data = event.tel[tel_id]
-        ctx = self._contexts.of(tel_id)
-        ext_cfg, cln_cfg = self._camera_config(self.subarray.tels[tel_id].camera.name)
+        per_tel = self._per_tel.get(tel_id)
+        if per_tel is None:
+            per_tel = (self._contexts.of(tel_id),
+                       *self._camera_config(self.subarray.tels[tel_id].camera.name))
+            self._per_tel[tel_id] = per_tel
+        ctx, ext_cfg, cln_cfg = per_tel
         cal_cfg = self._config.calibration
         broken = data.broken_pixels
         t0 = time.perf_counter()

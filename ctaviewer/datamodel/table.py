@@ -247,7 +247,8 @@ def _attrs_key(attrs) -> tuple:
 class TableWriter:
     """An appendable table: rows are buffered and written chunk by chunk.
 
-    ``append(**columns)`` takes one row as scalars/arrays; ``append_rows(array)`` takes a
+    ``append(**columns)`` takes one row as scalars/arrays, ``append_row(tuple)`` one row as
+    the values of every column in order (the cheapest); ``append_rows(array)`` takes a
     structured array. ``close()`` flushes and sets ``NROWS``. The HDF5 dataset is created
     when the first rows are written (or at ``close()`` for an empty table), as a copy of a
     per-process template of the same layout (see ``_TableTemplates``).
@@ -258,6 +259,8 @@ class TableWriter:
         self.columns = tuple(columns)
         ckey = tuple(map(_COLUMN_FIELDS, self.columns))  # plain tuples: C-speed hash/compare
         self.dtype, self.chunk_rows, self._ctype = _layout(ckey, self.columns)
+        #: the column names in order, as ``append_row`` takes their values
+        self.names: tuple[str, ...] = self.dtype.names
         self._h5 = h5
         self._parent, _, name = path.rpartition("/")
         self._name = name.encode()
@@ -286,6 +289,10 @@ class TableWriter:
 
     def append(self, mapping: dict | None = None, /, **values) -> None:
         """Append one row; keys of ``mapping`` that are not columns are ignored."""
+        if not mapping and len(values) == len(self.names) and tuple(values) == self.names:
+            # every column, in column order: one tuple assignment instead of one per field
+            self.append_row(tuple(values.values()))
+            return
         row = self._buffer[self._n_buffered]
         if mapping:
             names = self.dtype.fields
@@ -294,6 +301,16 @@ class TableWriter:
                     row[key] = value
         for key, value in values.items():
             row[key] = value
+        self._n_buffered += 1
+        if self._n_buffered == self.chunk_rows:
+            self.flush()
+
+    def append_row(self, values: tuple) -> None:
+        """Append one row given as a tuple of every column's value in column order
+        (``names``). numpy converts each value to its column's type exactly as a per-column
+        assignment does, in one call: writers append ~25 rows per event, the parameter rows
+        with ~50 columns each, and assigning field by field cost ~30 µs a row."""
+        self._buffer[self._n_buffered] = values
         self._n_buffered += 1
         if self._n_buffered == self.chunk_rows:
             self.flush()

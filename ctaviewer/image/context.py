@@ -25,6 +25,7 @@ class CameraContext:
         self.focal_length = float(focal_length)
         self.sample_ns = float(readout.sample_width_ns) if readout.sampling_rate_ghz else 1.0
         self._corrections: dict[tuple[int, int], np.ndarray] = {}
+        self._window_corrections: dict[tuple[int, int], np.ndarray] = {}
         self._lock = threading.Lock()
 
     @cached_property
@@ -37,6 +38,12 @@ class CameraContext:
         """An all-False pixel mask for images without broken pixels (shared: never written;
         left writable so that the kernels see one array type)."""
         return np.zeros(self.geometry.n_pixels, dtype=np.bool_)
+
+    @cached_property
+    def no_peak_time(self) -> np.ndarray:
+        """All-NaN peak times (float32) for images without timing, e.g. true images
+        (shared: never written; left writable so that the kernels see one array type)."""
+        return np.full(self.geometry.n_pixels, np.nan, dtype=np.float32)
 
     @cached_property
     def pix_x(self) -> np.ndarray:
@@ -65,7 +72,7 @@ class CameraContext:
             np.ascontiguousarray(self.geometry.border_mask(2)),
         )
 
-    @property
+    @cached_property
     def deg_per_m(self) -> float:
         return float(np.rad2deg(1.0) / self.focal_length)
 
@@ -79,8 +86,24 @@ class CameraContext:
                 self._corrections[key] = corr
         return corr
 
+    def window_correction(self, width: int, shift: int) -> np.ndarray:
+        """``correction(width, shift)`` as the window kernel takes it: float32, at least one
+        entry per gain of a two-gain readout (a single value repeated), cached: the
+        extractor asks for it at every telescope event."""
+        key = (int(width), int(shift))
+        corr = self._window_corrections.get(key)
+        if corr is None:
+            corr = self.correction(width, shift)
+            if len(corr) < 2:
+                corr = np.concatenate([corr, corr])
+            # left writable (never written), so that the kernel sees the array type it
+            # always saw
+            corr = corr.astype(np.float32)
+            self._window_corrections[key] = corr
+        return corr
+
     def warm(self) -> CameraContext:
         """Compute the geometry-derived caches now (e.g. before a worker thread uses them)."""
         _ = self.csr, self.pix_x, self.pix_y, self.pixel_width, self.pix_area, self.border
-        _ = self.no_broken
+        _ = self.no_broken, self.no_peak_time, self.deg_per_m
         return self

@@ -32,15 +32,13 @@ class Extraction:
 
 def _sum_at(wf, gain, ctx, peak, width, shift, correct=True, truncate=True) -> Extraction:
     width = min(int(width), wf.shape[1])
-    corr = ctx.correction(width, shift) if correct else np.ones(2, dtype=np.float32)
-    if len(corr) < 2:
-        corr = np.concatenate([corr, corr])
+    corr = ctx.window_correction(width, shift) if correct else np.ones(2, dtype=np.float32)
     charge, time, start = k.window_sum(
         wf,
         peak,
         np.int64(width),
         np.int64(shift),
-        corr.astype(np.float32),
+        corr,
         gain,
         ctx.sample_ns,
         bool(truncate),

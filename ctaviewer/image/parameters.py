@@ -566,26 +566,37 @@ def parameters_kernel(
     return out
 
 
+#: positions of the counts in IMAGE_PARAMETER_NAMES (ints in the dictionaries)
+_COUNT_POSITIONS = tuple(
+    i for i, n in enumerate(IMAGE_PARAMETER_NAMES) if n in INTEGER_PARAMETERS
+)
+_TIMING_FIT_CODES = {"lts": TIMING_LTS, "weighted": TIMING_WEIGHTED}
+
+
 def parameters_to_dict(values: np.ndarray) -> dict:
-    """Kernel output → {name: float or int} in IMAGE_PARAMETER_NAMES order."""
+    """Kernel output → {name: float or int} in IMAGE_PARAMETER_NAMES order (the counts
+    converted in place: this runs twice per telescope event)."""
     vals = values.tolist()
-    return {
-        n: (int(v) if n in INTEGER_PARAMETERS else v) for n, v in zip(IMAGE_PARAMETER_NAMES, vals)
-    }
+    for i in _COUNT_POSITIONS:
+        vals[i] = int(vals[i])
+    return dict(zip(IMAGE_PARAMETER_NAMES, vals))
 
 
 def image_parameters(ctx, image, peak_time, mask, timing_fit: str = "lts") -> dict:
     """All DL1 parameters of ``image`` (p.e.) cleaned with ``mask`` on the camera of ``ctx``.
 
     ``timing_fit``: "lts" (ctapipe's unweighted least-trimmed-squares line, the default) or
-    "weighted" (charge-weighted least squares).
+    "weighted" (charge-weighted least squares). Without ``peak_time`` (a true image) the
+    context's all-NaN peak times stand in.
     """
     if timing_fit not in TIMING_FITS:
         raise ValueError(f"timing_fit must be one of {list(TIMING_FITS)}, got {timing_fit!r}")
     indptr, indices = ctx.csr
     b1, b2 = ctx.border
     if peak_time is None:
-        peak_time = np.full(len(image), np.nan, dtype=np.float32)
+        peak_time = ctx.no_peak_time
+        if len(peak_time) != len(image):
+            peak_time = np.full(len(image), np.nan, dtype=np.float32)
     values = parameters_kernel(
         ctx.pix_x,
         ctx.pix_y,
@@ -599,7 +610,7 @@ def image_parameters(ctx, image, peak_time, mask, timing_fit: str = "lts") -> di
         indptr,
         indices,
         ctx.deg_per_m,
-        TIMING_WEIGHTED if timing_fit == "weighted" else TIMING_LTS,
+        _TIMING_FIT_CODES.get(timing_fit, TIMING_LTS),
         LTS_RNG_START,
     )
     return parameters_to_dict(values)

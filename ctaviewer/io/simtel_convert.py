@@ -11,11 +11,11 @@ import warnings
 import numpy as np
 
 from .._numba import njit
+from ..calib.status import status_kernel
 from ..errors import UnknownCameraWarning
 from ..event import (
     ArrayEvent,
     AtmosphereProfile,
-    PixelStatus,
     Pointing,
     ShowerDistribution,
     SimulatedShower,
@@ -329,22 +329,6 @@ def array_pointing_deg(simtel_file) -> tuple[float, float]:
     return float(np.rad2deg(alt)), float(np.rad2deg(az) % 360.0)
 
 
-@njit(cache=True)
-def _no_readout_kernel(data):
-    """Pixels whose ADC values are 0 in every gain and sample: (n_gains, n_pix, n_s) → bool."""
-    n_gains, n_pix, n_s = data.shape
-    out = np.ones(n_pix, dtype=np.bool_)
-    for p in range(n_pix):
-        for g in range(n_gains):
-            for s in range(n_s):
-                if data[g, p, s] != 0:
-                    out[p] = False
-                    break
-            if not out[p]:
-                break
-    return out
-
-
 def pixel_status(
     data: np.ndarray, disabled: np.ndarray, pedestal=None, dc_to_pe=None
 ) -> np.ndarray | None:
@@ -354,40 +338,49 @@ def pixel_status(
     ``disabled`` the pixels switched off in the run settings. A real pixel never reads 0 in
     every sample and gain (the pedestal alone is far above 0), so all-zero data means that the
     pixel was not read out. ``pedestal`` and ``dc_to_pe`` (n_gains, n_pixels), where given,
-    mark the pixels lacking a finite constant in a gain of the data.
+    mark the pixels lacking a finite constant in a gain of the data. One numba pass
+    (``calib.status``): this runs for every telescope event.
     """
     arr = np.asarray(data)
     if arr.ndim == 2:
         arr = arr[:, :, None]
-    n_gains, n_pixels = arr.shape[:2]
-    missing = _no_readout_kernel(arr)
-    disabled = np.asarray(disabled, dtype=np.int64)
-    disabled = disabled[(disabled >= 0) & (disabled < n_pixels)]
-    uncalibrated = np.zeros(n_pixels, dtype=bool)
-    for constants in (pedestal, dc_to_pe):
-        if constants is not None:
-            c = np.asarray(constants)[:n_gains]
-            uncalibrated |= ~np.isfinite(c).all(axis=0)
-    if not len(disabled) and not missing.any() and not uncalibrated.any():
-        return None
-    status = np.zeros(n_pixels, dtype=np.uint8)
-    status[disabled] |= np.uint8(PixelStatus.HV_DISABLED)
-    status[missing] |= np.uint8(PixelStatus.NO_READOUT)
-    status[uncalibrated] |= np.uint8(PixelStatus.NO_CALIBRATION)
-    return status
+    n_pixels = arr.shape[1]
+    constants = []
+    for c in (pedestal, dc_to_pe):
+        if c is None:
+            c = np.empty((0, n_pixels), dtype=np.float32)
+        else:
+            c = np.asarray(c)
+            if c.ndim != 2 or c.shape[1] != n_pixels:
+                raise ValueError(f"calibration constants of shape {c.shape} for "
+                                 f"{n_pixels} pixels")
+        constants.append(c)
+    status, any_set = status_kernel(arr, np.asarray(disabled), *constants)
+    return status if any_set else None
+
+
+@njit(cache=True)
+def _peak_time_kernel(times, column, sample_ns):
+    """Column ``column`` of (n_pixels, n_types) ``times`` (samples) × ``sample_ns`` (both
+    float32), NaN where negative (no time)."""
+    out = np.empty(times.shape[0], dtype=np.float32)
+    for p in range(times.shape[0]):
+        t = times[p, column]
+        out[p] = t * sample_ns if t >= 0 else np.nan
+    return out
 
 
 def _file_peak_time(timing: dict, sample_ns: float) -> np.ndarray | None:
-    """The peak positions of sim_telarray's pixel timing (ns), NaN where a pixel has none."""
+    """The peak positions of sim_telarray's pixel timing (ns), NaN where a pixel has none
+    (one kernel call: this runs for every telescope event)."""
     if timing is None or "time" not in timing or not np.size(timing["time"]):
         return None
     times = np.asarray(timing["time"], dtype=np.float32)
-    types = np.asarray(timing.get("time_type", [1]))
-    peak = np.flatnonzero(types == 1)  # type 1: the pulse peak position
-    if times.ndim != 2 or not peak.size or peak[0] >= times.shape[1]:
+    types = np.asarray(timing.get("time_type", (1,))).ravel()
+    peak = next((i for i, kind in enumerate(types.tolist()) if kind == 1), None)  # the peak
+    if times.ndim != 2 or peak is None or peak >= times.shape[1]:
         return None
-    t = times[:, peak[0]]
-    return np.where(t >= 0, t * np.float32(sample_ns), np.nan).astype(np.float32)
+    return _peak_time_kernel(times, np.int64(peak), np.float32(sample_ns))
 
 
 def _calibration(tel_id, n_gains, n_pixels, event, fallback_mon, fallback_laser):

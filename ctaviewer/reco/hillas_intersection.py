@@ -26,11 +26,11 @@ import math
 
 import numpy as np
 
-from ..coords import cross
 from ..results import StereoResult
 from .geometry import (
     ImageAxes,
     Reconstruction,
+    cross3,
     finish,
     good_axes,
     invalid,
@@ -45,7 +45,7 @@ from .geometry import (
 def direction(normals: np.ndarray, w: np.ndarray):
     """(unit direction, mean angle in deg between it and the pairwise crossings) or None."""
     i, j = np.triu_indices(len(normals), 1)
-    crossing = cross(normals[i], normals[j])
+    crossing = cross3(normals[i], normals[j])
     crossing[crossing[:, 2] < 0] *= -1.0
     pw = w[i] * w[j]
     total = (crossing * pw[:, None]).sum(axis=0)

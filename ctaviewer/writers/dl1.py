@@ -19,6 +19,7 @@ from ..datamodel.table import TableWriter, write_table
 from ..datamodel.times import TimeConverter
 from ..event import ArrayEvent
 from ..results import EventResult
+from .rows import DictValues, check_order
 
 #: ctapipe's image checks before parametrisation (its ImageQualityQuery defaults), counted
 #: on the cleaned images we write: (name, expression, test on the parameters)
@@ -30,17 +31,38 @@ IMAGE_CRITERIA = (
 
 class CriteriaCounter:
     """Counts of entries passing each criterion and all criteria up to it (TOTAL first),
-    written as ctapipe's statistics tables."""
+    written as ctapipe's statistics tables.
+
+    Counted in Python integers (``add`` runs twice per telescope event: numpy calls on
+    arrays of three counts cost more than the tests); ``counts`` and ``cumulative`` give
+    them as int64 arrays."""
 
     def __init__(self, criteria):
         self.criteria = tuple(criteria)  # (name, expression, test)
-        self.counts = np.zeros(len(self.criteria) + 1, dtype=np.int64)
-        self.cumulative = np.zeros(len(self.criteria) + 1, dtype=np.int64)
+        self._tests = tuple(test for _, _, test in self.criteria)
+        self._counts = [0] * (len(self.criteria) + 1)
+        self._cumulative = [0] * (len(self.criteria) + 1)
+
+    @property
+    def counts(self) -> np.ndarray:
+        return np.array(self._counts, dtype=np.int64)
+
+    @property
+    def cumulative(self) -> np.ndarray:
+        return np.array(self._cumulative, dtype=np.int64)
 
     def add(self, values) -> None:
-        passed = [True, *(bool(test(values)) for _, _, test in self.criteria)]
-        self.counts += passed
-        self.cumulative += np.cumprod(passed)
+        counts, cumulative = self._counts, self._cumulative
+        counts[0] += 1
+        cumulative[0] += 1
+        all_passed = True
+        for i, test in enumerate(self._tests, 1):
+            if test(values):
+                counts[i] += 1
+                if all_passed:
+                    cumulative[i] += 1
+            else:
+                all_passed = False
 
     def write(self, h5, path: str) -> None:
         names = ["TOTAL", *(n for n, _, _ in self.criteria)]
@@ -70,12 +92,23 @@ class DL1Tables:
             h5, paths.DL1_TEL_TRIGGER, cols.TEL_TRIGGER,
             title="Storage of TelEventIndexContainer,TelescopeTriggerContainer",
         )
+        check_order(self.trigger, ("obs_id", "event_id", "time", "tels_with_trigger",
+                                   "event_type"))
+        check_order(self.tel_trigger, ("obs_id", "event_id", "tel_id", "time", "event_type",
+                                       "n_trigger_pixels"))
         self.image_statistics = CriteriaCounter(IMAGE_CRITERIA)
         self._images: dict[int, TableWriter] = {}
         self._params: dict[int, TableWriter] = {}
         self._pointing_done: set[int] = set()
-        self._param_names = tuple(c.name for c in cols.parameter_columns())
-        self._stereo_names = frozenset(row[0] for row in cols.STEREO_PARAMETERS)
+        param_names = tuple(c.name for c in cols.parameter_columns())
+        stereo_names = frozenset(row[0] for row in cols.STEREO_PARAMETERS)
+        #: the image parameters in column order; the stereo columns follow the first
+        #: ``_n_before_stereo`` of them (core_psi is the only one, from the event's result)
+        self._image_values = DictValues(n for n in param_names if n not in stereo_names)
+        first_stereo = min(i for i, n in enumerate(param_names) if n in stereo_names)
+        self._n_before_stereo = first_stereo
+        self._stereo_columns = tuple(n for n in param_names if n in stereo_names)
+        self._param_row_names = ("obs_id", "event_id", "tel_id", *param_names)
 
     def _image_table(self, tel_id: int) -> TableWriter:
         table = self._images.get(tel_id)
@@ -85,6 +118,8 @@ class DL1Tables:
                 self.h5, paths.DL1_IMAGES.format(tel_id), cols.image_columns(n),
                 title="Storage of TelEventIndexContainer,DL1CameraContainer",
             )
+            check_order(table, ("obs_id", "event_id", "tel_id", "image", "peak_time",
+                                "image_mask", "is_valid"))
         return table
 
     def _param_table(self, tel_id: int) -> TableWriter:
@@ -94,6 +129,7 @@ class DL1Tables:
                 self.h5, paths.DL1_PARAMETERS.format(tel_id), cols.parameter_table_columns(),
                 title="Storage of TelEventIndexContainer,ImageParametersContainer",
             )
+            check_order(table, self._param_row_names)
         return table
 
     def _write_pointing(self, event: ArrayEvent) -> None:
@@ -111,53 +147,44 @@ class DL1Tables:
             self._pointing_done.add(tel_id)
 
     def write(self, event: ArrayEvent, result: EventResult) -> None:
+        # rows as tuples in column order (``TableWriter.append_row``), see ``rows``
         obs_id, event_id = event.obs_id, event.event_id
         event_type = cols.event_type_code(event.event_type)
         trig = event.trigger
-        triggered = [int(t) for t in trig.tels_with_trigger if int(t) in self.subarray.tels]
-        self.trigger.append(
-            obs_id=obs_id,
-            event_id=event_id,
-            time=self.times.high_res(trig.time),
-            tels_with_trigger=self.subarray.tel_mask(triggered),
-            event_type=event_type,
-        )
+        tels = self.subarray.tels
+        triggered = [int(t) for t in trig.tels_with_trigger if int(t) in tels]
+        self.trigger.append_row((
+            obs_id, event_id, self.times.high_res(trig.time),
+            self.subarray.tel_mask(triggered), event_type,
+        ))
         # as ctapipe: a row per triggered telescope (with data or not)
         tel_types = trig.tel_event_types
+        times = trig.trigger_times_ns
+        n_times = len(times)
+        n_trigger_pixels = trig.n_trigger_pixels
         for i, tel_id in enumerate(int(t) for t in trig.tels_with_trigger):
-            if tel_id not in self.subarray.tels:
+            if tel_id not in tels:
                 continue
-            offset = float(trig.trigger_times_ns[i]) if i < len(trig.trigger_times_ns) \
-                else math.nan
-            self.tel_trigger.append(
-                obs_id=obs_id,
-                event_id=event_id,
-                tel_id=tel_id,
-                time=self.times.high_res(trig.time, offset),
-                event_type=(cols.event_type_code(tel_types[i]) if tel_types is not None
-                            else event_type),
-                n_trigger_pixels=trig.n_trigger_pixels.get(tel_id, -1),
-            )
+            offset = float(times[i]) if i < n_times else math.nan
+            self.tel_trigger.append_row((
+                obs_id, event_id, tel_id, self.times.high_res(trig.time, offset),
+                (cols.event_type_code(tel_types[i]) if tel_types is not None else event_type),
+                n_trigger_pixels.get(tel_id, -1),
+            ))
         self._write_pointing(event)
         core_psi = getattr(result, "core_psi", None) or {}
+        k = self._n_before_stereo
         for tel_id, tr in result.tel.items():
             if self.write_images:
-                self._image_table(tel_id).append(
-                    obs_id=obs_id,
-                    event_id=event_id,
-                    tel_id=tel_id,
-                    image=tr.image,
-                    peak_time=tr.peak_time,
-                    image_mask=tr.mask,
-                    is_valid=True,
+                self._image_table(tel_id).append_row(
+                    (obs_id, event_id, tel_id, tr.image, tr.peak_time, tr.mask, True)
                 )
             if self.write_parameters:
-                p = tr.parameters
-                self._param_table(tel_id).append(
-                    obs_id=obs_id, event_id=event_id, tel_id=tel_id,
-                    **{n: p.get(n, math.nan) for n in self._param_names
-                       if n not in self._stereo_names},
-                    core_psi=core_psi.get(tel_id, math.nan),
+                values = self._image_values(tr.parameters)
+                stereo = tuple(core_psi.get(tel_id, math.nan) if n == "core_psi" else 0.0
+                               for n in self._stereo_columns)
+                self._param_table(tel_id).append_row(
+                    (obs_id, event_id, tel_id, *values[:k], *stereo, *values[k:])
                 )
             self.image_statistics.add(tr.parameters)
             true_params = getattr(tr, "true_parameters", None)

@@ -18,6 +18,7 @@ from ..datamodel.records import write_run_config, write_shower_distribution
 from ..datamodel.table import TableWriter
 from ..event import ArrayEvent
 from ..results import EventResult
+from .rows import DictValues, check_order
 
 __all__ = ["SimulationTables", "true_impact_distance", "write_run_config",
            "write_shower_distribution"]
@@ -55,10 +56,13 @@ class SimulationTables:
         self._params: dict[int, TableWriter] = {}
         #: (column, parameter name, integer column): an integer without value is -1, as
         #: ctapipe writes the extreme pixel values of an empty true image
-        self._true_names = tuple(
-            (c.name, c.name[len("true_"):], np.dtype(c.dtype).kind == "i")
-            for c in cols.true_parameter_columns()[3:]
+        true_columns = cols.true_parameter_columns()[3:]
+        self._true_values = DictValues(c.name[len("true_"):] for c in true_columns)
+        self._true_int = frozenset(
+            i for i, c in enumerate(true_columns) if np.dtype(c.dtype).kind == "i"
         )
+        self._true_row_names = ("obs_id", "event_id", "tel_id",
+                                *(c.name for c in true_columns))
 
     def _image_table(self, tel_id: int, true_image) -> TableWriter:
         table = self._images.get(tel_id)
@@ -75,6 +79,17 @@ class SimulationTables:
         if table is None:
             table = store[tel_id] = TableWriter(self.h5, path.format(tel_id), columns,
                                                 title=title)
+        return table
+
+    def _params_table(self, tel_id: int) -> TableWriter:
+        table = self._params.get(tel_id)
+        if table is None:
+            table = self._table(
+                self._params, paths.SIMULATION_PARAMETERS, tel_id,
+                cols.true_parameter_columns(),
+                "Storage of TelEventIndexContainer,ImageParametersContainer",
+            )
+            check_order(table, self._true_row_names)
         return table
 
     def write(self, event: ArrayEvent, result: EventResult | None = None) -> None:
@@ -118,14 +133,12 @@ class SimulationTables:
             tr = result.tel.get(tel_id) if result is not None else None
             params = getattr(tr, "true_parameters", None) if tr is not None else None
             if params is not None:
-                self._table(
-                    self._params, paths.SIMULATION_PARAMETERS, tel_id,
-                    cols.true_parameter_columns(),
-                    "Storage of TelEventIndexContainer,ImageParametersContainer",
-                ).append(**ids, tel_id=tel_id, **{
-                    col: _integer(params.get(name)) if is_int else params.get(name, math.nan)
-                    for col, name, is_int in self._true_names
-                })
+                values = self._true_values(params)
+                ints = self._true_int
+                self._params_table(tel_id).append_row((
+                    event.obs_id, event.event_id, tel_id,
+                    *(_integer(v) if i in ints else v for i, v in enumerate(values)),
+                ))
 
     def close(self) -> None:
         for t in (self.shower, *self._images.values(), *self._impact.values(),
