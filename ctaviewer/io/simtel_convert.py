@@ -355,7 +355,10 @@ def pixel_status(
                 raise ValueError(f"calibration constants of shape {c.shape} for "
                                  f"{n_pixels} pixels")
         constants.append(c)
-    status, any_set = status_kernel(arr, np.asarray(disabled), *constants)
+    disabled = np.asarray(disabled)
+    if disabled.dtype.kind not in "iu":  # e.g. an empty list
+        disabled = disabled.astype(np.int64)
+    status, any_set = status_kernel(arr, disabled, *constants)
     return status if any_set else None
 
 
