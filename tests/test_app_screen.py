@@ -345,7 +345,8 @@ def test_grid_names_are_beside_not_over_the_cameras(simtel_file, qtbot, window):
     _open(qtbot, window, simtel_file("gamma_4lst.simtel.zst"), index=2)
     grid = _raise(qtbot, window, "grid")
     s = window.session
-    qtbot.waitUntil(lambda: grid._shown == sorted(s.array_event.tel) and not grid.building)
+    qtbot.waitUntil(lambda: grid._shown == sorted(s.array_event.tel) and not grid.building
+                    and not grid.colouring)
     cameras = [item.mapRectToScene(item.boundingRect()) for _, item, _ in grid.cells.values()
                if item.isVisible()]
     labels = [label.sceneBoundingRect() for _, _, label in grid.cells.values()

@@ -196,7 +196,8 @@ def test_camera_grid_shows_the_event_cells_without_overlap(simtel_file, qtbot, w
     s, grid = window.session, window.camera_grid
     for i in (19, 3, 20):
         s.go_to(i)
-        qtbot.waitUntil(lambda: grid._shown == sorted(s.array_event.tel))
+        qtbot.waitUntil(lambda: grid._shown == sorted(s.array_event.tel)
+                        and not grid.colouring)  # (cells show once coloured)
         shown = [t for t, (vb, _, _) in grid.cells.items() if vb.isVisible()]
         assert sorted(shown) == grid._shown
         rects = [grid.cells[t][0].geometry() for t in grid._shown]

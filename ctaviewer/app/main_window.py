@@ -11,6 +11,7 @@ from ..errors import InputFileError
 from ..io import supported_formats
 from ..service.session import describe_path
 from . import settings as app_settings
+from . import table_lookup
 from .about import about_text
 from .export import EXPORT_FILTER, export_widget
 from .models.display import DisplaySettings
@@ -20,6 +21,7 @@ from .views.array_view import ArrayView
 from .views.camera_grid import CameraGrid
 from .views.camera_view import CameraView
 from .views.event_table import EventTable
+from .views.lazy import first_draws
 from .views.parameter_table import ParameterTable
 from .views.processing_panel import ProcessingPanel
 from .views.sky_view import SkyView
@@ -129,6 +131,10 @@ class MainWindow(QtWidgets.QMainWindow):
         s.error.connect(self.show_error)
         if restore:
             self.restore_settings()
+        # the colour-lookup kernel (numba) loads while the window waits for a file: loaded
+        # in a thread when the first camera is drawn, it would hold the GIL against the GUI
+        # thread for the ~1 s of that first drawing
+        QtCore.QTimer.singleShot(0, table_lookup.warm_up)
 
     # ---------------------------------------------------------------- construction
     def _add_dock(self, key, title, widget, area):
@@ -161,6 +167,13 @@ class MainWindow(QtWidgets.QMainWindow):
         from .actions import build_menus
 
         self.actions_by_id = build_menus(self)
+
+    @property
+    def drawing(self) -> bool:
+        """Whether views are still drawing the event over event-loop turns (a new file's
+        first drawings, the telescope grid's new cells): what a screenshot waits for."""
+        grid = self.camera_grid
+        return bool(len(first_draws()) or grid.building or grid.colouring)
 
     # ---------------------------------------------------------------- files
     def open_path(self, path=None, event_index: int = 0, synchronous: bool = False) -> bool:

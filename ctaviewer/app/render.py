@@ -51,6 +51,10 @@ def render_event_png(path: str | None, event_index: int, out_path: str,
         session.process(synchronous=True)
     for _ in range(3):
         app.processEvents()
+    for _ in range(200):  # the views' first drawings of the file, one per event-loop turn
+        if not window.drawing:
+            break
+        app.processEvents()
     if session.selected_pixels == [] and session.array_event is not None:
         tr = session.tel_result(session.selected_tel)
         if tr is not None:
@@ -511,6 +515,8 @@ class EventPage(QtWidgets.QWidget):
             only_graphics(self.grid)
             self.array = ArrayView(session)
             self.sky = SkyView(session)
+            for view in (self.array, self.sky):
+                view.defer_first_draw = False  # drawn with the event: nothing waits here
             bottom = QtWidgets.QHBoxLayout()
             bottom.addWidget(self.array, 1)
             bottom.addWidget(self.sky, 1)

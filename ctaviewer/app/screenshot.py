@@ -51,7 +51,7 @@ def main(argv=None) -> int:
     def poll():
         state["ticks"] += 1
         ready = (s.array_event is not None and (s.result is not None or not s.can_process)
-                 and not window.camera_grid.building)
+                 and not window.drawing)
         if ready and not s.selected_pixels:
             tr = s.tel_result(s.selected_tel)
             img = tr.image if tr is not None else s.array_event.tel[s.selected_tel].raw_sum

@@ -103,7 +103,7 @@ class _Helper:
         if msg.tag == "indexed":
             self.followers.pop(token, None)
         if source is not None:
-            source._take(msg)
+            source.take_index_message(msg)
 
     def drain(self) -> None:
         """Take every message waiting (index news; nothing else comes unasked)."""
@@ -205,12 +205,23 @@ class HelperSource(SimTelSource):
     #: helper (``read_ahead``) before it is shown, not parsed in the caller's thread
     read_in_background = False
 
-    def _follow(self, helper: _Helper, token: int) -> None:
+    def follow(self, helper: _Helper, token: int) -> None:
         """Hear of the scan the helper runs on this file (``poll_index``)."""
         self._held = (helper, token)
         self._news = {"reported": 0, "fraction": 0.0, "end": None, "said": False}
         self._news_lock = threading.Lock()
         helper.followers[token] = weakref.ref(self)
+
+    @property
+    def scan_fraction(self) -> float:
+        """The part of the file the helper has indexed, as it last said (0 to 1)."""
+        return self._news["fraction"] if self._news is not None else 1.0
+
+    @property
+    def scan_end(self) -> tuple[list, BaseException | None] | None:
+        """How the helper's scan ended, once it has: (warnings as (category, text), error
+        or None); None before."""
+        return self._news["end"] if self._news is not None else None
 
     @property
     def indexing(self) -> bool:
@@ -253,7 +264,7 @@ class HelperSource(SimTelSource):
                              [text for _, text in end[0]] if done else [],
                              end[1] if done else None)
 
-    def _take(self, msg: Message) -> None:
+    def take_index_message(self, msg: Message) -> None:
         """A "rows" or "indexed" message of the helper about this file."""
         if self._news is None or self.index is None:
             return  # closed meanwhile
@@ -398,13 +409,13 @@ def open_indexed(
             headers, index, caught, event = msg.args
             index = dataclasses.replace(index, temporary_dir=tmpdir, complete=False)
             source = HelperSource.from_headers(path, headers, index, **kwargs)
-            source._follow(helper, token)
+            source.follow(helper, token)
             source.read_in_background = not whole
             if event is not None:
                 source.cache_event(event.index, _frozen(event))
             if whole:
                 _wait_indexed(helper, source, progress, should_stop)
-                found, error = source._news["end"]
+                found, error = source.scan_end
                 if error is not None:
                     raise error
                 caught = list(caught) + found
@@ -432,7 +443,7 @@ def _wait_indexed(helper: _Helper, source: HelperSource, progress, should_stop) 
             elif msg.tag in _INDEX_TAGS:
                 helper.dispatch(msg)
                 if progress is not None and source.indexing:
-                    progress(source._news["fraction"])
+                    progress(source.scan_fraction)
     except (EOFError, ConnectionError, MessageError):
         helper.stop()
         raise InputFileError(

@@ -16,6 +16,9 @@ waits until the index reaches it.
 
 from __future__ import annotations
 
+import math
+import time
+
 from ...gc_policy import FIRST_FILE_SHOWN, freeze_once
 from ...io import check_input_path
 from ...service import processing, simtel_helper
@@ -28,6 +31,9 @@ from ..qt import QtCore
 
 __all__ = ["SessionModel"]
 
+
+#: the shortest time between two updates of the indexing progress (seconds)
+PROGRESS_INTERVAL_S = 0.2
 
 #: the state's signals, forwarded to the Qt signals of the same name
 _FORWARDED = ("source_changed", "rows_changed", "rows_added", "indexing_changed",
@@ -74,6 +80,7 @@ class SessionModel(QtCore.QObject):
         self._follower: IndexFollower | None = None
         self._ended_meanwhile = None  # the open file's index news while another opens
         self._shown_fraction = 0.0
+        self._shown_at = -math.inf
         self._index_rows.connect(self._rows_found)
         self._index_progress.connect(self._indexed_fraction)
         self._index_end.connect(self._index_ended)
@@ -193,7 +200,7 @@ class SessionModel(QtCore.QObject):
         freeze_once(FIRST_FILE_SHOWN)  # start-up objects live as long as the application
         source = opened.source
         if getattr(source, "indexing", False):
-            self._shown_fraction = 0.0
+            self._shown_fraction, self._shown_at = 0.0, -math.inf
             self.state.begin_indexing()
             self._follower = IndexFollower(
                 source, len(opened.rows), self._index_rows.emit, self._index_progress.emit,
@@ -242,10 +249,13 @@ class SessionModel(QtCore.QObject):
             self.go_to(self.state.waiting_for)
 
     def _indexed_fraction(self, source, fraction: float) -> None:
-        # a step of 1 % at least: the bar repaints at once on each
+        # a step of 1 % at least, a few times a second at most: a progress bar repaints the
+        # window's pending changes at once on each (QProgressBar.setValue repaints)
+        now = time.monotonic()
         if source is self.state.source and self.state.indexing and (
-                abs(fraction - self._shown_fraction) >= 0.01):
-            self._shown_fraction = fraction
+                abs(fraction - self._shown_fraction) >= 0.01
+                and now - self._shown_at >= PROGRESS_INTERVAL_S):
+            self._shown_fraction, self._shown_at = fraction, now
             self.index_progress.emit(fraction)
 
     def _index_ended(self, source, warnings, error) -> None:

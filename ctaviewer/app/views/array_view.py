@@ -101,8 +101,16 @@ class ArrayView(LazyRefreshMixin, QtWidgets.QWidget):
         layout.addWidget(self.plot, 1)
         layout.addWidget(self.legend)
         session.source_changed.connect(self._new_source)
+        self.follow_source(session)
         for sig in (session.event_changed, session.result_changed, session.tel_selected):
             sig.connect(self.request_refresh)
+
+    def show_nothing(self) -> None:
+        for item in (*self.axes.values(), self.scatter, self.true_core, self.reco_core):
+            item.setData([], [])
+        self._subarray = None
+        self._segments = {}
+        self.legend.setText("")
 
     def _set_telescopes(self, sub) -> None:
         """Positions, sizes and ids of the subarray's telescopes (once per file)."""
@@ -115,10 +123,7 @@ class ArrayView(LazyRefreshMixin, QtWidgets.QWidget):
     def refresh(self, *_):
         s = self.session
         if s.source is None:
-            for item in (*self.axes.values(), self.scatter, self.true_core, self.reco_core):
-                item.setData([], [])
-            self._subarray = None
-            self._segments = {}
+            self.show_nothing()
             return
         sub = s.source.subarray
         if sub is not self._subarray:

@@ -46,6 +46,10 @@ class CameraGrid(LazyRefreshMixin, QtWidgets.QWidget):
         self.build_budget_s: float | None = _BUILD_BUDGET_S
         self.building = False  # True while cells of the event are still being made
         self._shown: list[int] = []
+        #: cells placed but not coloured yet for the event (hidden until they are)
+        self._uncoloured: list[int] = []
+        #: (cells made, cells coloured) per event-loop turn of the last rebuild (for tests)
+        self.work_per_turn: list[tuple[int, int]] = []
         self.graphics = pg.GraphicsView()
         self._root = _Cells(self._place)
         self.graphics.setCentralItem(self._root)
@@ -54,8 +58,11 @@ class CameraGrid(LazyRefreshMixin, QtWidgets.QWidget):
         layout.addLayout(top)
         layout.addWidget(self.graphics, 1)
         session.source_changed.connect(self._new_source)
+        # (one timer: an event, its result and display changes in one turn, one rebuild)
         self._rebuild_timer = QtCore.QTimer(self, singleShot=True, interval=0)
         self._rebuild_timer.timeout.connect(self.request_refresh)
+        self._colour_timer = QtCore.QTimer(self, singleShot=True, interval=0)
+        self._colour_timer.timeout.connect(self._colour_more)
         # the grid follows in the next event-loop turn: the large camera is shown first
         session.event_changed.connect(self._rebuild_timer.start)
         session.result_changed.connect(self._recolor_if_shown)
@@ -68,6 +75,8 @@ class CameraGrid(LazyRefreshMixin, QtWidgets.QWidget):
             self.graphics.scene().removeItem(label)
         self.cells = {}
         self._shown = []
+        self._uncoloured = []
+        self._colour_timer.stop()
         self.type_box.blockSignals(True)
         self.type_box.clear()
         self.type_box.addItem(ALL_TYPES)
@@ -104,35 +113,84 @@ class CameraGrid(LazyRefreshMixin, QtWidgets.QWidget):
         self.rebuild()
 
     def _recolor_if_shown(self, *_):
+        """A new result or display setting: the cells follow in the next turn (with the
+        event's own rebuild when one is due: one recolouring for both), after the large
+        camera has been drawn."""
         if self.is_shown():
-            self.recolor()
+            self._rebuild_timer.start()
         else:
             self._dirty = True
 
     def rebuild(self):
         tels = self.tel_ids()
-        if tels != self._shown:
-            # a new file brings up to ~100 cells of ~3 ms each: make them over several
-            # event-loop turns, the grid showing once all are there
-            if self.build_budget_s is not None:
-                missing = [t for t in tels if t not in self.cells]
-                deadline = time.perf_counter() + self.build_budget_s
-                for t in missing[:-1]:
-                    self._cell(t)
-                    if time.perf_counter() > deadline:
-                        self.building = True
-                        self._rebuild_timer.start()
-                        return
-            self.building = False
-            for t in self._shown:
-                if t not in tels:
-                    self.cells[t][0].hide()
-                    self.cells[t][2].hide()
-            for t in tels:
-                self._cell(t)
-            self._shown = tels
-            self._place()
-        self.recolor()
+        if tels == self._shown:  # another event on the same telescopes: all in one go
+            waiting, self._uncoloured = self._uncoloured, []
+            self._colour_timer.stop()
+            self.recolor()
+            for t in waiting:
+                vb, _, label = self.cells[t]
+                vb.show()
+                label.setVisible(self._label_fits(label))
+            return
+        if not self.building:
+            self.work_per_turn = []
+        # a new file brings up to ~100 cells of ~3 ms each: make them over several
+        # event-loop turns, the grid showing nothing new until all are there
+        deadline = (time.perf_counter() + self.build_budget_s
+                    if self.build_budget_s is not None else None)
+        missing = [t for t in tels if t not in self.cells]
+        for k, t in enumerate(missing):
+            self._cell(t)
+            if (deadline is not None and k + 1 < len(missing)
+                    and time.perf_counter() > deadline):
+                self.building = True
+                self.work_per_turn.append((k + 1, 0))
+                self._hide_shown()  # the cells of the event before: not this one's
+                self._rebuild_timer.start()
+                return
+        self.building = False
+        self._hide_shown()
+        self._shown = tels
+        # the cells are coloured (and drawn) for the first time over turns too, each shown
+        # once it shows this event: never a cell of another event among them
+        self._uncoloured = list(tels)
+        self._place()
+        self._colour_more(len(missing), deadline)
+
+    def _hide_shown(self) -> None:
+        for t in self._shown:
+            self.cells[t][0].hide()
+            self.cells[t][2].hide()
+        self._shown = []
+        self._uncoloured = []
+        self._colour_timer.stop()
+
+    def _colour_more(self, made: int = 0, deadline: float | None = None) -> None:
+        """Colour and show the next cells placed for the event, within the turn's budget
+        (what is left of it after making ``made`` cells, until ``deadline``)."""
+        todo = self._uncoloured
+        if deadline is None and self.build_budget_s is not None:
+            deadline = time.perf_counter() + self.build_budget_s
+        done = 0
+        while todo:
+            if deadline is not None and (made or done) and time.perf_counter() > deadline:
+                break
+            t = todo.pop(0)
+            self._colour(t)
+            vb, _, label = self.cells[t]
+            vb.show()
+            label.setVisible(self._label_fits(label))
+            done += 1
+        self.work_per_turn.append((made, done))
+        if todo:
+            self._colour_timer.start()
+        else:
+            self._mark_selected()
+
+    @property
+    def colouring(self) -> bool:
+        """Whether cells placed for the event still wait for their first colouring."""
+        return bool(self._uncoloured)
 
     def label_height(self) -> float:
         """Height of the strip above each camera that holds its name."""
@@ -156,7 +214,8 @@ class CameraGrid(LazyRefreshMixin, QtWidgets.QWidget):
         return best
 
     def _place(self):
-        """Cells sorted by telescope id, filling the view: each a name strip above a camera."""
+        """Cells sorted by telescope id, filling the view: each a name strip above a camera
+        (those not coloured for the event yet stay hidden)."""
         tels = self._shown
         if not tels:
             return
@@ -165,31 +224,45 @@ class CameraGrid(LazyRefreshMixin, QtWidgets.QWidget):
         w = (rect.width() - _SPACING * (n_cols - 1)) / n_cols
         h = (rect.height() - _SPACING * (n_rows - 1)) / n_rows
         strip = self.label_height()
+        self._cell_width = w
+        waiting = set(self._uncoloured)
         for k, t in enumerate(tels):
             vb, _, label = self.cells[t]
             r, c = divmod(k, n_cols)
             x, y = rect.x() + c * (w + _SPACING), rect.y() + r * (h + _SPACING)
             vb.setGeometry(QtCore.QRectF(x, y + strip, max(w, 1), max(h - strip, 1)))
-            vb.show()
             label.setPos(x, y)
-            # a name wider than its cell is left out rather than drawn over the next one
-            label.setVisible(label.textItem.boundingRect().width() <= w)
+            vb.setVisible(t not in waiting)
+            label.setVisible(t not in waiting and self._label_fits(label))
+
+    _cell_width = 0.0
+
+    def _label_fits(self, label) -> bool:
+        """A name wider than its cell is left out rather than drawn over the next one."""
+        return label.textItem.boundingRect().width() <= self._cell_width
+
+    def _colour(self, t: int) -> None:
+        s = self.session
+        _, item, _ = self.cells[t]
+        out = camera_colors(s, self.display, t)
+        if out is None:
+            item.set_colors(item._values, blank_index(item.geometry.n_pixels),
+                            self.display.cmap)
+        else:
+            item.set_colors(out[0], out[1], self.display.cmap)
+        item.set_status(pixel_status(s, t), status_note(s, self.display))
+        tr = s.tel_result(t)
+        item.set_hillas(tr.parameters if tr is not None and self.display.show_hillas
+                        else None)
+        item.set_dimmed(tr is not None and not tr.passes_quality)
 
     def recolor(self):
-        s = self.session
+        """The cells shown, coloured for the current event and result (those still waiting
+        for their first colouring get it in their turn)."""
+        waiting = set(self._uncoloured)
         for t in self._shown:
-            _, item, _ = self.cells[t]
-            out = camera_colors(s, self.display, t)
-            if out is None:
-                item.set_colors(item._values, blank_index(item.geometry.n_pixels),
-                                self.display.cmap)
-            else:
-                item.set_colors(out[0], out[1], self.display.cmap)
-            item.set_status(pixel_status(s, t), status_note(s, self.display))
-            tr = s.tel_result(t)
-            item.set_hillas(tr.parameters if tr is not None and self.display.show_hillas
-                            else None)
-            item.set_dimmed(tr is not None and not tr.passes_quality)
+            if t not in waiting:
+                self._colour(t)
         self._mark_selected()
 
     def _mark_selected(self):

@@ -143,6 +143,7 @@ class CameraView(QtWidgets.QWidget):
             self.viewbox.removeItem(self.item)
         self.item = None
         self._geometry = None
+        self.title.setText("")  # (no telescope of the file before)
 
     def _ensure_item(self, tel_id):
         geom = self.session.source.subarray.tels[tel_id].camera.geometry

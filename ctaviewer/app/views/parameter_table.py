@@ -40,8 +40,15 @@ class ParameterTable(LazyRefreshMixin, QtWidgets.QWidget):
         layout.addWidget(self.empty)
         layout.addWidget(split, 1)
         self._tels: list[int] = []
+        self.follow_source(session)
         for sig in (session.event_changed, session.result_changed, session.tel_selected):
             sig.connect(self.request_refresh)
+
+    def show_nothing(self) -> None:
+        self.empty.setVisible(True)
+        self.table.clear()
+        self.table.setRowCount(0)
+        self.dl2.setRowCount(0)
 
     def refresh(self, *_):
         r = self.session.result

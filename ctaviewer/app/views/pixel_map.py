@@ -10,6 +10,7 @@ of camera pixels.
 
 from __future__ import annotations
 
+import math
 import threading
 import weakref
 
@@ -21,6 +22,10 @@ from ..table_lookup import gather, index_dtype
 LOOKUP_SIZE = 1536
 _LOOKUPS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _LOCK = threading.Lock()
+#: geometry -> {placement key: ids}: the maps made last, shared by the items of one camera
+#: type drawn at one size (the telescope grid's cells), whatever their whole-pixel position
+_MAPS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_MAPS_PER_GEOMETRY = 8
 
 
 def paint_ids(paths, width: int, height: int, transform: QtGui.QTransform) -> np.ndarray:
@@ -101,18 +106,36 @@ class PixelMap:
                bounds.width(), bounds.height())
         if key == self.key:
             return True
+        # the map moved by whole device pixels is the same map: one made for another item
+        # of this geometry at this scale serves (shared, read-only)
+        ox, oy = math.floor(t.dx()), math.floor(t.dy())
+        placement = (t.m11(), t.m12(), t.m21(), t.m22(), round(t.dx() - ox, 9),
+                     round(t.dy() - oy, 9), bounds.x() - ox, bounds.y() - oy,
+                     bounds.width(), bounds.height(), self.rect.getRect())
+        maps = _MAPS.setdefault(self.geometry, {})
+        ids = maps.get(placement)
+        if ids is None:
+            ids = self._make(t, bounds)
+            ids.flags.writeable = False
+            maps[placement] = ids
+            while len(maps) > _MAPS_PER_GEOMETRY:
+                del maps[next(iter(maps))]
+        self.ids = ids
+        if self._buf is None or self._buf.shape != ids.shape:
+            self._buf = np.empty(ids.shape, dtype=np.uint32)
+        self.origin = bounds.topLeft()
+        self.key = key
+        return True
+
+    def _make(self, t, bounds) -> np.ndarray:
         ids, x0, y0, cell = geometry_lookup(self.geometry, self.paths, self.rect)
         scale = max(abs(t.m11()) + abs(t.m21()), abs(t.m12()) + abs(t.m22()))
         if scale * cell > 0.75:  # zoomed in beyond the lookup: paint exactly
             shift = QtGui.QTransform.fromTranslate(-bounds.x(), -bounds.y())
-            self.ids = paint_ids(self.paths, bounds.width(), bounds.height(), t * shift)
+            out = paint_ids(self.paths, bounds.width(), bounds.height(), t * shift)
         else:
-            self.ids = self._resample(ids, x0, y0, cell, t, bounds)
-        close_seams(self.ids)
-        self._buf = np.empty(self.ids.shape, dtype=np.uint32)
-        self.origin = bounds.topLeft()
-        self.key = key
-        return True
+            out = self._resample(ids, x0, y0, cell, t, bounds)
+        return close_seams(out)
 
     @staticmethod
     def _resample(ids, x0, y0, cell, t, bounds) -> np.ndarray:

@@ -61,8 +61,13 @@ class SkyView(LazyRefreshMixin, QtWidgets.QWidget):
         layout.setContentsMargins(2, 2, 2, 2)
         layout.addWidget(self.plot, 1)
         layout.addWidget(self.info)
+        self.follow_source(session)
         for sig in (session.event_changed, session.result_changed, session.tel_selected):
             sig.connect(self.request_refresh)
+
+    def show_nothing(self) -> None:
+        self._clear()
+        self.info.setText("")
 
     def _clip_axes(self, *_):
         """The axes cut to the visible range (see ``plotting.clip_segments``)."""

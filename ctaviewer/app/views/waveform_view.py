@@ -55,8 +55,14 @@ class WaveformView(LazyRefreshMixin, QtWidgets.QWidget):
         layout.addWidget(self.plot, 1)
         layout.addWidget(self.info)
         self.curves: dict[int, list] = {}  # pixel -> plotted curves (for tests)
+        self.follow_source(session)
         for sig in (session.pixels_selected, session.event_changed, session.result_changed):
             sig.connect(self.request_refresh)
+
+    def show_nothing(self) -> None:
+        self.plot.clear()
+        self.curves = {}
+        self.info.setText("Click a pixel in the camera view (shift-click adds).")
 
     def refresh(self):
         self.plot.clear()
