@@ -8,7 +8,7 @@ import time
 from ..qt import QtCore, QtGui, QtWidgets, pg
 from .camera_item import CameraItem
 from .camera_values import blank_index, camera_colors, pixel_status, status_note
-from .lazy import LazyRefreshMixin
+from .lazy import LazyRefreshMixin, after_paint_ms
 
 ALL_TYPES = "all types"
 _SPACING = 4  # px between cells
@@ -58,11 +58,15 @@ class CameraGrid(LazyRefreshMixin, QtWidgets.QWidget):
         layout.addLayout(top)
         layout.addWidget(self.graphics, 1)
         session.source_changed.connect(self._new_source)
-        # (one timer: an event, its result and display changes in one turn, one rebuild)
-        self._rebuild_timer = QtCore.QTimer(self, singleShot=True, interval=0)
+        # (one timer: an event, its result and display changes in one turn, one rebuild;
+        # after the large camera's paint, and each step of the grid's after the one before
+        # has been painted: never all painted in one turn)
+        self._rebuild_timer = QtCore.QTimer(self, singleShot=True, interval=after_paint_ms())
         self._rebuild_timer.timeout.connect(self.request_refresh)
-        self._colour_timer = QtCore.QTimer(self, singleShot=True, interval=0)
+        self._colour_timer = QtCore.QTimer(self, singleShot=True, interval=after_paint_ms())
         self._colour_timer.timeout.connect(self._colour_more)
+        for timer in (self._rebuild_timer, self._colour_timer):
+            timer.setTimerType(QtCore.Qt.PreciseTimer)
         # the grid follows in the next event-loop turn: the large camera is shown first
         session.event_changed.connect(self._rebuild_timer.start)
         session.result_changed.connect(self._recolor_if_shown)

@@ -3,9 +3,21 @@ first drawing of a new file is spread over event-loop turns, one view per turn."
 
 from __future__ import annotations
 
+import os
 import weakref
 
 from ..qt import QtCore, QtWidgets
+
+
+def after_paint_ms() -> int:
+    """A delay that lets the window paint what changed before the next step of drawing:
+    Qt delivers a window's paint from a timer (``QT_QPA_UPDATE_IDLE_TIME``, 5 ms), so work
+    queued with a zero delay would run before it and be painted with it, in one turn."""
+    try:
+        idle = int(os.environ.get("QT_QPA_UPDATE_IDLE_TIME", "5"))
+    except ValueError:
+        idle = 5
+    return max(idle, 0) + 5
 
 
 class FirstDraws(QtCore.QObject):
@@ -15,14 +27,16 @@ class FirstDraws(QtCore.QObject):
     layouts made for the first time, ~10-20 ms of refresh and paint per view): done in the
     turn of the first event, for every view at once, it froze the window for over 100 ms.
     Queued here, each view refreshes in a turn of its own, after the large camera (drawn at
-    once) has been painted, and is painted before the next one refreshes. A view waiting
+    once) has been painted, and is painted before the next one refreshes (``after_paint_ms``
+    apart). A view waiting
     here shows nothing of the file before (``LazyRefreshMixin.show_nothing``).
     """
 
     def __init__(self, parent=None):
         super().__init__(parent)
         self._pending: dict[int, weakref.ref] = {}  # id(view) -> view, in order asked
-        self._timer = QtCore.QTimer(self, singleShot=True, interval=0)
+        self._timer = QtCore.QTimer(self, singleShot=True, interval=after_paint_ms())
+        self._timer.setTimerType(QtCore.Qt.PreciseTimer)
         self._timer.timeout.connect(self.run_one)
         #: how many turns drew a view (for tests and benchmarks)
         self.turns = 0
