@@ -23,7 +23,7 @@ import numpy as np
 
 from ..errors import Cancelled
 from ..warning_capture import collect_warnings
-from .job import JobResult, JobSpec, name_input, result_from_exception
+from .job import JobResult, JobSpec, load_model, name_input, result_from_exception
 
 
 @dataclass(frozen=True)
@@ -80,18 +80,12 @@ class ChunkCache:
         if path == self.path:
             return self
         self.close()
-        from ..config import ProcessingConfig
         from ..pipeline import Pipeline
 
         with open(path, "rb") as f:
             state: SplitState = pickle.load(f)
-        spec = state.spec
-        config = spec.config if spec.config is not None else ProcessingConfig.default()
-        self.pipeline = Pipeline(state.headers.subarray, config)
-        if spec.dl2 and spec.estimators:
-            from ..estimators.model import LookupModel
-
-            self.model = LookupModel.load(spec.estimators)
+        self.pipeline = Pipeline(state.headers.subarray, state.spec.processing_config())
+        self.model = load_model(state.spec)
         self.path, self.state = path, state
         return self
 

@@ -35,6 +35,10 @@ class JobSpec:
     overwrite: bool = False
     max_events: int | None = None
 
+    def processing_config(self) -> ProcessingConfig:
+        """The chain's configuration: the job's, or the defaults."""
+        return self.config if self.config is not None else ProcessingConfig.default()
+
 
 @dataclass
 class JobResult:
@@ -197,7 +201,7 @@ def _run_job(spec, emit, should_stop) -> JobResult:
     from ..pipeline import Pipeline
 
     t0 = time.perf_counter()
-    config = spec.config if spec.config is not None else ProcessingConfig.default()
+    config = spec.processing_config()
     model = load_model(spec)
     with open_source(spec.input, max_events=spec.max_events) as source:
         pipeline = Pipeline(source.subarray, config)

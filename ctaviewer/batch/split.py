@@ -37,7 +37,6 @@ from dataclasses import replace
 
 import numpy as np
 
-from ..config import ProcessingConfig
 from ..errors import Cancelled, PartFailedError, WorkerDiedError
 from ..warning_capture import collect_warnings
 from .chunks import ChunkSpec, SplitState, chunk_size, state_file
@@ -78,7 +77,7 @@ def _run_split(spec: JobSpec, pool, emit, should_stop) -> JobResult | None:
     from ..io.simtel import SimTelSource
 
     t0 = time.perf_counter()
-    config = spec.config if spec.config is not None else ProcessingConfig.default()
+    config = spec.processing_config()
     folder = pool.shared_folder(spec)
     with open_source(spec.input, max_events=spec.max_events) as source:
         if not isinstance(source, SimTelSource):
