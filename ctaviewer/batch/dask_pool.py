@@ -25,8 +25,7 @@ class DaskPool:
         self.client = client
         self.size = max(1, int(size))
         self.run_id = run_id
-        self.running: dict[int, object] = {}  # key -> future
-        self._chunk: dict[int, ChunkSpec] = {}
+        self.running: dict[int, tuple] = {}  # key -> (future, chunk)
         self._serial = 0
 
     def start(self) -> None:
@@ -43,9 +42,9 @@ class DaskPool:
 
     def submit(self, key: int, chunk: ChunkSpec) -> None:
         self._serial += 1
-        self.running[key] = self.client.submit(
+        future = self.client.submit(
             dask_chunk, chunk, pure=False, key=f"ctaviewer-chunk-{self.run_id}-{self._serial}")
-        self._chunk[key] = chunk
+        self.running[key] = (future, chunk)
 
     def poll(self, timeout: float) -> list[tuple[int, JobResult]]:
         from dask.distributed import TimeoutError as DaskTimeout
@@ -53,15 +52,15 @@ class DaskPool:
 
         if self.running:
             try:
-                wait(list(self.running.values()), timeout=timeout, return_when="FIRST_COMPLETED")
+                wait([f for f, _ in self.running.values()], timeout=timeout,
+                     return_when="FIRST_COMPLETED")
             except (DaskTimeout, TimeoutError):
                 pass
         out = []
-        for key, future in list(self.running.items()):
+        for key, (future, chunk) in list(self.running.items()):
             if not future.done():
                 continue
             del self.running[key]
-            chunk = self._chunk.pop(key)
             try:
                 out.append((key, future.result()))
             except Exception as exc:  # the task itself failed (worker lost, ...)
@@ -70,9 +69,8 @@ class DaskPool:
 
     def stop(self) -> None:
         if self.running:
-            self.client.cancel(list(self.running.values()))
+            self.client.cancel([f for f, _ in self.running.values()])
         self.running.clear()
-        self._chunk.clear()
 
 
 def dask_chunk(chunk: ChunkSpec) -> JobResult:

@@ -132,7 +132,6 @@ class _Scan:
         self.rows = None  # rows received, not handed out yet
         self.handed_out = 0
         self.index = None  # the whole index, once the scan ended
-        self.error: BaseException | None = None
         self.done_at = math.nan
 
     def start(self) -> None:
