@@ -18,7 +18,7 @@ def display_available() -> bool:
 
 def start_reading_early(path) -> None:
     """Start the helper process that will read ``path`` now, so that its imports (eventio,
-    scipy, numba: ~1 s) run while this process imports Qt and builds the window."""
+    numba: ~1 s) run while this process imports Qt and builds the window."""
     from ..service import simtel_helper
 
     if simtel_helper.serves(path):

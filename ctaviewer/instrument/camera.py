@@ -7,6 +7,8 @@ from functools import cached_property
 
 import numpy as np
 
+from .neighbors import nearest_neighbour_stats, neighbors_csr
+
 PIXEL_SHAPES = ("hexagon", "square", "circle")
 #: sim_telarray's pixel shape codes (ctapipe maps them the same way)
 SIMTEL_SHAPE_CODES = {0: "circle", 1: "hexagon", 2: "square", 3: "hexagon"}
@@ -73,7 +75,7 @@ class CameraGeometry:
         if cam_rotation_deg:
             c, s = np.cos(np.deg2rad(cam_rotation_deg)), np.sin(np.deg2rad(cam_rotation_deg))
             x, y = x * c - y * s, x * s + y * c
-        nn_dist, nn_angle, n_close = _nearest_neighbour_stats(x, y)
+        nn_dist, nn_angle, n_close = nearest_neighbour_stats(x, y)
         if shape is None:
             shape = "hexagon" if n_close >= 5 else "square"
         if pix_area is None:
@@ -116,7 +118,7 @@ class CameraGeometry:
     @cached_property
     def neighbors(self) -> tuple[np.ndarray, np.ndarray]:
         """Neighbour lists as CSR arrays ``(indptr, indices)`` (int32), symmetric."""
-        return _neighbors_csr(self.pix_x, self.pix_y, self.pix_shape)
+        return neighbors_csr(self.pix_x, self.pix_y, self.pix_shape)
 
     def neighbors_of(self, pixel: int) -> np.ndarray:
         indptr, indices = self.neighbors
@@ -171,50 +173,6 @@ class CameraGeometry:
         i = int(np.argmin(d2))
         limit = {"hexagon": 1 / np.sqrt(3), "square": 1 / np.sqrt(2), "circle": 0.5}
         return i if np.sqrt(d2[i]) <= self.pixel_width[i] * limit[self.pix_shape] else -1
-
-
-def _nearest_neighbour_stats(x: np.ndarray, y: np.ndarray) -> tuple[float, float, int]:
-    """Typical nearest-neighbour distance, its direction (deg) and how many pixels lie there."""
-    n = len(x)
-    if n < 2:
-        return 1.0, 0.0, 0
-    from scipy.spatial import cKDTree
-
-    tree = cKDTree(np.column_stack([x, y]))
-    # a central pixel has a full ring of neighbours: take the one closest to the centre
-    centre = int(np.argmin(np.hypot(x - x.mean(), y - y.mean())))
-    k = min(9, n)
-    dist, idx = tree.query([x[centre], y[centre]], k=k)
-    dist, idx = dist[1:], idx[1:]
-    d0 = dist[0]
-    n_close = int(np.sum(dist < 1.1 * d0))
-    j = idx[0]
-    angle = np.rad2deg(np.arctan2(y[j] - y[centre], x[j] - x[centre]))
-    return float(d0), float(angle), n_close
-
-
-def _neighbors_csr(x: np.ndarray, y: np.ndarray, shape: str) -> tuple[np.ndarray, np.ndarray]:
-    n = len(x)
-    if n < 2:
-        return np.zeros(n + 1, dtype=np.int32), np.zeros(0, dtype=np.int32)
-    from scipy.sparse import coo_matrix
-    from scipy.spatial import cKDTree
-
-    tree = cKDTree(np.column_stack([x, y]))
-    if shape == "square":
-        k, p, radius = 5, 1, 1.5  # 4 direct neighbours, L1 distance
-    else:
-        k, p, radius = 7, 2, 1.4  # hexagonal grid: 6 neighbours
-    k = min(k, n)
-    dist, cand = tree.query(tree.data, k=k, p=p)
-    dist, cand = dist[:, 1:], cand[:, 1:]
-    close = dist < radius * dist[:, :1]
-    rows, cols = np.nonzero(close)
-    nb = cand[rows, cols]
-    m = coo_matrix((np.ones(len(rows), dtype=np.int8), (rows, nb)), shape=(n, n)).tocsr()
-    m = ((m + m.T) > 0).tocsr()  # symmetric even on irregular layouts
-    m.sort_indices()
-    return m.indptr.astype(np.int32), m.indices.astype(np.int32)
 
 
 @dataclass(frozen=True, eq=False)

@@ -33,6 +33,7 @@ from ..instrument import (
     SubarrayDescription,
     TelescopeDescription,
 )
+from ..instrument.neighbors import nearest_pixel
 from .base import EventSource
 
 POINTING_ALT = 70.0
@@ -124,7 +125,6 @@ class ToySource(EventSource):
                                name=full.name)
         self._subarray = full
         self._pulse, self._pulse_step = _pulse_template()
-        self._trees: dict[int, object] = {}  # id(geometry) -> KD-tree of its pixel centres
 
     @classmethod
     def check(cls, path: str) -> str | None:
@@ -263,15 +263,8 @@ class ToySource(EventSource):
         )
 
     def _pixel_of(self, geom: CameraGeometry, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-        tree = self._trees.get(id(geom))  # the geometries live as long as this source
-        if tree is None:
-            from scipy.spatial import cKDTree
-
-            tree = cKDTree(np.column_stack([geom.pix_x, geom.pix_y]))
-            self._trees[id(geom)] = tree
-        limit = geom.pixel_width[0] / 2
-        dist, idx = tree.query(np.column_stack([x, y]), distance_upper_bound=limit)
-        return np.where(np.isfinite(dist), idx, -1)
+        return nearest_pixel(geom.pix_x, geom.pix_y, np.asarray(x, dtype=np.float64),
+                             np.asarray(y, dtype=np.float64), float(geom.pixel_width[0] / 2))
 
     def _digitise(self, tel_id, desc, true_image, t_pix, rng) -> TelescopeData:
         n_pix = len(true_image)

@@ -528,11 +528,8 @@ class _Server:
 
     def serve(self) -> None:
         self.channel.send("ready")
-        # what opening a file needs, imported while no request is waiting: scipy.spatial
-        # (camera geometry) alone takes ~0.25 s
+        # what opening a file needs, imported while no request is waiting
         import eventio.simtel  # noqa: F401
-        import scipy.sparse  # noqa: F401
-        import scipy.spatial  # noqa: F401
 
         handlers = {"open": self._open, "event": self._event, "process": self._process,
                     "close": self._close}
@@ -599,7 +596,7 @@ class _Server:
         sub = source.subarray
         for g in {id(d.camera.geometry): d.camera.geometry for d in sub.tels.values()}.values():
             # cached on the geometry, so they travel with it: the caller neither computes
-            # them nor imports scipy (for the neighbours) to draw the cameras
+            # them nor runs the neighbour kernels to draw the cameras
             g.neighbors, g.polygons, g.pixel_width, g.radius  # noqa: B018
         # keep the file open to read events ahead; the caller owns the temporary folder
         source.release_header_stream()
