@@ -11,6 +11,8 @@ measures:
   the file is indexed to its end (the longest time the GUI thread did not answer);
 - ``gui_jump_1000_s``: asking for event index 1000 right after the first event shows, until
   it is drawn (when the index has not reached it yet: as soon as it does, then read);
+- ``gui_jump_indexed_s``: once the file is indexed, asking for event index 500 (never read
+  before, so in no cache) until it is drawn;
 - ``gui_index_s``: from asking to open until the index is complete;
 - ``gui_rss_mb_start`` / ``gui_rss_mb_end``: resident memory of the window's process after
   the first event, and after stepping through every event (each one drawn; the helper
@@ -47,6 +49,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 warnings.simplefilter("ignore")
 
 JUMP_TO = 1000
+JUMP_INDEXED = 500  # an event never read before: not in any cache, nor read ahead
 TIMEOUT_S = 300.0
 
 
@@ -188,6 +191,11 @@ def main(path: str, where: bool = False, step: bool = True) -> dict:
     wait(lambda: not indexing(s), "the end of indexing")
     index_s = time.perf_counter() - t_open
     pump(0.5)  # what the end of indexing brings
+    t_jump = time.perf_counter()
+    ask(JUMP_INDEXED)
+    wait(lambda: s.event_index == JUMP_INDEXED, f"event {JUMP_INDEXED}")
+    drawn()
+    jump_indexed_s = time.perf_counter() - t_jump
     max_block_ms = 1e3 * max(gaps)
     timer.stop()
     repaint_ms = sorted(full_repaint_ms() for _ in range(5))[2]
@@ -226,6 +234,7 @@ def main(path: str, where: bool = False, step: bool = True) -> dict:
         "gui_first_event_s": round(first_s, 3),
         "gui_max_block_ms": round(max_block_ms, 1),
         "gui_jump_1000_s": round(jump_s, 3),
+        "gui_jump_indexed_s": round(jump_indexed_s, 3),
         "gui_index_s": round(index_s, 2),
         "gui_rss_mb_start": round(rss_start, 1),
         "gui_rss_mb_end": round(rss_end, 1),

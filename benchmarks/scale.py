@@ -16,7 +16,8 @@ same machine load) and the figures are medians. The last line is one JSON object
     speedup_1, speedup_2         ctapipe's time over ours
     eventio_read_s               a bare ``eventio.SimTelFile`` pass over the file
     peak_rss_mb, peak_rss_mb_2, ctapipe_peak_rss_mb
-    gui_first_event_s, gui_max_block_ms, gui_jump_1000_s   from benchmarks/gui_scale.py
+    gui_first_event_s, gui_max_block_ms, gui_jump_1000_s, gui_jump_indexed_s
+                                                           from benchmarks/gui_scale.py
 """
 
 from __future__ import annotations
@@ -110,7 +111,8 @@ def gui_figures(path) -> dict:
         return {}
     figures = json.loads(done.stdout.strip().splitlines()[-1])
     return {k: figures.get(k) for k in ("gui_first_event_s", "gui_max_block_ms",
-                                        "gui_jump_1000_s", "gui_rss_mb_start",
+                                        "gui_jump_1000_s", "gui_jump_indexed_s",
+                                        "gui_rss_mb_start",
                                         "gui_rss_mb_end")}
 
 
