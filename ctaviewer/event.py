@@ -187,6 +187,11 @@ class TelescopeData:
     cannot be used; None when every pixel is good.
     ``time_shift_ns`` (n_gains × n_pixels) is the laser calibration's per-pixel time offset
     (sim_telarray's ``tm_calib``), subtracted from peak times; None when the file has none.
+    ``pedestal_noise`` (n_gains × n_pixels, ADC) is the monitoring block's pedestal noise
+    (sim_telarray's ``noise``: the deviation of the pedestal sum over the monitoring's
+    ``n_ped_slices`` samples, as the file stores it); ``n_ped_slices`` those samples;
+    ``flat_field`` (n_gains × n_pixels) the laser calibration's flat-fielding coefficients;
+    each None when the file has none.
     """
 
     tel_id: int
@@ -199,6 +204,9 @@ class TelescopeData:
     peak_time_ns: np.ndarray | None = None
     pixel_status: np.ndarray | None = None
     time_shift_ns: np.ndarray | None = None
+    pedestal_noise: np.ndarray | None = None
+    n_ped_slices: int = 0
+    flat_field: np.ndarray | None = None
 
     def _status_mask(self, bits: int) -> np.ndarray | None:
         if self.pixel_status is None:
@@ -249,6 +257,22 @@ class TelescopeData:
         return self.sums[0].astype(np.float64) - self.n_sum_samples * self.pedestal_per_sample[0]
 
 
+#: array event types of calibration data (ctapipe's names in lower case): never cleaned,
+#: parametrised or reconstructed as showers
+CALIBRATION_EVENT_TYPES = frozenset((
+    "flatfield", "single_pe", "pedestal", "dark_pedestal", "electronic_pedestal",
+    "sky_pedestal", "other_calibration",
+))
+#: the pedestal kinds among them (no light but the night sky: pedestal and noise from data)
+PEDESTAL_EVENT_TYPES = frozenset(("pedestal", "dark_pedestal", "electronic_pedestal",
+                                  "sky_pedestal"))
+
+
+def is_calibration_type(event_type: str) -> bool:
+    """Whether an array event of this type is calibration data (not a shower)."""
+    return event_type in CALIBRATION_EVENT_TYPES
+
+
 @dataclass(frozen=True, eq=False)
 class ArrayEvent:
     """One array event: ids, trigger, pointing, telescope data and simulation truth."""
@@ -267,6 +291,11 @@ class ArrayEvent:
     @property
     def tel_ids(self) -> list[int]:
         return list(self.tel)
+
+    @property
+    def is_calibration(self) -> bool:
+        """Calibration data (pedestal, flat field, single p.e., other): not a shower."""
+        return self.event_type in CALIBRATION_EVENT_TYPES
 
     @property
     def n_tels(self) -> int:

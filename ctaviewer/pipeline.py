@@ -19,11 +19,21 @@ from collections.abc import Callable, Iterator
 import numpy as np
 
 from .calib import calibrate, shifted_peak_time
+from .calib.monitoring import summarize
 from .config import ProcessingConfig
 from .event import ArrayEvent
 from .image import CameraContext, clean, extract, handle_invalid, image_parameters
 from .reco import RECONSTRUCTORS, QualityQuery
-from .results import IMAGE_PARAMETER_NAMES, EventResult, TelescopeResult
+from .results import (
+    IMAGE_PARAMETER_NAMES,
+    EventResult,
+    StereoResult,
+    TelescopeResult,
+    empty_parameters,
+)
+
+#: why a calibration event has no shower geometry
+CALIBRATION_NOT_RECONSTRUCTED = "calibration event: not a shower, not reconstructed"
 
 
 def _frozen(a: np.ndarray | None) -> np.ndarray | None:
@@ -89,7 +99,10 @@ class Pipeline:
 
     # ------------------------------------------------------------------ one telescope
     def process_telescope(self, event: ArrayEvent, tel_id: int, timing: dict | None = None):
-        """DL1 of one telescope of ``event`` as a TelescopeResult."""
+        """DL1 of one telescope of ``event`` as a TelescopeResult. The image of a calibration
+        event (``event.is_calibration``) is calibrated and extracted, never cleaned or
+        parametrised: its mask is empty, its parameters those of an image that was not
+        parametrised, and ``calibration_stats`` summarises its charges instead."""
         data = event.tel[tel_id]
         per_tel = self._per_tel.get(tel_id)
         if per_tel is None:
@@ -127,10 +140,18 @@ class Pipeline:
             cal_cfg.invalid_pixel_handler, image, peak_time, broken, ctx
         )
         t2 = time.perf_counter()
-        mask = clean(cln_cfg.name, image, peak_time, ctx, cln_cfg)
-        t3 = time.perf_counter()
-        params = image_parameters(ctx, image, peak_time, mask, self._config.parameters.timing_fit)
-        passes = self._quality(params)
+        calibration_stats = None
+        if event.is_calibration:
+            mask = np.zeros(len(image), dtype=bool)
+            t3 = time.perf_counter()
+            params, passes = empty_parameters(), False
+            calibration_stats = summarize(image, data.pixel_status)
+        else:
+            mask = clean(cln_cfg.name, image, peak_time, ctx, cln_cfg)
+            t3 = time.perf_counter()
+            params = image_parameters(ctx, image, peak_time, mask,
+                                      self._config.parameters.timing_fit)
+            passes = self._quality(params)
         t4 = time.perf_counter()
         true_params = None
         if data.true_image is not None:  # as ctapipe: the true image, pixels with >= 1 p.e.
@@ -158,14 +179,23 @@ class Pipeline:
             window_start=_frozen(window_start),
             window_width=int(window_width),
             true_parameters=true_params,
+            calibration_stats=calibration_stats,
         )
 
     # ------------------------------------------------------------------ one event
     def process(self, event: ArrayEvent) -> EventResult:
         """Everything for one array event; an invalid geometry is NaN with is_valid False and
-        its reason (``geometry.invalid_reason``)."""
+        its reason (``geometry.invalid_reason``). A calibration event is not reconstructed
+        (``CALIBRATION_NOT_RECONSTRUCTED``)."""
         timing: dict[str, float] = {}
         tels = {t: self.process_telescope(event, t, timing) for t in event.tel}
+        if event.is_calibration:
+            timing["total"] = sum(timing.values())
+            return EventResult(
+                index=event.index, obs_id=event.obs_id, event_id=event.event_id, tel=tels,
+                geometry=StereoResult(invalid_reason=CALIBRATION_NOT_RECONSTRUCTED),
+                timing_ms=timing,
+            )
         t0 = time.perf_counter()
         good = {t: r.parameters for t, r in tels.items() if r.passes_quality}
         stereo = self._config.stereo

@@ -120,6 +120,9 @@ class TelescopeResult:
     #: parameters of the true (simulated) image, pixels with >= 1 p.e. (no timing); None
     #: where the event has no true image
     true_parameters: dict | None = None
+    #: calibration events only (never cleaned or parametrised): the summary of the charge
+    #: over the good pixels (``calib.monitoring.Summary``: mean, RMS, outliers), else None
+    calibration_stats: object | None = None
 
     @property
     def n_pixels_cleaned(self) -> int:

@@ -34,6 +34,8 @@ class JobSpec:
     estimators: str | None = None
     overwrite: bool = False
     max_events: int | None = None
+    #: DL2 rows for calibration events too (by default only shower events get them)
+    dl2_all_event_types: bool = False
 
     def processing_config(self) -> ProcessingConfig:
         """The chain's configuration: the job's, or the defaults."""
@@ -183,6 +185,7 @@ def open_writer(spec: JobSpec, source, config: ProcessingConfig, model):
         config_toml=config.to_toml(),
         extra_provenance={"estimators": spec.estimators or ""},
         overwrite=spec.overwrite,
+        dl2_all_event_types=spec.dl2_all_event_types,
     )
 
 
@@ -270,6 +273,7 @@ def make_specs(
     estimators: str | None = None,
     overwrite: bool = False,
     max_events: int | None = None,
+    dl2_all_event_types: bool = False,
 ) -> list[JobSpec]:
     """One JobSpec per input; raises ValueError when two inputs map to one output name."""
     levels = [x for x in levels if x in ("dl1", "dl2")]
@@ -286,6 +290,6 @@ def make_specs(
             input=str(path), output=out, dl1="dl1" in levels, dl2="dl2" in levels,
             write_images=write_images, write_true_images=write_true_images,
             config=config, estimators=estimators, overwrite=overwrite,
-            max_events=max_events,
+            max_events=max_events, dl2_all_event_types=dl2_all_event_types,
         ))
     return specs

@@ -51,6 +51,10 @@ def add_arguments(parser) -> None:
     parser.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler address")
     parser.add_argument("--overwrite", action="store_true", help="replace existing outputs")
     parser.add_argument("--max-events", type=int, help="events per file at most")
+    parser.add_argument("--dl2-all-event-types", action="store_true",
+                        help="DL2 rows for calibration events too (pedestal, flat field, ...: "
+                        "never cleaned nor reconstructed, so their geometry is invalid); by "
+                        "default only shower events get DL2 rows")
     parser.add_argument("--json", action="store_true", help="print a JSON summary last")
     dl3 = parser.add_argument_group("DL3 (with --levels ...,dl3: IRFs from the DL2 outputs)")
     dl3.add_argument("--site", default="CTAO-South",
@@ -107,6 +111,7 @@ def build_specs(args) -> list:
             write_images=args.images, write_true_images=args.true_images,
             config=config, estimators=args.estimators, overwrite=args.overwrite,
             max_events=args.max_events,
+            dl2_all_event_types=getattr(args, "dl2_all_event_types", False),
         )
     except ValueError as exc:
         raise CtaviewerError(str(exc)) from None

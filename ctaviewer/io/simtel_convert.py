@@ -401,11 +401,20 @@ def _calibration(tel_id, n_gains, n_pixels, event, fallback_mon, fallback_laser)
         if calib is not None
         else np.full((n_gains, n_pixels), np.nan, dtype=np.float32)
     )
-    shift = las.get("tm_calib")
-    time_shift = None
-    if shift is not None and np.shape(shift)[-1:] == (n_pixels,):
-        time_shift = readonly(np.atleast_2d(np.asarray(shift, dtype=np.float32))[:n_gains])
-    return readonly(pedestal[:n_gains]), readonly(dc_to_pe[:n_gains]), time_shift
+    time_shift = _per_gain(las.get("tm_calib"), n_gains, n_pixels)
+    noise = _per_gain(mon.get("noise"), n_gains, n_pixels)
+    flat_field = _per_gain(las.get("flat_fielding"), n_gains, n_pixels)
+    extra = {"pedestal_noise": noise, "flat_field": flat_field,
+             "n_ped_slices": int(n_ped) if noise is not None else 0}
+    return readonly(pedestal[:n_gains]), readonly(dc_to_pe[:n_gains]), time_shift, extra
+
+
+def _per_gain(values, n_gains, n_pixels):
+    """A monitoring array as float32 (gains × pixels, the data's gains), None when the file
+    has none or it does not fit the camera."""
+    if values is None or np.shape(values)[-1:] != (n_pixels,):
+        return None
+    return readonly(np.atleast_2d(np.asarray(values, dtype=np.float32))[:n_gains])
 
 
 def _true_image_sums(ev: dict, tel_data: dict, header_position: dict | None) -> dict:
@@ -440,6 +449,18 @@ def event_type(ev: dict) -> str:
         return CALIBRATION_EVENT_TYPES.get(int(ev.get("calibration_type", -1)),
                                            "other_calibration")
     return "unknown"
+
+
+def indexed_event_type(kind: int, calibration_type: int) -> str:
+    """The array event type of an indexed event (``simtel_index``'s kind and calibration
+    type), the same as ``event_type`` gives for the event read."""
+    from .simtel_index import KIND_CALIB_OBJECT, KIND_SHOWER
+
+    if kind == KIND_SHOWER:
+        return "subarray"
+    if kind == KIND_CALIB_OBJECT:
+        return CALIBRATION_EVENT_TYPES.get(int(calibration_type), "other_calibration")
+    return "other_calibration"  # an array event without a shower: eventio's calibration
 
 
 def telescope_event_type(mask: int) -> str:
@@ -493,7 +514,7 @@ def convert_event(
         if data is None:
             continue
         n_gains, n_pixels = data.shape[0], data.shape[1]
-        pedestal, dc_to_pe, time_shift = _calibration(
+        pedestal, dc_to_pe, time_shift, monitoring = _calibration(
             tel_id, n_gains, n_pixels, ev, fallback_monitoring, fallback_laser
         )
         pe = photoelectrons.get(tel_id - 1)
@@ -512,6 +533,7 @@ def convert_event(
             peak_time_ns=peak_time,
             pixel_status=readonly(pixel_status(data, desc.disabled_pixels, pedestal, dc_to_pe)),
             time_shift_ns=time_shift,
+            **monitoring,
         )
         if tel_id in tracking:
             tp = tracking[tel_id]

@@ -80,8 +80,8 @@ _OUT_CHUNK = 4 * 1024 * 1024  # most decompressed bytes per zlib call
 
 #: what the event conversion uses of the monitoring objects (the rest, ~40 arrays per
 #: telescope, is not kept: it would make the index of a large array weigh megabytes)
-MONITORING_KEYS = ("pedestal", "n_ped_slices")
-LASER_KEYS = ("calib", "tm_calib")
+MONITORING_KEYS = ("pedestal", "n_ped_slices", "noise")
+LASER_KEYS = ("calib", "tm_calib", "flat_fielding")
 
 #: temporary folders: TEMP_PREFIX + "<pid>-<host tag>-" + random
 TEMP_PREFIX = "ctaviewer-raw-"
@@ -129,6 +129,9 @@ class SimTelIndex:
     true_energy: np.ndarray
     tels_with_data: list
     primary_id: np.ndarray | None = None
+    #: sim_telarray's calibration type of each calibration event (0 dark pedestal, 1 sky
+    #: pedestal, 2 single p.e., 3 flat field; -1 other or not a calibration event)
+    calibration_type: np.ndarray | None = None
     camera_monitoring: dict = field(default_factory=dict)
     laser_calibration: dict = field(default_factory=dict)
     truncated: bool = False
@@ -144,6 +147,8 @@ class SimTelIndex:
     def __post_init__(self):
         if self.primary_id is None:
             self.primary_id = np.full(len(self.event_offset), -1, dtype=np.int32)
+        if self.calibration_type is None:
+            self.calibration_type = np.full(len(self.event_offset), -1, dtype=np.int8)
 
     def __len__(self) -> int:
         return len(self.event_offset)
@@ -159,6 +164,7 @@ class SimTelIndex:
             event_id=self.event_id[rows],
             true_energy=self.true_energy[rows],
             primary_id=self.primary_id[rows],
+            calibration_type=self.calibration_type[rows],
             tels_with_data=[self.tels_with_data[i] for i in rows],
         )
 
@@ -173,6 +179,7 @@ class SimTelIndex:
             event_id=np.concatenate([self.event_id, chunk.event_id]),
             true_energy=np.concatenate([self.true_energy, chunk.true_energy]),
             primary_id=np.concatenate([self.primary_id, chunk.primary_id]),
+            calibration_type=np.concatenate([self.calibration_type, chunk.calibration_type]),
             tels_with_data=self.tels_with_data + list(chunk.tels_with_data),
             camera_monitoring=chunk.camera_monitoring or self.camera_monitoring,
             laser_calibration=chunk.laser_calibration or self.laser_calibration,
@@ -592,12 +599,14 @@ def _storage_error(path, tmpdir, exc: OSError, written: int) -> TemporaryStorage
 class _Pending:
     """The event eventio is assembling (delivered when the next one starts)."""
 
-    __slots__ = ("kind", "offset", "shower", "event_id", "energy", "primary", "tels")
+    __slots__ = ("kind", "offset", "shower", "event_id", "energy", "primary", "tels",
+                 "calib_type")
 
     def __init__(self, kind, offset, shower=-1, energy=np.nan, primary=-1):
         self.kind, self.offset, self.shower = kind, offset, shower
         self.energy, self.primary = energy, primary
         self.event_id = 0
+        self.calib_type = -1
         self.tels = None  # telescopes with data, once its ArrayEvent is read
 
 
@@ -677,6 +686,7 @@ class _Found:
     def __init__(self):
         self.offsets, self.showers, self.kinds, self.ids = [], [], [], []
         self.energies, self.primaries, self.tels = [], [], []
+        self.calib_types = []
 
     def __len__(self) -> int:
         return len(self.offsets)
@@ -692,6 +702,7 @@ class _Found:
             event_id=np.asarray(self.ids[start:], dtype=np.int64),
             true_energy=np.asarray(self.energies[start:], dtype=np.float64),
             primary_id=np.asarray(self.primaries[start:], dtype=np.int32),
+            calibration_type=np.asarray(self.calib_types[start:], dtype=np.int8),
             tels_with_data=self.tels[start:],
             **kwargs,
         )
@@ -737,6 +748,7 @@ def _scan(f, path, data, progress, should_stop, on_rows) -> SimTelIndex:
         found.ids.append(event_ids(-p.event_id if p.kind == KIND_CALIB_OBJECT else p.event_id))
         found.energies.append(p.energy)
         found.primaries.append(p.primary)
+        found.calib_types.append(p.calib_type)
         found.tels.append(p.tels if p.tels is not None else np.zeros(0, dtype=np.int16))
 
     def emit() -> None:
@@ -842,6 +854,7 @@ def _scan(f, path, data, progress, should_stop, on_rows) -> SimTelIndex:
                 if inner.header.type != _T_ARRAY_EVENT:
                     raise _Damage(f"a calibration event holds object type {inner.header.type}")
                 pending = _Pending(KIND_CALIB_OBJECT, start)
+                pending.calib_type = int(h.id)
                 read_array_event(inner, pending)
             elif t in _T_NEED_EVENT and pending is None:
                 raise _Damage(f"an object of type {t} before any event (it belongs to one)")

@@ -31,7 +31,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import InputFileError
+from ..event import PEDESTAL_EVENT_TYPES, is_calibration_type
 from ..io import open_indexed
+from ..io.simtel_convert import indexed_event_type
 from ..warning_capture import collect_warnings
 from . import simtel_helper
 from .evented import Signal
@@ -66,8 +68,31 @@ def index_rows(index, start: int, stop: int) -> list[dict]:
     ids = index.event_id[start:stop].tolist()
     energies = index.true_energy[start:stop].tolist()
     tels = index.tels_with_data[start:stop]
+    kinds = getattr(index, "kind", None)
+    calib = getattr(index, "calibration_type", None)
+    if kinds is not None and calib is not None:
+        types = [indexed_event_type(k, c) for k, c in
+                 zip(kinds[start:stop].tolist(), calib[start:stop].tolist(), strict=True)]
+    else:
+        types = ["subarray"] * len(ids)
     return [{"index": start + k, "event_id": ids[k], "energy": energies[k],
-             "n_tel": len(tels[k])} for k in range(len(ids))]
+             "n_tel": len(tels[k]), **event_type_columns(types[k])} for k in range(len(ids))]
+
+
+def event_type_columns(event_type: str) -> dict:
+    """An event-list row's columns of an event type: its name (``type``), ctapipe's code
+    (``event_type``) and 0/1 flags for filters (``is_shower``, ``is_pedestal``,
+    ``is_flatfield``, ``is_calibration``)."""
+    from ..datamodel.columns import event_type_code
+
+    return {
+        "type": event_type,
+        "event_type": event_type_code(event_type),
+        "is_shower": int(not is_calibration_type(event_type)),
+        "is_pedestal": int(event_type in PEDESTAL_EVENT_TYPES),
+        "is_flatfield": int(event_type == "flatfield"),
+        "is_calibration": int(is_calibration_type(event_type)),
+    }
 
 
 def initial_rows(source) -> list[dict]:
@@ -84,13 +109,33 @@ def initial_rows(source) -> list[dict]:
             ev = source[i]
             e = ev.simulation.energy if ev.simulation else math.nan
             rows.append({"index": i, "event_id": ev.event_id, "energy": e,
-                         "n_tel": ev.n_tels})
+                         "n_tel": ev.n_tels, **event_type_columns(ev.event_type)})
     return rows
+
+
+def default_tel(event, result=None) -> int:
+    """The telescope to show first for ``event``: the one with the largest cleaned image
+    intensity in ``result`` (its processing); the lowest telescope id of a calibration
+    event (nothing is cleaned there, every camera sees only noise or calibration light);
+    before the result comes, or when no image survived cleaning, ``brightest_tel``."""
+    if getattr(event, "is_calibration", False):
+        return min(event.tel)
+    if result is not None:
+        best, best_value = None, 0.0
+        for tel_id in event.tel:
+            tr = result.tel.get(tel_id)
+            value = tr.parameters.get("hillas_intensity", math.nan) if tr is not None else 0
+            if value == value and value > best_value:
+                best, best_value = tel_id, value
+        if best is not None:
+            return int(best)
+    return brightest_tel(event)
 
 
 def brightest_tel(event) -> int:
     """The telescope of ``event`` whose 10 brightest pixels hold the most photo-electrons
-    (raw sums × dc_to_pe, before any processing): the whole camera's sum is mostly noise."""
+    (raw sums × dc_to_pe, before any processing): the whole camera's sum is mostly noise.
+    The window's default before an event is processed (``default_tel`` then)."""
     def signal(tel_id):
         data = event.tel[tel_id]
         pe = np.nan_to_num(data.raw_sum * data.dc_to_pe[0])
@@ -169,6 +214,9 @@ class SessionState:
         #: the event asked for beyond the rows so far, shown once the index reaches it
         self.waiting_for: int | None = None
         self.selected_tel: int | None = None
+        #: the telescope shown was picked by the user (kept from event to event while the
+        #: event has it); else each event shows its ``default_tel``
+        self.tel_picked = False
         self.selected_pixels: list[int] = []
         self.config = config
         #: counts settings changes: a result made under older settings is dropped
@@ -263,6 +311,7 @@ class SessionState:
         self.array_event = self.result = None
         self.event_index = -1
         self.selected_tel = None
+        self.tel_picked = False
         self.selected_pixels = []
 
     def close(self) -> None:
@@ -356,9 +405,12 @@ class SessionState:
         self.array_event = event
         self.result = self.results.get(index)
         tels = list(event.tel)
-        if self.selected_tel not in tels:
-            self.selected_tel = brightest_tel(event) if tels else None
-            self.selected_pixels = []
+        if self.selected_tel not in tels or not self.tel_picked:
+            self.tel_picked = False  # the user's telescope is not in this event
+            tel = default_tel(event, self.result) if tels else None
+            if tel != self.selected_tel:
+                self.selected_tel = tel
+                self.selected_pixels = []
         self.event_changed.emit()
         if self.result is None:
             self.process_requested.emit()
@@ -392,6 +444,14 @@ class SessionState:
         if index != self.event_index or (not latest and self.result is not None):
             return False
         self.result = result
+        ev = self.array_event
+        if not self.tel_picked and ev is not None and ev.tel:
+            tel = default_tel(ev, result)  # the cleaned image's intensity is known now
+            if tel != self.selected_tel:
+                self.selected_tel = tel
+                self.selected_pixels = []
+                self.tel_selected.emit(tel)
+                self.pixels_selected.emit()
         self.result_changed.emit()
         return True
 
@@ -411,6 +471,8 @@ class SessionState:
     # ---------------------------------------------------------------- selection
     def select_tel(self, tel_id: int) -> None:
         ev = self.array_event
+        if ev is None or tel_id in ev.tel:
+            self.tel_picked = True
         if tel_id != self.selected_tel and (ev is None or tel_id in ev.tel):
             self.selected_tel = int(tel_id)
             self.selected_pixels = []
@@ -438,5 +500,6 @@ class SessionState:
         return self.result.tel.get(tel_id)
 
 
-__all__ = ["Opened", "RecentResults", "SessionState", "brightest_tel", "describe_path",
+__all__ = ["Opened", "RecentResults", "SessionState", "brightest_tel", "default_tel",
+           "describe_path", "event_type_columns",
            "index_rows", "initial_rows", "open_file"]

@@ -58,7 +58,9 @@ class EventFileWriter:
     ``quality_query`` is the stereo quality query the results went through, counted per
     criterion into the DL2 telescope-event statistics; by default the one of
     ``config_toml`` (or of the default configuration). ``atmosphere_profile`` (a source's)
-    is written with the simulation run header.
+    is written with the simulation run header. Calibration events (pedestal, flat field,
+    ...) get DL1 rows (their event type, their images) but no DL2 rows, unless
+    ``dl2_all_event_types``.
     """
 
     def __init__(
@@ -81,7 +83,9 @@ class EventFileWriter:
         config_toml: str = "",
         extra_provenance: dict | None = None,
         overwrite: bool = False,
+        dl2_all_event_types: bool = False,
     ):
+        self.dl2_all_event_types = bool(dl2_all_event_types)
         if not (dl1 or dl2):
             raise ValueError("nothing to write: choose dl1 and/or dl2")
         self.path = os.fspath(path)
@@ -137,7 +141,7 @@ class EventFileWriter:
             self.dl1.write(event, result)
         if self.sim is not None:
             self.sim.write(event, result)
-        if self.dl2 is not None:
+        if self.dl2 is not None and (self.dl2_all_event_types or not event.is_calibration):
             self.dl2.write(result)
         self.n_events += 1
         self._atomic.raise_if_failed()
