@@ -90,6 +90,7 @@ class RenderOptions:
     cmap: str = "viridis"
     norm: str = "linear"  # colour scale: linear, log, symlog
     sample: int = 0  # for the "waveform sample" quantity
+    gain: str = "high"  # for the per-gain camera quantities (pedestal, noise, ...)
     hillas: bool = True
 
 
@@ -132,7 +133,7 @@ class Renderer:
                 raise CtaviewerError(f"unknown {what} {value!r}; use one of "
                                      + ", ".join(choices))
         self.display.update(quantity=options.quantity, cmap=options.cmap, scale=options.norm,
-                            show_hillas=options.hillas)
+                            show_hillas=options.hillas, gain=options.gain)
         self.display.set_sample(options.sample)
         self._errors: list[str] = []
         self.session.error.connect(self._on_error)

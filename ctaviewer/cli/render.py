@@ -47,6 +47,17 @@ QUANTITIES = {
     "true_pe": "true p.e.",
     "raw_sum": "raw sum",
     "sample": "waveform sample",
+    # camera quantities from the file's monitoring and calibration (``--gain`` for the first
+    # five)
+    "pedestal": "pedestal",
+    "pedestal_noise": "pedestal noise",
+    "dc_to_pe": "dc→p.e.",
+    "flat_field": "flat-field",
+    "time_shift": "time shift",
+    "selected_gain": "selected gain",
+    "saturated": "saturated",
+    "hv_disabled": "HV disabled",
+    "no_readout": "no readout",
 }
 SHEET_LIMIT = 100
 
@@ -122,6 +133,9 @@ def add_arguments(parser) -> None:
                       help="one telescope, large; with several events, those it saw")
     look.add_argument("--quantity", default="charge", metavar="NAME",
                       help="pixel values: " + ", ".join(QUANTITIES) + " (default charge)")
+    look.add_argument("--gain", default="high", choices=("high", "low"),
+                      help="gain of the per-gain camera quantities: pedestal, pedestal_noise, "
+                      "dc_to_pe, flat_field, time_shift (default high)")
     look.add_argument("--sample", type=int, default=0, metavar="K",
                       help="waveform sample shown by --quantity sample (default 0)")
     look.add_argument("--cmap", default="viridis", metavar="NAME",
@@ -191,7 +205,7 @@ def run(args) -> int:
     options = RenderOptions(
         quantity=QUANTITIES[args.quantity], tel_id=args.tel, size=size, thumb_size=thumb,
         columns=args.columns, scale=args.scale, cmap=args.cmap, norm=args.norm,
-        sample=args.sample, hillas=not args.no_hillas)
+        sample=args.sample, hillas=not args.no_hillas, gain=args.gain)
     first = args.event if (args.event is not None and args.event >= 0) else 0
     with Renderer(args.file, options, config, sheet=several and fmt != "pdf") as renderer:
         renderer.open(first)

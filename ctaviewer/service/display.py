@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 
+from ..calib.monitoring import GAINS, MONITORING_QUANTITIES
 from .evented import Signal
 
 #: what a camera view can show (``app.models.quantities.pixel_values`` computes each)
@@ -14,6 +15,8 @@ QUANTITIES = (
     "true p.e.",
     "raw sum",
     "waveform sample",
+    # from the file's monitoring and calibration blocks (``calib.monitoring``)
+    *MONITORING_QUANTITIES,
 )
 #: colour maps by name (pyqtgraph's names), scales of the colour axis, how limits are chosen
 COLORMAPS = ("viridis", "inferno", "magma", "plasma", "cividis", "CET-L1", "CET-D1")
@@ -21,7 +24,7 @@ SCALES = ("linear", "log", "symlog")
 LIMIT_MODES = ("auto", "min-max", "percentile", "fixed")
 
 _CHOICES = {"quantity": QUANTITIES, "cmap": COLORMAPS, "scale": SCALES,
-            "limit_mode": LIMIT_MODES}
+            "limit_mode": LIMIT_MODES, "gain": GAINS}
 
 
 @dataclass(eq=False)
@@ -40,6 +43,8 @@ class DisplayState:
     fixed: tuple[float, float] = (0.0, 100.0)
     sample: int = 0
     show_hillas: bool = True
+    #: the gain of the per-gain camera quantities (pedestal, noise, dc→p.e., ...)
+    gain: str = "high"
 
     def __post_init__(self):
         self.changed = Signal(name="changed")
@@ -72,4 +77,4 @@ class DisplayState:
             self.sample_changed.emit(self.sample)
 
 
-__all__ = ["COLORMAPS", "LIMIT_MODES", "QUANTITIES", "SCALES", "DisplayState"]
+__all__ = ["COLORMAPS", "GAINS", "LIMIT_MODES", "QUANTITIES", "SCALES", "DisplayState"]

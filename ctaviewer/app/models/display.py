@@ -28,6 +28,7 @@ class DisplaySettings(QtCore.QObject):
     fixed = property(lambda self: self.state.fixed)
     sample = property(lambda self: self.state.sample)
     show_hillas = property(lambda self: self.state.show_hillas)
+    gain = property(lambda self: self.state.gain)
 
     def update(self, **kw) -> None:
         """Set the given settings (see ``DisplayState.update``)."""

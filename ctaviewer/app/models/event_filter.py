@@ -16,7 +16,18 @@ from ...errors import ExpressionError
 from ...expressions import Expression
 
 COLUMNS = ("index", "event_id", "energy", "n_tel", "n_tel_reco", "reco_alt", "reco_az",
-           "reco_energy")
+           "reco_energy",
+           # the event type: ctapipe's code (32 shower, 5 sky pedestal, 0 flat field, ...)
+           # and 0/1 flags (see ``service.session.event_type_columns``)
+           "event_type", "is_shower", "is_pedestal", "is_flatfield", "is_calibration")
+#: the event list's type choice: (label, the condition it adds to the filter)
+TYPE_CHOICES = (
+    ("all types", ""),
+    ("showers", "is_shower == 1"),
+    ("pedestal", "is_pedestal == 1"),
+    ("flat-field", "is_flatfield == 1"),
+    ("all calibration", "is_calibration == 1"),
+)
 
 #: the error a bad filter raises (``.message`` says what and where)
 FilterError = ExpressionError
@@ -93,6 +104,17 @@ class FilterMask:
 
     def __len__(self) -> int:
         return len(self._mask)
+
+
+def combined_filter(text: str, type_condition: str = "") -> EventFilter:
+    """The filter of the typed ``text`` and the event-type choice's condition (both must
+    hold); a bad ``text`` raises FilterError with positions in ``text`` itself."""
+    flt = EventFilter(text)
+    if not type_condition:
+        return flt
+    if flt.empty:
+        return EventFilter(type_condition)
+    return EventFilter(f"({text}) and {type_condition}")
 
 
 def compile_filter(text: str):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ...calib.monitoring import GAINS, MONITORING_QUANTITIES, camera_quantity
 from ...service.display import QUANTITIES  # noqa: F401 - listed once, with DisplayState
 
 UNITS = {
@@ -13,11 +14,34 @@ UNITS = {
     "true p.e.": "p.e.",
     "raw sum": "ADC",
     "waveform sample": "ADC",
+    **{name: unit for name, (unit, _, _) in MONITORING_QUANTITIES.items()},
 }
 
 
-def pixel_values(quantity: str, tel_data, tel_result=None, sample: int = 0) -> np.ndarray | None:
-    """Per-pixel values of ``quantity`` for one telescope, or None when not available."""
+#: quantities of two states (0 and 1), drawn with a legend instead of a scale: the names of
+#: their states
+TWO_STATES = {
+    "cleaning mask": ("not in image", "in image"),
+    "selected gain": ("high gain", "low gain"),
+    "saturated": ("not saturated", "saturated"),
+    "HV disabled": ("HV on", "HV disabled"),
+    "no readout": ("read out", "no readout"),
+}
+
+
+def is_per_gain(quantity: str) -> bool:
+    """Whether ``quantity`` has a value per gain (the view's Gain choice applies)."""
+    entry = MONITORING_QUANTITIES.get(quantity)
+    return bool(entry and entry[1])
+
+
+def pixel_values(quantity: str, tel_data, tel_result=None, sample: int = 0, gain: str = "high",
+                 gain_threshold: float = 4000.0) -> np.ndarray | None:
+    """Per-pixel values of ``quantity`` for one telescope, or None when not available;
+    ``gain`` for the per-gain camera quantities (``calib.monitoring``)."""
+    if quantity in MONITORING_QUANTITIES:
+        return camera_quantity(quantity, tel_data, GAINS.index(gain), tel_result,
+                               gain_threshold)
     if quantity == "charge":
         return None if tel_result is None else np.asarray(tel_result.image, dtype=np.float64)
     if quantity == "peak time":

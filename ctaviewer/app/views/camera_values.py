@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import colors
-from ..models.quantities import pixel_values
+from ..models.quantities import TWO_STATES, pixel_values
 
 
 def camera_colors(session, display, tel_id: int):
@@ -14,11 +14,13 @@ def camera_colors(session, display, tel_id: int):
     event = session.array_event
     if event is None or tel_id not in event.tel:
         return None
+    cfg = getattr(session, "config", None)
+    threshold = getattr(getattr(cfg, "calibration", None), "gain_threshold", 4000.0)
     values = pixel_values(display.quantity, event.tel[tel_id], session.tel_result(tel_id),
-                          display.sample)
+                          display.sample, getattr(display, "gain", "high"), threshold)
     if values is None:
         return None
-    if display.quantity == "cleaning mask":
+    if display.quantity in TWO_STATES:
         lo, hi = 0.0, 1.0
         scale = "linear"
     else:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .. import colors
-from ..models.quantities import QUANTITIES, UNITS
+from ..models.quantities import GAINS, QUANTITIES, TWO_STATES, UNITS, is_per_gain
 from ..qt import QtCore, QtWidgets, pg
 from .camera_item import CameraItem
 from .camera_values import blank_index, camera_colors, pixel_status, status_note
@@ -11,6 +11,12 @@ from .colorbar import ColorBar
 
 #: the cleaning mask's legend: (text, LUT index) of pixels out of and in the image
 MASK_STATES = (("not in image", 0), ("in image", colors.N_COLORS - 1))
+
+
+def state_legend(quantity: str) -> tuple:
+    """The legend of a two-state quantity: (text, LUT index) of its 0 and 1."""
+    off, on = TWO_STATES[quantity]
+    return ((off, 0), (on, colors.N_COLORS - 1))
 
 
 class _Title(pg.LabelItem):
@@ -55,12 +61,19 @@ class CameraView(QtWidgets.QWidget):
         for box in (self.fixed_lo, self.fixed_hi):
             box.valueChanged.connect(
                 lambda _: d.update(fixed=(self.fixed_lo.value(), self.fixed_hi.value())))
+        self.gain_box = _combo(GAINS, d.gain, lambda v: d.update(gain=v))
+        self.gain_label = QtWidgets.QLabel("Gain")
         self.hillas_box = QtWidgets.QCheckBox("Hillas", checked=d.show_hillas)
         self.hillas_box.toggled.connect(lambda v: d.update(show_hillas=v))
         for w, tip in (
                 (self.quantity_box, "What the pixel colours show: charge (p.e.) and peak time "
                  "(ns) after calibration, the cleaning mask, true p.e. (simulation), the raw "
-                 "ADC sum, or one waveform sample (pick it with the Sample slider)"),
+                 "ADC sum, or one waveform sample (pick it with the Sample slider); or a "
+                 "camera quantity from the file's monitoring and calibration blocks: "
+                 "pedestal, pedestal noise, dc→p.e., flat-field, time shift (per gain), the "
+                 "selected gain, saturated, HV-disabled and unread pixels"),
+                (self.gain_box, "Gain of the per-gain camera quantities (pedestal, noise, "
+                 "dc→p.e., flat-field, time shift)"),
                 (self.cmap_box, "Colour map of the pixel values (also used by the Telescopes "
                  "grid)"),
                 (self.scale_box, "Colour scale: linear, log (positive values only) or symlog "
@@ -80,6 +93,9 @@ class CameraView(QtWidgets.QWidget):
                          ("Scale", self.scale_box), ("Limits", self.limit_box)):
             controls.addWidget(QtWidgets.QLabel(label))
             controls.addWidget(w)
+            if w is self.quantity_box:
+                controls.addWidget(self.gain_label)
+                controls.addWidget(self.gain_box)
         controls.addWidget(self.percentile)
         controls.addWidget(self.fixed_lo)
         controls.addWidget(self.fixed_hi)
@@ -167,6 +183,8 @@ class CameraView(QtWidgets.QWidget):
         desc = s.source.subarray.tels[tel]
         unit = UNITS[self.display.quantity]
         name = f"{self.display.quantity} ({unit})" if unit else self.display.quantity
+        if is_per_gain(self.display.quantity):
+            name = f"{name}, {self.display.gain} gain"
         if out is None:
             item.set_colors(item._values * 0, blank_index(item.geometry.n_pixels),
                             self.display.cmap)
@@ -174,8 +192,8 @@ class CameraView(QtWidgets.QWidget):
         else:
             values, index, lo, hi = out
             item.set_colors(values, index, self.display.cmap)
-            if self.display.quantity == "cleaning mask":  # two states, not a scale
-                args = ("states", MASK_STATES, self.display.cmap, name)
+            if self.display.quantity in TWO_STATES:  # two states, not a scale
+                args = ("states", state_legend(self.display.quantity), self.display.cmap, name)
             else:
                 args = ("range", lo, hi, self.display.scale, self.display.cmap, name)
             if args != self._colorbar_args:  # its axis repaints only when it changes
@@ -197,11 +215,16 @@ class CameraView(QtWidgets.QWidget):
     def _sync_controls(self):
         d = self.display
         for box, value in ((self.quantity_box, d.quantity), (self.cmap_box, d.cmap),
-                           (self.scale_box, d.scale), (self.limit_box, d.limit_mode)):
+                           (self.scale_box, d.scale), (self.limit_box, d.limit_mode),
+                           (self.gain_box, d.gain)):
             if box.currentText() != value:
                 box.blockSignals(True)
                 box.setCurrentText(value)
                 box.blockSignals(False)
+        # (not when the controls are hidden, e.g. by render's only_graphics)
+        per_gain = is_per_gain(d.quantity) and not self.quantity_box.isHidden()
+        self.gain_box.setVisible(per_gain)
+        self.gain_label.setVisible(per_gain)
         mode = d.limit_mode
         self.percentile.setVisible(mode == "percentile")
         self.fixed_lo.setVisible(mode == "fixed")

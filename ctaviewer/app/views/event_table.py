@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import math
 
-from ..models.event_filter import COLUMNS, EventFilter, FilterError, FilterMask
+from ..models.event_filter import COLUMNS, TYPE_CHOICES, FilterError, FilterMask, combined_filter
 from ..qt import QtCore, QtGui, QtWidgets
 
-HEADERS = (("index", "#", "{:d}"), ("event_id", "event\nid", "{:d}"),
+HEADERS = (("index", "#", "{:d}"), ("event_id", "event\nid", "{:d}"), ("type", "type", "{}"),
            ("energy", "E true\n(TeV)", "{:.3g}"), ("n_tel", "n_tel", "{:d}"),
            ("n_tel_reco", "n_tel\nreco", "{:d}"), ("reco_alt", "reco\nalt (°)", "{:.2f}"),
            ("reco_az", "reco\naz (°)", "{:.2f}"), ("reco_energy", "E reco\n(TeV)", "{:.3g}"))
 
 
 #: a value as wide as most in each column: the table's width before a file is open
-TYPICAL = {"index": "9999", "event_id": "9999999", "energy": "0.123", "n_tel": "99",
+TYPICAL = {"index": "9999", "event_id": "9999999", "type": "shower", "energy": "0.123",
+           "n_tel": "99",
            "n_tel_reco": "99", "reco_alt": "88.88", "reco_az": "359.99", "reco_energy": "0.123"}
 
 # roles as plain ints (Qt passes them so; comparing with PySide's enum members, or even
@@ -28,6 +29,12 @@ _RIGHT = int(QtCore.Qt.AlignRight | QtCore.Qt.AlignVCenter)
 #: ``reco_invalid``, the reason, says why)
 _RECO = frozenset(("reco_alt", "reco_az"))
 _INVALID = QtGui.QColor(200, 0, 0)
+#: the type column's words for the event model's types (ctapipe's names)
+TYPE_LABELS = {"subarray": "shower", "sky_pedestal": "pedestal (sky)",
+               "dark_pedestal": "pedestal (dark)", "pedestal": "pedestal",
+               "electronic_pedestal": "pedestal (electronic)", "flatfield": "flat-field",
+               "single_pe": "single p.e.", "other_calibration": "calibration"}
+_CALIBRATION_COLOR = QtGui.QColor(30, 90, 180)
 
 
 class EventTableModel(QtCore.QAbstractTableModel):
@@ -89,6 +96,8 @@ class EventTableModel(QtCore.QAbstractTableModel):
         key, _, fmt = HEADERS[index.column()]
         row = self._rows[index.row()]
         value = row.get(key)
+        if key == "type":
+            return self._type_data(row, value or "subarray", role)
         if role == _SORT:  # sort key
             return -math.inf if value is None or value != value else float(value)
         if role == _ALIGN:
@@ -108,6 +117,21 @@ class EventTableModel(QtCore.QAbstractTableModel):
         return None
 
 
+    @staticmethod
+    def _type_data(row, value: str, role):
+        if role == _DISPLAY:
+            return TYPE_LABELS.get(value, value)
+        if role == _SORT:
+            return float(row.get("event_type", 255))
+        if role == _TIP:
+            return (f"event type {value} (ctapipe code {row.get('event_type', '?')})"
+                    + ("; calibration data: not cleaned nor reconstructed"
+                       if row.get("is_calibration") else ""))
+        if role == _FOREGROUND and row.get("is_calibration"):
+            return _CALIBRATION_COLOR
+        return None
+
+
 class EventFilterProxy(QtCore.QSortFilterProxyModel):
     """Rows kept by the source model's filter mask (evaluated over all rows with numpy)."""
 
@@ -123,8 +147,8 @@ class EventFilterProxy(QtCore.QSortFilterProxyModel):
             column = -1
         super().sort(column, order)
 
-    def set_expression(self, text: str) -> None:
-        flt = EventFilter(text)  # raises FilterError
+    def set_expression(self, text: str, type_condition: str = "") -> None:
+        flt = combined_filter(text, type_condition)  # raises FilterError
         model = self.sourceModel()
         if not hasattr(self, "endFilterChange"):  # Qt < 6.10
             model.filter_mask.set_filter(flt, model.session.rows)
@@ -170,9 +194,17 @@ class EventTable(QtWidgets.QWidget):
         self.filter_edit = QtWidgets.QLineEdit(
             placeholderText="filter, e.g. n_tel >= 4 and energy > 1")
         self.filter_edit.editingFinished.connect(self.apply_filter)
+        self.type_box = QtWidgets.QComboBox()
+        self.type_box.addItems([label for label, _ in TYPE_CHOICES])
+        self.type_box.setToolTip(
+            "Show only events of one type: showers, pedestal events, flat-field events, "
+            "or every calibration event (the filter expression applies as well)")
+        self.type_box.currentIndexChanged.connect(lambda _: self.apply_filter())
         self.filter_edit.setToolTip(
             "Show only the events for which this expression is true (press Enter).\n"
-            f"Columns: {', '.join(COLUMNS)} (energy: true, TeV; reco_*: after processing)\n"
+            f"Columns: {', '.join(COLUMNS)} (energy: true, TeV; reco_*: after processing; "
+            "event_type: ctapipe's code, 32 shower, 5 sky pedestal, 0 flat field; is_*: 0 "
+            "or 1)\n"
             "Operators: < <= > >= == != and or not + - * / % ** abs() ( ); "
             "e.g. n_tel >= 4 and energy > 1")
         self.status = QtWidgets.QLabel(wordWrap=True)  # a filter's error can be long
@@ -192,7 +224,10 @@ class EventTable(QtWidgets.QWidget):
         self.view.doubleClicked.connect(self._activated)
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
-        layout.addWidget(self.filter_edit)
+        top = QtWidgets.QHBoxLayout()
+        top.addWidget(self.filter_edit, 1)
+        top.addWidget(self.type_box)
+        layout.addLayout(top)
         layout.addWidget(self.view, 1)
         layout.addWidget(self.status)
         self.fit_columns()
@@ -242,10 +277,12 @@ class EventTable(QtWidgets.QWidget):
         self._width_hint = None
 
     def apply_filter(self, text: str | None = None):
+        """Filter by ``text`` (None: the one typed) and the type choice."""
         if text is not None:
             self.filter_edit.setText(text)
         try:
-            self.proxy.set_expression(self.filter_edit.text())
+            self.proxy.set_expression(self.filter_edit.text(),
+                                      TYPE_CHOICES[self.type_box.currentIndex()][1])
         except FilterError as exc:
             self.filter_edit.setStyleSheet("background: #fdd")
             self.status.setText(f"Filter: {exc.message}")

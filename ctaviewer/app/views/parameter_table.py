@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import math
 
+from ...calib.monitoring import GAINS, MONITORING_QUANTITIES, camera_quantity, summarize
 from ...results import IMAGE_PARAMETERS
 from ..qt import QtCore, QtGui, QtWidgets
 from .lazy import LazyRefreshMixin
@@ -30,11 +31,24 @@ class ParameterTable(LazyRefreshMixin, QtWidgets.QWidget):
         self.dl2.setColumnCount(2)
         self.dl2.setHorizontalHeaderLabels(["DL2 geometry", "value"])
         self.dl2.verticalHeader().hide()
+        self.camera = QtWidgets.QTableWidget()
+        self.camera.setEditTriggers(QtWidgets.QAbstractItemView.NoEditTriggers)
+        self.camera.setColumnCount(4)
+        self.camera.setHorizontalHeaderLabels(
+            ["camera quantity", "mean", "spread (σ)", "outliers > 5σ (pixel ids)"])
+        self.camera.verticalHeader().hide()
+        self.camera.horizontalHeader().setStretchLastSection(True)
+        self.camera.setToolTip(
+            "The selected telescope's camera quantities over its good pixels (HV-disabled, "
+            "unread and uncalibrated pixels left out): mean, standard deviation and the "
+            "pixels further than 5σ from the camera median. For a calibration event, its "
+            "charge too.")
         self.empty = QtWidgets.QLabel("No processing result for this event yet.")
         split = QtWidgets.QSplitter(QtCore.Qt.Vertical)
         split.addWidget(self.table)
         split.addWidget(self.dl2)
-        split.setSizes([300, 150])
+        split.addWidget(self.camera)
+        split.setSizes([300, 150, 150])
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
         layout.addWidget(self.empty)
@@ -49,9 +63,53 @@ class ParameterTable(LazyRefreshMixin, QtWidgets.QWidget):
         self.table.clear()
         self.table.setRowCount(0)
         self.dl2.setRowCount(0)
+        self.camera.setRowCount(0)
+
+    def camera_rows(self) -> list[tuple[str, str, str, str]]:
+        """(quantity, mean, spread, outliers) of the selected telescope's camera quantities
+        (both gains of the per-gain ones) and, for a calibration event, of its charge."""
+        s = self.session
+        ev, tel = s.array_event, s.selected_tel
+        if ev is None or tel not in ev.tel:
+            return []
+        data = ev.tel[tel]
+        tr = s.tel_result(tel)
+        rows = []
+        stats = getattr(tr, "calibration_stats", None)
+        if stats is not None:
+            rows.append((f"charge of this {ev.event_type} event (p.e.)", stats))
+        for name, (unit, per_gain, _) in MONITORING_QUANTITIES.items():
+            for g in range(data.n_gains if per_gain else 1):
+                values = camera_quantity(name, data, g, tr)
+                if values is None:
+                    continue
+                label = name + (f", {GAINS[g]} gain" if per_gain else "")
+                label += f" ({unit})" if unit else ""
+                rows.append((label, summarize(values, data.pixel_status)))
+        out = []
+        for label, sm in rows:
+            if sm is None:
+                out.append((label, "", "", "no good pixel"))
+                continue
+            ids = ", ".join(map(str, sm.outliers[:20])) + (
+                f" … (+{len(sm.outliers) - 20})" if len(sm.outliers) > 20 else "")
+            out.append((label, f"{sm.mean:.4g}", f"{sm.std:.3g}",
+                        f"{len(sm.outliers)}: {ids}" if sm.outliers else "none"))
+        return out
+
+    def _fill_camera(self) -> None:
+        rows = self.camera_rows()
+        self.camera.setRowCount(len(rows))
+        for k, row in enumerate(rows):
+            for c, text in enumerate(row):
+                item = QtWidgets.QTableWidgetItem(text)
+                if c == 3 and text not in ("none", ""):
+                    item.setToolTip(text)
+                self.camera.setItem(k, c, item)
 
     def refresh(self, *_):
         r = self.session.result
+        self._fill_camera()
         self.empty.setVisible(r is None)
         if r is None:
             self.table.clear()
