@@ -81,6 +81,11 @@ class Pipeline:
         self._per_tel: dict[int, tuple] = {}
         self._quality = QualityQuery(self._config.quality.query, IMAGE_PARAMETER_NAMES)
         self._reconstruct = RECONSTRUCTORS.get(self._config.stereo.name)
+        self._muons = None
+        if self._config.muon.enabled:
+            from .muon import MuonAnalysis
+
+            self._muons = MuonAnalysis(subarray, self._config.muon)
 
     @property
     def config(self) -> ProcessingConfig:
@@ -196,6 +201,11 @@ class Pipeline:
                 geometry=StereoResult(invalid_reason=CALIBRATION_NOT_RECONSTRUCTED),
                 timing_ms=timing,
             )
+        muons = {}
+        if self._muons is not None:
+            t0 = time.perf_counter()
+            muons = {t: self.process_muon(r) for t, r in tels.items()}
+            timing["muon"] = 1e3 * (time.perf_counter() - t0)
         t0 = time.perf_counter()
         good = {t: r.parameters for t, r in tels.items() if r.passes_quality}
         stereo = self._config.stereo
@@ -212,8 +222,19 @@ class Pipeline:
             geometry=reco.geometry,
             impact=reco.impact,
             core_psi=reco.core_psi,
+            muon=muons,
             timing_ms=timing,
         )
+
+    def process_muon(self, tel_result: TelescopeResult):
+        """The muon analysis (``config.muon``) of one telescope's DL1 (a MuonResult); None
+        when the muon analysis is not enabled."""
+        if self._muons is None:
+            return None
+        tel_id = tel_result.tel_id
+        return self._muons.analyse(tel_id, tel_result.image, tel_result.peak_time,
+                                   tel_result.mask, tel_result.parameters,
+                                   self._contexts.of(tel_id))
 
     # ------------------------------------------------------------------ many events
     def stream(

@@ -90,6 +90,109 @@ def empty_parameters() -> dict[str, float]:
     }
 
 
+#: (name, unit, dtype, description) of every muon-ring value, in the column order of
+#: ctapipe 0.28's ``/dl1/event/telescope/muon/tel_NNN`` tables (its MuonRingContainer,
+#: MuonParametersContainer and MuonEfficiencyContainer with their prefixes): angles in the
+#: telescope frame (deg), impact in m, charges in p.e.
+MUON_PARAMETERS: tuple[tuple[str, str, str, str], ...] = (
+    ("muonring_center_fov_lon", "deg", "f8", "center (fov_lon) of the fitted muon ring"),
+    ("muonring_center_fov_lat", "deg", "f8", "center (fov_lat) of the fitted muon ring"),
+    ("muonring_radius", "deg", "f8", "radius of the fitted muon ring"),
+    ("muonring_center_fov_lon_err", "deg", "f8",
+     "center (fov_lon) of the fitted muon ring error"),
+    ("muonring_center_fov_lat_err", "deg", "f8",
+     "center (fov_lat) of the fitted muon ring error"),
+    ("muonring_radius_err", "deg", "f8", "radius of the fitted muon ring error"),
+    ("muonring_center_phi", "deg", "f8", "Angle of ring center within camera plane"),
+    ("muonring_center_distance", "deg", "f8", "Distance from the ring center to camera center"),
+    ("muonparameters_containment", "", "f8", "containment of the ring inside the camera"),
+    ("muonparameters_completeness", "", "f8",
+     "Complenetess of the muon ring, estimated by dividing the ring into segments and "
+     "counting segments above a threshold"),
+    ("muonparameters_intensity_ratio", "", "f8",
+     "Intensity ratio of pixels in the ring to all pixels"),
+    ("muonparameters_mean_squared_error", "deg**2", "f8",
+     "MSE of the deviation of all pixels after cleaning from the ring fit"),
+    ("muonparameters_ring_intensity", "", "f8",
+     "Sum of the pixel charges inside the integration area around a ring"),
+    ("muonparameters_intensity_outside_ring", "", "f8",
+     "Sum of the pixel charges outside the ring"),
+    ("muonparameters_n_pixels_in_ring", "", "i8",
+     "Number of pixels inside the ring integration area that passed the cleaning"),
+    ("muonparameters_mean_intensity_outside_ring", "", "f8",
+     "Mean intensity of pixels inside the region limited by ring integration width and "
+     "outer ring width."),
+    ("muonparameters_radial_std_dev", "deg", "f8",
+     "Standard deviation of the radial light distribution."),
+    ("muonparameters_skewness", "", "f8",
+     "Skewness of the light distribution along the ring radius."),
+    ("muonparameters_excess_kurtosis", "", "f8",
+     "Excess kurtosis of the light distribution along the ring radius."),
+    ("muonefficiency_width", "deg", "f8", "width of the muon ring in degrees"),
+    ("muonefficiency_impact", "m", "f8",
+     "distance of muon impact position from center of mirror"),
+    ("muonefficiency_impact_x", "m", "f8", "impact parameter x position"),
+    ("muonefficiency_impact_y", "m", "f8", "impact parameter y position"),
+    ("muonefficiency_optical_efficiency", "", "f8", "optical efficiency muon"),
+    ("muonefficiency_is_valid", "", "?", "True if the fit converged successfully"),
+    ("muonefficiency_parameters_at_limit", "", "?",
+     "True if any bounded parameter was fitted close to a bound"),
+    ("muonefficiency_likelihood_value", "", "f8", "cost function value at the minimum"),
+)
+MUON_PARAMETER_NAMES: tuple[str, ...] = tuple(p[0] for p in MUON_PARAMETERS)
+
+
+def empty_muon_values() -> dict:
+    """Every muon value unset, as ctapipe's default containers: NaN, -1 pixels, False."""
+    out = {}
+    for name, _, dtype, _ in MUON_PARAMETERS:
+        out[name] = -1 if dtype == "i8" else (False if dtype == "?" else math.nan)
+    return out
+
+
+@dataclass(frozen=True, eq=False)
+class MuonResult:
+    """The muon-ring analysis of one telescope image.
+
+    ``values`` holds every name of ``MUON_PARAMETER_NAMES`` (ctapipe's column names and
+    units). ``stage`` says how far the analysis went: ``"no_ring"`` (the image failed the
+    image query: everything unset, as ctapipe), ``"ring"`` (ring geometry and parameters;
+    the ring failed the ring query or the telescope has two mirrors: no intensity fit) or
+    ``"efficiency"`` (the intensity fit ran); ``reason`` says in words why it stopped there.
+    ``ring_mask`` marks the pixels within 40 % of the radius from the ring (those of the
+    intensity fit), None without a ring.
+    """
+
+    tel_id: int
+    values: dict
+    stage: str = "no_ring"
+    reason: str = ""
+    ring_mask: np.ndarray | None = None
+
+    @property
+    def has_ring(self) -> bool:
+        return self.stage != "no_ring" and math.isfinite(self.values["muonring_radius"])
+
+    @property
+    def radius(self) -> float:
+        return float(self.values["muonring_radius"])
+
+    @property
+    def center(self) -> tuple[float, float]:
+        """(fov_lon, fov_lat) of the ring centre, deg."""
+        return (float(self.values["muonring_center_fov_lon"]),
+                float(self.values["muonring_center_fov_lat"]))
+
+    @property
+    def width(self) -> float:
+        """Ring width (deg): the intensity fit's where it ran, NaN otherwise."""
+        return float(self.values["muonefficiency_width"])
+
+    @property
+    def optical_efficiency(self) -> float:
+        return float(self.values["muonefficiency_optical_efficiency"])
+
+
 @dataclass(frozen=True, eq=False)
 class TelescopeResult:
     """DL1 of one telescope: calibrated image, peak times, cleaning mask, parameters.
@@ -180,4 +283,6 @@ class EventResult:
     core_psi: dict = field(default_factory=dict)
     #: the telescopes whose images the energy and gammaness estimates used
     estimate_tel_ids: tuple = ()
+    #: tel_id -> MuonResult, for every telescope when the muon analysis ran (``muon.enabled``)
+    muon: dict = field(default_factory=dict)
     timing_ms: dict = field(default_factory=dict)  # step name -> milliseconds

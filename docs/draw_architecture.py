@@ -22,6 +22,7 @@ LAYERS = [
     ["writers", "io"],
     ["datamodel"],
     ["pipeline"],
+    ["muon"],
     ["image", "reco", "calib"],
     ["config"],
     ["instrument", "event", "coords", "results", "expressions", "registry",
@@ -39,6 +40,7 @@ ROLES = [
     "file writers | event sources (readers)",
     "HDF5 and GADF data models",
     "the processing chain",
+    "muon rings: fits, parameters, efficiency",
     "processing steps (numba kernels)",
     "processing configuration",
     "event model, results, shared helpers",
@@ -53,7 +55,7 @@ TOP = 56
 LEFT = 70
 CHAR_W = 8.2  # width of one character of the 14-px monospace font
 FILL = ["#fde2e4", "#fde2e4", "#fff1c1", "#fff1c1", "#e2f0cb", "#e2f0cb", "#cde7f0",
-        "#cde7f0", "#e4dcf1", "#e4dcf1", "#eeeeee", "#eeeeee"]
+        "#cde7f0", "#cde7f0", "#e4dcf1", "#e4dcf1", "#eeeeee", "#eeeeee"]
 
 
 def _box_width(name: str) -> int:

@@ -52,6 +52,14 @@ from .extractors import (
     TwoPassConfig,
     WindowConfig,
 )
+from .muon import (
+    CTAPIPE_MUON_IMAGE_QUERY,
+    RING_FITTERS,
+    KunduChaudhuriConfig,
+    KunduChaudhuriTaubinConfig,
+    MuonConfig,
+    TaubinConfig,
+)
 from .options import AlgorithmOptions, Option, Options, option, options_of
 from .parameters import CTAPIPE_QUALITY_QUERY, TIMING_FITS, ParametersConfig, QualityConfig
 from .processing import ProcessingConfig, Section
@@ -66,10 +74,12 @@ from .stereo import (
 
 __all__ = [
     "CLEANERS",
+    "CTAPIPE_MUON_IMAGE_QUERY",
     "CTAPIPE_QUALITY_QUERY",
     "EXTRACTORS",
     "INVALID_PIXEL_HANDLERS",
     "RECONSTRUCTORS",
+    "RING_FITTERS",
     "SUMS_PEAK_TIMES",
     "TIMING_FITS",
     "WEIGHTINGS",
@@ -83,7 +93,10 @@ __all__ = [
     "GlobalPeakConfig",
     "HillasIntersectionConfig",
     "HillasWeightedConfig",
+    "KunduChaudhuriConfig",
+    "KunduChaudhuriTaubinConfig",
     "LocalPeakConfig",
+    "MuonConfig",
     "NeighborPeakConfig",
     "NominalIntersectionConfig",
     "Option",
@@ -94,6 +107,7 @@ __all__ = [
     "Section",
     "StereoConfig",
     "TailcutsConfig",
+    "TaubinConfig",
     "TwoPassConfig",
     "WindowConfig",
     "option",

@@ -16,6 +16,7 @@ from ..errors import ConfigError
 from .calibration import CalibrationConfig
 from .cleaning import CleaningConfig, TailcutsConfig
 from .extractors import ExtractorConfig, NeighborPeakConfig
+from .muon import KunduChaudhuriTaubinConfig, MuonConfig
 from .options import (
     AlgorithmOptions,
     Option,
@@ -64,6 +65,7 @@ class ProcessingConfig:
     quality: QualityConfig = section(QualityConfig)
     stereo: StereoConfig = section(HillasIntersectionConfig)
     calibration: CalibrationConfig = section(CalibrationConfig)
+    muon: MuonConfig = section(KunduChaudhuriTaubinConfig)
     #: camera name -> per-camera section name -> the keys that differ from the global section
     camera_overrides: Mapping = field(default_factory=dict)
 
