@@ -21,6 +21,7 @@ from .views.array_view import ArrayView
 from .views.camera_grid import CameraGrid
 from .views.camera_view import CameraView
 from .views.event_table import EventTable
+from .views.health_view import HealthView
 from .views.lazy import first_draws
 from .views.parameter_table import ParameterTable
 from .views.processing_panel import ProcessingPanel
@@ -62,6 +63,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.event_table = EventTable(s)
         self.parameter_table = ParameterTable(s)
         self.processing_panel = ProcessingPanel(s)
+        self.health_view = HealthView(s)
         self.docks: dict[str, QtWidgets.QDockWidget] = {}
         L, R, B = (QtCore.Qt.LeftDockWidgetArea, QtCore.Qt.RightDockWidgetArea,
                    QtCore.Qt.BottomDockWidgetArea)
@@ -72,6 +74,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self._add_dock("sky", "Sky", self.sky_view, R)
         self._add_dock("waveforms", "Waveforms", self.waveform_view, B)
         self._add_dock("parameters", "Parameters", self.parameter_table, B)
+        self._add_dock("health", "Camera health", self.health_view, B)
         self._add_batch_dock()
         for table in self.findChildren(QtWidgets.QTableView):
             corner = table.findChild(QtWidgets.QAbstractButton, "qt_tableview_cornerbutton")
@@ -82,6 +85,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.tabifyDockWidget(self.docks["array"], self.docks["sky"])
         self.docks["array"].raise_()
         self.tabifyDockWidget(self.docks["waveforms"], self.docks["parameters"])
+        self.tabifyDockWidget(self.docks["parameters"], self.docks["health"])
         self.docks["waveforms"].raise_()
         self.resize(1600, 1000)
         self.resizeDocks([self.docks["events"], self.docks["grid"]],
