@@ -194,3 +194,81 @@ def test_session_shows_the_default_telescope_once_processed():
         state.go_to(7)
         assert state.selected_tel == first
         state.source = None
+
+
+def test_pedestal_from_pedestal_events_is_the_mean_and_rms_of_their_samples(calib7):
+    from ctaviewer.calib.pedestal_stats import PedestalAccumulator
+
+    _, _, event, _, _ = calib7
+    acc = PedestalAccumulator()
+    assert acc.add(event)  # a pedestal event
+    stats = acc.result()
+    assert set(stats) == set(event.tel)
+    for tel_id, st in stats.items():
+        data = event.tel[tel_id]
+        assert st.source == "pedestal events" and st.n_events == 1
+        if data.waveform is None:  # sums-only: one value per event, no RMS from one event
+            assert st.sums_only and np.isnan(st.rms).all()
+            np.testing.assert_allclose(st.pedestal, data.sums / data.n_sum_samples)
+            continue
+        wf = data.waveform.astype(np.float64)
+        np.testing.assert_allclose(st.pedestal, wf.mean(axis=2), rtol=1e-12)
+        np.testing.assert_allclose(st.rms, wf.std(axis=2, ddof=1), rtol=1e-9)
+        np.testing.assert_allclose(st.pedestal_difference(0),
+                                   wf[0].mean(axis=1) - data.pedestal_per_sample[0], rtol=1e-6)
+        np.testing.assert_allclose(st.noise_difference(0),
+                                   st.rms[0] - data.pedestal_noise[0], rtol=1e-6)
+    # a shower event is not a pedestal event
+    assert not PedestalAccumulator().add(dataclasses.replace(event, event_type="subarray"))
+
+
+def test_signal_free_samples_of_showers_leave_out_the_image():
+    from ctaviewer.calib.pedestal_stats import PedestalAccumulator, signal_free_pixels
+
+    with open_source(simtel("gamma_4lst.simtel.zst")) as source:
+        event = source[0]
+        result = Pipeline(source.subarray).process(event)
+    tel = max(result.tel, key=lambda t: result.tel[t].mask.sum())
+    data = event.tel[tel]
+    free = signal_free_pixels(data.waveform)
+    # every pixel of the cleaned image above 10 p.e. (fainter ones drown in the night sky)
+    brightest = np.flatnonzero(result.tel[tel].mask & (result.tel[tel].image > 10))
+    assert len(brightest) >= 5
+    assert not free[brightest].any()
+    assert free.sum() > 0.8 * data.n_pixels
+    acc = PedestalAccumulator(use_showers=True)
+    assert acc.add(event)
+    st = acc.result()[tel]
+    assert np.isnan(st.pedestal[0][brightest]).all()
+    assert np.nanmean(np.abs(st.pedestal_difference(0))) < 5.0  # ADC per sample
+
+
+def test_camera_health_states_from_status_bits_and_outliers():
+    """An in-memory FlashCam event: 6 HV-disabled pixels (the file's), 3 made unread, one
+    pedestal and one dc→p.e. far off: each counted once in its state."""
+    from ctaviewer.calib.health import HEALTH_STATES, camera_health
+
+    with open_source(simtel("proton_4lst_15flashcam.simtel.zst")) as source:
+        event = source[0]
+        tel = next(t for t in event.tel
+                   if source.subarray.tels[t].camera.name == "FlashCam")
+    data = event.tel[tel]
+    status = data.pixel_status.copy()
+    good = np.flatnonzero(status == 0)
+    status[good[:3]] |= np.uint8(PixelStatus.NO_READOUT)
+    ped = data.pedestal_per_sample.copy()
+    ped[0, good[10]] += 100.0
+    dc = data.dc_to_pe.copy()
+    dc[0, good[20]] *= 3.0
+    broken = dataclasses.replace(data, pixel_status=status, pedestal_per_sample=ped,
+                                 dc_to_pe=dc)
+    health = camera_health(broken)
+    assert health.counts["HV off"] == 6
+    assert health.counts["no readout"] == 3
+    assert health.counts["outlier pedestal"] == 1 and health.codes[good[10]] == 5
+    assert health.counts["outlier gain"] == 1 and health.codes[good[20]] == 6
+    assert sum(health.counts.values()) == data.n_pixels
+    assert health.n_bad == 11 and health.bad_fraction == pytest.approx(11 / data.n_pixels)
+    assert tuple(health.counts) == HEALTH_STATES
+    # the file as it is: only the HV-disabled pixels are not good
+    assert camera_health(data).n_bad == 6
