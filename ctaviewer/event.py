@@ -187,9 +187,10 @@ class TelescopeData:
     cannot be used; None when every pixel is good.
     ``time_shift_ns`` (n_gains × n_pixels) is the laser calibration's per-pixel time offset
     (sim_telarray's ``tm_calib``), subtracted from peak times; None when the file has none.
-    ``pedestal_noise`` (n_gains × n_pixels, ADC) is the monitoring block's pedestal noise
-    (sim_telarray's ``noise``: the deviation of the pedestal sum over the monitoring's
-    ``n_ped_slices`` samples, as the file stores it); ``n_ped_slices`` those samples;
+    ``pedestal_noise`` (n_gains × n_pixels, ADC) is the monitoring block's ``noise`` as the
+    file stores it (in the shared simulations one value per camera and gain, e.g. 6.7 ADC
+    for the LSTCam high gain of gamma_4lst: the electronic noise, without night-sky light);
+    ``n_ped_slices`` the samples of the monitoring's pedestal sum;
     ``flat_field`` (n_gains × n_pixels) the laser calibration's flat-fielding coefficients;
     each None when the file has none.
     """

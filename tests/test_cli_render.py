@@ -248,3 +248,26 @@ def test_a_long_event_header_wraps_and_is_laid_out_whole():
         assert "1 telescope ·" in text and "reconstruction invalid" in text
         assert header.height() >= header.heightForWidth(header.width())
         assert header.heightForWidth(header.width()) > header.fontMetrics().height() * 1.5
+
+
+def test_camera_quantity_of_the_monitoring_with_its_gain(tmp_path, capsys):
+    """``--quantity pedestal_noise --gain low`` draws the file's low-gain noise, labelled
+    with its unit and gain; an unknown quantity is a one-line error."""
+    from ctaviewer.app.render import Renderer, RenderOptions
+
+    path = simtel("calibration_7cameras.simtel.gz")
+    out = tmp_path / "noise.png"
+    assert main(["render", str(path), "--tel", "1", "--quantity", "pedestal_noise",
+                 "--gain", "low", "--size", "600x400", "--out", str(out)]) == 0
+    assert png_size(out) == (600, 400)
+    opts = RenderOptions(quantity="pedestal noise", tel_id=1, gain="low", size=(600, 400))
+    with Renderer(path, opts) as r:
+        r.open()
+        r.write([0], str(tmp_path / "again.png"))
+        camera = r.view.camera
+        noise = r.session.array_event.tel[1].pedestal_noise[1]
+        assert (camera.item._values == noise.astype(float)).all()
+        assert camera.colorbar.getAxis("right").labelText == "pedestal noise (ADC), low gain"
+    assert main(["render", str(path), "--quantity", "pedestals", "--out",
+                 str(tmp_path / "x.png")]) == 2
+    assert "unknown quantity" in capsys.readouterr().err

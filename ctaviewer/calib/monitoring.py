@@ -7,9 +7,10 @@ inspector and the camera health dock all call :func:`camera_quantity` and
 
 - ``pedestal``: the monitoring pedestal per sample (sim_telarray's pedestal sum over its
   ``n_ped_slices`` samples, divided by them), ADC.
-- ``pedestal noise``: the monitoring noise as the file stores it (sim_telarray's ``noise``:
-  the deviation of that pedestal sum), ADC. In simulations it is the configured electronic
-  noise; the night sky adds to what pedestal events show (see ``calib.pedestal_stats``).
+- ``pedestal noise``: the monitoring block's ``noise`` as the file stores it, ADC. In the
+  shared simulations it is one value per camera and gain (e.g. 6.7 ADC for the LSTCam high
+  gain of gamma_4lst, 2.0 for CHEC), the electronic noise: the RMS per sample that pedestal
+  events show adds the night-sky light (``calib.pedestal_stats``).
 - ``dc→p.e.``: the laser calibration's conversion (p.e. per ADC count).
 - ``flat-field``: the laser calibration's flat-fielding coefficient (files of
   sim_telarray's LaserCalibration version 3 and later; "not available" otherwise).

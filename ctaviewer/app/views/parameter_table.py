@@ -106,6 +106,8 @@ class ParameterTable(LazyRefreshMixin, QtWidgets.QWidget):
                 if c == 3 and text not in ("none", ""):
                     item.setToolTip(text)
                 self.camera.setItem(k, c, item)
+        if rows:
+            self.camera.resizeColumnsToContents()
 
     def refresh(self, *_):
         r = self.session.result
