@@ -36,10 +36,16 @@ class JobSpec:
     max_events: int | None = None
     #: DL2 rows for calibration events too (by default only shower events get them)
     dl2_all_event_types: bool = False
+    #: write the muon table of every telescope (the chain runs the muon analysis)
+    write_muons: bool = False
 
     def processing_config(self) -> ProcessingConfig:
-        """The chain's configuration: the job's, or the defaults."""
-        return self.config if self.config is not None else ProcessingConfig.default()
+        """The chain's configuration: the job's, or the defaults; with ``write_muons`` the
+        muon analysis is turned on."""
+        config = self.config if self.config is not None else ProcessingConfig.default()
+        if self.write_muons and not config.muon.enabled:
+            config = config.replace(muon__enabled=True)
+        return config
 
 
 @dataclass
@@ -179,6 +185,7 @@ def open_writer(spec: JobSpec, source, config: ProcessingConfig, model):
         dl2=spec.dl2,
         write_images=spec.write_images,
         write_true_images=spec.write_true_images,
+        write_muons=spec.write_muons,
         energy=model is not None,
         gammaness=model is not None,
         input_files=[spec.input],
@@ -274,6 +281,7 @@ def make_specs(
     overwrite: bool = False,
     max_events: int | None = None,
     dl2_all_event_types: bool = False,
+    write_muons: bool = False,
 ) -> list[JobSpec]:
     """One JobSpec per input; raises ValueError when two inputs map to one output name."""
     levels = [x for x in levels if x in ("dl1", "dl2")]
@@ -291,5 +299,6 @@ def make_specs(
             write_images=write_images, write_true_images=write_true_images,
             config=config, estimators=estimators, overwrite=overwrite,
             max_events=max_events, dl2_all_event_types=dl2_all_event_types,
+            write_muons=write_muons,
         ))
     return specs

@@ -42,6 +42,9 @@ def add_arguments(parser) -> None:
     parser.add_argument("--levels", default="dl1", help="comma list of dl1, dl2, dl3 (default dl1)")
     parser.add_argument("--images", action="store_true", help="write DL1 images")
     parser.add_argument("--true-images", action="store_true", help="write true p.e. images")
+    parser.add_argument("--muons", action="store_true",
+                        help="run the muon-ring analysis and write /dl1/event/telescope/muon "
+                             "(ctapipe's --write-muon-parameters; settings in [muon] of --config)")
     parser.add_argument("--config", metavar="TOML", help="processing configuration file")
     parser.add_argument("--estimators", metavar="H5", help="lookup tables from `ctaviewer train`")
     parser.add_argument("--pattern", default="{stem}.{levels}.h5",
@@ -112,6 +115,7 @@ def build_specs(args) -> list:
             config=config, estimators=args.estimators, overwrite=args.overwrite,
             max_events=args.max_events,
             dl2_all_event_types=getattr(args, "dl2_all_event_types", False),
+            write_muons=getattr(args, "muons", False),
         )
     except ValueError as exc:
         raise CtaviewerError(str(exc)) from None

@@ -211,6 +211,25 @@ def true_parameter_columns() -> tuple[Column, ...]:
     return (*TELESCOPE_INDEX, *_prefixed(cols, *(f"true_{p}" for p in PARAMETER_CONTAINERS)))
 
 
+#: the prefixes of ctapipe's muon containers (ring fit, ring parameters, intensity fit)
+MUON_CONTAINERS = ("muonring", "muonparameters", "muonefficiency")
+#: the title ctapipe gives its muon tables
+MUON_TITLE = ("Storage of TelEventIndexContainer,MuonRingContainer,MuonParametersContainer,"
+              "MuonEfficiencyContainer")
+
+
+@functools.cache
+def muon_columns() -> tuple[Column, ...]:
+    """``/dl1/event/telescope/muon/tel_NNN``: ctapipe 0.28's columns, dtypes, units and
+    descriptions (``results.MUON_PARAMETERS``), the container prefix left out of the field
+    names as ctapipe writes them."""
+    from ..results import MUON_PARAMETERS
+
+    cols = (Column(name, dtype, unit=unit, desc=desc)
+            for name, unit, dtype, desc in MUON_PARAMETERS)
+    return (*TELESCOPE_INDEX, *_prefixed(cols, *MUON_CONTAINERS))
+
+
 POINTING = (
     OBS_ID,
     _c("tel_id", "i8", desc="telescope id"),

@@ -30,6 +30,8 @@ DL1_IMAGES = DL1_IMAGES_GROUP + "/tel_{:03d}"
 DL1_PARAMETERS_GROUP = "/dl1/event/telescope/parameters"
 DL1_PARAMETERS = DL1_PARAMETERS_GROUP + "/tel_{:03d}"
 DL1_IMAGE_STATISTICS = "/dl1/service/image_statistics"
+DL1_MUON_GROUP = "/dl1/event/telescope/muon"
+DL1_MUON = DL1_MUON_GROUP + "/tel_{:03d}"
 
 # ------------------------------------------------------------------ DL2
 DL2_GEOMETRY_GROUP = "/dl2/event/subarray/geometry"

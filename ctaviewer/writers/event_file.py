@@ -32,6 +32,7 @@ from ..results import EventResult
 from .atomic import AtomicOutput
 from .dl1 import DL1Tables
 from .dl2 import DL2Tables
+from .muon import MuonTables
 from .observation import write_observation
 from .simulation import SimulationTables
 
@@ -55,11 +56,12 @@ def _now() -> str:
 class EventFileWriter:
     """Writes DL1 (images optional) and DL2 tables of one input file into one HDF5 file.
 
-    ``quality_query`` is the stereo quality query the results went through, counted per
-    criterion into the DL2 telescope-event statistics; by default the one of
-    ``config_toml`` (or of the default configuration). ``atmosphere_profile`` (a source's)
-    is written with the simulation run header. Calibration events (pedestal, flat field,
-    ...) get DL1 rows (their event type, their images) but no DL2 rows, unless
+    ``write_muons`` adds the muon table of every telescope (``EventResult.muon``, from a
+    chain with ``muon.enabled``). ``quality_query`` is the stereo quality query the results
+    went through, counted per criterion into the DL2 telescope-event statistics; by default
+    the one of ``config_toml`` (or of the default configuration). ``atmosphere_profile``
+    (a source's) is written with the simulation run header. Calibration events (pedestal,
+    flat field, ...) get DL1 rows (their event type, their images) but no DL2 rows, unless
     ``dl2_all_event_types``.
     """
 
@@ -75,6 +77,7 @@ class EventFileWriter:
         dl2: bool = False,
         write_images: bool = False,
         write_true_images: bool = False,
+        write_muons: bool = False,
         energy: bool = True,
         gammaness: bool = True,
         quality_query: str | None = None,
@@ -113,6 +116,10 @@ class EventFileWriter:
             if dl1:
                 self.dl1 = DL1Tables(self.h5, subarray, write_images=write_images)
                 levels += self.dl1.levels
+            self.muon = None
+            if write_muons:
+                self.muon = MuonTables(self.h5, subarray)
+                levels += self.muon.levels
             self.sim = None
             if simulation_config is not None:
                 self.sim = SimulationTables(
@@ -139,6 +146,8 @@ class EventFileWriter:
     def write(self, event: ArrayEvent, result: EventResult) -> None:
         if self.dl1 is not None:
             self.dl1.write(event, result)
+        if self.muon is not None:
+            self.muon.write(event, result)
         if self.sim is not None:
             self.sim.write(event, result)
         if self.dl2 is not None and (self.dl2_all_event_types or not event.is_calibration):
@@ -180,7 +189,7 @@ class EventFileWriter:
         if self._closed:
             return
         try:
-            for part in (self.dl1, self.sim, self.dl2):
+            for part in (self.dl1, self.muon, self.sim, self.dl2):
                 if part is not None:
                     part.close()
             self._finish_metadata()
