@@ -186,7 +186,8 @@ class DL1Tables:
                 self._param_table(tel_id).append_row(
                     (obs_id, event_id, tel_id, *values[:k], *stereo, *values[k:])
                 )
-            self.image_statistics.add(tr.parameters)
+            if not event.is_calibration:  # shower images only (calibration: not parametrised)
+                self.image_statistics.add(tr.parameters)
             true_params = getattr(tr, "true_parameters", None)
             if true_params is not None:
                 self.image_statistics.add(true_params)
