@@ -161,6 +161,8 @@ def test_process_writes_event_type_and_skips_calibration_events_for_dl2(tmp_path
             params = f["/dl1/event/telescope/parameters/tel_001"][:]
             assert params["morphology_n_pixels"].tolist() == [-1]
             assert len(f["/dl2/event/subarray/geometry/HillasReconstructor"]) == n_dl2
+            # no shower image was counted (ctapipe-process writes the same zeros)
+            assert f["/dl1/service/image_statistics"]["counts"].tolist() == [0, 0, 0]
 
 
 def test_default_telescope_is_the_largest_cleaned_intensity():
