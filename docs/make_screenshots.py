@@ -250,6 +250,34 @@ def make_all(shots: Shots, data: Path) -> None:
     shots.save(w.docks["events"], "events-filtered.png",
                "events table filtered with n_tel >= 4 and energy > 1")
 
+    # ---- camera health: a FlashCam with HV-disabled pixels, pedestal measured from data
+    hw = shots.window(file("proton_4lst_15flashcam.simtel.zst"))
+    hs = hw.session
+    flash = [t for t in hs.array_event.tel
+             if hs.source.subarray.tels[t].camera.name == "FlashCam"]
+    hs.select_tel(flash[0])
+    dock = hw.docks["health"]
+    dock.raise_()
+    hw.resizeDocks([dock], [430], QtCore.Qt.Vertical)
+    health = hw.health_view
+    health.compute_pedestals()
+    shots.wait_for(lambda: health.pedestals is not None
+                   or "failed" in health.pedestal_label.text(), what="pedestal from data")
+    shots.save(dock, "camera-health.png",
+               "camera health dock: pixel states of a FlashCam (6 HV off), the array's share "
+               "of bad pixels, pedestal from data against the monitoring")
+    hw.close()
+    # ---- a calibration quantity of the pedestal event of calibration_7cameras
+    cw = shots.window(file("calibration_7cameras.simtel.gz"))
+    cw.display.update(quantity="dc→p.e.", gain="high")
+    cw.docks["parameters"].raise_()
+    cw.resizeDocks([cw.docks["parameters"]], [330], QtCore.Qt.Vertical)
+    shots.wait(300)
+    shots.save(cw, "camera-calibration.png",
+               "the pedestal event of calibration_7cameras: dc→p.e. of the LSTCam, its "
+               "summary in the parameter inspector, the event list's type column")
+    cw.close()
+
     # ---- the batch panel after a run over two files
     out_dir = Path(tempfile.gettempdir()) / "ctaviewer-guide" / "dl1"
     shutil.rmtree(out_dir.parent, ignore_errors=True)

@@ -226,8 +226,9 @@ class HealthView(LazyRefreshMixin, QtWidgets.QWidget):
         row.addWidget(self.gain_box)
         row.addStretch(1)
         plots = QtWidgets.QHBoxLayout()
-        plots.addWidget(self.plot, 3)
-        plots.addWidget(self.diff_graphics, 2)
+        plots.addWidget(self.plot, 1)
+        plots.addWidget(self.diff_graphics, 1)
+        self._show_plots(False)  # nothing to compare yet: no empty axes
 
         # three columns (the dock is wide and low at the bottom of the window): the
         # selected camera's states, the array's shares, pedestal and noise from data
@@ -252,9 +253,10 @@ class HealthView(LazyRefreshMixin, QtWidgets.QWidget):
         split = QtWidgets.QSplitter(QtCore.Qt.Horizontal)
         for w in columns:
             split.addWidget(w)
-        split.setStretchFactor(0, 3)
+        split.setStretchFactor(0, 2)
         split.setStretchFactor(1, 1)
-        split.setStretchFactor(2, 4)
+        split.setStretchFactor(2, 5)
+        self._sized = False
         self.splitter = split
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
@@ -266,6 +268,13 @@ class HealthView(LazyRefreshMixin, QtWidgets.QWidget):
         for sig in (session.event_changed, session.result_changed, session.tel_selected):
             sig.connect(self.request_refresh)
         session.source_changed.connect(self._forget_pedestals)
+
+    def showEvent(self, ev):
+        super().showEvent(ev)
+        if not self._sized and self.width() > 400:  # first shown: the columns' shares
+            self._sized = True
+            w = self.splitter.width()
+            self.splitter.setSizes([int(w * 0.3), int(w * 0.14), int(w * 0.56)])
 
     # ---------------------------------------------------------------- state
     def show_nothing(self) -> None:
@@ -316,6 +325,10 @@ class HealthView(LazyRefreshMixin, QtWidgets.QWidget):
         self.refresh_pedestals()
 
     # ---------------------------------------------------------------- pedestal from data
+    def _show_plots(self, shown: bool) -> None:
+        self.plot.setVisible(shown)
+        self.diff_graphics.setVisible(shown)
+
     def _forget_pedestals(self):
         if self._job is not None:
             self._job.cancel()
@@ -325,6 +338,7 @@ class HealthView(LazyRefreshMixin, QtWidgets.QWidget):
         self.compute_button.setEnabled(True)
         self.pedestal_label.setText("Pedestal and noise from data: not computed.")
         self.scatter.setData([], [])
+        self._show_plots(False)
         if self._diff_item is not None:
             self.diff_box.removeItem(self._diff_item)
             self._diff_item = None
@@ -399,10 +413,10 @@ class HealthView(LazyRefreshMixin, QtWidgets.QWidget):
                 f"From {self.pedestals.n_used} of {self.pedestals.n_read} events "
                 f"({self.pedestals.source}): {what}.")
             self.scatter.setData([], [])
-            if self._diff_item is not None:
-                self._diff_item.setVisible(False)
+            self._show_plots(False)
             return
         diff, what = out
+        self._show_plots(True)
         used = np.isfinite(diff)
         d = diff[used]
         gain = GAINS[self.gain_box.currentIndex()]

@@ -49,6 +49,8 @@ class ParameterTable(LazyRefreshMixin, QtWidgets.QWidget):
         split.addWidget(self.dl2)
         split.addWidget(self.camera)
         split.setSizes([300, 150, 150])
+        self.splitter = split
+        self._calibration_layout: bool | None = None
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
         layout.addWidget(self.empty)
@@ -112,6 +114,15 @@ class ParameterTable(LazyRefreshMixin, QtWidgets.QWidget):
     def refresh(self, *_):
         r = self.session.result
         self._fill_camera()
+        ev = self.session.array_event
+        calibration = bool(getattr(ev, "is_calibration", False))
+        if calibration != self._calibration_layout:  # only when the kind of event changes
+            self._calibration_layout = calibration
+            total = max(sum(self.splitter.sizes()), 300)
+            # a calibration event has no image parameters: its charge and the camera
+            # quantities get the room
+            parts = (0.2, 0.15, 0.65) if calibration else (0.5, 0.25, 0.25)
+            self.splitter.setSizes([int(total * f) for f in parts])
         self.empty.setVisible(r is None)
         if r is None:
             self.table.clear()
