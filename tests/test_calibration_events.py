@@ -274,3 +274,20 @@ def test_camera_health_states_from_status_bits_and_outliers():
     assert tuple(health.counts) == HEALTH_STATES
     # the file as it is: only the HV-disabled pixels are not good
     assert camera_health(data).n_bad == 6
+
+
+def test_pedestal_from_file_refuses_dl1_and_names_the_file(tmp_path):
+    from ctaviewer.errors import InputFileError
+    from ctaviewer.service.camera_health import pedestal_from_file
+
+    out = tmp_path / "dl1"
+    assert main(["process", str(simtel("gamma_4lst.simtel.zst")), "-o", str(out), "--images",
+                 "-q"]) == 0
+    (h5,) = out.glob("*.h5")
+    with pytest.raises(InputFileError, match="no camera readout") as info:
+        pedestal_from_file(h5)
+    assert info.value.path == str(h5)
+    # a raw file: its shower events' signal-free samples, every telescope
+    found = pedestal_from_file(simtel("gamma_4lst.simtel.zst"))
+    assert found.source == "signal-free samples of shower events" and found.n_used == 4
+    assert set(found.stats) == {1, 2, 3, 4}

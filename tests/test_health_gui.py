@@ -150,3 +150,25 @@ def test_event_list_type_column_and_type_filter(make_window, qtbot):
     assert table.visible_indices() == [0, 3]
     state.rows = []
     state.rows_changed.emit()
+
+
+def test_dl1_file_has_no_camera_quantities_to_show(make_window, qtbot, tmp_path):
+    """A DL1 file holds no monitoring: its camera quantities are "not available" (never the
+    stand-in zeros and ones), the health dock says why and measures nothing."""
+    from ctaviewer.cli import main
+
+    out = tmp_path / "dl1"
+    assert main(["process", str(simtel("gamma_4lst.simtel.zst")), "-o", str(out), "--images",
+                 "-q"]) == 0
+    (h5,) = out.glob("*.h5")
+    window = make_window(restore=False)
+    assert window.open_path(str(h5))
+    qtbot.waitUntil(lambda: window.session.result is not None, timeout=60000)
+    window.camera_view.quantity_box.setCurrentText("pedestal")
+    assert "not available" in window.camera_view.title.toPlainText()
+    window.docks["health"].raise_()
+    window.health_view.refresh()
+    assert "holds DL1" in window.health_view.title.text()
+    assert not window.health_view.compute_button.isEnabled()
+    window.parameter_table.refresh()
+    assert window.parameter_table.camera_rows() == []

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from ..calib.health import CameraHealth, camera_health
 from ..calib.pedestal_stats import PedestalAccumulator, PedestalStats
 from ..errors import InputFileError
-from ..io import open_source
+from ..io import DataLevel, open_source
 
 #: events read at most by ``pedestal_from_file`` by default
 DEFAULT_MAX_EVENTS = 500
@@ -57,6 +57,9 @@ def pedestal_from_file(path, max_events: int | None = DEFAULT_MAX_EVENTS) -> Fil
     showers = PedestalAccumulator(use_showers=True)
     n_read = n_ped = n_shower = 0
     with open_source(os.fspath(path)) as source:
+        if source.data_level is not DataLevel.RAW:
+            raise InputFileError(path, f"holds {source.data_level.value}, no camera readout: "
+                                 "pedestal and noise are measured on raw (sim_telarray) data")
         for event in source:
             n_read += 1
             if pedestals.add(event):

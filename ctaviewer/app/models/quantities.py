@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ...calib.monitoring import GAINS, MONITORING_QUANTITIES, camera_quantity
+from ...io.base import DataLevel
 from ...service.display import QUANTITIES  # noqa: F401 - listed once, with DisplayState
 
 UNITS = {
@@ -27,6 +28,13 @@ TWO_STATES = {
     "HV disabled": ("HV on", "HV disabled"),
     "no readout": ("read out", "no readout"),
 }
+
+
+def has_readout(source) -> bool:
+    """Whether ``source`` holds camera readout with its monitoring and calibration (a
+    sim_telarray or simulated source), not DL1 (whose pedestals and dc→p.e. are stand-ins:
+    its camera quantities are not available, never shown as zeros and ones)."""
+    return getattr(source, "data_level", None) is DataLevel.RAW
 
 
 def is_per_gain(quantity: str) -> bool:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from ...calib.monitoring import MONITORING_QUANTITIES
 from .. import colors
-from ..models.quantities import TWO_STATES, pixel_values
+from ..models.quantities import TWO_STATES, has_readout, pixel_values
 
 
 def camera_colors(session, display, tel_id: int):
@@ -14,6 +15,8 @@ def camera_colors(session, display, tel_id: int):
     event = session.array_event
     if event is None or tel_id not in event.tel:
         return None
+    if display.quantity in MONITORING_QUANTITIES and not has_readout(session.source):
+        return None  # a DL1 file has no monitoring: "not available"
     cfg = getattr(session, "config", None)
     threshold = getattr(getattr(cfg, "calibration", None), "gain_threshold", 4000.0)
     values = pixel_values(display.quantity, event.tel[tel_id], session.tel_result(tel_id),

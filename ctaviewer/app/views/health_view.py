@@ -16,6 +16,7 @@ from ...calib.health import HEALTH_STATES
 from ...calib.monitoring import GAINS
 from ...service.camera_health import DEFAULT_MAX_EVENTS, PedestalJob, array_health
 from .. import colors
+from ..models.quantities import has_readout
 from ..qt import QtCore, QtGui, QtWidgets, pg
 from .camera_item import CameraItem
 from .colorbar import ColorBar
@@ -299,6 +300,13 @@ class HealthView(LazyRefreshMixin, QtWidgets.QWidget):
         if ev is None or tel is None or tel not in ev.tel:
             self.show_nothing()
             return
+        if not has_readout(s.source):
+            self.show_nothing()
+            self.title.setText("Camera health needs the camera readout and its monitoring: "
+                               "this file holds DL1 (images or parameters) only.")
+            self.compute_button.setEnabled(False)
+            return
+        self.compute_button.setEnabled(self._job is None)
         cfg = getattr(s, "config", None)
         threshold = getattr(getattr(cfg, "calibration", None), "gain_threshold", 4000.0)
         self.health = array_health(ev, s.result, threshold)

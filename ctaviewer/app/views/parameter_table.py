@@ -7,6 +7,7 @@ import math
 
 from ...calib.monitoring import GAINS, MONITORING_QUANTITIES, camera_quantity, summarize
 from ...results import IMAGE_PARAMETERS
+from ..models.quantities import has_readout
 from ..qt import QtCore, QtGui, QtWidgets
 from .lazy import LazyRefreshMixin
 
@@ -80,7 +81,8 @@ class ParameterTable(LazyRefreshMixin, QtWidgets.QWidget):
         stats = getattr(tr, "calibration_stats", None)
         if stats is not None:
             rows.append((f"charge of this {ev.event_type} event (p.e.)", stats))
-        for name, (unit, per_gain, _) in MONITORING_QUANTITIES.items():
+        quantities = MONITORING_QUANTITIES if has_readout(s.source) else {}
+        for name, (unit, per_gain, _) in quantities.items():
             for g in range(data.n_gains if per_gain else 1):
                 values = camera_quantity(name, data, g, tr)
                 if values is None:
