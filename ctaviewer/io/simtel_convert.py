@@ -36,6 +36,7 @@ from ..instrument import (
     names,
 )
 from ..instrument.camera import SIMTEL_SHAPE_CODES
+from .simtel_index import KIND_CALIB_OBJECT, KIND_SHOWER
 
 PRIMARY_NAMES = {0: "gamma", 1: "electron", -1: "positron", 2: "muon", 101: "proton", 402: "helium"}
 
@@ -454,8 +455,6 @@ def event_type(ev: dict) -> str:
 def indexed_event_type(kind: int, calibration_type: int) -> str:
     """The array event type of an indexed event (``simtel_index``'s kind and calibration
     type), the same as ``event_type`` gives for the event read."""
-    from .simtel_index import KIND_CALIB_OBJECT, KIND_SHOWER
-
     if kind == KIND_SHOWER:
         return "subarray"
     if kind == KIND_CALIB_OBJECT:

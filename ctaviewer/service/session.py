@@ -23,6 +23,7 @@ application's sources keep recent events in memory, read ahead in the background
 
 from __future__ import annotations
 
+import functools
 import math
 import time
 from collections import OrderedDict
@@ -30,6 +31,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..datamodel.columns import event_type_code
 from ..errors import InputFileError
 from ..event import PEDESTAL_EVENT_TYPES, is_calibration_type
 from ..io import open_indexed
@@ -79,12 +81,12 @@ def index_rows(index, start: int, stop: int) -> list[dict]:
              "n_tel": len(tels[k]), **event_type_columns(types[k])} for k in range(len(ids))]
 
 
+@functools.lru_cache(maxsize=64)
 def event_type_columns(event_type: str) -> dict:
     """An event-list row's columns of an event type: its name (``type``), ctapipe's code
     (``event_type``) and 0/1 flags for filters (``is_shower``, ``is_pedestal``,
-    ``is_flatfield``, ``is_calibration``)."""
-    from ..datamodel.columns import event_type_code
-
+    ``is_flatfield``, ``is_calibration``). Shared between calls: copy it (``**``) into a
+    row, never change it."""
     return {
         "type": event_type,
         "event_type": event_type_code(event_type),
