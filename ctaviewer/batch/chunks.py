@@ -141,7 +141,8 @@ def for_writer(event, result, spec: JobSpec):
     """``event`` and ``result`` without what the output does not hold (waveforms, sums,
     calibration constants; images unless they are written), so sending them is cheap."""
     tel = {tel_id: _without(data, ("waveform", "sums", "pedestal_per_sample", "dc_to_pe",
-                                   "peak_time_ns", "time_shift_ns", "pixel_status"))
+                                   "peak_time_ns", "time_shift_ns", "pixel_status",
+                                   "pedestal_noise", "flat_field"))
            for tel_id, data in event.tel.items()}
     drop = ("waveform", "window_start", "selected_gain")
     if not spec.write_images:
