@@ -144,6 +144,7 @@ class HealthView(LazyRefreshMixin, QtWidgets.QWidget):
         super().__init__(parent)
         self.session = session
         self.health: dict = {}
+        self._health_key = None
         self.pedestals = None  # FilePedestals of the open file
         self._job: PedestalJob | None = None
         self._job_path: str | None = None
@@ -280,6 +281,7 @@ class HealthView(LazyRefreshMixin, QtWidgets.QWidget):
     # ---------------------------------------------------------------- state
     def show_nothing(self) -> None:
         self.health = {}
+        self._health_key = None
         self.title.setText("No event.")
         self.array.set_shares({}, None)
         for k in range(len(HEALTH_STATES)):
@@ -309,7 +311,11 @@ class HealthView(LazyRefreshMixin, QtWidgets.QWidget):
         self.compute_button.setEnabled(self._job is None)
         cfg = getattr(s, "config", None)
         threshold = getattr(getattr(cfg, "calibration", None), "gain_threshold", 4000.0)
-        self.health = array_health(ev, s.result, threshold)
+        key = self._health_key
+        if key is None or key[0] is not ev or key[1] is not s.result or key[2] != threshold:
+            # (a new telescope selection reuses the event's states)
+            self.health = array_health(ev, s.result, threshold)
+            self._health_key = (ev, s.result, threshold)
         h = self.health[tel]
         desc = s.source.subarray.tels[tel]
         kind = "calibration event" if ev.is_calibration else "shower event"
