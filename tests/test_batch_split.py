@@ -13,9 +13,10 @@ import pytest
 from ctaviewer.batch.chunks import chunk_size
 from ctaviewer.batch.job import JobSpec
 from ctaviewer.batch.runner import BatchRunner
+from ctaviewer.batch.worker import PROCESS_NAME
 from ctaviewer.io.simtel_index import TEMP_PREFIX
 
-from .conftest import simtel
+from .conftest import ROOT, load_script, simtel
 
 #: attributes that say when or how the file was made, not what it holds
 _WHEN = {"CTA PRODUCT CREATION TIME", "CTA PRODUCT DATA LEVELS", "date", "start", "stop"}
@@ -98,26 +99,39 @@ def test_split_file_equals_one_worker_dl2(tmp_path):
 
 
 def _worker_pids() -> list[int]:
-    """This process's child processes that are batch workers (from /proc)."""
-    me, out = os.getpid(), []
+    """The batch workers among this process's descendants (workers fork from a forkserver,
+    so they are its grandchildren), found in /proc by the name workers give themselves."""
+    parents, names = {}, {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
         try:
             with open(f"/proc/{entry}/stat") as f:
-                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
-            with open(f"/proc/{entry}/cmdline", "rb") as f:
-                cmd = f.read()
+                parents[int(entry)] = int(f.read().rsplit(")", 1)[1].split()[1])
+            with open(f"/proc/{entry}/comm") as f:
+                names[int(entry)] = f.read().strip()
         except (OSError, ValueError, IndexError):
             continue
-        if ppid == me and b"multiprocessing.spawn" in cmd:
-            out.append(int(entry))
-    return out
+
+    def mine(pid: int) -> bool:
+        while pid > 1:
+            pid = parents.get(pid, 0)
+            if pid == os.getpid():
+                return True
+        return False
+
+    return [pid for pid, name in names.items() if name == PROCESS_NAME and mine(pid)]
 
 
 @pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="finds workers through /proc")
 def test_a_worker_killed_mid_file_fails_it_cleanly(tmp_path):
-    path = str(simtel("gamma_70sst1m.simtel.zst"))
+    # four copies of the file's events (124): warm workers go through the 31 events of the
+    # file itself before the runner's first progress report, where the kill comes
+    production = load_script(ROOT / "benchmarks" / "make_production.py")
+    path = str(tmp_path / "x4.simtel.zst")
+    production.make_production(str(simtel("gamma_70sst1m.simtel.zst")), path, 4, level=1)
+    out = tmp_path / "out"
+    out.mkdir()
     killed = []
 
     def on_progress(p):
@@ -127,13 +141,13 @@ def test_a_worker_killed_mid_file_fails_it_cleanly(tmp_path):
                 killed.append(pid)
                 os.kill(pid, signal.SIGKILL)
 
-    results = BatchRunner([JobSpec(path, str(tmp_path / "out.h5"), write_images=True)],
+    results = BatchRunner([JobSpec(path, str(out / "out.h5"), write_images=True)],
                           n_workers=2, split_min_bytes=0, on_progress=on_progress).run()
     assert killed
     r = results[0]
     assert not r.ok and r.error.startswith(path)
     assert "worker process died" in r.error and "SIGKILL" in r.error
-    assert os.listdir(tmp_path) == []  # no output, not even a partial one
+    assert os.listdir(out) == []  # no output, not even a partial one
     # the decompressed copy the workers read went with the file's source
     assert not [d for d in os.listdir(tempfile.gettempdir())
                 if d.startswith(f"{TEMP_PREFIX}{os.getpid()}-")]

@@ -30,7 +30,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import logging
-import multiprocessing as mp
 import os
 import queue as _queue
 import time
@@ -49,7 +48,7 @@ from .job import (
     execute_job,
     result_from_exception,
 )
-from .worker import WorkerHandle, describe_exit
+from .worker import WorkerHandle, describe_exit, worker_context
 
 logger = logging.getLogger(__name__)
 
@@ -167,7 +166,7 @@ class BatchRunner:
         a file that cannot be split (not sim_telarray) is processed here, whole."""
         from .split import LocalPool
 
-        pool = LocalPool(self.n_workers, mp.get_context("spawn"))
+        pool = LocalPool(self.n_workers, worker_context())
         finished = False
         results: list[JobResult] = []
 
@@ -223,7 +222,7 @@ class BatchRunner:
             self._log(logging.ERROR, f"FAILED {r.error}")
 
     def _run_processes(self, should_stop) -> list[JobResult]:
-        ctx = mp.get_context("spawn")
+        ctx = worker_context()
         pending = deque(range(len(self.specs)))
         n_wanted = min(self.n_workers, len(self.specs))
         workers: list[WorkerHandle] = []

@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import ctypes
 import logging
+import multiprocessing as mp
 import os
 import signal
 import sys
@@ -57,6 +58,9 @@ GRACE_S = 3.0
 WATCH_S = 0.5
 
 _PR_SET_PDEATHSIG = 1
+_PR_SET_NAME = 15
+#: what ``ps`` shows for a worker process
+PROCESS_NAME = "ctaviewer-work"
 
 #: the runner's commands and the worker's reports (see the module's docstring)
 COMMANDS = ("job", "stop", "quit", "warm")
@@ -64,19 +68,39 @@ REPORTS = ("ready", "start", "progress", "done", "log")
 TAGS = COMMANDS + REPORTS
 
 
-def set_parent_death_signal(sig: int = signal.SIGTERM) -> bool:
-    """Ask the kernel to send ``sig`` to this process when its parent ends (Linux only)."""
+def _prctl(option: int, arg) -> bool:
     if not sys.platform.startswith("linux"):
         return False
     try:
         libc = ctypes.CDLL(None, use_errno=True)
-        return libc.prctl(_PR_SET_PDEATHSIG, int(sig), 0, 0, 0) == 0
+        return libc.prctl(option, arg, 0, 0, 0) == 0
     except (OSError, AttributeError):
         return False
 
 
+def set_parent_death_signal(sig: int = signal.SIGTERM) -> bool:
+    """Ask the kernel to send ``sig`` to this process when its parent ends (Linux only)."""
+    return _prctl(_PR_SET_PDEATHSIG, int(sig))
+
+
+def set_process_name(name: str) -> bool:
+    """The name ``ps``, ``top`` and /proc/PID/comm show for this process (Linux only; the
+    kernel keeps 15 bytes)."""
+    return _prctl(_PR_SET_NAME, ctypes.c_char_p(name.encode()[:15]))
+
+
 def _parent_gone(parent_pid: int) -> bool:
-    return os.name == "posix" and os.getppid() != parent_pid
+    """Whether the runner has ended. A worker forked by the forkserver has that server, not
+    the runner, as its parent: there the runner's pid is asked whether it still lives."""
+    if os.name != "posix" or os.getppid() == parent_pid:
+        return False
+    try:
+        os.kill(parent_pid, 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # alive, owned by someone else (it can't be the runner, then)
+        return True
+    return False
 
 
 def _watchdog(parent_pid: int, gone: threading.Event) -> None:
@@ -136,6 +160,7 @@ def worker_main(conn, parent_pid: int) -> None:
     from .job import JobResult, Throttle, execute_job
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the runner's to handle
+    set_process_name(PROCESS_NAME)
     gone = threading.Event()
     signal.signal(signal.SIGTERM, lambda signum, frame: gone.set())
     set_parent_death_signal(signal.SIGTERM)
@@ -213,6 +238,19 @@ def worker_main(conn, parent_pid: int) -> None:
                 result = JobResult(spec.input, None, error=f"{spec.input}: the worker process "
                                    "was stopped (SIGTERM); no output written")
             send("done", index, result)
+
+
+def worker_context():
+    """The multiprocessing context workers start in: forked from a forkserver that has
+    imported the chain and loaded its kernels (``warm_fork``) where the platform has one,
+    else spawned. A forkserver is a fresh process, so it never inherits the runner's threads
+    (or a window's Qt state). A frozen bundle spawns (its executable is not a Python that
+    runs the forkserver's command line)."""
+    if "forkserver" in mp.get_all_start_methods() and not getattr(sys, "frozen", False):
+        ctx = mp.get_context("forkserver")
+        ctx.set_forkserver_preload(["ctaviewer.batch.warm_fork"])
+        return ctx
+    return mp.get_context("spawn")
 
 
 def describe_exit(exitcode: int | None) -> str:
