@@ -281,12 +281,19 @@ def test_watchdog_alone_ends_an_orphan(tmp_path):
     assert _wait_for(lambda: not _running(child), 60), "the watchdog did not end the orphan"
 
 
+def _sigint_default() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @linux_only
 @pytest.mark.parametrize("workers", ["1", "2"])
 def test_ctrl_c_is_one_line_and_status_130(tmp_path, workers):
     inputs = _copies(tmp_path, 3)
     out = tmp_path / "out"
+    # as from a terminal: SIGINT not ignored, even where this test runs in the background
+    # (a shell starts background jobs with SIGINT ignored, and children inherit that)
     proc = subprocess.Popen(_process_cmd(*inputs, "-o", out, "--images", "-j", workers),
+                            preexec_fn=_sigint_default,
                             start_new_session=True, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
     try:
