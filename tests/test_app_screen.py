@@ -373,6 +373,8 @@ def test_event_list_headers_are_whole_in_the_default_layout(simtel_file, qtbot, 
     assert header.length() <= table.view.viewport().width(), (
         header.length(), table.view.viewport().width())
     for c in range(header.count()):  # each section as wide as its header text
+        if header.isSectionHidden(c):  # the type column of a file of showers only
+            continue
         assert header.sectionSize(c) >= header.sectionSizeHint(c) - 1, c
 
 

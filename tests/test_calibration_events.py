@@ -291,3 +291,19 @@ def test_pedestal_from_file_refuses_dl1_and_names_the_file(tmp_path):
     found = pedestal_from_file(simtel("gamma_4lst.simtel.zst"))
     assert found.source == "signal-free samples of shower events" and found.n_used == 4
     assert set(found.stats) == {1, 2, 3, 4}
+
+
+def test_pedestal_job_runs_in_its_own_process_and_reports_errors(tmp_path):
+    from ctaviewer.service.camera_health import PedestalJob
+
+    job = PedestalJob(simtel("calibration_7cameras.simtel.gz"))
+    status, found = job.result(timeout=120)
+    assert status == "ok" and job.done()
+    assert found.source == "pedestal events" and found.n_used == 1 and len(found.stats) == 7
+    missing = tmp_path / "nothing.simtel"
+    status, text = PedestalJob(missing).result(timeout=120)
+    assert status == "error" and str(missing) in text and "Traceback" not in text
+    # cancelled: the process ends at once
+    job = PedestalJob(simtel("gamma_70sst1m.simtel.zst"))
+    job.cancel()
+    assert not job.running

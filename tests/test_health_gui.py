@@ -172,3 +172,19 @@ def test_dl1_file_has_no_camera_quantities_to_show(make_window, qtbot, tmp_path)
     assert not window.health_view.compute_button.isEnabled()
     window.parameter_table.refresh()
     assert window.parameter_table.camera_rows() == []
+
+
+def test_type_column_shows_once_the_file_has_calibration_events(make_window, qtbot):
+    from ctaviewer.app.views.event_table import EventTable
+
+    window = make_window(restore=False)
+    table = window.event_table
+    col = EventTable._TYPE_COLUMN
+    session = _open(window, qtbot, "gamma_4lst.simtel.zst")  # showers only
+    assert table.view.isColumnHidden(col)
+    assert all(r["type"] == "subarray" for r in session.rows)
+    assert window.open_path(simtel("calibration_7cameras.simtel.gz"))
+    qtbot.waitUntil(lambda: (session.path or "").endswith("calibration_7cameras.simtel.gz")
+                    and session.result is not None, timeout=60000)
+    assert not table.view.isColumnHidden(col)
+    assert table.model.data(table.model.index(0, col)) == "pedestal (sky)"

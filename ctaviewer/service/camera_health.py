@@ -5,13 +5,12 @@
   events, or from the signal-free samples of its shower events when it has none
   (``calib.pedestal_stats``), beside the monitoring values.
 - ``PedestalJob``: ``pedestal_from_file`` in a process of its own (spawned: reading a
-  sim_telarray file is a Python loop that would hold the window's interpreter lock), with
-  its result or error delivered through a ``concurrent.futures.Future``.
+  sim_telarray file is a Python loop that would hold the window's interpreter lock), its
+  result or error sent back through a pipe; cancelling ends the process.
 """
 
 from __future__ import annotations
 
-import concurrent.futures
 import multiprocessing
 import os
 from dataclasses import dataclass
@@ -85,22 +84,60 @@ def _run(path, max_events):
         return "error", f"{os.fspath(path)}: {type(exc).__name__}: {exc}"
 
 
+def _child(path, max_events, conn) -> None:
+    try:
+        conn.send(_run(path, max_events))
+    finally:
+        conn.close()
+
+
 class PedestalJob:
-    """``pedestal_from_file`` in a spawned process. ``future`` completes with ("ok",
-    FilePedestals) or ("error", message naming the file); after ``cancel`` its result is
-    not wanted (the process ends once it has read its events)."""
+    """``pedestal_from_file`` in a spawned daemon process (it ends with the window).
+    ``done()`` says whether it has ended; ``result(timeout)`` gives ("ok", FilePedestals)
+    or ("error", message naming the file); ``cancel()`` ends the process at once."""
 
     def __init__(self, path, max_events: int | None = DEFAULT_MAX_EVENTS):
         self.path = os.fspath(path)
-        self._pool = concurrent.futures.ProcessPoolExecutor(
-            max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+        ctx = multiprocessing.get_context("spawn")
+        self._conn, child = ctx.Pipe(duplex=False)
+        self._process = ctx.Process(target=_child, args=(self.path, max_events, child),
+                                    daemon=True, name="ctaviewer-pedestals")
+        self._process.start()
+        child.close()
         self.cancelled = False
-        self.future = self._pool.submit(_run, self.path, max_events)
-        self._pool.shutdown(wait=False)
+        self._result = None
+
+    def done(self) -> bool:
+        if self._result is None:
+            self._receive(0)
+        return self._result is not None
+
+    def result(self, timeout: float | None = None):
+        if self._result is None:
+            self._receive(timeout)
+        if self._result is None:
+            raise TimeoutError(f"{self.path}: pedestal measurement still running")
+        return self._result
+
+    def _receive(self, timeout) -> None:
+        try:
+            if self._conn.poll(timeout):
+                self._result = self._conn.recv()
+        except (EOFError, OSError):  # the process ended without an answer
+            self._result = ("error", f"{self.path}: the pedestal measurement stopped "
+                            f"(exit code {self._process.exitcode})")
+        if self._result is not None:
+            self._process.join(5)
+
+    @property
+    def running(self) -> bool:
+        return self._process.is_alive()
 
     def cancel(self) -> None:
         self.cancelled = True
-        self.future.cancel()
+        if self._process.is_alive():
+            self._process.terminate()
+            self._process.join(5)
 
 
 __all__ = ["DEFAULT_MAX_EVENTS", "FilePedestals", "PedestalJob", "PedestalStats",

@@ -230,6 +230,7 @@ class EventTable(QtWidgets.QWidget):
         layout.addLayout(top)
         layout.addWidget(self.view, 1)
         layout.addWidget(self.status)
+        self._type_column_for_new_file()
         self.fit_columns()
         session.event_changed.connect(self._select_current)
         self._width_hint: int | None = None
@@ -237,10 +238,30 @@ class EventTable(QtWidgets.QWidget):
         header.sectionResized.connect(self._columns_changed)
         header.sortIndicatorChanged.connect(self._columns_changed)
         session.rows_changed.connect(self._update_status)
+        session.rows_changed.connect(self._type_column_for_new_file)
         session.rows_changed.connect(self.fit_columns)
+        session.rows_added.connect(self._type_column_for_new_rows)
         session.rows_added.connect(self._update_status)
         session.indexing_changed.connect(self._update_status)
         session.row_changed.connect(self._update_status)
+
+    # the type column is shown once the file has an event that is not a shower (a column
+    # of "shower" only would take the room of the others)
+    _TYPE_COLUMN = next(c for c, (key, _, _) in enumerate(HEADERS) if key == "type")
+
+    def _type_column_for_new_file(self) -> None:
+        self._has_calibration = False
+        self._type_column_for_new_rows(0)
+
+    def _type_column_for_new_rows(self, start: int) -> None:
+        rows = self.session.rows
+        found = getattr(self, "_has_calibration", False) or any(
+            row.get("is_calibration") for row in rows[start:])
+        self._has_calibration = found
+        if self.view.isColumnHidden(self._TYPE_COLUMN) == found:
+            self.view.setColumnHidden(self._TYPE_COLUMN, not found)
+            self._width_hint = None
+            self.updateGeometry()
 
     def fit_columns(self) -> None:
         """Columns as wide as their contents and headers (once per file), and at least as
@@ -260,7 +281,7 @@ class EventTable(QtWidgets.QWidget):
         """Pixels the table needs to show every column whole (frame and scroll bar included)."""
         header = self.view.horizontalHeader()
         width = sum(max(header.sectionSize(c), header.sectionSizeHint(c))
-                    for c in range(header.count()))
+                    for c in range(header.count()) if not header.isSectionHidden(c))
         return (width + 2 * self.view.frameWidth()
                 + self.view.verticalScrollBar().sizeHint().width()
                 + self.layout().contentsMargins().left() + self.layout().contentsMargins().right())

@@ -370,17 +370,14 @@ class HealthView(LazyRefreshMixin, QtWidgets.QWidget):
 
     def _poll_job(self) -> None:
         job = self._job
-        if job is None or not job.future.done():
+        if job is None or not job.done():
             return
         self._timer.stop()
         self._job = None
         self.compute_button.setEnabled(True)
         if job.cancelled or self._job_path != self.session.path:
             return
-        try:
-            status, value = job.future.result()
-        except Exception as exc:  # the process died
-            status, value = "error", f"{self._job_path}: {type(exc).__name__}: {exc}"
+        status, value = job.result()
         if status == "error":
             self.pedestal_label.setText(f"Pedestal from data failed: {value}")
             return
@@ -392,9 +389,9 @@ class HealthView(LazyRefreshMixin, QtWidgets.QWidget):
         if self._job is None:
             return self.pedestals is not None
         try:
-            self._job.future.result(timeout=timeout_s)
-        except Exception:
-            pass
+            self._job.result(timeout=timeout_s)
+        except TimeoutError:
+            return False
         self._poll_job()
         return self.pedestals is not None
 
