@@ -308,7 +308,8 @@ class HealthView(LazyRefreshMixin, QtWidgets.QWidget):
                                "this file holds DL1 (images or parameters) only.")
             self.compute_button.setEnabled(False)
             return
-        self.compute_button.setEnabled(self._job is None)
+        # (the built-in simulated array has no file to read)
+        self.compute_button.setEnabled(self._job is None and bool(s.path))
         cfg = getattr(s, "config", None)
         threshold = getattr(getattr(cfg, "calibration", None), "gain_threshold", 4000.0)
         key = self._health_key
