@@ -307,3 +307,30 @@ def test_pedestal_job_runs_in_its_own_process_and_reports_errors(tmp_path):
     job = PedestalJob(simtel("gamma_70sst1m.simtel.zst"))
     job.cancel()
     assert not job.running
+
+
+def test_charge_of_pedestal_events_per_pixel(calib7):
+    """The pedestal events' calibrated charge per pixel: with one event, its image (good
+    pixels), no RMS; outliers flagged as ctapipe's PedestalIntegrator does (here at 5σ)."""
+    from ctaviewer.calib.pedestal_stats import ChargeAccumulator
+    from ctaviewer.service.camera_health import pedestal_from_file
+
+    path, _, event, _, result = calib7
+    found = pedestal_from_file(path)
+    assert set(found.charge) == set(event.tel)
+    for tel_id, cs in found.charge.items():
+        assert cs.n_events == 1
+        np.testing.assert_allclose(cs.mean, result.tel[tel_id].image, rtol=1e-6)
+        assert np.isnan(cs.std).all() and cs.std_outliers == ()
+    acc = ChargeAccumulator()
+    rng = np.random.default_rng(1)
+    status = np.zeros(500, np.uint8)
+    status[3] = 1  # never used
+    for _ in range(40):
+        image = rng.normal(2.0, 1.0, 500)
+        image[77] += 30.0  # a hot pixel
+        acc.add(9, image, status)
+    cs = acc.result()[9]
+    assert cs.n_events == 40 and np.isnan(cs.mean[3])
+    assert cs.mean_outliers == (77,)
+    assert abs(np.nanmedian(cs.std) - 1.0) < 0.1

@@ -108,7 +108,8 @@ def test_health_dock_counts_equal_the_status_bits(make_window, qtbot):
     assert health.wait_for_pedestals(120), health.pedestal_label.text()
     st = health.pedestals.of(flash[0])
     assert st is not None and st.source == "signal-free samples of shower events"
-    diff, what = health.comparison()
+    diff, what, _, diverging = health.comparison()
+    assert diverging
     assert "data − monitoring" in what
     assert np.isnan(diff[hv_pixels]).all()  # never measured: not 0
     good = np.isfinite(diff)
@@ -117,6 +118,11 @@ def test_health_dock_counts_equal_the_status_bits(make_window, qtbot):
     assert abs(np.mean(diff[good])) < 2.0
     np.testing.assert_allclose(health.scatter.getData()[1], diff[good])
     assert "pedestal per sample" in health.pedestal_label.text()
+    assert not health.plot.isHidden()
+    # no pedestal event in this file: no charge statistics, said, and no empty plot
+    health.compare_box.setCurrentText("charge mean")
+    assert health.comparison() is None and health.plot.isHidden()
+    assert "not available" in health.pedestal_label.text()
 
 
 def test_event_list_type_column_and_type_filter(make_window, qtbot):

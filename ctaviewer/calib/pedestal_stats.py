@@ -20,6 +20,12 @@ calibration constants) are never used.
 
 The accumulation is one numba pass over the ADC samples; reading the file is the
 caller's (``service.camera_health.pedestal_from_file`` runs it in a process of its own).
+
+``ChargeAccumulator`` adds the calibrated charge (p.e.) of calibration events per pixel:
+its mean, median-free standard deviation and the pixels further than 5σ from the camera
+median of either (ctapipe's PedestalIntegrator: charge mean and std per pixel over the
+pedestal sample, outliers by their distance from the camera median in units of the camera
+spread; at 3σ there).
 """
 
 from __future__ import annotations
@@ -160,4 +166,56 @@ class PedestalAccumulator:
         return out
 
 
-__all__ = ["SIGNAL_FREE_SIGMA", "PedestalAccumulator", "PedestalStats", "signal_free_pixels"]
+@dataclass(frozen=True, eq=False)
+class ChargeStats:
+    """Charge (p.e.) per pixel over the calibration events of one telescope: ``mean`` and
+    ``std`` (NaN where a pixel was never good; ``std`` NaN with fewer than 2 events) and
+    the pixels further than 5σ of the camera spread from the camera median of either."""
+
+    tel_id: int
+    n_events: int
+    mean: np.ndarray
+    std: np.ndarray
+    mean_outliers: tuple
+    std_outliers: tuple
+
+
+class ChargeAccumulator:
+    """The calibrated charge of calibration events, per telescope and pixel."""
+
+    def __init__(self):
+        self._acc: dict[int, list] = {}
+
+    def add(self, tel_id: int, image, status=None) -> None:
+        image = np.asarray(image, dtype=np.float64)
+        acc = self._acc.get(tel_id)
+        if acc is None or acc[0].shape != image.shape:
+            acc = self._acc[tel_id] = [np.zeros_like(image), np.zeros_like(image),
+                                       np.zeros(image.shape, np.int64), 0]
+        use = np.isfinite(image)
+        if status is not None:
+            use &= np.asarray(status) == 0
+        acc[0][use] += image[use]
+        acc[1][use] += image[use] ** 2
+        acc[2][use] += 1
+        acc[3] += 1
+
+    def result(self) -> dict[int, ChargeStats]:
+        from .monitoring import summarize
+
+        out = {}
+        for tel_id, (s1, s2, n, n_events) in sorted(self._acc.items()):
+            with np.errstate(invalid="ignore", divide="ignore"):
+                mean = np.where(n > 0, s1 / n, np.nan)
+                var = np.maximum(s2 / n - mean * mean, 0.0) * n / np.maximum(n - 1, 1)
+            std = np.where(n > 1, np.sqrt(var), np.nan)
+            outliers = []
+            for values in (mean, std):
+                sm = summarize(values) if np.isfinite(values).any() else None
+                outliers.append(sm.outliers if sm is not None else ())
+            out[tel_id] = ChargeStats(int(tel_id), int(n_events), mean, std, *outliers)
+        return out
+
+
+__all__ = ["SIGNAL_FREE_SIGMA", "ChargeAccumulator", "ChargeStats", "PedestalAccumulator",
+           "PedestalStats", "signal_free_pixels"]

@@ -16,7 +16,7 @@ import os
 from dataclasses import dataclass
 
 from ..calib.health import CameraHealth, camera_health
-from ..calib.pedestal_stats import PedestalAccumulator, PedestalStats
+from ..calib.pedestal_stats import ChargeAccumulator, PedestalAccumulator, PedestalStats
 from ..errors import InputFileError
 from ..io import DataLevel, open_source
 
@@ -42,17 +42,25 @@ class FilePedestals:
     n_read: int
     n_used: int
     source: str
+    #: tel_id -> ChargeStats: calibrated charge of the pedestal events (none without)
+    charge: dict
 
     def of(self, tel_id: int) -> PedestalStats | None:
         return self.stats.get(tel_id)
 
 
-def pedestal_from_file(path, max_events: int | None = DEFAULT_MAX_EVENTS) -> FilePedestals:
+def pedestal_from_file(path, max_events: int | None = DEFAULT_MAX_EVENTS,
+                       config=None) -> FilePedestals:
     """Pedestal and noise per telescope, pixel and gain over (at most ``max_events``)
     events of ``path``: its pedestal events, or the signal-free samples of its shower
-    events when it has no pedestal event. Raises InputFileError for a file that cannot be
-    read, naming it."""
+    events when it has no pedestal event; and the calibrated charge of its pedestal events
+    (processed with ``config``, a ProcessingConfig; None: the defaults). Raises
+    InputFileError for a file that cannot be read, naming it."""
+    from ..pipeline import Pipeline
+
     pedestals = PedestalAccumulator(use_showers=False)
+    charge = ChargeAccumulator()
+    pipeline = None
     showers = PedestalAccumulator(use_showers=True)
     n_read = n_ped = n_shower = 0
     with open_source(os.fspath(path)) as source:
@@ -63,6 +71,10 @@ def pedestal_from_file(path, max_events: int | None = DEFAULT_MAX_EVENTS) -> Fil
             n_read += 1
             if pedestals.add(event):
                 n_ped += 1
+                if pipeline is None:
+                    pipeline = Pipeline(source.subarray, config)
+                for tel_id, tr in pipeline.process(event).tel.items():
+                    charge.add(tel_id, tr.image, event.tel[tel_id].pixel_status)
             elif n_ped == 0 and showers.add(event):
                 n_shower += 1
             if max_events is not None and n_read >= max_events:
@@ -70,23 +82,24 @@ def pedestal_from_file(path, max_events: int | None = DEFAULT_MAX_EVENTS) -> Fil
     use = pedestals if n_ped else showers
     stats = use.result()
     source_text = next(iter(stats.values())).source if stats else "no usable events"
-    return FilePedestals(os.fspath(path), stats, n_read, n_ped or n_shower, source_text)
+    return FilePedestals(os.fspath(path), stats, n_read, n_ped or n_shower, source_text,
+                         charge.result())
 
 
-def _run(path, max_events):
+def _run(path, max_events, config=None):
     """("ok", FilePedestals) or ("error", one line naming the file): exceptions with
     constructor arguments of their own do not always cross a process boundary."""
     try:
-        return "ok", pedestal_from_file(path, max_events)
+        return "ok", pedestal_from_file(path, max_events, config)
     except InputFileError as exc:
         return "error", f"{exc.path}: {exc.cause}"
     except Exception as exc:  # reported with the file's name, never a traceback
         return "error", f"{os.fspath(path)}: {type(exc).__name__}: {exc}"
 
 
-def _child(path, max_events, conn) -> None:
+def _child(path, max_events, config, conn) -> None:
     try:
-        conn.send(_run(path, max_events))
+        conn.send(_run(path, max_events, config))
     finally:
         conn.close()
 
@@ -96,11 +109,11 @@ class PedestalJob:
     ``done()`` says whether it has ended; ``result(timeout)`` gives ("ok", FilePedestals)
     or ("error", message naming the file); ``cancel()`` ends the process at once."""
 
-    def __init__(self, path, max_events: int | None = DEFAULT_MAX_EVENTS):
+    def __init__(self, path, max_events: int | None = DEFAULT_MAX_EVENTS, config=None):
         self.path = os.fspath(path)
         ctx = multiprocessing.get_context("spawn")
         self._conn, child = ctx.Pipe(duplex=False)
-        self._process = ctx.Process(target=_child, args=(self.path, max_events, child),
+        self._process = ctx.Process(target=_child, args=(self.path, max_events, config, child),
                                     daemon=True, name="ctaviewer-pedestals")
         self._process.start()
         child.close()

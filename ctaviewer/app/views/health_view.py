@@ -197,9 +197,11 @@ class HealthView(LazyRefreshMixin, QtWidgets.QWidget):
             "events, read in a separate process), and compare them with the monitoring")
         self.compute_button.clicked.connect(self.compute_pedestals)
         self.compare_box = QtWidgets.QComboBox()
-        self.compare_box.addItems(["pedestal", "noise"])
-        self.compare_box.setToolTip("Compare the pedestal per sample, or the noise (RMS per "
-                                    "sample from data against the monitoring noise)")
+        self.compare_box.addItems([label for label, _ in self.COMPARE])
+        self.compare_box.setToolTip(
+            "pedestal: pedestal per sample from data − the monitoring's; noise: RMS per "
+            "sample from data − the monitoring noise; charge mean / RMS: the calibrated "
+            "charge of the pedestal events per pixel (p.e.; RMS needs 2 events or more)")
         self.compare_box.currentIndexChanged.connect(lambda _: self.refresh_pedestals())
         self.gain_box = QtWidgets.QComboBox()
         self.gain_box.addItems(list(GAINS))
@@ -363,7 +365,7 @@ class HealthView(LazyRefreshMixin, QtWidgets.QWidget):
         path = self.session.path
         if not path or self._job is not None:
             return
-        self._job = PedestalJob(path)
+        self._job = PedestalJob(path, config=getattr(self.session, "config", None))
         self._job_path = path
         self.compute_button.setEnabled(False)
         self.pedestal_label.setText("Reading the file's pedestal data…")
@@ -396,21 +398,39 @@ class HealthView(LazyRefreshMixin, QtWidgets.QWidget):
         self._poll_job()
         return self.pedestals is not None
 
+    #: the compare choices: (label, kind); "difference" ones are data − monitoring (ADC)
+    COMPARE = (("pedestal", "difference"), ("noise", "difference"),
+               ("charge mean", "charge"), ("charge RMS", "charge"))
+
     def comparison(self):
-        """(data − monitoring per pixel, unit text, what) for the selected telescope, the
-        compare choice and gain; None when not available."""
+        """(per-pixel values, what they are, colour-bar label, diverging) for the selected
+        telescope, the compare choice and gain; None when not available. Pedestal and noise
+        are data − monitoring (ADC, per gain); charge mean and RMS the calibrated charge
+        (p.e.) of the pedestal events per pixel (no monitoring counterpart)."""
         if self.pedestals is None:
             return None
-        st = self.pedestals.of(self.session.selected_tel)
+        tel = self.session.selected_tel
+        choice = self.compare_box.currentText()
+        if choice.startswith("charge"):
+            cs = self.pedestals.charge.get(tel)
+            values = None if cs is None else (cs.mean if choice == "charge mean" else cs.std)
+            if values is None or not np.isfinite(values).any():
+                return None
+            return (values, f"{choice} of the pedestal events per pixel (p.e.)",
+                    f"{choice} (p.e.)", False)
+        st = self.pedestals.of(tel)
         gain = self.gain_box.currentIndex()
         if st is None or gain >= st.pedestal.shape[0]:
             return None
-        if self.compare_box.currentText() == "pedestal":
-            return st.pedestal_difference(gain), "pedestal per sample: data − monitoring (ADC)"
+        if choice == "pedestal":
+            return (st.pedestal_difference(gain),
+                    "pedestal per sample: data − monitoring (ADC)", "data − monitoring (ADC)",
+                    True)
         diff = st.noise_difference(gain)
         if diff is None or not np.isfinite(diff).any():
             return None
-        return diff, "noise: data RMS per sample − monitoring noise (ADC)"
+        return (diff, "noise: data RMS per sample − monitoring noise (ADC)",
+                "data − monitoring (ADC)", True)
 
     def refresh_pedestals(self) -> None:
         if self.pedestals is None:
@@ -418,29 +438,40 @@ class HealthView(LazyRefreshMixin, QtWidgets.QWidget):
         tel = self.session.selected_tel
         st = self.pedestals.of(tel)
         out = self.comparison()
-        if st is None or out is None:
+        if out is None:
             what = ("no data from this telescope" if st is None
-                    else "not available for this telescope and gain")
+                    else "not available for this telescope, gain and choice (charge: "
+                    "pedestal events only; RMS: 2 events or more)")
             self.pedestal_label.setText(
                 f"From {self.pedestals.n_used} of {self.pedestals.n_read} events "
                 f"({self.pedestals.source}): {what}.")
             self.scatter.setData([], [])
             self._show_plots(False)
             return
-        diff, what = out
+        values, what, bar_label, diverging = out
         self._show_plots(True)
-        used = np.isfinite(diff)
-        d = diff[used]
-        gain = GAINS[self.gain_box.currentIndex()]
-        ped = np.nanmean(st.pedestal[self.gain_box.currentIndex()])
-        rms = np.nanmean(st.rms[self.gain_box.currentIndex()])
+        used = np.isfinite(values)
+        d = values[used]
+        g = self.gain_box.currentIndex()
+        head = f"Tel {tel}"
+        if st is not None and g < st.pedestal.shape[0]:
+            head += (f", {GAINS[g]} gain, {st.n_events} events ({st.source}): data pedestal "
+                     f"{np.nanmean(st.pedestal[g]):.2f} ADC/sample, RMS "
+                     f"{np.nanmean(st.rms[g]):.2f} ADC/sample (night-sky light included)")
+        tail = ""
+        cs = self.pedestals.charge.get(tel)
+        if not diverging and cs is not None:
+            bad = cs.mean_outliers if self.compare_box.currentText() == "charge mean" \
+                else cs.std_outliers
+            tail = (f"; {len(bad)} outlier(s) beyond 5σ" + (
+                f": pixel {', '.join(map(str, bad[:12]))}" if bad else ""))
         self.pedestal_label.setText(
-            f"Tel {tel}, {gain} gain, {st.n_events} events ({st.source}): data pedestal "
-            f"{ped:.2f} ADC/sample, RMS {rms:.2f} ADC/sample (night-sky light included). "
-            f"{what}: mean {d.mean():.3g}, spread {d.std():.3g} over {used.sum()} pixels.")
+            f"{head}. {what}: mean {d.mean():.3g}, spread {d.std():.3g} over {used.sum()} "
+            f"pixels{tail}.")
         ids = np.flatnonzero(used)
         self.scatter.setData(ids.astype(float), d)
-        self.plot.setLabel("left", what.split(":")[0] + " Δ (ADC)")
+        self.zero_line.setVisible(diverging)
+        self.plot.setLabel("left", bar_label)
         geom = self.session.source.subarray.tels[tel].camera.geometry
         if self._diff_item is None or self._diff_item.geometry is not geom:
             if self._diff_item is not None:
@@ -449,15 +480,18 @@ class HealthView(LazyRefreshMixin, QtWidgets.QWidget):
             self.diff_box.addItem(self._diff_item)
             self.diff_box.autoRange(padding=0.02)
         self._diff_item.setVisible(True)
-        lim = float(np.max(np.abs(d))) if d.size else 1.0
-        lim = lim if lim > 0 else 1.0
-        index = colors.to_index(diff, -lim, lim, "linear")
-        self._diff_item.set_colors(diff, index, "CET-D1")
+        if diverging:
+            lim = float(np.max(np.abs(d))) if d.size else 1.0
+            lo, hi, cmap = -(lim or 1.0), (lim or 1.0), "CET-D1"
+        else:
+            lo, hi = colors.limits(values, "auto")
+            lo, hi = colors.color_range(values, lo, hi, "linear")
+            cmap = "viridis"
+        self._diff_item.set_colors(values, colors.to_index(values, lo, hi, "linear"), cmap)
         ev = self.session.array_event
         data = ev.tel.get(tel) if ev is not None else None
-        status = getattr(data, "pixel_status", None)
-        self._diff_item.set_status(status)
-        self.diff_colorbar.set_range(-lim, lim, "linear", "CET-D1", "data − monitoring (ADC)")
+        self._diff_item.set_status(getattr(data, "pixel_status", None))
+        self.diff_colorbar.set_range(lo, hi, "linear", cmap, bar_label)
 
 
 __all__ = ["STATE_COLORS", "ArrayHealth", "HealthView", "StatusCameraItem"]
