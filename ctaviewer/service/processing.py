@@ -50,10 +50,11 @@ def wait_warm(timeout: float | None = None) -> bool:
 
 
 def default_config():
-    """The default ``ProcessingConfig``."""
+    """The window's default ``ProcessingConfig``: ctapipe's settings, with the muon-ring
+    analysis on (the event shown gets its rings; batch runs turn it on with --muons)."""
     from ctaviewer.config import ProcessingConfig
 
-    return ProcessingConfig.default()
+    return ProcessingConfig.default().replace(muon__enabled=True)
 
 
 def load_config(path):

@@ -468,7 +468,20 @@ class SessionState:
             "reco_energy": result.energy,
             "reco_invalid": "" if g.is_valid else (g.invalid_reason or "invalid"),
         })
+        muons = getattr(result, "muon", None)
+        if muons:  # telescopes with a fitted muon ring (unknown without the muon analysis)
+            self.rows[index]["muon"] = sum(1 for m in muons.values() if m.has_ring)
         self.row_changed.emit(index)
+
+    def set_muon_counts(self, source, counts: dict) -> None:
+        """The muon column of every event of ``source`` (event index -> telescopes with a
+        ring), from a muon analysis of the whole file; ignored for another source."""
+        if source is not self.source:
+            return
+        for index, n in counts.items():
+            if 0 <= index < len(self.rows):
+                self.rows[index]["muon"] = int(n)
+        self.rows_changed.emit()
 
     # ---------------------------------------------------------------- selection
     def select_tel(self, tel_id: int) -> None:

@@ -19,7 +19,10 @@ COLUMNS = ("index", "event_id", "energy", "n_tel", "n_tel_reco", "reco_alt", "re
            "reco_energy",
            # the event type: ctapipe's code (32 shower, 5 sky pedestal, 0 flat field, ...)
            # and 0/1 flags (see ``service.session.event_type_columns``)
-           "event_type", "is_shower", "is_pedestal", "is_flatfield", "is_calibration")
+           "event_type", "is_shower", "is_pedestal", "is_flatfield", "is_calibration",
+           # telescopes with a fitted muon ring (known once the event was processed, or for
+           # every event after the Muon summary's analysis of the file)
+           "muon")
 #: the event list's type choice: (label, the condition it adds to the filter)
 TYPE_CHOICES = (
     ("all types", ""),
@@ -27,6 +30,7 @@ TYPE_CHOICES = (
     ("pedestal", "is_pedestal == 1"),
     ("flat-field", "is_flatfield == 1"),
     ("all calibration", "is_calibration == 1"),
+    ("muon rings", "muon >= 1"),
 )
 
 #: the error a bad filter raises (``.message`` says what and where)

@@ -10,13 +10,15 @@ from ..qt import QtCore, QtGui, QtWidgets
 HEADERS = (("index", "#", "{:d}"), ("event_id", "event\nid", "{:d}"), ("type", "type", "{}"),
            ("energy", "E true\n(TeV)", "{:.3g}"), ("n_tel", "n_tel", "{:d}"),
            ("n_tel_reco", "n_tel\nreco", "{:d}"), ("reco_alt", "reco\nalt (°)", "{:.2f}"),
-           ("reco_az", "reco\naz (°)", "{:.2f}"), ("reco_energy", "E reco\n(TeV)", "{:.3g}"))
+           ("reco_az", "reco\naz (°)", "{:.2f}"), ("reco_energy", "E reco\n(TeV)", "{:.3g}"),
+           ("muon", "muon\nrings", "{:d}"))
 
 
 #: a value as wide as most in each column: the table's width before a file is open
 TYPICAL = {"index": "9999", "event_id": "9999999", "type": "shower", "energy": "0.123",
            "n_tel": "99",
-           "n_tel_reco": "99", "reco_alt": "88.88", "reco_az": "359.99", "reco_energy": "0.123"}
+           "n_tel_reco": "99", "reco_alt": "88.88", "reco_az": "359.99", "reco_energy": "0.123",
+           "muon": "9"}
 
 # roles as plain ints (Qt passes them so; comparing with PySide's enum members, or even
 # looking them up, costs microseconds: ``data`` is called for every cell and sort step)
@@ -198,13 +200,15 @@ class EventTable(QtWidgets.QWidget):
         self.type_box.addItems([label for label, _ in TYPE_CHOICES])
         self.type_box.setToolTip(
             "Show only events of one type: showers, pedestal events, flat-field events, "
-            "or every calibration event (the filter expression applies as well)")
+            "every calibration event, or events with a muon ring (the filter expression "
+            "applies as well)")
         self.type_box.currentIndexChanged.connect(lambda _: self.apply_filter())
         self.filter_edit.setToolTip(
             "Show only the events for which this expression is true (press Enter).\n"
             f"Columns: {', '.join(COLUMNS)} (energy: true, TeV; reco_*: after processing; "
             "event_type: ctapipe's code, 32 shower, 5 sky pedestal, 0 flat field; is_*: 0 "
-            "or 1)\n"
+            "or 1; muon: telescopes with a fitted muon ring, once processed or after the Muon "
+            "summary's analysis of the file)\n"
             "Operators: < <= > >= == != and or not + - * / % ** abs() ( ); "
             "e.g. n_tel >= 4 and energy > 1")
         self.status = QtWidgets.QLabel(wordWrap=True)  # a filter's error can be long
