@@ -23,6 +23,7 @@ from .views.camera_view import CameraView
 from .views.event_table import EventTable
 from .views.health_view import HealthView
 from .views.lazy import first_draws
+from .views.muon_summary_view import MuonSummaryView
 from .views.parameter_table import ParameterTable
 from .views.processing_panel import ProcessingPanel
 from .views.sky_view import SkyView
@@ -64,6 +65,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.parameter_table = ParameterTable(s)
         self.processing_panel = ProcessingPanel(s)
         self.health_view = HealthView(s)
+        self.muon_summary = MuonSummaryView(s)
         self.docks: dict[str, QtWidgets.QDockWidget] = {}
         L, R, B = (QtCore.Qt.LeftDockWidgetArea, QtCore.Qt.RightDockWidgetArea,
                    QtCore.Qt.BottomDockWidgetArea)
@@ -75,6 +77,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self._add_dock("waveforms", "Waveforms", self.waveform_view, B)
         self._add_dock("parameters", "Parameters", self.parameter_table, B)
         self._add_dock("health", "Camera health", self.health_view, B)
+        self._add_dock("muons", "Muon summary", self.muon_summary, B)
         self._add_batch_dock()
         for table in self.findChildren(QtWidgets.QTableView):
             corner = table.findChild(QtWidgets.QAbstractButton, "qt_tableview_cornerbutton")
@@ -86,6 +89,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.docks["array"].raise_()
         self.tabifyDockWidget(self.docks["waveforms"], self.docks["parameters"])
         self.tabifyDockWidget(self.docks["parameters"], self.docks["health"])
+        self.tabifyDockWidget(self.docks["health"], self.docks["muons"])
         self.docks["waveforms"].raise_()
         self.resize(1600, 1000)
         self.resizeDocks([self.docks["events"], self.docks["grid"]],

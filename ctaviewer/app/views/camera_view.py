@@ -8,6 +8,7 @@ from ..qt import QtCore, QtWidgets, pg
 from .camera_item import CameraItem
 from .camera_values import blank_index, camera_colors, pixel_status, status_note
 from .colorbar import ColorBar
+from .muon_overlay import MuonRingItem
 
 #: the cleaning mask's legend: (text, LUT index) of pixels out of and in the image
 MASK_STATES = (("not in image", 0), ("in image", colors.N_COLORS - 1))
@@ -110,6 +111,10 @@ class CameraView(QtWidgets.QWidget):
         self.viewbox = self.graphics.addViewBox(row=1, col=0)
         self.viewbox.setAspectLocked(True)
         self.viewbox.invertX(False)
+        # the fitted muon ring and its width band, over the pixels (when the event has one)
+        self.muon_item = MuonRingItem()
+        self.muon_item.hide()
+        self.viewbox.addItem(self.muon_item, ignoreBounds=True)
         self.colorbar = ColorBar()
         self._colorbar_args = None
         self.graphics.addItem(self.colorbar, row=1, col=1)
@@ -159,6 +164,7 @@ class CameraView(QtWidgets.QWidget):
             self.viewbox.removeItem(self.item)
         self.item = None
         self._geometry = None
+        self.muon_item.set_ring(None, 0.0)
         self.title.setText("")  # (no telescope of the file before)
 
     def _ensure_item(self, tel_id):
@@ -206,6 +212,8 @@ class CameraView(QtWidgets.QWidget):
         item.set_status(pixel_status(s, tel), status_note(s, self.display))
         tr = s.tel_result(tel)
         item.set_hillas(tr.parameters if (tr is not None and self.display.show_hillas) else None)
+        muons = getattr(s.result, "muon", None) or {}
+        self.muon_item.set_ring(muons.get(tel), desc.optics.focal_length)
         item.set_selected(s.selected_pixels)
 
     def _update_selection(self):

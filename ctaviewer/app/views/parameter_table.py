@@ -6,7 +6,7 @@ import dataclasses
 import math
 
 from ...calib.monitoring import GAINS, MONITORING_QUANTITIES, camera_quantity, summarize
-from ...results import IMAGE_PARAMETERS
+from ...results import IMAGE_PARAMETERS, MUON_PARAMETERS
 from ..models.quantities import has_readout
 from ..qt import QtCore, QtGui, QtWidgets
 from .lazy import LazyRefreshMixin
@@ -133,6 +133,9 @@ class ParameterTable(LazyRefreshMixin, QtWidgets.QWidget):
             return
         self._tels = sorted(r.tel)
         rows = [("passes_quality", "")] + [(n, u) for n, u, _, _ in IMAGE_PARAMETERS]
+        muons = getattr(r, "muon", None) or {}
+        if muons:  # the muon analysis ran: how far it went, then ctapipe's muon columns
+            rows += [("muon", "")] + [(n, u) for n, u, _, _ in MUON_PARAMETERS]
         self.table.setColumnCount(len(self._tels))
         self.table.setRowCount(len(rows))
         self.table.setHorizontalHeaderLabels([f"tel {t}" for t in self._tels])
@@ -142,8 +145,18 @@ class ParameterTable(LazyRefreshMixin, QtWidgets.QWidget):
         for c, t in enumerate(self._tels):
             tr = r.tel[t]
             for k, (name, _) in enumerate(rows):
-                v = tr.passes_quality if name == "passes_quality" else tr.parameters.get(name)
+                muon = muons.get(t)
+                if name == "passes_quality":
+                    v = tr.passes_quality
+                elif name == "muon":
+                    v = "" if muon is None else muon.stage
+                elif name.startswith("muon"):
+                    v = None if muon is None else muon.values.get(name)
+                else:
+                    v = tr.parameters.get(name)
                 item = QtWidgets.QTableWidgetItem(_fmt(v))
+                if name == "muon" and muon is not None and muon.reason:
+                    item.setToolTip(muon.reason)
                 item.setTextAlignment(QtCore.Qt.AlignRight | QtCore.Qt.AlignVCenter)
                 if t == self.session.selected_tel:
                     item.setFont(bold)
