@@ -27,6 +27,9 @@ endif
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# the suite runs on every core (at most 4: each test process holds ~0.5 GB), a test file per
+# process (module fixtures are made once); `make test PYTEST_ARGS=` runs it in one process
+PYTEST_ARGS ?= -n auto --maxprocesses 4 --dist loadfile
 export CTAVIEWER_TEST_DATA ?= $(abspath ../shared/data)
 
 QT_LIBS := libegl1 libgl1 libxkbcommon0 libfontconfig1 libdbus-1-3 libglib2.0-0
