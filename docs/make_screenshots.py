@@ -170,6 +170,27 @@ class Shots:
               f"{small.width()}×{small.height()}, {path.stat().st_size // 1024} kB — {what}")
 
 
+def make_muons(shots: Shots, path: str) -> None:
+    """A muon ring of muons_lst with its width band, and the Muon summary of the file."""
+    QtCore = shots.QtCore
+    mw = shots.window(path)
+    ms = mw.session
+    mw.camera_view.hillas_box.setChecked(False)  # the ring alone over the image
+    ms.go_to(5)
+    shots.wait_for(lambda: ms.result is not None and ms.result.index == 5
+                   and mw.camera_view.muon_item.ring is not None, what="the muon ring")
+    shots.save(mw.camera_view, "muon-ring.png",
+               "camera view: a muon ring of muons_lst, fitted ring and its width band")
+    dock = mw.docks["muons"]
+    dock.raise_()
+    mw.resizeDocks([dock], [330], QtCore.Qt.Vertical)
+    mw.muon_summary.run()
+    shots.wait_for(lambda: mw.muon_summary.summary is not None, what="the muon summary")
+    shots.save(dock, "muon-summary.png",
+               "Muon summary dock: optical efficiency and ring width of muons_lst's 25 rings")
+    mw.close()
+
+
 def make_all(shots: Shots, data: Path) -> None:
     QtCore = shots.QtCore
     from ctaviewer.app.shortcuts import show_shortcuts
@@ -277,6 +298,7 @@ def make_all(shots: Shots, data: Path) -> None:
                "the pedestal event of calibration_7cameras: dc→p.e. of the LSTCam, its "
                "summary in the parameter inspector, the event list's type column")
     cw.close()
+    make_muons(shots, file("muons_lst.simtel.zst"))
 
     # ---- the batch panel after a run over two files
     out_dir = Path(tempfile.gettempdir()) / "ctaviewer-guide" / "dl1"

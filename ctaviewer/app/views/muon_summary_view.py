@@ -60,6 +60,7 @@ class MuonSummaryView(QtWidgets.QWidget):
                   self.tel_box, self.png_button, self.csv_button):
             top.addWidget(w)
         top.addWidget(self.progress, 1)
+        top.addStretch(0)
         self.plots = pg.GraphicsLayoutWidget()
         self.plots.setBackground("w")
         self.hist_plots = {}
@@ -68,6 +69,7 @@ class MuonSummaryView(QtWidgets.QWidget):
             plot = self.plots.addPlot(row=0, col=col, title=title)
             plot.setLabel("bottom", label)
             plot.setLabel("left", "rings")
+            plot.getAxis("bottom").enableAutoSIPrefix(False)
             item = pg.PlotDataItem(stepMode="center", fillLevel=0,
                                    brush=(60, 120, 200, 150), pen=pg.mkPen((30, 60, 150)))
             plot.addItem(item)
