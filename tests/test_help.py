@@ -173,7 +173,8 @@ def test_no_stray_tab_bar_over_the_panels(window, qtbot):
     shown = bars()
     assert all(attached(b) for b in shown), [b.geometry() for b in shown if not attached(b)]
     groups = sorted(tuple(b.tabText(i) for i in range(b.count())) for b in shown)
-    assert groups == [("Array", "Sky"), ("Events", "Processing"), ("Waveforms", "Parameters")]
+    assert groups == [("Array", "Sky"), ("Events", "Processing"),
+                      ("Waveforms", "Parameters", "Camera health", "Muon summary")]
     for key in ("sky", "processing", "parameters", "array"):
         window.docks[key].raise_()
         qtbot.wait(30)
