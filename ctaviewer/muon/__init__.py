@@ -1,7 +1,7 @@
 """Muon-ring analysis (ctapipe 0.28's MuonProcessor, extended to dual-mirror telescopes):
 ring geometry fits, ring parameters and the intensity fit giving impact, ring width and
 optical efficiency. Plain numpy arrays in fixed units (deg in the telescope frame, m, p.e.);
-numba kernels where hot; scipy minimisers.
+numba kernels where hot, minimised by a Nelder–Mead simplex in numba (see ``minimize``).
 
     analysis = MuonAnalysis(subarray, config.muon)
     result = analysis.analyse(tel_id, image, peak_time, mask, parameters, ctx)  # MuonResult
