@@ -218,6 +218,12 @@ def test_a_camera_without_pixels_is_refused_with_its_name():
         fake = type(sub)(sub.name, sub.tel_ids, sub.positions, {1: broken}, sub.location)
         with pytest.raises(ConfigError, match=r"telescope 1 .*2 pixels has no room"):
             MuonTelescope.of(fake, 1)
+        # in the chain, such a camera gets no ring and the reason, the event goes on
+        from ctaviewer.muon import MuonAnalysis
+
+        analysis = MuonAnalysis(fake, ProcessingConfig.default().muon)
+        result = analysis.analyse(1, np.ones(2), np.zeros(2), np.ones(2, bool), {})
+        assert result.stage == "no_ring" and "has no room for a muon ring" in result.reason
 
 
 # ---------------------------------------------------------------------------- the table

@@ -28,6 +28,7 @@ import threading
 import numpy as np
 
 from ..config import RING_FITTERS, MuonConfig, TailcutsConfig
+from ..errors import ConfigError
 from ..expressions import Expression
 from ..image import clean
 from ..results import IMAGE_PARAMETER_NAMES, MuonResult, empty_muon_values
@@ -75,9 +76,12 @@ class MuonAnalysis:
                 ctx=None) -> MuonResult:
         """The MuonResult of one cleaned image (``ctx``: the camera's CameraContext, needed
         for the own cleaning of dual-mirror telescopes)."""
-        tel = self.telescope(tel_id)
         cfg = self.config
         values = empty_muon_values()
+        try:
+            tel = self.telescope(tel_id)
+        except ConfigError as exc:  # a camera that cannot carry a ring: said, not raised
+            return MuonResult(tel_id, values, "no_ring", str(exc))
         image = np.asarray(image, dtype=np.float64)
         if tel.single_mirror:
             mask = np.asarray(clean_mask, dtype=bool)
