@@ -6,7 +6,8 @@ Errors (every message names the file and the cause):
   its message as one line (``ctaviewer: error: ...``), the application in a message box.
   - ``InputFileError`` (``path``, ``cause``): a file cannot be read, with ``MissingFileError``,
     ``EmptyFileError``, ``UnsupportedFileError``, ``HeaderOnlyFileError``,
-    ``CorruptFileError`` (``offset``, ``n_good_events``) and ``TemporaryStorageError``.
+    ``CorruptFileError`` (``offset``, ``n_good_events``), ``TemporaryStorageError`` and
+    ``SelectionError`` (a telescope selection the file does not fit).
   - ``FilterMissingError``: an HDF5 table compressed with a filter this installation cannot
     decode (also an ``OSError``, as h5py's read errors are); readers turn it into an
     ``InputFileError`` naming the file.
@@ -79,6 +80,11 @@ class CorruptFileError(InputFileError):
         where = f" at byte {offset}" if offset is not None else ""
         after = f" after {n_good_events} complete events" if n_good_events is not None else ""
         super().__init__(path, f"corrupted data{where}{after}: {cause}")
+
+
+class SelectionError(InputFileError):
+    """A telescope selection (``allowed_tels``: ids or type names) does not fit the file:
+    a telescope id or type it does not hold, or no telescope left."""
 
 
 class TemporaryStorageError(InputFileError):

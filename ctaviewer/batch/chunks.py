@@ -84,7 +84,11 @@ class ChunkCache:
 
         with open(path, "rb") as f:
             state: SplitState = pickle.load(f)
-        self.pipeline = Pipeline(state.headers.subarray, state.spec.processing_config())
+        from ..io.selection import select_subarray
+
+        subarray, _ = select_subarray(state.headers.subarray, state.spec.allowed_tels,
+                                      state.spec.input)
+        self.pipeline = Pipeline(subarray, state.spec.processing_config())
         self.model = load_model(state.spec)
         self.path, self.state = path, state
         return self
@@ -96,7 +100,8 @@ class ChunkCache:
         self.known = placed(self.known, chunk.rows, chunk.start)
         if self.source is None:
             self.source = SimTelSource.from_headers(chunk.input, self.state.headers,
-                                                    self.known)
+                                                    self.known,
+                                                    allowed_tels=self.state.spec.allowed_tels)
         else:
             self.source.attach_index(self.known)
         return self.source

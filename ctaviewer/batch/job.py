@@ -34,10 +34,18 @@ class JobSpec:
     estimators: str | None = None
     overwrite: bool = False
     max_events: int | None = None
+    #: telescopes to process: ids and type names (``io.selection``); None: all
+    allowed_tels: tuple[int | str, ...] | None = None
     #: DL2 rows for calibration events too (by default only shower events get them)
     dl2_all_event_types: bool = False
     #: write the muon table of every telescope (the chain runs the muon analysis)
     write_muons: bool = False
+
+    def source_options(self) -> dict:
+        """``open_source``'s keyword arguments of the selection (telescopes, events)."""
+        from ..io.selection import SourceSelection
+
+        return SourceSelection(self.allowed_tels, self.max_events).source_options()
 
     def processing_config(self) -> ProcessingConfig:
         """The chain's configuration: the job's, or the defaults; with ``write_muons`` the
@@ -213,7 +221,7 @@ def _run_job(spec, emit, should_stop) -> JobResult:
     t0 = time.perf_counter()
     config = spec.processing_config()
     model = load_model(spec)
-    with open_source(spec.input, max_events=spec.max_events) as source:
+    with open_source(spec.input, **spec.source_options()) as source:
         pipeline = Pipeline(source.subarray, config)
         total = source.n_events_known
         writer = open_writer(spec, source, config, model)
@@ -282,12 +290,16 @@ def make_specs(
     max_events: int | None = None,
     dl2_all_event_types: bool = False,
     write_muons: bool = False,
+    allowed_tels=None,
 ) -> list[JobSpec]:
     """One JobSpec per input; raises ValueError when two inputs map to one output name."""
     levels = [x for x in levels if x in ("dl1", "dl2")]
     if not levels:
         raise ValueError("choose at least one of the levels dl1, dl2")
     tag = "_".join(levels)
+    from ..io.selection import SourceSelection
+
+    selection = SourceSelection(allowed_tels, max_events)  # ConfigError (a ValueError)
     specs, seen = [], set()
     for path in inputs:
         out = output_name(path, out_dir, pattern, tag)
@@ -298,7 +310,7 @@ def make_specs(
             input=str(path), output=out, dl1="dl1" in levels, dl2="dl2" in levels,
             write_images=write_images, write_true_images=write_true_images,
             config=config, estimators=estimators, overwrite=overwrite,
-            max_events=max_events, dl2_all_event_types=dl2_all_event_types,
-            write_muons=write_muons,
+            max_events=selection.max_events, allowed_tels=selection.allowed_tels,
+            dl2_all_event_types=dl2_all_event_types, write_muons=write_muons,
         ))
     return specs

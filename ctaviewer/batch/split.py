@@ -79,7 +79,7 @@ def _run_split(spec: JobSpec, pool, emit, should_stop) -> JobResult | None:
     t0 = time.perf_counter()
     config = spec.processing_config()
     folder = pool.shared_folder(spec)
-    with open_source(spec.input, max_events=spec.max_events) as source:
+    with open_source(spec.input, **spec.source_options()) as source:
         if not isinstance(source, SimTelSource):
             return None
         source.release_header_stream()

@@ -15,10 +15,23 @@ from typing import TYPE_CHECKING, ClassVar
 
 from ..event import ArrayEvent, SimulationConfig
 from ..instrument import SubarrayDescription
+from .selection import SourceSelection, parse_tels, select_subarray
 
 if TYPE_CHECKING:
     from ..results import EventResult
     from .simtel_index import SimTelIndex
+
+
+def _requested(allowed_tels):
+    """``allowed_tels`` as a tuple of ids and type names (text is parsed), or None."""
+    if allowed_tels is None:
+        return None
+    if isinstance(allowed_tels, str):
+        return parse_tels(allowed_tels)
+    if isinstance(allowed_tels, int):
+        return (allowed_tels,)
+    out = tuple(int(t) if not isinstance(t, str) else t for t in allowed_tels)
+    return out or None
 
 
 class DataLevel(enum.Enum):
@@ -37,8 +50,10 @@ class EventSource(ABC):
 
     - ``for event in source`` reads from the start each time it is called;
     - ``len(source)`` and ``source[i]`` index the file on first use (see ``build_index``);
-    - ``allowed_tels`` keeps only those telescopes (events with none of them are skipped);
-    - ``max_events`` caps both iteration and ``len``;
+    - ``allowed_tels`` (ids and telescope type names, ``io.selection``) keeps only those
+      telescopes: the subarray is the selected one, events with none of them are skipped;
+      an id or name the file does not hold raises ``errors.SelectionError``;
+    - ``max_events`` (at least 1) caps both iteration and ``len``;
     - use it as a context manager, or call ``close()``.
     """
 
@@ -50,10 +65,28 @@ class EventSource(ABC):
 
     def __init__(self, path=None, *, allowed_tels=None, max_events: int | None = None):
         self.path = os.fspath(path) if path is not None else None
-        self.allowed_tels = frozenset(int(t) for t in allowed_tels) if allowed_tels else None
-        if max_events is not None and max_events < 0:
-            raise ValueError(f"max_events must be >= 0, got {max_events}")
-        self.max_events = max_events
+        selection = SourceSelection(_requested(allowed_tels), max_events)
+        #: the telescopes asked for: ids and type names (``io.selection``), or None
+        self.requested_tels = selection.allowed_tels
+        #: the ids of the selected telescopes (type names resolved against the file's
+        #: subarray by ``select_tels``), or None: every telescope
+        self.allowed_tels = (frozenset(self.requested_tels) if self.requested_tels and all(
+            isinstance(t, int) for t in self.requested_tels) else None)
+        self.max_events = selection.max_events
+
+    @property
+    def selection(self) -> SourceSelection:
+        """What this source was asked to deliver (telescopes, events at most)."""
+        return SourceSelection(self.requested_tels, self.max_events)
+
+    def select_tels(self, subarray: SubarrayDescription) -> SubarrayDescription:
+        """The part of the file's ``subarray`` the requested telescopes select (all of it
+        without a selection); sets ``allowed_tels``. Raises ``errors.SelectionError`` for an
+        id or type name the file does not hold. Readers call it once they know the file's
+        subarray."""
+        selected, allowed = select_subarray(subarray, self.requested_tels, self.path)
+        self.allowed_tels = allowed
+        return selected
 
     # ----------------------------------------------------------------- identification
     @classmethod

@@ -131,12 +131,8 @@ class HDF5Source(EventSource):
             raise InputFileError(self.path, f"{exc} (pip install hdf5plugin)") from None
         except (OSError, KeyError, ValueError, IndexError) as exc:
             raise CorruptFileError(self.path, f"unusable instrument tables: {exc}") from None
-        if self.allowed_tels is not None:
-            keep = [t for t in sub.tel_ids if int(t) in self.allowed_tels]
-            if not keep:
-                raise InputFileError(self.path, "none of the allowed telescopes is in the file")
-            sub = sub.select(keep, name=sub.name)
-        return sub
+        self._file_tel_ids = [int(t) for t in sub.tel_ids]  # tels_with_trigger's order
+        return self.select_tels(sub)
 
     @property
     def subarray(self) -> SubarrayDescription:
@@ -270,7 +266,6 @@ class HDF5Source(EventSource):
         t, idx = self._tables, self._index
         trig = t["trigger"][i]
         key = (int(trig[_IDX.obs_id]), int(trig[_IDX.event_id]))
-        tel_ids = [int(x) for x in self._subarray.tel_ids]
         all_ids = list(t["images"] or t["params"])
         present = [tid for tid in all_ids if key in (idx["images"].get(tid) or
                                                       idx["params"].get(tid) or {})]
@@ -301,7 +296,10 @@ class HDF5Source(EventSource):
                 true_image=true_image, peak_time_ns=peak,
             )
         mask = np.asarray(trig[_TRIG.tels_with_trigger], dtype=bool)
-        triggered = np.array(tel_ids)[mask[: len(tel_ids)]] if mask.ndim else np.array([])
+        file_ids = self._file_tel_ids  # the mask is over the file's whole subarray
+        triggered = (np.array([t for t, m in zip(file_ids, mask[: len(file_ids)]) if m
+                               and t in self._subarray.tels], dtype=np.int64)
+                     if mask.ndim else np.array([]))
         unix = unix_from_tai(float(t["time_tai"][i]))
         trigger = TriggerInfo(unix, triggered, np.zeros(len(triggered)),
                               np.array(sorted(tels), dtype=np.int64))
@@ -370,7 +368,8 @@ class HDF5Source(EventSource):
                       if f"{algo}_{f}" in row.dtype.names}
             telescopes = cols.algorithm_column(algo, "telescopes")
             used = row[telescopes] if telescopes in row.dtype.names else []
-            ids = tuple(int(x) for x, m in zip(self._subarray.tel_ids, used) if m)
+            ids = tuple(int(x) for x, m in zip(self._file_tel_ids, used)
+                        if m and int(x) in self._subarray.tels)
             geometry = StereoResult(**values, tel_ids=ids)
         impact = {}
         column = (cols.algorithm_column(t["geometry"][0], "tel_impact_distance")

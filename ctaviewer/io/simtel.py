@@ -403,14 +403,15 @@ class SimTelSource(EventSource):
         self._resources = {"fresh": fresh, "reader": None, "index": None}
         if fresh is None:
             del self._resources["fresh"]
-        if self.allowed_tels is not None:
-            keep = [t for t in subarray.tel_ids if int(t) in self.allowed_tels]
-            if not keep:
-                raise InputFileError(
-                    self.path,
-                    f"none of the allowed telescopes {sorted(self.allowed_tels)} is in the file",
-                )
-            subarray = subarray.select(keep, name=subarray.name)
+        try:
+            subarray = self.select_tels(subarray)  # type names need the file's subarray
+        except BaseException:
+            if fresh is not None:
+                fresh.close()
+            raise
+        if fresh is not None:  # the header pass ran before the names were resolved
+            fresh.allowed_telescopes = (set(self.allowed_tels)
+                                        if self.allowed_tels is not None else None)
         self._subarray = subarray
         self._index: SimTelIndex | None = None
         self._index_lock = threading.Lock()

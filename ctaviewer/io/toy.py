@@ -119,11 +119,7 @@ class ToySource(EventSource):
             raise ValueError(f"n_events must be >= 1, got {n_events}")
         self.n_total = int(n_events)
         self.seed = int(seed)
-        full = toy_subarray()
-        if self.allowed_tels:
-            full = full.select([t for t in full.tel_ids if int(t) in self.allowed_tels],
-                               name=full.name)
-        self._subarray = full
+        self._subarray = self.select_tels(toy_subarray())
         self._pulse, self._pulse_step = _pulse_template()
 
     @classmethod

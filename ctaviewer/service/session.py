@@ -47,7 +47,8 @@ def describe_path(path) -> str:
 
 
 def open_file(path, progress=None, should_stop=None, in_helper: bool = True,
-              first: int | None = None, progressive: bool = False, **options):
+              first: int | None = None, progressive: bool = False, selection=None,
+              **options):
     """``path`` (None: the simulated array) opened and ready for random access.
 
     sim_telarray files are parsed and indexed in the helper process (``in_helper``), which
@@ -56,12 +57,16 @@ def open_file(path, progress=None, should_stop=None, in_helper: bool = True,
     worker thread. Other sources index here. With ``progressive`` a file the helper reads
     is returned as soon as event ``first`` is indexed and read, still being indexed
     (``source.indexing``; ``index_follow.IndexFollower`` follows it); ``options`` go to
-    ``simtel_helper.open_indexed`` (``whole_below``).
+    ``simtel_helper.open_indexed`` (``whole_below``). ``selection`` (an
+    ``io.selection.SourceSelection``, None: everything) chooses the telescopes and the
+    number of events the source delivers.
     """
+    source_options = selection.source_options() if selection is not None else {}
     if in_helper and simtel_helper.serves(path):
         return simtel_helper.open_indexed(path, progress, should_stop, first=first,
-                                          progressive=progressive, **options)
-    return open_indexed(path, progress, should_stop)
+                                          progressive=progressive, **options,
+                                          **source_options)
+    return open_indexed(path, progress, should_stop, **source_options)
 
 
 def index_rows(index, start: int, stop: int) -> list[dict]:

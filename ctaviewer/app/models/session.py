@@ -127,7 +127,8 @@ class SessionModel(QtCore.QObject):
         return self._index_task is not None
 
     # ---------------------------------------------------------------- file
-    def open(self, path=None, event_index: int = 0, synchronous: bool = False) -> None:
+    def open(self, path=None, event_index: int = 0, synchronous: bool = False,
+             selection=None) -> None:
         """Open a file (None: the built-in simulated array) in the background.
 
         The new file is opened, indexed and its event list made before anything of the
@@ -139,7 +140,9 @@ class SessionModel(QtCore.QObject):
         missing or unreadable path raises InputFileError at once; what the reader finds
         later (bad headers, damaged data) is reported through ``error``, its warnings
         through ``warned``. With ``synchronous`` everything happens before returning and
-        errors raise (the open file unchanged).
+        errors raise (the open file unchanged). ``selection`` (an
+        ``io.selection.SourceSelection``; None: everything) chooses the telescopes and the
+        number of events read; the open source tells it back (``source.selection``).
         """
         if path is not None:
             check_input_path(path)
@@ -155,7 +158,8 @@ class SessionModel(QtCore.QObject):
             with collect_warnings(echo=True) as caught:
                 source = open_file(path, progress, stop, in_helper=not synchronous,
                                    first=max(event_index or 0, 0),
-                                   progressive=not synchronous, **options)
+                                   progressive=not synchronous, selection=selection,
+                                   **options)
                 try:
                     for hook in hooks:
                         hook(source)
