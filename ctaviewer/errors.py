@@ -13,6 +13,9 @@ Errors (every message names the file and the cause):
     ``InputFileError`` naming the file.
   - ``ConfigError`` (``field``; also a ``ValueError``) and ``ExpressionError`` (``reason``,
     ``position``): an invalid configuration value or expression.
+  - ``UnknownCameraError`` and ``DisplayError`` (both also ``ValueError``): a camera name
+    ``CameraGeometry.from_name`` does not know; a value a display cannot show (an image of
+    the wrong length, an unknown norm or colour map).
   - ``OutputError``: an output file cannot be written.
   - ``MessageError``: a message between processes could not be read (``procmsg``).
   - ``WorkerDiedError`` and ``PartFailedError`` (``warnings``): a file split across worker
@@ -136,6 +139,16 @@ class ExpressionError(ConfigError):
         self.position = position
         self.message = reason + (f" (at character {position})" if position else "")
         super().__init__(field, self.message)
+
+
+class UnknownCameraError(CtaviewerError, ValueError):
+    """A camera name (or version) that ``CameraGeometry.from_name`` does not know; the
+    message lists the known ones."""
+
+
+class DisplayError(CtaviewerError, ValueError):
+    """A value given to a display (``ctaviewer.display``) cannot be shown: an image of the
+    wrong length, an unknown norm or colour map; the message names it."""
 
 
 class OutputError(CtaviewerError):

@@ -98,6 +98,16 @@ class CameraGeometry:
             cam_rotation_deg=float(cam_rotation_deg),
         )
 
+    @classmethod
+    def from_name(cls, name: str = "NectarCam", version: str | None = None) -> CameraGeometry:
+        """A camera met in sim_telarray files, by name (ctapipe's ``from_name``): its
+        layout in ``version`` (a production label such as "prod5"; None: the newest stored).
+        ``camera_library.camera_names()`` lists the names, ``camera_versions(name)`` the
+        versions; an unknown one raises ``UnknownCameraError`` (a ValueError)."""
+        from .camera_library import geometry_from_name
+
+        return geometry_from_name(name, version)
+
     # ---------------------------------------------------------------- derived, cached
     @cached_property
     def pixel_width(self) -> np.ndarray:
