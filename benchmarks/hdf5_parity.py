@@ -1,11 +1,15 @@
 """Every value of every table: ctaviewer's DL1/DL2 file against ctapipe-process's, same input.
 
     python benchmarks/hdf5_parity.py FILE [FILE ...] --ctapipe-python PATH
+    python benchmarks/hdf5_parity.py FILE --ctapipe-python PATH --allowed-tels 1,2,5 \
+        --max-events 10
     python benchmarks/hdf5_parity.py --compare CTAPIPE.h5 OURS.h5
 
 For each sim_telarray FILE, ``ctapipe-process --write-images --write-showers`` (next to the
 given ctapipe python) and ``ctaviewer process --levels dl1,dl2 --images --true-images`` (this
 python, configured as ctapipe: ``AS_CTAPIPE_TOML``) write their files into a temporary folder;
+``--allowed-tels`` and ``--max-events`` go to both (ctapipe's ``--EventSource.allowed_tels``
+and ``--EventSource.max_events``; ids only, as ctapipe takes them);
 then every table of ctapipe's file is looked up in ours and compared column by column, rows
 matched by (obs_id, event_id, tel_id) where a table has them, in file order otherwise.
 
@@ -210,14 +214,21 @@ def compare_files(ctapipe_path, our_path) -> dict:
             "deliberate": deliberate}
 
 
-def _process(python: str, input_path: str, folder: Path) -> tuple[Path, Path]:
+def _process(python: str, input_path: str, folder: Path, allowed_tels=(),
+             max_events: int | None = None) -> tuple[Path, Path]:
     input_path = os.path.abspath(input_path)  # ctapipe-process runs in ``folder``
     ct_out = folder / "ctapipe.h5"
     tool = Path(python).with_name("ctapipe-process")
     cmd = [str(tool)] if tool.exists() else [python, "-m", "ctapipe.tools.process"]
     env = {**os.environ, "NUMBA_CACHE_DIR": str(folder / "ctapipe-numba")}
+    ct_selection = [f"--EventSource.allowed_tels={t}" for t in allowed_tels]
+    our_selection = ["--allowed-tels", ",".join(map(str, allowed_tels))] if allowed_tels else []
+    if max_events is not None:
+        ct_selection.append(f"--EventSource.max_events={max_events}")
+        our_selection += ["--max-events", str(max_events)]
     done = subprocess.run([*cmd, "--input", input_path, "--output", str(ct_out),
-                           "--write-images", "--write-showers", "--no-progress", "--overwrite"],
+                           "--write-images", "--write-showers", "--no-progress", "--overwrite",
+                           *ct_selection],
                           capture_output=True, text=True, env=env, cwd=folder)  # its log
     if done.returncode != 0:
         raise RuntimeError(f"ctapipe-process failed on {input_path}: {done.stderr[-800:]}")
@@ -227,7 +238,7 @@ def _process(python: str, input_path: str, folder: Path) -> tuple[Path, Path]:
     done = subprocess.run([sys.executable, "-m", "ctaviewer", "process", input_path,
                            "--output", str(ours), "--levels", "dl1,dl2", "--images",
                            "--true-images", "--pattern", "ours.h5", "--config", str(config),
-                           "--quiet"],
+                           "--quiet", *our_selection],
                           capture_output=True, text=True)
     if done.returncode != 0:
         raise RuntimeError(f"ctaviewer process failed on {input_path}: {done.stderr[-800:]}")
@@ -250,6 +261,9 @@ def main(argv=None) -> int:
     ap.add_argument("--ctapipe-python", help="python of a ctapipe 0.28 environment")
     ap.add_argument("--compare", nargs=2, metavar=("CTAPIPE_H5", "OURS_H5"),
                     help="compare two existing files instead")
+    ap.add_argument("--allowed-tels", default="",
+                    help="telescope ids for both (comma-separated), e.g. 1,2,5")
+    ap.add_argument("--max-events", type=int, help="events at most, for both")
     args = ap.parse_args(argv)
     results = {}
     if args.compare:
@@ -260,7 +274,9 @@ def main(argv=None) -> int:
         for path in args.files:
             with tempfile.TemporaryDirectory(prefix="ctaviewer-parity-") as tmp:
                 try:
-                    ct_path, our_path = _process(args.ctapipe_python, path, Path(tmp))
+                    tels = [int(t) for t in args.allowed_tels.replace(",", " ").split()]
+                    ct_path, our_path = _process(args.ctapipe_python, path, Path(tmp), tels,
+                                                 args.max_events)
                 except RuntimeError as exc:
                     print(f"== {Path(path).name}: not compared: {exc}", file=sys.stderr)
                     results[Path(path).name] = {"error": str(exc)}

@@ -21,6 +21,9 @@ class ActionSpec:
 ACTIONS = (
     ActionSpec("file.open", "&Open…", "&File", "Ctrl+O",
                tip="Open a sim_telarray or DL1/DL2 HDF5 file (also: drop a file on the window)"),
+    ActionSpec("file.open_selection", "Open with &selection…", "&File", "Ctrl+Shift+O",
+               tip="Open a file reading only some telescopes (ids or types) and at most a "
+                   "number of events (as --allowed-tels and --max-events)"),
     ActionSpec("file.open_default", "Open the built-in simulated array", "&File",
                tip="Show the simulated demonstration array that opens when no file is given"),
     ActionSpec("file.export_dl1", "Export event as &DL1…", "&File", "Ctrl+E",
@@ -60,6 +63,7 @@ def _slots(w) -> dict:
     s = w.session
     return {
         "file.open": w.open_dialog,
+        "file.open_selection": lambda: _open_with_selection(w),
         "file.open_default": lambda: w.open_path(None),
         "file.export_dl1": w.export_event,
         "file.quit": w.close,
@@ -76,6 +80,12 @@ def _slots(w) -> dict:
         "help.shortcuts": lambda: _show_shortcuts(w),
         "help.about": w.about,
     }
+
+
+def _open_with_selection(window):
+    from .open_dialog import open_with_selection
+
+    return open_with_selection(window)
 
 
 def _start_tour(window):

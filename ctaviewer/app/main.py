@@ -49,7 +49,7 @@ def handle_ctrl_c(app) -> QtCore.QTimer:
 
 
 def build_window(path, event_index: int = 0, config_path=None, synchronous: bool = False,
-                 restore: bool = True, raise_errors: bool = False):
+                 restore: bool = True, raise_errors: bool = False, selection=None):
     """The main window with ``path`` opened (None: the built-in array).
 
     A file that cannot be opened is reported in a dialog; with ``raise_errors`` (scripts,
@@ -67,10 +67,12 @@ def build_window(path, event_index: int = 0, config_path=None, synchronous: bool
             window.session.set_config(processing.load_config(config_path))
             window.processing_panel.build()
         if not raise_errors:
-            window.open_path(path, event_index=event_index, synchronous=synchronous)
+            window.open_path(path, event_index=event_index, synchronous=synchronous,
+                             selection=selection)
             return window
         try:
-            window.session.open(path, event_index=event_index, synchronous=synchronous)
+            window.session.open(path, event_index=event_index, synchronous=synchronous,
+                                selection=selection)
         except CtaviewerError:
             raise
         except Exception as exc:  # what a reader raised untyped: the file and the cause
@@ -83,7 +85,7 @@ def build_window(path, event_index: int = 0, config_path=None, synchronous: bool
 
 
 def open_main_window(path, event_index: int = 0, config_path=None,
-                     show_tour: bool | None = None):
+                     show_tour: bool | None = None, selection=None):
     """The window as a user gets it: built, shown, and the tour on the first run.
 
     ``show_tour``: True or False to decide, None to follow the first-run setting (and the
@@ -91,16 +93,16 @@ def open_main_window(path, event_index: int = 0, config_path=None,
     """
     from .tour import maybe_start_tour
 
-    window = build_window(path, event_index, config_path)
+    window = build_window(path, event_index, config_path, selection=selection)
     window.show()
     maybe_start_tour(window, show_tour)
     return window
 
 
 def run_app(path: str | None, event_index: int = 0, config_path: str | None = None,
-            show_tour: bool | None = None) -> int:
+            show_tour: bool | None = None, selection=None) -> int:
     app = make_application()
-    window = open_main_window(path, event_index, config_path, show_tour)
+    window = open_main_window(path, event_index, config_path, show_tour, selection)
     install_excepthook(window)
     _timer = handle_ctrl_c(app)  # noqa: F841 (kept alive for the event loop)
     return app.exec()

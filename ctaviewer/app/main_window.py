@@ -184,12 +184,15 @@ class MainWindow(QtWidgets.QMainWindow):
         return bool(len(first_draws()) or grid.building or grid.colouring)
 
     # ---------------------------------------------------------------- files
-    def open_path(self, path=None, event_index: int = 0, synchronous: bool = False) -> bool:
+    def open_path(self, path=None, event_index: int = 0, synchronous: bool = False,
+                  selection=None) -> bool:
         """Open ``path`` (None: the built-in array); False when it failed at once (the
         error shown). A file that fails later (the background open) is reported by the
-        session's ``error``; either way the file open before stays open, whole."""
+        session's ``error``; either way the file open before stays open, whole.
+        ``selection``: the telescopes and events to read (``io.selection``)."""
         try:
-            self.session.open(path, event_index=event_index, synchronous=synchronous)
+            self.session.open(path, event_index=event_index, synchronous=synchronous,
+                              selection=selection)
         except InputFileError as exc:
             self.show_error("Cannot open file", f"{exc.path}\n\n{exc.cause}")
             return False

@@ -30,7 +30,8 @@ from .views.sky_view import SkyView
 
 
 def render_event_png(path: str | None, event_index: int, out_path: str,
-                     config_path: str | None = None, size=(1600, 1000)) -> str:
+                     config_path: str | None = None, size=(1600, 1000),
+                     selection=None) -> str:
     """The main window showing event ``event_index`` of ``path``, saved as a PNG.
 
     A file that cannot be opened raises its ``InputFileError`` (``ConfigError`` for a bad
@@ -39,7 +40,7 @@ def render_event_png(path: str | None, event_index: int, out_path: str,
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     app = make_application()
     window = build_window(path, event_index, config_path, synchronous=True, restore=False,
-                          raise_errors=True)
+                          raise_errors=True, selection=selection)
     session = window.session
     if session.array_event is None:  # opened, but no event could be shown
         _, reason = getattr(window, "last_error", ("", "the file holds no event"))
@@ -116,12 +117,13 @@ class Renderer:
     """
 
     def __init__(self, path, options: RenderOptions = RenderOptions(), config=None,
-                 sheet: bool = False):
+                 sheet: bool = False, selection=None):
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
         self.app = make_application()
         self.path = os.fspath(path)
         self.options = options
         self.sheet = sheet
+        self.selection = selection  # io.selection.SourceSelection: telescopes, events
         self.session = HeadlessSession()
         if config is not None:
             self.session.set_config(config)
@@ -172,7 +174,8 @@ class Renderer:
 
     def open(self, first_index: int = 0) -> None:
         """Index the file and show event ``first_index`` (clipped; check ``n_events``)."""
-        self.session.open(self.path, event_index=first_index, synchronous=True)
+        self.session.open(self.path, event_index=first_index, synchronous=True,
+                          selection=self.selection)
         self._settle()
         self._check_errors()
 

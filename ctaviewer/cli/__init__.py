@@ -39,6 +39,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
 EPILOG = """examples:
   ctaviewer                                  open the built-in simulated array
   ctaviewer gamma.simtel.zst --event 3       open a file at its fourth event
+  ctaviewer gamma.simtel.zst --allowed-tels LST_LST_LSTCam --max-events 10
+                                             the LSTs of the first 10 events with one
   ctaviewer info gamma.simtel.zst --json     describe a file as JSON
   ctaviewer render gamma.simtel.zst --event 3 --out event.png
                                              draw an event headless (also .svg, .pdf)
@@ -62,6 +64,9 @@ def _gui_parser() -> argparse.ArgumentParser:
     p.add_argument("file", nargs="?", help="file to open (default: built-in simulated array)")
     p.add_argument("--event", type=int, default=0, metavar="N", help="event index to show first")
     p.add_argument("--config", metavar="TOML", help="processing configuration to load")
+    from .source_options import add_selection_arguments
+
+    add_selection_arguments(p)
     p.add_argument(
         "--png",
         metavar="PATH",

@@ -27,9 +27,11 @@ def start_reading_early(path) -> None:
 
 def run(args) -> int:
     from ..io import check_input_path
+    from .source_options import selection_from_args
 
+    selection = selection_from_args(args)  # a clear error before any window opens
     if args.file is not None:
-        check_input_path(args.file)  # a clear error before any window opens
+        check_input_path(args.file)
     if args.png or not display_available():
         out = args.png or os.path.join(tempfile.gettempdir(), "ctaviewer-event.png")
         if not args.png:
@@ -38,10 +40,12 @@ def run(args) -> int:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
         from ..app.render import render_event_png
 
-        path = render_event_png(args.file, args.event, out, config_path=args.config)
+        path = render_event_png(args.file, args.event, out, config_path=args.config,
+                                selection=selection)
         print(path)
         return 0
     start_reading_early(args.file)
     from ..app.main import run_app
 
-    return run_app(args.file, event_index=args.event, config_path=args.config)
+    return run_app(args.file, event_index=args.event, config_path=args.config,
+                   selection=selection)

@@ -5,26 +5,33 @@ from __future__ import annotations
 import json
 from dataclasses import asdict
 
+from .source_options import add_selection_arguments, selection_from_args
+
 EPILOG = """examples:
   ctaviewer info gamma_70sst1m.simtel.zst
   ctaviewer info gamma_70sst1m.simtel.zst --json | jq .n_events
+  ctaviewer info gamma_4lst_15nectarcam.simtel.zst --allowed-tels LST_LST_LSTCam
+                                     the LSTs only: their events and telescope types
 """
 
 
 def add_arguments(parser) -> None:
     parser.add_argument("file", help="input file")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
+    add_selection_arguments(parser)
 
 
-def describe(path: str) -> dict:
-    """A JSON-serialisable description of the file at ``path``.
+def describe(path: str, selection=None) -> dict:
+    """A JSON-serialisable description of the file at ``path`` (of the telescopes and
+    events ``selection``, an ``io.selection.SourceSelection``, keeps).
 
     Problems found on the way (truncation, damage, data after the run) are warned about
     and described under "truncated", "damaged" and "data_after_run".
     """
     from ..io import open_source
 
-    with open_source(path) as source:
+    options = selection.source_options() if selection is not None else {}
+    with open_source(path, **options) as source:
         sub = source.subarray
         n_events = len(source)
         readout = source.readout_kinds()  # what the events hold
@@ -58,6 +65,7 @@ def describe(path: str) -> dict:
             "reader": source.name,
             "obs_id": source.obs_id,
             "n_telescopes": int(sub.n_tels),
+            "selection": source.selection.describe() or None,
             "telescope_types": telescope_types,
             "n_events": int(n_events),
             "truncated": bool(index.truncated) if index is not None else False,
@@ -80,12 +88,13 @@ def _primary_from_showers(primary_ids) -> str:
 
 
 def run(args) -> int:
-    info = describe(args.file)
+    info = describe(args.file, selection_from_args(args))
     if args.json:
         print(json.dumps(info))
         return 0
     print(f"{info['path']}  (reader: {info['reader']}, run {info['obs_id']})")
-    print(f"  telescopes: {info['n_telescopes']}")
+    chosen = f" (selected: {info['selection']})" if info["selection"] else ""
+    print(f"  telescopes: {info['n_telescopes']}{chosen}")
     for t in info["telescope_types"]:
         samples = "sums only" if t["readout"] == "sums" else f"{t['n_samples']} samples"
         print(

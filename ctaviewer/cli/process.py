@@ -18,6 +18,7 @@ import threading
 from ..errors import CtaviewerError, OutputError
 from . import progress
 from .progress import ProgressBar
+from .source_options import add_selection_arguments, selection_from_args
 
 logger = logging.getLogger(__name__)
 
@@ -53,12 +54,12 @@ def add_arguments(parser) -> None:
                         help="worker processes (1: run in this process)")
     parser.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler address")
     parser.add_argument("--overwrite", action="store_true", help="replace existing outputs")
-    parser.add_argument("--max-events", type=int, help="events per file at most")
     parser.add_argument("--dl2-all-event-types", action="store_true",
                         help="DL2 rows for calibration events too (pedestal, flat field, ...: "
                         "never cleaned nor reconstructed, so their geometry is invalid); by "
                         "default only shower events get DL2 rows")
     parser.add_argument("--json", action="store_true", help="print a JSON summary last")
+    add_selection_arguments(parser)
     dl3 = parser.add_argument_group("DL3 (with --levels ...,dl3: IRFs from the DL2 outputs)")
     dl3.add_argument("--site", default="CTAO-South",
                      help="CTAO-North, CTAO-South or 'lat,lon,height' (default CTAO-South)")
@@ -102,18 +103,22 @@ def build_specs(args) -> list:
             levels.append("dl2")
     if "dl2" in levels and not args.estimators:
         logger.warning("warning: dl2 without --estimators: geometry only, no energy/gammaness")
+    selection = selection_from_args(args)
     config = None
     if args.config:
         from ..config import ProcessingConfig
 
         config = ProcessingConfig.from_toml(args.config)
+    inputs = expand_inputs(args.inputs, getattr(args, "literal", False))
+    if selection.allowed_tels is not None and inputs:
+        check_selection(inputs[0], selection)
     try:
         specs = make_specs(
-            expand_inputs(args.inputs, getattr(args, "literal", False)), args.output,
+            inputs, args.output,
             pattern=args.pattern, levels=levels,
             write_images=args.images, write_true_images=args.true_images,
             config=config, estimators=args.estimators, overwrite=args.overwrite,
-            max_events=args.max_events,
+            max_events=selection.max_events, allowed_tels=selection.allowed_tels,
             dl2_all_event_types=getattr(args, "dl2_all_event_types", False),
             write_muons=getattr(args, "muons", False),
         )
@@ -125,6 +130,24 @@ def build_specs(args) -> list:
         except OSError as exc:
             raise OutputError(f"{args.output}: cannot create the output folder ({exc})") from None
     return specs
+
+
+def check_selection(path: str, selection) -> None:
+    """Raise ``errors.SelectionError`` at once when the telescopes asked for are not all in
+    ``path`` (its run header is read; the other inputs are checked by their jobs)."""
+    from ..io import open_source
+
+    if not os.path.isfile(path):
+        return  # its job says what is wrong with it
+    try:
+        source = open_source(path, allowed_tels=selection.allowed_tels)
+    except CtaviewerError as exc:
+        from ..errors import SelectionError
+
+        if isinstance(exc, SelectionError):
+            raise
+        return  # an unreadable file fails as its job, with the others going on
+    source.close()
 
 
 def log(line: str) -> None:

@@ -20,6 +20,7 @@ import time
 from ..errors import CtaviewerError, OutputError
 from . import progress
 from .progress import ProgressBar
+from .source_options import TELS_HELP
 
 logger = logging.getLogger(__name__)
 
@@ -126,6 +127,7 @@ def add_arguments(parser) -> None:
                      help="every event: a contact sheet (.png/.svg) or one page each (.pdf)")
     one.add_argument("--events", metavar="SPEC",
                      help="indices and slices, e.g. 0:10 or 0:10,15,20: (like --all)")
+    which.add_argument("--allowed-tels", metavar="TELS", help=TELS_HELP)
     which.add_argument("--max-events", type=int, metavar="M",
                        help=f"at most M events (sheets default to {SHEET_LIMIT})")
     look = parser.add_argument_group("what is drawn")
@@ -184,6 +186,9 @@ def run(args) -> int:
         raise CtaviewerError(f"--columns {args.columns}: must be at least 1")
     if args.max_events is not None and args.max_events < 1:
         raise CtaviewerError(f"--max-events {args.max_events}: must be at least 1")
+    from ..io.selection import SourceSelection
+
+    selection = SourceSelection.parse(args.allowed_tels, tels_field="--allowed-tels")
     items = parse_events(args.events) if args.events else None
     config = None
     if args.config:
@@ -207,7 +212,8 @@ def run(args) -> int:
         columns=args.columns, scale=args.scale, cmap=args.cmap, norm=args.norm,
         sample=args.sample, hillas=not args.no_hillas, gain=args.gain)
     first = args.event if (args.event is not None and args.event >= 0) else 0
-    with Renderer(args.file, options, config, sheet=several and fmt != "pdf") as renderer:
+    with Renderer(args.file, options, config, sheet=several and fmt != "pdf",
+                  selection=selection) as renderer:
         renderer.open(first)
         n = renderer.n_events
         if args.tel is not None and args.tel not in renderer.tel_ids:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from ..errors import ConfigError, SelectionError
 
 
-def _ranges(ids) -> str:
+def id_ranges(ids) -> str:
     """1,2,3,5 -> "1-3, 5"."""
     ids = sorted(int(t) for t in ids)
     out, start = [], None
@@ -117,7 +117,7 @@ class SourceSelection:
         if self.allowed_tels is not None:
             ids = [t for t in self.allowed_tels if isinstance(t, int)]
             names = [t for t in self.allowed_tels if isinstance(t, str)]
-            parts.append("telescopes " + ", ".join(([_ranges(ids)] if ids else []) + names))
+            parts.append("telescopes " + ", ".join(([id_ranges(ids)] if ids else []) + names))
         if self.max_events is not None:
             parts.append(f"{self.max_events} events at most")
         return "; ".join(parts)
@@ -146,8 +146,8 @@ def resolve_allowed_tels(subarray, requested, path=None) -> frozenset[int] | Non
                 unknown_ids.append(t)
     problems = []
     if unknown_ids:
-        problems.append(f"telescope id(s) {_ranges(unknown_ids)} not in the file (it has "
-                        f"{_ranges(have)})")
+        problems.append(f"telescope id(s) {id_ranges(unknown_ids)} not in the file (it has "
+                        f"{id_ranges(have)})")
     if unknown_names:
         types = sorted({d.type_name for d in subarray.telescope_types})
         cameras = sorted({d.camera.name for d in subarray.telescope_types})
