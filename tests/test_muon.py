@@ -321,3 +321,37 @@ print(json.dumps(out))
         e_o = ours_cols["muonefficiency_optical_efficiency"][i]
         e_t = theirs_cols["muonefficiency_optical_efficiency"][i]
         assert e_o == pytest.approx(e_t, rel=0.05)
+
+
+# ---------------------------------------------------------------------------- the benchmark
+def test_benchmark_compares_rings_and_computes_the_cherenkov_angle():
+    from .conftest import ROOT, load_script
+
+    bench = load_script(ROOT / "benchmarks" / "muons.py")
+    nan = math.nan
+
+    def row(radius, lon, lat, eff):
+        return {"muonring_radius": radius, "muonring_center_fov_lon": lon,
+                "muonring_center_fov_lat": lat, "muonefficiency_optical_efficiency": eff,
+                "muonefficiency_width": 0.05, "muonparameters_completeness": 1.0,
+                "muonefficiency_likelihood_value": 100.0}
+
+    ours = {(1, 1): row(1.2, 0.1, 0.0, 0.22), (2, 1): row(nan, nan, nan, nan),
+            (3, 1): row(1.0, 0.0, 0.0, 0.30)}
+    theirs = {(1, 1): row(1.2 * 1.002, 0.1, 0.006, 0.20), (2, 1): row(nan, nan, nan, nan),
+              (3, 1): row(nan, nan, nan, nan)}
+    cmp = bench.compare(ours, theirs)
+    assert not cmp["same_rings"] and cmp["rings_only_ours"] == 1
+    assert cmp["radius_max_rel_diff"] == pytest.approx(0.002 / 1.002, abs=1e-5)
+    assert cmp["center_max_rel_diff"] == pytest.approx(0.006 / 1.2024, abs=1e-5)
+    assert cmp["efficiency_max_rel_diff"] == pytest.approx(0.1)
+    assert cmp["efficiency_within_goal"] == 0
+    assert bench.summary(ours)["rings"] == 2
+
+    # muons_chec: 100 GeV muons, cos θ = 1/(nβ) with atmprof26's n ~50 m above 2150 m
+    rings = {(event_id, 1): row(m[1].radius, *m[1].center, nan)
+             for event_id, m in _muon_results("muons_chec.simtel.zst", 4).items()}
+    chk = bench.cherenkov(str(simtel("muons_chec.simtel.zst")), rings)
+    assert chk["rings"] == 4
+    assert chk["expected_median_deg"] == pytest.approx(CHEC_CHERENKOV_DEG, abs=1e-4)
+    assert chk["ratio_median"] == pytest.approx(1.0, abs=0.02)
