@@ -86,3 +86,19 @@ def test_muon_summary_dock_fills_histograms_event_list_and_exports(qtbot, window
 
     image = QtGui.QImage(png)
     assert not image.isNull() and image.width() > 100
+
+
+def test_batch_panel_writes_muons_only_when_asked(qtbot, tmp_path):
+    from ctaviewer.app.batch_dock import BatchPanel
+    from ctaviewer.service.processing import default_config
+
+    panel = BatchPanel()
+    qtbot.addWidget(panel)
+    panel.set_config(default_config())  # the window's: muon analysis on, for the view
+    assert panel.add_pattern(str(simtel("muons_lst.simtel.zst"))) == 1
+    panel.output.setText(str(tmp_path))
+    spec = panel.specs()[0]
+    assert not spec.write_muons and not spec.processing_config().muon.enabled
+    panel.muons.setChecked(True)
+    spec = panel.specs()[0]
+    assert spec.write_muons and spec.processing_config().muon.enabled

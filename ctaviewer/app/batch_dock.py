@@ -92,6 +92,7 @@ class BatchPanel(QtWidgets.QWidget):
         self.dl2 = W.QCheckBox("DL2")
         self.images = W.QCheckBox("images")
         self.true_images = W.QCheckBox("true images")
+        self.muons = W.QCheckBox("muon rings")
         self.overwrite = W.QCheckBox("overwrite")
         for w, tip in ((self.dl1, "Write DL1: image parameters, trigger, pointing and "
                         "simulation truth"),
@@ -100,6 +101,8 @@ class BatchPanel(QtWidgets.QWidget):
                        (self.images, "Also write the DL1 images: charge, peak time and "
                         "cleaning mask of every pixel (larger files)"),
                        (self.true_images, "Also write the simulated true p.e. images"),
+                       (self.muons, "Run the muon-ring analysis and write its table "
+                        "(/dl1/event/telescope/muon, as ctaviewer process --muons)"),
                        (self.overwrite, "Replace existing output files (otherwise they are "
                         "kept and that input fails with 'file exists')")):
             w.setToolTip(tip)
@@ -222,12 +225,15 @@ class BatchPanel(QtWidgets.QWidget):
         if self.config_path.text().strip():
             config = ProcessingConfig.from_toml(self.config_path.text().strip())
         levels = [n for n, box in (("dl1", self.dl1), ("dl2", self.dl2)) if box.isChecked()]
+        if config is not None:  # the window's settings run the muon analysis for the view:
+            # in a batch run only when its table is written
+            config = config.replace(muon__enabled=self.muons.isChecked())
         return make_specs(
             self.input_files(), out, pattern=self.pattern.text().strip() or "{stem}.{levels}.h5",
             levels=levels, write_images=self.images.isChecked(),
             write_true_images=self.true_images.isChecked(), config=config,
             estimators=self.estimators.text().strip() or None,
-            overwrite=self.overwrite.isChecked(),
+            overwrite=self.overwrite.isChecked(), write_muons=self.muons.isChecked(),
         )
 
     def start(self) -> bool:
