@@ -262,6 +262,18 @@ def test_process_muons_writes_ctapipes_columns_units_and_dtypes(tmp_path):
     assert attrs["TITLE"].startswith("Storage of TelEventIndexContainer,MuonRingContainer")
 
 
+def test_a_configuration_that_runs_the_muon_analysis_writes_its_table(tmp_path):
+    cfg = ProcessingConfig.from_toml("[muon]\nenabled = true\n")
+    out, plain = tmp_path / "cfg.h5", tmp_path / "plain.h5"
+    path = str(simtel("muons_lst.simtel.zst"))
+    results = BatchRunner([JobSpec(path, str(out), config=cfg, max_events=2),
+                           JobSpec(path, str(plain), max_events=2)], in_process=True).run()
+    assert all(r.ok for r in results), [r.error for r in results]
+    assert len(_columns(out)[0]) == 2
+    with h5py.File(plain) as f:
+        assert "/dl1/event/telescope/muon" not in f
+
+
 def test_muon_table_is_the_same_from_a_file_split_across_two_workers(tmp_path):
     path = str(simtel("muons_lst.simtel.zst"))
     one, two = tmp_path / "one.h5", tmp_path / "two.h5"

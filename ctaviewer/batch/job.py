@@ -193,7 +193,8 @@ def open_writer(spec: JobSpec, source, config: ProcessingConfig, model):
         dl2=spec.dl2,
         write_images=spec.write_images,
         write_true_images=spec.write_true_images,
-        write_muons=spec.write_muons,
+        # the muon table, with --muons or a configuration that runs the muon analysis
+        write_muons=spec.write_muons or config.muon.enabled,
         energy=model is not None,
         gammaness=model is not None,
         input_files=[spec.input],

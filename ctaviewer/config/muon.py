@@ -34,8 +34,8 @@ class MuonConfig(AlgorithmOptions):
 
     family = RING_FITTERS
 
-    enabled: bool = option(False, "Run the muon-ring analysis on every telescope image "
-                           "(ctaviewer process --muons turns it on and writes its table)")
+    enabled: bool = option(False, "Run the muon-ring analysis on every telescope image; "
+                           "ctaviewer process then writes its table (--muons turns it on)")
     image_query: str = option(CTAPIPE_MUON_IMAGE_QUERY, "Images (of single-mirror telescopes) "
                               "whose parameters fail this expression get no ring fit; the "
                               "default is ctapipe's ImageParameterQuery")
