@@ -15,7 +15,7 @@ from xml.sax.saxutils import escape
 
 #: top to bottom; each row lists modules that are independent of each other
 LAYERS = [
-    ["cli"],
+    ["cli", "display"],
     ["app"],
     ["service", "batch"],
     ["estimators", "irf"],
@@ -33,7 +33,7 @@ LAYERS = [
 
 #: what each row is for (right margin)
 ROLES = [
-    "the ctaviewer command",
+    "the ctaviewer command | script displays",
     "the Qt application (alone in importing Qt)",
     "app state and helper process | batch runs",
     "lookup-table estimators | IRFs and DL3",

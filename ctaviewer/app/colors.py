@@ -22,6 +22,21 @@ def lut(name: str) -> np.ndarray:
     return _LUT_CACHE[name]
 
 
+def register(name: str, table: np.ndarray) -> str:
+    """Make ``table`` ((N_COLORS, 4) uint8 RGBA) the colour map ``name`` for ``lut``,
+    ``argb`` and ``brushes`` (a map pyqtgraph does not have: matplotlib's, or one resampled
+    through a display's normalisation); returns ``name``."""
+    table = np.ascontiguousarray(table, dtype=np.uint8)
+    if table.shape != (N_COLORS, 4):
+        raise ValueError(f"colour table {name!r}: shape {table.shape}, not {(N_COLORS, 4)}")
+    old = _LUT_CACHE.get(name)
+    if old is None or not np.array_equal(old, table):
+        _LUT_CACHE[name] = table
+        _ARGB_CACHE.pop(name, None)
+        _BRUSH_CACHE.pop(name, None)
+    return name
+
+
 def argb(name: str) -> np.ndarray:
     """uint32 premultiplied ARGB per LUT entry, plus a last light grey for invalid values."""
     if name not in _ARGB_CACHE:

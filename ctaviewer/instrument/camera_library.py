@@ -11,7 +11,7 @@ positions bit for bit. ``packaging/make_camera_geometries.py`` regenerates the f
 from __future__ import annotations
 
 import json
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 
 import numpy as np
@@ -32,7 +32,7 @@ def camera_names() -> list[str]:
     return sorted(p.name[:-4] for p in folder.iterdir() if p.name.endswith(".npz"))
 
 
-@lru_cache(maxsize=None)
+@cache
 def _load(name: str) -> tuple[dict, dict]:
     path = _folder().joinpath(f"{name}.npz")
     with resources.as_file(path) as real, np.load(real) as data:
@@ -61,7 +61,7 @@ def camera_versions(name: str) -> dict[str, dict]:
             for label, info in meta["variants"].items()}
 
 
-@lru_cache(maxsize=None)
+@cache
 def geometry_from_name(name: str, version: str | None = None) -> CameraGeometry:
     """The geometry of camera ``name`` (case-insensitive: "NectarCam", "lstcam") in
     ``version`` (a production label of ``camera_versions``; None: the newest). The same
@@ -94,3 +94,77 @@ def simtel_geometry(name: str, pixel_x, pixel_y, pixel_area, shape_code: int | N
         shape=SIMTEL_SHAPE_CODES.get(shape_code) if shape_code is not None else None,
         cam_rotation_deg=float(np.rad2deg(cam_rot_rad)),
     )
+
+
+#: our polygon orientation (angle of the first vertex) minus ctapipe's ``pix_rotation``
+#: (matplotlib's RegularPolygon puts the first vertex at 90° + orientation; squares are drawn
+#: with orientation pix_rotation + 45°)
+_CTAPIPE_VERTEX_OFFSET = {"hexagon": 90.0, "square": 135.0, "circle": 0.0}
+_PERIOD = {"hexagon": 60.0, "square": 90.0, "circle": 360.0}
+
+
+def _value(q, unit: str | None = None) -> np.ndarray:
+    """A plain float array of an astropy Quantity (in ``unit``) or of plain numbers."""
+    if hasattr(q, "to_value"):
+        return np.asarray(q.to_value(unit) if unit else q.value, dtype=np.float64)
+    return np.asarray(q, dtype=np.float64)
+
+
+def _degrees(angle) -> float:
+    """An angle in degrees: an astropy Angle or Quantity, or a plain number (degrees)."""
+    if angle is None:
+        return 0.0
+    return float(_value(angle, "deg")) if hasattr(angle, "to_value") else float(angle)
+
+
+def _unit_name(q) -> str:
+    unit = getattr(q, "unit", None)
+    return "m" if unit is None else unit.to_string()
+
+
+def coerce_geometry(geometry) -> tuple[CameraGeometry, str]:
+    """(our geometry, unit of its coordinates) for one of ours ("m") or an object shaped as
+    ctapipe's ``CameraGeometry`` (duck-typed, ctapipe is not imported): ``pix_x``/``pix_y``
+    (astropy quantities of length or angle), ``pix_area``, ``pix_type`` (a ``PixelShape`` or
+    its name), ``pix_rotation`` and ``cam_rotation`` (angles). As ctapipe's own display does,
+    the camera rotation is taken out: the pixels are turned by it, so that the result lies
+    in the de-rotated frame our geometries use. Raises ``DisplayError`` naming what is
+    missing or unusable."""
+    from ..errors import DisplayError
+
+    if isinstance(geometry, CameraGeometry):
+        return geometry, "m"
+    missing = [a for a in ("pix_x", "pix_y") if not hasattr(geometry, a)]
+    if missing:
+        raise DisplayError(f"not a camera geometry: {type(geometry).__name__} has no "
+                           f"{' or '.join(missing)} (give a ctaviewer or ctapipe CameraGeometry)")
+    unit = _unit_name(geometry.pix_x)
+    x = _value(geometry.pix_x)
+    y = _value(geometry.pix_y, unit if hasattr(geometry.pix_y, "to_value") else None)
+    if x.ndim != 1 or x.shape != y.shape or x.size == 0:
+        raise DisplayError(f"camera geometry: pix_x {x.shape} and pix_y {y.shape} must be "
+                           "two equal, non-empty 1-d arrays")
+    kind = getattr(geometry, "pix_type", "hexagon")
+    shape = str(getattr(kind, "value", kind)).lower()
+    if shape not in _PERIOD:
+        raise DisplayError(f"camera geometry: pixel type {shape!r} is not one of "
+                           f"{', '.join(_PERIOD)}")
+    cam_rot = _degrees(getattr(geometry, "cam_rotation", 0.0))
+    pix_rot = _degrees(getattr(geometry, "pix_rotation", 0.0))
+    if cam_rot:  # ctapipe's CameraGeometry.rotate(cam_rotation): turn by -cam_rotation
+        c, s = np.cos(np.deg2rad(cam_rot)), np.sin(np.deg2rad(cam_rot))
+        x, y = c * x + s * y, -s * x + c * y
+        pix_rot -= cam_rot
+    area = getattr(geometry, "pix_area", None)
+    if area is None:
+        pitch = np.median(np.diff(np.sort(x))[np.diff(np.sort(x)) > 0]) if x.size > 1 else 1.0
+        area = np.full(x.size, pitch**2)
+    else:
+        area = _value(area, f"{unit}2" if hasattr(area, "to_value") and unit else None)
+        area = np.broadcast_to(area, x.shape).astype(np.float64)
+    rotation = float(np.mod(pix_rot + _CTAPIPE_VERTEX_OFFSET[shape], _PERIOD[shape]))
+    ours = CameraGeometry(name=str(getattr(geometry, "name", getattr(geometry, "camera_name",
+                                                                     "camera"))),
+                          pix_x=x, pix_y=y, pix_area=area, pix_shape=shape,
+                          pix_rotation_deg=rotation, cam_rotation_deg=-cam_rot)
+    return ours, unit
