@@ -171,15 +171,17 @@ def test_muons_lst_rings_agree_with_ctapipe():
 
 def test_dual_mirror_rings_of_muons_chec_match_the_cherenkov_angle():
     results = _muon_results("muons_chec.simtel.zst", 5)
-    radii = []
+    radii, completeness = [], []
     for muons in results.values():
         muon = muons[1]
         assert muon.stage == "ring", muon.reason
         assert "dual-mirror" in muon.reason
         assert math.isnan(muon.optical_efficiency)
         radii.append(muon.radius)
+        completeness.append(muon.values["muonparameters_completeness"])
     assert len(radii) == 5
     assert np.median(radii) == pytest.approx(CHEC_CHERENKOV_DEG, rel=0.02)
+    assert np.median(completeness) > 0.5  # dual_mirror_completeness_threshold (4 p.e.)
 
 
 def test_muon_analysis_is_off_by_default():

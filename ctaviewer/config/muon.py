@@ -75,6 +75,10 @@ class MuonConfig(AlgorithmOptions):
     dual_mirror_min_pixels: int = option(
         20, "Dual-mirror telescopes: pixels the muon cleaning must keep for a ring fit (more "
         "than this)", bounds=(2, 100000))
+    dual_mirror_completeness_threshold: float = option(
+        4.0, "Dual-mirror telescopes: charge an azimuth bin of the ring needs to count as "
+        "filled (ctapipe's 30 p.e. scaled by the light of their rings, ~1/8 of an LST's)",
+        bounds=(0.0, 1e6), unit="p.e.")
     dual_mirror_min_intensity: float = option(
         100.0, "Dual-mirror telescopes: charge the muon cleaning must keep for a ring fit "
         "(more than this)", bounds=(0.0, 1e9), unit="p.e.")

@@ -159,8 +159,9 @@ class MuonAnalysis:
         return {
             "muonparameters_containment": rp.containment(radius, math.hypot(cx, cy),
                                                          tel.camera_radius),
-            "muonparameters_completeness": rp.completeness(lon, lat, image, cx, cy,
-                                                           cfg.completeness_threshold),
+            "muonparameters_completeness": rp.completeness(
+                lon, lat, image, cx, cy, cfg.completeness_threshold if tel.single_mirror
+                else cfg.dual_mirror_completeness_threshold),
             "muonparameters_intensity_ratio": rp.intensity_ratio(
                 lon_c, lat_c, img_c, cx, cy, radius,
                 cfg.ratio_width * tel.pixel_width[clean_mask]),
