@@ -61,7 +61,6 @@ def camera_versions(name: str) -> dict[str, dict]:
             for label, info in meta["variants"].items()}
 
 
-@cache
 def geometry_from_name(name: str, version: str | None = None) -> CameraGeometry:
     """The geometry of camera ``name`` (case-insensitive: "NectarCam", "lstcam") in
     ``version`` (a production label of ``camera_versions``; None: the newest). The same
@@ -75,6 +74,13 @@ def geometry_from_name(name: str, version: str | None = None) -> CameraGeometry:
         raise UnknownCameraError(
             f"camera {canonical!r} has no version {version!r}; stored versions: "
             f"{', '.join(meta['variants'])} (default {meta['default']})")
+    return _stored_geometry(canonical, label)
+
+
+@cache
+def _stored_geometry(canonical: str, label: str) -> CameraGeometry:
+    meta, arrays = _load(canonical)
+    info = meta["variants"][label]
     return simtel_geometry(canonical, arrays[f"{label}/pixel_x"], arrays[f"{label}/pixel_y"],
                            arrays[f"{label}/pixel_area"], info["shape_code"],
                            info["cam_rot_rad"])
@@ -119,7 +125,9 @@ def _degrees(angle) -> float:
 
 def _unit_name(q) -> str:
     unit = getattr(q, "unit", None)
-    return "m" if unit is None else unit.to_string()
+    if unit is None:
+        return "m"
+    return unit.to_string() if hasattr(unit, "to_string") else str(unit)
 
 
 def coerce_geometry(geometry) -> tuple[CameraGeometry, str]:
