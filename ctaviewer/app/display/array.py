@@ -234,6 +234,11 @@ class ArrayDisplay(Figure):
             self._labels.append(label)
         self._update()
 
+    @property
+    def labels(self) -> list:
+        """The label items ``add_labels`` added."""
+        return list(self._labels)
+
     def remove_labels(self) -> None:
         while self._labels:
             self.axes.removeItem(self._labels.pop())

@@ -420,6 +420,12 @@ class CameraDisplay(Figure):
         self._update()
         return el
 
+    @property
+    def overlays(self) -> list:
+        """The items ``add_ellipse`` and ``overlay_moments`` added (ellipses, wedges,
+        labels), oldest first."""
+        return list(self._overlays)
+
     def clear_overlays(self) -> None:
         """Remove the ellipses, wedges and labels added (``add_ellipse``,
         ``overlay_moments``)."""
