@@ -13,7 +13,7 @@ import os
 
 from ..errors import ConfigError
 from ..io.selection import SourceSelection, id_ranges
-from .qt import QtWidgets
+from .qt import QtCore, QtWidgets
 
 
 class OpenSelectionDialog(QtWidgets.QDialog):
@@ -123,10 +123,9 @@ def _tels_text(tels) -> str:
     return ", ".join(str(t) for t in tels)
 
 
-def open_with_selection(window, run: bool = True) -> OpenSelectionDialog:
-    """Show the dialog for ``window`` (the open file and its selection filled in); on Open,
-    the file is opened with the selection. With ``run`` False the dialog is returned shown,
-    not run (tests fill it in and accept it)."""
+def open_with_selection(window) -> OpenSelectionDialog:
+    """Show the dialog for ``window`` (window-modal, not blocking; the open file and its
+    selection filled in); on Open, the file is opened with the selection."""
     session = window.session
     source = session.source
     current = source.selection if source is not None and session.path else None
@@ -134,11 +133,11 @@ def open_with_selection(window, run: bool = True) -> OpenSelectionDialog:
     subarray = full.subarray if full is not None else (
         source.subarray if source is not None else None)
     dialog = OpenSelectionDialog(window, session.path or "", current, subarray)
+    dialog.setAttribute(QtCore.Qt.WA_DeleteOnClose)
 
     def opened():
         window.open_path(dialog.path(), selection=dialog.selection())
 
     dialog.accepted.connect(opened)
-    if run:
-        dialog.open()
+    dialog.open()
     return dialog
