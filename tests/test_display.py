@@ -5,6 +5,7 @@ PNG/SVG output, ctapipe-shaped inputs, clear errors."""
 from __future__ import annotations
 
 import math
+import os
 import subprocess
 import sys
 
@@ -352,3 +353,21 @@ def test_array_display(qtbot, tmp_path, processed):
     assert a.labels == []
     assert open(a.savefig(tmp_path / "array.png"), "rb").read(8) == PNG
     a.close()
+
+
+def test_the_documentation_example_runs(tmp_path):
+    """docs/examples/camera_display.py (ctapipe's hands-on: open, loop with max_events,
+    image, ellipse, pick a pixel) runs as a script and writes its figures."""
+    from .conftest import ROOT
+
+    path = simtel("gamma_70sst1m.simtel.zst")
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "docs" / "examples" / "camera_display.py"), str(path),
+         str(tmp_path)], capture_output=True, text=True, timeout=600,
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.count("event ") == 5  # max_events=5
+    assert "pixel " in done.stdout and "waveform peaks at sample" in done.stdout
+    for name in ("image.png", "image_hillas.png", "picked.png", "nectarcam.png", "array.png"):
+        assert (tmp_path / name).read_bytes()[:8] == PNG, name
+    assert "<svg" in (tmp_path / "image_hillas.svg").read_text()

@@ -437,11 +437,14 @@ class CameraDisplay(Figure):
     def enable_pixel_picker(self) -> None:
         """Clicking a pixel marks it and calls ``on_pixel_clicked(pix_id)``."""
         if not self._picker:
-            self.pixels.sigPixelClicked.connect(self._on_pick)
+            self.pixels.sigPixelClicked.connect(lambda pix_id, _modifiers:
+                                                self.pick_pixel(pix_id))
             self._picker = True
 
-    def _on_pick(self, pix_id: int, modifiers=None) -> None:
-        pix_id = int(pix_id)
+    def pick_pixel(self, pix_id: int) -> None:
+        """What a click on pixel ``pix_id`` does: mark it (red, with its id) and call
+        ``on_pixel_clicked`` (for scripts that pick without a mouse)."""
+        pix_id = self._pixel_ids([pix_id])[0]
         self.active_pixel.set_pixels([pix_id])
         self.active_pixel_label.setText(f"{pix_id:03d}")
         self.active_pixel_label.setPos(float(self.geom.pix_x[pix_id]),
