@@ -3,10 +3,13 @@
 ``BatchPanel(QWidget)`` is self-contained (dock it anywhere): a file list (add, remove, drag
 and drop, glob patterns), output folder and naming pattern, levels, a config TOML (or the
 current processing config through ``set_config``), estimators, workers and an optional
-Dask scheduler address, per-file and total progress with events/s and time left, cancel,
-and a log of what was written, what the readers warned about each file (truncated, unknown
-camera: one "warning:" line each) and what failed and why. The runner works in a Python
-thread; its callbacks reach the widgets through queued Qt signals.
+Dask scheduler address, the telescopes and events to read, DL3 (a GADF folder from the DL2
+outputs, as ``ctaviewer process --levels dl1,dl2,dl3`` with its site, start, livetime and cut
+options), per-file and total progress with events/s and time left, cancel, a log of what
+was written and what failed and why, and a warnings list: every warning of the run (an
+input truncated or damaged, an unknown camera, an input that failed and was skipped, one
+without events, obs_ids shared by several outputs, runs DL3 left out) on one line each. The
+runner works in a Python thread; its callbacks reach the widgets through queued Qt signals.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ import glob
 import os
 import threading
 
-from .qt import QtCore, QtWidgets
+from .qt import QtCore, QtGui, QtWidgets
 
 
 class _Bridge(QtCore.QObject):
@@ -40,6 +43,7 @@ class BatchPanel(QtWidgets.QWidget):
         self._config = None  # the application's processing config (None: the defaults)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self.dl3_result: dict | None = None  # what the last run's DL3 step wrote
         self._bridge = _Bridge()
         self._bridge.progress.connect(self._on_progress)
         self._bridge.log.connect(self._append_log)
@@ -92,12 +96,17 @@ class BatchPanel(QtWidgets.QWidget):
         self.dl2 = W.QCheckBox("DL2")
         self.images = W.QCheckBox("images")
         self.true_images = W.QCheckBox("true images")
+        self.dl3 = W.QCheckBox("DL3")
         self.muons = W.QCheckBox("muon rings")
         self.overwrite = W.QCheckBox("overwrite")
         for w, tip in ((self.dl1, "Write DL1: image parameters, trigger, pointing and "
                         "simulation truth"),
                        (self.dl2, "Write DL2: stereo direction and core, and with estimators "
                         "energy and gammaness"),
+                       (self.dl3, "Also write a GADF DL3 folder (output folder/dl3: events, "
+                        "GTI, pointing and IRFs per observation, the index files gammapy "
+                        "reads) from the DL2 outputs, as ctaviewer process --levels "
+                        "dl1,dl2,dl3; DL2 is written too"),
                        (self.images, "Also write the DL1 images: charge, peak time and "
                         "cleaning mask of every pixel (larger files)"),
                        (self.true_images, "Also write the simulated true p.e. images"),
@@ -108,6 +117,24 @@ class BatchPanel(QtWidgets.QWidget):
             w.setToolTip(tip)
             levels.addWidget(w)
         form.addRow("Write", levels)
+        self.dl3.toggled.connect(self._dl3_toggled)
+        select = W.QHBoxLayout()
+        self.allowed_tels = W.QLineEdit()
+        self.allowed_tels.setPlaceholderText("all telescopes (e.g. 1-4, LST_LST_LSTCam)")
+        self.allowed_tels.setToolTip(
+            "Telescopes to process: ids, id ranges and type names (as ctapipe writes them, "
+            "or the optics or camera name); the outputs hold the selected subarray, events "
+            "with none of them are skipped (ctaviewer process --allowed-tels)")
+        self.max_events = W.QLineEdit()
+        self.max_events.setPlaceholderText("all events")
+        self.max_events.setMaximumWidth(110)
+        self.max_events.setToolTip("Events per file at most, at least 1; empty: all "
+                                   "(ctaviewer process --max-events)")
+        select.addWidget(self.allowed_tels, 1)
+        select.addWidget(W.QLabel("at most"))
+        select.addWidget(self.max_events)
+        form.addRow("Telescopes", select)
+        form.addRow(self._dl3_box())
         self.config_path = W.QLineEdit()
         self.config_path.setPlaceholderText("current processing config")
         self.config_path.setToolTip("Processing settings (TOML, from Save TOML… of the "
@@ -130,6 +157,16 @@ class BatchPanel(QtWidgets.QWidget):
         form.addRow("Scheduler", self.scheduler)
         layout.addLayout(form)
 
+        self.warnings_title = W.QLabel()
+        self.warnings_title.setStyleSheet("color: #b35900; font-weight: bold")
+        self.warnings_list = W.QListWidget()
+        self.warnings_list.setObjectName("batch_warnings")
+        self.warnings_list.setToolTip("Every warning of the run, one line each (the log "
+                                      "below has them in context)")
+        self.warnings_list.setWordWrap(True)
+        self.warnings_list.setMaximumHeight(110)
+        self.warnings_title.hide()
+        self.warnings_list.hide()
         self.file_progress = W.QProgressBar()
         self.total_progress = W.QProgressBar()
         self.status = W.QLabel("idle")
@@ -142,6 +179,8 @@ class BatchPanel(QtWidgets.QWidget):
         layout.addWidget(self.total_progress)
         layout.addWidget(self.status)
         layout.addWidget(self.warning)
+        layout.addWidget(self.warnings_title)
+        layout.addWidget(self.warnings_list)
         buttons = W.QHBoxLayout()
         self.start_button = W.QPushButton("Start")
         self.start_button.clicked.connect(self.start)
@@ -156,6 +195,89 @@ class BatchPanel(QtWidgets.QWidget):
         self.log = W.QPlainTextEdit()
         self.log.setReadOnly(True)
         layout.addWidget(self.log)
+
+    def _dl3_box(self):
+        """The DL3 options of ``ctaviewer process`` (shown while DL3 is ticked)."""
+        W = QtWidgets
+        from ..batch.dl3 import DL3Options
+
+        d = DL3Options()
+        box = self.dl3_box = W.QGroupBox("DL3 (from the DL2 outputs)")
+        form = W.QFormLayout(box)
+        self.site = W.QComboBox()
+        self.site.setEditable(True)
+        self.site.addItems(["CTAO-South", "CTAO-North"])
+        self.site.setCurrentText(d.site)
+        self.site.setToolTip("Where the simulated observations are placed: CTAO-South, "
+                             "CTAO-North or 'lat,lon,height' (deg, deg, m) (--site)")
+        self.obs_start = W.QLineEdit(d.obs_start)
+        self.obs_start.setToolTip("UTC start of the first observation, ISO (--obs-start)")
+        self.livetime = W.QDoubleSpinBox()
+        self.livetime.setRange(1.0, 1e7)
+        self.livetime.setDecimals(0)
+        self.livetime.setSuffix(" s")
+        self.livetime.setValue(d.livetime_s)
+        self.livetime.setToolTip("Livetime of each observation (--livetime)")
+        self.gammaness_cut = W.QDoubleSpinBox()
+        self.gammaness_cut.setRange(0.0, 1.0)
+        self.gammaness_cut.setSingleStep(0.05)
+        self.gammaness_cut.setValue(d.gammaness_cut)
+        self.gammaness_cut.setToolTip("Events with gammaness at least this go to DL3 and the "
+                                      "IRFs (--gammaness-cut)")
+        self.point_like = W.QCheckBox("point-like, θ cut")
+        self.point_like.setToolTip("Point-like IRFs with RAD_MAX instead of a PSF "
+                                   "(--point-like)")
+        self.theta_cut = W.QDoubleSpinBox()
+        self.theta_cut.setRange(0.01, 10.0)
+        self.theta_cut.setSingleStep(0.05)
+        self.theta_cut.setSuffix(" deg")
+        self.theta_cut.setValue(d.theta_cut_deg)
+        self.theta_cut.setToolTip("The point-like IRFs' θ cut (--theta-cut)")
+        self.observer = W.QLineEdit(d.observer)
+        self.observer.setToolTip("OBSERVER keyword of the EVENTS headers (--observer)")
+        row = W.QHBoxLayout()
+        for w in (self.obs_start, W.QLabel("livetime"), self.livetime):
+            row.addWidget(w)
+        form.addRow("Site", self.site)
+        form.addRow("Start (UTC)", row)
+        cuts = W.QHBoxLayout()
+        for w in (self.gammaness_cut, self.point_like, self.theta_cut):
+            cuts.addWidget(w)
+        form.addRow("Gammaness cut", cuts)
+        form.addRow("Observer", self.observer)
+        box.setVisible(False)
+        return box
+
+    def _dl3_toggled(self, on: bool) -> None:
+        self.dl3_box.setVisible(on)
+        if on:
+            self.dl2.setChecked(True)
+
+    def dl3_options(self):
+        """The DL3 options of the form (``errors.ConfigError`` for a bad value), or None
+        when DL3 is not ticked."""
+        if not self.dl3.isChecked():
+            return None
+        from ..batch.dl3 import DL3Options
+
+        return DL3Options(self.site.currentText().strip(), self.obs_start.text().strip(),
+                          self.livetime.value(), self.gammaness_cut.value(),
+                          self.point_like.isChecked(), self.theta_cut.value(),
+                          self.observer.text().strip() or "ctaviewer simulation")
+
+    def selection(self):
+        """The telescopes and events per file of the form (``io.selection``)."""
+        from ..io.selection import SourceSelection
+
+        text = self.max_events.text().strip()
+        count = None
+        if text:
+            try:
+                count = int(text)
+            except ValueError:
+                raise ValueError(f"events at most: {text!r} is not a whole number") from None
+        return SourceSelection.parse(self.allowed_tels.text(), count,
+                                     tels_field="telescopes", max_events_field="events at most")
 
     # ---------------------------------------------------------------- files
     def input_files(self) -> list[str]:
@@ -225,6 +347,9 @@ class BatchPanel(QtWidgets.QWidget):
         if self.config_path.text().strip():
             config = ProcessingConfig.from_toml(self.config_path.text().strip())
         levels = [n for n, box in (("dl1", self.dl1), ("dl2", self.dl2)) if box.isChecked()]
+        if self.dl3.isChecked() and "dl2" not in levels:
+            levels.append("dl2")  # DL3 is made from the DL2 outputs
+        selection = self.selection()
         if config is not None:  # the window's settings run the muon analysis for the view:
             # in a batch run only when its table is written
             config = config.replace(muon__enabled=self.muons.isChecked())
@@ -234,12 +359,14 @@ class BatchPanel(QtWidgets.QWidget):
             write_true_images=self.true_images.isChecked(), config=config,
             estimators=self.estimators.text().strip() or None,
             overwrite=self.overwrite.isChecked(), write_muons=self.muons.isChecked(),
+            allowed_tels=selection.allowed_tels, max_events=selection.max_events,
         )
 
     def start(self) -> bool:
         if self.running:
             return False
         try:
+            dl3 = self.dl3_options()
             specs = self.specs()
         except Exception as exc:  # a bad value in the form: say it, do not start
             self._append_log(f"cannot start: {exc}")
@@ -256,17 +383,38 @@ class BatchPanel(QtWidgets.QWidget):
             on_progress=self._bridge.progress.emit, on_log=self._bridge.log.emit,
         )
 
+        output = self.output.text().strip()
+        overwrite = self.overwrite.isChecked()
+
         def work():
             try:
                 results = runner.run(should_stop=self._stop.is_set)
             except Exception as exc:
                 self._bridge.log.emit(f"batch failed: {exc}")
                 results = []
+            for r in results:  # written, but never silently (as ctaviewer process says)
+                if r.ok and r.n_events == 0:
+                    self._bridge.log.emit(f"warning: {r.input}: no events to process; "
+                                          f"{r.output} holds no events")
+            self.dl3_result = None
+            if dl3 is not None and not self._stop.is_set():
+                from ..batch.dl3 import write_dl3
+
+                self._bridge.log.emit("writing DL3 …")
+                try:
+                    self.dl3_result = write_dl3(dl3, [r.output for r in results if r.ok],
+                                                output, overwrite=overwrite,
+                                                log=self._bridge.log.emit)
+                except Exception as exc:  # one line in the log and the warnings
+                    self._bridge.log.emit(f"FAILED DL3: {exc}")
             self._bridge.finished.emit(results)
 
         self.start_button.setEnabled(False)
         self.cancel_button.setEnabled(True)
         self.warning.hide()
+        self.warnings_list.clear()
+        self.warnings_list.hide()
+        self.warnings_title.hide()
         self.total_progress.setValue(0)
         self._append_log(f"processing {len(specs)} file(s) with {self.workers.value()} worker(s)")
         self._thread = threading.Thread(target=work, name="ctaviewer-batch", daemon=True)
@@ -301,6 +449,28 @@ class BatchPanel(QtWidgets.QWidget):
 
     def _append_log(self, line: str) -> None:
         self.log.appendPlainText(line)
+        if line.startswith(("warning", "FAILED")):
+            self._add_warning(line)
+
+    def _add_warning(self, line: str) -> None:
+        """A line of the warnings list: a warning, or an input skipped because it failed."""
+        failed = line.startswith("FAILED")
+        text = line.removeprefix("warning:").strip() if not failed else (
+            "skipped: " + line.removeprefix("FAILED").strip())
+        item = QtWidgets.QListWidgetItem(text if failed else "⚠ " + text)
+        item.setToolTip(line)
+        if failed:
+            item.setForeground(QtGui.QBrush(QtGui.QColor(180, 0, 0)))
+        self.warnings_list.addItem(item)
+        n = self.warnings_list.count()
+        self.warnings_title.setText(f"{n} warning{'s' if n != 1 else ''}")
+        self.warnings_title.show()
+        self.warnings_list.show()
+
+    @property
+    def warning_lines(self) -> list[str]:
+        """The warnings list, as shown (tests)."""
+        return [self.warnings_list.item(i).text() for i in range(self.warnings_list.count())]
 
     def _on_finished(self, results) -> None:
         self.start_button.setEnabled(True)
@@ -312,6 +482,9 @@ class BatchPanel(QtWidgets.QWidget):
         text = f"finished: {ok}/{len(results)} files written"
         if warned:  # each warning is in the log above, on a "warning:" line
             text += f", {warned} with warnings (see the log)"
+        dl3 = getattr(self, "dl3_result", None)
+        if dl3 is not None:
+            text += f"; DL3: {len(dl3['observations'])} observation(s) in {dl3['folder']}"
         self.status.setText(text)
         self._append_log(text)
         from ..batch.job import duplicate_obs_id_warnings

@@ -98,6 +98,7 @@ def build_specs(args) -> list:
     if bad or not levels:
         raise CtaviewerError(f"--levels: unknown level(s) {bad}; use dl1, dl2, dl3")
     if "dl3" in levels:
+        _dl3_options(args)  # a bad --site or --obs-start says so before any processing
         levels = [x for x in levels if x != "dl3"]
         if "dl2" not in levels:
             levels.append("dl2")
@@ -248,25 +249,18 @@ def run(args) -> int:
     return 1 if failed else 0
 
 
+def _dl3_options(args):
+    from ..batch.dl3 import DL3Options
+
+    return DL3Options(args.site, args.obs_start, args.livetime, args.gammaness_cut,
+                      args.point_like, args.theta_cut, args.observer)
+
+
 def _make_dl3(args, dl2_paths, log) -> dict | None:
-    from ..irf.compute import IRFOptions
-    from ..irf.make import make_dl3
-    from ..irf.sites import site_from_text
-    from ..writers.dl3 import ObservationOptions
+    from ..batch.dl3 import write_dl3
 
     if not dl2_paths:
         log("no DL2 output: DL3 not written")
         return None
-    obs = ObservationOptions(site_from_text(args.site), args.obs_start, args.livetime,
-                             args.gammaness_cut, observer=args.observer)
-    irf = IRFOptions(args.gammaness_cut, args.point_like, args.theta_cut)
-    out = os.path.join(args.output, "dl3")
-    try:
-        info = make_dl3(dl2_paths, out, obs, irf, overwrite=args.overwrite, log=log)
-    except OSError as exc:  # a full disk while writing FITS: the folder was not committed
-        from ..writers.atomic import write_error_text
-
-        where = exc.filename or out
-        raise OutputError(f"{where}: cannot write DL3: {write_error_text(exc)}") from None
-    log(f"wrote DL3 folder {out}: observations {info['observations']}")
-    return {"folder": out, **info}
+    return write_dl3(_dl3_options(args), dl2_paths, args.output, overwrite=args.overwrite,
+                     log=log)
