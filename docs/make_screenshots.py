@@ -191,6 +191,32 @@ def make_muons(shots: Shots, path: str) -> None:
     mw.close()
 
 
+def make_script_display(shots: Shots, path: str) -> None:
+    """A CameraDisplay of a script (ctaviewer.display): the brightest image of the first
+    events of ``path``, its cleaned pixels outlined and its Hillas ellipse."""
+    import numpy as np
+
+    from ctaviewer import open_source
+    from ctaviewer.display import CameraDisplay
+    from ctaviewer.pipeline import Pipeline
+
+    source = open_source(path, max_events=5)
+    pipeline = Pipeline(source.subarray)
+    best = max(((tr, source.subarray.tels[t].camera.geometry)
+                for event in source for t, tr in pipeline.process(event).tel.items()),
+               key=lambda c: np.nan_to_num(c[0].parameters["hillas_intensity"]))
+    tel, geometry = best
+    disp = CameraDisplay(geometry, image=tel.image, title=f"telescope {tel.tel_id}",
+                         size=(560, 470))
+    disp.add_colorbar(label="charge (p.e.)")
+    disp.highlight_pixels(tel.mask, color="white")
+    disp.overlay_moments(tel.parameters, color="cyan", linewidth=2)
+    disp.show()
+    shots.save(disp.widget, "camera-display.png",
+               "a script's CameraDisplay: image, cleaned pixels, Hillas ellipse")
+    disp.close()
+
+
 def make_all(shots: Shots, data: Path) -> None:
     QtCore = shots.QtCore
     from ctaviewer.app.shortcuts import show_shortcuts
@@ -299,6 +325,7 @@ def make_all(shots: Shots, data: Path) -> None:
                "summary in the parameter inspector, the event list's type column")
     cw.close()
     make_muons(shots, file("muons_lst.simtel.zst"))
+    make_script_display(shots, file("gamma_4lst_15nectarcam.simtel.zst"))
 
     # ---- the batch panel after a run over two files
     out_dir = Path(tempfile.gettempdir()) / "ctaviewer-guide" / "dl1"
