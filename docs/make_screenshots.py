@@ -250,8 +250,12 @@ def make_all(shots: Shots, data: Path) -> None:
     faint = min(cleaned, key=lambda p: abs(float(tr.image[p]) - 80.0))
     shots.click_pixel(w, faint, shift=True)
     shots.wait_for(lambda: list(w.waveform_view.curves) == [pixel, faint], what="2 waveforms")
+    w.waveform_view.gain_box.setCurrentText("both gains")  # the bright one saturates
+    w.resizeDocks([w.docks["waveforms"]], [330], QtCore.Qt.Vertical)
     shots.save(w.docks["waveforms"], "waveforms.png",
-               "waveforms of the clicked pixel and a shift-clicked fainter one")
+               "waveforms of the clicked pixel and a shift-clicked fainter one, both gains, "
+               "the reference pulse scaled to each charge")
+    w.waveform_view.gain_box.setCurrentText("high gain")
 
     # the processing panel after raising the picture threshold of this camera
     w.resizeDocks([w.docks["events"]], [400], QtCore.Qt.Horizontal)
@@ -327,22 +331,24 @@ def make_all(shots: Shots, data: Path) -> None:
     make_muons(shots, file("muons_lst.simtel.zst"))
     make_script_display(shots, file("gamma_4lst_15nectarcam.simtel.zst"))
 
-    # ---- the batch panel after a run over two files
+    # ---- the batch panel after a run over three files to DL3, one of them truncated
     out_dir = Path(tempfile.gettempdir()) / "ctaviewer-guide" / "dl1"
     shutil.rmtree(out_dir.parent, ignore_errors=True)
     dock = w.docks["batch"]
     dock.show()
     w.resizeDocks([dock], [560], QtCore.Qt.Horizontal)
-    w.resizeDocks([dock], [560], QtCore.Qt.Vertical)
+    w.resizeDocks([dock], [800], QtCore.Qt.Vertical)
     batch = dock.widget()
     batch.add_pattern(str(data / "gamma_4lst*.simtel.zst"))
+    batch.add_files([file("gamma_prod2_126tel_truncated.simtel.gz")])
     batch.output.setText(str(out_dir))
-    batch.dl2.setChecked(True)
+    batch.dl3.setChecked(True)  # and DL2, from which DL3 is made
     batch.workers.setValue(1)
     batch.start_button.click()
     shots.wait_for(lambda: not batch.running and batch.start_button.isEnabled(),
                    what="the batch run")
-    shots.save(dock, "batch.png", "batch panel after processing two files to DL1+DL2")
+    shots.save(dock, "batch.png", "batch panel after processing three files to DL1+DL2+DL3, "
+               "with the warnings of the truncated one")
     shutil.rmtree(out_dir.parent, ignore_errors=True)
     w.close()
 
