@@ -10,7 +10,7 @@
 #
 # writes its figures as PNG (and one SVG) to OUTPUT_FOLDER (default `out/camera_display`).
 # In Jupyter, each display shows inline as the last expression of a cell; after `%gui qt`,
-# `display.show()` opens a live window instead (click pixels there).
+# `disp.show()` opens a live window instead (click pixels there).
 # The `# %%` lines make cells for Jupytext, VS Code or Spyder.
 
 # %%
@@ -59,11 +59,11 @@ _, event, result = brightest
 tel_id = max(result.tel, key=lambda t: np.nan_to_num(result.tel[t].parameters["hillas_intensity"]))
 tel = result.tel[tel_id]
 geometry = source.subarray.tels[tel_id].camera.geometry
-display = CameraDisplay(geometry, image=tel.image, cmap="inferno",
+disp = CameraDisplay(geometry, image=tel.image, cmap="inferno",
                         title=f"event {event.event_id}, telescope {tel_id}")
-display.add_colorbar(label="charge (p.e.)")
-display.savefig(out / "image.png")
-display  # noqa: B018 (in a notebook: the picture, inline)
+disp.add_colorbar(label="charge (p.e.)")
+disp.savefig(out / "image.png")
+disp  # noqa: B018 (in a notebook: the picture, inline)
 
 # %% [markdown]
 # ## Clean pixels and the Hillas ellipse
@@ -72,16 +72,16 @@ display  # noqa: B018 (in a notebook: the picture, inline)
 # parameters — ours (a dict) or ctapipe's HillasParametersContainer.
 
 # %%
-display.highlight_pixels(tel.mask, color="white", linewidth=1)
-display.overlay_moments(tel.parameters, color="cyan", linewidth=2)
-display.norm = "log"
-display.savefig(out / "image_hillas.png")
-display.savefig(out / "image_hillas.svg")  # vectors: every pixel an outline
+disp.highlight_pixels(tel.mask, color="white", linewidth=1)
+disp.overlay_moments(tel.parameters, color="cyan", linewidth=2)
+disp.norm = "log"
+disp.savefig(out / "image_hillas.png")
+disp.savefig(out / "image_hillas.svg")  # vectors: every pixel an outline
 
 # %% [markdown]
 # ## Pick a pixel
 # Override `on_pixel_clicked`, then `enable_pixel_picker()`: a click on a pixel calls it
-# with the pixel's id. In a live window (`display.show()`) click the camera; in a script
+# with the pixel's id. In a live window (`disp.show()`) click the camera; in a script
 # `pick_pixel(pix_id)` does what a click does.
 
 # %%
