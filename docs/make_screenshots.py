@@ -251,11 +251,13 @@ def make_all(shots: Shots, data: Path) -> None:
     shots.click_pixel(w, faint, shift=True)
     shots.wait_for(lambda: list(w.waveform_view.curves) == [pixel, faint], what="2 waveforms")
     w.waveform_view.gain_box.setCurrentText("both gains")  # the bright one saturates
-    w.resizeDocks([w.docks["waveforms"]], [330], QtCore.Qt.Vertical)
+    w.waveform_view.unit_box.setCurrentText("p.e.")
+    w.resizeDocks([w.docks["waveforms"]], [380], QtCore.Qt.Vertical)
     shots.save(w.docks["waveforms"], "waveforms.png",
                "waveforms of the clicked pixel and a shift-clicked fainter one, both gains, "
                "the reference pulse scaled to each charge")
     w.waveform_view.gain_box.setCurrentText("high gain")
+    w.waveform_view.unit_box.setCurrentText("ADC")
 
     # the processing panel after raising the picture threshold of this camera
     w.resizeDocks([w.docks["events"]], [400], QtCore.Qt.Horizontal)

@@ -51,7 +51,9 @@ def test_model_both_gains_ns_axis_and_pulses(processed):
         g, p = trace.gain, trace.pixel
         expected = (data.waveform[g, p] - data.pedestal_per_sample[g, p]) * data.dc_to_pe[g, p]
         np.testing.assert_allclose(trace.values, expected)
-    assert [(p.pixel, p.gain) for p in plot.pulses] == [(p, g) for p in pixels for g in (0, 1)]
+    selected = [int(tr.selected_gain[p]) for p in pixels]
+    # one pulse per pixel, over the trace of the gain its charge comes from
+    assert [(p.pixel, p.gain) for p in plot.pulses] == list(zip(pixels, selected, strict=True))
     for pulse in plot.pulses:
         assert pulse_integral(pulse, width) == pytest.approx(float(tr.image[pulse.pixel]),
                                                              rel=1e-9)
@@ -60,13 +62,14 @@ def test_model_both_gains_ns_axis_and_pulses(processed):
         peak_pulse = pulse.time_ns[np.argmax(pulse.values)]
         assert abs(peak_pulse - trace.time_ns[np.argmax(trace.values)]) <= 2 * width
     # ADC: the raw samples on their pedestal; the pulse converted with that gain's dc->p.e.
-    adc = waveform_plot(event, tel, readout, pixels[:1], tr, "ADC", (1,))
-    (trace,), (pulse,) = adc.traces, adc.pulses
     p = pixels[0]
-    np.testing.assert_array_equal(trace.values, data.waveform[1, p])
-    assert trace.pedestal == pytest.approx(float(data.pedestal_per_sample[1, p]))
-    base = float(data.pedestal_per_sample[1, p])
-    integral_pe = np.sum(pulse.values - base) * pulse.ref_step_ns / width * data.dc_to_pe[1, p]
+    g = selected[0]
+    adc = waveform_plot(event, tel, readout, [p], tr, "ADC", (g,))
+    (trace,), (pulse,) = adc.traces, adc.pulses
+    np.testing.assert_array_equal(trace.values, data.waveform[g, p])
+    assert trace.pedestal == pytest.approx(float(data.pedestal_per_sample[g, p]))
+    base = float(data.pedestal_per_sample[g, p])
+    integral_pe = np.sum(pulse.values - base) * pulse.ref_step_ns / width * data.dc_to_pe[g, p]
     assert integral_pe == pytest.approx(float(tr.image[p]), rel=1e-6)
 
 
@@ -115,6 +118,8 @@ def test_two_pixels_both_gains_in_the_window(qtbot, make_window, tmp_path):
     assert len([label for label in view.legend_labels if label.startswith("pixel")]) == 4
     # p.e.: the pulse overlay's integral is the charge
     view.unit_box.setCurrentText("p.e.")
+    view.gain_box.setCurrentText("both gains")
+    assert all(int(tr.selected_gain[p]) == 0 for p in pixels)  # so the pulse is drawn over
     view.gain_box.setCurrentText("high gain")
     for p in pixels:
         (pulse,) = view.pulse_curves[p]

@@ -6,8 +6,9 @@ Times: sample k of the readout is at ``k × sample_width_ns`` (the camera's samp
 Units: "ADC" (raw counts, with the pedestal per sample as the baseline) or "p.e." (p.e. per
 sample: ``(ADC − pedestal) × dc_to_pe`` of that gain, as the calibration computes it).
 
-The reference pulse (``CameraReadout.reference_pulse_shape`` of the drawn gain, sampled every
-``reference_pulse_sample_width_ns``) is scaled so that its integral, in p.e. per sample
+The reference pulse (``CameraReadout.reference_pulse_shape`` of the gain the pixel's charge
+comes from, drawn over that gain's trace; sampled every ``reference_pulse_sample_width_ns``)
+is scaled so that its integral, in p.e. per sample
 over the time axis (``Σ y × Δt_ref / sample_width``), equals the pixel's extracted charge,
 and placed where the extractor would find the pixel's peak time (before the laser
 calibration's time shift is subtracted: where the pulse is in the readout): its samples over
@@ -125,7 +126,8 @@ def waveform_plot(event, tel_id: int, readout, pixels, tel_result=None, unit: st
 
     ``readout`` is the telescope's ``CameraReadout``; ``tel_result`` its processing result
     (None: not processed yet, no charge, window or pulse); ``gains`` the gains to draw
-    (those the camera has); ``pulse`` adds the reference pulse of every drawn trace.
+    (those the camera has); ``pulse`` adds the reference pulse over the trace of the gain
+    each pixel's charge comes from (when that gain is drawn).
     """
     width = float(readout.sample_width_ns)
     if event is None or tel_id not in event.tel or not pixels:
@@ -154,13 +156,18 @@ def waveform_plot(event, tel_id: int, readout, pixels, tel_result=None, unit: st
             label = f"pixel {pix}" + (f" {'high' if g == 0 else 'low'} gain"
                                       if len(gains) > 1 else "")
             traces.append(Trace(pix, g, t, values, baseline, label))
-            if pulse and tr is not None:
+            if pulse and tr is not None and g == _selected_gain(tr, pix):
                 p = _pulse(data, tr, readout, pix, g, pe, width)
                 if p is not None:
                     pulses.append(p)
         texts.append(_pixel_text(data, tr, pix, width, n_samples))
     return WaveformPlot(tel_id, unit, width, n_samples, tuple(traces), tuple(pulses),
                         tuple(texts))
+
+
+def _selected_gain(tr, pix: int) -> int:
+    """The gain the charge of ``pix`` comes from (0 where the result does not say)."""
+    return int(tr.selected_gain[pix]) if tr.selected_gain is not None else 0
 
 
 def _pulse(data, tr, readout, pix: int, g: int, pe: bool, width: float) -> Pulse | None:
@@ -172,7 +179,7 @@ def _pulse(data, tr, readout, pix: int, g: int, pe: bool, width: float) -> Pulse
     if shapes.size == 0:
         return None
     shape = shapes[min(g, len(shapes) - 1)]
-    selected = int(tr.selected_gain[pix]) if tr.selected_gain is not None else 0
+    selected = _selected_gain(tr, pix)
     shift = 0.0
     if data.time_shift_ns is not None:
         row = data.time_shift_ns[min(selected, data.time_shift_ns.shape[0] - 1)]
