@@ -371,3 +371,25 @@ def test_the_documentation_example_runs(tmp_path):
     for name in ("image.png", "image_hillas.png", "picked.png", "nectarcam.png", "array.png"):
         assert (tmp_path / name).read_bytes()[:8] == PNG, name
     assert "<svg" in (tmp_path / "image_hillas.svg").read_text()
+
+
+def test_displays_in_a_layout_of_ones_own(qtbot, tmp_path):
+    """``ax``: a pyqtgraph PlotItem of the script's own layout holds the display (and its
+    colour bar, beside it); saving writes that layout."""
+    from ctaviewer.app.display import application
+    from ctaviewer.app.qt import pg
+    from ctaviewer.display import CameraDisplay
+
+    application()
+    layout = pg.GraphicsLayoutWidget()
+    qtbot.addWidget(layout)
+    layout.resize(1000, 450)
+    left, right = layout.addPlot(), layout.addPlot()
+    lst, chec = CameraGeometry.from_name("LSTCam"), CameraGeometry.from_name("CHEC")
+    a = CameraDisplay(lst, ax=left, image=np.arange(lst.n_pixels, dtype=float))
+    b = CameraDisplay(chec, ax=right, image=np.ones(chec.n_pixels), norm="log")
+    bar = b.add_colorbar()
+    assert a.widget is layout and b.widget is layout and a.axes is left
+    assert bar.parentItem() is right
+    assert bar.getAxis("right").labelText == "log scale"
+    assert open(a.savefig(tmp_path / "two.png"), "rb").read(8) == PNG

@@ -317,7 +317,9 @@ class CameraDisplay(Figure):
                                " (it takes label)")
         self._bar_label = str(label)
         self.colorbar = ColorBar()
-        self.widget.addItem(self.colorbar, row=0, col=1)
+        # in the plot's own grid, right of its right-axis column: beside the camera, in the
+        # display's figure as in a PlotItem given as ``ax``
+        self.axes.layout.addItem(self.colorbar, 2, 3)
         self._before_update()
         self._update()
         return self.colorbar

@@ -164,7 +164,7 @@ class ColorBar(pg.PlotItem):
         self._show(tlo, thi)
         self.axis.set_scale(scale)
         suffix = {"log": ", log scale", "symlog": ", symlog scale"}.get(scale, "")
-        self.getAxis("right").setLabel(label + suffix)
+        self.getAxis("right").setLabel(label + suffix if label else suffix.removeprefix(", "))
 
     def set_states(self, states, cmap: str, label: str) -> None:
         """A legend of discrete states: ``states`` is a list of (text, LUT index), drawn as
