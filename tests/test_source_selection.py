@@ -236,3 +236,16 @@ def test_command_line_start_opens_with_the_selection(qtbot, isolated_settings):
         assert window.session.n_events == 1
     finally:
         window.close()
+
+
+def test_the_window_start_checks_the_selection_first(capsys, tmp_path):
+    """``ctaviewer FILE --max-events 0``: one line and status 2 before any window opens."""
+    assert main([str(simtel(MIXED)), "--max-events", "0", "--png", str(tmp_path / "x.png")]) == 2
+    err = capsys.readouterr().err
+    assert "--max-events: 0: must be at least 1" in err and "Traceback" not in err
+    assert not (tmp_path / "x.png").exists()
+    assert main([str(simtel(MIXED)), "--allowed-tels", "FlashCam", "--png",
+                 str(tmp_path / "x.png")]) == 2
+    err = capsys.readouterr().err
+    assert "telescope type(s) 'FlashCam' not in the file" in err and "Traceback" not in err
+    assert not (tmp_path / "x.png").exists()
