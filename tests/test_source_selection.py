@@ -249,3 +249,26 @@ def test_the_window_start_checks_the_selection_first(capsys, tmp_path):
     err = capsys.readouterr().err
     assert "telescope type(s) 'FlashCam' not in the file" in err and "Traceback" not in err
     assert not (tmp_path / "x.png").exists()
+
+
+def test_ctapipe_reads_an_output_written_with_a_selection(tmp_path):
+    """ctapipe's EventSource reads the selected subarray, the events and their telescopes
+    (the value-by-value comparison with ctapipe-process on the same selection is
+    benchmarks/hdf5_parity.py --allowed-tels ... --max-events ...)."""
+    from .ctapipe_env import run_python
+
+    path = simtel(SST)
+    expected = _events_with(path, set(range(1, 11)))[:5]
+    out = tmp_path / "out"
+    assert main(["process", str(path), "-o", str(out), "--allowed-tels", "1-10",
+                 "--max-events", "5", "-q"]) == 0
+    script = (
+        "import sys, json\n"
+        "from ctapipe.io import EventSource\n"
+        "with EventSource(sys.argv[1]) as s:\n"
+        "    events = [(int(e.index.event_id), sorted(int(t) for t in e.dl1.tel)) for e in s]\n"
+        "    print(json.dumps({'tels': [int(t) for t in s.subarray.tel_ids], 'events': events}))\n"
+    )
+    got = json.loads(run_python(script, out / "gamma_70sst1m.dl1.h5").strip().splitlines()[-1])
+    assert got["tels"] == list(range(1, 11))
+    assert [tuple(e) for e in got["events"]] == [(e, tels) for e, tels in expected]
