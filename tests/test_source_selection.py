@@ -134,6 +134,30 @@ def test_a_split_file_keeps_the_selection(tmp_path):
     assert r.ok and r.n_events == 20 and len(_layout_ids(tmp_path / "3.h5")) == 70
 
 
+def test_a_dl1_file_read_with_a_selection(tmp_path):
+    """The HDF5 reader: the selected subarray, triggered telescopes and stereo telescopes
+    among the selected ones only (its masks are over the file's whole subarray)."""
+    out = tmp_path / "out"
+    assert main(["process", str(simtel(SST)), "-o", str(out), "--levels", "dl1,dl2",
+                 "-q"]) == 0
+    written = out / "gamma_70sst1m.dl1_dl2.h5"
+    keep = {2, 3, 4, 5, 6, 7, 8, 9, 10, 30, 31, 32}
+    with open_source(written) as full, open_source(written, allowed_tels=sorted(keep)) as part:
+        assert set(int(t) for t in part.subarray.tel_ids) == keep
+        n_checked = 0
+        for i in range(len(full)):
+            a, b = full[i], part[i]
+            assert set(b.trigger.tels_with_trigger.tolist()) == (
+                set(a.trigger.tels_with_trigger.tolist()) & keep)
+            assert set(b.tel) == set(a.tel) & keep
+            used = set(part.result(i).geometry.tel_ids)
+            assert used == set(full.result(i).geometry.tel_ids) & keep
+            n_checked += bool(used)
+        assert n_checked > 0
+    with pytest.raises(SelectionError, match="telescope id"):
+        open_source(written, allowed_tels=[71])
+
+
 @pytest.mark.parametrize("args, cause", [
     (["--allowed-tels", "99"], "telescope id(s) 99 not in the file (it has 1-19)"),
     (["--allowed-tels", "FlashCam"], "telescope type(s) 'FlashCam' not in the file"),
