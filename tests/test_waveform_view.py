@@ -133,6 +133,15 @@ def test_two_pixels_both_gains_in_the_window(qtbot, make_window, tmp_path):
     view.resize(1000, 320)
     view.grab().save(str(tmp_path / "waveforms.png"))
     assert (tmp_path / "waveforms.png").stat().st_size > 5000
+    # File > Export view > Waveforms: the plot with the side panel, without the controls
+    from ctaviewer.app.qt import QtGui
+
+    out = window.export_view("waveforms", str(tmp_path / "export.png"))
+    image = QtGui.QImage(out)
+    splitter = view.splitter
+    assert (image.width(), image.height()) == (
+        round(splitter.width() * splitter.devicePixelRatioF()),
+        round(splitter.height() * splitter.devicePixelRatioF()))
 
 
 def test_many_pixels_keep_the_plot_its_height(qtbot, make_window):

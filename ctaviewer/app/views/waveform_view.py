@@ -90,7 +90,6 @@ class WaveformView(LazyRefreshMixin, QtWidgets.QWidget):
         top.addStretch(1)
         self.sample_axis = SampleAxis("top")
         self.plot = pg.PlotWidget(axisItems={**cached_axes(), "top": self.sample_axis})
-        self.graphics = self.plot  # what an export shows (not the controls)
         self.plot.setLabel("bottom", "time", units="ns")
         self.plot.setLabel("top", "sample")
         # room for ticks and label, fixed: pyqtgraph sizes an axis without its label when
@@ -125,6 +124,8 @@ class WaveformView(LazyRefreshMixin, QtWidgets.QWidget):
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setSizes([680, 300])
+        # what an export shows: the plot with its legend and texts, not the controls
+        self.graphics = self.splitter
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
         layout.addLayout(top)
