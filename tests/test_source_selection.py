@@ -221,6 +221,27 @@ def test_window_opens_with_a_selection_from_the_dialog(qtbot, make_window):
     again.reject()
 
 
+def test_window_opens_a_type_selection_through_the_helper(qtbot, make_window):
+    """A type name travels to the helper process that reads the file, and back."""
+    from ctaviewer.app.open_dialog import open_with_selection
+    from ctaviewer.service.simtel_helper import HelperSource
+
+    window = make_window(restore=False)
+    dialog = open_with_selection(window)
+    dialog.path_edit.setText(str(simtel(MIXED)))
+    dialog.tels_edit.setText("NectarCam")
+    dialog.accept()
+    _wait_open(qtbot, window)
+    s = window.session
+    assert isinstance(s.source, HelperSource)
+    assert list(s.source.subarray.tel_ids) == list(range(5, 20))
+    assert set(s.array_event.tel) == {5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 19}
+    qtbot.waitUntil(lambda: s.result is not None, timeout=60000)
+    assert set(s.result.tel) <= set(range(5, 20))
+    qtbot.waitUntil(lambda: sorted(window.camera_grid.cells) == sorted(s.array_event.tel),
+                    timeout=10000)  # the grid shows the selected telescopes only
+
+
 @pytest.mark.parametrize("tels, count, title, cause", [
     ("1-3", "0", "Invalid selection", "Events at most: 0: must be at least 1"),
     ("1-3", "many", "Invalid selection", "Events at most: 'many' is not a whole number"),
