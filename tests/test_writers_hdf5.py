@@ -590,3 +590,22 @@ def test_calibration_events_get_ctapipes_ids_and_types(tmp_path):
     _write(path, simtel("calibration_7cameras.simtel.gz"))
     rows, _ = _rows(path, "/dl1/event/subarray/trigger")
     assert rows["event_id"].tolist() == [-1] and rows["event_type"].tolist() == [5]
+
+
+@pytest.mark.parametrize(("images", "true_images", "want"), [
+    (True, False, True),  # images bring the true images, as ctapipe writes them
+    (False, True, True),
+    (False, False, False),  # the photo-electron sums only
+])
+def test_true_images_go_with_the_images(tmp_path, images, true_images, want):
+    path = tmp_path / "g.h5"
+    _write(path, simtel("gamma_4lst.simtel.zst"), n=1, dl1=True, write_images=images,
+           write_true_images=true_images)
+    with tables.open_file(path) as f:
+        group = f.root.simulation.event.telescope.images
+        names = {t.name: t.colnames for t in group}
+        assert names and all("true_image_sum" in c for c in names.values())
+        assert all(("true_image" in c) is want for c in names.values()), names
+        if want:
+            row = next(iter(group))[0]
+            assert row["true_image"].sum() == row["true_image_sum"] > 0

@@ -42,7 +42,9 @@ def add_arguments(parser) -> None:
     parser.add_argument("--output", "-o", required=True, help="output folder")
     parser.add_argument("--levels", default="dl1", help="comma list of dl1, dl2, dl3 (default dl1)")
     parser.add_argument("--images", action="store_true", help="write DL1 images")
-    parser.add_argument("--true-images", action="store_true", help="write true p.e. images")
+    parser.add_argument("--true-images", action="store_true",
+                        help="write true p.e. images (--images writes them too, as ctapipe "
+                        "does)")
     parser.add_argument("--muons", action="store_true",
                         help="run the muon-ring analysis and write /dl1/event/telescope/muon "
                              "(ctapipe's --write-muon-parameters; settings in [muon] of --config)")

@@ -122,8 +122,11 @@ class EventFileWriter:
                 levels += self.muon.levels
             self.sim = None
             if simulation_config is not None:
+                # with the images go the true images, as ctapipe writes them: its
+                # HDF5EventSource reads both when a file has DL1 images (KeyError otherwise)
                 self.sim = SimulationTables(
-                    self.h5, subarray, write_true_images=write_true_images
+                    self.h5, subarray,
+                    write_true_images=write_true_images or (dl1 and write_images),
                 )
             self.dl2 = None
             if dl2:
