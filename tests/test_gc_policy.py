@@ -90,7 +90,10 @@ def test_freeze_once_per_moment():
         frozen = gc.get_freeze_count()
         assert frozen > before
         _cycle()
+        later = [_Node() for _ in range(1000)]
         assert not gc_policy.freeze_once(moment)  # later objects stay collectable
-        assert gc.get_freeze_count() == frozen
+        # none of the later objects frozen (the count may also fall: frozen objects that
+        # die leave it, and a test runner's own threads free some)
+        assert gc.get_freeze_count() < frozen + len(later)
     finally:
         gc.unfreeze()  # this test's objects back in reach of the collector
