@@ -222,7 +222,9 @@ class CameraItem(pg.GraphicsObject):
         painter.translate(x, y)
         painter.rotate(psi)
         painter.setPen(self._hillas_pen)
-        painter.drawEllipse(QtCore.QPointF(0, 0), 2 * length, 2 * width)
+        # semi-axes length and width (the 1σ ellipse), as ctapipe's CameraDisplay and
+        # ctaviewer.display draw it
+        painter.drawEllipse(QtCore.QPointF(0, 0), length, width)
         d = 0.06 * max(self._rect.width(), 1e-3) / 4
         painter.drawLine(QtCore.QPointF(-d, 0), QtCore.QPointF(d, 0))
         painter.drawLine(QtCore.QPointF(0, -d), QtCore.QPointF(0, d))
