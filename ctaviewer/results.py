@@ -160,7 +160,9 @@ class MuonResult:
     the ring failed the ring query or the telescope has two mirrors: no intensity fit) or
     ``"efficiency"`` (the intensity fit ran); ``reason`` says in words why it stopped there.
     ``ring_mask`` marks the pixels within 40 % of the radius from the ring (those of the
-    intensity fit), None without a ring.
+    intensity fit), None without a ring. ``passes_ring_query``: the ring passed ctapipe's
+    ring query (enough pixels on the ring, contained in the camera), so it counts as a muon
+    ring; a ring fitted to a shower image that fails it does not.
     """
 
     tel_id: int
@@ -168,6 +170,7 @@ class MuonResult:
     stage: str = "no_ring"
     reason: str = ""
     ring_mask: np.ndarray | None = None
+    passes_ring_query: bool = False
 
     @property
     def has_ring(self) -> bool:

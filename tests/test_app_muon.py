@@ -27,6 +27,22 @@ def _show(qtbot, window, index):
                     and s.result.index == index, timeout=60000)
 
 
+def test_a_ring_fitted_to_a_shower_is_not_shown_as_a_muon(qtbot, window):
+    """The ring fit runs on every bright image; on gamma_4lst_15nectarcam's shower it finds
+    circles that fail ctapipe's ring query: no overlay, no muon count, the reason inspected."""
+    s = window.session
+    assert window.open_path(str(simtel("gamma_4lst_15nectarcam.simtel.zst")))
+    qtbot.waitUntil(lambda: s.result is not None and s.result.index == 0, timeout=60000)
+    muons = s.result.muon
+    fitted = [m for m in muons.values() if m.has_ring]
+    assert fitted and not any(m.passes_ring_query for m in muons.values())
+    assert all("containment" in m.reason or "pixels on the ring" in m.reason for m in fitted)
+    for tel_id in (m.tel_id for m in fitted):
+        s.select_tel(tel_id)
+        assert window.camera_view.muon_item.ring is None
+    assert s.rows[0]["muon"] == 0
+
+
 def test_muon_ring_overlay_parameters_and_event_column(qtbot, window):
     s = window.session
     assert window.open_path(str(simtel("muons_lst.simtel.zst")))

@@ -133,10 +133,10 @@ class MuonAnalysis:
         if not tel.single_mirror:
             return MuonResult(tel_id, values, "ring", "dual-mirror telescope: no optical "
                               "efficiency (the shadow of the secondary mirror is not modelled)",
-                              mask)
+                              mask, passes_ring_query=True)
         if not (math.isfinite(tel.mirror_radius) and tel.mirror_radius > 0):
             return MuonResult(tel_id, values, "ring", "the optics give no mirror area: no "
-                              "intensity fit", mask)
+                              "intensity fit", mask, passes_ring_query=True)
         values.update(fit_intensity(
             lon, lat, image, mask, cx=cx, cy=cy, radius=radius,
             mirror_radius=tel.mirror_radius, hole_radius=tel.hole_radius,
@@ -146,7 +146,7 @@ class MuonAnalysis:
             oversampling=cfg.oversampling, min_lambda_nm=cfg.min_lambda_nm,
             max_lambda_nm=cfg.max_lambda_nm,
         ))
-        return MuonResult(tel_id, values, "efficiency", "", mask)
+        return MuonResult(tel_id, values, "efficiency", "", mask, passes_ring_query=True)
 
     def _parameters(self, tel: MuonTelescope, image, clean_mask, radius, cx, cy) -> dict:
         cfg = self.config

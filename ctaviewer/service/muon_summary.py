@@ -93,8 +93,9 @@ class MuonSummary:
 
 
 def ring_of(index: int, event_id: int, muon) -> MuonRing | None:
-    """The summary entry of one ``MuonResult`` (None without a ring)."""
-    if muon is None or not muon.has_ring:
+    """The summary entry of one ``MuonResult`` (None without a ring that passes the ring
+    query)."""
+    if muon is None or not muon.passes_ring_query:
         return None
     v = muon.values
     return MuonRing(

@@ -475,7 +475,7 @@ class SessionState:
         })
         muons = getattr(result, "muon", None)
         if muons:  # telescopes with a fitted muon ring (unknown without the muon analysis)
-            self.rows[index]["muon"] = sum(1 for m in muons.values() if m.has_ring)
+            self.rows[index]["muon"] = sum(1 for m in muons.values() if m.passes_ring_query)
         self.row_changed.emit(index)
 
     def set_muon_counts(self, source, counts: dict) -> None:

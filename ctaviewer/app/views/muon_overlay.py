@@ -37,7 +37,7 @@ class MuonRingItem(pg.GraphicsObject):
         self.prepareGeometryChange()
         self.ring = self.ring_deg = None
         self.band_kind = ""
-        if muon is not None and muon.has_ring and focal_length_m > 0:
+        if muon is not None and muon.passes_ring_query and focal_length_m > 0:
             v = muon.values
             lon, lat = muon.center
             radius = muon.radius
