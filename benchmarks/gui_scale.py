@@ -216,6 +216,8 @@ def main(path: str, where: bool = False, step: bool = True) -> dict:
         ask(i)
         wait(lambda i=i: s.event_index == i, f"event {i}")
         drawn()
+        if i % 250 == 0:
+            print(f"event {i}: RSS {rss_mb():.0f} MB", flush=True)
     pump(0.2)
     step_s = time.perf_counter() - t0
     step_block_ms = 1e3 * max(gaps)
