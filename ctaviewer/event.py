@@ -193,6 +193,8 @@ class TelescopeData:
     ``n_ped_slices`` the samples of the monitoring's pedestal sum;
     ``flat_field`` (n_gains × n_pixels) the laser calibration's flat-fielding coefficients;
     each None when the file has none.
+    ``trigger_pixels`` (int32 pixel ids) are the pixels in the camera's trigger
+    (sim_telarray's pixel list of code 0), None when the file does not give them.
     """
 
     tel_id: int
@@ -208,6 +210,7 @@ class TelescopeData:
     pedestal_noise: np.ndarray | None = None
     n_ped_slices: int = 0
     flat_field: np.ndarray | None = None
+    trigger_pixels: np.ndarray | None = None
 
     def _status_mask(self, bits: int) -> np.ndarray | None:
         if self.pixel_status is None:

@@ -48,6 +48,9 @@ QUANTITIES = {
     "true_pe": "true p.e.",
     "raw_sum": "raw sum",
     "sample": "waveform sample",
+    "triggered": "triggered pixels",
+    "true_minus_charge": "true p.e. − charge",
+    "peak_time_cleaned": "peak time (cleaned)",
     # camera quantities from the file's monitoring and calibration (``--gain`` for the first
     # five)
     "pedestal": "pedestal",

@@ -505,8 +505,12 @@ def convert_event(
             continue
         te = ev["telescope_events"][tel_id]
         trigger_pixels = (te.get("pixel_lists") or {}).get(0)  # code 0: trigger pixels
+        trigger_ids = None
         if trigger_pixels is not None and "pixels" in trigger_pixels:
             n_trigger_pixels[tel_id] = int(trigger_pixels["pixels"])
+            ids = trigger_pixels.get("pixel_list")
+            if ids is not None:
+                trigger_ids = readonly(np.asarray(ids, dtype=np.int32))
         wf = te.get("adc_samples")
         sums = te.get("adc_sums") if wf is None else None
         data = wf if wf is not None else sums
@@ -532,6 +536,7 @@ def convert_event(
             peak_time_ns=peak_time,
             pixel_status=readonly(pixel_status(data, desc.disabled_pixels, pedestal, dc_to_pe)),
             time_shift_ns=time_shift,
+            trigger_pixels=trigger_ids,
             **monitoring,
         )
         if tel_id in tracking:

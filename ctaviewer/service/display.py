@@ -15,16 +15,33 @@ QUANTITIES = (
     "true p.e.",
     "raw sum",
     "waveform sample",
+    "triggered pixels",
+    "true p.e. − charge",
+    "peak time (cleaned)",
     # from the file's monitoring and calibration blocks (``calib.monitoring``)
     *MONITORING_QUANTITIES,
 )
-#: colour maps by name (pyqtgraph's names), scales of the colour axis, how limits are chosen
-COLORMAPS = ("viridis", "inferno", "magma", "plasma", "cividis", "CET-L1", "CET-D1")
+#: colour maps by name: every map pyqtgraph ships (``pg.colormap.listMaps()``), matplotlib's
+#: perceptual ones and turbo first, then colorcet's linear (L), diverging (D), cyclic (C),
+#: rainbow (R), isoluminant (I) and colour-blind-safe (CB) maps, and two of PAL's
+COLORMAPS = (
+    "viridis", "inferno", "magma", "plasma", "cividis", "turbo",
+    *(f"CET-L{k}" for k in range(1, 20)),
+    "CET-D1", "CET-D1A", *(f"CET-D{k}" for k in range(2, 14) if k != 5),
+    *(f"CET-C{k}{s}" for k in range(1, 8) for s in ("", "s")),
+    "CET-R1", "CET-R2", "CET-R3", "CET-R4", "CET-I1", "CET-I2", "CET-I3",
+    "CET-CBL1", "CET-CBL2", "CET-CBD1", "CET-CBC1", "CET-CBC2",
+    "CET-CBTL1", "CET-CBTL2", "CET-CBTD1", "CET-CBTC1", "CET-CBTC2",
+    "PAL-relaxed", "PAL-relaxed_bright",
+)
 SCALES = ("linear", "log", "symlog")
 LIMIT_MODES = ("auto", "min-max", "percentile", "fixed")
+#: the camera view's axes: camera frame (m) or telescope frame (deg, through the focal
+#: length the processing uses)
+AXES = ("m", "deg")
 
 _CHOICES = {"quantity": QUANTITIES, "cmap": COLORMAPS, "scale": SCALES,
-            "limit_mode": LIMIT_MODES, "gain": GAINS}
+            "limit_mode": LIMIT_MODES, "gain": GAINS, "axes": AXES}
 
 
 @dataclass(eq=False)
@@ -45,6 +62,15 @@ class DisplayState:
     show_hillas: bool = True
     #: the gain of the per-gain camera quantities (pedestal, noise, dc→p.e., ...)
     gain: str = "high"
+    #: camera-view axes: "m" (camera frame) or "deg" (telescope frame, fov_lon × fov_lat)
+    axes: str = "m"
+    #: draw pixel ids on the pixels when few enough are in view to read them
+    show_pixel_ids: bool = True
+    #: write the Hillas moments (intensity, length, width, psi, r) beside the ellipse
+    show_moments: bool = False
+    #: pixels outlined in ``highlight_color`` (a colour name or #rrggbb)
+    highlight: tuple[int, ...] = ()
+    highlight_color: str = "#00c8ff"
 
     def __post_init__(self):
         self.changed = Signal(name="changed")
@@ -77,4 +103,4 @@ class DisplayState:
             self.sample_changed.emit(self.sample)
 
 
-__all__ = ["COLORMAPS", "GAINS", "LIMIT_MODES", "QUANTITIES", "SCALES", "DisplayState"]
+__all__ = ["AXES", "COLORMAPS", "GAINS", "LIMIT_MODES", "QUANTITIES", "SCALES", "DisplayState"]

@@ -29,6 +29,11 @@ class DisplaySettings(QtCore.QObject):
     sample = property(lambda self: self.state.sample)
     show_hillas = property(lambda self: self.state.show_hillas)
     gain = property(lambda self: self.state.gain)
+    axes = property(lambda self: self.state.axes)
+    show_pixel_ids = property(lambda self: self.state.show_pixel_ids)
+    show_moments = property(lambda self: self.state.show_moments)
+    highlight = property(lambda self: self.state.highlight)
+    highlight_color = property(lambda self: self.state.highlight_color)
 
     def update(self, **kw) -> None:
         """Set the given settings (see ``DisplayState.update``)."""

@@ -15,6 +15,9 @@ UNITS = {
     "true p.e.": "p.e.",
     "raw sum": "ADC",
     "waveform sample": "ADC",
+    "triggered pixels": "",
+    "true p.e. − charge": "p.e.",
+    "peak time (cleaned)": "ns",
     **{name: unit for name, (unit, _, _) in MONITORING_QUANTITIES.items()},
 }
 
@@ -23,6 +26,7 @@ UNITS = {
 #: their states
 TWO_STATES = {
     "cleaning mask": ("not in image", "in image"),
+    "triggered pixels": ("not in trigger", "in trigger"),
     "selected gain": ("high gain", "low gain"),
     "saturated": ("not saturated", "saturated"),
     "HV disabled": ("HV on", "HV disabled"),
@@ -56,8 +60,26 @@ def pixel_values(quantity: str, tel_data, tel_result=None, sample: int = 0, gain
         return None if tel_result is None else np.asarray(tel_result.peak_time, dtype=np.float64)
     if quantity == "cleaning mask":
         return None if tel_result is None else tel_result.mask.astype(np.float64)
+    if quantity == "peak time (cleaned)":  # NaN outside the cleaned image
+        if tel_result is None:
+            return None
+        return np.where(tel_result.mask, np.asarray(tel_result.peak_time, dtype=np.float64),
+                        np.nan)
     if tel_data is None:
         return None
+    if quantity == "true p.e. − charge":  # what the calibration and extraction got wrong
+        if tel_result is None or tel_data.true_image is None:
+            return None
+        return (tel_data.true_image.astype(np.float64)
+                - np.asarray(tel_result.image, dtype=np.float64))
+    if quantity == "triggered pixels":
+        ids = getattr(tel_data, "trigger_pixels", None)
+        if ids is None:
+            return None
+        out = np.zeros(tel_data.n_pixels, dtype=np.float64)
+        ids = np.asarray(ids, dtype=np.intp)
+        out[ids[(ids >= 0) & (ids < out.size)]] = 1.0
+        return out
     if quantity == "true p.e.":
         return None if tel_data.true_image is None else tel_data.true_image.astype(np.float64)
     if quantity == "raw sum":

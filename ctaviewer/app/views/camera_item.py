@@ -21,6 +21,10 @@ _GROW = 1.04
 #: of pixels without a value, under dark diagonal hatching
 BROKEN_ARGB = 0xFF8C8C8C
 _HATCH_RGB = (35, 35, 35)
+#: pixel ids are written on the pixels only when at most this many are in view and each is
+#: at least ``ID_MIN_WIDTH`` device pixels wide (enough to read four digits)
+MAX_IDS = 400
+ID_MIN_WIDTH = 18.0
 
 
 def _grow_factor(geometry) -> float:
@@ -114,6 +118,10 @@ class CameraItem(pg.GraphicsObject):
         self._sel_pen = pg.mkPen((255, 0, 200), width=2.5, cosmetic=True)
         self._hillas_pen = pg.mkPen((255, 60, 60), width=2, cosmetic=True)
         self._axis_pen = pg.mkPen((255, 60, 60), width=1, style=QtCore.Qt.DashLine, cosmetic=True)
+        self._show_ids = False
+        #: the pixel ids written at the last paint (none unless zoomed in: ``MAX_IDS``)
+        self.drawn_ids: list[int] = []
+        self._deg_per_m: float | None = None  # telescope-frame axes (deg) when set
 
     # ---------------------------------------------------------------- data
     def set_colors(self, values: np.ndarray, index: np.ndarray, cmap: str) -> None:
@@ -161,6 +169,27 @@ class CameraItem(pg.GraphicsObject):
                 self._hillas = (x, y, length, width, psi)
         self.update()
 
+    def set_pixel_ids(self, show: bool) -> None:
+        """Write each pixel's id on it when zoomed in far enough to read them."""
+        if bool(show) != self._show_ids:
+            self._show_ids = bool(show)
+            self.update()
+
+    def set_telescope_frame(self, deg_per_m: float | None) -> None:
+        """Place the camera in telescope-frame degrees (``deg_per_m``: the degrees per metre
+        of the focal length the processing uses): x = fov_lon = y_cam × deg_per_m, y =
+        fov_lat = x_cam × deg_per_m (``coords.camera_to_fov``); None: camera metres. The
+        item's children (overlays drawn in camera metres) follow."""
+        deg_per_m = None if deg_per_m is None or not deg_per_m > 0 else float(deg_per_m)
+        if deg_per_m == self._deg_per_m:
+            return
+        self._deg_per_m = deg_per_m
+        if deg_per_m is None:
+            self.setTransform(QtGui.QTransform())
+        else:  # x' = s·y, y' = s·x
+            self.setTransform(QtGui.QTransform(0.0, deg_per_m, deg_per_m, 0.0, 0.0, 0.0))
+        self.update()
+
     def set_dimmed(self, dimmed: bool) -> None:
         self._dimmed = dimmed
         self.update()
@@ -192,8 +221,39 @@ class CameraItem(pg.GraphicsObject):
                     painter.drawPath(self._paths[p])
         if self._hillas is not None:
             self._paint_hillas(painter)
+        self.drawn_ids = self._paint_ids(painter, rect) if self._show_ids else []
         if self._dimmed:
             painter.fillRect(self._rect, QtGui.QColor(255, 255, 255, 150))
+
+    def _paint_ids(self, painter, visible) -> list[int]:
+        """Write the ids of the pixels in view when few enough to read; the ids written."""
+        t = painter.worldTransform()
+        device_per_unit = math.sqrt(abs(t.determinant()))
+        g = self.geometry
+        if g.n_pixels == 0 or device_per_unit * float(np.median(g.pixel_width)) < ID_MIN_WIDTH:
+            return []
+        x, y = g.pix_x, g.pix_y
+        inside = np.flatnonzero((x >= visible.left()) & (x <= visible.right())
+                                & (y >= visible.top()) & (y <= visible.bottom()))
+        if inside.size == 0 or inside.size > MAX_IDS:
+            return []
+        width = device_per_unit * np.asarray(g.pixel_width)[inside]
+        fill = self._argb[inside + 1]  # dark text on light pixels, light on dark
+        luma = (0.299 * ((fill >> 16) & 0xFF) + 0.587 * ((fill >> 8) & 0xFF)
+                + 0.114 * (fill & 0xFF))
+        painter.save()
+        painter.resetTransform()  # text upright and unscaled, whatever the frame
+        font = painter.font()
+        font.setPixelSize(int(np.clip(0.3 * np.median(width), 8, 14)))
+        painter.setFont(font)
+        dark, light = QtGui.QColor(20, 20, 20), QtGui.QColor(245, 245, 245)
+        for p, w, lum in zip(inside.tolist(), width.tolist(), luma.tolist()):
+            c = t.map(QtCore.QPointF(float(x[p]), float(y[p])))
+            painter.setPen(dark if lum > 128 else light)
+            painter.drawText(QtCore.QRectF(c.x() - w / 2, c.y() - w / 2, w, w),
+                             QtCore.Qt.AlignCenter, str(p))
+        painter.restore()
+        return inside.tolist()
 
     def _paint_hatch(self, painter):
         # the pattern is laid out in device pixels (whatever the zoom): hatching stays visible
@@ -246,6 +306,10 @@ class CameraItem(pg.GraphicsObject):
         """The hover text of pixel ``p``: value, position and, when broken, why."""
         v = self._values[p] if p < len(self._values) else math.nan
         where = f"x {self.geometry.pix_x[p]:.3f} m, y {self.geometry.pix_y[p]:.3f} m"
+        if self._deg_per_m is not None:
+            s = self._deg_per_m
+            where = (f"fov_lon {self.geometry.pix_y[p] * s:.3f}°, "
+                     f"fov_lat {self.geometry.pix_x[p] * s:.3f}°")
         status = int(self._status[p]) if self._status is not None else 0
         if not status:
             return f"pixel {p}\nvalue {v:.4g}\n{where}"

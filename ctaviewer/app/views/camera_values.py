@@ -68,3 +68,24 @@ def status_note(session, display) -> dict:
 
 def blank_index(n: int) -> np.ndarray:
     return np.full(n, colors.N_COLORS, dtype=np.int32)
+
+
+def parse_pixel_ids(text: str, n_pixels: int | None = None) -> tuple[int, ...]:
+    """Pixel ids from text such as ``"12, 40-44 97"`` (ids and inclusive ranges, separated by
+    commas or spaces), sorted and without repeats; ValueError naming what is wrong (not a
+    number, a range written backwards, an id outside a camera of ``n_pixels``)."""
+    out: set[int] = set()
+    for part in text.replace(",", " ").split():
+        lo, sep, hi = part.partition("-")
+        try:
+            a = int(lo)
+            b = int(hi) if sep else a
+        except ValueError:
+            raise ValueError(f"{part!r} is not a pixel id or a range such as 40-44") from None
+        if b < a:
+            raise ValueError(f"range {part!r} is written backwards")
+        if n_pixels is not None and (a < 0 or b >= n_pixels):
+            raise ValueError(f"pixel {a if a < 0 else b} is outside the camera "
+                             f"(0 to {n_pixels - 1})")
+        out.update(range(a, b + 1))
+    return tuple(sorted(out))

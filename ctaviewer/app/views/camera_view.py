@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
+import math
+
+from ...io.selection import id_ranges
+from ...service.display import AXES
 from .. import colors
+from ..display.camera import hillas_values, label_placement
+from ..display.items import PixelOutlines
 from ..models.quantities import GAINS, QUANTITIES, TWO_STATES, UNITS, is_per_gain
-from ..qt import QtCore, QtWidgets, pg
+from ..qt import QtCore, QtGui, QtWidgets, pg
 from .camera_item import CameraItem
-from .camera_values import blank_index, camera_colors, pixel_status, status_note
+from .camera_values import (
+    blank_index,
+    camera_colors,
+    parse_pixel_ids,
+    pixel_status,
+    status_note,
+)
 from .colorbar import ColorBar
 from .muon_overlay import MuonRingItem
 
@@ -18,6 +30,21 @@ def state_legend(quantity: str) -> tuple:
     """The legend of a two-state quantity: (text, LUT index) of its 0 and 1."""
     off, on = TWO_STATES[quantity]
     return ((off, 0), (on, colors.N_COLORS - 1))
+
+
+#: the axis labels of the camera view, per ``DisplayState.axes``
+AXIS_LABELS = {"m": ("camera x", "camera y", "m"), "deg": ("fov_lon", "fov_lat", "deg")}
+
+
+def moments_text(params: dict, axes: str) -> str:
+    """ctapipe's ``overlay_moments`` label with the values in the view's frame: intensity,
+    length, width, psi and r (camera frame in m, or telescope frame in deg)."""
+    prefix = "camera_frame_hillas_" if axes == "m" else "hillas_"
+    u = " m" if axes == "m" else "°"
+    v = {k: float(params.get(prefix + k, math.nan)) for k in ("length", "width", "psi", "r")}
+    return (f"intensity = {float(params.get('hillas_intensity', math.nan)):.1f} p.e.\n"
+            f"length = {v['length']:.3f}{u}, width = {v['width']:.3f}{u}\n"
+            f"psi = {v['psi']:.1f}°, r = {v['r']:.3f}{u}")
 
 
 class _Title(pg.LabelItem):
@@ -66,6 +93,18 @@ class CameraView(QtWidgets.QWidget):
         self.gain_label = QtWidgets.QLabel("Gain")
         self.hillas_box = QtWidgets.QCheckBox("Hillas", checked=d.show_hillas)
         self.hillas_box.toggled.connect(lambda v: d.update(show_hillas=v))
+        self.axes_box = _combo(AXES, d.axes, lambda v: d.update(axes=v))
+        self.ids_box = QtWidgets.QCheckBox("Ids", checked=d.show_pixel_ids)
+        self.ids_box.toggled.connect(lambda v: d.update(show_pixel_ids=v))
+        self.moments_box = QtWidgets.QCheckBox("Moments", checked=d.show_moments)
+        self.moments_box.toggled.connect(lambda v: d.update(show_moments=v))
+        self.highlight_edit = QtWidgets.QLineEdit(placeholderText="pixel ids, e.g. 12, 40-44")
+        self.highlight_edit.editingFinished.connect(self._highlight_typed)
+        self.highlight_from_selection = QtWidgets.QPushButton("← selected")
+        self.highlight_from_selection.clicked.connect(
+            lambda: self.set_highlight(self.session.selected_pixels))
+        self.highlight_color_button = QtWidgets.QPushButton()
+        self.highlight_color_button.clicked.connect(self._choose_highlight_color)
         for w, tip in (
                 (self.quantity_box, "What the pixel colours show: charge (p.e.) and peak time "
                  "(ns) after calibration, the cleaning mask, true p.e. (simulation), the raw "
@@ -86,7 +125,19 @@ class CameraView(QtWidgets.QWidget):
                 (self.fixed_lo, "Lower colour limit, in the unit of the quantity shown"),
                 (self.fixed_hi, "Upper colour limit, in the unit of the quantity shown"),
                 (self.hillas_box, "Draw the Hillas ellipse and main axis of the cleaned "
-                 "image")):
+                 "image"),
+                (self.axes_box, "Axes of the camera: camera frame in metres (x, y) or "
+                 "telescope frame in degrees (fov_lon, fov_lat, through the focal length the "
+                 "processing uses)"),
+                (self.ids_box, "Write the pixel ids on the pixels when zoomed in far enough "
+                 "to read them (wheel to zoom)"),
+                (self.moments_box, "Write the Hillas moments (intensity, length, width, psi, "
+                 "r) beside the ellipse, as ctapipe's overlay_moments"),
+                (self.highlight_edit, "Pixels to outline in the highlight colour: ids and "
+                 "ranges (12, 40-44); Enter applies, empty clears"),
+                (self.highlight_from_selection, "Highlight the selected pixels (click, "
+                 "shift-click)"),
+                (self.highlight_color_button, "Colour of the highlighted pixels' outline")):
             w.setToolTip(tip)
 
         controls = QtWidgets.QHBoxLayout()
@@ -102,22 +153,47 @@ class CameraView(QtWidgets.QWidget):
         controls.addWidget(self.fixed_hi)
         controls.addWidget(self.hillas_box)
         controls.addStretch(1)
+        overlays = QtWidgets.QHBoxLayout()
+        overlays.addWidget(QtWidgets.QLabel("Axes"))
+        overlays.addWidget(self.axes_box)
+        overlays.addWidget(self.ids_box)
+        overlays.addWidget(self.moments_box)
+        overlays.addWidget(QtWidgets.QLabel("Highlight"))
+        overlays.addWidget(self.highlight_edit, 1)
+        overlays.addWidget(self.highlight_from_selection)
+        overlays.addWidget(self.highlight_color_button)
 
         self.graphics = pg.GraphicsLayoutWidget()
         # the title has a row of its own above the camera: it never covers pixels, whatever
         # the camera's shape
         self.title = _Title("", color="k", justify="left")
-        self.graphics.addItem(self.title, row=0, col=0, colspan=2)
-        self.viewbox = self.graphics.addViewBox(row=1, col=0)
+        self.graphics.addItem(self.title, row=0, col=0, colspan=3)
+        self.viewbox = self.graphics.addViewBox(row=1, col=1)
         self.viewbox.setAspectLocked(True)
         self.viewbox.invertX(False)
+        self.left_axis = pg.AxisItem("left", linkView=self.viewbox)
+        self.bottom_axis = pg.AxisItem("bottom", linkView=self.viewbox)
+        for axis in (self.left_axis, self.bottom_axis):
+            axis.setPen("k")
+            axis.setTextPen("k")
+            axis.enableAutoSIPrefix(False)
+        self.graphics.addItem(self.left_axis, row=1, col=0)
+        self.graphics.addItem(self.bottom_axis, row=2, col=1)
+        self._axes_shown = None
+        # ctapipe's overlay_moments label, in view coordinates (placed beside the ellipse)
+        self.moments_label = pg.TextItem("", color=(200, 30, 30), anchor=(0.5, 1.0),
+                                         fill=(255, 255, 255, 170))
+        self.moments_label.hide()
+        self.moments_label.setZValue(20)  # over the camera
+        self.viewbox.addItem(self.moments_label, ignoreBounds=True)
+        self.highlight_item: PixelOutlines | None = None
         # the fitted muon ring and its width band, over the pixels (when the event has one)
         self.muon_item = MuonRingItem()
         self.muon_item.hide()
         self.viewbox.addItem(self.muon_item, ignoreBounds=True)
         self.colorbar = ColorBar()
         self._colorbar_args = None
-        self.graphics.addItem(self.colorbar, row=1, col=1)
+        self.graphics.addItem(self.colorbar, row=1, col=2)
 
         self.slider = QtWidgets.QSlider(QtCore.Qt.Horizontal)
         self.slider.valueChanged.connect(display.set_sample)
@@ -140,6 +216,7 @@ class CameraView(QtWidgets.QWidget):
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
         layout.addLayout(controls)
+        layout.addLayout(overlays)
         layout.addWidget(self.graphics, 1)
         layout.addLayout(time_row)
 
@@ -163,7 +240,10 @@ class CameraView(QtWidgets.QWidget):
         if self.item is not None:
             self.viewbox.removeItem(self.item)
         self.item = None
+        self.highlight_item = None
         self._geometry = None
+        self._axes_shown = None
+        self.moments_label.hide()
         self.muon_item.set_ring(None, 0.0)
         self.title.setText("")  # (no telescope of the file before)
 
@@ -174,9 +254,72 @@ class CameraView(QtWidgets.QWidget):
             self.item = CameraItem(geom)
             self.item.sigPixelClicked.connect(self._pixel_clicked)
             self.viewbox.addItem(self.item)
+            # a child of the camera item: drawn in camera metres, in its frame
+            self.highlight_item = PixelOutlines(geom, parent=self.item)
             self.viewbox.autoRange(padding=0.02)
             self._geometry = geom
+        self._set_frame(tel_id)
         return self.item
+
+    def _set_frame(self, tel_id) -> None:
+        """Camera metres or telescope-frame degrees (the focal length the processing uses:
+        the effective one where the file gives it, ``OpticsDescription.focal_length``)."""
+        axes = self.display.axes
+        optics = self.session.source.subarray.tels[tel_id].optics
+        deg_per_m = math.degrees(1.0) / optics.focal_length if axes == "deg" else None
+        shown = (axes, deg_per_m)
+        if shown == self._axes_shown:
+            return
+        self.item.set_telescope_frame(deg_per_m)
+        self.muon_item.setTransform(self.item.transform())
+        bottom, left, unit = AXIS_LABELS[axes]
+        self.bottom_axis.setLabel(f"{bottom} ({unit})")
+        self.left_axis.setLabel(f"{left} ({unit})")
+        if self._axes_shown is None or self._axes_shown[0] != axes:
+            self.viewbox.autoRange(items=[self.item], padding=0.02)
+        self._axes_shown = shown
+
+    def set_highlight(self, pixels) -> None:
+        """Outline ``pixels`` (ids) in the highlight colour; empty clears."""
+        self.display.update(highlight=tuple(sorted({int(p) for p in pixels})))
+
+    def _highlight_typed(self):
+        n = self._geometry.n_pixels if self._geometry is not None else None
+        try:
+            ids = parse_pixel_ids(self.highlight_edit.text(), n)
+        except ValueError as exc:
+            self.highlight_edit.setStyleSheet("color: #c00000")
+            self.highlight_edit.setToolTip(f"Not highlighted: {exc}")
+            return
+        self.highlight_edit.setStyleSheet("")
+        self.highlight_edit.setToolTip("Pixels to outline in the highlight colour: ids and "
+                                       "ranges (12, 40-44); Enter applies, empty clears")
+        self.set_highlight(ids)
+
+    def _choose_highlight_color(self):
+        color = QtWidgets.QColorDialog.getColor(QtGui.QColor(self.display.highlight_color),
+                                                self, "Highlight colour")
+        if color.isValid():
+            self.display.update(highlight_color=color.name())
+
+    def _update_overlays(self, tel_result) -> None:
+        """The highlighted pixels and the moments label of the current telescope."""
+        d = self.display
+        if self.highlight_item is not None:
+            n = self._geometry.n_pixels
+            pen = pg.mkPen(d.highlight_color, width=3, cosmetic=True)
+            self.highlight_item.set_pixels([p for p in d.highlight if 0 <= p < n], pen=pen)
+        params = tel_result.parameters if tel_result is not None else None
+        v = hillas_values(params, d.axes) if params and d.show_moments else None
+        if v is None or not all(math.isfinite(v[k]) for k in
+                                ("cog_x", "cog_y", "length", "width", "psi")):
+            self.moments_label.hide()
+            return
+        x, y, rotation = label_placement(v, 1.0)
+        self.moments_label.setText(moments_text(params, d.axes))
+        self.moments_label.setAngle(rotation)
+        self.moments_label.setPos(x, y)
+        self.moments_label.show()
 
     def refresh(self):
         self._sync_controls()
@@ -215,6 +358,8 @@ class CameraView(QtWidgets.QWidget):
         muons = getattr(s.result, "muon", None) or {}
         self.muon_item.set_ring(muons.get(tel), desc.optics.focal_length)
         item.set_selected(s.selected_pixels)
+        item.set_pixel_ids(self.display.show_pixel_ids)
+        self._update_overlays(tr)
 
     def _update_selection(self):
         if self.item is not None:
@@ -224,12 +369,27 @@ class CameraView(QtWidgets.QWidget):
         d = self.display
         for box, value in ((self.quantity_box, d.quantity), (self.cmap_box, d.cmap),
                            (self.scale_box, d.scale), (self.limit_box, d.limit_mode),
-                           (self.gain_box, d.gain)):
+                           (self.gain_box, d.gain), (self.axes_box, d.axes)):
             if box.currentText() != value:
                 box.blockSignals(True)
                 box.setCurrentText(value)
                 box.blockSignals(False)
         # (not when the controls are hidden, e.g. by render's only_graphics)
+        for box, value in ((self.hillas_box, d.show_hillas), (self.ids_box, d.show_pixel_ids),
+                           (self.moments_box, d.show_moments)):
+            if box.isChecked() != value:
+                box.blockSignals(True)
+                box.setChecked(value)
+                box.blockSignals(False)
+        if not self.highlight_edit.hasFocus():
+            try:
+                typed = parse_pixel_ids(self.highlight_edit.text())
+            except ValueError:
+                typed = None
+            if typed is not None and typed != tuple(d.highlight):
+                self.highlight_edit.setText(id_ranges(d.highlight))
+        self.highlight_color_button.setStyleSheet(
+            f"background-color: {d.highlight_color}; min-width: 1.5em")
         per_gain = is_per_gain(d.quantity) and not self.quantity_box.isHidden()
         self.gain_box.setVisible(per_gain)
         self.gain_label.setVisible(per_gain)
