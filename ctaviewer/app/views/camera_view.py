@@ -388,8 +388,9 @@ class CameraView(QtWidgets.QWidget):
                 typed = None
             if typed is not None and typed != tuple(d.highlight):
                 self.highlight_edit.setText(id_ranges(d.highlight))
-        self.highlight_color_button.setStyleSheet(
-            f"background-color: {d.highlight_color}; min-width: 1.5em")
+        style = f"background-color: {d.highlight_color}; min-width: 1.5em"
+        if self.highlight_color_button.styleSheet() != style:  # (restyling is not free)
+            self.highlight_color_button.setStyleSheet(style)
         per_gain = is_per_gain(d.quantity) and not self.quantity_box.isHidden()
         self.gain_box.setVisible(per_gain)
         self.gain_label.setVisible(per_gain)
