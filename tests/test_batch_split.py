@@ -13,10 +13,11 @@ import pytest
 from ctaviewer.batch.chunks import chunk_size
 from ctaviewer.batch.job import JobSpec
 from ctaviewer.batch.runner import BatchRunner
+from ctaviewer.batch.split import LocalPool
 from ctaviewer.batch.worker import PROCESS_NAME
 from ctaviewer.io.simtel_index import TEMP_PREFIX
 
-from .conftest import ROOT, load_script, simtel
+from .conftest import simtel
 
 #: attributes that say when or how the file was made, not what it holds
 _WHEN = {"CTA PRODUCT CREATION TIME", "CTA PRODUCT DATA LEVELS", "date", "start", "stop"}
@@ -123,34 +124,41 @@ def _worker_pids() -> list[int]:
     return [pid for pid, name in names.items() if name == PROCESS_NAME and mine(pid)]
 
 
-@pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="finds workers through /proc")
-def test_a_worker_killed_mid_file_fails_it_cleanly(tmp_path):
-    # four copies of the file's events (124): warm workers go through the 31 events of the
-    # file itself before the runner's first progress report, where the kill comes
-    production = load_script(ROOT / "benchmarks" / "make_production.py")
-    path = str(tmp_path / "x4.simtel.zst")
-    production.make_production(str(simtel("gamma_70sst1m.simtel.zst")), path, 4, level=1)
+def _raw_copies() -> set[str]:
+    """This process's temporary decompressed copies."""
+    return {d for d in os.listdir(tempfile.gettempdir())
+            if d.startswith(f"{TEMP_PREFIX}{os.getpid()}-")}
+
+
+def test_a_worker_killed_mid_file_fails_it_cleanly(tmp_path, monkeypatch):
+    path = str(simtel("gamma_70sst1m.simtel.zst"))
     out = tmp_path / "out"
     out.mkdir()
     killed = []
+    submit = LocalPool.submit
 
-    def on_progress(p):
-        done = p.per_file.get(path)
-        if not killed and done and done[0] > 0:
-            for pid in _worker_pids():  # both: at least one is in the middle of a range
-                killed.append(pid)
-                os.kill(pid, signal.SIGKILL)
+    def submit_then_kill(pool, key, chunk):
+        """The second range handed out: its worker is killed right after it got it."""
+        submit(pool, key, chunk)
+        if key == 1 and not killed:
+            w = next(w for w, k in pool.running.items() if k == key)
+            if os.path.isdir("/proc/self"):  # ps shows what the process is
+                with open(f"/proc/{w.pid}/comm") as f:
+                    assert f.read().strip() == PROCESS_NAME
+            killed.append(w.pid)
+            os.kill(w.pid, signal.SIGKILL)
 
+    monkeypatch.setattr(LocalPool, "submit", submit_then_kill)
+    before = _raw_copies()
     results = BatchRunner([JobSpec(path, str(out / "out.h5"), write_images=True)],
-                          n_workers=2, split_min_bytes=0, on_progress=on_progress).run()
+                          n_workers=2, split_min_bytes=0).run()
     assert killed
     r = results[0]
     assert not r.ok and r.error.startswith(path)
     assert "worker process died" in r.error and "SIGKILL" in r.error
     assert os.listdir(out) == []  # no output, not even a partial one
     # the decompressed copy the workers read went with the file's source
-    assert not [d for d in os.listdir(tempfile.gettempdir())
-                if d.startswith(f"{TEMP_PREFIX}{os.getpid()}-")]
+    assert _raw_copies() <= before
 
 
 def test_cancelling_a_split_file_leaves_nothing(tmp_path):

@@ -44,9 +44,10 @@ def test_open_processed_file_as_source(processed):
 
 def test_true_image_sums_without_true_images(tmp_path):
     """A file with ``true_image_sum`` but no ``true_image`` (ctapipe's default, ours
-    without true images) reads: no true image, the sums in the simulation record."""
+    without images and true images) reads: no true image, the sums in the simulation
+    record."""
     path = tmp_path / "g.h5"
-    _write(path, simtel("gamma_4lst.simtel.zst"), dl1=True, write_images=True,
+    _write(path, simtel("gamma_4lst.simtel.zst"), dl1=True, write_images=False,
            write_true_images=False)
     original = list(open_source(simtel("gamma_4lst.simtel.zst")))
     with open_source(path) as source:
