@@ -275,3 +275,42 @@ def test_new_quantities_are_shown(qtbot, view):
     w.display.update(quantity="peak time (cleaned)")
     mask = w.session.tel_result(tel).mask
     assert np.all(np.isnan(cv.item._values[~mask]))
+
+
+# ------------------------------------------------------------------ time gradient
+def test_time_gradient_points_are_those_the_timing_fit_used(processed):
+    """The deviation the processing computed is the RMS of these points about its line:
+    the same pixels at the same longitudinal coordinates."""
+    from ctaviewer.app.views.camera_values import time_gradient
+
+    src, event, result = processed
+    checked = 0
+    for tel, tr in result.tel.items():
+        desc = src.subarray.tels[tel]
+        g = time_gradient(desc.camera.geometry, desc.optics.focal_length, tr)
+        if g is None or not math.isfinite(g["slope"]):
+            continue
+        np.testing.assert_array_equal(g["pixels"], np.flatnonzero(tr.mask))
+        residual = g["peak_time"] - (g["intercept"] + g["slope"] * g["longitudinal"])
+        assert math.sqrt(np.mean(residual**2)) == pytest.approx(g["deviation"], rel=1e-9)
+        # centred on the centroid: the charge-weighted mean position along the axis is 0
+        assert np.average(g["longitudinal"], weights=g["charge"]) == pytest.approx(0, abs=1e-9)
+        checked += 1
+    assert checked >= 2
+
+
+def test_time_gradient_plot_shows_the_points_and_the_fitted_line(qtbot, view):
+    w, cv, tel = view
+    assert not cv.gradient_plot.isVisible()
+    w.display.update(show_time_gradient=True)
+    qtbot.waitUntil(cv.gradient_plot.isVisible)
+    p = w.session.result.tel[tel].parameters
+    mask = w.session.tel_result(tel).mask
+    x, t = cv.gradient_plot.points.getData()
+    assert len(x) == int(mask.sum())
+    lx, ly = cv.gradient_plot.fit_line.getData()
+    assert np.interp(0.0, lx, ly) == pytest.approx(p["timing_intercept"], rel=1e-9)
+    assert (ly[1] - ly[0]) / (lx[1] - lx[0]) == pytest.approx(p["timing_slope"], rel=1e-9)
+    assert f"slope {p['timing_slope']:.2f} ns/deg" in cv.gradient_plot.caption
+    w.display.update(show_time_gradient=False)
+    assert not cv.gradient_plot.isVisible()

@@ -71,6 +71,8 @@ class DisplayState:
     #: pixels outlined in ``highlight_color`` (a colour name or #rrggbb)
     highlight: tuple[int, ...] = ()
     highlight_color: str = "#00c8ff"
+    #: show the time-gradient plot (peak time along the Hillas axis, the fitted line)
+    show_time_gradient: bool = False
 
     def __post_init__(self):
         self.changed = Signal(name="changed")

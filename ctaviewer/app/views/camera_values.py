@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ...calib.monitoring import MONITORING_QUANTITIES
+from ...coords import camera_to_fov
 from .. import colors
 from ..models.quantities import TWO_STATES, has_readout, pixel_values
 
@@ -89,3 +90,31 @@ def parse_pixel_ids(text: str, n_pixels: int | None = None) -> tuple[int, ...]:
                              f"(0 to {n_pixels - 1})")
         out.update(range(a, b + 1))
     return tuple(sorted(out))
+
+
+def time_gradient(geometry, focal_length_m: float, tel_result) -> dict | None:
+    """The points and line of the timing fit of one image, as the processing computes them
+    (``image.parameters``): each cleaned pixel with a finite peak time at its longitudinal
+    coordinate along the Hillas major axis (telescope frame, deg from the centroid), and the
+    fitted ``slope`` (ns/deg), ``intercept`` (ns at the centroid) and ``deviation`` (ns);
+    None when the image has no Hillas axis."""
+    if tel_result is None or not focal_length_m > 0:
+        return None
+    p = tel_result.parameters
+    lon0, lat0, psi = (float(p.get(k, np.nan)) for k in
+                       ("hillas_fov_lon", "hillas_fov_lat", "hillas_psi"))
+    if not np.isfinite([lon0, lat0, psi]).all():
+        return None
+    t = np.asarray(tel_result.peak_time, dtype=np.float64)
+    pixels = np.flatnonzero(np.asarray(tel_result.mask) & np.isfinite(t))
+    lon, lat = camera_to_fov(geometry.pix_x[pixels], geometry.pix_y[pixels], focal_length_m)
+    a = np.deg2rad(psi)
+    return {
+        "pixels": pixels,
+        "longitudinal": (lon - lon0) * np.cos(a) + (lat - lat0) * np.sin(a),
+        "peak_time": t[pixels],
+        "charge": np.asarray(tel_result.image, dtype=np.float64)[pixels],
+        "slope": float(p.get("timing_slope", np.nan)),
+        "intercept": float(p.get("timing_intercept", np.nan)),
+        "deviation": float(p.get("timing_deviation", np.nan)),
+    }

@@ -18,9 +18,11 @@ from .camera_values import (
     parse_pixel_ids,
     pixel_status,
     status_note,
+    time_gradient,
 )
 from .colorbar import ColorBar
 from .muon_overlay import MuonRingItem
+from .time_gradient import TimeGradientPlot
 
 #: the cleaning mask's legend: (text, LUT index) of pixels out of and in the image
 MASK_STATES = (("not in image", 0), ("in image", colors.N_COLORS - 1))
@@ -104,6 +106,8 @@ class CameraView(QtWidgets.QWidget):
         self.highlight_from_selection.clicked.connect(
             lambda: self.set_highlight(self.session.selected_pixels))
         self.highlight_color_button = QtWidgets.QPushButton()
+        self.gradient_box = QtWidgets.QCheckBox("Time gradient", checked=d.show_time_gradient)
+        self.gradient_box.toggled.connect(lambda v: d.update(show_time_gradient=v))
         self.highlight_color_button.clicked.connect(self._choose_highlight_color)
         for w, tip in (
                 (self.quantity_box, "What the pixel colours show: charge (p.e.) and peak time "
@@ -137,7 +141,9 @@ class CameraView(QtWidgets.QWidget):
                  "ranges (12, 40-44); Enter applies, empty clears"),
                 (self.highlight_from_selection, "Highlight the selected pixels (click, "
                  "shift-click)"),
-                (self.highlight_color_button, "Colour of the highlighted pixels' outline")):
+                (self.highlight_color_button, "Colour of the highlighted pixels' outline"),
+                (self.gradient_box, "Show the peak time of the cleaned pixels along the "
+                 "Hillas axis, with the timing fit of the processing (slope, intercept)")):
             w.setToolTip(tip)
 
         controls = QtWidgets.QHBoxLayout()
@@ -158,6 +164,7 @@ class CameraView(QtWidgets.QWidget):
         overlays.addWidget(self.axes_box)
         overlays.addWidget(self.ids_box)
         overlays.addWidget(self.moments_box)
+        overlays.addWidget(self.gradient_box)
         overlays.addWidget(QtWidgets.QLabel("Highlight"))
         overlays.addWidget(self.highlight_edit, 1)
         overlays.addWidget(self.highlight_from_selection)
@@ -181,8 +188,7 @@ class CameraView(QtWidgets.QWidget):
         self.graphics.addItem(self.bottom_axis, row=2, col=1)
         self._axes_shown = None
         # ctapipe's overlay_moments label, in view coordinates (placed beside the ellipse)
-        self.moments_label = pg.TextItem("", color=(200, 30, 30), anchor=(0.5, 1.0),
-                                         fill=(255, 255, 255, 170))
+        self.moments_label = pg.TextItem("", color=(200, 30, 30), anchor=(0.5, 1.0))
         self.moments_label.hide()
         self.moments_label.setZValue(20)  # over the camera
         self.viewbox.addItem(self.moments_label, ignoreBounds=True)
@@ -217,7 +223,11 @@ class CameraView(QtWidgets.QWidget):
         layout.setContentsMargins(2, 2, 2, 2)
         layout.addLayout(controls)
         layout.addLayout(overlays)
-        layout.addWidget(self.graphics, 1)
+        self.gradient_plot = TimeGradientPlot()
+        self.gradient_plot.hide()
+        # (both direct children: render's only_graphics keeps the camera alone)
+        layout.addWidget(self.graphics, 3)
+        layout.addWidget(self.gradient_plot, 1)
         layout.addLayout(time_row)
 
         session.event_changed.connect(self.refresh)
@@ -360,6 +370,17 @@ class CameraView(QtWidgets.QWidget):
         item.set_selected(s.selected_pixels)
         item.set_pixel_ids(self.display.show_pixel_ids)
         self._update_overlays(tr)
+        self._update_gradient(tel, tr)
+
+    def _update_gradient(self, tel, tel_result) -> None:
+        shown = self.display.show_time_gradient
+        self.gradient_plot.setVisible(shown)
+        if not shown:
+            return
+        desc = self.session.source.subarray.tels[tel]
+        self.gradient_plot.set_gradient(
+            time_gradient(desc.camera.geometry, desc.optics.focal_length, tel_result),
+            f"Tel {tel}")
 
     def _update_selection(self):
         if self.item is not None:
@@ -376,7 +397,8 @@ class CameraView(QtWidgets.QWidget):
                 box.blockSignals(False)
         # (not when the controls are hidden, e.g. by render's only_graphics)
         for box, value in ((self.hillas_box, d.show_hillas), (self.ids_box, d.show_pixel_ids),
-                           (self.moments_box, d.show_moments)):
+                           (self.moments_box, d.show_moments),
+                           (self.gradient_box, d.show_time_gradient)):
             if box.isChecked() != value:
                 box.blockSignals(True)
                 box.setChecked(value)
