@@ -37,7 +37,13 @@ ACTIONS = (
                tip="Show the first event of the file"),
     ActionSpec("event.last", "&Last event", "&Event", "End", tip="Show the last event of the file"),
     ActionSpec("event.goto", "&Go to event…", "&Event", "Ctrl+G",
-               tip="Jump to an event by its index in the file"),
+               tip="Jump to an event by its event id (1301), or by its position in the file "
+                   "(#12)"),
+    ActionSpec("event.bookmark", "Toggle &bookmark", "&Event", "Ctrl+B",
+               tip="Bookmark the event shown, or remove its bookmark (kept with the file "
+                   "for the next time it is opened)"),
+    ActionSpec("event.bookmarks", "Boo&kmarks", "&Event", "Ctrl+Shift+B",
+               tip="Show the Bookmarks panel: the bookmarked events of this file, to jump to"),
     ActionSpec("event.play", "P&lay", "&Event", "Space", checkable=True,
                tip="Step through the listed events automatically; press again to stop"),
     ActionSpec("event.neighbors", "Add &neighbours of selected pixels", "&Event", "Ctrl+N",
@@ -72,6 +78,8 @@ def _slots(w) -> dict:
         "event.first": lambda: s.go_to(0),
         "event.last": lambda: s.go_to(s.n_events - 1),
         "event.goto": w.go_to_dialog,
+        "event.bookmark": w.toggle_bookmark,
+        "event.bookmarks": w.show_bookmarks,
         "event.play": w.toggle_play,
         "event.neighbors": s.add_neighbors,
         "view.reset": w.reset_layout,

@@ -14,10 +14,12 @@ from . import settings as app_settings
 from . import table_lookup
 from .about import about_text
 from .export import EXPORT_FILTER, export_widget
+from .models.bookmarks import BookmarkModel
 from .models.display import DisplaySettings
 from .models.session import SessionModel
 from .qt import QtCore, QtGui, QtWidgets
 from .views.array_view import ArrayView
+from .views.bookmark_list import BookmarkList
 from .views.camera_grid import CameraGrid
 from .views.camera_view import CameraView
 from .views.event_table import EventTable
@@ -66,6 +68,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.processing_panel = ProcessingPanel(s)
         self.health_view = HealthView(s)
         self.muon_summary = MuonSummaryView(s)
+        self.bookmarks = BookmarkModel(s, self)
+        self.bookmark_list = BookmarkList(s, self.bookmarks)
         self.docks: dict[str, QtWidgets.QDockWidget] = {}
         L, R, B = (QtCore.Qt.LeftDockWidgetArea, QtCore.Qt.RightDockWidgetArea,
                    QtCore.Qt.BottomDockWidgetArea)
@@ -79,11 +83,14 @@ class MainWindow(QtWidgets.QMainWindow):
         self._add_dock("health", "Camera health", self.health_view, B)
         self._add_dock("muons", "Muon summary", self.muon_summary, B)
         self._add_batch_dock()
+        self._add_dock("bookmarks", "Bookmarks", self.bookmark_list, L)
         for table in self.findChildren(QtWidgets.QTableView):
             corner = table.findChild(QtWidgets.QAbstractButton, "qt_tableview_cornerbutton")
             if corner is not None:
                 corner.setToolTip("Select the whole table")
         self.tabifyDockWidget(self.docks["events"], self.docks["processing"])
+        self.tabifyDockWidget(self.docks["processing"], self.docks["bookmarks"])
+        self.docks["bookmarks"].hide()  # Event ▸ Bookmarks shows it
         self.docks["events"].raise_()
         self.tabifyDockWidget(self.docks["array"], self.docks["sky"])
         self.docks["array"].raise_()
@@ -137,6 +144,7 @@ class MainWindow(QtWidgets.QMainWindow):
         s.busy.connect(self._busy)
         s.busy.connect(self._update_status)  # "processing…" is not said while waiting
         s.error.connect(self.show_error)
+        self.bookmarks.changed.connect(self._update_status)
         if restore:
             self.restore_settings()
         # the colour-lookup kernel (numba) loads while the window waits for a file: loaded
@@ -276,17 +284,27 @@ class MainWindow(QtWidgets.QMainWindow):
 
     # ---------------------------------------------------------------- events
     def go_to_dialog(self):
-        n = self.session.n_events
-        if not n:
+        """Event ▸ Go to event: an event id or #position (``goto_dialog``)."""
+        from .goto_dialog import show_go_to_dialog
+
+        return show_go_to_dialog(self)
+
+    def toggle_bookmark(self):
+        """Bookmark the current event or remove its bookmark (said in the status bar)."""
+        now = self.bookmarks.toggle_current()
+        if now is None:
+            self.statusBar().showMessage("Bookmarks are kept for files: open one", 4000)
             return
-        if self.session.indexing:  # an event not indexed yet is shown once it is
-            label, top = f"Event index (0–{n - 1} indexed so far, the file is indexed)", 2**31 - 1
-        else:
-            label, top = f"Event index (0–{n - 1})", n - 1
-        i, ok = QtWidgets.QInputDialog.getInt(self, "Go to event", label,
-                                              max(self.session.event_index, 0), 0, top)
-        if ok:
-            self.session.go_to(i)
+        ev = self.session.array_event
+        self.statusBar().showMessage(
+            f"Event id {ev.event_id} (#{self.session.event_index}) "
+            + ("bookmarked" if now else "no longer bookmarked"), 4000)
+
+    def show_bookmarks(self):
+        dock = self.docks["bookmarks"]
+        dock.show()
+        dock.raise_()
+        self.bookmark_list.list.setFocus()
 
     def toggle_play(self, on: bool):
         if on:
@@ -323,9 +341,10 @@ class MainWindow(QtWidgets.QMainWindow):
             return
         e = f", E = {ev.simulation.energy:.3g} TeV" if ev.simulation else ""
         more = "+" if s.indexing else ""
+        mark = " · ★ bookmarked" if self.bookmarks.is_bookmarked() else ""
         self.event_label.setText(
             f"event {s.event_index + 1}/{s.n_events}{more} · id {ev.event_id} · "
-            f"{ev.n_tels} telescopes{e}")
+            f"{ev.n_tels} telescopes{e}{mark}")
         parts = [f"read {s.timing.get('read_ms', 0):.1f} ms"]
         if s.result is not None and s.result.timing_ms:
             parts.append(f"processed {sum(s.result.timing_ms.values()):.1f} ms")

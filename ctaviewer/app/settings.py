@@ -1,7 +1,9 @@
-"""Persistent settings (QSettings): window geometry, dock layout, recent files."""
+"""Persistent settings (QSettings): window geometry, dock layout, recent files, the
+bookmarked events of each file."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 
 from .qt import QtCore
@@ -36,3 +38,30 @@ def add_recent_file(path: str) -> list[str]:
     files = files[:MAX_RECENT]
     settings().setValue("recent_files", files)
     return files
+
+
+def _bookmark_key(path: str) -> str:
+    # one key per file, whatever its name holds ("/" would make QSettings groups)
+    path = os.path.abspath(path)
+    return "bookmarks/" + hashlib.sha1(path.encode("utf-8", "surrogateescape")).hexdigest()
+
+
+def file_bookmarks(path: str) -> str:
+    """The bookmarks of the file at ``path`` as stored (``service.goto.Bookmarks.to_text``),
+    "" when it has none."""
+    value = settings().value(_bookmark_key(path), "")
+    if isinstance(value, dict) and value.get("path") == os.path.abspath(path):
+        return str(value.get("events", ""))
+    return ""
+
+
+def set_file_bookmarks(path: str, text: str) -> None:
+    """Keep ``text`` (``Bookmarks.to_text``) as the bookmarks of the file at ``path``;
+    empty bookmarks remove the entry."""
+    st = settings()
+    key = _bookmark_key(path)
+    if text in ("", "[]"):
+        st.remove(key)
+    else:
+        st.setValue(key, {"path": os.path.abspath(path), "events": text})
+    st.sync()

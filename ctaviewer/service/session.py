@@ -39,6 +39,7 @@ from ..io.simtel_convert import indexed_event_type
 from ..warning_capture import collect_warnings
 from . import simtel_helper
 from .evented import Signal
+from .goto import first_with_id
 
 
 def describe_path(path) -> str:
@@ -220,6 +221,8 @@ class SessionState:
         self.indexing = False
         #: the event asked for beyond the rows so far, shown once the index reaches it
         self.waiting_for: int | None = None
+        #: the event id asked for (Go to) that the index has not found yet: shown once found
+        self.waiting_for_id: int | None = None
         self.selected_tel: int | None = None
         #: the telescope shown was picked by the user (kept from event to event while the
         #: event has it); else each event shows its ``default_tel``
@@ -314,6 +317,7 @@ class SessionState:
         self.results = RecentResults()
         self.indexing = False
         self.waiting_for = None
+        self.waiting_for_id = None
         self.warnings = []
         self.array_event = self.result = None
         self.event_index = -1
@@ -342,10 +346,19 @@ class SessionState:
         if source is not self.source or not self.indexing:
             return False
         rows = rows[max(len(self.rows) - start, 0):]
+        new_from = len(self.rows)
         if rows:
             first = len(self.rows)
             self.rows.extend(rows)
             self.rows_added.emit(first)
+        if self.waiting_for_id is not None:
+            found = first_with_id(self.rows, self.waiting_for_id, new_from)
+            if found is None:
+                self.wait_for_id(self.waiting_for_id)  # says how far the index has come
+                return False
+            self.waiting_for_id = None
+            self.waiting_for = found
+            return True
         if self.waiting_for is None:
             return False
         if self.waiting_for < len(self.rows):
@@ -359,10 +372,16 @@ class SessionState:
         if source is not self.source or not self.indexing:
             return
         self.indexing = False
-        if self.waiting_for is not None:
+        missing_id = self.waiting_for_id
+        if self.waiting_for is not None or missing_id is not None:
+            self.waiting_for_id = None
             self.set_busy("")
         self.indexing_changed.emit(False)
         self.add_warnings(warnings)
+        if missing_id is not None:
+            self.report_error("Event not found",
+                              f"Event id {missing_id} is not in {describe_path(self.path)} "
+                              f"(all {len(self.rows)} events indexed); the event shown stays")
         if error is not None:
             cause = error.cause if isinstance(error, InputFileError) else (
                 f"{type(error).__name__}: {error}")
@@ -370,13 +389,23 @@ class SessionState:
 
     def wait_for(self, index: int) -> None:
         """Go to event ``index`` once the index reaches it (said through ``busy``)."""
+        self.waiting_for_id = None
         self.waiting_for = index
         self.set_busy(f"Waiting for event {index} to be indexed ({len(self.rows)} events "
                       "indexed so far)…")
 
+    def wait_for_id(self, event_id: int) -> None:
+        """Go to the first event with ``event_id`` once the index finds it (said through
+        ``busy``); said as an error if the index ends without it."""
+        self.waiting_for = None
+        self.waiting_for_id = int(event_id)
+        self.set_busy(f"Waiting for event id {event_id} to be indexed ({len(self.rows)} "
+                      "events indexed so far)…")
+
     def stop_waiting(self) -> None:
-        if self.waiting_for is not None:
+        if self.waiting_for is not None or self.waiting_for_id is not None:
             self.waiting_for = None
+            self.waiting_for_id = None
             self.set_busy("")
 
     # ---------------------------------------------------------------- events

@@ -22,6 +22,7 @@ import time
 from ...gc_policy import FIRST_FILE_SHOWN, freeze_once
 from ...io import check_input_path
 from ...service import processing, simtel_helper
+from ...service.goto import GoToRequest, GoToTarget, resolve_go_to
 from ...service.index_follow import IndexFollower
 from ...service.session import Opened, SessionState, initial_rows, open_file
 from ...service.simtel_helper import HelperSource
@@ -299,6 +300,22 @@ class SessionModel(QtCore.QObject):
         self._wanted = index
         if self._fetch_task is None:
             self._fetch(src, index)
+
+    def go_to_request(self, request: GoToRequest) -> GoToTarget:
+        """Go to an event id or a position (Event ▸ Go to event): where it leads and what
+        to tell the user (``service.goto.resolve_go_to``). An id or a position the file
+        does not have leaves the current event shown; one the index has not reached yet
+        is shown once it does (an id the whole index lacks is then said as an error)."""
+        s = self.state
+        target = resolve_go_to(request, s.rows, self.going_to, s.indexing)
+        if target.found:
+            self.go_to(target.index)
+        elif target.wait and request.kind == "index":
+            self.go_to(target.index)  # waits for the index
+        elif target.wait:
+            self._wanted = None
+            s.wait_for_id(request.value)
+        return target
 
     def _show(self, index: int) -> None:
         if self.state.go_to(index) and self.state.result is not None:
