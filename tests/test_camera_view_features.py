@@ -314,3 +314,43 @@ def test_time_gradient_plot_shows_the_points_and_the_fitted_line(qtbot, view):
     assert f"slope {p['timing_slope']:.2f} ns/deg" in cv.gradient_plot.caption
     w.display.update(show_time_gradient=False)
     assert not cv.gradient_plot.isVisible()
+
+
+def test_highlight_by_pixel_filter_follows_the_telescope(qtbot, view):
+    """A filter typed in the Highlight box picks, in every telescope shown, the pixels for
+    which it holds."""
+    from ctaviewer.app.views.camera_values import filtered_pixels
+
+    w, cv, tel = view
+    cv.highlight_edit.setText("charge > 5 and in_image == 1")
+    cv.highlight_edit.editingFinished.emit()
+    assert w.display.highlight_filter == "charge > 5 and in_image == 1"
+    tr = w.session.tel_result(tel)
+    want = np.flatnonzero((tr.image > 5) & tr.mask)
+    assert want.size > 0
+    assert cv.highlight_item.pixels == want.tolist()
+    other = next(t for t in w.session.result.tel if t != tel)
+    w.session.select_tel(other)
+    qtbot.waitUntil(lambda: cv.item.geometry is w.session.source.subarray.tels[
+        other].camera.geometry)
+    tr2 = w.session.tel_result(other)
+    assert cv.highlight_item.pixels == np.flatnonzero((tr2.image > 5) & tr2.mask).tolist()
+    # columns in both frames, and the triggered pattern
+    desc = w.session.source.subarray.tels[other]
+    geom = desc.camera.geometry
+    got = filtered_pixels("fov_lat < 0 and fov_lon > 0", geom, desc.optics.focal_length,
+                          w.session.array_event.tel[other], tr2)
+    # fov_lat ∝ camera x, fov_lon ∝ camera y
+    assert got.tolist() == np.flatnonzero((geom.pix_x < 0) & (geom.pix_y > 0)).tolist()
+    assert got.size > 0
+    got = filtered_pixels("triggered == 1", geom, desc.optics.focal_length,
+                          w.session.array_event.tel[other], tr2)
+    assert got.tolist() == sorted(set(w.session.array_event.tel[other].trigger_pixels))
+    # a filter that does not check is said, naming the unknown column
+    cv.highlight_edit.setText("charg > 5")
+    cv.highlight_edit.editingFinished.emit()
+    assert "charg" in cv.highlight_edit.toolTip()
+    assert w.display.highlight_filter == "charge > 5 and in_image == 1"
+    cv.highlight_edit.setText("")
+    cv.highlight_edit.editingFinished.emit()
+    assert w.display.highlight_filter == "" and cv.highlight_item.pixels == []

@@ -71,6 +71,9 @@ class DisplayState:
     #: pixels outlined in ``highlight_color`` (a colour name or #rrggbb)
     highlight: tuple[int, ...] = ()
     highlight_color: str = "#00c8ff"
+    #: a pixel filter (``app.views.camera_values.PIXEL_COLUMNS``, e.g. ``charge > 20``):
+    #: when set, the pixels highlighted in every telescope instead of ``highlight``
+    highlight_filter: str = ""
     #: show the time-gradient plot (peak time along the Hillas axis, the fitted line)
     show_time_gradient: bool = False
 

@@ -34,6 +34,7 @@ class DisplaySettings(QtCore.QObject):
     show_moments = property(lambda self: self.state.show_moments)
     highlight = property(lambda self: self.state.highlight)
     highlight_color = property(lambda self: self.state.highlight_color)
+    highlight_filter = property(lambda self: self.state.highlight_filter)
     show_time_gradient = property(lambda self: self.state.show_time_gradient)
 
     def update(self, **kw) -> None:

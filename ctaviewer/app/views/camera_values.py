@@ -6,6 +6,7 @@ import numpy as np
 
 from ...calib.monitoring import MONITORING_QUANTITIES
 from ...coords import camera_to_fov
+from ...expressions import Expression
 from .. import colors
 from ..models.quantities import TWO_STATES, has_readout, pixel_values
 
@@ -118,3 +119,36 @@ def time_gradient(geometry, focal_length_m: float, tel_result) -> dict | None:
         "intercept": float(p.get("timing_intercept", np.nan)),
         "deviation": float(p.get("timing_deviation", np.nan)),
     }
+
+
+#: what a pixel filter (the camera view's Highlight box) can name, per pixel: its id, charge
+#: (p.e.), peak time (ns), true p.e., in_image and triggered (0 or 1), camera x, y (m) and
+#: telescope-frame fov_lon, fov_lat (deg); missing values are NaN (a comparison is false)
+PIXEL_COLUMNS = ("id", "charge", "peak_time", "true_pe", "in_image", "triggered", "x", "y",
+                 "fov_lon", "fov_lat")
+
+
+def pixel_filter(text: str) -> Expression:
+    """The pixel filter ``text`` (ctaviewer's expression language over ``PIXEL_COLUMNS``),
+    checked; ExpressionError says what is wrong and where."""
+    return Expression(text, PIXEL_COLUMNS, what="pixel column", field="pixel filter")
+
+
+def filtered_pixels(text: str, geometry, focal_length_m: float, tel_data,
+                    tel_result) -> np.ndarray:
+    """The ids of the pixels of one telescope for which the pixel filter ``text`` holds."""
+    n = geometry.n_pixels
+    nan = np.full(n, np.nan)
+
+    def values(quantity):
+        v = pixel_values(quantity, tel_data, tel_result)
+        return nan if v is None or len(v) != n else v
+
+    lon, lat = camera_to_fov(geometry.pix_x, geometry.pix_y, focal_length_m)
+    columns = {
+        "id": np.arange(n, dtype=np.float64), "charge": values("charge"),
+        "peak_time": values("peak time"), "true_pe": values("true p.e."),
+        "in_image": values("cleaning mask"), "triggered": values("triggered pixels"),
+        "x": geometry.pix_x, "y": geometry.pix_y, "fov_lon": lon, "fov_lat": lat,
+    }
+    return np.flatnonzero(pixel_filter(text).evaluate(columns, n))

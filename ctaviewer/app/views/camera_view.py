@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+from ...errors import ExpressionError
 from ...io.selection import id_ranges
 from ...service.display import AXES
 from .. import colors
@@ -13,9 +14,12 @@ from ..models.quantities import GAINS, QUANTITIES, TWO_STATES, UNITS, is_per_gai
 from ..qt import QtCore, QtGui, QtWidgets, pg
 from .camera_item import CameraItem
 from .camera_values import (
+    PIXEL_COLUMNS,
     blank_index,
     camera_colors,
+    filtered_pixels,
     parse_pixel_ids,
+    pixel_filter,
     pixel_status,
     status_note,
     time_gradient,
@@ -47,6 +51,12 @@ def moments_text(params: dict, axes: str) -> str:
     return (f"intensity = {float(params.get('hillas_intensity', math.nan)):.1f} p.e.\n"
             f"length = {v['length']:.3f}{u}, width = {v['width']:.3f}{u}\n"
             f"psi = {v['psi']:.1f}°, r = {v['r']:.3f}{u}")
+
+
+HIGHLIGHT_TIP = (
+    "Pixels to outline in the highlight colour: ids and ranges (12, 40-44), or a pixel "
+    "filter over " + ", ".join(PIXEL_COLUMNS) + " (e.g. charge > 20 and in_image == 0), "
+    "applied to every telescope; Enter applies, empty clears")
 
 
 class _Title(pg.LabelItem):
@@ -137,8 +147,7 @@ class CameraView(QtWidgets.QWidget):
                  "to read them (wheel to zoom)"),
                 (self.moments_box, "Write the Hillas moments (intensity, length, width, psi, "
                  "r) beside the ellipse, as ctapipe's overlay_moments"),
-                (self.highlight_edit, "Pixels to outline in the highlight colour: ids and "
-                 "ranges (12, 40-44); Enter applies, empty clears"),
+                (self.highlight_edit, HIGHLIGHT_TIP),
                 (self.highlight_from_selection, "Highlight the selected pixels (click, "
                  "shift-click)"),
                 (self.highlight_color_button, "Colour of the highlighted pixels' outline"),
@@ -291,20 +300,33 @@ class CameraView(QtWidgets.QWidget):
 
     def set_highlight(self, pixels) -> None:
         """Outline ``pixels`` (ids) in the highlight colour; empty clears."""
-        self.display.update(highlight=tuple(sorted({int(p) for p in pixels})))
+        self.display.update(highlight=tuple(sorted({int(p) for p in pixels})),
+                            highlight_filter="")
 
     def _highlight_typed(self):
+        text = self.highlight_edit.text()
         n = self._geometry.n_pixels if self._geometry is not None else None
         try:
-            ids = parse_pixel_ids(self.highlight_edit.text(), n)
+            ids = parse_pixel_ids(text, n)
         except ValueError as exc:
-            self.highlight_edit.setStyleSheet("color: #c00000")
-            self.highlight_edit.setToolTip(f"Not highlighted: {exc}")
-            return
+            ids, id_error = None, str(exc)
+        if ids is None:
+            if not any(c.isalpha() for c in text):  # meant as ids
+                return self._highlight_error(id_error)
+            try:
+                pixel_filter(text)
+            except ExpressionError as exc:
+                return self._highlight_error(f"not a pixel filter: {exc.message}")
         self.highlight_edit.setStyleSheet("")
-        self.highlight_edit.setToolTip("Pixels to outline in the highlight colour: ids and "
-                                       "ranges (12, 40-44); Enter applies, empty clears")
-        self.set_highlight(ids)
+        self.highlight_edit.setToolTip(HIGHLIGHT_TIP)
+        if ids is None:
+            self.display.update(highlight=(), highlight_filter=text.strip())
+        else:
+            self.set_highlight(ids)
+
+    def _highlight_error(self, message: str) -> None:
+        self.highlight_edit.setStyleSheet("color: #c00000")
+        self.highlight_edit.setToolTip(f"Not highlighted: {message}")
 
     def _choose_highlight_color(self):
         color = QtWidgets.QColorDialog.getColor(QtGui.QColor(self.display.highlight_color),
@@ -312,13 +334,21 @@ class CameraView(QtWidgets.QWidget):
         if color.isValid():
             self.display.update(highlight_color=color.name())
 
-    def _update_overlays(self, tel_result) -> None:
+    def _update_overlays(self, tel, tel_result) -> None:
         """The highlighted pixels and the moments label of the current telescope."""
         d = self.display
         if self.highlight_item is not None:
             n = self._geometry.n_pixels
+            if d.highlight_filter:
+                desc = self.session.source.subarray.tels[tel]
+                event = self.session.array_event
+                pixels = filtered_pixels(d.highlight_filter, self._geometry,
+                                         desc.optics.focal_length, event.tel.get(tel),
+                                         tel_result).tolist()
+            else:
+                pixels = [p for p in d.highlight if 0 <= p < n]
             pen = pg.mkPen(d.highlight_color, width=3, cosmetic=True)
-            self.highlight_item.set_pixels([p for p in d.highlight if 0 <= p < n], pen=pen)
+            self.highlight_item.set_pixels(pixels, pen=pen)
         params = tel_result.parameters if tel_result is not None else None
         v = hillas_values(params, d.axes) if params and d.show_moments else None
         if v is None or not all(math.isfinite(v[k]) for k in
@@ -369,7 +399,7 @@ class CameraView(QtWidgets.QWidget):
         self.muon_item.set_ring(muons.get(tel), desc.optics.focal_length)
         item.set_selected(s.selected_pixels)
         item.set_pixel_ids(self.display.show_pixel_ids)
-        self._update_overlays(tr)
+        self._update_overlays(tel, tr)
         self._update_gradient(tel, tr)
 
     def _update_gradient(self, tel, tel_result) -> None:
@@ -404,12 +434,16 @@ class CameraView(QtWidgets.QWidget):
                 box.setChecked(value)
                 box.blockSignals(False)
         if not self.highlight_edit.hasFocus():
+            shown = d.highlight_filter or id_ranges(d.highlight)
             try:
-                typed = parse_pixel_ids(self.highlight_edit.text())
+                same = parse_pixel_ids(self.highlight_edit.text()) == tuple(d.highlight)
             except ValueError:
-                typed = None
-            if typed is not None and typed != tuple(d.highlight):
-                self.highlight_edit.setText(id_ranges(d.highlight))
+                same = False
+            if self.highlight_edit.text().strip() != shown and not (
+                    same and not d.highlight_filter):
+                self.highlight_edit.setText(shown)
+                self.highlight_edit.setStyleSheet("")
+                self.highlight_edit.setToolTip(HIGHLIGHT_TIP)
         style = f"background-color: {d.highlight_color}; min-width: 1.5em"
         if self.highlight_color_button.styleSheet() != style:  # (restyling is not free)
             self.highlight_color_button.setStyleSheet(style)
