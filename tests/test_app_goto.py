@@ -129,6 +129,14 @@ def test_next_and_previous_skip_what_the_filter_hides(qtbot, make_window):
     assert s.event_index == kept[1]
 
 
+def test_the_shortcut_sheet_lists_the_new_keys(qtbot, make_window):
+    from ctaviewer.app.shortcuts import shortcut_rows
+
+    rows = {title: keys for _, title, keys in shortcut_rows(make_window())}
+    assert rows["Go to event"] == ["Ctrl+G"]
+    assert rows["Toggle bookmark"] == ["Ctrl+B"] and rows["Bookmarks"] == ["Ctrl+Shift+B"]
+
+
 def test_bookmarks_toggle_list_jump_and_come_back_with_the_file(qtbot, make_window):
     path = simtel("gamma_70sst1m.simtel.zst")
     window = make_window()
@@ -149,7 +157,11 @@ def test_bookmarks_toggle_list_jump_and_come_back_with_the_file(qtbot, make_wind
     ids = {k: s.rows[k]["event_id"] for k in (5, 12)}
     assert [t.split(" · ")[:2] for t in texts] == [["#5", f"id {ids[5]}"],
                                                    ["#12", f"id {ids[12]}"]]
-    blist.go_to_row(1)
+    item = blist.list.item(1)
+    rect = blist.list.visualItemRect(item)
+    qtbot.mouseClick(blist.list.viewport(), QtCore.Qt.LeftButton, pos=rect.center())
+    assert s.event_index == 20  # a click selects, the double-click shows it
+    qtbot.mouseDClick(blist.list.viewport(), QtCore.Qt.LeftButton, pos=rect.center())
     qtbot.waitUntil(lambda: s.event_index == 12)
     assert blist.list.item(1).text().startswith("▶ #12")
     window.close()
