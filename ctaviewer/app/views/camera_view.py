@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import math
 
 from ...errors import ExpressionError
@@ -356,7 +357,11 @@ class CameraView(QtWidgets.QWidget):
             self.moments_label.hide()
             return
         x, y, rotation = label_placement(v, 1.0)
-        self.moments_label.setText(moments_text(params, d.axes))
+        # on a light band that turns with the text (legible over dark pixels)
+        lines = moments_text(params, d.axes).split("\n")
+        self.moments_label.setHtml(
+            '<span style="color: #c81e1e; background-color: rgba(255, 255, 255, 190)">'
+            + "<br>".join(html.escape(line) for line in lines) + "</span>")
         self.moments_label.setAngle(rotation)
         self.moments_label.setPos(x, y)
         self.moments_label.show()
