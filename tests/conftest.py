@@ -151,3 +151,18 @@ def _collect_on_main_thread():
     from ctaviewer.gc_policy import collect_if_disabled
 
     collect_if_disabled()
+
+
+def partly_indexed(window, n_rows: int = 2):
+    """The window on the built-in array, listed only to its first ``n_rows`` events as if
+    the progressive index were still running (deterministic: nothing comes by itself).
+    Returns (session model, session state, all the rows)."""
+    from ctaviewer.service.session import initial_rows
+
+    window.open_path(None, synchronous=True)
+    s, state = window.session, window.session.state
+    rows = initial_rows(state.source)
+    state.rows = rows[:n_rows]
+    state.rows_changed.emit()
+    state.begin_indexing()
+    return s, state, rows

@@ -7,9 +7,8 @@ import pytest
 pytest.importorskip("pytestqt")
 
 from ctaviewer.app.qt import QtCore, QtWidgets  # noqa: E402
-from ctaviewer.service.session import initial_rows  # noqa: E402
 
-from .conftest import simtel  # noqa: E402
+from .conftest import partly_indexed, simtel  # noqa: E402
 
 pytestmark = pytest.mark.usefixtures("isolated_settings")
 
@@ -76,12 +75,7 @@ def test_an_id_not_indexed_yet_is_waited_for(qtbot, make_window):
     index does): an id beyond the rows waits and is shown when the rows bring it; an id
     the whole index lacks is said."""
     window = make_window()
-    window.open_path(None, synchronous=True)
-    s, state = window.session, window.session.state
-    rows = initial_rows(state.source)
-    state.rows = rows[:2]
-    state.rows_changed.emit()
-    state.begin_indexing()
+    s, state, rows = partly_indexed(window)
     wanted = rows[4]["event_id"]
     dialog = window.go_to_dialog()
     assert "so far, the file is being indexed" in dialog.label.text()

@@ -8,7 +8,9 @@ import numpy as np
 import pytest
 
 from ctaviewer.app.qt import QtCore
-from ctaviewer.service.session import index_rows, initial_rows
+from ctaviewer.service.session import index_rows
+
+from .conftest import partly_indexed
 
 
 @pytest.fixture
@@ -52,12 +54,7 @@ def test_a_file_opened_while_indexed_fills_its_list_by_insertions(simtel_file, q
 
 def test_going_beyond_the_index_shows_the_event_once_indexed(qtbot, window):
     """The wiring, made deterministic: the built-in array, listed in part as if indexing."""
-    window.open_path(None, synchronous=True)
-    s, state = window.session, window.session.state
-    rows = initial_rows(state.source)
-    state.rows = rows[:2]
-    state.rows_changed.emit()
-    state.begin_indexing()
+    s, state, rows = partly_indexed(window)
     assert window.progress.isVisible()
     s.go_to(4)
     assert s.waiting_for == 4 and s.event_index == 0
