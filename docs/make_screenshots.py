@@ -191,6 +191,41 @@ def make_muons(shots: Shots, path: str) -> None:
     mw.close()
 
 
+def make_stereo_image(shots: Shots, path: str) -> None:
+    """The sky view of a gamma_4lst_15nectarcam event with the stereo summed image, zoomed on
+    the images, the reconstructed direction (hillas_weighted) with its error ellipse and the
+    true one."""
+    import numpy as np
+
+    w = shots.window(path)
+    s = w.session
+    old = s.result
+    s.set_config(s.config.replace(stereo__name="hillas_weighted"))  # propagated uncertainties
+    shots.wait_for(lambda: s.result is not old and s.result is not None, what="re-processing")
+    sky = w.sky_view
+    dock = w.docks["sky"]
+    dock.setFloating(True)
+    dock.resize(720, 700)
+    dock.raise_()
+    shots.wait_for(lambda: not sky._dirty and sky.summed is not None, what="the summed image")
+    si = sky.summed
+    hit = np.argwhere(si.image > 0)
+    lon = si.lon_edges[[hit[:, 0].min(), hit[:, 0].max() + 1]]
+    lat = si.lat_edges[[hit[:, 1].min(), hit[:, 1].max() + 1]]
+    g, p = s.result.geometry, s.array_event.pointing
+    from ctaviewer.coords import altaz_to_fov
+
+    for alt, az in ((g.alt, g.az), (s.array_event.simulation.alt, s.array_event.simulation.az)):
+        x, y = altaz_to_fov(alt, az, p.array_alt, p.array_az)
+        lon = (min(lon[0], float(x)), max(lon[1], float(x)))
+        lat = (min(lat[0], float(y)), max(lat[1], float(y)))
+    sky.plot.setRange(xRange=lon, yRange=lat, padding=0.15)
+    shots.save(dock, "sky-summed-image.png",
+               "sky view: the stereo summed image of gamma_4lst_15nectarcam's first event, "
+               "hillas_weighted direction with its error ellipse, true direction")
+    w.close()
+
+
 def make_script_display(shots: Shots, path: str) -> None:
     """A CameraDisplay of a script (ctaviewer.display): the brightest image of the first
     events of ``path``, its cleaned pixels outlined and its Hillas ellipse."""
@@ -332,6 +367,7 @@ def make_all(shots: Shots, data: Path) -> None:
     cw.close()
     make_muons(shots, file("muons_lst.simtel.zst"))
     make_script_display(shots, file("gamma_4lst_15nectarcam.simtel.zst"))
+    make_stereo_image(shots, file("gamma_4lst_15nectarcam.simtel.zst"))
 
     # ---- the batch panel after a run over three files to DL3, one of them truncated
     out_dir = Path(tempfile.gettempdir()) / "ctaviewer-guide" / "dl1"

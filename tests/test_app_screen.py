@@ -211,7 +211,7 @@ def QtCoreRect(xs, ys):
 
 def test_invalid_reconstruction_is_shown_as_invalid_with_its_reason(
         simtel_file, qtbot, window):
-    """An implausible result is not drawn as a reconstruction: no marker, no circle, and
+    """An implausible result is not drawn as a reconstruction: no marker, no ellipse, and
     every view that shows the geometry says why."""
     _open(qtbot, window, simtel_file("gamma_4lst.simtel.zst"))
     s = window.session
@@ -224,7 +224,7 @@ def test_invalid_reconstruction_is_shown_as_invalid_with_its_reason(
     sky = _raise(qtbot, window, "sky")
     qtbot.waitUntil(lambda: "invalid" in sky.info.text())
     assert reason in sky.info.text() and "reconstructed alt" not in sky.info.text()
-    xs = sky.reco_circle.getData()[0]
+    xs = sky.reco_ellipse.getData()[0]
     assert len(sky.reco.data) == 0 and (xs is None or len(xs) == 0)
     params = _raise(qtbot, window, "parameters")
     qtbot.waitUntil(lambda: params.dl2.rowCount() > 0 and params.dl2.item(0, 1) is not None

@@ -1,5 +1,10 @@
-"""Sky view in the nominal frame around the pointing: Hillas axes, reconstructed direction
-with its uncertainty, true direction and the field of view.
+"""Sky view in the nominal frame around the pointing: the stereo summed image (every
+cleaned image projected into the nominal frame, ``reco.stereo_image``), Hillas axes,
+reconstructed direction with its error ellipse, true direction and the field of view.
+
+The summed image is computed in ``refresh`` on the GUI thread: it takes about 1 ms per event
+(0.3 ms for 4 LSTs, 0.9 ms for the 70 SST-1Ms of gamma_70sst1m), and ``refresh`` runs only
+when the view is shown.
 """
 
 from __future__ import annotations
@@ -10,11 +15,40 @@ import math
 import numpy as np
 
 from ...coords import altaz_to_fov
+from ...reco.stereo_image import BIN_DEG, summed_image
 from ..qt import QtCore, QtWidgets, pg
 from .lazy import LazyRefreshMixin
 from .plotting import cached_axes, clip_segments
 
 GREY = (190, 190, 190)
+#: points of the error ellipse
+ELLIPSE_POINTS = 121
+
+
+def error_ellipse(alt, az, alt_uncert, az_uncert, p_alt, p_az, n=ELLIPSE_POINTS):
+    """The 1σ ellipse of a direction's alt and az uncertainties (deg; az_uncert in the
+    azimuth coordinate, ctapipe's ``az_uncert``), in the nominal frame around (p_alt, p_az):
+    (fov_lon, fov_lat) arrays, or None when either uncertainty is not a positive number."""
+    if not (np.isfinite(alt_uncert) and np.isfinite(az_uncert)
+            and alt_uncert > 0 and az_uncert > 0):
+        return None
+    phi = np.linspace(0.0, 2.0 * np.pi, n)
+    return altaz_to_fov(alt + alt_uncert * np.cos(phi), az + az_uncert * np.sin(phi),
+                        p_alt, p_az)
+
+
+def _grey_rgba(image: np.ndarray) -> np.ndarray:
+    """Charge to RGBA: empty bins transparent, the rest from light grey (faint) to black
+    (the brightest bin), by the square root of the charge (faint images stay visible beside
+    bright ones); grey, so that the coloured markers stay legible over it."""
+    rgba = np.zeros(image.shape + (4,), dtype=np.uint8)
+    top = float(image.max()) if image.size else 0.0
+    hit = image > 0
+    if top > 0:
+        level = (215.0 * (1.0 - np.sqrt(image[hit] / top))).astype(np.uint8)
+        rgba[hit, 0] = rgba[hit, 1] = rgba[hit, 2] = level
+        rgba[hit, 3] = 255
+    return rgba
 
 
 def _azimuth(az: float, digits: int) -> str:
@@ -43,11 +77,16 @@ class SkyView(LazyRefreshMixin, QtWidgets.QWidget):
         self.cogs = pg.ScatterPlotItem(size=6, pen=pg.mkPen(None))
         self.reco = pg.ScatterPlotItem(symbol="x", size=16, brush=pg.mkBrush(220, 0, 0),
                                        pen=pg.mkPen(220, 0, 0))
-        self.reco_circle = pg.PlotCurveItem(pen=pg.mkPen((220, 0, 0)))
+        self.reco_ellipse = pg.PlotCurveItem(pen=pg.mkPen((220, 0, 0), width=2))
         self.true = pg.ScatterPlotItem(symbol="star", size=16, brush=pg.mkBrush(0, 160, 0),
                                        pen=pg.mkPen(0, 120, 0))
         self.items = [self.fov, self.centre, *self.axes.values(), self.cogs, self.reco,
-                      self.reco_circle, self.true]
+                      self.reco_ellipse, self.true]
+        #: the stereo summed image, under everything else
+        self.summed_item = pg.ImageItem()
+        self.summed_item.setZValue(-10)
+        self.plot.addItem(self.summed_item)
+        self.summed = None  # the SummedImage shown (None: none)
         for item in self.items:
             self.plot.addItem(item)
         self._brushes = {key: pg.mkBrush(*c) for key, c in (
@@ -57,8 +96,18 @@ class SkyView(LazyRefreshMixin, QtWidgets.QWidget):
         self.plot.getViewBox().sigRangeChanged.connect(self._clip_axes)
         self.info = QtWidgets.QLabel()
         self.info.setWordWrap(True)
+        self.show_summed = QtWidgets.QCheckBox("Summed image")
+        self.show_summed.setChecked(True)
+        self.show_summed.setToolTip(
+            "Every telescope's cleaned image projected into the nominal frame and summed "
+            f"(bins of {BIN_DEG:g}°; grey by the square root of the charge, black: brightest)")
+        self.show_summed.toggled.connect(self.request_refresh)
+        row = QtWidgets.QHBoxLayout()
+        row.addWidget(self.show_summed)
+        row.addStretch(1)
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
+        layout.addLayout(row)
         layout.addWidget(self.plot, 1)
         layout.addWidget(self.info)
         self.follow_source(session)
@@ -95,6 +144,19 @@ class SkyView(LazyRefreshMixin, QtWidgets.QWidget):
         for item in self.items:
             if item is not self.centre:
                 item.setData([], [])
+        self._set_summed(None)
+
+    def _set_summed(self, si) -> None:
+        self.summed = si
+        if si is None or si.total <= 0:
+            self.summed_item.clear()
+            self.summed_item.setVisible(False)
+            return
+        self.summed_item.setImage(_grey_rgba(si.image), autoLevels=False)
+        x0, y0 = float(si.lon_edges[0]), float(si.lat_edges[0])
+        self.summed_item.setRect(QtCore.QRectF(x0, y0, float(si.lon_edges[-1]) - x0,
+                                               float(si.lat_edges[-1]) - y0))
+        self.summed_item.setVisible(True)
 
     def refresh(self, *_):
         s = self.session
@@ -131,6 +193,17 @@ class SkyView(LazyRefreshMixin, QtWidgets.QWidget):
                 cogs.append((lon, lat))
                 cog_brushes.append(self._brushes[key])
             g = s.result.geometry
+        si = None
+        if s.result is not None and self.show_summed.isChecked():
+            si = summed_image(sub, ev.pointing, s.result.tel)
+            if si.tel_ids:
+                out = f", {si.outside:.0f} p.e. outside the grid" if si.outside > 0 else ""
+                text.append(f"summed image: {len(si.tel_ids)} cleaned image"
+                            f"{'' if len(si.tel_ids) == 1 else 's'}, {si.total:.0f} p.e. "
+                            f"(bins of {si.bin_deg:g}°{out})")
+            else:
+                text.append("summed image: no telescope has a cleaned image")
+        self._set_summed(si)
         self._segments = {key: np.asarray(pts, dtype=float).reshape(-1, 2, 2)
                           for key, pts in segments.items()}
         self._clip_axes()
@@ -139,18 +212,25 @@ class SkyView(LazyRefreshMixin, QtWidgets.QWidget):
         if g is not None and g.is_valid:
             lon, lat = altaz_to_fov(g.alt, g.az, p_alt, p_az)
             self.reco.setData([float(lon)], [float(lat)])
-            if np.isfinite(g.ang_distance_uncert):
-                self._circle(self.reco_circle, float(lon), float(lat), g.ang_distance_uncert)
+            ellipse = error_ellipse(g.alt, g.az, g.alt_uncert, g.az_uncert, p_alt, p_az)
+            if ellipse is not None:
+                self.reco_ellipse.setData(*ellipse)
             else:
-                self.reco_circle.setData([], [])
+                self.reco_ellipse.setData([], [])
             # hillas_intersection (ctapipe's) estimates no angular uncertainty: no "±" then
             unc = (f"± {g.ang_distance_uncert:.3f}°, " if np.isfinite(g.ang_distance_uncert)
                    else "")
             text.append(f"reconstructed alt {g.alt:.3f}°, az {_azimuth(g.az, 3)}° "
                         f"({unc}{len(g.tel_ids)} tels)")
+            if ellipse is not None:
+                text.append(f"error ellipse (1σ): σ_alt {g.alt_uncert:.3f}°, "
+                            f"σ_az {g.az_uncert:.3f}°")
+            else:
+                text.append("no error ellipse: the reconstruction gives no alt/az "
+                            "uncertainty")
         else:  # nothing is drawn for an invalid result: it says why instead
             self.reco.setData([], [])
-            self.reco_circle.setData([], [])
+            self.reco_ellipse.setData([], [])
             if g is not None and g.invalid_reason:
                 text.append("<span style='color:#dc0000'>reconstruction invalid: "
                             f"{html.escape(g.invalid_reason)}</span>")
