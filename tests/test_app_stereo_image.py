@@ -81,6 +81,21 @@ def test_error_ellipse_axes_are_the_alt_az_uncertainties(sky, qtbot):
     assert "σ_alt 0.200°, σ_az 0.500°" in view.info.text()
 
 
+def test_crossing_spread_is_a_circle_not_an_ellipse(sky, qtbot):
+    """hillas_intersection (ctapipe's HillasReconstructor) puts one angle on the sky into
+    both uncertainties: a circle of that radius around the direction, said to be no 1σ."""
+    window, view = sky
+    s = window.session
+    g = dataclasses.replace(s.result.geometry, alt_uncert=0.3, az_uncert=0.3,
+                            ang_distance_uncert=float("nan"))
+    _show(qtbot, window, g)
+    lon, lat = view.reco.data["x"][0], view.reco.data["y"][0]
+    x, y = view.reco_ellipse.getData()
+    assert np.hypot(x - lon, y - lat) == pytest.approx(np.full(len(x), 0.3), abs=1e-12)
+    assert "mean angle to the direction, 0.300°" in view.info.text()
+    assert "σ_az" not in view.info.text()
+
+
 def test_no_ellipse_without_uncertainties(sky, qtbot):
     window, view = sky
     s = window.session

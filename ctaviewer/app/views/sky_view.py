@@ -37,6 +37,16 @@ def error_ellipse(alt, az, alt_uncert, az_uncert, p_alt, p_az, n=ELLIPSE_POINTS)
                         p_alt, p_az)
 
 
+def is_crossing_spread(g) -> bool:
+    """Whether ``g``'s alt/az uncertainties are ctapipe's HillasReconstructor's (and
+    ``hillas_intersection``'s): the mean angle between the direction and the pairwise plane
+    crossings in both ``alt_uncert`` and ``az_uncert``, no angular-distance uncertainty.
+    That is an angle on the sky, not a 1σ per coordinate (read from files too, where the
+    method is not recorded beside the values)."""
+    return (not np.isfinite(g.ang_distance_uncert) and np.isfinite(g.alt_uncert)
+            and g.alt_uncert > 0 and g.alt_uncert == g.az_uncert)
+
+
 def _grey_rgba(image: np.ndarray) -> np.ndarray:
     """Charge to RGBA: empty bins transparent, the rest from light grey (faint) to black
     (the brightest bin), by the square root of the charge (faint images stay visible beside
@@ -212,7 +222,13 @@ class SkyView(LazyRefreshMixin, QtWidgets.QWidget):
         if g is not None and g.is_valid:
             lon, lat = altaz_to_fov(g.alt, g.az, p_alt, p_az)
             self.reco.setData([float(lon)], [float(lat)])
-            ellipse = error_ellipse(g.alt, g.az, g.alt_uncert, g.az_uncert, p_alt, p_az)
+            spread = is_crossing_spread(g)
+            if spread:  # a circle of that angle around the direction (nominal frame)
+                phi = np.linspace(0.0, 2.0 * np.pi, ELLIPSE_POINTS)
+                ellipse = (float(lon) + g.alt_uncert * np.cos(phi),
+                           float(lat) + g.alt_uncert * np.sin(phi))
+            else:
+                ellipse = error_ellipse(g.alt, g.az, g.alt_uncert, g.az_uncert, p_alt, p_az)
             if ellipse is not None:
                 self.reco_ellipse.setData(*ellipse)
             else:
@@ -222,7 +238,10 @@ class SkyView(LazyRefreshMixin, QtWidgets.QWidget):
                    else "")
             text.append(f"reconstructed alt {g.alt:.3f}°, az {_azimuth(g.az, 3)}° "
                         f"({unc}{len(g.tel_ids)} tels)")
-            if ellipse is not None:
+            if spread:
+                text.append(f"circle: the plane crossings' mean angle to the direction, "
+                            f"{g.alt_uncert:.3f}° (ctapipe's alt/az_uncert; not a 1σ error)")
+            elif ellipse is not None:
                 text.append(f"error ellipse (1σ): σ_alt {g.alt_uncert:.3f}°, "
                             f"σ_az {g.az_uncert:.3f}°")
             else:
