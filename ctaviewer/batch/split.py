@@ -375,8 +375,8 @@ class LocalPool:
         self.workers.remove(w)
         self._refill()
         if key is not None:
-            raise WorkerDiedError(f"a worker process died while processing events of the file "
-                             f"({cause}); no output written")
+            raise WorkerDiedError(f"a worker process died while processing events of the "
+                                  f"file ({cause}); no output written")
 
     def stop(self) -> None:
         for w in self.running:

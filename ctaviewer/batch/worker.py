@@ -96,9 +96,7 @@ def _parent_gone(parent_pid: int) -> bool:
         return False
     try:
         os.kill(parent_pid, 0)
-    except ProcessLookupError:
-        return True
-    except OSError:  # alive, owned by someone else (it can't be the runner, then)
+    except OSError:  # no such process, or one of someone else's: not the runner
         return True
     return False
 
