@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...calib.monitoring import GAINS, MONITORING_QUANTITIES, camera_quantity
+from ...calib.monitoring import (  # noqa: F401 - is_per_gain: the view's Gain choice applies
+    GAINS,
+    MONITORING_QUANTITIES,
+    camera_quantity,
+    is_per_gain,
+)
 from ...io.base import DataLevel
 from ...service.display import QUANTITIES  # noqa: F401 - listed once, with DisplayState
 
@@ -39,12 +44,6 @@ def has_readout(source) -> bool:
     sim_telarray or simulated source), not DL1 (whose pedestals and dc→p.e. are stand-ins:
     its camera quantities are not available, never shown as zeros and ones)."""
     return getattr(source, "data_level", None) is DataLevel.RAW
-
-
-def is_per_gain(quantity: str) -> bool:
-    """Whether ``quantity`` has a value per gain (the view's Gain choice applies)."""
-    entry = MONITORING_QUANTITIES.get(quantity)
-    return bool(entry and entry[1])
 
 
 def pixel_values(quantity: str, tel_data, tel_result=None, sample: int = 0, gain: str = "high",
