@@ -3,9 +3,10 @@
 ``CameraGeometry.from_name("NectarCam")`` (ctapipe's call) reads
 ``ctaviewer/resources/cameras/NectarCam.npz``: each pixel layout of that camera found in the
 simulation files, as the file stores it, labelled by the production it came from ("prod5");
-the newest is the default. The geometry is rebuilt with the conversion the sim_telarray
-reader applies (``io.simtel_convert``), so it equals the geometry read from such a file, pixel
-positions bit for bit. ``packaging/make_camera_geometries.py`` regenerates the files.
+the newest is the default. The geometry is rebuilt by ``simtel_geometry``, the conversion the
+sim_telarray reader (``io.simtel_convert``) applies too, so it equals the geometry read from
+such a file, pixel positions bit for bit. ``packaging/make_camera_geometries.py`` regenerates
+the files.
 """
 
 from __future__ import annotations
@@ -88,8 +89,8 @@ def _stored_geometry(canonical: str, label: str) -> CameraGeometry:
 
 def simtel_geometry(name: str, pixel_x, pixel_y, pixel_area, shape_code: int | None,
                     cam_rot_rad: float) -> CameraGeometry:
-    """A geometry from a sim_telarray camera-settings block as the file stores it, converted
-    as the sim_telarray reader converts it (``io.simtel_convert``; a test keeps them equal)."""
+    """A geometry from a sim_telarray camera-settings block as the file stores it: the one
+    conversion of the stored layouts and of the sim_telarray reader (``io.simtel_convert``)."""
     x = np.ascontiguousarray(pixel_x, dtype=np.float64)
     y = np.ascontiguousarray(pixel_y, dtype=np.float64)
     area = np.ascontiguousarray(pixel_area, dtype=np.float64)

@@ -35,7 +35,7 @@ from ..instrument import (
     guess_telescope,
     names,
 )
-from ..instrument.camera import SIMTEL_SHAPE_CODES
+from ..instrument.camera_library import simtel_geometry
 from .simtel_index import KIND_CALIB_OBJECT, KIND_SHOWER
 
 PRIMARY_NAMES = {0: "gamma", 1: "electron", -1: "positron", 2: "muon", 101: "proton", 402: "helium"}
@@ -81,24 +81,18 @@ def names_from_metadata(meta: dict, mirror_area_m2: float) -> names.TelescopeNam
 
 
 def _geometry(name: str, cs: dict, n_pixels: int, cache: dict) -> CameraGeometry:
-    """The camera geometry of one telescope's camera settings, shared by equal layouts."""
+    """The camera geometry of one telescope's camera settings, shared by equal layouts
+    (converted by ``instrument.camera_library.simtel_geometry``, as the stored layouts are)."""
     x = np.ascontiguousarray(cs["pixel_x"], dtype=np.float64)
     y = np.ascontiguousarray(cs["pixel_y"], dtype=np.float64)
     area = np.ascontiguousarray(cs.get("pixel_area", []), dtype=np.float64)
     shape_codes = np.asarray(cs.get("pixel_shape", []))
     code = int(shape_codes[0]) if shape_codes.size else None
-    cam_rot = float(np.rad2deg(cs.get("cam_rot", 0.0)))
+    cam_rot = float(cs.get("cam_rot", 0.0))
     key = (name, n_pixels, x.tobytes(), y.tobytes(), area.tobytes(), code, cam_rot)
     geometry = cache.get(key)
     if geometry is None:
-        geometry = CameraGeometry.from_positions(
-            name,
-            x,
-            y,
-            pix_area=area if area.size == n_pixels and np.all(area > 0) else None,
-            shape=SIMTEL_SHAPE_CODES.get(code) if code is not None else None,
-            cam_rotation_deg=cam_rot,
-        )
+        geometry = simtel_geometry(name, x, y, area, code, cam_rot)
         cache[key] = geometry
     return geometry
 
