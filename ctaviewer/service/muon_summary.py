@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..errors import Cancelled, CtaviewerError
+from ..writers.atomic import AtomicOutput
 
 #: the ring values the summary keeps, in CSV column order
 RING_FIELDS = ("index", "event_id", "tel_id", "radius_deg", "center_fov_lon_deg",
@@ -73,22 +74,16 @@ class MuonSummary:
         return np.histogram(v, bins=bins, range=(lo, hi))
 
     def to_csv(self, path) -> None:
-        """One line per ring, the ``RING_FIELDS`` as columns (written under a temporary
-        name, then renamed)."""
+        """One line per ring, the ``RING_FIELDS`` as columns (``writers.atomic``: written
+        under a temporary name, then renamed)."""
         path = os.fspath(path)
-        tmp = f"{path}.part"
         try:
-            with open(tmp, "w", newline="") as f:
+            with AtomicOutput(path, overwrite=True) as tmp, open(tmp, "w", newline="") as f:
                 writer = csv.writer(f)
                 writer.writerow(RING_FIELDS)
                 for r in self.rings:
                     writer.writerow([getattr(r, k) for k in RING_FIELDS])
-            os.replace(tmp, path)
         except OSError as exc:
-            try:
-                os.remove(tmp)
-            except OSError:
-                pass
             raise CtaviewerError(f"{path}: cannot write ({exc.strerror or exc})") from None
 
 
