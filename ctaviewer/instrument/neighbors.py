@@ -133,12 +133,23 @@ def nearest_neighbour_stats(x: np.ndarray, y: np.ndarray) -> tuple[float, float,
     return float(d0), float(angle), n_close
 
 
-@njit(cache=True)
+def x_order(pix_x: np.ndarray) -> np.ndarray:
+    """The pixels in order of x: what ``nearest_pixel_sorted`` searches (made once per
+    camera by a caller that asks many times)."""
+    return np.argsort(pix_x, kind="mergesort")
+
+
 def nearest_pixel(pix_x, pix_y, x, y, limit):
     """Index of the pixel nearest to each point (x, y), or -1 where none is within
-    ``limit`` (pixel positions sorted once, then a strip search per point)."""
+    ``limit``."""
+    return nearest_pixel_sorted(pix_x, pix_y, x_order(pix_x), x, y, limit)
+
+
+@njit(cache=True)
+def nearest_pixel_sorted(pix_x, pix_y, order, x, y, limit):
+    """``nearest_pixel`` with the pixels' x order given (``x_order``): a strip search
+    around each point's x."""
     n = pix_x.shape[0]
-    order = np.argsort(pix_x, kind="mergesort")
     xs = pix_x[order]
     out = np.full(x.shape[0], -1, dtype=np.int64)
     for q in range(x.shape[0]):
@@ -160,4 +171,5 @@ def nearest_pixel(pix_x, pix_y, x, y, limit):
     return out
 
 
-__all__ = ["close_pairs", "nearest_neighbour_stats", "nearest_pixel", "neighbors_csr"]
+__all__ = ["close_pairs", "nearest_neighbour_stats", "nearest_pixel", "nearest_pixel_sorted",
+           "neighbors_csr", "x_order"]

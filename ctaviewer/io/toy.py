@@ -33,7 +33,7 @@ from ..instrument import (
     SubarrayDescription,
     TelescopeDescription,
 )
-from ..instrument.neighbors import nearest_pixel
+from ..instrument.neighbors import nearest_pixel_sorted, x_order
 from .base import EventSource
 
 POINTING_ALT = 70.0
@@ -121,6 +121,7 @@ class ToySource(EventSource):
         self.seed = int(seed)
         self._subarray = self.select_tels(toy_subarray())
         self._pulse, self._pulse_step = _pulse_template()
+        self._x_orders: dict[int, np.ndarray] = {}  # id(geometry) -> its pixels in x order
 
     @classmethod
     def check(cls, path: str) -> str | None:
@@ -259,8 +260,13 @@ class ToySource(EventSource):
         )
 
     def _pixel_of(self, geom: CameraGeometry, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-        return nearest_pixel(geom.pix_x, geom.pix_y, np.asarray(x, dtype=np.float64),
-                             np.asarray(y, dtype=np.float64), float(geom.pixel_width[0] / 2))
+        order = self._x_orders.get(id(geom))  # the geometries live as long as this source
+        if order is None:
+            order = self._x_orders[id(geom)] = x_order(geom.pix_x)
+        return nearest_pixel_sorted(geom.pix_x, geom.pix_y, order,
+                                    np.asarray(x, dtype=np.float64),
+                                    np.asarray(y, dtype=np.float64),
+                                    float(geom.pixel_width[0] / 2))
 
     def _digitise(self, tel_id, desc, true_image, t_pix, rng) -> TelescopeData:
         n_pix = len(true_image)
