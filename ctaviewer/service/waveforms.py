@@ -107,7 +107,7 @@ def _window_offset(t, shape, guess: float, centre_ns: float, width: float,
     offsets = guess + np.linspace(-4 * width, 4 * width, 321)
     k = np.arange(window[0], window[1])
     times = k * width
-    samples = np.array([np.interp(times - o, t, shape, left=0.0, right=0.0) for o in offsets])
+    samples = np.interp(times[None, :] - offsets[:, None], t, shape, left=0.0, right=0.0)
     weight = samples.sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = (samples * times).sum(axis=1) / weight
