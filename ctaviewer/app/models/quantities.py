@@ -46,6 +46,13 @@ def has_readout(source) -> bool:
     return getattr(source, "data_level", None) is DataLevel.RAW
 
 
+def gain_threshold(session) -> float:
+    """The gain-selection threshold of ``session``'s processing config (the defaults' 4000
+    ADC without one): where the camera quantities call a pixel saturated."""
+    cfg = getattr(session, "config", None)
+    return getattr(getattr(cfg, "calibration", None), "gain_threshold", 4000.0)
+
+
 def pixel_values(quantity: str, tel_data, tel_result=None, sample: int = 0, gain: str = "high",
                  gain_threshold: float = 4000.0) -> np.ndarray | None:
     """Per-pixel values of ``quantity`` for one telescope, or None when not available;

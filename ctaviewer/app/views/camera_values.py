@@ -8,7 +8,7 @@ from ...calib.monitoring import MONITORING_QUANTITIES
 from ...coords import camera_to_fov
 from ...expressions import Expression
 from .. import colors
-from ..models.quantities import TWO_STATES, has_readout, pixel_values
+from ..models.quantities import TWO_STATES, gain_threshold, has_readout, pixel_values
 
 
 def camera_colors(session, display, tel_id: int):
@@ -19,8 +19,7 @@ def camera_colors(session, display, tel_id: int):
         return None
     if display.quantity in MONITORING_QUANTITIES and not has_readout(session.source):
         return None  # a DL1 file has no monitoring: "not available"
-    cfg = getattr(session, "config", None)
-    threshold = getattr(getattr(cfg, "calibration", None), "gain_threshold", 4000.0)
+    threshold = gain_threshold(session)
     values = pixel_values(display.quantity, event.tel[tel_id], session.tel_result(tel_id),
                           display.sample, getattr(display, "gain", "high"), threshold)
     if values is None:

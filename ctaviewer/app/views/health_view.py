@@ -16,7 +16,7 @@ from ...calib.health import HEALTH_STATES
 from ...calib.monitoring import GAINS
 from ...service.camera_health import DEFAULT_MAX_EVENTS, PedestalJob, array_health
 from .. import colors
-from ..models.quantities import has_readout
+from ..models.quantities import gain_threshold, has_readout
 from ..qt import QtCore, QtGui, QtWidgets, pg
 from .camera_item import CameraItem
 from .colorbar import ColorBar
@@ -312,8 +312,7 @@ class HealthView(LazyRefreshMixin, QtWidgets.QWidget):
             return
         # (the built-in simulated array has no file to read)
         self.compute_button.setEnabled(self._job is None and bool(s.path))
-        cfg = getattr(s, "config", None)
-        threshold = getattr(getattr(cfg, "calibration", None), "gain_threshold", 4000.0)
+        threshold = gain_threshold(s)
         key = self._health_key
         if key is None or key[0] is not ev or key[1] is not s.result or key[2] != threshold:
             # (a new telescope selection reuses the event's states)
