@@ -105,10 +105,9 @@ class ArrayHealth(QtWidgets.QWidget):
                        f"{t}\n{100 * self.shares[t]:.1f} %" if rect.height() > 24 else str(t))
 
     def mousePressEvent(self, ev):
-        for t, rect in self._cells():
-            if rect.contains(ev.position()):
-                self.tel_clicked.emit(t)
-                return
+        t = self.tel_at(ev.position())
+        if t is not None:
+            self.tel_clicked.emit(t)
 
     def tel_at(self, pos) -> int | None:
         for t, rect in self._cells():
