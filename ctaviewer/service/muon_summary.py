@@ -50,9 +50,12 @@ class MuonSummary:
     list's muon column."""
 
     path: str
-    n_events: int = 0
     rings: list[MuonRing] = field(default_factory=list)
     rings_per_event: dict[int, int] = field(default_factory=dict)
+
+    @property
+    def n_events(self) -> int:
+        return len(self.rings_per_event)
 
     def tel_ids(self) -> list[int]:
         return sorted({r.tel_id for r in self.rings})
@@ -130,7 +133,6 @@ def summarise(path, config, progress=None, should_stop=None) -> MuonSummary:
                     summary.rings.append(ring)
                     n += 1
             summary.rings_per_event[int(event.index)] = n
-            summary.n_events += 1
             if progress is not None:
                 progress(summary.n_events, total)
     return summary
