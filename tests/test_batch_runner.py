@@ -75,3 +75,22 @@ def test_in_process_runner_same_outcome(tmp_path):
     cancelled = BatchRunner([JobSpec(str(good), str(tmp_path / "c.h5"))], in_process=True).run(
         should_stop=lambda: True)
     assert cancelled[0].cancelled and not (tmp_path / "c.h5").exists()
+
+
+def test_the_forkserver_preload_never_raises(monkeypatch):
+    """An exception in the forkserver's preload would end the server and every worker
+    start with it: a failing kernel load there is left to the workers' own jobs."""
+    import importlib
+
+    import ctaviewer.pipeline
+    from ctaviewer.batch import warm_fork
+
+    calls = []
+
+    def failing():
+        calls.append(1)
+        raise RuntimeError("no kernels")
+
+    monkeypatch.setattr(ctaviewer.pipeline, "warm_up", failing)
+    importlib.reload(warm_fork)
+    assert calls == [1]

@@ -1,9 +1,17 @@
 """Imported once by the forkserver the batch runner's workers fork from: the process
 imports the processing chain and loads its numba kernels (``pipeline.warm_up``) here, so
 every worker starts with them in memory instead of spending ~2 s loading them itself, and
-shares their pages with its siblings."""
+shares their pages with its siblings.
 
-from ..pipeline import warm_up
+Nothing may fail here: an exception would end the forkserver, and every worker start with
+it, with no word of the cause. A worker forked without the kernels loads them in its first
+job, where a failure is reported for the file it processes."""
+
 from . import worker  # noqa: F401  (the workers' entry point, imported before forking)
 
-warm_up()
+try:
+    from ..pipeline import warm_up
+
+    warm_up()
+except Exception:  # noqa: BLE001 (see the module's docstring)
+    pass
