@@ -299,7 +299,7 @@ class ArrayEvent:
     @property
     def is_calibration(self) -> bool:
         """Calibration data (pedestal, flat field, single p.e., other): not a shower."""
-        return self.event_type in CALIBRATION_EVENT_TYPES
+        return is_calibration_type(self.event_type)
 
     @property
     def n_tels(self) -> int:
