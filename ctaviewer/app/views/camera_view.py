@@ -29,14 +29,15 @@ from .colorbar import ColorBar
 from .muon_overlay import MuonRingItem
 from .time_gradient import TimeGradientPlot
 
-#: the cleaning mask's legend: (text, LUT index) of pixels out of and in the image
-MASK_STATES = (("not in image", 0), ("in image", colors.N_COLORS - 1))
-
 
 def state_legend(quantity: str) -> tuple:
     """The legend of a two-state quantity: (text, LUT index) of its 0 and 1."""
     off, on = TWO_STATES[quantity]
     return ((off, 0), (on, colors.N_COLORS - 1))
+
+
+#: the cleaning mask's legend: (text, LUT index) of pixels out of and in the image
+MASK_STATES = state_legend("cleaning mask")
 
 
 #: the axis labels of the camera view, per ``DisplayState.axes``
