@@ -186,7 +186,8 @@ def analyse_file(path, config, progress=None, should_stop=None, *,
 
 
 def describe(summary: MuonSummary, tel_id: int | None = None) -> str:
-    """One line: rings, events, medians of radius, width and efficiency."""
+    """One line: rings, events, medians of radius, width and efficiency; a note where the
+    file has rings but none of them (of ``tel_id``) an optical efficiency."""
     rings = [r for r in summary.rings if tel_id is None or r.tel_id == tel_id]
 
     def median(name):
@@ -194,6 +195,9 @@ def describe(summary: MuonSummary, tel_id: int | None = None) -> str:
         return f"{float(np.median(v)):.4g}" if len(v) else "–"
 
     n_eff = sum(1 for r in rings if math.isfinite(r.optical_efficiency))
-    return (f"{len(rings)} rings in {summary.n_events} events ({n_eff} with an optical "
+    text = (f"{len(rings)} rings in {summary.n_events} events ({n_eff} with an optical "
             f"efficiency); median radius {median('radius_deg')}°, width {median('width_deg')}°,"
             f" efficiency {median('optical_efficiency')}")
+    if summary.rings and not n_eff:
+        text += " (dual-mirror telescopes: no optical efficiency, no ring width)"
+    return text

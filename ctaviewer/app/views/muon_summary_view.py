@@ -9,8 +9,6 @@ histograms export as PNG and the rings as CSV.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from ...errors import Cancelled
@@ -184,12 +182,7 @@ class MuonSummaryView(QtWidgets.QWidget):
             else:
                 item.setData([], [])
         if self.summary is not None:
-            text = describe(self.summary, tel)
-            if self.summary.rings and not any(
-                    math.isfinite(r.optical_efficiency) for r in self.summary.rings
-                    if tel is None or r.tel_id == tel):
-                text += " (dual-mirror telescopes: no optical efficiency, no ring width)"
-            self.label.setText(text)
+            self.label.setText(describe(self.summary, tel))
 
     def histogram_counts(self, name: str) -> np.ndarray:
         """The counts drawn in histogram ``name`` (for scripts and tests)."""
