@@ -21,7 +21,7 @@ from .lazy import LazyRefreshMixin
 from .plotting import cached_axes, clip_segments
 
 GREY = (190, 190, 190)
-#: points of the error ellipse
+#: points of the error ellipse and of the circles
 ELLIPSE_POINTS = 121
 
 
@@ -139,7 +139,7 @@ class SkyView(LazyRefreshMixin, QtWidgets.QWidget):
 
     @staticmethod
     def _circle(item, x, y, r):
-        phi = np.linspace(0, 2 * np.pi, 121)
+        phi = np.linspace(0, 2 * np.pi, ELLIPSE_POINTS)
         item.setData(x + r * np.cos(phi), y + r * np.sin(phi))
 
     def fov_radius(self) -> float:
@@ -223,13 +223,11 @@ class SkyView(LazyRefreshMixin, QtWidgets.QWidget):
             lon, lat = altaz_to_fov(g.alt, g.az, p_alt, p_az)
             self.reco.setData([float(lon)], [float(lat)])
             spread = is_crossing_spread(g)
+            ellipse = (None if spread else
+                       error_ellipse(g.alt, g.az, g.alt_uncert, g.az_uncert, p_alt, p_az))
             if spread:  # a circle of that angle around the direction (nominal frame)
-                phi = np.linspace(0.0, 2.0 * np.pi, ELLIPSE_POINTS)
-                ellipse = (float(lon) + g.alt_uncert * np.cos(phi),
-                           float(lat) + g.alt_uncert * np.sin(phi))
-            else:
-                ellipse = error_ellipse(g.alt, g.az, g.alt_uncert, g.az_uncert, p_alt, p_az)
-            if ellipse is not None:
+                self._circle(self.reco_ellipse, float(lon), float(lat), g.alt_uncert)
+            elif ellipse is not None:
                 self.reco_ellipse.setData(*ellipse)
             else:
                 self.reco_ellipse.setData([], [])
