@@ -62,6 +62,16 @@ def _accumulate(wf, use, sums, sumsq, counts):
             counts[g, p] += n_s
 
 
+def _mean_std(s1, s2, n):
+    """Mean and standard deviation (n − 1 in the denominator) per element from the sums
+    ``s1``, sums of squares ``s2`` and counts ``n``: NaN mean without a value, NaN standard
+    deviation with fewer than 2."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.where(n > 0, s1 / n, np.nan)
+        var = np.maximum(s2 / n - mean * mean, 0.0) * n / np.maximum(n - 1, 1)
+    return mean, np.where(n > 1, np.sqrt(var), np.nan)
+
+
 def signal_free_pixels(waveform) -> np.ndarray:
     """Pixels of a shower event's waveform (gains × pixels × samples) without a pulse in
     the high gain: max − mean below ``SIGNAL_FREE_SIGMA`` × the median per-pixel RMS."""
@@ -154,12 +164,7 @@ class PedestalAccumulator:
                   else "pedestal events")
         out = {}
         for tel_id, (s1, s2, n, n_events, sums_only) in sorted(self._acc.items()):
-            with np.errstate(invalid="ignore", divide="ignore"):
-                mean = s1 / n
-                var = np.maximum(s2 / n - mean * mean, 0.0)
-                rms = np.sqrt(var * n / np.maximum(n - 1, 1))
-            rms[n < 2] = np.nan
-            mean[n < 1] = np.nan
+            mean, rms = _mean_std(s1, s2, n)
             mon_ped, mon_noise = self._monitoring[tel_id]
             out[tel_id] = PedestalStats(int(tel_id), source, int(n_events), mean, rms, n.copy(),
                                         mon_ped, mon_noise, bool(sums_only))
@@ -205,13 +210,10 @@ class ChargeAccumulator:
 
         out = {}
         for tel_id, (s1, s2, n, n_events) in sorted(self._acc.items()):
-            with np.errstate(invalid="ignore", divide="ignore"):
-                mean = np.where(n > 0, s1 / n, np.nan)
-                var = np.maximum(s2 / n - mean * mean, 0.0) * n / np.maximum(n - 1, 1)
-            std = np.where(n > 1, np.sqrt(var), np.nan)
+            mean, std = _mean_std(s1, s2, n)
             outliers = []
             for values in (mean, std):
-                sm = summarize(values) if np.isfinite(values).any() else None
+                sm = summarize(values)  # None where no pixel is finite
                 outliers.append(sm.outliers if sm is not None else ())
             out[tel_id] = ChargeStats(int(tel_id), int(n_events), mean, std, *outliers)
         return out
