@@ -111,16 +111,18 @@ class ArrayDisplay(Figure):
         c.setAlphaF(self.alpha)
         return c
 
+    def _value_colors(self, values: np.ndarray) -> list[QtGui.QColor]:
+        """``values`` through the colour map, linearly from their minimum to their maximum
+        (grey where not finite)."""
+        lo, hi = colors.limits(values, "min-max")
+        table = colors.lut(self._cmap_key)
+        return [QtGui.QColor(*map(int, table[k])) if k < colors.N_COLORS
+                else QtGui.QColor(200, 200, 200)
+                for k in colors.to_index(values, lo, hi, "linear")]
+
     def _draw_telescopes(self) -> None:
         v = self._values
-        if np.any(np.isfinite(v)):
-            lo, hi = colors.limits(v, "min-max")
-            index = colors.to_index(v, lo, hi, "linear")
-            table = colors.lut(self._cmap_key)
-            fills = [QtGui.QColor(*map(int, table[k])) if k < colors.N_COLORS
-                     else QtGui.QColor(200, 200, 200) for k in index]
-        else:
-            fills = self.tel_colors
+        fills = self._value_colors(v) if np.any(np.isfinite(v)) else self.tel_colors
         brushes = [pg.mkBrush(self._with_alpha(c)) for c in fills]
         pens = [pg.mkPen(c, width=2) for c in self.tel_colors]
         self.telescopes.setData(x=self.positions[:, 0], y=self.positions[:, 1],
@@ -157,11 +159,7 @@ class ArrayDisplay(Figure):
                 raise DisplayError(f"c: give one colour, or one value or colour per "
                                    f"telescope ({n}), not shape {arr.shape}")
             if arr.dtype.kind in "if" and arr.ndim == 1:  # values through the colour map
-                lo, hi = colors.limits(arr, "min-max")
-                table = colors.lut(self._cmap_key)
-                colours = [QtGui.QColor(*map(int, table[k])) if k < colors.N_COLORS
-                           else QtGui.QColor(200, 200, 200)
-                           for k in colors.to_index(arr, lo, hi, "linear")]
+                colours = self._value_colors(arr)
             else:
                 colours = [qcolor(x) for x in c]
         return [pg.mkPen(col, width=2) for col in colours]
