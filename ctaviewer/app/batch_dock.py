@@ -482,7 +482,7 @@ class BatchPanel(QtWidgets.QWidget):
         text = f"finished: {ok}/{len(results)} files written"
         if warned:  # each warning is in the log above, on a "warning:" line
             text += f", {warned} with warnings (see the log)"
-        dl3 = getattr(self, "dl3_result", None)
+        dl3 = self.dl3_result
         if dl3 is not None:
             text += f"; DL3: {len(dl3['observations'])} observation(s) in {dl3['folder']}"
         self.status.setText(text)
