@@ -263,7 +263,7 @@ class BatchPanel(QtWidgets.QWidget):
         return DL3Options(self.site.currentText().strip(), self.obs_start.text().strip(),
                           self.livetime.value(), self.gammaness_cut.value(),
                           self.point_like.isChecked(), self.theta_cut.value(),
-                          self.observer.text().strip() or "ctaviewer simulation")
+                          self.observer.text().strip() or DL3Options.observer)
 
     def selection(self):
         """The telescopes and events per file of the form (``io.selection``)."""
