@@ -166,7 +166,8 @@ def coerce_geometry(geometry) -> tuple[CameraGeometry, str]:
         pix_rot -= cam_rot
     area = getattr(geometry, "pix_area", None)
     if area is None:
-        pitch = np.median(np.diff(np.sort(x))[np.diff(np.sort(x)) > 0]) if x.size > 1 else 1.0
+        gaps = np.diff(np.sort(x))
+        pitch = np.median(gaps[gaps > 0]) if x.size > 1 else 1.0
         area = np.full(x.size, pitch**2)
     else:
         area = _value(area, f"{unit}2" if hasattr(area, "to_value") and unit else None)
