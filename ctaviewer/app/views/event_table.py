@@ -259,7 +259,7 @@ class EventTable(QtWidgets.QWidget):
 
     def _type_column_for_new_rows(self, start: int) -> None:
         rows = self.session.rows
-        found = getattr(self, "_has_calibration", False) or any(
+        found = self._has_calibration or any(
             row.get("is_calibration") for row in rows[start:])
         self._has_calibration = found
         if self.view.isColumnHidden(self._TYPE_COLUMN) == found:
