@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 import weakref
+from functools import cached_property
 
 import numpy as np
 
@@ -225,19 +226,28 @@ class CameraItem(pg.GraphicsObject):
         if self._dimmed:
             painter.fillRect(self._rect, QtGui.QColor(255, 255, 255, 150))
 
+    @cached_property
+    def _pixel_widths(self) -> tuple[np.ndarray, float]:
+        """(each pixel's width, their median) in m: what ``_paint_ids`` sizes ids by."""
+        widths = np.asarray(self.geometry.pixel_width)
+        return widths, float(np.median(widths))
+
     def _paint_ids(self, painter, visible) -> list[int]:
         """Write the ids of the pixels in view when few enough to read; the ids written."""
         t = painter.worldTransform()
         device_per_unit = math.sqrt(abs(t.determinant()))
         g = self.geometry
-        if g.n_pixels == 0 or device_per_unit * float(np.median(g.pixel_width)) < ID_MIN_WIDTH:
+        if g.n_pixels == 0:
+            return []
+        widths, median_width = self._pixel_widths
+        if device_per_unit * median_width < ID_MIN_WIDTH:
             return []
         x, y = g.pix_x, g.pix_y
         inside = np.flatnonzero((x >= visible.left()) & (x <= visible.right())
                                 & (y >= visible.top()) & (y <= visible.bottom()))
         if inside.size == 0 or inside.size > MAX_IDS:
             return []
-        width = device_per_unit * np.asarray(g.pixel_width)[inside]
+        width = device_per_unit * widths[inside]
         fill = self._argb[inside + 1]  # dark text on light pixels, light on dark
         luma = (0.299 * ((fill >> 16) & 0xFF) + 0.587 * ((fill >> 8) & 0xFF)
                 + 0.114 * (fill & 0xFF))
