@@ -52,6 +52,12 @@ def is_per_gain(quantity: str) -> bool:
     return bool(entry and entry[1])
 
 
+#: the per-gain quantities' TelescopeData fields (gains × pixels)
+_PER_GAIN_FIELDS = {"pedestal": "pedestal_per_sample", "pedestal noise": "pedestal_noise",
+                    "dc→p.e.": "dc_to_pe", "flat-field": "flat_field",
+                    "time shift": "time_shift_ns"}
+
+
 def _gain_row(values, gain: int) -> np.ndarray | None:
     if values is None or gain >= np.shape(values)[0]:
         return None
@@ -85,16 +91,9 @@ def camera_quantity(quantity: str, data, gain: int = 0, tel_result=None,
         raise ValueError(f"unknown camera quantity {quantity!r}")
     if data is None:
         return None
-    if quantity == "pedestal":
-        return _gain_row(data.pedestal_per_sample, gain)
-    if quantity == "pedestal noise":
-        return _gain_row(data.pedestal_noise, gain)
-    if quantity == "dc→p.e.":
-        return _gain_row(data.dc_to_pe, gain)
-    if quantity == "flat-field":
-        return _gain_row(data.flat_field, gain)
-    if quantity == "time shift":
-        return _gain_row(data.time_shift_ns, gain)
+    field = _PER_GAIN_FIELDS.get(quantity)
+    if field is not None:
+        return _gain_row(getattr(data, field), gain)
     if quantity == "selected gain":
         sel = getattr(tel_result, "selected_gain", None)
         return None if sel is None else np.asarray(sel, dtype=np.float64)
