@@ -94,3 +94,12 @@ def test_the_forkserver_preload_never_raises(monkeypatch):
     monkeypatch.setattr(ctaviewer.pipeline, "warm_up", failing)
     importlib.reload(warm_fork)
     assert calls == [1]
+
+
+def test_outputs_without_events_are_said_once_each():
+    from ctaviewer.batch.job import JobResult, empty_output_warnings
+
+    results = [JobResult("a.simtel", "a.h5", n_events=0), JobResult("b.simtel", "b.h5", 3),
+               JobResult("c.simtel", None, error="c.simtel: damaged")]
+    assert empty_output_warnings(results) == [
+        "warning: a.simtel: no events to process; a.h5 holds no events"]

@@ -386,16 +386,16 @@ class BatchPanel(QtWidgets.QWidget):
         output = self.output.text().strip()
         overwrite = self.overwrite.isChecked()
 
+        from ..batch.job import empty_output_warnings
+
         def work():
             try:
                 results = runner.run(should_stop=self._stop.is_set)
             except Exception as exc:
                 self._bridge.log.emit(f"batch failed: {exc}")
                 results = []
-            for r in results:  # written, but never silently (as ctaviewer process says)
-                if r.ok and r.n_events == 0:
-                    self._bridge.log.emit(f"warning: {r.input}: no events to process; "
-                                          f"{r.output} holds no events")
+            for line in empty_output_warnings(results):  # as ctaviewer process says
+                self._bridge.log.emit(line)
             self.dl3_result = None
             if dl3 is not None and not self._stop.is_set():
                 from ..batch.dl3 import write_dl3

@@ -258,6 +258,13 @@ class Throttle:
         return True
 
 
+def empty_output_warnings(results) -> list[str]:
+    """One warning per output written without events (its simulation header counts, so it
+    is written, but never silently)."""
+    return [f"warning: {r.input}: no events to process; {r.output} holds no events"
+            for r in results if r.ok and r.n_events == 0]
+
+
 def duplicate_obs_id_warnings(results) -> list[str]:
     """One warning per obs_id that several written outputs share.
 

@@ -210,7 +210,7 @@ class _FilesBar:
 
 
 def run(args) -> int:
-    from ..batch.job import duplicate_obs_id_warnings
+    from ..batch.job import duplicate_obs_id_warnings, empty_output_warnings
     from ..batch.runner import BatchRunner
     from ..gc_policy import batch_gc
 
@@ -226,8 +226,8 @@ def run(args) -> int:
         raise KeyboardInterrupt  # one line and status 130 (cli.main); nothing was left
     failed = [r for r in results if not r.ok]
     empty = [r for r in results if r.ok and r.n_events == 0]
-    for r in empty:  # written (its simulation header counts), but never silently
-        log(f"warning: {r.input}: no events to process; {r.output} holds no events")
+    for line in empty_output_warnings(empty):
+        log(line)
     dl3 = None
     if "dl3" in args.levels.lower():
         dl3 = _make_dl3(args, [r.output for r in results if r.ok], log)
@@ -261,8 +261,5 @@ def _dl3_options(args):
 def _make_dl3(args, dl2_paths, log) -> dict | None:
     from ..batch.dl3 import write_dl3
 
-    if not dl2_paths:
-        log("no DL2 output: DL3 not written")
-        return None
     return write_dl3(_dl3_options(args), dl2_paths, args.output, overwrite=args.overwrite,
                      log=log)
