@@ -68,7 +68,7 @@ def geometry_from_name(name: str, version: str | None = None) -> CameraGeometry:
     object is returned for the same arguments. Raises ``UnknownCameraError`` (a ValueError)
     naming the known cameras or versions."""
     canonical = _resolve(name)
-    meta, arrays = _load(canonical)
+    meta, _ = _load(canonical)
     label = meta["default"] if version is None else str(version)
     info = meta["variants"].get(label)
     if info is None:
