@@ -18,6 +18,7 @@ LAYERS = [
     ["cli", "display"],
     ["app"],
     ["service", "batch"],
+    ["performance", "dl3"],
     ["estimators", "irf"],
     ["writers", "io"],
     ["datamodel"],
@@ -36,6 +37,7 @@ ROLES = [
     "the ctaviewer command | script displays",
     "the Qt application (alone in importing Qt)",
     "app state and helper process | batch runs",
+    "performance plots | DL3 read back",
     "lookup-table estimators | IRFs and DL3",
     "file writers | event sources (readers)",
     "HDF5 and GADF data models",
@@ -54,7 +56,7 @@ GAP = 10
 TOP = 56
 LEFT = 70
 CHAR_W = 8.2  # width of one character of the 14-px monospace font
-FILL = ["#fde2e4", "#fde2e4", "#fff1c1", "#fff1c1", "#e2f0cb", "#e2f0cb", "#cde7f0",
+FILL = ["#fde2e4", "#fde2e4", "#fff1c1", "#fff1c1", "#fff1c1", "#e2f0cb", "#e2f0cb", "#cde7f0",
         "#cde7f0", "#cde7f0", "#e4dcf1", "#e4dcf1", "#eeeeee", "#eeeeee"]
 
 
