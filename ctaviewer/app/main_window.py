@@ -507,9 +507,11 @@ class MainWindow(QtWidgets.QMainWindow):
             self.restoreState(state, LAYOUT_VERSION)
             self._schedule_tab_cleanup()
         self.set_recent(app_settings.recent_files())
+        self.display.state.restore(app_settings.display_settings())
 
     def save_settings(self):
         st = app_settings.settings()
+        app_settings.set_display_settings(self.display.state.saved())
         st.setValue("window/geometry", self.saveGeometry())
         st.setValue("window/state", self.saveState(LAYOUT_VERSION))
 

@@ -1,9 +1,10 @@
-"""Persistent settings (QSettings): window geometry, dock layout, recent files, the
-bookmarked events of each file."""
+"""Persistent settings (QSettings): window geometry, dock layout, recent files, the camera
+views' display settings, the bookmarked events of each file."""
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 
 from .qt import QtCore
@@ -65,3 +66,19 @@ def set_file_bookmarks(path: str, text: str) -> None:
     else:
         st.setValue(key, {"path": os.path.abspath(path), "events": text})
     st.sync()
+
+
+def display_settings() -> dict:
+    """The camera views' display settings as last saved (``DisplayState.saved``); {} when
+    none or unreadable (a damaged entry is ignored, never an error at start-up)."""
+    value = settings().value("display/camera", "")
+    try:
+        values = json.loads(value) if isinstance(value, str) and value else {}
+    except ValueError:
+        return {}
+    return values if isinstance(values, dict) else {}
+
+
+def set_display_settings(values: dict) -> None:
+    """Keep the camera views' display settings (``DisplayState.saved``)."""
+    settings().setValue("display/camera", json.dumps(values))

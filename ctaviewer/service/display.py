@@ -40,6 +40,12 @@ LIMIT_MODES = ("auto", "min-max", "percentile", "fixed")
 #: length the processing uses)
 AXES = ("m", "deg")
 
+#: the settings kept between sessions (the sample, the highlighted pixels and their filter
+#: belong to one file's events, not to the user's taste)
+PERSISTED = ("quantity", "cmap", "scale", "limit_mode", "percentile", "fixed", "show_hillas",
+             "gain", "axes", "show_pixel_ids", "show_moments", "highlight_color",
+             "show_time_gradient")
+
 _CHOICES = {"quantity": QUANTITIES, "cmap": COLORMAPS, "scale": SCALES,
             "limit_mode": LIMIT_MODES, "gain": GAINS, "axes": AXES}
 
@@ -102,10 +108,36 @@ class DisplayState:
         if changed:
             self.changed.emit()
 
+    def saved(self) -> dict:
+        """The settings kept between sessions (``PERSISTED``), as plain JSON values."""
+        return {k: list(v) if isinstance(v, tuple) else v
+                for k in PERSISTED for v in (getattr(self, k),)}
+
+    def restore(self, values: dict) -> list[str]:
+        """Apply saved settings (``saved``); an unknown name, a value of the wrong type or
+        out of its choices (a colour map no longer shipped) is skipped. Returns the names
+        skipped."""
+        good, skipped = {}, []
+        for k, v in values.items():
+            current = getattr(self, k, None) if k in PERSISTED else None
+            if k == "fixed" and isinstance(v, list | tuple) and len(v) == 2 and all(
+                    isinstance(x, int | float) and not isinstance(x, bool) for x in v):
+                v = (float(v[0]), float(v[1]))
+            elif isinstance(current, float) and isinstance(v, int) and not isinstance(v, bool):
+                v = float(v)
+            if (current is None or type(v) is not type(current)
+                    or (k in _CHOICES and v not in _CHOICES[k])):
+                skipped.append(k)
+            else:
+                good[k] = v
+        self.update(**good)
+        return skipped
+
     def set_sample(self, sample: int) -> None:
         if sample != self.sample:
             self.sample = int(sample)
             self.sample_changed.emit(self.sample)
 
 
-__all__ = ["AXES", "COLORMAPS", "GAINS", "LIMIT_MODES", "QUANTITIES", "SCALES", "DisplayState"]
+__all__ = ["AXES", "COLORMAPS", "GAINS", "LIMIT_MODES", "PERSISTED", "QUANTITIES", "SCALES",
+           "DisplayState"]

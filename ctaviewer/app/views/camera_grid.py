@@ -245,8 +245,23 @@ class CameraGrid(LazyRefreshMixin, QtWidgets.QWidget):
         """A name wider than its cell is left out rather than drawn over the next one."""
         return label.textItem.boundingRect().width() <= self._cell_width
 
+    def _set_frame(self, t: int) -> None:
+        """The cell in the camera view's axes: camera metres, or telescope-frame degrees
+        (every camera then at its angular size, fields of view comparable)."""
+        vb, item, _ = self.cells[t]
+        deg_per_m = None
+        if self.display.axes == "deg":
+            optics = self.session.source.subarray.tels[t].optics
+            deg_per_m = math.degrees(1.0) / optics.focal_length
+        if deg_per_m is not None and not deg_per_m > 0:
+            deg_per_m = None  # no focal length: the cell stays in metres
+        if deg_per_m != item.deg_per_m:
+            item.set_telescope_frame(deg_per_m)
+            vb.setRange(item.mapRectToParent(item.boundingRect()), padding=0.02)
+
     def _colour(self, t: int) -> None:
         s = self.session
+        self._set_frame(t)
         _, item, _ = self.cells[t]
         out = camera_colors(s, self.display, t)
         if out is None:

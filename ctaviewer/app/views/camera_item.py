@@ -176,6 +176,11 @@ class CameraItem(pg.GraphicsObject):
             self._show_ids = bool(show)
             self.update()
 
+    @property
+    def deg_per_m(self) -> float | None:
+        """Degrees per camera metre when in the telescope frame, None in camera metres."""
+        return self._deg_per_m
+
     def set_telescope_frame(self, deg_per_m: float | None) -> None:
         """Place the camera in telescope-frame degrees (``deg_per_m``: the degrees per metre
         of the focal length the processing uses): x = fov_lon = y_cam × deg_per_m, y =
