@@ -29,6 +29,7 @@ from ...service.simtel_helper import HelperSource
 from ...warning_capture import collect_warnings
 from .. import workers
 from ..qt import QtCore
+from .comparison import ComparisonModel
 
 __all__ = ["SessionModel"]
 
@@ -94,6 +95,8 @@ class SessionModel(QtCore.QObject):
         # the helper process that parses files starts its interpreter while the window is
         # being built, so that it is ready when the first file is opened
         simtel_helper.start_helper()
+        #: the comparison with a second configuration (B), which follows this session
+        self.comparison = ComparisonModel(self)
 
     # ---------------------------------------------------------------- the state, read-only
     source = property(lambda self: self.state.source)

@@ -7,6 +7,7 @@ import math
 
 from ...errors import ExpressionError
 from ...io.selection import id_ranges
+from ...service.comparison import COMPARED_QUANTITIES, MODES, mask_counts
 from ...service.display import AXES
 from .. import colors
 from ..display.camera import hillas_values, label_placement
@@ -26,6 +27,7 @@ from .camera_values import (
     time_gradient,
 )
 from .colorbar import ColorBar
+from .compare_values import caption, compared_colors
 from .muon_overlay import MuonRingItem
 from .time_gradient import TimeGradientPlot
 
@@ -121,6 +123,20 @@ class CameraView(QtWidgets.QWidget):
         self.gradient_box = QtWidgets.QCheckBox("Time gradient", checked=d.show_time_gradient)
         self.gradient_box.toggled.connect(lambda v: d.update(show_time_gradient=v))
         self.highlight_color_button.clicked.connect(self._choose_highlight_color)
+        # A, B or B − A while two configurations are compared (hidden otherwise)
+        self.comparison = getattr(session, "comparison", None)
+        self.compare_mode = "A"
+        #: what the pixels show under B or B − A (``compare_values.Compared``), else None
+        self.compared = None
+        self.compare_label = QtWidgets.QLabel("Compare")
+        self.compare_box = _combo(MODES, self.compare_mode, self.set_compare_mode)
+        self.compare_box.setToolTip(
+            "While comparing two processing configurations (Processing panel ▸ Compare): "
+            "show the charge, cleaning mask and peak time of A (the current settings), of "
+            "B, or B − A (the cleaning mask's as +1 added by B, −1 removed, 0 same)")
+        self.compare_caption = QtWidgets.QLabel()
+        self.compare_caption.setWordWrap(True)
+        self.compare_caption.setStyleSheet("color: #0050a0")
         for w, tip in (
                 (self.quantity_box, "What the pixel colours show: charge (p.e.) and peak time "
                  "(ns) after calibration, the cleaning mask, true p.e. (simulation), the raw "
@@ -169,6 +185,8 @@ class CameraView(QtWidgets.QWidget):
         controls.addWidget(self.fixed_lo)
         controls.addWidget(self.fixed_hi)
         controls.addWidget(self.hillas_box)
+        controls.addWidget(self.compare_label)
+        controls.addWidget(self.compare_box)
         controls.addStretch(1)
         overlays = QtWidgets.QHBoxLayout()
         overlays.addWidget(QtWidgets.QLabel("Axes"))
@@ -234,6 +252,7 @@ class CameraView(QtWidgets.QWidget):
         layout.setContentsMargins(2, 2, 2, 2)
         layout.addLayout(controls)
         layout.addLayout(overlays)
+        layout.addWidget(self.compare_caption)
         self.gradient_plot = TimeGradientPlot()
         self.gradient_plot.hide()
         # (both direct children: render's only_graphics keeps the camera alone)
@@ -248,6 +267,9 @@ class CameraView(QtWidgets.QWidget):
         session.source_changed.connect(self._clear)
         display.changed.connect(self.refresh)
         display.sample_changed.connect(self._sample_changed)
+        if self.comparison is not None:
+            self.comparison.changed.connect(self.refresh)
+            self.comparison.result_changed.connect(self.refresh)
         self._sync_controls()
 
     def set_title_visible(self, visible: bool) -> None:
@@ -374,13 +396,17 @@ class CameraView(QtWidgets.QWidget):
         if s.array_event is None or tel is None:
             return
         item = self._ensure_item(tel)
-        out = camera_colors(s, self.display, tel)
         desc = s.source.subarray.tels[tel]
         unit = UNITS[self.display.quantity]
         name = f"{self.display.quantity} ({unit})" if unit else self.display.quantity
         if is_per_gain(self.display.quantity):
             name = f"{name}, {self.display.gain} gain"
-        if out is None:
+        mode = self.shown_mode
+        out = camera_colors(s, self.display, tel) if mode == "A" else None
+        self.compared = None
+        if mode != "A":
+            self._draw_compared(item, tel, desc, mode, name)
+        elif out is None:
             item.set_colors(item._values * 0, blank_index(item.geometry.n_pixels),
                             self.display.cmap)
             self.title.setText(f"Tel {tel} · {desc.type_name} · {name}: not available")
@@ -397,16 +423,79 @@ class CameraView(QtWidgets.QWidget):
                 else:
                     self.colorbar.set_range(*args[1:])
                 self._colorbar_args = args
-            self.title.setText(f"Tel {tel} · {desc.type_name}")
+            shown_a = self.comparing and self.display.quantity in COMPARED_QUANTITIES
+            self.title.setText(f"Tel {tel} · {desc.type_name}" + (" · A" if shown_a else ""))
         item.set_status(pixel_status(s, tel), status_note(s, self.display))
-        tr = s.tel_result(tel)
+        # B's image parameters over B's values; A's otherwise (also under B − A)
+        tr = self.comparison.tel_result_b(tel) if mode == "B" else s.tel_result(tel)
         item.set_hillas(tr.parameters if (tr is not None and self.display.show_hillas) else None)
+        self._update_caption(tel, mode)
         muons = getattr(s.result, "muon", None) or {}
         self.muon_item.set_ring(muons.get(tel), desc.optics.focal_length)
         item.set_selected(s.selected_pixels)
         item.set_pixel_ids(self.display.show_pixel_ids)
         self._update_overlays(tel, tr)
         self._update_gradient(tel, tr)
+
+    # ---------------------------------------------------------------- comparison
+    @property
+    def comparing(self) -> bool:
+        return self.comparison is not None and self.comparison.active
+
+    @property
+    def shown_mode(self) -> str:
+        """What the pixels show: "A" (the session's result, as without a comparison), "B"
+        or "B − A" (chosen while comparing, for the compared quantities)."""
+        if not self.comparing or self.display.quantity not in COMPARED_QUANTITIES:
+            return "A"
+        return self.compare_mode
+
+    def set_compare_mode(self, mode: str) -> None:
+        """Show A, B or B − A of the compared quantities (while comparing)."""
+        if mode not in MODES:
+            raise ValueError(f"compare mode {mode!r}: one of {MODES}")
+        self.compare_mode = mode
+        if self.compare_box.currentText() != mode:
+            self.compare_box.blockSignals(True)
+            self.compare_box.setCurrentText(mode)
+            self.compare_box.blockSignals(False)
+        self.refresh()
+
+    def _draw_compared(self, item, tel, desc, mode, name) -> None:
+        """B's values or B − A on the camera, with their colour bar or legend."""
+        out = compared_colors(self.session, self.comparison, self.display, tel, mode, name)
+        self.compared = out
+        if out is None:
+            item.set_colors(item._values * 0, blank_index(item.geometry.n_pixels),
+                            self.display.cmap)
+            waiting = "being processed" if self.comparison.pending else "not available"
+            self.title.setText(f"Tel {tel} · {desc.type_name} · {mode}: {name}: {waiting}")
+            return
+        item.set_colors(out.values, out.index, out.cmap)
+        if out.states is not None:
+            args = ("states", out.states, out.cmap, out.label)
+        else:
+            args = ("range", out.lo, out.hi, "linear" if mode != "B" else self.display.scale,
+                    out.cmap, out.label)
+        if args != self._colorbar_args:
+            if args[0] == "states":
+                self.colorbar.set_states(*args[1:])
+            else:
+                self.colorbar.set_range(*args[1:])
+            self._colorbar_args = args
+        self.title.setText(f"Tel {tel} · {desc.type_name} · {mode}")
+
+    def _update_caption(self, tel, mode) -> None:
+        if not self.comparing:
+            return
+        counts = None
+        if self.display.quantity == "cleaning mask" and mode == "B − A":
+            b = self.comparison.tel_result_b(tel)
+            a = self.session.tel_result(tel)
+            counts = mask_counts(a, b) if a is not None and b is not None else None
+        self.compare_caption.setText(
+            caption(self.comparison, mode if self.display.quantity in COMPARED_QUANTITIES
+                    else "A", self.display.quantity, counts))
 
     def _update_gradient(self, tel, tel_result) -> None:
         shown = self.display.show_time_gradient
@@ -453,6 +542,10 @@ class CameraView(QtWidgets.QWidget):
         style = f"background-color: {d.highlight_color}; min-width: 1.5em"
         if self.highlight_color_button.styleSheet() != style:  # (restyling is not free)
             self.highlight_color_button.setStyleSheet(style)
+        comparing = self.comparing
+        for w in (self.compare_label, self.compare_box, self.compare_caption):
+            if w.isVisibleTo(self) != comparing:
+                w.setVisible(comparing)
         per_gain = is_per_gain(d.quantity) and not self.quantity_box.isHidden()
         self.gain_box.setVisible(per_gain)
         self.gain_label.setVisible(per_gain)

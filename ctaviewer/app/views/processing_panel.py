@@ -50,6 +50,7 @@ class ProcessingPanel(QtWidgets.QWidget):
         buttons = QtWidgets.QHBoxLayout()
         buttons.addWidget(self.load_button)
         buttons.addWidget(self.save_button)
+        self.compare_group = self._compare_group()
         scroll = QtWidgets.QScrollArea(widgetResizable=True)
         scroll.setWidget(self.form_host)
         layout = QtWidgets.QVBoxLayout(self)
@@ -61,12 +62,86 @@ class ProcessingPanel(QtWidgets.QWidget):
         layout.addWidget(scroll, 1)
         layout.addWidget(self.message)
         layout.addLayout(buttons)
+        if self.compare_group is not None:
+            layout.addWidget(self.compare_group)
         session.config_changed.connect(self._sync_from_config)
         session.source_changed.connect(self._fill_targets)
         session.tel_selected.connect(self._follow_tel)
         session.event_changed.connect(lambda: self._follow_tel(session.selected_tel))
         session.result_changed.connect(self._show_result)
         self.build()
+
+    # ---------------------------------------------------------------- comparison
+    def _compare_group(self):
+        """The buttons that choose configuration B (None: the session compares nothing)."""
+        self.comparison = getattr(self.session, "comparison", None)
+        if self.comparison is None:
+            return None
+        box = QtWidgets.QGroupBox("Compare two configurations")
+        self.compare_text = QtWidgets.QLabel()
+        self.compare_text.setWordWrap(True)
+        self.compare_button = QtWidgets.QPushButton("Compare with…")
+        self.compare_button.setToolTip(
+            "B = the settings of a saved TOML file; A stays the settings above. The camera "
+            "view shows A, B or B − A, the parameters both, the sky view both directions")
+        self.compare_button.clicked.connect(self._compare_with)
+        self.keep_button = QtWidgets.QPushButton("Keep current as B")
+        self.keep_button.setToolTip(
+            "B = a snapshot of these settings now: edit them (A) and see what changes "
+            "(B − A)")
+        self.keep_button.clicked.connect(self.keep_as_b)
+        self.stop_compare_button = QtWidgets.QPushButton("Stop comparing")
+        self.stop_compare_button.setToolTip("Drop B: the views show the current settings only")
+        self.stop_compare_button.clicked.connect(self.comparison.stop)
+        row = QtWidgets.QHBoxLayout()
+        for w in (self.compare_button, self.keep_button, self.stop_compare_button):
+            row.addWidget(w)
+        layout = QtWidgets.QVBoxLayout(box)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.compare_text)
+        layout.addLayout(row)
+        self.comparison.changed.connect(self._show_comparison)
+        self.comparison.result_changed.connect(self._show_comparison)
+        self._show_comparison()
+        return box
+
+    def _show_comparison(self) -> None:
+        cmp = self.comparison
+        ref = cmp.reference
+        self.stop_compare_button.setEnabled(ref is not None)
+        self.keep_button.setEnabled(self.session.config is not None)
+        self.compare_button.setEnabled(self.session.config is not None)
+        if ref is None:
+            self.compare_text.setText("Not comparing: A only (the settings above).")
+            return
+        state = ("processing this event with B…" if cmp.pending
+                 else "" if cmp.result_b is not None or self.session.array_event is None
+                 else "B has no result for this event yet")
+        self.compare_text.setText(f"A: the settings above.<br>{html.escape(ref.description)}"
+                                  + (f"<br><i>{state}</i>" if state else ""))
+        self.compare_text.setToolTip(ref.config.to_toml())
+
+    def keep_as_b(self) -> None:
+        """B = a snapshot of the current settings (then edit them and compare)."""
+        self.comparison.snapshot()
+
+    def _compare_with(self):
+        path, _ = QtWidgets.QFileDialog.getOpenFileName(
+            self, "Compare with processing settings", "", "TOML (*.toml)")
+        if path:
+            self.compare_with(path)
+
+    def compare_with(self, path) -> bool:
+        """B = the settings of the TOML file ``path``; a file that is not one says why in a
+        dialog and the B before stays. True when B changed."""
+        try:
+            self.comparison.load_toml(path)
+        except (ConfigError, OSError, ValueError) as exc:
+            QtWidgets.QMessageBox.warning(self, "Cannot compare with these settings",
+                                          f"{path}\n\n{exc}" if str(path) not in str(exc)
+                                          else str(exc))
+            return False
+        return True
 
     # ---------------------------------------------------------------- widgets
     def build(self):

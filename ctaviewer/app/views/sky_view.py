@@ -14,13 +14,15 @@ import math
 
 import numpy as np
 
-from ...coords import altaz_to_fov
+from ...coords import altaz_to_fov, angular_separation
 from ...reco.stereo_image import BIN_DEG, summed_image
 from ..qt import QtCore, QtWidgets, pg
 from .lazy import LazyRefreshMixin
 from .plotting import cached_axes, clip_segments
 
 GREY = (190, 190, 190)
+#: configuration B's direction and ellipse while two configurations are compared
+B_COLOR = (230, 120, 0)
 #: points of the error ellipse and of the circles
 ELLIPSE_POINTS = 121
 
@@ -90,8 +92,13 @@ class SkyView(LazyRefreshMixin, QtWidgets.QWidget):
         self.reco_ellipse = pg.PlotCurveItem(pen=pg.mkPen((220, 0, 0), width=2))
         self.true = pg.ScatterPlotItem(symbol="star", size=16, brush=pg.mkBrush(0, 160, 0),
                                        pen=pg.mkPen(0, 120, 0))
+        # configuration B's direction (while comparing): an orange diamond, dashed ellipse
+        self.reco_b = pg.ScatterPlotItem(symbol="d", size=14, brush=pg.mkBrush(*B_COLOR),
+                                         pen=pg.mkPen((150, 70, 0)))
+        self.reco_b_ellipse = pg.PlotCurveItem(
+            pen=pg.mkPen(B_COLOR, width=2, style=QtCore.Qt.DashLine))
         self.items = [self.fov, self.centre, *self.axes.values(), self.cogs, self.reco,
-                      self.reco_ellipse, self.true]
+                      self.reco_ellipse, self.true, self.reco_b, self.reco_b_ellipse]
         #: the stereo summed image, under everything else
         self.summed_item = pg.ImageItem()
         self.summed_item.setZValue(-10)
@@ -104,6 +111,14 @@ class SkyView(LazyRefreshMixin, QtWidgets.QWidget):
         self._range = None
         self._segments: dict = {}  # key -> (n, 2, 2) Hillas axis segments
         self.plot.getViewBox().sigRangeChanged.connect(self._clip_axes)
+        # which marker is which, while two configurations are compared
+        self.legend = pg.LegendItem(offset=(10, 10), labelTextColor="k",
+                                    brush=pg.mkBrush(255, 255, 255, 200),
+                                    pen=pg.mkPen((150, 150, 150)))
+        self.legend.setParentItem(self.plot.getPlotItem().vb)
+        self.legend.hide()
+        self.comparison = getattr(session, "comparison", None)
+        self._legend_of = None  # the B label the legend names
         self.info = QtWidgets.QLabel()
         self.info.setWordWrap(True)
         self.show_summed = QtWidgets.QCheckBox("Summed image")
@@ -123,6 +138,9 @@ class SkyView(LazyRefreshMixin, QtWidgets.QWidget):
         self.follow_source(session)
         for sig in (session.event_changed, session.result_changed, session.tel_selected):
             sig.connect(self.request_refresh)
+        if self.comparison is not None:
+            self.comparison.changed.connect(self.request_refresh)
+            self.comparison.result_changed.connect(self.request_refresh)
 
     def show_nothing(self) -> None:
         self._clear()
@@ -219,38 +237,10 @@ class SkyView(LazyRefreshMixin, QtWidgets.QWidget):
         self._clip_axes()
         xy = np.asarray(cogs, dtype=float).reshape(-1, 2)
         self.cogs.setData(xy[:, 0], xy[:, 1], brush=cog_brushes)
-        if g is not None and g.is_valid:
-            lon, lat = altaz_to_fov(g.alt, g.az, p_alt, p_az)
-            self.reco.setData([float(lon)], [float(lat)])
-            spread = is_crossing_spread(g)
-            ellipse = (None if spread else
-                       error_ellipse(g.alt, g.az, g.alt_uncert, g.az_uncert, p_alt, p_az))
-            if spread:  # a circle of that angle around the direction (nominal frame)
-                self._circle(self.reco_ellipse, float(lon), float(lat), g.alt_uncert)
-            elif ellipse is not None:
-                self.reco_ellipse.setData(*ellipse)
-            else:
-                self.reco_ellipse.setData([], [])
-            # hillas_intersection (ctapipe's) estimates no angular uncertainty: no "±" then
-            unc = (f"± {g.ang_distance_uncert:.3f}°, " if np.isfinite(g.ang_distance_uncert)
-                   else "")
-            text.append(f"reconstructed alt {g.alt:.3f}°, az {_azimuth(g.az, 3)}° "
-                        f"({unc}{len(g.tel_ids)} tels)")
-            if spread:
-                text.append(f"circle: the plane crossings' mean angle to the direction, "
-                            f"{g.alt_uncert:.3f}° (ctapipe's alt/az_uncert; not a 1σ error)")
-            elif ellipse is not None:
-                text.append(f"error ellipse (1σ): σ_alt {g.alt_uncert:.3f}°, "
-                            f"σ_az {g.az_uncert:.3f}°")
-            else:
-                text.append("no error ellipse: the reconstruction gives no alt/az "
-                            "uncertainty")
-        else:  # nothing is drawn for an invalid result: it says why instead
-            self.reco.setData([], [])
-            self.reco_ellipse.setData([], [])
-            if g is not None and g.invalid_reason:
-                text.append("<span style='color:#dc0000'>reconstruction invalid: "
-                            f"{html.escape(g.invalid_reason)}</span>")
+        comparing = self.comparison is not None and self.comparison.active
+        text += self._draw_direction(g, self.reco, self.reco_ellipse, p_alt, p_az,
+                                     "A: " if comparing else "")
+        self._draw_b(comparing, p_alt, p_az, text)
         if ev.simulation is not None:
             lon, lat = altaz_to_fov(ev.simulation.alt, ev.simulation.az, p_alt, p_az)
             self.true.setData([float(lon)], [float(lat)])
@@ -259,3 +249,74 @@ class SkyView(LazyRefreshMixin, QtWidgets.QWidget):
         else:
             self.true.setData([], [])
         self.info.setText("<br>".join(text))
+
+    def _draw_direction(self, g, reco, ellipse_item, p_alt, p_az, prefix: str) -> list[str]:
+        """Draw the direction of the stereo result ``g`` (None: none) with its error
+        ellipse (or the crossings' circle) on ``reco`` and ``ellipse_item``; the info
+        lines that describe it, each after ``prefix`` ("A: ", "B: " while comparing)."""
+        lines: list[str] = []
+        if g is not None and g.is_valid:
+            lon, lat = altaz_to_fov(g.alt, g.az, p_alt, p_az)
+            reco.setData([float(lon)], [float(lat)])
+            spread = is_crossing_spread(g)
+            ellipse = (None if spread else
+                       error_ellipse(g.alt, g.az, g.alt_uncert, g.az_uncert, p_alt, p_az))
+            if spread:  # a circle of that angle around the direction (nominal frame)
+                self._circle(ellipse_item, float(lon), float(lat), g.alt_uncert)
+            elif ellipse is not None:
+                ellipse_item.setData(*ellipse)
+            else:
+                ellipse_item.setData([], [])
+            # hillas_intersection (ctapipe's) estimates no angular uncertainty: no "±" then
+            unc = (f"± {g.ang_distance_uncert:.3f}°, " if np.isfinite(g.ang_distance_uncert)
+                   else "")
+            lines.append(f"{prefix}reconstructed alt {g.alt:.3f}°, az {_azimuth(g.az, 3)}° "
+                         f"({unc}{len(g.tel_ids)} tels)")
+            if spread:
+                lines.append(f"circle: the plane crossings' mean angle to the direction, "
+                             f"{g.alt_uncert:.3f}° (ctapipe's alt/az_uncert; not a 1σ error)")
+            elif ellipse is not None:
+                lines.append(f"error ellipse (1σ): σ_alt {g.alt_uncert:.3f}°, "
+                             f"σ_az {g.az_uncert:.3f}°")
+            else:
+                lines.append("no error ellipse: the reconstruction gives no alt/az "
+                             "uncertainty")
+        else:  # nothing is drawn for an invalid result: it says why instead
+            reco.setData([], [])
+            ellipse_item.setData([], [])
+            if g is not None and g.invalid_reason:
+                lines.append(f"<span style='color:#dc0000'>{prefix}reconstruction invalid: "
+                             f"{html.escape(g.invalid_reason)}</span>")
+        return lines
+
+    def _draw_b(self, comparing: bool, p_alt, p_az, text: list) -> None:
+        """Configuration B's direction and its lines (while comparing), the legend, and
+        how far B's direction lies from A's."""
+        self.legend.setVisible(comparing)
+        if not comparing:
+            self.reco_b.setData([], [])
+            self.reco_b_ellipse.setData([], [])
+            return
+        cmp = self.comparison
+        ref = cmp.reference
+        if self._legend_of != ref.label:
+            self.legend.clear()
+            self.legend.addItem(self.reco, "A: current settings")
+            self.legend.addItem(self.reco_b, f"B: {ref.label}")
+            self.legend.addItem(self.true, "true direction")
+            self._legend_of = ref.label
+        rb = cmp.result_b
+        color = "#{:02x}{:02x}{:02x}".format(*B_COLOR)
+        if rb is None:
+            self.reco_b.setData([], [])
+            self.reco_b_ellipse.setData([], [])
+            text.append(f"<span style='color:{color}'>◆ B ({html.escape(ref.label)}): "
+                        f"{'being processed' if cmp.pending else 'no result yet'}</span>")
+            return
+        lines = self._draw_direction(rb.geometry, self.reco_b, self.reco_b_ellipse, p_alt,
+                                     p_az, f"◆ B ({html.escape(ref.label)}): ")
+        text += [f"<span style='color:{color}'>{line}</span>" for line in lines]
+        ga = self.session.result.geometry if self.session.result is not None else None
+        if ga is not None and ga.is_valid and rb.geometry.is_valid:
+            sep = angular_separation(ga.alt, ga.az, rb.geometry.alt, rb.geometry.az)
+            text.append(f"B − A: {sep:.3f}° between the two directions")
