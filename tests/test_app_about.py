@@ -1,5 +1,5 @@
-"""The About box says what ctaviewer really opens and writes (it claimed DL3 FITS reading,
-which no reader does)."""
+"""The About box says what ctaviewer really opens and writes (DL3 FITS through the DL3
+browser, not an event reader)."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ def test_about_names_what_is_opened_and_written():
     writes = re.search(r"<b>Writes:</b>(.*?)</p>", text).group(1)
     for description, _ in supported_formats():
         assert description in opens
-    # no reader opens FITS: DL3 appears as written only
+    # no event reader opens FITS: DL3 is opened by the DL3 browser, and said so
     assert not any(".fits" in e for _, cls in SOURCES.items() for e in cls.extensions)
-    assert "FITS" not in opens and "DL3" not in opens
+    assert "DL3 GADF FITS in the DL3 browser" in opens
     assert "DL3" in writes and "FITS" in writes and "HDF5" in writes

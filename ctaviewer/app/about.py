@@ -22,6 +22,11 @@ LIBRARIES = (
 )
 
 
+#: what the DL3 browser opens (ctaviewer.dl3.index.open_dl3)
+DL3_READ = ("DL3 GADF FITS in the DL3 browser (a folder with or without hdu-index, an index "
+            "file, or one run or IRF file: ctaviewer's, H.E.S.S. DR1, CTA prod5)")
+
+
 def _dist_version(name: str) -> str:
     try:
         return metadata.version(name)
@@ -58,6 +63,8 @@ def reads_and_writes() -> tuple[str, str]:
     from ..io import supported_formats
 
     reads = "; ".join(desc for desc, _ in supported_formats())
+    # DL3 has no event source: the DL3 browser reads it (ctaviewer.dl3), so it is said apart
+    reads += f"; {DL3_READ}"
     writes = ("DL1/DL2 HDF5 in the ctapipe data model (File ▸ Export event as DL1, the Batch "
               "panel, ctaviewer process); DL3 GADF FITS (ctaviewer process --levels "
               "dl1,dl2,dl3)")

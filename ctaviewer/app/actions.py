@@ -26,6 +26,9 @@ ACTIONS = (
                    "number of events (as --allowed-tels and --max-events)"),
     ActionSpec("file.open_default", "Open the built-in simulated array", "&File",
                tip="Show the simulated demonstration array that opens when no file is given"),
+    ActionSpec("file.open_dl3", "Open &DL3…", "&File", "Ctrl+Shift+D",
+               tip="Open a GADF DL3 folder, index or run FITS file in the DL3 browser "
+                   "(observations, events, counts map, θ², IRFs)"),
     ActionSpec("file.export_dl1", "Export event as &DL1…", "&File", "Ctrl+E",
                tip="Write the current event and its processing result to a DL1/DL2 HDF5 file"),
     ActionSpec("file.quit", "&Quit", "&File", "Ctrl+Q", tip="Close ctaviewer (the layout is kept)"),
@@ -71,6 +74,7 @@ def _slots(w) -> dict:
         "file.open": w.open_dialog,
         "file.open_selection": lambda: _open_with_selection(w),
         "file.open_default": lambda: w.open_path(None),
+        "file.open_dl3": w.open_dl3_dialog,
         "file.export_dl1": w.export_event,
         "file.quit": w.close,
         "event.next": lambda: w.step(+1),

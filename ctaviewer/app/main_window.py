@@ -7,6 +7,7 @@ from __future__ import annotations
 import html
 import os
 
+from ..dl3.index import looks_like_dl3
 from ..errors import InputFileError
 from ..io import supported_formats
 from ..service.session import describe_path
@@ -197,7 +198,10 @@ class MainWindow(QtWidgets.QMainWindow):
         """Open ``path`` (None: the built-in array); False when it failed at once (the
         error shown). A file that fails later (the background open) is reported by the
         session's ``error``; either way the file open before stays open, whole.
-        ``selection``: the telescopes and events to read (``io.selection``)."""
+        ``selection``: the telescopes and events to read (``io.selection``). A folder or
+        a FITS file (GADF DL3) opens in the DL3 browser instead."""
+        if path is not None and (os.path.isdir(path) or looks_like_dl3(path)):
+            return self.open_dl3(path, synchronous=synchronous)
         try:
             self.session.open(path, event_index=event_index, synchronous=synchronous,
                               selection=selection)
@@ -225,6 +229,7 @@ class MainWindow(QtWidgets.QMainWindow):
         patterns = [f"All supported files ({' '.join(every)})"]
         for desc, exts in formats:
             patterns.append(f"{desc} ({' '.join('*' + e for e in exts)})")
+        patterns.append("DL3 GADF FITS, in the DL3 browser (*.fits *.fits.gz)")
         patterns.append("All files (*)")
         return ";;".join(patterns)
 
@@ -233,6 +238,24 @@ class MainWindow(QtWidgets.QMainWindow):
         path, _ = QtWidgets.QFileDialog.getOpenFileName(self, "Open", start, self.open_filter())
         if path:
             self.open_path(path)
+
+    def open_dl3(self, path, synchronous: bool = False) -> bool:
+        """Show ``path`` (a GADF folder, index or run file) in the DL3 browser window (one,
+        reused); its errors are dialogs of that window."""
+        from .dl3.window import DL3Browser
+
+        if getattr(self, "dl3_browser", None) is None:
+            self.dl3_browser = DL3Browser(self)
+        self.dl3_browser.show()
+        self.dl3_browser.raise_()
+        self.dl3_browser.open(path, synchronous=synchronous)
+        return True
+
+    def open_dl3_dialog(self):
+        """File ▸ Open DL3: choose a DL3 folder (a run file opens through File ▸ Open)."""
+        path = QtWidgets.QFileDialog.getExistingDirectory(self, "Open DL3 folder")
+        if path:
+            self.open_dl3(path)
 
     def set_recent(self, files):
         menu = self.recent_menu

@@ -16,6 +16,13 @@ def display_available() -> bool:
     return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
+def opens_in_dl3_browser(path) -> bool:
+    """A folder or a FITS file: GADF DL3, for the DL3 browser (not an event file)."""
+    from ..dl3.index import looks_like_dl3
+
+    return os.path.isdir(path) or looks_like_dl3(path)
+
+
 def start_reading_early(path) -> None:
     """Start the helper process that will read ``path`` now, so that its imports (eventio,
     numba: ~1 s) run while this process imports Qt and builds the window."""
@@ -30,8 +37,19 @@ def run(args) -> int:
     from .source_options import selection_from_args
 
     selection = selection_from_args(args)  # a clear error before any window opens
-    if args.file is not None:
+    dl3 = args.file is not None and opens_in_dl3_browser(args.file)
+    if args.file is not None and not dl3:
         check_input_path(args.file)
+    if dl3 and (args.png or not display_available()):
+        out = args.png or os.path.join(tempfile.gettempdir(), "ctaviewer-dl3.png")
+        if not args.png:
+            logger.warning("ctaviewer: no display found (DISPLAY and WAYLAND_DISPLAY unset); "
+                           "rendering the DL3 browser to a PNG instead.")
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+        from ..app.dl3.window import render_dl3_png
+
+        print(render_dl3_png(args.file, out))
+        return 0
     if args.png or not display_available():
         out = args.png or os.path.join(tempfile.gettempdir(), "ctaviewer-event.png")
         if not args.png:

@@ -346,7 +346,10 @@ class Background:
                            _centres(self.detx_lo, self.detx_hi)], log_rate,
                           [np.log10(energy_tev), 0.0, offset_deg])
         rate = np.exp(out)
-        return np.where(rate > tiny * 1e10, rate, 0.0)
+        positive = self.rate[self.rate > 0]
+        floor = float(positive.min()) if positive.size else np.inf
+        # between a filled bin and an empty one the logarithm falls to ~-700: no rate
+        return np.where(rate >= floor * (1 - 1e-9), rate, 0.0)
 
 
 def background(run: Run) -> Background:

@@ -1,0 +1,1 @@
+"""The DL3 browser window (GADF observations, events, counts map, θ², IRFs) over ``dl3``."""

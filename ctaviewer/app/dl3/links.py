@@ -1,0 +1,38 @@
+"""Showing a DL3 event in the main window: open its DL2 file there (unless it is open
+already) and go to its event id once the file is open (``service.goto``)."""
+
+from __future__ import annotations
+
+import os
+
+from ...service.goto import GoToRequest
+
+
+def _same(a, b) -> bool:
+    return a is not None and b is not None and os.path.abspath(a) == os.path.abspath(b)
+
+
+def show_event_in(main_window, dl2_path: str, event_id: int) -> None:
+    """Show event ``event_id`` of ``dl2_path`` in ``main_window`` (a ``MainWindow``)."""
+    session = main_window.session
+    request = GoToRequest("id", int(event_id))
+
+    def go(*_):
+        target = session.go_to_request(request)
+        if target.message:
+            main_window.statusBar().showMessage(target.message, 8000)
+
+    main_window.raise_()
+    main_window.activateWindow()
+    if _same(session.path, dl2_path):
+        go()
+        return
+
+    def opened():
+        session.source_changed.disconnect(opened)
+        if _same(session.path, dl2_path):
+            go()
+
+    session.source_changed.connect(opened)
+    if not main_window.open_path(dl2_path):
+        session.source_changed.disconnect(opened)
