@@ -37,8 +37,8 @@ COMPARED_QUANTITIES = ("charge", "peak time", "cleaning mask")
 #: what the camera view can show of a compared quantity
 MODES = ("A", "B", "B − A")
 #: the states of the cleaning mask's B − A, with the words of its legend
-MASK_DIFFERENCE_STATES = ((-1, "in A only (removed by B)"), (0, "same in A and B"),
-                          (1, "in B only (added by B)"))
+MASK_DIFFERENCE_STATES = ((-1, "in A's image only"), (0, "the same in A and B"),
+                          (1, "in B's image only"))
 
 
 @dataclass(frozen=True)

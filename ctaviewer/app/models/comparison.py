@@ -78,9 +78,9 @@ class ComparisonModel(QtCore.QObject):
     # ---------------------------------------------------------------- follow the session
     def _reference_changed(self) -> None:
         self._cancel()
+        self.process()  # (first: the views say that B is being processed)
         self.changed.emit()
         self.result_changed.emit()
-        self.process()
 
     def _event_changed(self) -> None:
         # (the views refresh for the new event anyway: B of the event before is not

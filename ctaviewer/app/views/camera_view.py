@@ -394,6 +394,7 @@ class CameraView(QtWidgets.QWidget):
         s = self.session
         tel = s.selected_tel
         if s.array_event is None or tel is None:
+            self.compared = None
             return
         item = self._ensure_item(tel)
         desc = s.source.subarray.tels[tel]

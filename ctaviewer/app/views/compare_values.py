@@ -142,5 +142,5 @@ def caption(comparison, mode: str, quantity: str, counts: dict | None = None) ->
     return text
 
 
-__all__ = ["DIFFERENCE_CMAP", "MASK_CMAP", "MASK_DIFFERENCE_LEGEND", "MASK_INDEX", "Compared", "SessionUnderB",
-           "caption", "compared_colors", "mask_difference_index"]
+__all__ = ["DIFFERENCE_CMAP", "MASK_CMAP", "MASK_DIFFERENCE_LEGEND", "MASK_INDEX", "Compared",
+           "SessionUnderB", "caption", "compared_colors", "mask_difference_index"]
