@@ -252,6 +252,53 @@ def make_script_display(shots: Shots, path: str) -> None:
     disp.close()
 
 
+def make_comparison(shots: Shots, path: str) -> None:
+    """Comparing settings on gamma_4lst: B = the settings kept before an edit, A = a looser
+    cleaning; the camera's cleaning-mask B − A, the parameter inspector's A, B and Δ, the
+    sky view's two directions."""
+    w = shots.window(path)
+    s, cmp, panel = w.session, w.session.comparison, w.processing_panel
+    w.docks["processing"].raise_()
+    panel.keep_as_b()  # "Keep current as B", then edit the thresholds (A)
+    old = s.result
+    panel.target_box.setCurrentText("all cameras")
+    panel.set_value("cleaning", "picture_threshold", 6.0)
+    panel.set_value("cleaning", "boundary_threshold", 3.0)
+    panel.apply()
+    shots.wait_for(lambda: s.result is not None and s.result is not old
+                   and cmp.result_b is not None, what="results A and B")
+    cv = w.camera_view
+    w.display.update(quantity="cleaning mask")
+    cv.set_compare_mode("B − A")
+    tr = s.result.tel[s.selected_tel]
+    xs, ys = cv.item.geometry.pix_x[tr.mask], cv.item.geometry.pix_y[tr.mask]
+    cv.viewbox.setRange(xRange=(xs.min() - 0.35, xs.max() + 0.35),
+                        yRange=(ys.min() - 0.3, ys.max() + 0.3))
+    shots.wait(200)
+    shots.save(cv, "compare-difference.png",
+               "camera view: the cleaning mask's B − A (B: settings before the edit, A: "
+               "picture/boundary thresholds lowered to 6/3)")
+    shots.save(panel, "compare-panel.png",
+               "processing panel: B kept before the edit, the edited thresholds (A)")
+    dock = w.docks["parameters"]
+    dock.setFloating(True)
+    dock.resize(1180, 560)
+    dock.raise_()
+    w.parameter_table.splitter.setSizes([330, 200, 0])
+    shots.wait_for(lambda: w.parameter_table.table.columnCount() == 3 * len(s.result.tel),
+                   what="the inspector's A, B and Δ")
+    shots.save(dock, "compare-parameters.png",
+               "parameter inspector: A, B and Δ per telescope, differences highlighted")
+    sky, dock = w.sky_view, w.docks["sky"]
+    dock.setFloating(True)
+    dock.resize(640, 700)
+    dock.raise_()
+    shots.wait_for(lambda: not sky._dirty and "◆ B" in sky.info.text(), what="the sky view")
+    shots.save(dock, "compare-sky.png", "sky view: the directions of A and B, the true one")
+    cmp.stop()
+    w.close()
+
+
 def make_all(shots: Shots, data: Path) -> None:
     QtCore = shots.QtCore
     from ctaviewer.app.shortcuts import show_shortcuts
@@ -368,6 +415,7 @@ def make_all(shots: Shots, data: Path) -> None:
     make_muons(shots, file("muons_lst.simtel.zst"))
     make_script_display(shots, file("gamma_4lst_15nectarcam.simtel.zst"))
     make_stereo_image(shots, file("gamma_4lst_15nectarcam.simtel.zst"))
+    make_comparison(shots, file("gamma_4lst.simtel.zst"))
 
     # ---- the batch panel after a run over three files to DL3, one of them truncated
     out_dir = Path(tempfile.gettempdir()) / "ctaviewer-guide" / "dl1"
