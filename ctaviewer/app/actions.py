@@ -31,6 +31,9 @@ ACTIONS = (
                    "(observations, events, counts map, θ², IRFs)"),
     ActionSpec("file.export_dl1", "Export event as &DL1…", "&File", "Ctrl+E",
                tip="Write the current event and its processing result to a DL1/DL2 HDF5 file"),
+    ActionSpec("file.export_table", "Export &table…", "&File",
+               tip="Write the events the event list shows (its filter and order), every "
+                   "column, as CSV or ECSV (with units)"),
     ActionSpec("file.quit", "&Quit", "&File", "Ctrl+Q", tip="Close ctaviewer (the layout is kept)"),
     ActionSpec("event.next", "&Next event", "&Event", ("Right", "N", "PgDown"),
                tip="Show the next event of the event list (its filter applies)"),
@@ -49,6 +52,13 @@ ACTIONS = (
                tip="Show the Bookmarks panel: the bookmarked events of this file, to jump to"),
     ActionSpec("event.play", "P&lay", "&Event", "Space", checkable=True,
                tip="Step through the listed events automatically; press again to stop"),
+    ActionSpec("event.process_whole", "Process &whole file", "&Event", "Ctrl+Shift+W",
+               tip="Process every event of the file in the background (worker processes; "
+                   "cancel in the status bar) so that the event list has the reconstruction, "
+                   "simulation and intensity of every event; kept in a cache per settings"),
+    ActionSpec("event.table_estimators", "Estimators for the &whole-file table…", "&Event",
+               tip="Choose energy and gammaness lookup tables (from ctaviewer train) that "
+                   "Process whole file applies: E reco and gammaness columns"),
     ActionSpec("event.neighbors", "Add &neighbours of selected pixels", "&Event", "Ctrl+N",
                tip="Add the neighbours of the selected pixels to the waveform view"),
     ActionSpec("view.reset", "&Reset layout", "&View",
@@ -76,6 +86,7 @@ def _slots(w) -> dict:
         "file.open_default": lambda: w.open_path(None),
         "file.open_dl3": w.open_dl3_dialog,
         "file.export_dl1": w.export_event,
+        "file.export_table": w.event_table.export_dialog,
         "file.quit": w.close,
         "event.next": lambda: w.step(+1),
         "event.previous": lambda: w.step(-1),
@@ -85,6 +96,8 @@ def _slots(w) -> dict:
         "event.bookmark": w.toggle_bookmark,
         "event.bookmarks": w.show_bookmarks,
         "event.play": w.toggle_play,
+        "event.process_whole": w.file_table.start,
+        "event.table_estimators": lambda: _choose_table_estimators(w),
         "event.neighbors": s.add_neighbors,
         "view.reset": w.reset_layout,
         "tools.train": lambda: _show_train_dialog(w),
@@ -98,6 +111,12 @@ def _open_with_selection(window):
     from .open_dialog import open_with_selection
 
     return open_with_selection(window)
+
+
+def _choose_table_estimators(window):
+    from .views.table_progress import choose_estimators
+
+    return choose_estimators(window, window.file_table)
 
 
 def _start_tour(window):

@@ -17,6 +17,7 @@ from .about import about_text
 from .export import EXPORT_FILTER, export_widget
 from .models.bookmarks import BookmarkModel
 from .models.display import DisplaySettings
+from .models.file_table import FileTableModel
 from .models.session import SessionModel
 from .qt import QtCore, QtGui, QtWidgets
 from .views.array_view import ArrayView
@@ -30,6 +31,7 @@ from .views.muon_summary_view import MuonSummaryView
 from .views.parameter_table import ParameterTable
 from .views.processing_panel import ProcessingPanel
 from .views.sky_view import SkyView
+from .views.table_progress import TableProgress
 from .views.waveform_view import WaveformView
 
 LAYOUT_VERSION = 1
@@ -65,6 +67,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.array_view = ArrayView(s)
         self.sky_view = SkyView(s)
         self.event_table = EventTable(s)
+        self.file_table = FileTableModel(s, self)  # the whole-file table (Process whole file)
+        self.event_table.attach(self.file_table)
         self.parameter_table = ParameterTable(s)
         self.processing_panel = ProcessingPanel(s)
         self.health_view = HealthView(s)
@@ -128,6 +132,9 @@ class MainWindow(QtWidgets.QMainWindow):
         sb.addPermanentWidget(self.progress)
 
         self._play_timer = QtCore.QTimer(self, interval=700)
+        self.table_progress = TableProgress(self.file_table)
+        sb.addPermanentWidget(self.table_progress)
+        self.file_table.failed.connect(self.show_error)
         self._play_timer.timeout.connect(self._play_step)
         self._warned_files: set[str] = set()  # files whose warnings had their dialog
         self._build_menus()
@@ -543,3 +550,4 @@ class MainWindow(QtWidgets.QMainWindow):
         self._play_timer.stop()
         self.session.close()
         super().closeEvent(ev)
+        self.file_table.cancel()

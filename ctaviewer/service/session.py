@@ -495,12 +495,21 @@ class SessionState:
         if not 0 <= index < len(self.rows):
             return
         g = result.geometry
+        intensity = [tr.parameters.get("hillas_intensity", math.nan)
+                     for tr in result.tel.values()]
+        intensity = [v for v in intensity if v == v]
         self.rows[index].update({
             "n_tel_reco": len(g.tel_ids),
             "reco_alt": g.alt,
             "reco_az": g.az,
             "reco_energy": result.energy,
             "reco_invalid": "" if g.is_valid else (g.invalid_reason or "invalid"),
+            # the whole-file table's columns, for this event (``app.models.table_columns``)
+            "reco_core_x": g.core_x if g.is_valid else math.nan,
+            "reco_core_y": g.core_y if g.is_valid else math.nan,
+            "h_max": g.h_max if g.is_valid else math.nan,
+            "gammaness": getattr(result, "gammaness", math.nan),
+            "intensity": sum(intensity) if intensity else math.nan,
         })
         muons = getattr(result, "muon", None)
         if muons:  # telescopes with a fitted muon ring (unknown without the muon analysis)

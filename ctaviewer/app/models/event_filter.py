@@ -1,9 +1,10 @@
 """Event-list filter expressions such as ``n_tel >= 4 and energy > 1``.
 
 The language is :mod:`ctaviewer.expressions` (the one of the quality query) over the event
-list's columns. A filter is evaluated over the whole list at once with numpy
-(``EventFilter.mask``), so that filtering thousands of rows costs a few array operations,
-and for one row (``accepts``) when only that row changed.
+list's columns (``table_columns.EventColumns``: the index's, the reconstruction's and, once
+the whole file is processed, the simulation's). A filter is evaluated over the whole list
+at once with numpy (``EventFilter.mask``), so that filtering 100,000 rows costs a few
+array operations, and for one row (``accepts``) when only that row changed.
 """
 
 from __future__ import annotations
@@ -22,7 +23,14 @@ COLUMNS = ("index", "event_id", "energy", "n_tel", "n_tel_reco", "reco_alt", "re
            "event_type", "is_shower", "is_pedestal", "is_flatfield", "is_calibration",
            # telescopes with a fitted muon ring (known once the event was processed, or for
            # every event after the Muon summary's analysis of the file)
-           "muon")
+           "muon",
+           # the whole-file table's (and, for the reconstruction, each processed event's):
+           # the simulation (true_*, CORSIKA's primary_id: 0 gamma, 101 proton), the
+           # angle between the reconstructed and the true direction (deg), the core (m),
+           # h_max (m), gammaness, the summed cleaned intensity (p.e.), reco_valid (0 or 1)
+           "primary_id", "true_alt", "true_az", "true_core_x", "true_core_y", "true_impact",
+           "true_x_max", "ang_error", "reco_core_x", "reco_core_y", "h_max", "gammaness",
+           "intensity", "reco_valid")
 #: the event list's type choice: (label, the condition it adds to the filter)
 TYPE_CHOICES = (
     ("all types", ""),
@@ -38,8 +46,9 @@ FilterError = ExpressionError
 
 
 class EventFilter:
-    """A checked filter over the event rows (dicts with the ``COLUMNS`` keys; a missing or
-    None value counts as NaN, so a comparison with it is false)."""
+    """A checked filter over the event rows: ``COLUMNS`` as arrays (an ``EventColumns``),
+    or rows as dicts with those keys; a missing or None value counts as NaN, so a
+    comparison with it is false."""
 
     def __init__(self, text: str = ""):
         self.expression = Expression(text, COLUMNS, what="column", field="filter")
@@ -49,10 +58,13 @@ class EventFilter:
     def empty(self) -> bool:
         return not self.text.strip()
 
-    def mask(self, rows: list[dict]) -> np.ndarray:
-        """Boolean array: which of ``rows`` the filter keeps."""
+    def mask(self, rows) -> np.ndarray:
+        """Boolean array: which of ``rows`` (columns, or a list of dicts) the filter keeps."""
         if self.empty:
             return np.ones(len(rows), dtype=bool)
+        if not isinstance(rows, list):  # columns: name -> array
+            return self.expression.evaluate({name: rows[name] for name in self.expression.used},
+                                            n=len(rows))
         columns = {}
         for name in self.expression.used:
             values = [row.get(name) for row in rows]
@@ -66,25 +78,27 @@ class EventFilter:
 
 class FilterMask:
     """The current filter and its result for every row, kept up to date by the event
-    table model: ``reset(rows)`` for new rows, ``update(rows, i)`` when row ``i`` changed."""
+    table model: ``reset(rows)`` for new rows, ``update(rows, i)`` when row ``i`` changed.
+    ``rows`` are the list's columns (``EventColumns``) or a list of dicts."""
 
     def __init__(self):
         self.filter = EventFilter("")
         self._mask = np.ones(0, dtype=bool)
 
-    def set_filter(self, flt: EventFilter, rows: list[dict]) -> None:
+    def set_filter(self, flt: EventFilter, rows) -> None:
         self.filter = flt
         self.reset(rows)
 
-    def reset(self, rows: list[dict]) -> None:
+    def reset(self, rows) -> None:
         self._mask = self.filter.mask(rows)
 
-    def extend(self, rows: list[dict], start: int) -> None:
+    def extend(self, rows, start: int) -> None:
         """Rows ``start`` on were appended: only they are evaluated."""
         if start != len(self._mask):
             self.reset(rows)
         else:
-            self._mask = np.concatenate([self._mask, self.filter.mask(rows[start:])])
+            new = rows[start:] if isinstance(rows, list) else _Tail(rows, start)
+            self._mask = np.concatenate([self._mask, self.filter.mask(new)])
 
     def next_kept(self, i: int, direction: int) -> int | None:
         """The first row after ``i`` (``direction`` +1) or before it (-1) the filter keeps,
@@ -95,11 +109,17 @@ class FilterMask:
         earlier = np.flatnonzero(self._mask[:max(i, 0)])
         return int(earlier[-1]) if len(earlier) else None
 
-    def update(self, rows: list[dict], i: int) -> None:
+    def update(self, rows, i: int) -> None:
         if len(self._mask) != len(rows):
             self.reset(rows)
         elif 0 <= i < len(rows):
-            self._mask[i] = self.filter.accepts(rows[i])
+            self._mask[i] = self.filter.accepts(rows[i] if isinstance(rows, list)
+                                                else rows.row(i))
+
+    @property
+    def mask(self) -> np.ndarray:
+        """The verdict on every row (read-only: the filter's to change)."""
+        return self._mask
 
     def __getitem__(self, i: int) -> bool:
         if 0 <= i < len(self._mask):
@@ -108,6 +128,19 @@ class FilterMask:
 
     def __len__(self) -> int:
         return len(self._mask)
+
+
+class _Tail:
+    """Columns from row ``start`` on (the rows appended)."""
+
+    def __init__(self, columns, start: int):
+        self.columns, self.start = columns, start
+
+    def __getitem__(self, key):
+        return self.columns[key][self.start:]
+
+    def __len__(self) -> int:
+        return len(self.columns) - self.start
 
 
 def combined_filter(text: str, type_condition: str = "") -> EventFilter:

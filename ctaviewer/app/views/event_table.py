@@ -1,24 +1,36 @@
-"""The event list: all events, sortable, filterable by expression; double-click jumps."""
+"""The event list: all events, sortable, filterable by expression; double-click jumps.
+
+Its values are numpy columns (``models.table_columns.EventColumns``): the index's for every
+event, the reconstruction's for each event processed, and, once the whole file has been
+processed (``models.file_table.FileTableModel``: Events ▸ Process whole file), the
+simulation's and the reconstruction's of every event. Sorting and filtering are array
+operations (``models.table_proxy``), fast on 100,000 rows.
+"""
 
 from __future__ import annotations
 
 import math
 
+import numpy as np
+
+from ...service.file_table import COLUMNS as TABLE_COLUMNS
+from ...service.file_table import EXPORT_FORMATS, export_table, primary_name
 from ..models.event_filter import COLUMNS, TYPE_CHOICES, FilterError, FilterMask, combined_filter
+from ..models.table_columns import EVENT_KEYS, EventColumns
+from ..models.table_proxy import ColumnSortFilterProxy
 from ..qt import QtCore, QtGui, QtWidgets
 
-HEADERS = (("index", "#", "{:d}"), ("event_id", "event\nid", "{:d}"), ("type", "type", "{}"),
-           ("energy", "E true\n(TeV)", "{:.3g}"), ("n_tel", "n_tel", "{:d}"),
-           ("n_tel_reco", "n_tel\nreco", "{:d}"), ("reco_alt", "reco\nalt (°)", "{:.2f}"),
-           ("reco_az", "reco\naz (°)", "{:.2f}"), ("reco_energy", "E reco\n(TeV)", "{:.3g}"),
-           ("muon", "muon\nrings", "{:d}"))
-
+#: (key, header, format) of each column, in order (``service.file_table.COLUMNS``)
+HEADERS = tuple((c.key, c.label, c.fmt) for c in TABLE_COLUMNS)
+#: the columns shown until the user chooses others (the header's context menu)
+SHOWN = ("index", "event_id", "type", "n_tel", "n_tel_reco", "energy", "reco_alt", "reco_az",
+         "ang_error", "reco_energy", "muon")
 
 #: a value as wide as most in each column: the table's width before a file is open
 TYPICAL = {"index": "9999", "event_id": "9999999", "type": "shower", "energy": "0.123",
            "n_tel": "99",
            "n_tel_reco": "99", "reco_alt": "88.88", "reco_az": "359.99", "reco_energy": "0.123",
-           "muon": "9"}
+           "ang_error": "0.123", "muon": "9"}
 
 # roles as plain ints (Qt passes them so; comparing with PySide's enum members, or even
 # looking them up, costs microseconds: ``data`` is called for every cell and sort step)
@@ -27,29 +39,41 @@ _DISPLAY, _SORT, _ALIGN, _TIP, _FOREGROUND = (
                      QtCore.Qt.ToolTipRole, QtCore.Qt.ForegroundRole))
 _ROLES = frozenset((_DISPLAY, _SORT, _ALIGN, _TIP, _FOREGROUND))
 _RIGHT = int(QtCore.Qt.AlignRight | QtCore.Qt.AlignVCenter)
-#: columns of the reconstructed direction: "invalid" where the reconstruction is (the row's
-#: ``reco_invalid``, the reason, says why)
+#: columns of the reconstructed direction: "invalid" where the reconstruction is (the
+#: reason, when the event was processed one by one, says why)
 _RECO = frozenset(("reco_alt", "reco_az"))
 _INVALID = QtGui.QColor(200, 0, 0)
+#: the whole-file table's values made with other settings than those in use
+_STALE = QtGui.QColor(140, 140, 140)
+_STALE_KEYS = frozenset((*EVENT_KEYS, "ang_error"))
 #: the type column's words for the event model's types (ctapipe's names)
 TYPE_LABELS = {"subarray": "shower", "sky_pedestal": "pedestal (sky)",
                "dark_pedestal": "pedestal (dark)", "pedestal": "pedestal",
                "electronic_pedestal": "pedestal (electronic)", "flatfield": "flat-field",
                "single_pe": "single p.e.", "other_calibration": "calibration"}
 _CALIBRATION_COLOR = QtGui.QColor(30, 90, 180)
+#: the column whose sort key stands for a text column
+_SORT_KEYS = {"type": "event_type", "primary": "primary_id"}
 
 
 class EventTableModel(QtCore.QAbstractTableModel):
-    """A thin adapter over the session's rows. While a file is being indexed, rows come
-    in batches at the end (``rows_added``): they are inserted, never the whole table reset,
-    and only they are filtered."""
+    """A thin adapter over the session's rows and their columns (``columns``). While a
+    file is being indexed, rows come in batches at the end (``rows_added``): they are
+    inserted, never the whole table reset, and only they are filtered."""
 
     def __init__(self, session):
         super().__init__()
         self.session = session
+        self._keys = tuple(key for key, _, _ in HEADERS)
+        self._formats = tuple(fmt for _, _, fmt in HEADERS)
+        #: the values of every row, as arrays
+        self.columns = EventColumns()
+        self.columns.reset(session.rows)
+        #: the whole-file table's values were made with other settings than those in use
+        self.stale = False
         #: the filter's verdict on every row, updated here before the views hear of a change
         self.filter_mask = FilterMask()
-        self.filter_mask.reset(session.rows)
+        self.filter_mask.reset(self.columns)
         self._n = len(session.rows)  # the rows the views know of
         self._rows = session.rows  # the session's list (a new one for a new file)
         session.rows_changed.connect(self._reset)
@@ -60,8 +84,27 @@ class EventTableModel(QtCore.QAbstractTableModel):
         self.beginResetModel()
         self._rows = self.session.rows
         self._n = len(self._rows)
-        self.filter_mask.reset(self.session.rows)
+        self.columns.reset(self._rows)
+        self.filter_mask.reset(self.columns)
         self.endResetModel()
+
+    def set_table(self, table, stale: bool = False) -> None:
+        """Show the whole-file ``table`` (a ``service.file_table.FileTable``; None: none);
+        ``stale``: made with other settings than those in use."""
+        self.beginResetModel()
+        self.stale = bool(stale)
+        self._rows = self.session.rows
+        self._n = len(self._rows)
+        self.columns.set_table(table, self._rows)
+        self.filter_mask.reset(self.columns)
+        self.endResetModel()
+
+    def set_stale(self, stale: bool) -> None:
+        if stale != self.stale:
+            self.stale = stale
+            if self._n:
+                self.dataChanged.emit(self.index(0, 0),
+                                      self.index(self._n - 1, len(HEADERS) - 1))
 
     def _rows_added(self, start: int):
         rows = self.session.rows
@@ -70,7 +113,8 @@ class EventTableModel(QtCore.QAbstractTableModel):
             return
         if len(rows) > self._n:
             self.beginInsertRows(QtCore.QModelIndex(), self._n, len(rows) - 1)
-            self.filter_mask.extend(rows, self._n)
+            self.columns.extend(rows, self._n)
+            self.filter_mask.extend(self.columns, self._n)
             self._n = len(rows)
             self.endInsertRows()
 
@@ -78,7 +122,8 @@ class EventTableModel(QtCore.QAbstractTableModel):
         """One row's values changed: the views re-read that row only (a reset would make
         them re-read, re-sort and re-filter every row)."""
         if 0 <= row < self._n:
-            self.filter_mask.update(self.session.rows, row)
+            self.columns.update(self.session.rows, row)
+            self.filter_mask.update(self.columns, row)
             self.dataChanged.emit(self.index(row, 0), self.index(row, len(HEADERS) - 1))
 
     def rowCount(self, parent=None):
@@ -88,36 +133,80 @@ class EventTableModel(QtCore.QAbstractTableModel):
         return len(HEADERS)
 
     def headerData(self, section, orientation, role=QtCore.Qt.DisplayRole):
-        if role == QtCore.Qt.DisplayRole and orientation == QtCore.Qt.Horizontal:
+        if orientation != QtCore.Qt.Horizontal:
+            return None
+        if role == QtCore.Qt.DisplayRole:
             return HEADERS[section][1]
+        if role == QtCore.Qt.ToolTipRole:
+            spec = TABLE_COLUMNS[section]
+            where = {"index": "from the file's index",
+                     "event": "for the events processed, or every event once the whole "
+                              "file is processed (Events ▸ Process whole file)",
+                     "table": "once the whole file is processed (Events ▸ Process whole "
+                              "file)"}[spec.source]
+            name = "" if spec.text else f" (filter: {_SORT_KEYS.get(spec.key, spec.key)})"
+            return f"{spec.description}{name}; {where}"
         return None
+
+    def sort_key(self, column: int) -> np.ndarray:
+        """The values column ``column`` sorts by, one per row (NaN: unknown)."""
+        key = self._keys[column]
+        return self.columns[_SORT_KEYS.get(key, key)]
 
     def data(self, index, role=QtCore.Qt.DisplayRole):
         if role not in _ROLES:  # the view asks for a dozen roles per cell: answer fast
             return None
-        key, _, fmt = HEADERS[index.column()]
-        row = self._rows[index.row()]
-        value = row.get(key)
+        column, i = index.column(), index.row()
+        key = self._keys[column]
         if key == "type":
-            return self._type_data(row, value or "subarray", role)
+            row = self._rows[i]
+            return self._type_data(row, row.get("type") or "subarray", role)
+        columns = self.columns
         if role == _SORT:  # sort key
-            return -math.inf if value is None or value != value else float(value)
+            value = columns.value(_SORT_KEYS.get(key, key), i)
+            return -math.inf if value != value else value
         if role == _ALIGN:
             return _RIGHT
-        invalid = row.get("reco_invalid") if key in _RECO else None
-        if invalid:
-            if role == _DISPLAY:
-                return "invalid"
-            if role == _TIP:
-                return f"reconstruction invalid: {invalid}"
+        if key in _RECO:
+            invalid = columns.invalid_reason(i)
+            if invalid:
+                if role == _DISPLAY:
+                    return "invalid"
+                if role == _TIP:
+                    return f"reconstruction invalid: {invalid}"
+                if role == _FOREGROUND:
+                    return _INVALID
+        if self.stale and key in _STALE_KEYS and columns.from_table(i):
             if role == _FOREGROUND:
-                return _INVALID
+                return _STALE
+            if role == _TIP:
+                return ("whole-file table made with other processing settings: process the "
+                        "whole file again (Events ▸ Process whole file)")
         if role == _DISPLAY:
-            if value is None or (isinstance(value, float) and not math.isfinite(value)):
+            if key == "primary":
+                return primary_name(columns.value("primary_id", i))
+            value = columns.value(key, i)
+            if not math.isfinite(value):
                 return ""
-            return fmt.format(value)
+            return self._formats[column].format(value)
         return None
 
+    def export_columns(self, rows) -> dict:
+        """Every column's values of ``rows`` (row numbers, in that order), for export:
+        numbers as float arrays, the type and the primary as names."""
+        rows = np.asarray(rows, dtype=np.int64)
+        out = {}
+        for key in self._keys:
+            if key == "type":
+                out[key] = np.array([TYPE_LABELS.get(self._rows[i].get("type") or "subarray",
+                                                     self._rows[i].get("type"))
+                                     for i in rows.tolist()], dtype=str)
+            elif key == "primary":
+                out[key] = np.array([primary_name(v) for v in
+                                     self.columns["primary_id"][rows].tolist()], dtype=str)
+            else:
+                out[key] = self.columns[key][rows].copy()
+        return out
 
     @staticmethod
     def _type_data(row, value: str, role):
@@ -134,17 +223,13 @@ class EventTableModel(QtCore.QAbstractTableModel):
         return None
 
 
-class EventFilterProxy(QtCore.QSortFilterProxyModel):
-    """Rows kept by the source model's filter mask (evaluated over all rows with numpy)."""
-
-    def __init__(self):
-        super().__init__()
-        self.setSortRole(QtCore.Qt.UserRole)
+class EventFilterProxy(ColumnSortFilterProxy):
+    """Rows kept by the source model's filter mask (evaluated over all rows with numpy),
+    sorted by one column (numpy's argsort over the column's array)."""
 
     def sort(self, column, order=QtCore.Qt.AscendingOrder):
         """Sorting by event index, ascending, is the rows' own order: no sorting at all
-        then (rows appended while a file is indexed take their place without comparing,
-        and a list of 100,000 events needs no 1.7 million comparisons)."""
+        then (rows appended while a file is indexed take their place without comparing)."""
         if column == 0 and order == QtCore.Qt.AscendingOrder:
             column = -1
         super().sort(column, order)
@@ -152,16 +237,8 @@ class EventFilterProxy(QtCore.QSortFilterProxyModel):
     def set_expression(self, text: str, type_condition: str = "") -> None:
         flt = combined_filter(text, type_condition)  # raises FilterError
         model = self.sourceModel()
-        if not hasattr(self, "endFilterChange"):  # Qt < 6.10
-            model.filter_mask.set_filter(flt, model.session.rows)
-            self.invalidateFilter()
-            return
-        self.beginFilterChange()
-        model.filter_mask.set_filter(flt, model.session.rows)
-        self.endFilterChange(QtCore.QSortFilterProxyModel.Direction.Rows)
-
-    def filterAcceptsRow(self, row, parent):
-        return self.sourceModel().filter_mask[row]
+        model.filter_mask.set_filter(flt, model.columns)
+        self.refilter()
 
 
 class _Header(QtWidgets.QHeaderView):
@@ -208,7 +285,8 @@ class EventTable(QtWidgets.QWidget):
             f"Columns: {', '.join(COLUMNS)} (energy: true, TeV; reco_*: after processing; "
             "event_type: ctapipe's code, 32 shower, 5 sky pedestal, 0 flat field; is_*: 0 "
             "or 1; muon: telescopes with a fitted muon ring, once processed or after the Muon "
-            "summary's analysis of the file)\n"
+            "summary's analysis of the file; true_*, primary_id (0 gamma, 101 proton), "
+            "ang_error (deg), intensity (p.e.): once the whole file is processed)\n"
             "Operators: < <= > >= == != and or not + - * / % ** abs() ( ); "
             "e.g. n_tel >= 4 and energy > 1")
         self.status = QtWidgets.QLabel(wordWrap=True)  # a filter's error can be long
@@ -226,14 +304,29 @@ class EventTable(QtWidgets.QWidget):
         self.view.horizontalHeader().setSectionResizeMode(QtWidgets.QHeaderView.Interactive)
         self.view.horizontalHeader().setResizeContentsPrecision(30)
         self.view.doubleClicked.connect(self._activated)
+        self.view.horizontalHeader().setContextMenuPolicy(QtCore.Qt.CustomContextMenu)
+        self.view.horizontalHeader().customContextMenuRequested.connect(self._column_menu)
+        self.whole_button = QtWidgets.QToolButton()
+        self.whole_button.setObjectName("process_whole_file")
+        self.whole_button.setText("Whole file")
+        self.whole_button.setToolTip(
+            "Process every event of the file in the background (worker processes), so that "
+            "every row gets its reconstruction, simulation and intensity columns; the result "
+            "is kept in a cache for these settings (Events ▸ Process whole file)")
+        self.whole_button.clicked.connect(self._whole_clicked)
+        self.whole_button.setEnabled(False)
+        self.file_table = None  # the whole-file table's model (``attach``)
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
         top = QtWidgets.QHBoxLayout()
         top.addWidget(self.filter_edit, 1)
         top.addWidget(self.type_box)
+        top.addWidget(self.whole_button)
         layout.addLayout(top)
         layout.addWidget(self.view, 1)
         layout.addWidget(self.status)
+        for c, (key, _, _) in enumerate(HEADERS):
+            self.view.setColumnHidden(c, key not in SHOWN)
         self._type_column_for_new_file()
         self.fit_columns()
         session.event_changed.connect(self._select_current)
@@ -317,8 +410,100 @@ class EventTable(QtWidgets.QWidget):
 
     def _update_status(self, *_):
         more = " (indexing…)" if self.session.indexing else ""
+        whole = self.file_table.summary() if self.file_table is not None else ""
         self.status.setText(
-            f"{self.proxy.rowCount()} of {self.model.rowCount()} events shown{more}")
+            f"{self.proxy.rowCount()} of {self.model.rowCount()} events shown{more}"
+            + (f" · {whole}" if whole else ""))
+
+    # ---------------------------------------------------------------- the whole file
+    def attach(self, file_table) -> None:
+        """Show the whole-file table of ``file_table`` (a ``FileTableModel``) and offer to
+        make it (the button next to the filter)."""
+        self.file_table = file_table
+        file_table.table_changed.connect(self._table_changed)
+        file_table.changed.connect(self._whole_state)
+        self._whole_state()
+
+    def _table_changed(self) -> None:
+        ft = self.file_table
+        self.model.set_table(ft.table, ft.stale)
+        self._type_column_for_new_file()
+        self.fit_columns()
+        self._update_status()
+        self._select_current()
+
+    def _whole_state(self) -> None:
+        ft = self.file_table
+        self.model.set_stale(ft.stale)
+        self.whole_button.setEnabled(ft.can_start or ft.running)
+        self.whole_button.setText("Cancel" if ft.running else (
+            "Reprocess" if ft.stale else "Whole file"))
+        self._update_status()
+
+    def _whole_clicked(self) -> None:
+        ft = self.file_table
+        if ft is None:
+            return
+        if ft.running:
+            ft.cancel()
+        else:
+            ft.start()
+
+    # ---------------------------------------------------------------- columns
+    def _column_menu(self, pos) -> None:
+        menu = self.column_menu()
+        menu.exec(self.view.horizontalHeader().mapToGlobal(pos))
+
+    def column_menu(self) -> QtWidgets.QMenu:
+        """The header's context menu: a check box per column (shown or hidden)."""
+        menu = QtWidgets.QMenu(self)
+        for c, spec in enumerate(TABLE_COLUMNS):
+            action = menu.addAction(spec.label.replace("\n", " "))
+            action.setCheckable(True)
+            action.setChecked(not self.view.isColumnHidden(c))
+            action.setToolTip(spec.description)
+            action.toggled.connect(lambda on, c=c: self.show_column(c, on))
+        menu.setToolTipsVisible(True)
+        return menu
+
+    def show_column(self, column, on: bool = True) -> None:
+        """Show (or hide) ``column`` (its number, or its key)."""
+        if isinstance(column, str):
+            column = [key for key, _, _ in HEADERS].index(column)
+        self.view.setColumnHidden(column, not on)
+        if on:
+            self.view.resizeColumnToContents(column)
+        self._width_hint = None
+        self.updateGeometry()
+
+    # ---------------------------------------------------------------- export
+    def export(self, path: str) -> str:
+        """Write the events the list shows (its filter and order), every column, as CSV or
+        ECSV (by the name's extension; ECSV carries the units). CtaviewerError when it
+        cannot be written."""
+        return export_table(path, self.model.export_columns(self.proxy.source_rows()))
+
+    def export_dialog(self) -> str | None:
+        """Ask for a file name and export (File ▸ Export table…); errors in a dialog."""
+        from ...errors import CtaviewerError
+
+        name = "events.ecsv"
+        if self.session.path:
+            import os
+
+            name = os.path.basename(self.session.path).split(".")[0] + "_events.ecsv"
+        path, chosen = QtWidgets.QFileDialog.getSaveFileName(
+            self, "Export table", name, ";;".join(
+                (EXPORT_FORMATS["ecsv"], EXPORT_FORMATS["csv"])))
+        if not path:
+            return None
+        if not path.lower().endswith((".csv", ".ecsv")):
+            path += ".csv" if chosen == EXPORT_FORMATS["csv"] else ".ecsv"
+        try:
+            return self.export(path)
+        except CtaviewerError as exc:
+            QtWidgets.QMessageBox.warning(self, "Export failed", str(exc))
+            return None
 
     def next_visible(self, current: int, direction: int) -> int | None:
         """The event after ``current`` (``direction`` +1) or before it (-1) that the list
@@ -326,8 +511,8 @@ class EventTable(QtWidgets.QWidget):
         return self.model.filter_mask.next_kept(current, direction)
 
     def visible_indices(self) -> list[int]:
-        return [int(self.proxy.mapToSource(self.proxy.index(r, 0)).row())
-                for r in range(self.proxy.rowCount())]
+        """The events shown, in the list's order."""
+        return self.proxy.source_rows().tolist()
 
     def _activated(self, proxy_index):
         self.session.go_to(self.proxy.mapToSource(proxy_index).row())
