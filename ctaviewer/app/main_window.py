@@ -88,6 +88,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self._add_dock("health", "Camera health", self.health_view, B)
         self._add_dock("muons", "Muon summary", self.muon_summary, B)
         self._add_batch_dock()
+        self._add_performance_dock()
         self._add_dock("bookmarks", "Bookmarks", self.bookmark_list, L)
         for table in self.findChildren(QtWidgets.QTableView):
             corner = table.findChild(QtWidgets.QAbstractButton, "qt_tableview_cornerbutton")
@@ -102,6 +103,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.tabifyDockWidget(self.docks["waveforms"], self.docks["parameters"])
         self.tabifyDockWidget(self.docks["parameters"], self.docks["health"])
         self.tabifyDockWidget(self.docks["health"], self.docks["muons"])
+        self.tabifyDockWidget(self.docks["muons"], self.docks["performance"])
         self.docks["waveforms"].raise_()
         self.resize(1600, 1000)
         self.resizeDocks([self.docks["events"], self.docks["grid"]],
@@ -186,6 +188,16 @@ class MainWindow(QtWidgets.QMainWindow):
             return
         self._add_dock("batch", "Batch", BatchPanel(), QtCore.Qt.BottomDockWidgetArea)
         self.docks["batch"].hide()
+
+    def _add_performance_dock(self):
+        """View ▸ Performance: pyirf performance plots of DL2 files (hidden at first)."""
+        from .performance.dock import PerformancePanel
+
+        self.performance_panel = PerformancePanel(self)
+        dock = self._add_dock("performance", "Performance", self.performance_panel,
+                              QtCore.Qt.BottomDockWidgetArea)
+        dock.toggleViewAction().triggered.connect(lambda on: on and dock.raise_())
+        dock.hide()
 
     def _build_menus(self):
         from .actions import build_menus

@@ -1,0 +1,1 @@
+"""The Performance dock: pyirf performance plots of DL2 files, cuts, event links."""
