@@ -240,3 +240,29 @@ def test_compare_with_a_saved_toml_and_a_bad_one(qtbot, window, tmp_path, monkey
     panel.stop_compare_button.click()
     assert not cmp.active and "Not comparing" in panel.compare_text.text()
     assert w.camera_view.compare_box.isHidden()
+
+
+def test_the_built_in_array_is_compared_in_a_worker_thread(qtbot, make_window, tmp_path):
+    """A source this process reads (the built-in array): B is processed by the worker pool
+    here, with a pipeline of its own, and B − A is still the plain difference."""
+    w = make_window(restore=False)
+    assert w.open_path(None)
+    s, cv = w.session, w.camera_view
+    qtbot.waitUntil(lambda: s.result is not None, timeout=60000)
+    w.display.update(quantity="charge")
+    desc = s.source.subarray.tels[s.selected_tel]
+    assert cv.title.text == f"Tel {s.selected_tel} · {desc.type_name}"  # no "· A"
+    path = tmp_path / "wide.toml"
+    path.write_text("[extractor]\nname = \"neighbor_peak\"\nwindow_width = 9\n"
+                    "window_shift = 4\n")
+    assert w.processing_panel.compare_with(path)
+    cmp = s.comparison
+    qtbot.waitUntil(lambda: cmp.result_b is not None, timeout=60000)
+    cv.set_compare_mode("B − A")
+    tel = s.selected_tel
+    a, b = _direct(w, s.config).tel[tel].image, _direct(w, cmp.config).tel[tel].image
+    np.testing.assert_array_equal(cv.compared.values,
+                                  np.asarray(b, np.float64) - np.asarray(a, np.float64))
+    assert np.any(cv.compared.values != 0)
+    cmp.stop()
+    assert cv.compared is None and cv.title.text.count("·") == 1  # as before comparing
