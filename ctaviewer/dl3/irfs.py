@@ -5,8 +5,9 @@ EDISP_2D (migration E_reco/E_true vs true energy and offset), PSF_TABLE (dP/dΩ 
 bins) and PSF_3GAUSS (three Gaussians), BKG_2D (rate vs energy and offset) and BKG_3D (vs
 energy and the field-of-view coordinates DETX/DETY), RAD_MAX_2D (the point-like θ cut).
 Each is one table row whose arrays astropy reads with the axes in reversed TDIM order; the
-axes are matched by their lengths, so both orders found in the field (CTA prod5 and
-H.E.S.S. DR1 write BKG_3D with the energy axis at opposite ends) read alike.
+axes are matched by their lengths, and BKG_3D is read in both orders found in the field
+(CTA prod5 and H.E.S.S. DR1 write it with the energy axis at opposite ends), as gammapy
+reads them.
 
 Values are evaluated by linear interpolation between bin centres, in log10 of the energy and
 linearly in offset (gammapy's default axes), clipped to the outermost centres. Units are
@@ -366,14 +367,15 @@ def background(run: Run) -> Background:
     if loc.hdu_class == "BKG_3D":
         _require(cols, ("DETX_LO", "DETX_HI", "DETY_LO", "DETY_HI"), loc)
         values = cols["BKG"]
-        # the spatial axes keep the file's order (numpy: DETY before DETX, either way
-        # round the energy axis is), the energy axis goes first
-        e_axis = [i for i, n in enumerate(values.shape) if n == n_e]
-        if len(values.shape) != 3 or not e_axis:
+        # the axes are the reverse of the file's order: (DETY, DETX, ENERG) as GADF and CTA
+        # prod5 have them, or (ENERG, DETX, DETY) as H.E.S.S. DR1 (gammapy reads both so)
+        if values.ndim != 3 or n_e not in (values.shape[0], values.shape[-1]):
             raise InputFileError(loc.path, f"{loc.name}: BKG of shape {values.shape} does not "
                                            f"fit {n_e} energy bins")
-        e_axis = e_axis[-1] if values.shape[-1] == n_e else e_axis[0]
-        rate = np.moveaxis(values, e_axis, 0)
+        if values.shape[-1] == n_e:
+            rate = np.moveaxis(values, -1, 0)
+        else:
+            rate = np.swapaxes(values, 1, 2)
         if rate.shape[1:] != (len(cols["DETY_LO"]), len(cols["DETX_LO"])):
             raise InputFileError(loc.path, f"{loc.name}: BKG of shape {values.shape} does not "
                                            "fit its DETX/DETY axes")
