@@ -70,6 +70,11 @@ def test_b_minus_a_in_the_camera_is_the_difference_of_the_two_results(qtbot, win
             cv.set_compare_mode("B − A")
             np.testing.assert_array_equal(cv.compared.values, b - a)
             assert cv.title.text.endswith("· B − A")
+            d = (b - a)[np.isfinite(b - a)]
+            if quantity != "cleaning mask" and np.any(d != 0):
+                assert (f"{np.count_nonzero(d)} of {a.size}"
+                        f" pixels differ, by at most {np.max(np.abs(d)):.3g}"
+                        in cv.compare_caption.text())
             assert cv.compare_caption.text().startswith("Showing B − A: (settings before "
                                                         "edit at ")
             cv.set_compare_mode("B")

@@ -27,7 +27,7 @@ from .camera_values import (
     time_gradient,
 )
 from .colorbar import ColorBar
-from .compare_values import caption, compared_colors
+from .compare_values import caption, compared_colors, difference_summary
 from .muon_overlay import MuonRingItem
 from .time_gradient import TimeGradientPlot
 
@@ -489,14 +489,17 @@ class CameraView(QtWidgets.QWidget):
     def _update_caption(self, tel, mode) -> None:
         if not self.comparing:
             return
-        counts = None
-        if self.display.quantity == "cleaning mask" and mode == "B − A":
-            b = self.comparison.tel_result_b(tel)
-            a = self.session.tel_result(tel)
-            counts = mask_counts(a, b) if a is not None and b is not None else None
-        self.compare_caption.setText(
-            caption(self.comparison, mode if self.display.quantity in COMPARED_QUANTITIES
-                    else "A", self.display.quantity, counts))
+        quantity = self.display.quantity
+        detail = ""
+        if mode == "B − A" and self.compared is not None:
+            counts = None
+            if quantity == "cleaning mask":
+                counts = mask_counts(self.session.tel_result(tel),
+                                     self.comparison.tel_result_b(tel))
+            detail = difference_summary(quantity, self.compared.values, counts)
+        self.compare_caption.setText(caption(
+            self.comparison, mode if quantity in COMPARED_QUANTITIES else "A", quantity,
+            detail))
 
     def _update_gradient(self, tel, tel_result) -> None:
         shown = self.display.show_time_gradient

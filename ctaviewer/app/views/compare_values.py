@@ -121,8 +121,9 @@ def compared_colors(session, comparison, display, tel_id: int, mode: str,
                     None, f"B − A: {name}")
 
 
-def caption(comparison, mode: str, quantity: str, counts: dict | None = None) -> str:
-    """The sentence above the camera saying what is shown (A, B or B − A) and what B is."""
+def caption(comparison, mode: str, quantity: str, detail: str = "") -> str:
+    """The sentence above the camera saying what is shown (A, B or B − A) and what B is;
+    ``detail`` (``difference_summary``) follows it."""
     ref = comparison.reference
     if ref is None:
         return ""
@@ -136,11 +137,27 @@ def caption(comparison, mode: str, quantity: str, counts: dict | None = None) ->
         text = f"Showing B: {ref.label}. A = the current settings."
     else:
         text = f"Showing B − A: ({ref.label}) minus (the current settings)."
-    if counts is not None:
-        text += (f" Cleaning: B adds {counts['added']} pixels, removes {counts['removed']}, "
-                 f"keeps {counts['kept']}.")
-    return text
+    return f"{text} {detail}" if detail else text
+
+
+def difference_summary(quantity: str, d: np.ndarray, counts: dict | None = None) -> str:
+    """How B − A of one camera reads in words: the pixels the cleaning adds, removes and
+    keeps; for charge and peak time, how many pixels differ and by how much at most."""
+    if quantity == "cleaning mask" and counts is not None:
+        return (f"Cleaning: B adds {counts['added']} pixels, removes {counts['removed']}, "
+                f"keeps {counts['kept']}.")
+    unit = {"charge": "p.e.", "peak time": "ns"}.get(quantity, "")
+    finite = np.isfinite(d)
+    unknown = int(np.count_nonzero(~finite))
+    note = (f" ({unknown} pixel{'s' if unknown != 1 else ''} without a value in A or B)"
+            if unknown else "")
+    differ = int(np.count_nonzero(d[finite]))
+    if differ == 0:
+        return f"A and B have the same {quantity} in every pixel{note}."
+    top = float(np.max(np.abs(d[finite])))
+    return (f"{differ} of {d.size} pixels differ, by at most {top:.3g} {unit}{note}.")
 
 
 __all__ = ["DIFFERENCE_CMAP", "MASK_CMAP", "MASK_DIFFERENCE_LEGEND", "MASK_INDEX", "Compared",
-           "SessionUnderB", "caption", "compared_colors", "mask_difference_index"]
+           "SessionUnderB", "caption", "compared_colors", "difference_summary",
+           "mask_difference_index"]
