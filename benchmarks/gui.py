@@ -14,7 +14,19 @@
 - ``startup_s``: a fresh process, from interpreter start to the first event shown (warm:
   second run);
 - ``max_gui_block_ms``: the longest gap of a 10 ms QTimer heartbeat while a file is opened,
-  indexed and its first event processed (gamma_4lst_15nectarcam).
+  indexed and its first event processed (gamma_4lst_15nectarcam);
+- ``table_fill_s``: the whole-file table (Events ▸ Process whole file) of the production-size
+  file of ``make_production.py`` (gamma_70sst1m ×40, 1240 events; made if missing), from
+  the click to the table shown, with an empty cache folder (the default number of worker
+  processes: the cores but one); ``table_cache_s``: the same file opened again, from the
+  opening to the table read back from the cache; ``table_max_gui_block_ms``: the longest
+  gap of a 10 ms heartbeat while the table is made;
+- ``filter_ms_100k``: an event list of 100,000 rows with a whole-file table, from applying
+  ``ang_error < 0.2 and intensity > 100`` to the rows shown (median of 5);
+  ``sort_ms_100k``: sorting it by the angular error (median of 5).
+
+    python benchmarks/gui.py --table [DATA_DIR]     # only the table's figures
+
 The last line is one JSON object.
 """
 
@@ -31,7 +43,9 @@ import warnings
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 warnings.simplefilter("ignore")
 
-DATA = sys.argv[1] if len(sys.argv) > 1 else os.environ.get(
+TABLE_ONLY = "--table" in sys.argv
+ARGS = [a for a in sys.argv[1:] if a != "--table"]
+DATA = ARGS[0] if ARGS else os.environ.get(
     "CTAVIEWER_TEST_DATA", os.path.join(os.path.dirname(__file__), "..", "..", "shared", "data"))
 
 
@@ -228,10 +242,140 @@ def max_gui_block_ms(path):
     return 1e3 * max(gaps)
 
 
+def table_fill_s(path):
+    """(seconds to make the whole-file table, seconds to read it back from the cache on
+    reopening, longest GUI gap while it was made in ms, events)."""
+    import tempfile
+
+    from ctaviewer.app.main_window import MainWindow
+    from ctaviewer.app.qt import QtCore, QtWidgets
+
+    app = QtWidgets.QApplication.instance()
+
+    def wait(cond, timeout=1800):
+        t0 = time.perf_counter()
+        while not cond() and time.perf_counter() - t0 < timeout:
+            app.processEvents(QtCore.QEventLoop.AllEvents, 5)
+        return cond()
+
+    with tempfile.TemporaryDirectory(prefix="ctaviewer-bench-tables-") as tmp:
+        os.environ["CTAVIEWER_CACHE_DIR"] = tmp
+        window = MainWindow(restore=False)
+        window.resize(1600, 1000)
+        window.show()
+        s, ft = window.session, window.file_table
+        window.open_path(path)
+        wait(lambda: s.array_event is not None and not s.indexing)
+        wait(lambda: s.result is not None)
+        gaps, last = [], [time.perf_counter()]
+
+        def beat():
+            now = time.perf_counter()
+            gaps.append(now - last[0])
+            last[0] = now
+
+        timer = QtCore.QTimer(interval=10)
+        timer.timeout.connect(beat)
+        t0 = time.perf_counter()
+        timer.start()
+        assert ft.start()
+        wait(lambda: not ft.running)
+        fill = time.perf_counter() - t0
+        timer.stop()
+        assert ft.table is not None, ft.status
+        n = len(ft.table)
+        window.open_path(None)
+        wait(lambda: s.path is None)
+        t0 = time.perf_counter()
+        window.open_path(path)
+        wait(lambda: ft.table is not None)
+        cached = time.perf_counter() - t0
+        dispose(window)
+        del os.environ["CTAVIEWER_CACHE_DIR"]
+    return fill, cached, 1e3 * max(gaps), n
+
+
+def filter_ms_100k(n=100_000):
+    """(ms to apply a filter on the table's columns, ms to sort by one) on ``n`` rows."""
+    import numpy as np
+
+    from ctaviewer.app.qt import QtCore, QtWidgets
+    from ctaviewer.app.views.event_table import HEADERS, EventTable
+    from ctaviewer.service.file_table import TABLE_KEYS, FileTable
+    from ctaviewer.service.session import index_rows
+
+    class Index:
+        rng = np.random.default_rng(1)
+        event_id = np.arange(n, dtype=np.int64) * 100 + 1
+        true_energy = rng.lognormal(0.0, 1.0, n)
+        tels_with_data = [np.arange(1 + k % 7) for k in range(n)]
+
+    class Session(QtCore.QObject):
+        rows_changed = QtCore.Signal()
+        rows_added = QtCore.Signal(int)
+        row_changed = QtCore.Signal(int)
+        event_changed = QtCore.Signal()
+        indexing_changed = QtCore.Signal(bool)
+        indexing, event_index, path = False, -1, None
+
+        def __init__(self):
+            super().__init__()
+            self.rows = index_rows(Index, 0, n)
+
+    rng = np.random.default_rng(2)
+    cols = {k: np.full(n, np.nan) for k in TABLE_KEYS}
+    cols.update(true_alt=np.full(n, 70.0), true_az=np.zeros(n),
+                reco_alt=70 + rng.normal(0, 0.2, n), reco_az=rng.normal(0, 0.4, n),
+                reco_valid=np.ones(n), intensity=rng.lognormal(5, 1.5, n),
+                n_tel_reco=rng.integers(2, 8, n).astype(float))
+    session = Session()
+    table = EventTable(session)
+    table.resize(700, 800)
+    table.show()
+    table.model.set_table(FileTable(Index.event_id.copy(), cols))
+    QtWidgets.QApplication.processEvents()
+    filters, sorts = [], []
+    column = [k for k, _, _ in HEADERS].index("ang_error")
+    for k in range(5):
+        table.apply_filter("")
+        table.view.sortByColumn(0, QtCore.Qt.AscendingOrder)
+        QtWidgets.QApplication.processEvents()
+        t0 = time.perf_counter()
+        table.apply_filter("ang_error < 0.2 and intensity > 100")
+        table.view.viewport().repaint()
+        filters.append(time.perf_counter() - t0)
+        shown = table.proxy.rowCount()
+        t0 = time.perf_counter()
+        table.view.sortByColumn(column, QtCore.Qt.DescendingOrder if k % 2
+                                else QtCore.Qt.AscendingOrder)
+        table.view.viewport().repaint()
+        sorts.append(time.perf_counter() - t0)
+    dispose(table)
+    return 1e3 * statistics.median(filters), 1e3 * statistics.median(sorts), shown
+
+
+def table_figures() -> dict:
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from make_production import production_file
+
+    path = production_file()
+    fill, cached, block, n = table_fill_s(path)
+    flt, srt, shown = filter_ms_100k()
+    print(f"whole-file table of {os.path.basename(path)} ({n} events): {fill:.1f} s "
+          f"(cache hit on reopening: {cached:.2f} s; longest GUI gap meanwhile {block:.0f} ms)")
+    print(f"100,000 rows: filter {flt:.1f} ms ({shown} shown), sort {srt:.1f} ms")
+    return {"table_fill_s": round(fill, 2), "table_events": n, "table_cache_s": round(cached, 3),
+            "table_max_gui_block_ms": round(block, 1), "filter_ms_100k": round(flt, 2),
+            "sort_ms_100k": round(srt, 2)}
+
+
 def main():
     from ctaviewer.app.main import make_application
 
     make_application()
+    if TABLE_ONLY:
+        print(json.dumps(table_figures()))
+        return
     r2000, n2000 = repaint_ms(simtel("gamma_70sst1m.simtel.zst"), "DigiCam")
     r11328, n11328 = repaint_ms(simtel("gamma_prod2_126tel_truncated.simtel.gz"), "SCTCam")
     nxt, nxt_proc, n_tel = next_event_ms(simtel("gamma_70sst1m.simtel.zst"))
@@ -251,6 +395,7 @@ def main():
         "next_event_n_tel": n_tel, "next_event_live_ms": round(live, 2),
         "startup_s": round(start, 3),
         "max_gui_block_ms": round(block, 1), "max_gui_block_ms_gz_126tel": round(block_gz, 1),
+        **table_figures(),
     }))
 
 

@@ -299,6 +299,40 @@ def make_comparison(shots: Shots, path: str) -> None:
     w.close()
 
 
+def make_file_table(shots: Shots, path: str) -> None:
+    """The event list of gamma_70sst1m after Process whole file (a fresh cache folder),
+    filtered and sorted by the angular error, with the simulation's columns shown."""
+    QtCore = shots.QtCore
+    cache = tempfile.mkdtemp(prefix="ctaviewer-docshots-cache-")
+    before = os.environ.get("CTAVIEWER_CACHE_DIR")
+    os.environ["CTAVIEWER_CACHE_DIR"] = cache
+    try:
+        w = shots.window(path)
+        table = w.event_table
+        assert w.file_table.start()
+        shots.wait_for(lambda: not w.file_table.running, what="the whole-file table")
+        for key in ("primary", "true_impact", "true_x_max", "intensity"):
+            table.show_column(key)
+        table.apply_filter("n_tel_reco >= 2")
+        from ctaviewer.app.views.event_table import HEADERS
+
+        column = [key for key, _, _ in HEADERS].index("ang_error")
+        table.view.sortByColumn(column, QtCore.Qt.AscendingOrder)
+        dock = w.docks["events"]
+        w.resizeDocks([dock], [table.columns_width()], QtCore.Qt.Horizontal)
+        shots.wait(300)
+        shots.save(dock, "event-table.png",
+                   "event list of gamma_70sst1m after Process whole file: filtered on "
+                   "n_tel_reco, sorted by the angular error, simulation columns shown")
+        w.close()
+    finally:
+        if before is None:
+            os.environ.pop("CTAVIEWER_CACHE_DIR", None)
+        else:
+            os.environ["CTAVIEWER_CACHE_DIR"] = before
+        shutil.rmtree(cache, ignore_errors=True)
+
+
 def make_all(shots: Shots, data: Path) -> None:
     QtCore = shots.QtCore
     from ctaviewer.app.shortcuts import show_shortcuts
@@ -416,6 +450,7 @@ def make_all(shots: Shots, data: Path) -> None:
     make_script_display(shots, file("gamma_4lst_15nectarcam.simtel.zst"))
     make_stereo_image(shots, file("gamma_4lst_15nectarcam.simtel.zst"))
     make_comparison(shots, file("gamma_4lst.simtel.zst"))
+    make_file_table(shots, file("gamma_70sst1m.simtel.zst"))
 
     # ---- the batch panel after a run over three files to DL3, one of them truncated
     out_dir = Path(tempfile.gettempdir()) / "ctaviewer-guide" / "dl1"
