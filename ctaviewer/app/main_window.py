@@ -132,11 +132,11 @@ class MainWindow(QtWidgets.QMainWindow):
         sb.addPermanentWidget(self.warning_button)
         sb.addPermanentWidget(self.timing_label)
         sb.addPermanentWidget(self.progress)
-
-        self._play_timer = QtCore.QTimer(self, interval=700)
         self.table_progress = TableProgress(self.file_table)
         sb.addPermanentWidget(self.table_progress)
         self.file_table.failed.connect(self.show_error)
+
+        self._play_timer = QtCore.QTimer(self, interval=700)
         self._play_timer.timeout.connect(self._play_step)
         self._warned_files: set[str] = set()  # files whose warnings had their dialog
         self._build_menus()
@@ -560,6 +560,6 @@ class MainWindow(QtWidgets.QMainWindow):
     def closeEvent(self, ev):
         self.save_settings()
         self._play_timer.stop()
+        self.file_table.cancel()
         self.session.close()
         super().closeEvent(ev)
-        self.file_table.cancel()
