@@ -28,11 +28,18 @@ def show_event_in(main_window, dl2_path: str, event_id: int) -> None:
         go()
         return
 
-    def opened():
-        session.source_changed.disconnect(opened)
-        if _same(session.path, dl2_path):
+    # the new file shows its first event once open: go on from there (going earlier, the
+    # opening's own first event would replace the one asked for)
+    def done(*_):
+        session.event_changed.disconnect(first_shown)
+        session.error.disconnect(done)
+
+    def first_shown():
+        if _same(session.path, dl2_path):  # (not an event of the file open before)
+            done()
             go()
 
-    session.source_changed.connect(opened)
+    session.event_changed.connect(first_shown)
+    session.error.connect(done)  # the open failed later: the dialog says why
     if not main_window.open_path(dl2_path):
-        session.source_changed.disconnect(opened)
+        done()

@@ -51,6 +51,10 @@ class SkyMapView(QtWidgets.QWidget):
         self._overlay = []
         self.plot.scene().sigMouseClicked.connect(self._clicked)
 
+    def overlay_items(self) -> list:
+        """The grid curves and labels, pointing marker and region circles drawn."""
+        return list(self._overlay)
+
     def _clear_overlay(self):
         for item in self._overlay:
             self.plot.removeItem(item)
