@@ -20,7 +20,13 @@ def write_table(table, path: str) -> str:
 
 
 def write_tables(result: PerformanceResult, folder: str, names=None) -> list[str]:
-    """Every table of ``result`` (or those ``names``) as ``folder/<name>.ecsv``."""
+    """Every table of ``result`` (or those ``names``) as ``folder/<name>.ecsv`` (the
+    folder made if missing)."""
+    try:
+        os.makedirs(folder, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"{folder}: cannot make the folder ({exc.strerror or exc})") \
+            from None
     written = []
     for name, table in result.tables.items():
         if names is not None and name not in names:

@@ -61,6 +61,7 @@ class PerformancePanel(QtWidgets.QWidget):
         self._build()
         if window is not None:
             window.session.source_changed.connect(self._source_changed)
+            window.session.event_changed.connect(self._event_shown)
             self._source_changed()
 
     # ------------------------------------------------------------------ layout
@@ -166,10 +167,16 @@ class PerformancePanel(QtWidgets.QWidget):
     def _source_changed(self) -> None:
         path = self._open_path()
         self.open_file_button.setEnabled(path is not None and path not in self.paths)
+
+    def _event_shown(self) -> None:
+        """The first event of a file opened for a clicked event is shown: go to that one."""
         pending = self._pending_event
-        if pending is not None and path is not None and _same(path, pending[0]):
+        session = self.main_window.session
+        if pending is None or session.path is None or session.array_event is None:
+            return
+        if _same(session.path, pending[0]):
             self._pending_event = None
-            self.main_window.session.go_to_request(GoToRequest("id", pending[1]))
+            session.go_to_request(GoToRequest("id", pending[1]))
 
     def _open_path(self) -> str | None:
         """The window's open file when it may be a DL2 HDF5 file."""
