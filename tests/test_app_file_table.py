@@ -153,7 +153,9 @@ def test_cancel_leaves_no_partial_cache_file(window, qtbot, cache):
     ft = window.file_table
     assert ft.start()
     qtbot.waitUntil(lambda: window.table_progress.isVisible(), timeout=5000)
-    qtbot.wait(300)
+    # the run is writing its output (under a temporary name) when it is cancelled
+    qtbot.waitUntil(lambda: cache.exists() and bool(os.listdir(cache)), timeout=60000)
+    assert ft.running and ft.table is None
     window.table_progress.cancel_button.click()
     assert not ft.running and ft.table is None
     assert "cancelled" in window.event_table.status.text()
@@ -200,3 +202,38 @@ def test_a_failed_run_keeps_the_list_and_says_why(make_window, qtbot, simtel_fil
     assert [r["event_id"] for r in w.session.rows] == [r["event_id"] for r in before]
     assert w.event_table.model.rowCount() == 31
     assert not (cache.exists() and os.listdir(cache))
+
+
+@pytest.mark.filterwarnings("ignore:.*file is truncated")
+def test_a_truncated_file_shows_the_events_before_its_end(make_window, qtbot, tmp_path,
+                                                          cache):
+    from .conftest import truncated_copy
+
+    path = truncated_copy(tmp_path, FILE, 0.6)
+    w = make_window(restore=False)
+    _open(qtbot, w, path)
+    ft = _process_whole(qtbot, w)
+    assert len(ft.table) == w.session.n_events == 14
+    status = w.event_table.status.text()
+    assert "14 events processed" in status and "truncated" in status
+    assert str(path) not in status  # the file is named in the window's title already
+    assert np.isfinite(w.event_table.model.columns["true_x_max"]).all()
+
+
+def test_estimators_fill_the_energy_and_gammaness_columns(window, qtbot, tmp_path):
+    from ctaviewer.estimators.train import run_training
+
+    s, table, ft = window.session, window.event_table, window.file_table
+    _process_whole(qtbot, window)
+    assert not np.isfinite(table.model.columns["reco_energy"]).any()
+    estimators = tmp_path / "tables.h5"
+    run_training([str(s.path)], [], estimators, s.config)
+    ft.set_estimators(str(estimators))
+    assert ft.stale and table.whole_button.text() == "Reprocess"
+    _process_whole(qtbot, window)
+    assert ft.table.has_estimators and not ft.stale
+    energy = table.model.columns["reco_energy"]
+    assert np.isfinite(energy).sum() >= 10
+    table.show_column("gammaness")
+    table.apply_filter("reco_energy > 0")
+    assert len(table.visible_indices()) == np.isfinite(energy).sum()

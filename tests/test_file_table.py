@@ -214,3 +214,61 @@ def test_export_to_a_folder_that_cannot_be_written_is_an_error(tmp_path):
 
     with pytest.raises(CtaviewerError, match="missing"):
         ft.export_table(tmp_path / "missing" / "t.csv", {"index": np.arange(2.0)})
+
+
+class _Out:
+    """What the table process sends, kept."""
+
+    def __init__(self):
+        self.sent = []
+
+    def send(self, tag, *args):
+        self.sent.append((tag, *args))
+
+    try_send = send
+
+
+def test_a_truncated_file_gives_the_events_before_its_end(tmp_path):
+    from ctaviewer.app.models.table_runner import run_table
+
+    from .conftest import truncated_copy
+
+    config = _config()
+    path = truncated_copy(tmp_path, FILE, 0.6)
+    request = ft.TableRequest.for_file(path, config)
+    out = _Out()
+    run_table(request, config, request.cache_path(str(tmp_path / "c")), 1, out, lambda: False)
+    tag, table = out.sent[-1]
+    assert tag == "done" and len(table) == 14  # the complete events before the end
+    assert any("truncated" in w for w in table.warnings)
+    assert table.input == str(path)
+    again = ft.read_table_file(request.cached(str(tmp_path / "c")))  # a cache hit
+    assert again.warnings == table.warnings and len(again) == 14
+
+
+def test_estimators_fill_energy_and_gammaness(tmp_path):
+    from ctaviewer.estimators.model import LookupModel
+    from ctaviewer.estimators.train import run_training
+    from ctaviewer.io import open_source
+    from ctaviewer.pipeline import Pipeline
+
+    config = _config()
+    estimators = tmp_path / "tables.h5"
+    run_training([str(simtel(FILE))], [str(simtel("proton_13tel.simtel.zst"))], estimators,
+                 config)
+    request = ft.TableRequest.for_file(simtel(FILE), config, estimators=estimators)
+    assert request.key != ft.TableRequest.for_file(simtel(FILE), config).key
+    out = str(tmp_path / "t.table.h5")
+    assert execute_job(job_spec(request, config, out)).ok
+    table = ft.read_table_file(out)
+    assert table.has_estimators
+    model = LookupModel.load(estimators)
+    with open_source(simtel(FILE)) as source:
+        pipeline = Pipeline(source.subarray, config)
+        want = {int(ev.event_id): model.apply(pipeline.process(ev), source.subarray)
+                for ev in source}
+    energy = np.array([want[i].energy for i in table.event_id.tolist()], dtype=float)
+    gammaness = np.array([want[i].gammaness for i in table.event_id.tolist()], dtype=float)
+    assert np.isfinite(energy).sum() >= 10
+    assert np.allclose(table.columns["reco_energy"], energy, equal_nan=True)
+    assert np.allclose(table.columns["gammaness"], gammaness, equal_nan=True)

@@ -199,7 +199,9 @@ class FileTable:
     source: str = ""  # the file it was read from
     config_hash: str = ""
     has_estimators: bool = False
+    #: what the run warned about its input (a truncated file: the events before the end)
     warnings: list[str] = field(default_factory=list)
+    input: str = ""  # the file processed
 
     def __len__(self) -> int:
         return len(self.event_id)
@@ -314,11 +316,13 @@ def read_table_file(path) -> FileTable:
                 if pid:
                     cols["intensity"] = _per_event_sum(ids, np.concatenate(pid),
                                                        np.concatenate(intensity))
-            config_toml = ""
+            config_toml, inputs, warnings = "", [], []
             prov = h5.get(paths.PROVENANCE)
             if prov is not None:
                 value = prov.attrs.get("config_toml", "")
                 config_toml = value.decode() if isinstance(value, bytes) else str(value)
+                inputs = _json_attr(prov, "input_files", [])
+                warnings = _json_attr(prov, WARNINGS_ATTR, [])
     except InputFileError:
         raise
     except (OSError, KeyError, ValueError) as exc:
@@ -327,7 +331,32 @@ def read_table_file(path) -> FileTable:
     cols["ang_error"] = angular_separation(cols["reco_alt"], cols["reco_az"],
                                            cols["true_alt"], cols["true_az"])
     return FileTable(ids, cols, source=path, config_hash=_hash(config_toml)[:16],
-                     has_estimators=has_estimators)
+                     has_estimators=has_estimators, warnings=list(warnings),
+                     input=inputs[0] if inputs else "")
+
+
+#: the attribute of the provenance group that keeps the run's warnings about its input
+WARNINGS_ATTR = "table_warnings"
+
+
+def _json_attr(group, name: str, default):
+    value = group.attrs.get(name)
+    if value is None:
+        return default
+    try:
+        return json.loads(value.decode() if isinstance(value, bytes) else str(value))
+    except ValueError:
+        return default
+
+
+def keep_warnings(path, warnings) -> None:
+    """Store the run's ``warnings`` in the table file ``path`` (they are said again when
+    the table is read back from the cache)."""
+    import h5py
+
+    with h5py.File(os.fspath(path), "r+") as h5:
+        group = h5.require_group(paths.PROVENANCE)
+        group.attrs[WARNINGS_ATTR] = json.dumps(list(warnings))
 
 
 # ------------------------------------------------------------------ export
@@ -402,4 +431,4 @@ def _write_ecsv(tmp: str, columns: dict) -> None:
 
 __all__ = ["COLUMN", "COLUMNS", "EXPORT_FORMATS", "PRIMARY_NAMES", "TABLE_FORMAT", "TABLE_KEYS",
            "FileTable", "TableColumn", "TableRequest", "cache_folder", "export_format",
-           "export_table", "primary_name", "read_table_file"]
+           "export_table", "keep_warnings", "primary_name", "read_table_file"]

@@ -246,10 +246,19 @@ class FileTableModel(QtCore.QObject):
 
     @staticmethod
     def _done_text(table, cached: bool = False) -> str:
+        """What the table holds; the first of the run's warnings (a file truncated or
+        damaged: the events before the damage were processed), without the file's name."""
         if table is None:
             return ""
         more = " (from the cache)" if cached else ""
-        return f"whole file: {len(table)} events processed{more}"
+        text = f"whole file: {len(table)} events processed{more}"
+        if table.warnings:
+            first = table.warnings[0]
+            prefix = f"{table.input}: " if getattr(table, "input", "") else ""
+            first = first[len(prefix):] if prefix and first.startswith(prefix) else first
+            extra = f" (+{len(table.warnings) - 1} more)" if len(table.warnings) > 1 else ""
+            text += f"; warning: {first}{extra}"
+        return text
 
 
 __all__ = ["FileTableModel"]

@@ -23,7 +23,7 @@ import signal
 import time
 
 from ...procmsg import ERROR, Channel
-from ...service.file_table import TableRequest, read_table_file
+from ...service.file_table import TableRequest, keep_warnings, read_table_file
 
 #: the table process's messages (see the module's docstring)
 TAGS = ("progress", "done", "failed", "cancelled")
@@ -71,9 +71,9 @@ def run_table(request: TableRequest, config, output: str, n_workers: int, out: C
     elif not result.ok:
         out.send("failed", result.error, list(result.warnings))
     else:
-        table = read_table_file(output)
-        table.warnings = list(result.warnings)
-        out.send("done", table)
+        if result.warnings:
+            keep_warnings(output, result.warnings)
+        out.send("done", read_table_file(output))
 
 
 def _child(request, config, output, n_workers, conn, stop) -> None:
