@@ -333,6 +333,32 @@ def make_file_table(shots: Shots, path: str) -> None:
         shutil.rmtree(cache, ignore_errors=True)
 
 
+def make_dl3_browser(shots: Shots, folder: Path) -> None:
+    """The DL3 browser on the H.E.S.S. DR1 Crab runs: the counts map with the sky grid and
+    the θ² regions, the θ² plot, the IRF plots."""
+    from ctaviewer.app.dl3.window import DL3Browser
+
+    if not any(folder.glob("*.fits*")):
+        raise FileNotFoundError(f"{folder}: no DL3 runs (set --data or CTAVIEWER_TEST_DATA)")
+    b = DL3Browser()
+    b.resize(1200, 900)
+    b.show()
+    b.open(folder)
+    shots.wait_for(lambda: b.current is not None and not b.busy, what="the DL3 runs")
+    b.update_theta2()
+    shots.wait_for(lambda: b.theta2_view.result is not None and not b.busy, what="θ²")
+    b.tabs.setCurrentIndex(1)
+    shots.save(b, "dl3-browser.png", "DL3 browser: the H.E.S.S. DR1 Crab runs, counts map "
+               "with the RA/Dec grid, the θ² ON (green) and reflected OFF (blue) regions")
+    b.tabs.setCurrentIndex(2)
+    shots.save(b.tabs, "dl3-theta2.png", "DL3 browser: θ² of the four Crab runs, ON and "
+               "OFF × α, excess and Li & Ma significance")
+    b.tabs.setCurrentIndex(3)
+    shots.save(b.tabs, "dl3-irfs.png", "DL3 browser: IRFs of a H.E.S.S. run (effective area, "
+               "PSF 68 % radius, energy dispersion, background, energy bias)")
+    b.close()
+
+
 def make_all(shots: Shots, data: Path) -> None:
     QtCore = shots.QtCore
     from ctaviewer.app.shortcuts import show_shortcuts
@@ -451,6 +477,7 @@ def make_all(shots: Shots, data: Path) -> None:
     make_stereo_image(shots, file("gamma_4lst_15nectarcam.simtel.zst"))
     make_comparison(shots, file("gamma_4lst.simtel.zst"))
     make_file_table(shots, file("gamma_70sst1m.simtel.zst"))
+    make_dl3_browser(shots, data.parent / "dl3-reference" / "hess-dl3-dr1")
 
     # ---- the batch panel after a run over three files to DL3, one of them truncated
     out_dir = Path(tempfile.gettempdir()) / "ctaviewer-guide" / "dl1"
