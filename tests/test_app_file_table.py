@@ -237,3 +237,23 @@ def test_estimators_fill_the_energy_and_gammaness_columns(window, qtbot, tmp_pat
     table.show_column("gammaness")
     table.apply_filter("reco_energy > 0")
     assert len(table.visible_indices()) == np.isfinite(energy).sum()
+
+
+def test_the_table_reads_the_events_and_telescopes_the_file_was_opened_with(
+        make_window, qtbot, simtel_file, cache):
+    from ctaviewer.io.selection import SourceSelection
+
+    w = make_window(restore=False)
+    assert w.open_path(simtel_file(FILE), selection=SourceSelection(None, 10))
+    qtbot.waitUntil(lambda: w.session.array_event is not None and not w.session.indexing,
+                    timeout=60000)
+    if w.session.config is None:
+        pytest.skip("processing chain not installed")
+    ft = _process_whole(qtbot, w)
+    assert len(ft.table) == w.session.n_events == 10
+    assert np.array_equal(ft.table.event_id, [r["event_id"] for r in w.session.rows])
+    w.open_path(simtel_file(FILE))  # all events: another table, not the cached one
+    qtbot.waitUntil(lambda: w.session.n_events == 31 and not w.session.indexing,
+                    timeout=60000)
+    qtbot.wait(200)
+    assert ft.table is None and not ft.running

@@ -228,7 +228,8 @@ class FileTableModel(QtCore.QObject):
         for msg in job.poll():
             tag = msg[0]
             if tag == "progress":
-                self.progress.emit(min(1.0, msg[1] / self._total))
+                total = msg[2] or max(self.session.n_events, self._total)
+                self.progress.emit(min(1.0, msg[1] / max(total, 1)))
             elif tag == "done":
                 table = msg[1]
                 self._job = None

@@ -10,7 +10,8 @@ the writer or the reading in its own interpreter. The process, and the workers i
 end with the window (parent-death signal); ``cancel`` asks the run to stop (the runner
 removes the partial output), and ends the process if it does not within a grace period.
 
-``poll()`` gives the messages that came: ("progress", events done), ("done", FileTable),
+``poll()`` gives the messages that came: ("progress", events done, events in all or 0
+when not known yet), ("done", FileTable),
 ("failed", error line, warnings), ("cancelled",), ("error", text).
 """
 
@@ -60,7 +61,8 @@ def run_table(request: TableRequest, config, output: str, n_workers: int, out: C
         now = time.monotonic()
         if now - last[0] >= PROGRESS_S:
             last[0] = now
-            out.try_send("progress", int(p.events_done))
+            totals = [t for _, t in p.per_file.values() if t]
+            out.try_send("progress", int(p.events_done), int(totals[0]) if totals else 0)
 
     runner = BatchRunner([job_spec(request, config, output)], n_workers=n_workers,
                          in_process=n_workers <= 1, on_progress=progress,
