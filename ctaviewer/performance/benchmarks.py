@@ -301,6 +301,24 @@ def effective_area_table(sample: Sample, selected: np.ndarray, setups: list[Setu
     return vstack(parts) if len(parts) > 1 else parts[0]
 
 
+def _over_thrown_notes(aeff, setups: list[Setup], sample: Sample) -> list[str]:
+    """A note per set-up with bins holding more selected gammas than showers expected to
+    have been thrown there (their area exceeds the thrown area: too few showers simulated
+    in that bin, or a file cut short)."""
+    notes = []
+    for setup in setups:
+        rows = aeff[np.asarray(aeff["setup"]) == setup.index]
+        over = int((np.asarray(rows["n_events"]) > np.asarray(rows["n_simulated"])).sum())
+        if over:
+            names = ", ".join(sample.files[i].path.rsplit("/", 1)[-1] for i in setup.files)
+            notes.append(f"{names}: {over} effective-area "
+                         f"{'bins hold' if over > 1 else 'bin holds'} "
+                         f"more selected gammas than showers expected to be thrown there "
+                         f"(too few showers simulated, or a file cut short): the area there "
+                         f"exceeds the thrown area")
+    return notes
+
+
 def histogram_table(values, edges, key: str, unit=None, **counts):
     """Counts of ``values`` in ``edges`` (pyirf's ``create_histogram_table``) with Poisson
     errors; ``counts``: further name -> values histogrammed into the same table."""
@@ -403,9 +421,14 @@ def compute(sample: Sample, cuts: Cuts, options: Options = Options(),
         tables[f"energy_bias_resolution_{energy_type}_energy"] = \
             energy_bias_resolution_table(ge, edges, energy_type, options)
     tables["effective_area"] = effective_area_table(sample, selected, setups, edges)
+    notes += _over_thrown_notes(tables["effective_area"], setups, sample)
     tables["migration"] = migration_table(ge, edges)
     # the distributions of the cut quantities, with every other cut applied
-    no_g = sample.select(cuts.without("gammaness")) & np.isfinite(sample.gammaness)
+    no_g = sample.select(cuts.without("gammaness"))
+    counts["without_gammaness"] = {
+        "gammas": int((no_g & gammas & ~np.isfinite(sample.gammaness)).sum()),
+        "protons": int((no_g & protons & ~np.isfinite(sample.gammaness)).sum())}
+    no_g &= np.isfinite(sample.gammaness)
     tables["gammaness"] = histogram_table(
         sample.gammaness[no_g & gammas], np.linspace(0, 1, options.gammaness_bins + 1),
         "gammaness", n_gammas=sample.gammaness[no_g & gammas],

@@ -57,6 +57,8 @@ class Plot:
     note: str = ""
     #: the ECSV tables the plot's numbers come from
     tables: tuple[str, ...] = ()
+    #: where the legend goes: "top right" or "bottom right"
+    legend_corner: str = "top right"
 
 
 def _centre(t, key):
@@ -116,7 +118,7 @@ def make_plots(result: PerformanceResult) -> list[Plot]:
         plots.append(p)
     aeff = Plot("effective_area", f"Effective area after cuts ({cuts})", "true energy / TeV",
                 "effective area / m²", log_x=True, log_y=True, note=note,
-                tables=("effective_area",))
+                tables=("effective_area",), legend_corner="bottom right")
     a = t["effective_area"]
     for setup in result.setups:
         rows = a[np.asarray(a["setup"]) == setup.index]
@@ -136,6 +138,10 @@ def make_plots(result: PerformanceResult) -> list[Plot]:
     g = t["gammaness"]
     gp = Plot("gammaness", "Gammaness (every other cut applied)", "gammaness",
               "events", note=note, tables=("gammaness",))
+    missing = result.counts.get("without_gammaness", {})
+    if any(missing.values()):
+        gp.note += (f"; not shown, without a gammaness: {missing.get('gammas', 0)} gammas, "
+                    f"{missing.get('protons', 0)} protons")
     for color, (particle, column) in enumerate((("gammas", "n_gammas"),
                                                 ("protons", "n_protons"))):
         gp.series.append(Series(

@@ -58,6 +58,7 @@ class PerformancePlot(pg.PlotWidget):
     def __init__(self, parent=None):
         super().__init__(parent, background="w")
         self.plot_spec: Plot | None = None
+        self._bar = None  # the migration's colour bar (outside the plot's items)
         self.setMinimumSize(320, 240)
         self.getPlotItem().showGrid(x=True, y=True, alpha=0.25)
         self.getPlotItem().getViewBox().setDefaultPadding(0.08)  # room for the counts
@@ -67,6 +68,11 @@ class PerformancePlot(pg.PlotWidget):
         self.plot_spec = plot
         item = self.getPlotItem()
         item.clear()
+        if self._bar is not None:
+            item.layout.removeItem(self._bar)
+            if self._bar.scene() is not None:
+                self._bar.scene().removeItem(self._bar)
+            self._bar = None
         if self._legend is not None:
             self._legend.scene() and self._legend.scene().removeItem(self._legend)
             self._legend = None
@@ -83,13 +89,16 @@ class PerformancePlot(pg.PlotWidget):
             axis.setTextPen("#000")
         for side, log in (("bottom", plot.log_x), ("left", plot.log_y)):
             axis = item.getAxis(side)
-            axis.enableAutoSIPrefix(False)
+            # values as they are, never "(x0.001)": pyqtgraph 0.14 scales the tick values
+            # even with enableAutoSIPrefix(False), unless no range enables a prefix
+            axis.setSIPrefixEnableRanges(())
             axis.setLogMode(log)
             axis.setTicks(decade_ticks(plot, side) if log else None)
         if plot.image is not None:
             self._draw_image(plot)
         else:
-            self._legend = item.addLegend(offset=(-10, 10), labelTextColor="#000",
+            offset = (-10, -10) if plot.legend_corner == "bottom right" else (-10, 10)
+            self._legend = item.addLegend(offset=offset, labelTextColor="#000",
                                           brush=pg.mkBrush(255, 255, 255, 200))
             for k, s in enumerate(plot.series):
                 self._draw_series(k, s, plot)
@@ -180,6 +189,7 @@ class PerformancePlot(pg.PlotWidget):
         bar = pg.ColorBarItem(values=(0.0, 1.0), colorMap=pg.colormap.get("viridis"),
                               label=im.label, interactive=False)
         bar.setImageItem(image, insert_in=item)
+        self._bar = bar
         item.setAspectLocked(False)
 
     def _clicked(self, scatter, points, *_):
