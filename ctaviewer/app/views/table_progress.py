@@ -16,8 +16,10 @@ class TableProgress(QtWidgets.QWidget):
         self.file_table = file_table
         layout = QtWidgets.QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        self.bar = QtWidgets.QProgressBar(maximumWidth=200, maximum=1000)
+        self.bar = QtWidgets.QProgressBar(maximumWidth=220, maximum=1000)
         self.bar.setFormat("whole file · %p%")
+        self.bar.setMinimumWidth(self.bar.fontMetrics().horizontalAdvance("whole file · 100%")
+                                 + 24)
         self.bar.setToolTip("Every event of the file is being processed in the background "
                             "(Events ▸ Process whole file)")
         self.cancel_button = QtWidgets.QToolButton(text="Cancel", autoRaise=True)
