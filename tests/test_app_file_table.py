@@ -257,3 +257,19 @@ def test_the_table_reads_the_events_and_telescopes_the_file_was_opened_with(
                     timeout=60000)
     qtbot.wait(200)
     assert ft.table is None and not ft.running
+
+
+def test_columns_chosen_in_the_header_menu_are_kept(make_window, qtbot):
+    w = make_window(restore=False)
+    table = w.event_table
+    menu = table.column_menu()
+    labels = [a.text() for a in menu.actions()]
+    assert "Xmax true (g/cm²)" in labels and len(labels) == len(HEADERS)
+    xmax = menu.actions()[KEYS.index("true_x_max")]
+    assert not xmax.isChecked() and table.view.isColumnHidden(KEYS.index("true_x_max"))
+    xmax.setChecked(True)
+    assert not table.view.isColumnHidden(KEYS.index("true_x_max"))
+    menu.actions()[KEYS.index("reco_az")].setChecked(False)
+    again = make_window(restore=False).event_table  # the next window
+    assert not again.view.isColumnHidden(KEYS.index("true_x_max"))
+    assert again.view.isColumnHidden(KEYS.index("reco_az"))

@@ -272,3 +272,22 @@ def test_estimators_fill_energy_and_gammaness(tmp_path):
     assert np.isfinite(energy).sum() >= 10
     assert np.allclose(table.columns["reco_energy"], energy, equal_nan=True)
     assert np.allclose(table.columns["gammaness"], gammaness, equal_nan=True)
+
+
+def test_the_cache_keeps_the_tables_used_last(tmp_path):
+    config = _config()
+    folder = str(tmp_path)
+    paths = []
+    for k in range(5):
+        path = tmp_path / f"f{k}.simtel"
+        path.write_bytes(b"x" * (k + 1))
+        request = ft.TableRequest.for_file(path, config)
+        out = request.cache_path(folder)
+        open(out, "wb").close()
+        os.utime(out, (1000 + k, 1000 + k))
+        paths.append((request, out))
+    assert paths[0][0].cached(folder) == paths[0][1]  # used now: the most recent
+    removed = ft.prune_cache(folder, keep=2)
+    assert sorted(removed) == sorted(p for _, p in paths[1:4])
+    tables = sorted(n for n in os.listdir(folder) if n.endswith(".table.h5"))
+    assert tables == sorted(os.path.basename(p) for _, p in (paths[0], paths[4]))

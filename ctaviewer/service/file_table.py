@@ -18,6 +18,7 @@ a table as CSV or ECSV (astropy, units in the header), atomically.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import hashlib
 import json
@@ -183,9 +184,36 @@ class TableRequest:
         return os.path.join(folder or cache_folder(), f"{stem}-{self.key}.table.h5")
 
     def cached(self, folder: str | None = None) -> str | None:
-        """The cached table of this request, None when there is none."""
+        """The cached table of this request, None when there is none (a table found is
+        marked as used now: ``prune_cache`` removes the least recently used)."""
         path = self.cache_path(folder)
-        return path if os.path.isfile(path) else None
+        if not os.path.isfile(path):
+            return None
+        with contextlib.suppress(OSError):
+            os.utime(path)
+        return path
+
+
+#: whole-file tables the cache keeps (the least recently used go first)
+CACHE_KEEP = 64
+
+
+def prune_cache(folder: str | None = None, keep: int = CACHE_KEEP) -> list[str]:
+    """Remove all but the ``keep`` most recently used tables of the cache folder; the
+    paths removed."""
+    folder = folder or cache_folder()
+    try:
+        names = [n for n in os.listdir(folder) if n.endswith(".table.h5")]
+    except OSError:
+        return []
+    paths = [os.path.join(folder, n) for n in names]
+    paths.sort(key=lambda p: os.path.getmtime(p) if os.path.exists(p) else 0, reverse=True)
+    removed = []
+    for path in paths[keep:]:
+        with contextlib.suppress(OSError):
+            os.remove(path)
+            removed.append(path)
+    return removed
 
 
 @dataclass
@@ -429,6 +457,7 @@ def _write_ecsv(tmp: str, columns: dict) -> None:
     table.write(tmp, format="ascii.ecsv", overwrite=True)
 
 
-__all__ = ["COLUMN", "COLUMNS", "EXPORT_FORMATS", "PRIMARY_NAMES", "TABLE_FORMAT", "TABLE_KEYS",
-           "FileTable", "TableColumn", "TableRequest", "cache_folder", "export_format",
-           "export_table", "keep_warnings", "primary_name", "read_table_file"]
+__all__ = ["CACHE_KEEP", "COLUMN", "COLUMNS", "EXPORT_FORMATS", "INTEGER_KEYS", "PRIMARY_NAMES",
+           "TABLE_FORMAT", "TABLE_KEYS", "FileTable", "TableColumn", "TableRequest",
+           "cache_folder", "export_format", "export_table", "keep_warnings", "primary_name",
+           "prune_cache", "read_table_file"]

@@ -24,7 +24,7 @@ import signal
 import time
 
 from ...procmsg import ERROR, Channel
-from ...service.file_table import TableRequest, keep_warnings, read_table_file
+from ...service.file_table import TableRequest, keep_warnings, prune_cache, read_table_file
 
 #: the table process's messages (see the module's docstring)
 TAGS = ("progress", "done", "failed", "cancelled")
@@ -75,6 +75,7 @@ def run_table(request: TableRequest, config, output: str, n_workers: int, out: C
     else:
         if result.warnings:
             keep_warnings(output, result.warnings)
+        prune_cache(os.path.dirname(output))
         out.send("done", read_table_file(output))
 
 

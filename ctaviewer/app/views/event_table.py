@@ -56,6 +56,27 @@ _CALIBRATION_COLOR = QtGui.QColor(30, 90, 180)
 _SORT_KEYS = {"type": "event_type", "primary": "primary_id"}
 
 
+_COLUMNS_KEY = "events/columns"
+
+
+def shown_columns() -> tuple[str, ...]:
+    """The columns the user chose to show (the header's context menu), else ``SHOWN``."""
+    from .. import settings as app_settings
+
+    value = app_settings.settings().value(_COLUMNS_KEY)
+    if isinstance(value, str):
+        value = [value]
+    keys = {key for key, _, _ in HEADERS}
+    chosen = tuple(k for k in (value or ()) if k in keys)
+    return chosen or SHOWN
+
+
+def keep_shown_columns(keys) -> None:
+    from .. import settings as app_settings
+
+    app_settings.settings().setValue(_COLUMNS_KEY, list(keys))
+
+
 class EventTableModel(QtCore.QAbstractTableModel):
     """A thin adapter over the session's rows and their columns (``columns``). While a
     file is being indexed, rows come in batches at the end (``rows_added``): they are
@@ -325,8 +346,9 @@ class EventTable(QtWidgets.QWidget):
         layout.addLayout(top)
         layout.addWidget(self.view, 1)
         layout.addWidget(self.status)
+        shown = shown_columns()
         for c, (key, _, _) in enumerate(HEADERS):
-            self.view.setColumnHidden(c, key not in SHOWN)
+            self.view.setColumnHidden(c, key not in shown)
         self._type_column_for_new_file()
         self.fit_columns()
         session.event_changed.connect(self._select_current)
@@ -475,6 +497,8 @@ class EventTable(QtWidgets.QWidget):
             self.view.resizeColumnToContents(column)
         self._width_hint = None
         self.updateGeometry()
+        keep_shown_columns([key for c, (key, _, _) in enumerate(HEADERS)
+                            if key == "type" or not self.view.isColumnHidden(c)])
 
     # ---------------------------------------------------------------- export
     def export(self, path: str) -> str:
