@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from .conftest import data_dir
+from .conftest import data_dir, simtel
 from .test_dl3_read import HESS, make_own_dl3
 
 pytestmark = pytest.mark.gui
@@ -184,7 +184,9 @@ def test_a_dl3_event_of_ours_opens_in_the_main_window(qtbot, make_window, tmp_pa
     assert m.rowCount() > 0
     event_id = int(m.event_at(3)["event_id"])
     assert browser.open_event(3)
-    qtbot.waitUntil(lambda: w.session.path == str(own["dl2"])
+    # shown from the sim_telarray file the DL2 file was made from (it is at hand)
+    source = str(simtel("gamma_70sst1m.simtel.zst").resolve())
+    qtbot.waitUntil(lambda: w.session.path == source
                     and w.session.array_event is not None
                     and w.session.array_event.event_id == event_id, timeout=60000)
     # the same file open: straight to another event

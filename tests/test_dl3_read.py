@@ -25,7 +25,7 @@ from ctaviewer.dl3 import events as dl3_events
 from ctaviewer.dl3 import irfs as dl3_irfs
 from ctaviewer.dl3 import skymap, theta2
 from ctaviewer.dl3.index import open_dl3
-from ctaviewer.dl3.links import find_dl2
+from ctaviewer.dl3.links import find_dl2, find_event_file, recorded_inputs
 from ctaviewer.errors import CtaviewerError, InputFileError
 
 from .conftest import data_dir, simtel
@@ -382,11 +382,31 @@ def test_an_index_naming_a_missing_hdu_or_a_bad_irf_says_which(own, tmp_path):
         dl3_irfs.psf(run)
 
 
-def test_the_dl2_file_of_our_events_is_found(own):
+def test_the_file_of_our_events_is_found(own, tmp_path):
+    import shutil
+
+    import h5py
+
     run = open_dl3(own["dl3"]).runs[0]
     ev = dl3_events.read_events(run)
     link = find_dl2(ev)
     assert link.path == str(own["dl2"])
+    # the DL2 file's sim_telarray input is at hand: the event is shown from it
+    gamma = str(simtel("gamma_70sst1m.simtel.zst").resolve())
+    assert recorded_inputs(own["dl2"]) == [gamma]
+    assert find_event_file(ev) == type(link)(gamma, kind="sim_telarray")
+    # a DL2 file whose input has gone: the DL2 file itself
+    folder = tmp_path / "moved"
+    shutil.copytree(own["dl3"], folder / "dl3")
+    moved = folder / own["dl2"].name
+    shutil.copy(own["dl2"], moved)
+    with h5py.File(moved, "a") as f:
+        f["configuration/ctaviewer"].attrs["input_files"] = '["/nowhere/gamma.simtel.zst"]'
+    ev = dl3_events.read_events(open_dl3(folder / "dl3").runs[0])
+    assert find_event_file(ev) == type(link)(str(moved), kind="DL2")
+    moved.unlink()
+    link = find_event_file(ev)
+    assert link.path is None and "is not at hand" in link.reason
     hess = dl3_events.read_events(open_dl3(hess_folder()).runs[0])
     link = find_dl2(hess)
     assert link.path is None and "DL2_FILE" in link.reason

@@ -1,25 +1,32 @@
-"""From a DL3 event back to the DL2 file it came from, for the event display.
+"""From a DL3 event back to the file it came from, for the event display.
 
 ctaviewer's DL3 writer records the DL2 file of each observation in the EVENTS header
 (``DL2_FILE``, its name) and keeps the DL2 EVENT_ID. ``ctaviewer process --levels
 dl1,dl2,dl3`` writes the DL2 files into the output folder and the DL3 folder inside it, so
-the DL2 file is looked for beside the run file, in its parent folder and the one above.
+the DL2 file is looked for beside the run file, in its parent folder and the one above. The
+DL2 file in turn records its input (the sim_telarray file, in its provenance group): when
+that file is still where it was, the event is shown from it (camera images and waveforms),
+otherwise from the DL2 file (its parameters, and images if they were written).
 """
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass
 
+from ..datamodel import paths
 from .events import EventList
 
 
 @dataclass(frozen=True)
 class EventSourceLink:
-    """Where the DL2 file of an event list is (``path``; None with ``reason`` why not)."""
+    """Where the file of an event list is (``path``; None with ``reason`` why not);
+    ``kind``: "DL2" or "sim_telarray"."""
 
     path: str | None
     reason: str = ""
+    kind: str = "DL2"
 
 
 def find_dl2(events: EventList, extra_folders=()) -> EventSourceLink:
@@ -38,3 +45,36 @@ def find_dl2(events: EventList, extra_folders=()) -> EventSourceLink:
             return EventSourceLink(candidate)
     return EventSourceLink(None, f"the DL2 file {name} of observation {events.obs_id} is not "
                                  f"at hand (looked in {', '.join(dict.fromkeys(folders))})")
+
+
+def recorded_inputs(dl2_path) -> list[str]:
+    """The input files a ctaviewer DL1/DL2 file records (its provenance); [] if none."""
+    import h5py
+
+    try:
+        with h5py.File(dl2_path, "r") as f:
+            group = f.get(paths.PROVENANCE)
+            value = group.attrs.get("input_files") if group is not None else None
+    except OSError:
+        return []
+    if value is None:
+        return []
+    if isinstance(value, bytes):
+        value = value.decode("utf-8", "replace")
+    try:
+        names = json.loads(str(value))
+    except ValueError:
+        return []
+    return [str(n) for n in names] if isinstance(names, list) else []
+
+
+def find_event_file(events: EventList, extra_folders=()) -> EventSourceLink:
+    """The file to show ``events``' events from: the DL2 file's sim_telarray input if it is
+    at hand, else the DL2 file (see the module text)."""
+    link = find_dl2(events, extra_folders)
+    if link.path is None:
+        return link
+    inputs = recorded_inputs(link.path)
+    if len(inputs) == 1 and os.path.isfile(inputs[0]):
+        return EventSourceLink(inputs[0], kind="sim_telarray")
+    return link

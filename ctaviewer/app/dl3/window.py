@@ -5,7 +5,8 @@ the selected observation, tabs: its event list (sortable; filtered by expression
 ``energy > 1 and offset < 1``), the counts map around the pointing, θ² around a position
 over every observation with ON/OFF regions, and the IRF plots. Files are read in the
 application's worker thread; a file that cannot be read is a dialog naming it and the cause.
-Double-clicking an event opens it in the main window when its DL2 file is at hand.
+Double-clicking an event opens it in the main window when its file (the sim_telarray input
+its DL2 file records, or the DL2 file) is at hand.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from ...dl3 import events as dl3_events
 from ...dl3 import irfs as dl3_irfs
 from ...dl3 import skymap, theta2
 from ...dl3.index import open_dl3
-from ...dl3.links import find_dl2
+from ...dl3.links import find_event_file
 from ...errors import CtaviewerError, InputFileError
 from .. import workers
 from ..qt import QtCore, QtGui, QtWidgets
@@ -115,7 +116,7 @@ class DL3Browser(QtWidgets.QMainWindow):
         self.event_view.setSelectionBehavior(QtWidgets.QAbstractItemView.SelectRows)
         self.event_view.verticalHeader().setDefaultSectionSize(20)
         self.event_view.setToolTip("Click a header to sort; double-click an event to open it "
-                                   "in the main window (when its DL2 file is at hand)")
+                                   "in the main window (when its file is at hand)")
         self.event_view.doubleClicked.connect(lambda ix: self.open_event(ix.row()))
         top = QtWidgets.QHBoxLayout()
         top.addWidget(QtWidgets.QLabel("Filter:"))
@@ -442,13 +443,14 @@ class DL3Browser(QtWidgets.QMainWindow):
 
     # ---------------------------------------------------------------- links
     def open_event(self, row: int) -> bool:
-        """Open the event at ``row`` of the event table in the main window, when its DL2
-        file is at hand; otherwise say why not in the status bar."""
+        """Open the event at ``row`` of the event table in the main window, when its file
+        (``dl3.links.find_event_file``) is at hand; otherwise say why not in the status
+        bar."""
         if self.current is None or self.current[1] is None:
             return False
         ev = self.current[1]
         event_id = int(self.event_model.event_at(row)["event_id"])
-        link = find_dl2(ev)
+        link = find_event_file(ev)
         if link.path is None:
             self.statusBar().showMessage(f"Event {event_id}: {link.reason}", 12000)
             return False
@@ -460,8 +462,8 @@ class DL3Browser(QtWidgets.QMainWindow):
 
         show_event_in(self.main_window, link.path, event_id)
         self.statusBar().showMessage(f"Event {event_id} of observation {ev.obs_id}: "
-                                     f"opening {os.path.basename(link.path)} in the main "
-                                     "window", 8000)
+                                     f"opening {os.path.basename(link.path)} ({link.kind}) "
+                                     "in the main window", 8000)
         return True
 
 
