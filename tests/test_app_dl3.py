@@ -136,6 +136,22 @@ def test_an_irf_file_alone_shows_its_irfs(qtbot, browser):
         browser.irf_view.plots["psf"].titleLabel.text)
 
 
+def test_point_like_irfs_show_rad_max_and_say_what_is_missing(qtbot, browser, tmp_path):
+    pytest.importorskip("gammapy.data", reason="gammapy is a test dependency")
+    own = make_own_dl3(tmp_path / "point", point_like=True)
+    _open(qtbot, browser, own["dl3"])
+    view = browser.irf_view
+    assert "(point-like)" in view.caption.text()
+    assert view.shown["extra"] > 0 and "RAD_MAX_2D" in view.plots["extra"].titleLabel.text
+    assert view.shown["psf"] == 0
+    assert view.plots["psf"].titleLabel.text.endswith("not in this run")
+    # the simulation is an on-axis source: θ² around it has no OFF region, and says so
+    with qtbot.waitSignal(browser.theta2_done, timeout=60000):
+        browser.update_theta2()
+    assert browser.theta2_view.result is None
+    assert "covers the pointing" in browser.theta2_view.summary.text()
+
+
 def test_bad_inputs_give_an_error_dialog(qtbot, browser, tmp_path):
     from astropy.io import fits
     from astropy.table import Table

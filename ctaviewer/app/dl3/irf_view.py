@@ -88,6 +88,19 @@ class IRFView(QtWidgets.QWidget):
             self._rad_max(irfs["rad_max"])
         elif "edisp" in irfs:
             self._bias(irfs["edisp"])
+        # an empty plot says why: the run has no such IRF, or its values are all zero
+        needs = {"aeff_e": "aeff", "aeff_off": "aeff", "psf": "psf", "edisp": "edisp",
+                 "bkg": "bkg", "extra": "edisp"}
+        for key, plot in self.plots.items():
+            drawn = [i for i in plot.listDataItems() if len(i.xData if i.xData is not None
+                                                             else ()) > 0]
+            if self.shown.get(key, 0) and (drawn or key == "edisp"):
+                continue
+            why = "not in this run" if needs[key] not in irfs else "no value above zero"
+            plot.setTitle(f"{plot.titleLabel.text} — {why}")
+            if plot.legend is not None:
+                plot.legend.clear()
+            self.shown[key] = 0
 
     def _aeff(self, a):
         p = self._reset("aeff_e")
@@ -105,6 +118,10 @@ class IRFView(QtWidgets.QWidget):
         off = np.linspace(float(a.offset_centres[0]), float(a.offset_centres[-1]), 100)
         for i, en in enumerate(ENERGIES):
             if not a.energy_lo[0] <= en <= a.energy_hi[-1]:
+                continue
+            if len(a.offset_centres) == 1:  # one offset bin: its value, as a point
+                p.plot(a.offset_centres, a.evaluate(en, a.offset_centres) / 1e4, pen=None,
+                       symbol="o", symbolBrush=COLORS[i % 6], name=f"{en:g} TeV")
                 continue
             p.plot(off, a.evaluate(en, off) / 1e4, pen=pg.mkPen(COLORS[i % 6], width=2),
                    name=f"{en:g} TeV")
