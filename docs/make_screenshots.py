@@ -333,6 +333,56 @@ def make_file_table(shots: Shots, path: str) -> None:
         shutil.rmtree(cache, ignore_errors=True)
 
 
+def make_performance(shots: Shots, data: Path) -> None:
+    """The Performance dock on DL2 of the shared gamma and proton files (lookup tables
+    trained on them, processed as ``ctaviewer process --levels dl1,dl2`` does), with a θ
+    cut, the events of a clicked energy bin listed; the window shows one DL2 file."""
+    from ctaviewer.batch.job import JobSpec, run_job
+    from ctaviewer.estimators.train import train
+
+    gammas = sorted(data.glob("gamma_*.simtel*"))
+    protons = sorted(data.glob("proton_*.simtel*"))
+    folder = Path(tempfile.mkdtemp(prefix="ctaviewer-docshots-dl2-"))
+    try:
+        tables = folder / "tables.h5"
+        train(gammas, protons).save(tables)
+        dl2 = []
+        for path in gammas + protons:
+            out = folder / (path.name.split(".")[0] + ".h5")
+            run_job(JobSpec(str(path), str(out), dl1=True, dl2=True, estimators=str(tables)))
+            dl2.append(str(out))
+        w = shots.window(str(folder / "gamma_70sst1m.h5"))
+        panel = w.performance_panel
+        dock = w.docks["performance"]
+        dock.show()
+        dock.setFloating(True)
+        dock.resize(1200, 900)
+        dock.raise_()
+        panel.add_files(dl2)
+        shots.wait_for(lambda: panel.result is not None and not panel.computing,
+                       what="the performance tables")
+        old = panel.result
+        panel.theta.setValue(0.5)
+        shots.wait_for(lambda: panel.result is not old and not panel.computing,
+                       what="the tables after the cut")
+        table = panel.result.tables["angular_resolution_true_energy"]
+        panel.show_bin("true", int(table["n_events"].argmax()))
+        shots.wait(300)
+        shots.save(dock, "performance.png",
+                   "Performance dock: angular resolution of the shared gamma files after a "
+                   "θ cut, counts per point, the few-events note, the clicked bin's events")
+        panel.tabs.setCurrentIndex(3)  # effective area
+        shots.wait(300)
+        shots.save(panel.tabs, "performance-aeff.png",
+                   "Performance dock: effective area after cuts, one curve per simulation "
+                   "set-up, Poisson error bars")
+        dock.setFloating(False)
+        dock.hide()
+        w.close()
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def make_dl3_browser(shots: Shots, folder: Path) -> None:
     """The DL3 browser on the H.E.S.S. DR1 Crab runs: the counts map with the sky grid and
     the θ² regions, the θ² plot, the IRF plots."""
@@ -478,6 +528,7 @@ def make_all(shots: Shots, data: Path) -> None:
     make_comparison(shots, file("gamma_4lst.simtel.zst"))
     make_file_table(shots, file("gamma_70sst1m.simtel.zst"))
     make_dl3_browser(shots, data.parent / "dl3-reference" / "hess-dl3-dr1")
+    make_performance(shots, data)
 
     # ---- the batch panel after a run over three files to DL3, one of them truncated
     out_dir = Path(tempfile.gettempdir()) / "ctaviewer-guide" / "dl1"

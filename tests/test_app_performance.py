@@ -73,7 +73,9 @@ def test_cut_change_recomputes_in_the_worker_without_blocking(qtbot, make_window
     after = panel.result
     assert after.cuts.theta_max_deg == 0.2
     assert after.counts["gammas_selected"] < before.counts["gammas_selected"]
-    # the plot shows the new numbers, with their counts
+    # the plot shows the new numbers, with their counts, and its legend still
+    legend = panel.plots["angular_resolution"].getPlotItem().legend
+    assert legend.isVisible() and legend.scene() is not None and len(legend.items) == 2
     ang = panel.plots["angular_resolution"].plot_spec.series[0]
     table = after.tables["angular_resolution_true_energy"]
     np.testing.assert_array_equal(ang.counts, np.asarray(table["n_events"])[ang.bins])

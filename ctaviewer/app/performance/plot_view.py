@@ -74,8 +74,7 @@ class PerformancePlot(pg.PlotWidget):
                 self._bar.scene().removeItem(self._bar)
             self._bar = None
         if self._legend is not None:
-            self._legend.scene() and self._legend.scene().removeItem(self._legend)
-            self._legend = None
+            self._legend.clear()  # the plot item keeps one legend: emptied, not removed
         title = f"<b>{html.escape(plot.title)}</b>"
         if plot.note:
             red = "#b00000" if plot.note.startswith("few events") else "#444"
@@ -95,11 +94,15 @@ class PerformancePlot(pg.PlotWidget):
             axis.setLogMode(log)
             axis.setTicks(decade_ticks(plot, side) if log else None)
         if plot.image is not None:
+            if self._legend is not None:
+                self._legend.setVisible(False)
             self._draw_image(plot)
         else:
             offset = (-10, -10) if plot.legend_corner == "bottom right" else (-10, 10)
             self._legend = item.addLegend(offset=offset, labelTextColor="#000",
                                           brush=pg.mkBrush(255, 255, 255, 200))
+            self._legend.setOffset(offset)  # a legend made before keeps its old place
+            self._legend.setVisible(True)
             for k, s in enumerate(plot.series):
                 self._draw_series(k, s, plot)
             if not any(len(s.x) for s in plot.series):
