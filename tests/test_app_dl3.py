@@ -181,6 +181,13 @@ def test_the_main_window_routes_dl3_to_the_browser(qtbot, make_window, tmp_path)
     browser = w.dl3_browser
     qtbot.waitUntil(lambda: browser.index is not None and not browser.busy, timeout=60000)
     assert len(browser.obs_table_rows()) == 4 and browser.isVisible()
+    # one run file, as File > Open or a drop gives it: the same browser, that run
+    run_file = sorted(hess().glob("*.fits*"))[1]
+    w.open_path(str(run_file))
+    qtbot.waitUntil(lambda: browser.index is not None and browser.index.how == "file"
+                    and not browser.busy, timeout=60000)
+    assert [r["OBS_ID"] for r in browser.obs_table_rows()] == ["23526"]
+    assert w.session.path is None  # the event views were not asked to read it
     # an empty folder: the browser's error, not "no reader recognises this file"
     empty = tmp_path / "empty"
     empty.mkdir()
