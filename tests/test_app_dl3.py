@@ -43,6 +43,8 @@ def test_the_browser_shows_the_hess_runs_with_gammapys_numbers(qtbot, browser):
     pytest.importorskip("gammapy.data", reason="gammapy is a test dependency")
     from gammapy.data import DataStore
 
+    from ctaviewer.app.qt import QtCore
+
     folder = hess()
     _open(qtbot, browser, folder)
     store = DataStore.from_events_files([str(p) for p in sorted(folder.glob("*.fits*"))])
@@ -59,6 +61,17 @@ def test_the_browser_shows_the_hess_runs_with_gammapys_numbers(qtbot, browser):
     assert browser.event_model.rowCount() == len(first) == int(rows[0]["events"])
     assert "4 observation(s), 30129 events" in browser.summary.text()
 
+    # sorted by a number column, numerically
+    browser.obs_table.sortByColumn(5, QtCore.Qt.DescendingOrder)  # events
+    events = [int(r["events"]) for r in browser.obs_table_rows()]
+    assert events == sorted(events, reverse=True)
+    browser.obs_table.sortByColumn(0, QtCore.Qt.AscendingOrder)
+    from ctaviewer.app.dl3.window import SORT_ROLE, NumberItem
+
+    nine, ten = NumberItem("9"), NumberItem("10")
+    nine.setData(SORT_ROLE, 9.0)
+    ten.setData(SORT_ROLE, 10.0)
+    assert nine < ten and not ten < nine  # as numbers, not as text
     # another run, selected in the table
     with qtbot.waitSignal(browser.run_shown, timeout=60000):
         browser.obs_table.selectRow(2)

@@ -33,6 +33,19 @@ OBS_HEADERS = ("OBS_ID", "object", "RA pnt (°)", "Dec pnt (°)", "livetime (s)"
                "TSTART (s)", "IRFs")
 
 
+SORT_ROLE = int(QtCore.Qt.UserRole) + 1
+
+
+class NumberItem(QtWidgets.QTableWidgetItem):
+    """A cell that sorts by its number (the text of a number does not sort as it)."""
+
+    def __lt__(self, other):
+        a, b = self.data(SORT_ROLE), other.data(SORT_ROLE)
+        if a is not None and b is not None:
+            return a < b
+        return super().__lt__(other)
+
+
 def _number(value: float, fmt: str) -> str:
     return "—" if not math.isfinite(value) else fmt.format(value)
 
@@ -275,10 +288,9 @@ class DL3Browser(QtWidgets.QMainWindow):
                      str(r.n_events) if r.has_events else "no EVENTS",
                      _number(r.tstart_s, "{:.0f}"), values[7])
             for col, (v, text) in enumerate(zip(values, texts)):
-                item = QtWidgets.QTableWidgetItem(text)
+                item = NumberItem(text)
                 if isinstance(v, int | float):
-                    item.setData(QtCore.Qt.EditRole, v if math.isfinite(v) else -1e300)
-                    item.setData(QtCore.Qt.DisplayRole, text)
+                    item.setData(SORT_ROLE, float(v) if math.isfinite(v) else -math.inf)
                     item.setTextAlignment(QtCore.Qt.AlignRight | QtCore.Qt.AlignVCenter)
                 item.setData(QtCore.Qt.UserRole, r.obs_id)
                 if r.notes:
