@@ -14,7 +14,7 @@ pytest.importorskip("pytestqt")
 from ctaviewer.app.qt import QtCore, pg  # noqa: E402
 
 from .conftest import simtel  # noqa: E402
-from .test_performance import make_dl2  # noqa: E402
+from .test_performance import GAMMAS, PROTONS, make_dl2  # noqa: E402
 
 pytestmark = pytest.mark.usefixtures("isolated_settings")
 
@@ -102,15 +102,39 @@ def test_a_clicked_point_lists_its_events_and_opens_one(qtbot, make_window, dl2)
         qtbot.mouseClick(view.viewport(), QtCore.Qt.LeftButton, pos=at)
     assert clicked.args[:2] == ["reco", int(series.bins[j])]
     assert panel.events.rowCount() == series.counts[j]
-    # double-click an event: its file opens in the window, at that event
+    # double-click an event: the sim_telarray file its DL2 file was made from (at hand
+    # here) opens in the window, at that event
     name, event_id = panel.events.item(0, 0).text(), int(panel.events.item(0, 2).text())
-    path = next(p for p in dl2["gammas"] if os.path.basename(p) == name)
+    dl2_path = next(p for p in dl2["gammas"] if os.path.basename(p) == name)
+    source = str(simtel(GAMMAS[dl2["gammas"].index(dl2_path)]))
     panel._event_double_clicked(0)
-    qtbot.waitUntil(lambda: window.session.path == path
+    qtbot.waitUntil(lambda: window.session.path == source
                     and window.session.array_event is not None
                     and window.session.array_event.event_id == event_id, timeout=30000)
-    # the open DL2 file can be offered to the dock; it is among its files already
-    assert not panel.open_file_button.isEnabled()
+    # a DL2 file open in the window is offered to the dock
+    other = dl2["synthetic"]
+    assert window.open_path(other)
+    qtbot.waitUntil(lambda: window.session.path == other, timeout=30000)
+    assert panel.open_file_button.isEnabled()
+    with qtbot.waitSignal(panel.updated, timeout=60000):
+        qtbot.mouseClick(panel.open_file_button, QtCore.Qt.LeftButton)
+    assert panel.paths[-1] == other and not panel.open_file_button.isEnabled()
+    assert len(panel.result.sample.files) == len(GAMMAS) + len(PROTONS) + 1
+
+
+def test_events_open_from_the_dl2_file_when_its_input_is_gone(dl2, tmp_path):
+    import shutil
+
+    import h5py
+
+    from ctaviewer.app.performance.dock import PerformancePanel
+
+    assert PerformancePanel.event_file(dl2["gammas"][0]) == str(simtel(GAMMAS[0]))
+    moved = tmp_path / "moved.h5"
+    shutil.copy(dl2["gammas"][0], moved)
+    with h5py.File(moved, "r+") as h5:
+        h5["/configuration/ctaviewer"].attrs["input_files"] = '["/nowhere/gamma.simtel.zst"]'
+    assert PerformancePanel.event_file(str(moved)) == str(moved)
 
 
 def test_exports_and_a_bad_file(qtbot, make_window, dl2, tmp_path):

@@ -5,7 +5,8 @@ HDF5 file); they are read, and every table computed, in the application's worker
 (``workers.submit``), never on the GUI thread. A cut change recomputes after a short pause;
 a result that a newer request has overtaken is dropped. Clicking a point of an energy plot
 lists the selected gammas of its bin; double-clicking one opens its file in the window (if
-not open already) and goes to the event by its id.
+not open already: the sim_telarray file the DL2 file was made from when that is at hand,
+else the DL2 file) and goes to the event by its id.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import html
 import os
 
+from ...dl3.links import recorded_inputs
 from ...errors import CtaviewerError
 from ...performance.benchmarks import Options, PerformanceResult, compute
 from ...performance.cuts import Cuts
@@ -361,11 +363,21 @@ class PerformancePanel(QtWidgets.QWidget):
         s = self.result.sample
         self.open_event(s.files[s.file_index[row]].path, int(s.event_id[row]))
 
-    def open_event(self, path: str, event_id: int) -> None:
-        """Show event ``event_id`` of ``path`` in the window (opening the file first)."""
+    @staticmethod
+    def event_file(dl2_path: str) -> str:
+        """The file to show an event of ``dl2_path`` from: the sim_telarray file its
+        provenance records when that is at hand (camera images and waveforms), else the
+        DL2 file itself (parameters, and images if they were written)."""
+        inputs = recorded_inputs(dl2_path)
+        return inputs[0] if len(inputs) == 1 and os.path.isfile(inputs[0]) else dl2_path
+
+    def open_event(self, dl2_path: str, event_id: int) -> None:
+        """Show event ``event_id`` of ``dl2_path`` in the window (its file opened first,
+        see ``event_file``)."""
         w = self.main_window
         if w is None:
             return
+        path = self.event_file(dl2_path)
         if w.session.path is not None and _same(w.session.path, path):
             w.session.go_to_request(GoToRequest("id", event_id))
             return
