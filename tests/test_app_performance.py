@@ -24,6 +24,13 @@ def dl2(tmp_path_factory):
     return make_dl2(tmp_path_factory)
 
 
+def add_and_wait(qtbot, panel, paths):
+    """Add ``paths`` and wait for both passes (the tables, then their error bars)."""
+    panel.add_files(paths)
+    qtbot.waitUntil(lambda: panel.result is not None and not panel.computing
+                    and panel.result.n_bootstrap > 0, timeout=60000)
+
+
 def show_dock(window):
     """Open the dock as a user does: View ▸ Performance."""
     view = next(a.menu() for a in window.menuBar().actions() if a.text() == "&View")
@@ -50,15 +57,15 @@ def test_cut_change_recomputes_in_the_worker_without_blocking(qtbot, make_window
 
     monkeypatch.setattr(dock_module, "compute", gated)
     gate.set()
-    with qtbot.waitSignal(panel.updated, timeout=60000):
-        panel.add_files(dl2["gammas"] + dl2["protons"])
+    add_and_wait(qtbot, panel, dl2["gammas"] + dl2["protons"])
     before = panel.result
+    assert len(threads) == 2  # the tables, then the bootstrap error bars
     assert "few events: " in panel.status.text()
     assert before.cuts.theta_max_deg is None
     # a cut change: the GUI goes on while the computation is held in the worker
     gate.clear()
     panel.theta.setValue(0.2)
-    qtbot.waitUntil(lambda: len(threads) == 2, timeout=10000)
+    qtbot.waitUntil(lambda: len(threads) == 3, timeout=10000)
     assert panel.computing and "computing" in panel.status.text()
     ticks = []
     timer = QtCore.QTimer(interval=10)
@@ -69,9 +76,19 @@ def test_cut_change_recomputes_in_the_worker_without_blocking(qtbot, make_window
     assert len(ticks) >= 5 and panel.result is before
     with qtbot.waitSignal(panel.updated, timeout=60000):
         gate.set()
+    # first the tables without error bars, at once; then the bootstrap's, in the worker too
+    quick = panel.result
+    assert quick.cuts.theta_max_deg == 0.2 and quick.n_bootstrap == 0
+    assert panel.computing and "bootstrap error bars: computing" in panel.status.text()
+    qtbot.waitUntil(lambda: not panel.computing, timeout=60000)
+    assert len(threads) == 4
     assert all(t is not threading.main_thread() for t in threads)
     after = panel.result
-    assert after.cuts.theta_max_deg == 0.2
+    assert after.cuts.theta_max_deg == 0.2 and after.n_bootstrap == panel.options.n_bootstrap
+    err = after.tables["angular_resolution_true_energy"]["angular_resolution_68_err"].value
+    n = np.asarray(after.tables["angular_resolution_true_energy"]["n_events"])
+    assert np.all(np.isfinite(err[n >= 2])) and np.all(np.isnan(
+        quick.tables["angular_resolution_true_energy"]["angular_resolution_68_err"].value))
     assert after.counts["gammas_selected"] < before.counts["gammas_selected"]
     # the plot shows the new numbers, with their counts, and its legend still
     legend = panel.plots["angular_resolution"].getPlotItem().legend
@@ -85,8 +102,7 @@ def test_cut_change_recomputes_in_the_worker_without_blocking(qtbot, make_window
 def test_a_clicked_point_lists_its_events_and_opens_one(qtbot, make_window, dl2):
     window = make_window()
     panel = show_dock(window)
-    with qtbot.waitSignal(panel.updated, timeout=60000):
-        panel.add_files(dl2["gammas"] + dl2["protons"])
+    add_and_wait(qtbot, panel, dl2["gammas"] + dl2["protons"])
     view = panel.plots["angular_resolution"]
     panel.tabs.setCurrentWidget(view)
     qtbot.wait(100)
@@ -116,8 +132,10 @@ def test_a_clicked_point_lists_its_events_and_opens_one(qtbot, make_window, dl2)
     assert window.open_path(other)
     qtbot.waitUntil(lambda: window.session.path == other, timeout=30000)
     assert panel.open_file_button.isEnabled()
-    with qtbot.waitSignal(panel.updated, timeout=60000):
-        qtbot.mouseClick(panel.open_file_button, QtCore.Qt.LeftButton)
+    qtbot.mouseClick(panel.open_file_button, QtCore.Qt.LeftButton)
+    qtbot.waitUntil(lambda: not panel.computing
+                    and len(panel.result.sample.files) == len(GAMMAS) + len(PROTONS) + 1,
+                    timeout=60000)
     assert panel.paths[-1] == other and not panel.open_file_button.isEnabled()
     assert len(panel.result.sample.files) == len(GAMMAS) + len(PROTONS) + 1
 
@@ -140,8 +158,7 @@ def test_events_open_from_the_dl2_file_when_its_input_is_gone(dl2, tmp_path):
 def test_exports_and_a_bad_file(qtbot, make_window, dl2, tmp_path):
     window = make_window()
     panel = show_dock(window)
-    with qtbot.waitSignal(panel.updated, timeout=60000):
-        panel.add_files([dl2["gammas"][2]])
+    add_and_wait(qtbot, panel, [dl2["gammas"][2]])
     panel.tabs.setCurrentIndex(3)  # effective area
     for ext in ("png", "svg"):
         assert panel.export_plot(str(tmp_path / f"aeff.{ext}")) == str(tmp_path / f"aeff.{ext}")
@@ -155,3 +172,4 @@ def test_exports_and_a_bad_file(qtbot, make_window, dl2, tmp_path):
     assert title == "Performance plots" and "gamma_4lst.simtel.zst" in message
     assert "not a DL2 HDF5 file" in message
     assert panel.paths == [dl2["gammas"][2]] and panel.result is not None
+    qtbot.waitUntil(lambda: not panel.computing, timeout=60000)

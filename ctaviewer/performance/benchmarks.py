@@ -79,6 +79,8 @@ class PerformanceResult:
     sample: Sample
     selected: np.ndarray  # mask over the sample: events passing the cuts
     setups: list[Setup] = field(default_factory=list)
+    #: resamplings behind the θ68, bias and resolution error bars (0: none computed)
+    n_bootstrap: int = 0
 
     @property
     def few_events(self) -> bool:
@@ -446,7 +448,8 @@ def compute(sample: Sample, cuts: Cuts, options: Options = Options(),
     for name, table in tables.items():
         table.meta.update(meta)
         table.meta["computed_by"] = COMPUTED_BY[name]
-    return PerformanceResult(cuts, tables, notes, counts, edges, sample, selected, setups)
+    return PerformanceResult(cuts, tables, notes, counts, edges, sample, selected, setups,
+                             options.n_bootstrap)
 
 
 COMPUTED_BY = {

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import html
 import os
+from dataclasses import replace
 
 from ...dl3.links import recorded_inputs
 from ...errors import CtaviewerError
@@ -245,13 +246,18 @@ class PerformancePanel(QtWidgets.QWidget):
         return self._task is not None
 
     def recompute(self) -> None:
-        """Compute the tables of the files for the cuts shown, in the worker thread."""
+        """Compute the tables of the files for the cuts shown, in the worker thread: first
+        without the bootstrap error bars (quick, shown at once), then with them."""
         self._timer.stop()
         if not self.paths:
             return
         self._generation += 1
-        generation = self._generation
-        paths, sample, cuts, options = list(self.paths), self.sample, self.cuts(), self.options
+        paths, sample, cuts = list(self.paths), self.sample, self.cuts()
+        self.status.setText(f"computing ({cuts.describe()})…")
+        self._submit(self._generation, paths, sample, cuts,
+                     replace(self.options, n_bootstrap=0))
+
+    def _submit(self, generation: int, paths, sample, cuts: Cuts, options: Options) -> None:
         if self._task is not None:
             self._task.cancel()
 
@@ -265,7 +271,6 @@ class PerformancePanel(QtWidgets.QWidget):
                 exc.generation = generation  # a stale request's failure is not shown
                 raise
 
-        self.status.setText(f"computing ({cuts.describe()})…")
         self._task = workers.submit(run, finished=self._computed, failed=self._failed)
 
     def _computed(self, payload) -> None:
@@ -277,6 +282,8 @@ class PerformancePanel(QtWidgets.QWidget):
         if result is None:
             return
         self.result = result
+        if self.options.n_bootstrap > 0 and result.n_bootstrap == 0:  # the error bars next
+            self._submit(generation, list(self.paths), sample, result.cuts, self.options)
         self._show(result)
 
     def _failed(self, exc) -> None:
@@ -321,6 +328,8 @@ class PerformancePanel(QtWidgets.QWidget):
         color = "#b00000" if result.few_events else "#000"
         text = (f"<span style='color:{color}'>{html.escape(result.statistics_note())}</span>"
                 f" — cuts: {html.escape(result.cuts.describe())}")
+        if self.computing:
+            text += " — bootstrap error bars: computing…"
         if result.notes:
             text += "<br>" + "<br>".join(html.escape(n) for n in result.notes)
         self.status.setText(text)
