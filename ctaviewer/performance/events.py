@@ -113,6 +113,15 @@ def _tev(table, name: str, attrs: dict) -> np.ndarray:
     return values * {"GeV": 1e-3, "MeV": 1e-6, "PeV": 1e3}.get(unit, 1.0)
 
 
+def _event_keys(obs_id, event_id) -> np.ndarray:
+    """One int64 per (obs_id, event_id): obs_id × 2³² + event_id (both within 0..2³¹)."""
+    o = np.asarray(obs_id, dtype=np.int64)
+    e = np.asarray(event_id, dtype=np.int64)
+    if len(o) and (o.min() < 0 or e.min() < 0 or o.max() >= 2**31 or e.max() >= 2**32):
+        raise ValueError("obs_id or event_id out of range")
+    return o * 2**32 + e
+
+
 def _algorithm(h5, group: str, preferred: str) -> str | None:
     """The algorithm whose table ``group`` holds: ``preferred`` if there, else the first."""
     if group not in h5 or not isinstance(h5[group], h5py.Group):
@@ -164,14 +173,16 @@ def _load(h5, path: str) -> FileEvents:
             raise InputFileError(path, f"{geo_path} has no column {name}")
     keys = np.asarray(geo[_IDX.event_id], dtype=np.int64)
     obs = np.asarray(geo[_IDX.obs_id], dtype=np.int64)
-    position = {(int(o), int(k)): i for i, (o, k) in enumerate(zip(obs, keys))}
+    event_key = _event_keys(obs, keys)
+    order = np.argsort(event_key, kind="stable")
+    sorted_keys = event_key[order]
 
     def rows_of(table) -> tuple[np.ndarray, np.ndarray]:
         """(rows of ``table`` with an event in the geometry table, their event rows)."""
-        idx = np.array([position.get((int(o), int(k)), -1) for o, k in
-                        zip(table[_IDX.obs_id], table[_IDX.event_id])], dtype=np.int64)
-        ok = np.flatnonzero(idx >= 0)
-        return ok, idx[ok]
+        k = _event_keys(table[_IDX.obs_id], table[_IDX.event_id])
+        pos = np.minimum(np.searchsorted(sorted_keys, k), max(n - 1, 0))
+        ok = np.flatnonzero(sorted_keys[pos] == k) if n else np.zeros(0, dtype=np.int64)
+        return ok, order[pos[ok]]
 
     def aligned(table_path: str, name: str, convert=None, fill=np.nan) -> np.ndarray:
         out = np.full(n, fill, dtype=np.float64)
