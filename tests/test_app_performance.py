@@ -158,7 +158,13 @@ def test_events_open_from_the_dl2_file_when_its_input_is_gone(dl2, tmp_path):
 def test_exports_and_a_bad_file(qtbot, make_window, dl2, tmp_path):
     window = make_window()
     panel = show_dock(window)
-    add_and_wait(qtbot, panel, [dl2["gammas"][2]])
+    # the DL2 file open in the window is offered: one click adds it
+    assert window.open_path(dl2["gammas"][2])
+    qtbot.waitUntil(lambda: panel.open_file_button.isEnabled(), timeout=30000)
+    assert "Add the open file" in panel.files_label.text()
+    qtbot.mouseClick(panel.open_file_button, QtCore.Qt.LeftButton)
+    qtbot.waitUntil(lambda: panel.result is not None and not panel.computing, timeout=60000)
+    assert panel.paths == [dl2["gammas"][2]]
     panel.tabs.setCurrentIndex(3)  # effective area
     for ext in ("png", "svg"):
         assert panel.export_plot(str(tmp_path / f"aeff.{ext}")) == str(tmp_path / f"aeff.{ext}")

@@ -170,6 +170,12 @@ class PerformancePanel(QtWidgets.QWidget):
     def _source_changed(self) -> None:
         path = self._open_path()
         self.open_file_button.setEnabled(path is not None and path not in self.paths)
+        if not self.paths:
+            text = "No files: add DL2 files of simulated gammas (and protons)."
+            if path is not None:
+                text += (f" The window shows {os.path.basename(path)}: "
+                         f"<b>Add the open file</b> adds it.")
+            self.files_label.setText(text)
 
     def _event_shown(self) -> None:
         """The first event of a file opened for a clicked event is shown: go to that one."""
@@ -214,7 +220,6 @@ class PerformancePanel(QtWidgets.QWidget):
         self.tabs.clear()
         self.plots.clear()
         self.events.setRowCount(0)
-        self.files_label.setText("No files: add DL2 files of simulated gammas (and protons).")
         self.status.setText("")
         self._source_changed()
         self._update_buttons()
@@ -321,7 +326,7 @@ class PerformancePanel(QtWidgets.QWidget):
             self.tabs.setCurrentIndex(max(current, 0))
         for p in plots:
             self.plots[p.name].show_plot(p)
-        names = [f"{os.path.basename(f.path)} ({f.particle}, {f.n_events} "
+        names = [f"{html.escape(os.path.basename(f.path))} ({f.particle}, {f.n_events} "
                  f"event{'s' if f.n_events != 1 else ''})"
                  for f in result.sample.files]
         self.files_label.setText("Files: " + "; ".join(names))
