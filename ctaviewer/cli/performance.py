@@ -37,6 +37,8 @@ def add_arguments(parser) -> None:
                              "ctapipe-process")
     parser.add_argument("--out", "-o", required=True, metavar="DIR",
                         help="output folder (made if missing)")
+    parser.add_argument("--literal", action="store_true",
+                        help="take every DL2_FILE as a file name, never as a glob pattern")
     cuts = parser.add_argument_group("cuts")
     cuts.add_argument("--gammaness-min", type=float, metavar="G",
                       help="keep events of gammaness >= G (default: no cut)")
@@ -96,7 +98,7 @@ def run(args) -> int:
         raise CtaviewerError(f"--bins-per-decade {args.bins_per_decade}: use 1 to 50")
     if args.bootstrap < 0:
         raise CtaviewerError(f"--bootstrap {args.bootstrap}: 0 or more")
-    paths = expand_inputs(args.files)
+    paths = expand_inputs(args.files, literal=args.literal)
     sample = Sample.load(paths, log=logger.debug)
     if not sample.is_gamma.any():
         raise CtaviewerError("no simulated gammas (primary id 0) in "
