@@ -239,3 +239,28 @@ def test_a_hess_event_says_why_it_cannot_be_shown(qtbot, make_window):
     assert not browser.open_event(0)
     assert "DL2_FILE" in browser.statusBar().currentMessage()
     assert np.isfinite(browser.current[1].livetime_s)
+
+
+def test_started_on_dl3_the_browser_alone_and_recent(qtbot, isolated_settings, tmp_path):
+    """``ctaviewer FOLDER`` shows the DL3 browser, not an empty event window behind it; the
+    folder joins the recent files; an event opened from the browser shows the main window."""
+    pytest.importorskip("gammapy.data", reason="gammapy is a test dependency")
+    from ctaviewer.app import settings as app_settings
+    from ctaviewer.app.main import make_application, open_main_window
+
+    make_application()
+    own = make_own_dl3(tmp_path / "own")
+    w = open_main_window(str(own["dl3"]), show_tour=False)
+    qtbot.addWidget(w)
+    browser = w.dl3_browser
+    qtbot.waitUntil(lambda: browser.current is not None and not browser.busy, timeout=60000)
+    assert browser.isVisible() and not w.isVisible()
+    recent = app_settings.recent_files()
+    assert recent and recent[0] == str(browser.index.path)
+    assert w.recent_menu.actions()  # the menu lists it
+    event_id = int(browser.event_model.event_at(1)["event_id"])
+    assert browser.open_event(1)
+    qtbot.waitUntil(lambda: w.isVisible() and w.session.array_event is not None
+                    and w.session.array_event.event_id == event_id, timeout=60000)
+    browser.close()
+    w.close()

@@ -94,6 +94,10 @@ def open_main_window(path, event_index: int = 0, config_path=None,
     from .tour import maybe_start_tour
 
     window = build_window(path, event_index, config_path, selection=selection)
+    if window.dl3_browser is not None:
+        # started on DL3 data: the DL3 browser alone (the event views show themselves when
+        # an event of the browser is opened in them)
+        return window
     window.show()
     maybe_start_tour(window, show_tour)
     return window

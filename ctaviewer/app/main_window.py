@@ -75,6 +75,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.muon_summary = MuonSummaryView(s)
         self.bookmarks = BookmarkModel(s, self)
         self.bookmark_list = BookmarkList(s, self.bookmarks)
+        self.dl3_browser = None  # the DL3 browser window, made when DL3 data is opened
         self.docks: dict[str, QtWidgets.QDockWidget] = {}
         L, R, B = (QtCore.Qt.LeftDockWidgetArea, QtCore.Qt.RightDockWidgetArea,
                    QtCore.Qt.BottomDockWidgetArea)
@@ -263,8 +264,11 @@ class MainWindow(QtWidgets.QMainWindow):
         reused); its errors are dialogs of that window."""
         from .dl3.window import DL3Browser
 
-        if getattr(self, "dl3_browser", None) is None:
+        if self.dl3_browser is None:
             self.dl3_browser = DL3Browser(self)
+            # a DL3 folder or file read joins the recent files, as an event file does
+            self.dl3_browser.loaded.connect(
+                lambda index: self.set_recent(app_settings.add_recent_file(index.path)))
         self.dl3_browser.show()
         self.dl3_browser.raise_()
         self.dl3_browser.open(path, synchronous=synchronous)

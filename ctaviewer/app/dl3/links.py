@@ -22,6 +22,7 @@ def show_event_in(main_window, dl2_path: str, event_id: int) -> None:
         if target.message:
             main_window.statusBar().showMessage(target.message, 8000)
 
+    main_window.show()  # (hidden when the application started on DL3 data)
     main_window.raise_()
     main_window.activateWindow()
     if _same(session.path, dl2_path):
