@@ -65,7 +65,8 @@ def dl2_run(sim: SimulationConfig, rng, name: str) -> SimRun:
     alt = POINTING[0] - s["offset"][keep]  # on the meridian: the offset is exact
     az = np.full(n, POINTING[1])
     events = DL2Events(
-        path=name, obs_id=sim.run_number, event_id=np.arange(n, dtype=np.int64) * 100 + 100,
+        path=name, obs_id=np.full(n, sim.run_number),
+        event_id=np.arange(n, dtype=np.int64) * 100 + 100,
         time_mjd=np.full(n, np.nan), true_energy=s["energy"][keep], true_alt=alt, true_az=az,
         primary_id=np.zeros(n, dtype=np.int64), reco_energy=s["energy"][keep], reco_alt=alt,
         reco_az=az, gammaness=np.ones(n), multiplicity=np.full(n, 2), valid=np.ones(n, bool),
@@ -206,8 +207,9 @@ def _run_with_events(event_ids, n_showers, reuse=10):
     sim = sim_config(n_showers=n_showers, shower_reuse=reuse)
     n = len(event_ids)
     z = np.zeros(n)
-    ev = DL2Events("cut.h5", 1, np.asarray(event_ids), z, z + 1, z + 70, z, z.astype(int),
-                   z + 1, z + 70, z, z + 1, z.astype(int) + 2, np.ones(n, bool), 70.0, 0.0, sim)
+    ev = DL2Events("cut.h5", np.ones(n, int), np.asarray(event_ids), z, z + 1, z + 70, z,
+                   z.astype(int), z + 1, z + 70, z, z + 1, z.astype(int) + 2, np.ones(n, bool),
+                   70.0, 0.0, sim)
     return SimRun(ev, "gamma", ())
 
 
@@ -253,7 +255,7 @@ def test_a_gamma_run_without_events_still_counts_its_thrown_showers():
     full = dl2_run(sim_config(run=1, n_showers=20_000), rng, "a.h5")
     e = full.events
     empty_events = DL2Events(
-        "b.h5", 0, e.event_id[:0], e.time_mjd[:0], e.true_energy[:0], e.true_alt[:0],
+        "b.h5", e.obs_id[:0], e.event_id[:0], e.time_mjd[:0], e.true_energy[:0], e.true_alt[:0],
         e.true_az[:0], e.primary_id[:0], e.reco_energy[:0], e.reco_alt[:0], e.reco_az[:0],
         e.gammaness[:0], e.multiplicity[:0], e.valid[:0], 70.0, 0.0,
         sim_config(run=2, n_showers=20_000))

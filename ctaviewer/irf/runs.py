@@ -12,14 +12,12 @@ import os
 from collections import Counter
 from dataclasses import dataclass
 
-import h5py
 import numpy as np
 
 from ..datamodel.paths import LAYOUT
-from ..datamodel.paths import SIMULATION_RUN as RUN
 from ..datamodel.table import decode, read_table
 from ..errors import InputFileError
-from .events import DL2Events, load_dl2
+from .events import DL2Events, load_dl2, open_dl2
 
 #: CORSIKA particle ids (sim_telarray's shower primary id) of the particles IRFs use
 PARTICLES = {0: "gamma", 1: "electron", 101: "proton"}
@@ -56,7 +54,7 @@ class SimRun:
         """The file's observation id (its run number when it holds no event)."""
         if len(self.events.event_id) == 0 and self.simulation is not None:
             return int(self.simulation.run_number)
-        return int(self.events.obs_id)
+        return int(self.events.obs_id[0])
 
     @property
     def label(self) -> str:
@@ -148,9 +146,9 @@ def load_run(path) -> SimRun:
     with several runs (a merged file: its other runs' showers would be missing)."""
     events = load_dl2(path)
     path = events.path
-    with h5py.File(path, "r") as h5:
-        n_runs = h5[RUN].shape[0] if RUN in h5 else 0
+    with open_dl2(path) as h5:
         telescopes = _telescopes(h5, path)
+    n_runs = events.n_runs
     if events.simulation is None or n_runs == 0:
         raise InputFileError(path, "no simulation run header: DL3 needs simulated runs to "
                                    "normalise the IRFs")
