@@ -229,6 +229,9 @@ class _HerePool:
     def stop(self):
         self.queued = []
 
+    def finish(self, state):
+        return [f for f in [self.cache.finish(state)] if f is not None]
+
 
 def test_ranges_are_handed_out_while_the_file_is_still_being_indexed(tmp_path, monkeypatch):
     """The first range goes to a worker as soon as the index covers it, not after the whole
@@ -290,3 +293,100 @@ def test_a_small_file_is_processed_whole_without_starting_workers(tmp_path):
                     on_progress=lambda p: seen.append(_worker_pids())).run()[0]
     assert r.ok and r.n_events == 4
     assert seen and not any(seen)
+
+
+def _partials_now(folder) -> list[str]:
+    """The partial files in the split's temporary folders beside the outputs in
+    ``folder`` (written under temporary names until their worker closes them)."""
+    from ctaviewer.writers.atomic import TMP_MARK
+
+    found = []
+    for name in os.listdir(folder):
+        work = os.path.join(folder, name)
+        if TMP_MARK in name and os.path.isdir(work):
+            found += [f for f in os.listdir(work) if "part-" in f]
+    return found
+
+
+def test_cancelling_mid_file_removes_the_partial_files(tmp_path):
+    """Cancelled once some ranges are written: the workers' partial files (there were
+    some, open in the workers) go with the split's folder; nothing is left."""
+    path = str(simtel("gamma_70sst1m.simtel.zst"))
+    seen: list[list[str]] = []
+    state = {"stop": False}
+
+    def on_progress(p):
+        done = p.per_file.get(path)
+        if done and done[0] > 0:
+            seen.append(_partials_now(tmp_path))
+            state["stop"] = True
+
+    r = BatchRunner([JobSpec(path, str(tmp_path / "out.h5"))], n_workers=2,
+                    split_min_bytes=0, on_progress=on_progress).run(
+        should_stop=lambda: state["stop"])[0]
+    assert r.cancelled and not r.ok
+    assert any(seen), "no partial file was being written"
+    assert os.listdir(tmp_path) == []
+
+
+def test_ctrl_c_mid_file_removes_the_partial_files(tmp_path):
+    """A KeyboardInterrupt in the runner (Ctrl-C) while ranges are being processed:
+    it propagates, and neither the output nor the partial files remain."""
+    path = str(simtel("gamma_70sst1m.simtel.zst"))
+
+    def on_progress(p):
+        done = p.per_file.get(path)
+        if done and done[0] > 0 and _partials_now(tmp_path):
+            raise KeyboardInterrupt
+
+    runner = BatchRunner([JobSpec(path, str(tmp_path / "out.h5"))], n_workers=2,
+                         split_min_bytes=0, on_progress=on_progress)
+    with pytest.raises(KeyboardInterrupt):
+        runner.run()
+    assert os.listdir(tmp_path) == []
+
+
+def test_a_failing_range_fails_the_file_and_leaves_nothing(tmp_path, monkeypatch):
+    """An event that cannot be processed, in the middle of a range: the file fails with
+    the cause, the partial files and the output's temporary are removed."""
+    from ctaviewer.batch.split import execute_split
+    from ctaviewer.pipeline import Pipeline
+
+    process = Pipeline.process
+    calls = {"n": 0}
+
+    def failing(self, event):
+        calls["n"] += 1
+        if calls["n"] == 12:
+            raise ValueError("no good")
+        return process(self, event)
+
+    monkeypatch.setattr(Pipeline, "process", failing)
+    path = str(simtel("gamma_70sst1m.simtel.zst"))
+    r = execute_split(JobSpec(path, str(tmp_path / "o.h5")), _HerePool(lambda: False))
+    assert not r.ok and r.error.startswith(path) and "no good" in r.error
+    assert os.listdir(tmp_path) == []
+
+
+def test_a_worker_dying_before_closing_its_partial_file_fails_the_file(tmp_path,
+                                                                       monkeypatch):
+    """A worker killed after its ranges are done but before it closed its partial file:
+    its rows are lost, so the file fails (naming the cause) and nothing is left."""
+    path = str(simtel("gamma_70sst1m.simtel.zst"))
+    finish = LocalPool.finish
+    killed = []
+
+    def kill_then_finish(pool, state):
+        w = next(w for w in pool.workers if not w.dead and w.ready)
+        os.kill(w.pid, signal.SIGKILL)
+        w.process.join(10)
+        killed.append(w.pid)
+        return finish(pool, state)
+
+    monkeypatch.setattr(LocalPool, "finish", kill_then_finish)
+    r = BatchRunner([JobSpec(path, str(tmp_path / "o.h5"))], n_workers=2,
+                    split_min_bytes=0).run()[0]
+    assert killed
+    assert not r.ok and r.error.startswith(path)
+    assert "partial file" in r.error and "no output written" in r.error
+    assert os.listdir(tmp_path) == []
