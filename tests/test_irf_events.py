@@ -131,6 +131,14 @@ def test_bad_files_are_named_with_their_cause(dl2_file, tmp_path, monkeypatch):
     with pytest.raises(InputFileError, match=f"{GEOMETRY} has no column {column}") as info:
         load_dl2(no_alt)
     assert str(no_alt) in str(info.value)
+    # an energy table without its energy column
+    no_energy = _copy(dl2_file, tmp_path, "no_energy.h5")
+    table = paths.DL2_ENERGY.format(paths.ENERGY_ALGORITHM)
+    with h5py.File(no_energy, "r+") as h5:
+        h5[table] = np.zeros(2, dtype=[("obs_id", "i4"), ("event_id", "i8")])
+    with pytest.raises(InputFileError, match=f"{table} has no column "
+                                             f"{paths.ENERGY_ALGORITHM}_energy"):
+        load_dl2(no_energy)
     # a table compressed with a filter this installation lacks (ctapipe's blosc without
     # hdf5plugin): said so, for the file
     import ctaviewer.irf.events as module

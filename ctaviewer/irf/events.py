@@ -187,6 +187,15 @@ def algorithm(h5, group: str, preferred: str) -> str | None:
     return preferred if preferred in names else names[0]
 
 
+def require_columns(table, path: str, table_path: str, names) -> None:
+    """InputFileError naming the file, the table and the first of its event index columns
+    (obs_id, event_id) or ``names`` it lacks."""
+    have = table.dtype.names or ()
+    for name in (_IDX.obs_id, _IDX.event_id, *names):
+        if name not in have:
+            raise InputFileError(path, f"{table_path} has no column {name}")
+
+
 def _degrees(table, name: str, attrs: dict) -> np.ndarray:
     values = np.asarray(table[name], dtype=np.float64)
     return np.degrees(values) if attrs.get(name, {}).get("UNIT") == "rad" else values
@@ -218,18 +227,20 @@ def read_dl2(h5, path: str, *, telescope_mask: bool = False) -> DL2Events:
     geo = read_table(h5, geo_path)
     geo_attrs = column_attrs(h5[geo_path])
     n = len(geo)
-    for name in (_IDX.obs_id, _IDX.event_id, col(g, "alt"), col(g, "az"), col(g, "is_valid"),
-                 col(g, "telescopes")):
-        if name not in (geo.dtype.names or ()):
-            raise InputFileError(path, f"{geo_path} has no column {name}")
+    require_columns(geo, path, geo_path, (col(g, "alt"), col(g, "az"), col(g, "is_valid"),
+                                          col(g, "telescopes")))
     obs = np.asarray(geo[_IDX.obs_id], dtype=np.int64)
     event_id = np.asarray(geo[_IDX.event_id], dtype=np.int64)
     index = EventIndex(obs, event_id)
 
-    def aligned(table_path: str, name: str, convert=None, fill=np.nan) -> np.ndarray:
+    def aligned(table_path: str, name: str, convert=None, fill=np.nan,
+                required: bool = False) -> np.ndarray:
+        """Column ``name`` of ``table_path`` per event; ``fill`` where the table or (unless
+        ``required``) the column is missing."""
         if table_path not in h5:
             return np.full(n, fill, dtype=np.float64)
         table = read_table(h5, table_path)
+        require_columns(table, path, table_path, (name,) if required else ())
         if name not in (table.dtype.names or ()):
             return np.full(n, fill, dtype=np.float64)
         values = convert(table, name, column_attrs(h5[table_path])) if convert else table[name]
@@ -245,17 +256,17 @@ def read_dl2(h5, path: str, *, telescope_mask: bool = False) -> DL2Events:
         path=path,
         obs_id=obs,
         event_id=event_id,
-        time_mjd=_trigger_times(h5, index),
+        time_mjd=_trigger_times(h5, path, index),
         true_energy=aligned(shower, _SHOWER.true_energy, _tev),
         true_alt=aligned(shower, _SHOWER.true_alt, _degrees),
         true_az=aligned(shower, _SHOWER.true_az, _degrees),
         primary_id=aligned(shower, _SHOWER.true_shower_primary_id, fill=-1).astype(np.int64),
-        reco_energy=(aligned(paths.DL2_ENERGY.format(e), col(e, "energy"), _tev)
-                     if e else np.full(n, np.nan)),
+        reco_energy=(aligned(paths.DL2_ENERGY.format(e), col(e, "energy"), _tev,
+                             required=True) if e else np.full(n, np.nan)),
         reco_alt=_degrees(geo, col(g, "alt"), geo_attrs),
         reco_az=_degrees(geo, col(g, "az"), geo_attrs),
-        gammaness=(aligned(paths.DL2_PARTICLE_TYPE.format(c), col(c, "prediction"))
-                   if c else np.full(n, np.nan)),
+        gammaness=(aligned(paths.DL2_PARTICLE_TYPE.format(c), col(c, "prediction"),
+                           required=True) if c else np.full(n, np.nan)),
         multiplicity=mask.sum(axis=1).astype(np.int64),
         valid=np.asarray(geo[col(g, "is_valid")], dtype=bool),
         pointing_alt=p_alt,
@@ -270,11 +281,14 @@ def read_dl2(h5, path: str, *, telescope_mask: bool = False) -> DL2Events:
     )
 
 
-def _trigger_times(h5, index: EventIndex) -> np.ndarray:
+def _trigger_times(h5, path: str, index: EventIndex) -> np.ndarray:
     """Trigger times (MJD, TAI) of the events: either time format of the trigger table."""
     if paths.DL1_TRIGGER not in h5:
         return np.full(len(index), np.nan)
     trigger = read_table(h5, paths.DL1_TRIGGER)
+    require_columns(trigger, path, paths.DL1_TRIGGER, ())
+    if _TRIG.time not in trigger.dtype.names:
+        return np.full(len(index), np.nan)
     fmt = column_attrs(h5[paths.DL1_TRIGGER]).get(_TRIG.time, {}).get("TIME_FORMAT", "mjd")
     return index.aligned(trigger, mjd_from_tai(tai_seconds(trigger[_TRIG.time], fmt)))
 

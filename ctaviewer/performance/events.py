@@ -18,7 +18,7 @@ import numpy as np
 from ..datamodel import columns as cols
 from ..datamodel import paths
 from ..datamodel.table import read_table
-from ..irf.events import DL2Events, open_dl2, read_dl2
+from ..irf.events import DL2Events, open_dl2, read_dl2, require_columns
 from ..irf.runs import PARTICLES as PARTICLE_NAMES
 
 __all__ = ["GAMMA_ID", "PARTICLE_NAMES", "PROTON_ID", "FileEvents", "load_events"]
@@ -80,7 +80,9 @@ def _intensities(h5, events: DL2Events) -> tuple[np.ndarray, np.ndarray, bool]:
         column = np.searchsorted(tel_ids, tel_id)
         if column >= len(tel_ids) or tel_ids[column] != tel_id:
             continue
-        table = read_table(h5, f"{paths.DL1_PARAMETERS_GROUP}/{name}")
+        table_path = f"{paths.DL1_PARAMETERS_GROUP}/{name}"
+        table = read_table(h5, table_path)
+        require_columns(table, events.path, table_path, ())
         if "hillas_intensity" not in (table.dtype.names or ()):
             continue
         src, dst = events.rows_of(table[_IDX.obs_id], table[_IDX.event_id])
