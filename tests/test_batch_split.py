@@ -229,9 +229,6 @@ class _HerePool:
     def stop(self):
         self.queued = []
 
-    def finish(self, state):
-        return [f for f in [self.cache.finish(state)] if f is not None]
-
 
 def test_ranges_are_handed_out_while_the_file_is_still_being_indexed(tmp_path, monkeypatch):
     """The first range goes to a worker as soon as the index covers it, not after the whole
@@ -295,48 +292,15 @@ def test_a_small_file_is_processed_whole_without_starting_workers(tmp_path):
     assert seen and not any(seen)
 
 
-def _partials_now(folder) -> list[str]:
-    """The partial files in the split's temporary folders beside the outputs in
-    ``folder`` (written under temporary names until their worker closes them)."""
-    from ctaviewer.writers.atomic import TMP_MARK
-
-    found = []
-    for name in os.listdir(folder):
-        work = os.path.join(folder, name)
-        if TMP_MARK in name and os.path.isdir(work):
-            found += [f for f in os.listdir(work) if "part-" in f]
-    return found
-
-
-def test_cancelling_mid_file_removes_the_partial_files(tmp_path):
-    """Cancelled once some ranges are written: the workers' partial files (there were
-    some, open in the workers) go with the split's folder; nothing is left."""
+def test_ctrl_c_mid_file_leaves_nothing(tmp_path):
+    """A KeyboardInterrupt in the runner (Ctrl-C) once ranges are written: it
+    propagates, and neither the output nor the split's temporaries remain."""
     path = str(simtel("gamma_70sst1m.simtel.zst"))
-    seen: list[list[str]] = []
-    state = {"stop": False}
+    before = _raw_copies()
 
     def on_progress(p):
         done = p.per_file.get(path)
         if done and done[0] > 0:
-            seen.append(_partials_now(tmp_path))
-            state["stop"] = True
-
-    r = BatchRunner([JobSpec(path, str(tmp_path / "out.h5"))], n_workers=2,
-                    split_min_bytes=0, on_progress=on_progress).run(
-        should_stop=lambda: state["stop"])[0]
-    assert r.cancelled and not r.ok
-    assert any(seen), "no partial file was being written"
-    assert os.listdir(tmp_path) == []
-
-
-def test_ctrl_c_mid_file_removes_the_partial_files(tmp_path):
-    """A KeyboardInterrupt in the runner (Ctrl-C) while ranges are being processed:
-    it propagates, and neither the output nor the partial files remain."""
-    path = str(simtel("gamma_70sst1m.simtel.zst"))
-
-    def on_progress(p):
-        done = p.per_file.get(path)
-        if done and done[0] > 0 and _partials_now(tmp_path):
             raise KeyboardInterrupt
 
     runner = BatchRunner([JobSpec(path, str(tmp_path / "out.h5"))], n_workers=2,
@@ -344,11 +308,12 @@ def test_ctrl_c_mid_file_removes_the_partial_files(tmp_path):
     with pytest.raises(KeyboardInterrupt):
         runner.run()
     assert os.listdir(tmp_path) == []
+    assert _raw_copies() <= before
 
 
 def test_a_failing_range_fails_the_file_and_leaves_nothing(tmp_path, monkeypatch):
     """An event that cannot be processed, in the middle of a range: the file fails with
-    the cause, the partial files and the output's temporary are removed."""
+    the cause, the output's temporary is removed."""
     from ctaviewer.batch.split import execute_split
     from ctaviewer.pipeline import Pipeline
 
@@ -368,25 +333,19 @@ def test_a_failing_range_fails_the_file_and_leaves_nothing(tmp_path, monkeypatch
     assert os.listdir(tmp_path) == []
 
 
-def test_a_worker_dying_before_closing_its_partial_file_fails_the_file(tmp_path,
-                                                                       monkeypatch):
-    """A worker killed after its ranges are done but before it closed its partial file:
-    its rows are lost, so the file fails (naming the cause) and nothing is left."""
+def test_a_split_that_cannot_save_its_state_fails_with_the_cause(tmp_path, monkeypatch):
+    """The split state cannot be written (a full disk): the file fails naming the cause
+    (not an error about the index thread, which never started), nothing is left."""
+    import errno
+
+    from ctaviewer.batch.chunks import SplitState
+    from ctaviewer.batch.split import execute_split
+
+    def full(self, path):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), path)
+
+    monkeypatch.setattr(SplitState, "save", full)
     path = str(simtel("gamma_70sst1m.simtel.zst"))
-    finish = LocalPool.finish
-    killed = []
-
-    def kill_then_finish(pool, state):
-        w = next(w for w in pool.workers if not w.dead and w.ready)
-        os.kill(w.pid, signal.SIGKILL)
-        w.process.join(10)
-        killed.append(w.pid)
-        return finish(pool, state)
-
-    monkeypatch.setattr(LocalPool, "finish", kill_then_finish)
-    r = BatchRunner([JobSpec(path, str(tmp_path / "o.h5"))], n_workers=2,
-                    split_min_bytes=0).run()[0]
-    assert killed
-    assert not r.ok and r.error.startswith(path)
-    assert "partial file" in r.error and "no output written" in r.error
+    r = execute_split(JobSpec(path, str(tmp_path / "o.h5")), _HerePool(lambda: False))
+    assert not r.ok and r.error.startswith(path) and "disk full" in r.error
     assert os.listdir(tmp_path) == []

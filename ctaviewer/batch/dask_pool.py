@@ -5,8 +5,7 @@ compressed input, the saved split state) is put in the output's folder, which a 
 needs to be shared anyway (the workers of a whole-file job write their outputs there), and
 removed when the file is done. Each worker thread keeps the split state it loaded
 (``chunks.ChunkCache``) on its Dask worker, so a file's headers and index are loaded once
-per thread, not per chunk, and writes its chunks into a partial file of its own there,
-closed when every chunk is done (``finish``: run on every Dask worker).
+per thread, not per chunk.
 """
 
 from __future__ import annotations
@@ -68,12 +67,6 @@ class DaskPool:
                 out.append((key, result_from_exception(chunk, exc)))
         return out
 
-    def finish(self, state: str) -> list:
-        """Close the partial files every worker thread wrote for the split file saved at
-        ``state`` (``chunks.PartialFile``s)."""
-        answers = self.client.run(finish_partial_files, state)
-        return [f for files in answers.values() for f in files]
-
     def stop(self) -> None:
         if self.running:
             self.client.cancel([f for f, _ in self.running.values()])
@@ -88,11 +81,3 @@ def dask_chunk(chunk: ChunkSpec) -> JobResult:
     caches = worker.__dict__.setdefault("ctaviewer_chunk_caches", {})
     cache = caches.setdefault(threading.get_ident(), ChunkCache())
     return execute_chunk(chunk, cache)
-
-
-def finish_partial_files(state: str, dask_worker=None) -> list:
-    """On a Dask worker (``Client.run``): close the partial files its threads wrote for
-    the split file saved at ``state``."""
-    caches = getattr(dask_worker, "ctaviewer_chunk_caches", {})
-    return [f for f in (cache.finish(state) for cache in list(caches.values()))
-            if f is not None]

@@ -177,13 +177,13 @@ def load_model(spec: JobSpec):
     return None
 
 
-def open_writer(spec: JobSpec, source, config: ProcessingConfig, model, path=None):
-    """The output file of ``spec`` (or ``path``: a partial file of a split file) for the
-    events of ``source`` (written under a temporary name until closed)."""
+def open_writer(spec: JobSpec, source, config: ProcessingConfig, model):
+    """The output file of ``spec`` for the events of ``source`` (written under a temporary
+    name until closed)."""
     from ..writers.event_file import EventFileWriter
 
     return EventFileWriter(
-        spec.output if path is None else path,
+        spec.output,
         source.subarray,
         obs_id=source.obs_id,
         simulation_config=source.simulation_config,

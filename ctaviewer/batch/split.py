@@ -2,13 +2,10 @@
 
 When there are fewer files than workers, each file is split into event ranges that the
 workers process at the same time (``execute_split``). This process opens the file, indexes
-it in a thread of its own and hands out each range as soon as the index covers it (so the
-workers start on the first events while the rest is still being decompressed and indexed).
-Each worker writes its ranges into a partial file of its own, in a temporary folder beside
-the output; when every range is done, the workers close their partial files and this
-process concatenates them in event order (``writers.concat``): one output with the same
-tables and values as one worker would write. The folder goes whatever happens (done,
-failed, cancelled, interrupted); the output appears complete or not at all.
+it in a thread of its own, hands out each range as soon as the index covers it (so the
+workers start on the first events while the rest is still being decompressed and indexed),
+and writes what comes back in event order: one output with the same tables and values as
+one worker would write.
 
 The workers come from a pool: ``LocalPool`` (the batch worker processes of ``batch.worker``)
 or ``dask_pool.DaskPool`` (tasks on a Dask cluster); both offer
@@ -21,8 +18,6 @@ or ``dask_pool.DaskPool`` (tasks on a Dask cluster); both offer
     poll(timeout)               the (key, result) pairs of chunks that ended; raises
                                 ``WorkerDiedError`` when a worker died running one
     stop()                      ask running chunks to stop
-    finish(state)               close the partial files of the split file saved at
-                                ``state`` (every chunk done): the ``chunks.PartialFile``s
     shared_folder(spec)         where the split state (and a decompressed copy) must live
                                 for the workers to read it (None: a local temporary folder)
 """
@@ -32,7 +27,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import math
-import os
 import queue
 import shutil
 import tempfile
@@ -45,7 +39,7 @@ import numpy as np
 
 from ..errors import Cancelled, PartFailedError, WorkerDiedError
 from ..warning_capture import collect_warnings
-from .chunks import ChunkSpec, PartialFile, SplitState, chunk_size, state_file
+from .chunks import ChunkSpec, SplitState, chunk_size, state_file
 from .job import (
     JobResult,
     JobSpec,
@@ -81,8 +75,6 @@ def execute_split(spec: JobSpec, pool, emit: Callable | None = None,
 def _run_split(spec: JobSpec, pool, emit, should_stop) -> JobResult | None:
     from ..io import open_source
     from ..io.simtel import SimTelSource
-    from ..writers.atomic import temp_name
-    from ..writers.concat import concatenate
 
     t0 = time.perf_counter()
     config = spec.processing_config()
@@ -92,33 +84,24 @@ def _run_split(spec: JobSpec, pool, emit, should_stop) -> JobResult | None:
             return None
         source.release_header_stream()
         pool.start()  # the workers start while the file is being indexed
+        work = tempfile.mkdtemp(prefix=".ctaviewer-split-" if folder else "ctaviewer-split-",
+                                dir=folder)
         scan = _Scan(source, folder, spec.max_events)
-        model = _Flags(spec)
-        work = None
         try:
-            with open_writer(spec, source, config, model if model else None) as writer:
-                # the state and the partial files, beside the output (named as its
-                # temporaries: a later run removes what a killed one left)
-                work = temp_name(spec.output)
-                os.mkdir(work)
-                state = SplitState(replace(spec, config=config), source.headers)
-                path = state.save(state_file(work))
-                scan.start()
-                warnings: list[str] = []
-                parts = []
-                n_done = 0
-                for r in _results_in_order(spec, pool, path, scan, should_stop):
-                    parts.append(r.part)
-                    model.add(r.extra)
-                    n_done += r.n_events
-                    warnings += [w for w in r.warnings if w not in warnings]
+            state = SplitState(replace(spec, config=config), source.headers)
+            path = state.save(state_file(work))
+            scan.start()
+            model = _Flags(spec)
+            writer = open_writer(spec, source, config, model if model else None)
+            warnings: list[str] = []
+            with writer:
+                for items, lines in _results_in_order(spec, pool, path, scan, should_stop):
+                    for event, result in items:
+                        writer.write(event, result)
+                        model.count(result)
+                    warnings += [w for w in lines if w not in warnings]
                     if emit is not None:
-                        emit(n_done, scan.total)
-                files = _partial_files(spec, pool.finish(path), parts)
-                t_concat = time.perf_counter()
-                concatenate(writer, parts, files)
-                logger.debug("%s: %d partial files concatenated in %.2f s", spec.input,
-                             len(files), time.perf_counter() - t_concat)
+                        emit(writer.n_events, scan.total)
                 index = scan.finish(source)  # the source owns the copy from now on
                 logger.debug("%s: %d events indexed %.2f s after the start", spec.input,
                              len(index), scan.done_at - t0)
@@ -128,27 +111,10 @@ def _run_split(spec: JobSpec, pool, emit, should_stop) -> JobResult | None:
                              spec.input, writer.n_events, time.perf_counter() - t0)
         finally:
             scan.abandon()
-            if work is not None:
-                shutil.rmtree(work, ignore_errors=True)
+            shutil.rmtree(work, ignore_errors=True)
     result = job_result(spec, writer, model if model else None, source, t0)
     result.warnings = warnings
     return result
-
-
-def _partial_files(spec: JobSpec, answers: list, parts) -> dict[str, dict]:
-    """The layouts of the partial files the workers closed, by path; raises when one
-    failed to close or one a range was written to is missing (its worker died)."""
-    files = {}
-    for what in answers:
-        if isinstance(what, JobResult):
-            raise PartFailedError(what.error or f"{spec.input}: a partial file failed",
-                                  what.warnings)
-        if isinstance(what, PartialFile):
-            files[what.path] = what.layouts
-    if any(part.path not in files for part in parts):
-        raise WorkerDiedError(f"{spec.input}: a worker process ended before its partial "
-                              f"file was closed; no output written")
-    return files
 
 
 class _Scan:
@@ -268,8 +234,8 @@ def _detached(rows):
 
 
 def _results_in_order(spec, pool, state_path, scan: _Scan, should_stop):
-    """Yield the ``ChunkResult`` of every range in event order, handing out ranges as the
-    index covers them and keeping ``pool`` busy."""
+    """Yield (items, warning lines) of every range in event order, handing out ranges as
+    the index covers them and keeping ``pool`` busy."""
     ranges: list[ChunkSpec] = []  # made, not yet submitted
     next_submit = next_yield = 0
     done: dict[int, JobResult] = {}
@@ -298,7 +264,7 @@ def _results_in_order(spec, pool, state_path, scan: _Scan, should_stop):
             while next_yield in done:
                 r = done.pop(next_yield)
                 next_yield += 1
-                yield r
+                yield r.items, r.warnings
     except BaseException:
         pool.stop()
         raise
@@ -316,10 +282,10 @@ class _Flags:
     def __bool__(self) -> bool:
         return self.active
 
-    def add(self, counts: dict) -> None:
-        """Add a range's counts (``ChunkResult.extra``)."""
-        self.n_no_energy += counts.get("no_energy", 0)
-        self.n_no_gammaness += counts.get("no_gammaness", 0)
+    def count(self, result) -> None:
+        if self.active:
+            self.n_no_energy += not math.isfinite(result.energy)
+            self.n_no_gammaness += not math.isfinite(result.gammaness)
 
 
 def _shower_distribution(source, index, n_events: int):
@@ -344,7 +310,6 @@ class LocalPool:
         self.workers: list[WorkerHandle] = []
         self.running: dict[WorkerHandle, int] = {}
         self._ended: list[tuple[int, JobResult]] = []  # read, not yet returned by poll()
-        self._finished: dict[WorkerHandle, object] = {}  # answers to "finish"
 
     def start(self) -> None:
         self._refill()
@@ -400,8 +365,6 @@ class LocalPool:
                     key, r = msg.args
                     self.running.pop(w, None)
                     self._ended.append((key, r))
-                elif msg.tag == "finished":
-                    self._finished[w] = msg.args[1]
             if not w.dead and w.process.exitcode is not None and w.channel.empty():
                 w.dead = True
             if w.dead:
@@ -415,16 +378,6 @@ class LocalPool:
         if key is not None:
             raise WorkerDiedError(f"a worker process died while processing events of the "
                                   f"file ({cause}); no output written")
-
-    def finish(self, state: str) -> list:
-        """Ask every worker to close its partial file of the split file saved at
-        ``state``; their answers (``chunks.PartialFile``, None or a failed JobResult).
-        A worker that dies meanwhile gives none (the caller finds its file missing)."""
-        self._finished = {}
-        asked = [w for w in self.workers if w.ready and not w.dead and w.send("finish", state)]
-        while any(w in self.workers and w not in self._finished for w in asked):
-            self.poll(0.1)
-        return [self._finished[w] for w in asked if w in self._finished]
 
     def stop(self) -> None:
         for w in self.running:

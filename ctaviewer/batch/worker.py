@@ -12,8 +12,6 @@ sends
     "quit"                              end the process (after stopping a running job)
     "warm"                              load the chain's compiled kernels now (while the
                                         runner prepares work: a file to split)
-    "finish" (state)                    every range of the split file whose state is saved
-                                        at ``state`` is done: close the partial file
 
 and the worker sends
 
@@ -21,8 +19,6 @@ and the worker sends
     "start" (index)                     a job begins
     "progress" (index, done, total)     at most every PROGRESS_S seconds
     "done" (index, JobResult)           a job ended (processed, failed or cancelled)
-    "finished" (state, what)            answers "finish": the ``chunks.PartialFile``
-                                        closed, None (none written) or a failed JobResult
     "log" (text)                        a warning raised outside any job
     "error" (exception)                 a command it could not read (``MessageError``)
 
@@ -67,8 +63,8 @@ _PR_SET_NAME = 15
 PROCESS_NAME = "ctaviewer-work"
 
 #: the runner's commands and the worker's reports (see the module's docstring)
-COMMANDS = ("job", "stop", "quit", "warm", "finish")
-REPORTS = ("ready", "start", "progress", "done", "log", "finished")
+COMMANDS = ("job", "stop", "quit", "warm")
+REPORTS = ("ready", "start", "progress", "done", "log")
 TAGS = COMMANDS + REPORTS
 
 
@@ -159,7 +155,7 @@ def worker_main(conn, parent_pid: int) -> None:
     parent's death."""
     from ..gc_policy import batch_gc
     from .chunks import ChunkCache, ChunkSpec, execute_chunk
-    from .job import JobResult, JobSpec, Throttle, execute_job, result_from_exception
+    from .job import JobResult, Throttle, execute_job
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the runner's to handle
     set_process_name(PROCESS_NAME)
@@ -218,15 +214,6 @@ def worker_main(conn, parent_pid: int) -> None:
                 from ..pipeline import warm_up
 
                 warm_up()
-                continue
-            if command.tag == "finish":
-                state = command.args[0]
-                job = chunks.state.spec if chunks.state is not None else JobSpec(state, "")
-                try:
-                    what = chunks.finish(state)
-                except Exception as exc:  # a full disk, ...: the file fails, said why
-                    what = result_from_exception(job, exc)
-                send("finished", state, what)
                 continue
             if command.tag != "job":  # a "stop" that came after its job ended
                 continue

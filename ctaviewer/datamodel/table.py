@@ -287,18 +287,6 @@ class TableWriter:
     def dataset(self) -> h5py.Dataset:
         return h5py.Dataset(self._create())
 
-    @property
-    def n_appended(self) -> int:
-        """Rows appended so far, written or still buffered."""
-        return self.n_rows + self._n_buffered
-
-    @property
-    def layout(self) -> tuple:
-        """(columns, title, attrs): what makes another table exactly like this one
-        (``TableWriter(h5, path, *layout)``), e.g. in the file that concatenates partial
-        files (``writers.concat``)."""
-        return self.columns, self._title, self._attrs
-
     def append(self, mapping: dict | None = None, /, **values) -> None:
         """Append one row; keys of ``mapping`` that are not columns are ignored."""
         if not mapping and len(values) == len(self.names) and tuple(values) == self.names:

@@ -64,14 +64,6 @@ class CriteriaCounter:
             else:
                 all_passed = False
 
-    def merge(self, counts, cumulative) -> None:
-        """Add the counts of another counter of the same criteria (a partial file's
-        statistics table: ``counts`` and ``cumulative_counts``, TOTAL first)."""
-        if len(counts) != len(self._counts) or len(cumulative) != len(self._cumulative):
-            raise ValueError(f"{len(counts)} counts for {len(self._counts)} criteria")
-        self._counts = [a + int(b) for a, b in zip(self._counts, counts)]
-        self._cumulative = [a + int(b) for a, b in zip(self._cumulative, cumulative)]
-
     def write(self, h5, path: str) -> None:
         names = ["TOTAL", *(n for n, _, _ in self.criteria)]
         funcs = ["True", *(f for _, f, _ in self.criteria)]
@@ -107,7 +99,7 @@ class DL1Tables:
         self.image_statistics = CriteriaCounter(IMAGE_CRITERIA)
         self._images: dict[int, TableWriter] = {}
         self._params: dict[int, TableWriter] = {}
-        self._pointing: dict[int, TableWriter] = {}  # written once, at the first event
+        self._pointing_done: set[int] = set()
         param_names = tuple(c.name for c in cols.parameter_columns())
         stereo_names = frozenset(row[0] for row in cols.STEREO_PARAMETERS)
         #: the image parameters in column order; the stereo columns follow the first
@@ -142,16 +134,17 @@ class DL1Tables:
 
     def _write_pointing(self, event: ArrayEvent) -> None:
         for tel_id in event.tel:
-            if tel_id in self._pointing:
+            if tel_id in self._pointing_done:
                 continue
             alt, az = event.pointing.of(tel_id)
-            self._pointing[tel_id] = write_table(
+            write_table(
                 self.h5, paths.FIXED_POINTING.format(tel_id), cols.POINTING,
                 {"obs_id": [event.obs_id], "tel_id": [tel_id],
                  "telescope_pointing_azimuth": [math.radians(az)],
                  "telescope_pointing_altitude": [math.radians(alt)]},
                 title="Storage of TelescopeConfigurationIndexContainer,TelescopePointingContainer",
             )
+            self._pointing_done.add(tel_id)
 
     def write(self, event: ArrayEvent, result: EventResult) -> None:
         # rows as tuples in column order (``TableWriter.append_row``), see ``rows``
@@ -198,11 +191,6 @@ class DL1Tables:
             true_params = getattr(tr, "true_parameters", None)
             if true_params is not None:
                 self.image_statistics.add(true_params)
-
-    def tables(self) -> list[TableWriter]:
-        """Every table of events written so far (not the statistics, written at close)."""
-        return [self.trigger, self.tel_trigger, *self._images.values(),
-                *self._params.values(), *self._pointing.values()]
 
     def close(self) -> None:
         for t in (self.trigger, self.tel_trigger, *self._images.values(), *self._params.values()):

@@ -129,11 +129,6 @@ class DL2Tables:
                    f"{g}_tel_impact_distance_uncert": math.nan},
             )
 
-    def tables(self) -> list[TableWriter]:
-        """Every table of events written so far (not the statistics, written at close)."""
-        return [t for t in (self.geometry, self.energy, self.particle, *self._impact.values())
-                if t is not None]
-
     def close(self) -> None:
         for t in (self.geometry, self.energy, self.particle, *self._impact.values()):
             if t is not None:

@@ -25,7 +25,7 @@ from ..datamodel.records import (
     write_run_config,
     write_shower_distribution,
 )
-from ..datamodel.table import TableWriter, ensure_group, init_root, set_attrs
+from ..datamodel.table import ensure_group, init_root, set_attrs
 from ..errors import OutputError
 from ..event import ArrayEvent, AtmosphereProfile, ShowerDistribution, SimulationConfig
 from ..results import EventResult
@@ -136,7 +136,6 @@ class EventFileWriter:
                                      quality_query=quality_query)
                 levels += self.dl2.levels
             self.levels = levels
-            self._merged: dict[str, TableWriter] = {}  # tables made by ``merged_table``
             self._provenance = {
                 "input_files": [os.path.abspath(os.fspath(p)) for p in input_files],
                 "config_toml": config_toml,
@@ -158,30 +157,6 @@ class EventFileWriter:
             self.dl2.write(result)
         self.n_events += 1
         self._atomic.raise_if_failed()
-
-    def raise_if_failed(self) -> None:
-        """Raise ``OutputError`` once a write to the file has failed (a full disk)."""
-        self._atomic.raise_if_failed()
-
-    def tables(self) -> dict[str, TableWriter]:
-        """The tables of events written so far, by path (the statistics tables are
-        written at close): what a partial file holds (``writers.concat``)."""
-        out = {}
-        for part in (self.dl1, self.muon, self.sim, self.dl2):
-            if part is not None:
-                out.update((t.path, t) for t in part.tables())
-        out.update(self._merged)
-        return out
-
-    def merged_table(self, path: str, layout: tuple) -> TableWriter:
-        """The table at ``path``: this writer's own, or a new one made like a partial
-        file's (``TableWriter.layout``), closed with the file."""
-        table = self.tables().get(path)
-        if table is None:
-            columns, title, attrs = layout
-            table = self._merged[path] = TableWriter(self.h5, path, columns, title=title,
-                                                     attrs=attrs)
-        return table
 
     def write_shower_distribution(self, dist: ShowerDistribution | None) -> None:
         """Add the histogram of all simulated showers (None: the input has none, or was
@@ -220,8 +195,6 @@ class EventFileWriter:
             for part in (self.dl1, self.muon, self.sim, self.dl2):
                 if part is not None:
                     part.close()
-            for table in self._merged.values():
-                table.close()
             self._finish_metadata()
             self.h5.close()
             self._atomic.commit()

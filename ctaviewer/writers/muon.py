@@ -47,10 +47,6 @@ class MuonTables:
                       if muon is not None else self._empty)
             self._table(tel_id).append_row((event.obs_id, event.event_id, tel_id, *values))
 
-    def tables(self) -> list[TableWriter]:
-        """Every table written so far."""
-        return list(self._tables.values())
-
     def close(self) -> None:
         for table in self._tables.values():
             table.close()

@@ -150,11 +150,6 @@ class SimulationTables:
                     row[3 + i] = _integer(row[3 + i])
                 self._params_table(tel_id).append_row(tuple(row))
 
-    def tables(self) -> list[TableWriter]:
-        """Every table written so far."""
-        return [self.shower, *self._images.values(), *self._impact.values(),
-                *self._params.values()]
-
     def close(self) -> None:
         for t in (self.shower, *self._images.values(), *self._impact.values(),
                   *self._params.values()):
