@@ -233,18 +233,27 @@ def read_dl2(h5, path: str, *, telescope_mask: bool = False) -> DL2Events:
     event_id = np.asarray(geo[_IDX.event_id], dtype=np.int64)
     index = EventIndex(obs, event_id)
 
+    tables: dict[str, tuple] = {}  # each table read and matched to the events once
+
     def aligned(table_path: str, name: str, convert=None, fill=np.nan,
                 required: bool = False) -> np.ndarray:
         """Column ``name`` of ``table_path`` per event; ``fill`` where the table or (unless
         ``required``) the column is missing."""
+        out = np.full(n, fill, dtype=np.float64)
         if table_path not in h5:
-            return np.full(n, fill, dtype=np.float64)
-        table = read_table(h5, table_path)
+            return out
+        if table_path not in tables:
+            table = read_table(h5, table_path)
+            require_columns(table, path, table_path, ())
+            rows = index.rows_of(table[_IDX.obs_id], table[_IDX.event_id])
+            tables[table_path] = table, rows
+        table, (src, dst) = tables[table_path]
         require_columns(table, path, table_path, (name,) if required else ())
         if name not in (table.dtype.names or ()):
-            return np.full(n, fill, dtype=np.float64)
+            return out
         values = convert(table, name, column_attrs(h5[table_path])) if convert else table[name]
-        return index.aligned(table, values, fill)
+        out[dst] = np.asarray(values, dtype=np.float64)[src]
+        return out
 
     shower = paths.SIMULATION_SHOWER
     mask = np.asarray(geo[col(g, "telescopes")], dtype=bool)
