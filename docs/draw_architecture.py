@@ -29,7 +29,7 @@ LAYERS = [
     ["instrument", "event", "coords", "results", "expressions", "registry",
      "warning_capture", "gc_policy"],
     ["procmsg"],
-    ["errors", "_numba"],
+    ["errors", "_numba", "stale_files"],
 ]
 
 #: what each row is for (right margin)
@@ -47,7 +47,7 @@ ROLES = [
     "processing configuration",
     "event model, results, shared helpers",
     "messages between processes",
-    "the error family | numba with a usable cache",
+    "errors | numba with a usable cache | stale files",
 ]
 
 ROW_H = 34

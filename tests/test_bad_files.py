@@ -411,7 +411,7 @@ def test_copies_of_killed_processes_are_swept(own_tmpdir):
     import signal
     import time
 
-    from ctaviewer.io.simtel_index import sweep_stale_temp_dirs
+    from ctaviewer.stale_files import sweep_stale_temp_dirs
 
     script = (
         "import sys, time, warnings\n"

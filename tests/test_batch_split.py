@@ -15,7 +15,7 @@ from ctaviewer.batch.job import JobSpec
 from ctaviewer.batch.runner import BatchRunner
 from ctaviewer.batch.split import LocalPool
 from ctaviewer.batch.worker import PROCESS_NAME
-from ctaviewer.io.simtel_index import TEMP_PREFIX
+from ctaviewer.stale_files import TEMP_PREFIX
 
 from .conftest import simtel
 

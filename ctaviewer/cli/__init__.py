@@ -138,10 +138,11 @@ def _sweep_stale_copies() -> threading.Thread:
     (in a background thread: importing the readers costs ~0.4 s of start-up). The caller
     joins it before the interpreter exits: a thread still importing extension modules while
     the interpreter shuts down can crash it (SIGSEGV after a quick error exit)."""
+    # imported here, not in the thread: the thread must import nothing (see stale_files)
+    from ..stale_files import sweep_stale_temp_dirs
+
     def sweep():
         try:
-            from ..io.simtel_index import sweep_stale_temp_dirs
-
             sweep_stale_temp_dirs()
         except Exception:  # a sweep that cannot run leaves the copies for the next start
             logging.getLogger(__name__).debug("stale temporary copies not swept", exc_info=True)

@@ -28,12 +28,9 @@ a later process removes those of processes that no longer run (``sweep_stale_tem
 
 from __future__ import annotations
 
-import hashlib
 import math
 import os
 import shutil
-import socket
-import stat
 import struct
 import tempfile
 import threading
@@ -55,6 +52,7 @@ from ..errors import (
     TruncatedFileWarning,
     reader_error,
 )
+from ..stale_files import TEMP_PREFIX, host_tag, sweep_stale_temp_dirs
 
 KIND_SHOWER = 0  # MCEvent + ArrayEvent
 KIND_CALIB_ARRAY = 1  # ArrayEvent without a simulated shower
@@ -83,8 +81,6 @@ _OUT_CHUNK = 4 * 1024 * 1024  # most decompressed bytes per zlib call
 MONITORING_KEYS = ("pedestal", "n_ped_slices", "noise")
 LASER_KEYS = ("calib", "tm_calib", "flat_fielding")
 
-#: temporary folders: TEMP_PREFIX + "<pid>-<host tag>-" + random
-TEMP_PREFIX = "ctaviewer-raw-"
 #: name of the decompressed copy inside its folder (short: the input's name may be long)
 RAW_NAME = "decompressed.simtel"
 
@@ -234,57 +230,7 @@ def index_warnings(path, n_events, truncated, error, run_end, trailing_bytes) ->
 
 
 # ---------------------------------------------------------------------- temporary copies
-def _host_tag() -> str:
-    return hashlib.sha1(socket.gethostname().encode("utf-8", "replace")).hexdigest()[:6]
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # another user's process
-        return True
-    return True
-
-
 _SWEPT = False
-
-
-def sweep_stale_temp_dirs(folder: str | None = None) -> list[str]:
-    """Remove the decompressed copies left by processes of this user on this host that no
-    longer run (killed before they could clean up); return the folders removed.
-
-    A folder is removed only when its name carries this host's tag and a process id that
-    is not running, and it is a real folder (not a link) owned by this user.
-    """
-    if os.name != "posix":  # os.kill(pid, 0) is no liveness test elsewhere
-        return []
-    folder = folder or tempfile.gettempdir()
-    host, me, uid = _host_tag(), os.getpid(), os.getuid()
-    removed = []
-    try:
-        entries = list(os.scandir(folder))
-    except OSError:
-        return removed
-    for entry in entries:
-        if not entry.name.startswith(TEMP_PREFIX):
-            continue
-        parts = entry.name[len(TEMP_PREFIX):].split("-", 2)
-        if len(parts) != 3 or not parts[0].isdigit() or parts[1] != host:
-            continue
-        pid = int(parts[0])
-        if pid == me or _pid_alive(pid):
-            continue
-        try:
-            st = entry.stat(follow_symlinks=False)
-        except OSError:
-            continue
-        if not stat.S_ISDIR(st.st_mode) or st.st_uid != uid:
-            continue
-        shutil.rmtree(entry.path, ignore_errors=True)
-        removed.append(entry.path)
-    return removed
 
 
 def make_temp_dir(path) -> str:
@@ -295,7 +241,7 @@ def make_temp_dir(path) -> str:
         _SWEPT = True
         sweep_stale_temp_dirs()
     try:
-        return tempfile.mkdtemp(prefix=f"{TEMP_PREFIX}{os.getpid()}-{_host_tag()}-")
+        return tempfile.mkdtemp(prefix=f"{TEMP_PREFIX}{os.getpid()}-{host_tag()}-")
     except OSError as exc:
         raise TemporaryStorageError(
             path,

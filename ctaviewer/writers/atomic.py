@@ -28,6 +28,7 @@ import sys
 import uuid
 
 from ..errors import OutputError
+from ..stale_files import pid_alive
 
 TMP_MARK = ".ctaviewer-tmp-"
 
@@ -52,16 +53,6 @@ def temp_name(path: str) -> str:
     return os.path.join(folder, f"{stem}{TMP_MARK}{os.getpid()}-{uuid.uuid4().hex[:8]}")
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def remove_stale_temps(path: str) -> list[str]:
     """Remove temporaries of ``path`` left by processes that no longer run; return them."""
     folder, name = os.path.split(os.path.abspath(path))
@@ -72,7 +63,7 @@ def remove_stale_temps(path: str) -> list[str]:
             pid = int(tmp.rsplit(TMP_MARK, 1)[1].split("-", 1)[0])
         except ValueError:
             continue
-        if pid != os.getpid() and not _pid_alive(pid):
+        if pid != os.getpid() and not pid_alive(pid):
             with contextlib.suppress(OSError):
                 if os.path.isdir(tmp):
                     import shutil
