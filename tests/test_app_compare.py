@@ -224,7 +224,12 @@ def test_compare_with_a_saved_toml_and_a_bad_one(qtbot, window, tmp_path, monkey
     cmp = s.comparison
     good = tmp_path / "loose.toml"
     good.write_text("[cleaning]\npicture_threshold = 5.0\nboundary_threshold = 2.5\n")
-    assert panel.compare_with(good)
+    # Tools ▸ Compare with settings… (the button's dialog): a file chosen there is B
+    dialog = panel.compare_dialog()
+    assert dialog.isVisible() and not cmp.active  # the window runs on behind it
+    dialog.fileSelected.emit(str(good))
+    dialog.close()
+    assert cmp.active
     assert cmp.reference.label == "loose.toml"
     assert f"B: saved settings {good}" in panel.compare_text.text()
     qtbot.waitUntil(lambda: cmp.result_b is not None, timeout=60000)
@@ -271,3 +276,24 @@ def test_the_built_in_array_is_compared_in_a_worker_thread(qtbot, make_window, t
     assert np.any(cv.compared.values != 0)
     cmp.stop()
     assert cv.compared is None and cv.title.text.count("·") == 1  # as before comparing
+
+
+def test_the_tools_menu_reaches_the_comparison(qtbot, window):
+    """Tools ▸ Keep current settings as B, Show A, B or B − A (cycling), Stop comparing."""
+    w = window
+    cv, cmp = w.camera_view, w.session.comparison
+    w.display.update(quantity="charge")
+    acts = w.actions_by_id
+    acts["tools.compare_cycle"].trigger()  # not comparing: said, nothing changes
+    assert "Not comparing" in w.statusBar().currentMessage() and cv.shown_mode == "A"
+    acts["tools.compare_keep"].trigger()
+    assert cmp.active and w.docks["processing"].isVisible()
+    qtbot.waitUntil(lambda: cmp.result_b is not None, timeout=60000)
+    shown = []
+    for _ in range(3):
+        acts["tools.compare_cycle"].trigger()
+        shown.append(cv.shown_mode)
+    assert shown == ["B", "B − A", "A"]
+    assert cv.compare_box.currentText() == "A"
+    acts["tools.compare_stop"].trigger()
+    assert not cmp.active and cv.compare_box.isHidden()

@@ -63,6 +63,17 @@ ACTIONS = (
                tip="Add the neighbours of the selected pixels to the waveform view"),
     ActionSpec("view.reset", "&Reset layout", "&View",
                tip="Show every panel again in its original place"),
+    ActionSpec("tools.compare_with", "&Compare with settings…", "&Tools",
+               tip="B = the processing settings of a saved TOML file, A the current ones: "
+                   "the camera view shows A, B or B − A, the parameters and the sky view both"),
+    ActionSpec("tools.compare_keep", "&Keep current settings as B", "&Tools", "Ctrl+Shift+K",
+               tip="B = a snapshot of the current processing settings: edit them (A) and "
+                   "see what changes (B − A)"),
+    ActionSpec("tools.compare_cycle", "Show A, B or B − A", "&Tools", "Ctrl+Shift+M",
+               tip="While comparing: the camera view shows A, then B, then B − A (charge, "
+                   "cleaning mask, peak time)"),
+    ActionSpec("tools.compare_stop", "&Stop comparing", "&Tools",
+               tip="Drop configuration B: the views show the current settings only"),
     ActionSpec("tools.train", "&Train estimators…", "&Tools",
                tip="Train energy and gammaness lookup tables from gamma and proton files "
                    "(as ctaviewer train)"),
@@ -100,6 +111,10 @@ def _slots(w) -> dict:
         "event.table_estimators": lambda: _choose_table_estimators(w),
         "event.neighbors": s.add_neighbors,
         "view.reset": w.reset_layout,
+        "tools.compare_with": w.processing_panel.compare_dialog,
+        "tools.compare_keep": lambda: _keep_as_b(w),
+        "tools.compare_cycle": lambda: _cycle_compare_mode(w),
+        "tools.compare_stop": lambda: s.comparison.stop(),
         "tools.train": lambda: _show_train_dialog(w),
         "help.tour": lambda: _start_tour(w),
         "help.shortcuts": lambda: _show_shortcuts(w),
@@ -117,6 +132,27 @@ def _choose_table_estimators(window):
     from .views.table_progress import choose_estimators
 
     return choose_estimators(window, window.file_table)
+
+
+def _keep_as_b(window):
+    """B = the current settings; the Processing panel (where A is edited) comes forward."""
+    window.processing_panel.keep_as_b()
+    dock = window.docks.get("processing")
+    if dock is not None:
+        dock.show()
+        dock.raise_()
+
+
+def _cycle_compare_mode(window):
+    from ..service.comparison import MODES
+
+    view = window.camera_view
+    if not view.comparing:
+        window.statusBar().showMessage(
+            "Not comparing: choose B first (Tools ▸ Compare with settings… or Keep current "
+            "settings as B)", 6000)
+        return
+    view.set_compare_mode(MODES[(MODES.index(view.compare_mode) + 1) % len(MODES)])
 
 
 def _start_tour(window):

@@ -84,7 +84,7 @@ class ProcessingPanel(QtWidgets.QWidget):
         self.compare_button.setToolTip(
             "B = the settings of a saved TOML file; A stays the settings above. The camera "
             "view shows A, B or B − A, the parameters both, the sky view both directions")
-        self.compare_button.clicked.connect(self._compare_with)
+        self.compare_button.clicked.connect(self.compare_dialog)
         self.keep_button = QtWidgets.QPushButton("Keep current as B")
         self.keep_button.setToolTip(
             "B = a snapshot of these settings now: edit them (A) and see what changes "
@@ -125,11 +125,17 @@ class ProcessingPanel(QtWidgets.QWidget):
         """B = a snapshot of the current settings (then edit them and compare)."""
         self.comparison.snapshot()
 
-    def _compare_with(self):
-        path, _ = QtWidgets.QFileDialog.getOpenFileName(
-            self, "Compare with processing settings", "", "TOML (*.toml)")
-        if path:
-            self.compare_with(path)
+    def compare_dialog(self):
+        """Tools ▸ Compare with settings…: B = a TOML file chosen in a file dialog (opened
+        without blocking: the window keeps running behind it)."""
+        dialog = QtWidgets.QFileDialog(self, "Compare with processing settings", "",
+                                       "TOML (*.toml)")
+        dialog.setObjectName("compare_file_dialog")
+        dialog.setFileMode(QtWidgets.QFileDialog.ExistingFile)
+        dialog.setAttribute(QtCore.Qt.WA_DeleteOnClose)
+        dialog.fileSelected.connect(self.compare_with)
+        dialog.open()
+        return dialog
 
     def compare_with(self, path) -> bool:
         """B = the settings of the TOML file ``path``; a file that is not one says why in a
