@@ -83,7 +83,6 @@ def _run_split(spec: JobSpec, pool, emit, should_stop) -> JobResult | None:
         if not isinstance(source, SimTelSource):
             return None
         source.release_header_stream()
-        pool.start()  # the workers start while the file is being indexed
         work = tempfile.mkdtemp(prefix=".ctaviewer-split-" if folder else "ctaviewer-split-",
                                 dir=folder)
         scan = _Scan(source, folder, spec.max_events)
@@ -91,6 +90,9 @@ def _run_split(spec: JobSpec, pool, emit, should_stop) -> JobResult | None:
             state = SplitState(replace(spec, config=config), source.headers)
             path = state.save(state_file(work))
             scan.start()
+            # the workers start while the file is being indexed: the first start waits for
+            # their forkserver to load the chain (~1 s), the scan runs meanwhile
+            pool.start()
             model = _Flags(spec)
             writer = open_writer(spec, source, config, model if model else None)
             warnings: list[str] = []
