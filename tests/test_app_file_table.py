@@ -273,3 +273,26 @@ def test_columns_chosen_in_the_header_menu_are_kept(make_window, qtbot):
     again = make_window(restore=False).event_table  # the next window
     assert not again.view.isColumnHidden(KEYS.index("true_x_max"))
     assert again.view.isColumnHidden(KEYS.index("reco_az"))
+
+
+def test_events_shown_get_their_truth_and_angular_error(window, qtbot, simtel_file):
+    """Without a whole-file table, an event shown has its true direction, core, impact and
+    Xmax in the list, and the angular error of its reconstruction."""
+    from ctaviewer.coords import angular_separation
+
+    s = window.session
+    cols = window.event_table.model.columns
+    for index in (0, 3):
+        s.go_to(index)
+        qtbot.waitUntil(lambda i=index: s.result is not None and s.event_index == i,
+                        timeout=60000)
+        sim, g = s.array_event.simulation, s.result.geometry
+        qtbot.waitUntil(lambda i=index: np.isfinite(cols.value("true_alt", i)), timeout=10000)
+        assert cols.value("true_alt", index) == pytest.approx(sim.alt)
+        assert cols.value("true_x_max", index) == pytest.approx(sim.x_max)
+        assert cols.value("true_impact", index) == pytest.approx(
+            math.hypot(sim.core_x, sim.core_y))
+        if g.is_valid:
+            assert cols.value("ang_error", index) == pytest.approx(
+                float(angular_separation(g.alt, g.az, sim.alt, sim.az)), abs=1e-9)
+    assert not np.isfinite(cols.value("true_alt", 1))  # never shown: blank, not invented

@@ -161,8 +161,10 @@ def test_next_and_previous_move_through_the_events():
     state, source = opened_state()
     rec = Recorder(state)
     assert state.go_to(0)
-    assert rec.names() == ["event_changed", "process_requested"]
+    # (the row gains the event's simulation truth once the event is read)
+    assert rec.names() == ["event_changed", "row_changed", "process_requested"]
     assert state.array_event.index == 0 and state.result is None
+    assert state.rows[0]["true_alt"] == state.array_event.simulation.alt
     assert state.selected_tel in state.array_event.tel and "read_ms" in state.timing
     for expected in (1, 2, 3):  # next
         state.go_to(state.event_index + 1)

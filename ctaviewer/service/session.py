@@ -448,6 +448,8 @@ class SessionState:
                 self.selected_tel = tel
                 self.selected_pixels = []
         self.event_changed.emit()
+        if self._add_truth(index, event):
+            self.row_changed.emit(index)
         if self.result is None:
             self.process_requested.emit()
         return True
@@ -511,10 +513,25 @@ class SessionState:
             "gammaness": getattr(result, "gammaness", math.nan),
             "intensity": sum(intensity) if intensity else math.nan,
         })
+        if index == self.event_index:
+            self._add_truth(index, self.array_event)
         muons = getattr(result, "muon", None)
         if muons:  # telescopes with a fitted muon ring (unknown without the muon analysis)
             self.rows[index]["muon"] = sum(1 for m in muons.values() if m.passes_ring_query)
         self.row_changed.emit(index)
+
+    def _add_truth(self, index: int, event) -> bool:
+        """The simulation truth of event ``index`` (shown: ``event``) in its row, as the
+        whole-file table has it; True when the row gained it."""
+        sim = getattr(event, "simulation", None)
+        if sim is None or not 0 <= index < len(self.rows) or "true_alt" in self.rows[index]:
+            return False
+        self.rows[index].update({
+            "primary_id": sim.primary_id, "true_alt": sim.alt, "true_az": sim.az,
+            "true_core_x": sim.core_x, "true_core_y": sim.core_y,
+            "true_impact": math.hypot(sim.core_x, sim.core_y), "true_x_max": sim.x_max,
+        })
+        return True
 
     def set_muon_counts(self, source, counts: dict) -> None:
         """The muon column of every event of ``source`` (event index -> telescopes with a

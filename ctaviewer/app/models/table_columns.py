@@ -25,7 +25,8 @@ INDEX_KEYS = ("index", "event_id", "n_tel", "energy", "event_type", "is_shower",
 #: columns a row has once its event was processed (``SessionState._update_row``)
 EVENT_KEYS = ("n_tel_reco", "reco_alt", "reco_az", "reco_energy", "reco_core_x",
               "reco_core_y", "h_max", "intensity", "gammaness")
-#: columns only a whole-file table fills (``ang_error`` is computed here from the others)
+#: columns a whole-file table fills for every event, and the session for the events shown
+#: (``ang_error`` is computed here from the others)
 TRUE_KEYS = ("primary_id", "true_alt", "true_az", "true_core_x", "true_core_y",
              "true_impact", "true_x_max")
 KEYS = INDEX_KEYS + EVENT_KEYS + TRUE_KEYS + ("muon", "reco_valid", "ang_error")
@@ -129,7 +130,7 @@ class EventColumns:
             self._data[k][start:start + n] = np.fromiter(
                 (_number(r.get(k)) for r in part), dtype=np.float64, count=n)
         for j, r in enumerate(part):
-            if "n_tel_reco" in r or "muon" in r:
+            if "n_tel_reco" in r or "muon" in r or "true_alt" in r:
                 self._fill_event(r, start + j)
 
     def _fill_event(self, row: dict, i: int) -> None:
@@ -149,6 +150,10 @@ class EventColumns:
                 self.invalid.pop(i, None)
         if "muon" in row:
             data["muon"][i] = _number(row["muon"])
+        if "true_alt" in row:  # the truth of an event shown (the table's, where it has one)
+            for k in TRUE_KEYS:
+                if k in row:
+                    data[k][i] = _number(row[k])
 
     def _derive(self, lo: int, hi: int) -> None:
         d = self._data
