@@ -272,7 +272,10 @@ class DL3Browser(QtWidgets.QMainWindow):
                              f"livetime {index.total_livetime_s / 3600:.2f} h")
         self.loaded.emit(index)
         if index.runs:
-            self.show_run(index.runs[0].obs_id, synchronous=synchronous)
+            # the first run with events (a run with none shows an empty list first)
+            first = next((r for r in index.runs if r.has_events and r.n_events > 0),
+                         index.runs[0])
+            self.show_run(first.obs_id, synchronous=synchronous)
         self.tabs.setTabEnabled(1, bool(runs))
         self.tabs.setTabEnabled(2, bool(runs))
 
