@@ -6,6 +6,10 @@ FILE defaults to the production-size file of ``make_production.py`` (gamma_70sst
 repeated 40 times: 1240 events, ~480 MB raw), made on first use. Each figure is the wall
 time of a fresh command, start-up included, and peak memory is the largest resident size
 of the command's whole process tree (sampled every 20 ms), so ``-j 2`` counts its workers.
+That sum counts every page the workers share with their forkserver (the chain's modules
+and compiled kernels) once per process; the proportional set size (PSS, each shared page
+split among the processes that map it) is the memory the command really takes, and is
+given beside it (``peak_pss_mb*``).
 With ``--repeat N`` the runs are interleaved round by round (ctaviewer and ctapipe see the
 same machine load) and the figures are medians. The last line is one JSON object:
 
@@ -16,6 +20,7 @@ same machine load) and the figures are medians. The last line is one JSON object
     speedup_1, speedup_2         ctapipe's time over ours
     eventio_read_s               a bare ``eventio.SimTelFile`` pass over the file
     peak_rss_mb, peak_rss_mb_2, ctapipe_peak_rss_mb
+    peak_pss_mb, peak_pss_mb_2, ctapipe_peak_pss_mb     the same as proportional set sizes
     gui_first_event_s, gui_max_block_ms, gui_jump_1000_s, gui_jump_indexed_s
                                                            from benchmarks/gui_scale.py
 """
@@ -35,8 +40,21 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
-def _tree_rss_kb(root: int) -> int:
-    """Resident size (kB) of ``root`` and all its descendants, from /proc."""
+def _pss_kb(pid: int) -> int:
+    """Proportional set size (kB) of a process, from /proc (0 where it cannot be read)."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as f:
+            for line in f:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
+
+
+def _tree_rss_kb(root: int) -> tuple[int, int]:
+    """Resident and proportional set sizes (kB) of ``root`` and all its descendants,
+    from /proc."""
     children: dict[int, list[int]] = {}
     rss: dict[int, int] = {}
     for entry in os.listdir("/proc"):
@@ -50,37 +68,40 @@ def _tree_rss_kb(root: int) -> int:
         pid = int(entry)
         children.setdefault(int(fields[1]), []).append(pid)
         rss[pid] = int(fields[21]) * os.sysconf("SC_PAGE_SIZE") // 1024
-    total, todo = 0, [root]
+    total, pss, todo = 0, 0, [root]
     while todo:
         pid = todo.pop()
         total += rss.get(pid, 0)
+        pss += _pss_kb(pid) if pid in rss else 0
         todo += children.get(pid, [])
-    return total
+    return total, pss
 
 
-def timed(cmd, env=None, cwd=None) -> tuple[float, float]:
-    """(wall seconds, peak MB of the process tree) of ``cmd``; exits on failure."""
+def timed(cmd, env=None, cwd=None) -> tuple[float, float, float]:
+    """(wall seconds, peak resident MB, peak proportional MB of the process tree) of
+    ``cmd``; exits on failure."""
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env,
                             cwd=cwd)
-    peak = 0
+    peak = peak_pss = 0
     while proc.poll() is None:
-        peak = max(peak, _tree_rss_kb(proc.pid))
+        rss, pss = _tree_rss_kb(proc.pid)
+        peak, peak_pss = max(peak, rss), max(peak_pss, pss)
         time.sleep(0.02)
     dt = time.perf_counter() - t0
     err = proc.stderr.read().decode("utf-8", "replace")
     if proc.returncode != 0:
         sys.exit(f"{' '.join(map(str, cmd))} failed ({proc.returncode}): {err[-2000:]}")
-    return dt, peak / 1024
+    return dt, peak / 1024, peak_pss / 1024
 
 
-def ctaviewer_process(path, out, workers) -> tuple[float, float]:
+def ctaviewer_process(path, out, workers) -> tuple[float, float, float]:
     shutil.rmtree(out, ignore_errors=True)
     return timed([sys.executable, "-m", "ctaviewer", "process", path, "--output", out,
                   "--workers", str(workers), "--quiet"])
 
 
-def ctapipe_process(python, path, out) -> tuple[float, float]:
+def ctapipe_process(python, path, out) -> tuple[float, float, float]:
     shutil.rmtree(out, ignore_errors=True)
     os.makedirs(out)
     exe = os.path.join(os.path.dirname(python), "ctapipe-process")
@@ -144,20 +165,23 @@ def main() -> int:
                                                        os.path.join(tmp, "ctapipe")))
                 print(f"ctapipe-process: {runs['ctapipe'][-1]}", file=sys.stderr)
     result = {"file": path, "file_mb": round(os.path.getsize(path) / 1e6, 1)}
-    result["process_s_1"] = _median([t for t, _ in runs["1"]])
-    result["process_s_2"] = _median([t for t, _ in runs["2"]])
-    result["ctapipe_process_s"] = _median([t for t, _ in runs["ctapipe"]])
+    result["process_s_1"] = _median([t for t, _, _ in runs["1"]])
+    result["process_s_2"] = _median([t for t, _, _ in runs["2"]])
+    result["ctapipe_process_s"] = _median([t for t, _, _ in runs["ctapipe"]])
     if result["ctapipe_process_s"]:
         result["speedup_1"] = round(result["ctapipe_process_s"] / result["process_s_1"], 2)
         result["speedup_2"] = round(result["ctapipe_process_s"] / result["process_s_2"], 2)
-    result["peak_rss_mb"] = _median([m for _, m in runs["1"]])
-    result["peak_rss_mb_2"] = _median([m for _, m in runs["2"]])
-    result["ctapipe_peak_rss_mb"] = _median([m for _, m in runs["ctapipe"]])
+    result["peak_rss_mb"] = _median([m for _, m, _ in runs["1"]])
+    result["peak_rss_mb_2"] = _median([m for _, m, _ in runs["2"]])
+    result["ctapipe_peak_rss_mb"] = _median([m for _, m, _ in runs["ctapipe"]])
+    result["peak_pss_mb"] = _median([p for _, _, p in runs["1"]])
+    result["peak_pss_mb_2"] = _median([p for _, _, p in runs["2"]])
+    result["ctapipe_peak_pss_mb"] = _median([p for _, _, p in runs["ctapipe"]])
     result["eventio_read_s"] = round(eventio_read(path), 2)
     if not args.no_gui:
         result.update(gui_figures(path))
     result["rounds"] = max(1, args.repeat)
-    result["seconds"] = {k: [round(t, 2) for t, _ in v] for k, v in runs.items() if v}
+    result["seconds"] = {k: [round(t, 2) for t, _, _ in v] for k, v in runs.items() if v}
     print(json.dumps(result))
     return 0
 
