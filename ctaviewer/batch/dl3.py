@@ -54,9 +54,10 @@ def dl3_folder(output: str) -> str:
 
 
 def write_dl3(options: DL3Options, dl2_paths, output: str, *, overwrite: bool = False,
-              log: Callable[[str], None] = print) -> dict | None:
-    """The DL3 folder of ``dl2_paths`` in ``output``/dl3; what ``irf.make.make_dl3`` says
-    it did, with the folder. None (and a line) when there is no DL2 file."""
+              log: Callable[[str], None] = print, folder: str | None = None) -> dict | None:
+    """The DL3 folder of ``dl2_paths`` in ``output``/dl3 (or ``folder``); what
+    ``irf.make.make_dl3`` says it did, with the folder. None (and a line) when there is no
+    DL2 file."""
     from ..irf.compute import IRFOptions
     from ..irf.make import make_dl3
     from ..irf.sites import site_from_text
@@ -69,7 +70,7 @@ def write_dl3(options: DL3Options, dl2_paths, output: str, *, overwrite: bool = 
                              options.livetime_s, options.gammaness_cut,
                              observer=options.observer)
     irf = IRFOptions(options.gammaness_cut, options.point_like, options.theta_cut_deg)
-    out = dl3_folder(output)
+    out = folder or dl3_folder(output)
     try:
         info = make_dl3(list(dl2_paths), out, obs, irf, overwrite=overwrite, log=log)
     except OSError as exc:  # a full disk while writing FITS: the folder was not committed

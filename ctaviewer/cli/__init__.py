@@ -34,6 +34,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "process": ("ctaviewer.cli.process", "process files to DL1/DL2 HDF5 in parallel"),
     "train": ("ctaviewer.cli.train", "train energy and gammaness lookup tables"),
     "render": ("ctaviewer.cli.render", "draw events to PNG, SVG or PDF without a display"),
+    "dl3": ("ctaviewer.cli.dl3", "a GADF DL3 folder (events and IRFs) from DL2 files"),
     "performance": ("ctaviewer.cli.performance",
                     "angular/energy resolution, effective area plots and tables of DL2 files"),
 }
@@ -52,6 +53,8 @@ EPILOG = """examples:
                                              DL1 HDF5 for many files in parallel
   ctaviewer train --gammas 'gamma_*.simtel.zst' --protons 'proton_*.simtel.zst' -o tables.h5
                                              energy and gammaness lookup tables
+  ctaviewer dl3 'out/*.dl1_dl2.h5' -o out/dl3 --site CTAO-North
+                                             DL3 for gammapy from DL2 files (ours or ctapipe's)
   ctaviewer performance 'out/dl2/*.h5' --out perf/
                                              pyirf performance plots (PNG, SVG) and tables
 """

@@ -62,7 +62,12 @@ def add_arguments(parser) -> None:
                         "default only shower events get DL2 rows")
     parser.add_argument("--json", action="store_true", help="print a JSON summary last")
     add_selection_arguments(parser)
-    dl3 = parser.add_argument_group("DL3 (with --levels ...,dl3: IRFs from the DL2 outputs)")
+    add_dl3_arguments(parser.add_argument_group(
+        "DL3 (with --levels ...,dl3: IRFs from the DL2 outputs)"))
+
+
+def add_dl3_arguments(dl3) -> None:
+    """The DL3 options (``batch.dl3.DL3Options``) of ``process`` and ``dl3``."""
     dl3.add_argument("--site", default="CTAO-South",
                      help="CTAO-North, CTAO-South or 'lat,lon,height' (default CTAO-South)")
     dl3.add_argument("--obs-start", default="2026-01-01T00:00:00", help="UTC start (ISO)")
@@ -100,7 +105,7 @@ def build_specs(args) -> list:
     if bad or not levels:
         raise CtaviewerError(f"--levels: unknown level(s) {bad}; use dl1, dl2, dl3")
     if "dl3" in levels:
-        _dl3_options(args)  # a bad --site or --obs-start says so before any processing
+        dl3_options(args)  # a bad --site or --obs-start says so before any processing
         levels = [x for x in levels if x != "dl3"]
         if "dl2" not in levels:
             levels.append("dl2")
@@ -251,7 +256,9 @@ def run(args) -> int:
     return 1 if failed else 0
 
 
-def _dl3_options(args):
+def dl3_options(args):
+    """``batch.dl3.DL3Options`` of the arguments ``add_dl3_arguments`` added (checked:
+    ``ConfigError`` naming the option)."""
     from ..batch.dl3 import DL3Options
 
     return DL3Options(args.site, args.obs_start, args.livetime, args.gammaness_cut,
@@ -261,5 +268,5 @@ def _dl3_options(args):
 def _make_dl3(args, dl2_paths, log) -> dict | None:
     from ..batch.dl3 import write_dl3
 
-    return write_dl3(_dl3_options(args), dl2_paths, args.output, overwrite=args.overwrite,
+    return write_dl3(dl3_options(args), dl2_paths, args.output, overwrite=args.overwrite,
                      log=log)
