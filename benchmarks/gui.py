@@ -211,15 +211,11 @@ def startup_s(path):
     return out[-1]
 
 
-def max_gui_block_ms(path):
-    from ctaviewer.app.main_window import MainWindow
-    from ctaviewer.app.qt import QtCore, QtWidgets
+def heartbeat():
+    """(a 10 ms timer to start at once, the list of seconds between its ticks): the longest
+    gap is the longest the GUI thread was blocked while the timer ran."""
+    from ctaviewer.app.qt import QtCore
 
-    app = QtWidgets.QApplication.instance()
-    window = MainWindow(restore=False)
-    window.resize(1600, 1000)
-    window.show()
-    app.processEvents()
     gaps, last = [], [time.perf_counter()]
 
     def beat():
@@ -229,6 +225,19 @@ def max_gui_block_ms(path):
 
     timer = QtCore.QTimer(interval=10)
     timer.timeout.connect(beat)
+    return timer, gaps
+
+
+def max_gui_block_ms(path):
+    from ctaviewer.app.main_window import MainWindow
+    from ctaviewer.app.qt import QtCore, QtWidgets
+
+    app = QtWidgets.QApplication.instance()
+    window = MainWindow(restore=False)
+    window.resize(1600, 1000)
+    window.show()
+    app.processEvents()
+    timer, gaps = heartbeat()
     timer.start()
     window.open_path(path)
     s = window.session
@@ -267,15 +276,7 @@ def table_fill_s(path):
         window.open_path(path)
         wait(lambda: s.array_event is not None and not s.indexing)
         wait(lambda: s.result is not None)
-        gaps, last = [], [time.perf_counter()]
-
-        def beat():
-            now = time.perf_counter()
-            gaps.append(now - last[0])
-            last[0] = now
-
-        timer = QtCore.QTimer(interval=10)
-        timer.timeout.connect(beat)
+        timer, gaps = heartbeat()
         t0 = time.perf_counter()
         timer.start()
         assert ft.start()

@@ -106,8 +106,20 @@ def _interp(axes: list[np.ndarray], values: np.ndarray, points: list[np.ndarray]
     return f(np.stack([p for p, k in zip(flat, keep) if k], axis=-1)).reshape(shape)
 
 
+class _BinCentres:
+    """Bin centres of the ``energy_*`` (log) and ``offset_*`` edges of an IRF."""
+
+    @property
+    def energy_centres(self) -> np.ndarray:
+        return _centres(self.energy_lo, self.energy_hi, log=True)
+
+    @property
+    def offset_centres(self) -> np.ndarray:
+        return _centres(self.offset_lo, self.offset_hi)
+
+
 @dataclass
-class EnergyOffsetTable:
+class EnergyOffsetTable(_BinCentres):
     """A quantity binned in true energy (TeV) and offset (deg): ``values[offset, energy]``.
     Used for AEFF_2D (m²), RAD_MAX_2D (deg) and BKG_2D (s⁻¹ MeV⁻¹ sr⁻¹)."""
 
@@ -120,14 +132,6 @@ class EnergyOffsetTable:
     hdu_class: str
     point_like: bool
     source: str
-
-    @property
-    def energy_centres(self) -> np.ndarray:
-        return _centres(self.energy_lo, self.energy_hi, log=True)
-
-    @property
-    def offset_centres(self) -> np.ndarray:
-        return _centres(self.offset_lo, self.offset_hi)
 
     def evaluate(self, energy_tev, offset_deg):
         return _interp([self.offset_centres, np.log10(self.energy_centres)], self.values,
@@ -156,7 +160,7 @@ def rad_max(run: Run) -> EnergyOffsetTable:
 
 
 @dataclass
-class EnergyDispersion:
+class EnergyDispersion(_BinCentres):
     """EDISP_2D: ``matrix[offset, migra, energy]``, dP/dμ with μ = E_reco / E_true."""
 
     energy_lo: np.ndarray
@@ -199,7 +203,7 @@ def energy_dispersion(run: Run) -> EnergyDispersion:
 
 
 @dataclass
-class PSF:
+class PSF(_BinCentres):
     """PSF_TABLE (``rpsf[offset, energy, rad]`` in sr⁻¹ with ``rad`` edges in deg) or
     PSF_3GAUSS (``gauss``: SCALE, SIGMA_1..3 (deg), AMPL_2, AMPL_3 as ``[offset, energy]``)."""
 
@@ -213,14 +217,6 @@ class PSF:
     rad_hi: np.ndarray | None = None
     rpsf: np.ndarray | None = None
     gauss: dict | None = None
-
-    @property
-    def energy_centres(self) -> np.ndarray:
-        return _centres(self.energy_lo, self.energy_hi, log=True)
-
-    @property
-    def offset_centres(self) -> np.ndarray:
-        return _centres(self.offset_lo, self.offset_hi)
 
     def containment_table(self, radius_deg: np.ndarray) -> np.ndarray:
         """Fraction of the PSF within each radius: ``[offset, energy, radius]``."""
@@ -307,7 +303,7 @@ def psf(run: Run) -> PSF:
 
 
 @dataclass
-class Background:
+class Background(_BinCentres):
     """BKG_2D (``rate[energy, offset]``, ``offset_*`` edges) or BKG_3D (``rate[energy,
     dety, detx]``, ``detx_*``/``dety_*`` edges), in s⁻¹ MeV⁻¹ sr⁻¹."""
 
@@ -322,10 +318,6 @@ class Background:
     detx_hi: np.ndarray | None = None
     dety_lo: np.ndarray | None = None
     dety_hi: np.ndarray | None = None
-
-    @property
-    def energy_centres(self) -> np.ndarray:
-        return _centres(self.energy_lo, self.energy_hi, log=True)
 
     @property
     def max_offset_deg(self) -> float:
