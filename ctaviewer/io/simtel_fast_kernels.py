@@ -434,3 +434,54 @@ def gather_words(buf, starts, counts, out):
         for w in range(counts[i]):
             out[j] = np.uint32(_u32(buf, starts[i] + 4 * w))
             j += 1
+
+
+#: what ``walk_array_headers`` makes of an object type (``kind_table[type]``)
+HEADER_OTHER, HEADER_TELESCOPE_EVENT, HEADER_TRACKING, HEADER_CHECKED = 0, 1, 2, 3
+
+
+@njit(cache=True)
+def walk_array_headers(buf, remaining, kind_table, tel_out):
+    """The object headers one after the other from ``buf[0]`` (a window of the objects of an
+    array event; ``remaining``: the bytes those objects span from the window's start), as
+    far as whole headers lie in the window. Telescope events (``kind_table`` HEADER_*) add
+    their telescope id to ``tel_out`` as id, tracking positions as -1 - id.
+
+    Returns (status, position after the last object walked, number of ids): status 0 the
+    objects end; 1 the next header starts beyond the window (read on from the position);
+    -1 eventio could object (a header cut or extended, a tracking position whose id
+    disagrees with its type, a type whose class checks its header); -2 ``tel_out`` full."""
+    p = 0
+    n = 0
+    size = buf.shape[0]
+    while p < remaining:
+        if p + 12 > remaining:
+            return -1, p, n
+        if p + 12 > size:
+            return 1, p, n
+        word = _u32(buf, p)
+        length = _u32(buf, p + 8)
+        if word & (1 << 17):
+            return -1, p, n
+        t = word & 0xFFFF
+        kind = kind_table[t]
+        if kind == 1:
+            base = t - 2200
+            if n >= tel_out.shape[0]:
+                return -2, p, n
+            tel_out[n] = 100 * (base // 1000) + base % 1000
+            n += 1
+        elif kind == 2:
+            base = t - 2100
+            tel = 100 * (base // 1000) + base % 1000
+            ident = _i32(buf, p + 4)
+            if ((ident & 0xFF) | ((ident & 0x3F000000) >> 16)) != tel:
+                return -1, p, n
+            if n >= tel_out.shape[0]:
+                return -2, p, n
+            tel_out[n] = -1 - tel
+            n += 1
+        elif kind == 3:
+            return -1, p, n
+        p += 12 + (length & 0x3FFFFFFF)
+    return 0, p, n

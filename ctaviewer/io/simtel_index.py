@@ -28,10 +28,10 @@ a later process removes those of processes that no longer run (``sweep_stale_tem
 
 from __future__ import annotations
 
+import io
 import math
 import os
 import shutil
-import struct
 import tempfile
 import threading
 import time
@@ -857,51 +857,98 @@ def _scan(f, path, data, progress, should_stop, on_rows) -> SimTelIndex:
     )
 
 
-_SUB_HEADER = struct.Struct("<IiI")  # type word, id, length word of an object inside another
-_EXTENDED = 1 << 17  # type word: a length extension follows
-_LENGTH = (1 << 30) - 1
-
 
 def _walk_telescopes(obj) -> tuple[list, set] | None:
     """The telescopes with data and those with a tracking position among the objects of an
-    array event after its first, from their headers read in one go: what iterating them
-    with eventio gives, ~10 times faster. None (iterate with eventio then) where eventio
+    array event after its first, from their headers alone: what iterating them with eventio
+    gives, read in windows (``_WINDOW``) that skip the telescope events' data and walked by
+    a numba kernel (``walk_array_headers``). None (iterate with eventio then) where eventio
     could object to something: a header cut or extended, a tracking position whose id
     disagrees with its type, an object type whose eventio class checks its header."""
-    from eventio.base import KNOWN_OBJECTS, EventIOObject
-    from eventio.simtel.objects import TelescopeEvent, TrackingPosition
-
     pos = int(obj._next_header_pos)
     remaining = int(obj.size) - pos
+    if remaining <= 0:
+        return [], set()
+    handle = obj._filehandle
+    start = obj.address + pos
+    if isinstance(handle, io.BufferedReader):
+        fd = handle.fileno()
+        if os.fstat(fd).st_size < start + remaining:  # what eventio reads is not all there
+            return None
+        window_size, whole = _WINDOW, None
+    else:  # all of it in one read
+        handle.seek(start)
+        whole = handle.read(remaining)
+        if len(whole) != remaining:
+            return None
+        window_size = remaining
     with_data: list = []
     tracked: set = set()
-    if remaining <= 0:
-        return with_data, tracked
-    handle = obj._filehandle
-    handle.seek(obj.address + pos)
-    data = handle.read(remaining)
-    if len(data) != remaining:
-        return None
     p = 0
     while p < remaining:
-        if p + _SUB_HEADER.size > remaining:
+        want = min(window_size, remaining - p)
+        window = whole if whole is not None else os.pread(fd, want, start + p)
+        if len(window) != want:
             return None
-        word, ident, length = _SUB_HEADER.unpack_from(data, p)
-        if word & _EXTENDED:
+        walked = _walk_headers(window, remaining - p)
+        if walked is None:
             return None
-        t = word & 0xFFFF
-        cls = KNOWN_OBJECTS.get(t)
-        if cls is TelescopeEvent:
-            with_data.append(TelescopeEvent.type_to_telid(t))
-        elif cls is TrackingPosition:
-            tel = TrackingPosition.type_to_telid(t)
-            if TrackingPosition.id_to_telid(ident) != tel:
-                return None
-            tracked.add(tel)
-        elif cls is not None and cls.__init__ is not EventIOObject.__init__:
-            return None
-        p += _SUB_HEADER.size + (length & _LENGTH)
+        step, tels = walked
+        for tel in tels:
+            if tel >= 0:
+                with_data.append(tel)
+            else:
+                tracked.add(-1 - tel)
+        p += step
     return with_data, tracked
+
+
+def _walk_headers(window: bytes, remaining: int) -> tuple[int, list] | None:
+    """(bytes walked, telescope ids: id for data, -1 - id for a tracking position) of the
+    object headers that lie whole in ``window`` (all when ``step`` reaches ``remaining``);
+    None where eventio could object."""
+    from .simtel_fast_kernels import walk_array_headers
+
+    global _TEL_OUT
+    table = _header_kinds()
+    buf = np.frombuffer(window, np.uint8)
+    while True:
+        status, step, n = walk_array_headers(buf, remaining, table, _TEL_OUT)
+        if status != -2:
+            break
+        _TEL_OUT = np.empty(4 * len(_TEL_OUT), np.int64)
+    if status < 0:
+        return None
+    return int(step), _TEL_OUT[:n].tolist()
+
+
+_WINDOW = 16 * 1024  # header window of ``_walk_telescopes`` (tracking positions are small)
+_TEL_OUT = np.empty(1024, np.int64)
+_HEADER_KINDS = None
+
+
+def _header_kinds() -> np.ndarray:
+    """Per object type (16 bits), what ``_walk_telescopes`` makes of it
+    (``simtel_fast_kernels.HEADER_*``), from eventio's classes of the types."""
+    global _HEADER_KINDS
+    if _HEADER_KINDS is None:
+        from eventio.base import KNOWN_OBJECTS, EventIOObject
+        from eventio.simtel.objects import TelescopeEvent, TrackingPosition
+
+        from . import simtel_fast_kernels as k
+
+        table = np.full(1 << 16, k.HEADER_OTHER, np.int8)
+        for t, cls in KNOWN_OBJECTS.items():
+            if not isinstance(t, int) or not 0 <= t < (1 << 16) or cls is None:
+                continue
+            if cls is TelescopeEvent:
+                table[t] = k.HEADER_TELESCOPE_EVENT
+            elif cls is TrackingPosition:
+                table[t] = k.HEADER_TRACKING
+            elif cls.__init__ is not EventIOObject.__init__:
+                table[t] = k.HEADER_CHECKED
+        _HEADER_KINDS = table
+    return _HEADER_KINDS
 
 
 def _pick(parsed: dict, keys) -> dict:
