@@ -471,6 +471,9 @@ class _Ahead:
         return self.copy.done
 
     def ensure(self, end: float) -> int:
+        readable = self._readable  # no lock while the bytes asked for are there already
+        if readable >= end and self._error is None and not self.copy.done:
+            return readable
         with self._cond:
             self._cond.wait_for(lambda: self._readable >= end or self.copy.done
                                 or self._error is not None)
