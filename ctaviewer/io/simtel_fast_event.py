@@ -221,7 +221,9 @@ class FastEventParser:
                 code = row[k.COL_ID] // 1000000
                 event["pixel_lists"][code] = self._decode(fo.TYPE_PIXEL_LIST, data, buf,
                                                           memory, row)
-            elif kind in ("image_parameters", "pixel_trigger_times"):
+            elif kind == "image_parameters":
+                event[kind] = self._decode(fo.TYPE_IMAGE_PARAMETERS, data, buf, memory, row)
+            elif kind == "pixel_trigger_times":
                 event[kind] = self._eventio_object(memory, row).parse()
             elif kind == "aux_traces":
                 event.setdefault("aux_traces", {})[row[k.COL_ID]] = (

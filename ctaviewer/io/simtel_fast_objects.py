@@ -22,6 +22,7 @@ TYPE_ADC_SUMS = 2012
 TYPE_ADC_SAMPLES = 2013
 TYPE_PIXEL_TIMING = 2016
 TYPE_PIXEL_LIST = 2027
+TYPE_IMAGE_PARAMETERS = 2014
 TYPE_TRACKING = "tracking"  # 2100 + tel % 100 + 1000 * (tel // 100)
 TYPE_PHOTOELECTRONS = 1208
 
@@ -32,6 +33,7 @@ KNOWN_VERSIONS = {
     TYPE_ADC_SAMPLES: frozenset({3}),
     TYPE_PIXEL_TIMING: frozenset({1, 2}),
     TYPE_PIXEL_LIST: frozenset({0, 1}),
+    TYPE_IMAGE_PARAMETERS: frozenset({5, 6}),
     TYPE_TRACKING: frozenset({0}),
     TYPE_PHOTOELECTRONS: frozenset({1, 2, 3}),
 }
@@ -249,11 +251,78 @@ def photoelectrons(data, buf, pos, end, version, ident):
     return result
 
 
+_HH = struct.Struct("<hh")
+_IMAGE_SHAPE = struct.Struct("<ffffffhf")  # amplitude, x, y, phi, l, w, n_conc, concentration
+_F4, _F5 = struct.Struct("<ffff"), struct.Struct("<fffff")
+_IMAGE_ERRORS = ("x_err", "y_err", "phi_err", "l_err", "w_err")  # flag 0x100
+_IMAGE_MOMENTS = ("skewness", "skewness_err", "kurtosis", "kurtosis_err")  # flag 0x200
+_IMAGE_TIMING = ("tm_slope", "tm_residual", "tm_width1", "tm_width2", "tm_rise")  # 0x800
+
+
+def _array(data, dtype, count, pos):
+    """eventio's ``read_array``: an empty array of its own, else a view of the bytes."""
+    if count == 0:
+        return np.array((), dtype=dtype)
+    return np.frombuffer(data, dtype=dtype, count=count, offset=pos)
+
+
+def image_parameters(data, buf, pos, end, version, ident):
+    """ImageParameters[2014], version 5, and version 6 without hot pixels (flag 0x400)."""
+    flags = ident
+    if flags & 0x400 and version >= 6:  # hot pixels as varints: eventio
+        return DECLINE
+    image = {"flags": flags, "flags_hex": hex(flags),
+             "telescope_id": (flags & 0xFF) | (flags & 0x3F000000) >> 16,
+             "cut_id": (flags & 0xFF000) >> 12}
+    if version >= 6:
+        image["pixels"], pos = _varint(buf, pos, end)
+        image["n_sat"], pos = _varint(buf, pos, end)
+    else:
+        if pos + 4 > end:
+            return DECLINE
+        image["pixels"], image["n_sat"] = _HH.unpack_from(data, pos)
+        pos += 4
+    need = (4 if image["n_sat"] > 0 else 0) + _IMAGE_SHAPE.size
+    need += 20 * bool(flags & 0x100) + 16 * bool(flags & 0x200)
+    if pos + need > end:
+        return DECLINE
+    if image["n_sat"] > 0:
+        (image["clip_amp"],) = _F32.unpack_from(data, pos)
+        pos += 4
+    (image["amplitude"], image["x"], image["y"], image["phi"], image["l"], image["w"],
+     image["n_conc"], image["concentration"]) = _IMAGE_SHAPE.unpack_from(data, pos)
+    pos += _IMAGE_SHAPE.size
+    if flags & 0x100:
+        image.update(zip(_IMAGE_ERRORS, _F5.unpack_from(data, pos), strict=True))
+        pos += 20
+    if flags & 0x200:
+        image.update(zip(_IMAGE_MOMENTS, _F4.unpack_from(data, pos), strict=True))
+        pos += 16
+    if flags & 0x400:  # version 5: int16 count, float32 amplitudes, int16 pixel ids
+        if pos + 2 > end:
+            return DECLINE
+        (n_hot,) = _I16.unpack_from(data, pos)
+        pos += 2
+        if n_hot < 0 or pos + 6 * n_hot > end:
+            return DECLINE
+        image["n_hot"] = n_hot
+        image["hot_amp"] = _array(data, "f4", n_hot, pos)
+        pos += 4 * n_hot
+        image["hot_pixel"] = _array(data, "i2", n_hot, pos)
+        pos += 2 * n_hot
+    if flags & 0x800:
+        if pos + 20 > end:
+            return DECLINE
+        image.update(zip(_IMAGE_TIMING, _F5.unpack_from(data, pos), strict=True))
+    return image
+
+
 DECODERS = {
     TYPE_TELESCOPE_EVENT_HEADER: telescope_event_header,
     TYPE_ADC_SUMS: adc_sums,
     TYPE_ADC_SAMPLES: adc_samples,
     TYPE_PIXEL_TIMING: pixel_timing,
     TYPE_PIXEL_LIST: pixel_list,
+    TYPE_IMAGE_PARAMETERS: image_parameters,
     TYPE_PHOTOELECTRONS: photoelectrons,
 }
