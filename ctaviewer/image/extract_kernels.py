@@ -68,9 +68,9 @@ def local_peaks(wf):
     return out
 
 
-#: fast-math flags that never change a result: no reassociation or contraction (FMA), so
-#: every sum keeps its order and rounding
-EXACT_FASTMATH = {"nnan", "ninf", "nsz", "arcp", "afn"}
+#: fast-math flags that change no sum or comparison of finite numbers: no reassociation,
+#: contraction (FMA) or approximate division, so every sum keeps its order and rounding
+EXACT_FASTMATH = {"nnan", "ninf", "nsz"}
 
 
 @njit(cache=True, fastmath=EXACT_FASTMATH)
