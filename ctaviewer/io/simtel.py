@@ -4,8 +4,8 @@ eventio parses the run headers, monitoring and everything rare; the array events
 true images (the bulk of a file) go through a fast path: compressed streams are read in
 large blocks (``simtel_fast_stream``; zstd decompressed ahead in a thread,
 ``simtel_fast_readahead``) and the hot objects of an event (ADC samples and sums,
-pixel timing, pixel lists, tracking positions, telescope event headers, true photo-electrons)
-are decoded by numba kernels (``simtel_fast_event``, ``simtel_fast_objects``,
+pixel timing, pixel lists, tracking positions, telescope event headers, image parameters,
+true photo-electrons) are decoded by numba kernels (``simtel_fast_event``, ``simtel_fast_objects``,
 ``simtel_fast_kernels``) into exactly the dicts eventio returns. Any object version or mode
 the fast path does not know is parsed by eventio, per object; a structure it would not
 accept (damage) is parsed again by eventio from the stream, so errors are eventio's.

@@ -3,11 +3,11 @@
 ``FastEventParser`` stands in for eventio's ``parse_array_event`` and
 ``parse_telescope_data`` (eventio/simtel/simtelfile.py): it walks the sub-object headers of
 one top-level object with a numba kernel, decodes the hot objects with the decoders of
-``simtel_fast_objects`` and has eventio parse every other object (trigger information, image
-parameters, stereo reconstruction, ...) from the same bytes, per object. It returns the dict
-eventio returns, or None when eventio must parse the whole object (a structure it would
-reject, a header that does not fit): eventio then reads it from the stream and fails, or
-not, exactly as before.
+``simtel_fast_objects`` (image parameters among them) and has eventio parse every other
+object (trigger information, stereo reconstruction, ...) from the same bytes, per object.
+It returns the dict eventio returns, or None when eventio must parse the whole object (a
+structure it would reject, a header that does not fit): eventio then reads it from the
+stream and fails, or not, exactly as before.
 """
 
 from __future__ import annotations
