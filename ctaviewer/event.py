@@ -64,6 +64,13 @@ class SimulationConfig:
         return int(self.n_showers) * int(self.shower_reuse)
 
 
+#: sim_telarray's shower primary ids (CORSIKA's: 0 gamma, 100 × A + Z for nuclei) -> names
+PRIMARY_NAMES = {0: "gamma", 1: "electron", -1: "positron", 2: "muon", -2: "antimuon",
+                 100: "neutron", 101: "proton", -101: "antiproton", 402: "helium",
+                 1206: "carbon", 1407: "nitrogen", 1608: "oxygen", 2412: "magnesium",
+                 2814: "silicon", 5626: "iron"}
+
+
 @dataclass(frozen=True)
 class SimulatedShower:
     """True shower parameters (TeV, deg, m; x_max in g/cm²) of one simulated event."""

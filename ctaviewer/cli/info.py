@@ -80,7 +80,7 @@ def describe(path: str, selection=None) -> dict:
 
 def _primary_from_showers(primary_ids) -> str:
     """The primary named from the showers' CORSIKA ids, when the header names none."""
-    from ..io.simtel_convert import PRIMARY_NAMES
+    from ..event import PRIMARY_NAMES
 
     names = [PRIMARY_NAMES.get(int(i), f"particle id {int(i)}") for i in primary_ids
              if int(i) >= 0]

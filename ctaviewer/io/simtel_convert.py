@@ -38,8 +38,6 @@ from ..instrument import (
 from ..instrument.camera_library import simtel_geometry
 from .simtel_index import KIND_CALIB_OBJECT, KIND_SHOWER
 
-PRIMARY_NAMES = {0: "gamma", 1: "electron", -1: "positron", 2: "muon", 101: "proton", 402: "helium"}
-
 
 def _decode(value) -> str:
     if isinstance(value, bytes):

@@ -17,10 +17,11 @@ import numpy as np
 from ..datamodel.paths import LAYOUT
 from ..datamodel.table import decode, read_table
 from ..errors import InputFileError
+from ..event import PRIMARY_NAMES
 from .events import DL2Events, load_dl2, open_dl2
 
 #: CORSIKA particle ids (sim_telarray's shower primary id) of the particles IRFs use
-PARTICLES = {0: "gamma", 1: "electron", 101: "proton"}
+PARTICLES = {code: PRIMARY_NAMES[code] for code in (0, 1, 101)}
 #: pointing altitudes equal after rounding to this many decimals (deg) are one set-up
 POINTING_DECIMALS = 2
 

@@ -30,6 +30,8 @@ import numpy as np
 from ..coords import angular_separation
 from ..datamodel import paths
 from ..errors import CtaviewerError, InputFileError
+from ..event import PRIMARY_NAMES
+from ..irf.events import EventIndex
 from ..writers.atomic import AtomicOutput
 
 #: bump when what a cached file holds, or how it is read, changes: old files are not used
@@ -100,13 +102,6 @@ TABLE_KEYS = ("energy", "primary_id", "true_alt", "true_az", "true_core_x", "tru
 
 #: columns of whole numbers (exported as integers where every value is known)
 INTEGER_KEYS = frozenset(("index", "event_id", "n_tel", "n_tel_reco", "muon"))
-
-#: CORSIKA particle ids (sim_telarray's shower_primary_id) -> names
-PRIMARY_NAMES = {0: "gamma", 1: "electron", -1: "positron", 2: "muon", -2: "antimuon",
-                 100: "neutron", 101: "proton", -101: "antiproton", 402: "helium",
-                 1206: "carbon", 1407: "nitrogen", 1608: "oxygen", 2412: "magnesium",
-                 2814: "silicon", 5626: "iron"}
-
 
 def primary_name(code: float) -> str:
     """The name of a primary id ("" for NaN: not simulated, or not known yet)."""
@@ -253,38 +248,6 @@ class FileTable:
         return out
 
 
-def _join(target_ids: np.ndarray, ids: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """``values`` (one per ``ids``) placed on ``target_ids`` (NaN where missing); by
-    position when the ids agree, else by id (the first row of each id)."""
-    values = np.asarray(values, dtype=np.float64)
-    if len(ids) == len(target_ids) and np.array_equal(ids, target_ids):
-        return values
-    out = np.full(len(target_ids), np.nan)
-    if len(ids) == 0:
-        return out
-    order = np.argsort(ids, kind="stable")
-    where = np.minimum(np.searchsorted(ids[order], target_ids), len(ids) - 1)
-    found = ids[order][where] == target_ids
-    out[found] = values[order[where[found]]]
-    return out
-
-
-def _per_event_sum(target_ids: np.ndarray, ids: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """The sum of the finite ``values`` of each event of ``target_ids`` (NaN for an event
-    without any)."""
-    out = np.zeros(len(target_ids))
-    seen = np.zeros(len(target_ids), dtype=bool)
-    if len(ids) and len(target_ids):
-        order = np.argsort(target_ids, kind="stable")
-        where = np.minimum(np.searchsorted(target_ids[order], ids), len(target_ids) - 1)
-        rows = order[where]
-        ok = (target_ids[rows] == ids) & np.isfinite(values)
-        np.add.at(out, rows[ok], values[ok])
-        seen[rows[ok]] = True
-    out[~seen] = np.nan
-    return out
-
-
 def read_table_file(path) -> FileTable:
     """The event table of a DL1/DL2 file written by a table job (or by ``ctaviewer
     process --levels dl1,dl2``). Raises InputFileError naming the file when it is not one."""
@@ -300,30 +263,29 @@ def read_table_file(path) -> FileTable:
                 raise InputFileError(path, f"no {paths.DL1_TRIGGER} table: not an event file")
             trigger = read_table(h5, paths.DL1_TRIGGER)
             ids = trigger["event_id"].astype(np.int64)
+            # every table's rows placed on the trigger table's events by (obs_id, event_id)
+            events = EventIndex(trigger["obs_id"], ids)
             n = len(ids)
             cols = {k: np.full(n, np.nan) for k in TABLE_KEYS}
             if paths.SIMULATION_SHOWER in h5:
                 shower = read_table(h5, paths.SIMULATION_SHOWER)
-                sid = shower["event_id"].astype(np.int64)
                 for key, name in (("energy", "true_energy"), ("true_alt", "true_alt"),
                                   ("true_az", "true_az"), ("true_core_x", "true_core_x"),
                                   ("true_core_y", "true_core_y"),
                                   ("true_x_max", "true_x_max"),
                                   ("primary_id", "true_shower_primary_id")):
-                    cols[key] = _join(ids, sid, shower[name])
+                    cols[key] = events.aligned(shower, shower[name])
             geometry_path = paths.DL2_GEOMETRY.format(g)
             if geometry_path in h5:
                 geo = read_table(h5, geometry_path)
-                gid = geo["event_id"].astype(np.int64)
                 valid = geo[f"{g}_is_valid"].astype(bool)
                 used = geo[f"{g}_telescopes"].sum(axis=1).astype(np.float64)
-                cols["reco_valid"] = _join(ids, gid, valid)
-                cols["n_tel_reco"] = _join(ids, gid, used)
+                cols["reco_valid"] = events.aligned(geo, valid)
+                cols["n_tel_reco"] = events.aligned(geo, used)
                 for key, name in (("reco_alt", "alt"), ("reco_az", "az"),
                                   ("reco_core_x", "core_x"), ("reco_core_y", "core_y"),
                                   ("h_max", "h_max")):
-                    values = np.where(valid, geo[f"{g}_{name}"], np.nan)
-                    cols[key] = _join(ids, gid, values)
+                    cols[key] = events.aligned(geo, np.where(valid, geo[f"{g}_{name}"], np.nan))
             has_estimators = False
             for key, table_path, name in (
                     ("reco_energy", paths.DL2_ENERGY.format(paths.ENERGY_ALGORITHM),
@@ -333,17 +295,18 @@ def read_table_file(path) -> FileTable:
                 if table_path in h5:
                     has_estimators = True
                     t = read_table(h5, table_path)
-                    cols[key] = _join(ids, t["event_id"].astype(np.int64), t[name])
+                    cols[key] = events.aligned(t, t[name])
             group = h5.get(paths.DL1_PARAMETERS_GROUP)
-            if group is not None:
-                pid, intensity = [], []
-                for name in group:
+            if group is not None and len(group):
+                total, seen = np.zeros(n), np.zeros(n, dtype=bool)
+                for name in group:  # the summed intensity of each event's images
                     t = read_table(h5, f"{paths.DL1_PARAMETERS_GROUP}/{name}")
-                    pid.append(t["event_id"].astype(np.int64))
-                    intensity.append(t["hillas_intensity"].astype(np.float64))
-                if pid:
-                    cols["intensity"] = _per_event_sum(ids, np.concatenate(pid),
-                                                       np.concatenate(intensity))
+                    src, dst = events.rows_of(t["obs_id"], t["event_id"])
+                    value = t["hillas_intensity"].astype(np.float64)[src]
+                    ok = np.isfinite(value)
+                    np.add.at(total, dst[ok], value[ok])
+                    seen[dst[ok]] = True
+                cols["intensity"] = np.where(seen, total, np.nan)
             config_toml, inputs, warnings = "", [], []
             prov = h5.get(paths.PROVENANCE)
             if prov is not None:
@@ -457,7 +420,7 @@ def _write_ecsv(tmp: str, columns: dict) -> None:
     table.write(tmp, format="ascii.ecsv", overwrite=True)
 
 
-__all__ = ["CACHE_KEEP", "COLUMN", "COLUMNS", "EXPORT_FORMATS", "INTEGER_KEYS", "PRIMARY_NAMES",
+__all__ = ["CACHE_KEEP", "COLUMN", "COLUMNS", "EXPORT_FORMATS", "INTEGER_KEYS",
            "TABLE_FORMAT", "TABLE_KEYS", "FileTable", "TableColumn", "TableRequest",
            "cache_folder", "export_format", "export_table", "keep_warnings", "primary_name",
            "prune_cache", "read_table_file"]
