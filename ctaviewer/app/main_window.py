@@ -7,7 +7,7 @@ from __future__ import annotations
 import html
 import os
 
-from ..dl3.index import looks_like_dl3
+from ..dl3.index import opens_in_dl3_browser
 from ..errors import InputFileError
 from ..io import supported_formats
 from ..service.session import describe_path
@@ -220,7 +220,7 @@ class MainWindow(QtWidgets.QMainWindow):
         session's ``error``; either way the file open before stays open, whole.
         ``selection``: the telescopes and events to read (``io.selection``). A folder or
         a FITS file (GADF DL3) opens in the DL3 browser instead."""
-        if path is not None and (os.path.isdir(path) or looks_like_dl3(path)):
+        if path is not None and opens_in_dl3_browser(path):
             return self.open_dl3(path, synchronous=synchronous)
         try:
             self.session.open(path, event_index=event_index, synchronous=synchronous,

@@ -16,13 +16,6 @@ def display_available() -> bool:
     return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
-def opens_in_dl3_browser(path) -> bool:
-    """A folder or a FITS file: GADF DL3, for the DL3 browser (not an event file)."""
-    from ..dl3.index import looks_like_dl3
-
-    return os.path.isdir(path) or looks_like_dl3(path)
-
-
 def start_reading_early(path) -> None:
     """Start the helper process that will read ``path`` now, so that its imports (eventio,
     numba: ~1 s) run while this process imports Qt and builds the window."""
@@ -33,6 +26,7 @@ def start_reading_early(path) -> None:
 
 
 def run(args) -> int:
+    from ..dl3.index import opens_in_dl3_browser
     from ..io import check_input_path
     from .source_options import selection_from_args
 

@@ -122,17 +122,12 @@ def is_fits(path) -> bool:
     return head == FITS_MAGIC
 
 
-def looks_like_dl3(path) -> bool:
-    """Whether ``path`` is something ``open_dl3`` takes: a folder holding an hdu-index or FITS
-    files, or a FITS file. Cheap (no HDU is read); used to route a path to the DL3 browser."""
+def opens_in_dl3_browser(path) -> bool:
+    """Whether ``path`` goes to the DL3 browser rather than to the event views: a folder
+    (whatever it holds: the browser says what is wrong with one that is no DL3) or a FITS
+    file. Cheap (no HDU is read)."""
     path = os.fspath(path)
-    if os.path.isdir(path):
-        try:
-            names = os.listdir(path)
-        except OSError:
-            return False
-        return any(n.lower().endswith(FITS_SUFFIXES) for n in names)
-    return os.path.isfile(path) and is_fits(path)
+    return os.path.isdir(path) or (os.path.isfile(path) and is_fits(path))
 
 
 def open_fits(path):
