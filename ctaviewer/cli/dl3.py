@@ -12,13 +12,10 @@ lines (to stdout as JSON with ``--json``); the folder is written whole or not at
 from __future__ import annotations
 
 import json
-import logging
 import os
 
 from ..errors import CtaviewerError
-from .process import add_dl3_arguments, dl3_options, expand_inputs
-
-logger = logging.getLogger(__name__)
+from .process import add_dl3_arguments, dl3_options, expand_inputs, log
 
 EPILOG = """examples:
   ctaviewer dl3 'out/*.dl1_dl2.h5' -o out/dl3 --site CTAO-South
@@ -53,14 +50,7 @@ def run(args) -> int:
     if not os.path.isdir(parent):
         raise CtaviewerError(f"{args.output}: cannot write DL3 there: the folder {parent} "
                              "does not exist")
-    info = write_dl3(options, inputs, out, overwrite=args.overwrite, log=_log, folder=out)
+    info = write_dl3(options, inputs, out, overwrite=args.overwrite, log=log, folder=out)
     if args.json:
         print(json.dumps(info, default=str))
     return 0
-
-
-def _log(line: str) -> None:
-    if line.startswith("warning:"):
-        logger.warning("%s", line)
-    else:
-        logger.info("%s", line)
