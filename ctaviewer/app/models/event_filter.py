@@ -9,8 +9,6 @@ array operations, and for one row (``accepts``) when only that row changed.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from ...errors import ExpressionError
@@ -46,9 +44,9 @@ FilterError = ExpressionError
 
 
 class EventFilter:
-    """A checked filter over the event rows: ``COLUMNS`` as arrays (an ``EventColumns``),
-    or rows as dicts with those keys; a missing or None value counts as NaN, so a
-    comparison with it is false."""
+    """A checked filter over the event list's ``COLUMNS`` as arrays (an ``EventColumns``;
+    NaN where a value is unknown, so a comparison with it is false), or over one row as a
+    dict with those keys (``accepts``)."""
 
     def __init__(self, text: str = ""):
         self.expression = Expression(text, COLUMNS, what="column", field="filter")
@@ -58,19 +56,13 @@ class EventFilter:
     def empty(self) -> bool:
         return not self.text.strip()
 
-    def mask(self, rows) -> np.ndarray:
-        """Boolean array: which of ``rows`` (columns, or a list of dicts) the filter keeps."""
+    def mask(self, columns) -> np.ndarray:
+        """Boolean array: which rows of ``columns`` (name -> array, an ``EventColumns``)
+        the filter keeps."""
         if self.empty:
-            return np.ones(len(rows), dtype=bool)
-        if not isinstance(rows, list):  # columns: name -> array
-            return self.expression.evaluate({name: rows[name] for name in self.expression.used},
-                                            n=len(rows))
-        columns = {}
-        for name in self.expression.used:
-            values = [row.get(name) for row in rows]
-            columns[name] = np.array([math.nan if v is None else v for v in values],
-                                     dtype=np.float64)
-        return self.expression.evaluate(columns, n=len(rows))
+            return np.ones(len(columns), dtype=bool)
+        return self.expression.evaluate({name: columns[name] for name in self.expression.used},
+                                        n=len(columns))
 
     def accepts(self, row: dict) -> bool:
         return self.expression(row)
@@ -79,7 +71,7 @@ class EventFilter:
 class FilterMask:
     """The current filter and its result for every row, kept up to date by the event
     table model: ``reset(rows)`` for new rows, ``update(rows, i)`` when row ``i`` changed.
-    ``rows`` are the list's columns (``EventColumns``) or a list of dicts."""
+    ``rows`` are the list's columns (an ``EventColumns``)."""
 
     def __init__(self):
         self.filter = EventFilter("")
@@ -97,8 +89,7 @@ class FilterMask:
         if start != len(self._mask):
             self.reset(rows)
         else:
-            new = rows[start:] if isinstance(rows, list) else _Tail(rows, start)
-            self._mask = np.concatenate([self._mask, self.filter.mask(new)])
+            self._mask = np.concatenate([self._mask, self.filter.mask(_Tail(rows, start))])
 
     def next_kept(self, i: int, direction: int) -> int | None:
         """The first row after ``i`` (``direction`` +1) or before it (-1) the filter keeps,
@@ -113,8 +104,7 @@ class FilterMask:
         if len(self._mask) != len(rows):
             self.reset(rows)
         elif 0 <= i < len(rows):
-            self._mask[i] = self.filter.accepts(rows[i] if isinstance(rows, list)
-                                                else rows.row(i))
+            self._mask[i] = self.filter.accepts(rows.row(i))
 
     @property
     def mask(self) -> np.ndarray:
