@@ -473,7 +473,7 @@ class DL3Browser(QtWidgets.QMainWindow):
             self.statusBar().showMessage(f"Event {event_id}: no main window to show it in",
                                          8000)
             return False
-        from .links import show_event_in
+        from ..show_event import show_event_in
 
         show_event_in(self.main_window, link.path, event_id)
         self.statusBar().showMessage(f"Event {event_id} of observation {ev.obs_id}: "

@@ -22,10 +22,10 @@ from ...performance.cuts import Cuts
 from ...performance.plots import make_plots
 from ...performance.report import write_tables
 from ...performance.sample import Sample
-from ...service.goto import GoToRequest
 from .. import workers
 from ..export import export_widget
 from ..qt import QtCore, QtWidgets
+from ..show_event import show_event_in
 from .plot_view import PerformancePlot
 
 #: the event list's columns: (header, tooltip)
@@ -58,13 +58,11 @@ class PerformancePanel(QtWidgets.QWidget):
         self.plots: dict[str, PerformancePlot] = {}
         self._generation = 0
         self._task = None
-        self._pending_event = None  # (path, event id) to show once the file is open
         self._timer = QtCore.QTimer(self, singleShot=True, interval=250)
         self._timer.timeout.connect(self.recompute)
         self._build()
         if window is not None:
             window.session.source_changed.connect(self._source_changed)
-            window.session.event_changed.connect(self._event_shown)
             self._source_changed()
 
     # ------------------------------------------------------------------ layout
@@ -176,16 +174,6 @@ class PerformancePanel(QtWidgets.QWidget):
                 text += (f" The window shows {os.path.basename(path)}: "
                          f"<b>Add the open file</b> adds it.")
             self.files_label.setText(text)
-
-    def _event_shown(self) -> None:
-        """The first event of a file opened for a clicked event is shown: go to that one."""
-        pending = self._pending_event
-        session = self.main_window.session
-        if pending is None or session.path is None or session.array_event is None:
-            return
-        if _same(session.path, pending[0]):
-            self._pending_event = None
-            session.go_to_request(GoToRequest("id", pending[1]))
 
     def _open_path(self) -> str | None:
         """The window's open file when it may be a DL2 HDF5 file."""
@@ -388,16 +376,8 @@ class PerformancePanel(QtWidgets.QWidget):
     def open_event(self, dl2_path: str, event_id: int) -> None:
         """Show event ``event_id`` of ``dl2_path`` in the window (its file opened first,
         see ``event_file``)."""
-        w = self.main_window
-        if w is None:
-            return
-        path = self.event_file(dl2_path)
-        if w.session.path is not None and _same(w.session.path, path):
-            w.session.go_to_request(GoToRequest("id", event_id))
-            return
-        self._pending_event = (path, event_id)
-        if not w.open_path(path, event_index=0):
-            self._pending_event = None
+        if self.main_window is not None:
+            show_event_in(self.main_window, self.event_file(dl2_path), event_id)
 
     # ------------------------------------------------------------------ export
     def current_plot(self) -> PerformancePlot | None:
@@ -452,9 +432,3 @@ TAB_TITLES = {
     "gammaness": "Gammaness", "theta2": "θ²", "migration": "Migration",
 }
 
-
-def _same(a: str, b: str) -> bool:
-    try:
-        return os.path.samefile(a, b)
-    except OSError:
-        return os.path.abspath(a) == os.path.abspath(b)

@@ -1,19 +1,26 @@
-"""Showing a DL3 event in the main window: open its DL2 file there (unless it is open
-already) and go to its event id once the file is open (``service.goto``)."""
+"""Showing an event of a file in the main window, for the views that list events of other
+files (the DL3 browser, the performance dock): open the file there (unless it is open
+already) and go to the event id once the file's first event is shown (``service.goto``)."""
 
 from __future__ import annotations
 
 import os
 
-from ...service.goto import GoToRequest
+from ..service.goto import GoToRequest
 
 
 def _same(a, b) -> bool:
-    return a is not None and b is not None and os.path.abspath(a) == os.path.abspath(b)
+    """Whether ``a`` and ``b`` name one file (a link and its target too)."""
+    if a is None or b is None:
+        return False
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return os.path.abspath(a) == os.path.abspath(b)
 
 
-def show_event_in(main_window, dl2_path: str, event_id: int) -> None:
-    """Show event ``event_id`` of ``dl2_path`` in ``main_window`` (a ``MainWindow``)."""
+def show_event_in(main_window, path: str, event_id: int) -> None:
+    """Show event ``event_id`` of the file ``path`` in ``main_window`` (a ``MainWindow``)."""
     session = main_window.session
     request = GoToRequest("id", int(event_id))
 
@@ -25,7 +32,7 @@ def show_event_in(main_window, dl2_path: str, event_id: int) -> None:
     main_window.show()  # (hidden when the application started on DL3 data)
     main_window.raise_()
     main_window.activateWindow()
-    if _same(session.path, dl2_path):
+    if _same(session.path, path):
         go()
         return
 
@@ -36,11 +43,11 @@ def show_event_in(main_window, dl2_path: str, event_id: int) -> None:
         session.error.disconnect(done)
 
     def first_shown():
-        if _same(session.path, dl2_path):  # (not an event of the file open before)
+        if _same(session.path, path):  # (not an event of the file open before)
             done()
             go()
 
     session.event_changed.connect(first_shown)
     session.error.connect(done)  # the open failed later: the dialog says why
-    if not main_window.open_path(dl2_path):
+    if not main_window.open_path(path):
         done()
