@@ -72,9 +72,13 @@ def find_event_file(events: EventList, extra_folders=()) -> EventSourceLink:
     """The file to show ``events``' events from: the DL2 file's sim_telarray input if it is
     at hand, else the DL2 file (see the module text)."""
     link = find_dl2(events, extra_folders)
-    if link.path is None:
-        return link
-    inputs = recorded_inputs(link.path)
+    return link if link.path is None else event_file_of(link.path)
+
+
+def event_file_of(dl2_path: str) -> EventSourceLink:
+    """The file to show a DL2 file's events from: the sim_telarray file its provenance
+    records when that is at hand (camera images and waveforms), else the DL2 file itself."""
+    inputs = recorded_inputs(dl2_path)
     if len(inputs) == 1 and os.path.isfile(inputs[0]):
         return EventSourceLink(inputs[0], kind="sim_telarray")
-    return link
+    return EventSourceLink(dl2_path)

@@ -15,7 +15,7 @@ import html
 import os
 from dataclasses import replace
 
-from ...dl3.links import recorded_inputs
+from ...dl3.links import event_file_of
 from ...errors import CtaviewerError
 from ...performance.benchmarks import Options, PerformanceResult, compute
 from ...performance.cuts import Cuts
@@ -367,11 +367,8 @@ class PerformancePanel(QtWidgets.QWidget):
 
     @staticmethod
     def event_file(dl2_path: str) -> str:
-        """The file to show an event of ``dl2_path`` from: the sim_telarray file its
-        provenance records when that is at hand (camera images and waveforms), else the
-        DL2 file itself (parameters, and images if they were written)."""
-        inputs = recorded_inputs(dl2_path)
-        return inputs[0] if len(inputs) == 1 and os.path.isfile(inputs[0]) else dl2_path
+        """The file to show an event of ``dl2_path`` from (``dl3.links.event_file_of``)."""
+        return event_file_of(dl2_path).path
 
     def open_event(self, dl2_path: str, event_id: int) -> None:
         """Show event ``event_id`` of ``dl2_path`` in the window (its file opened first,
