@@ -117,9 +117,10 @@ def run(args) -> int:
     written = write_tables(result, folder)
     if formats:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # no display needed, none used
-        from ..app.performance.files import application, write_plots
+        from ..app.main import make_application
+        from ..app.performance.files import write_plots
 
-        application()
+        make_application()
         written += write_plots(make_plots(result), folder, formats)
     for path in written:
         print(path)

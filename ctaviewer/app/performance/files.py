@@ -30,13 +30,3 @@ def write_plots(plots, folder: str, formats=("png", "svg"), size=PLOT_SIZE) -> l
     """Every plot as ``folder/<name>.<format>``."""
     return [write_plot(p, os.path.join(folder, f"{p.name}.{fmt}"), size)
             for p in plots for fmt in formats]
-
-
-def application():
-    """The running QApplication, or a new one (offscreen when there is no display)."""
-    app = QtWidgets.QApplication.instance()
-    if app is None:
-        if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
-            os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-        app = QtWidgets.QApplication(["ctaviewer"])
-    return app
