@@ -127,15 +127,25 @@ def main(path: str, where: bool = False, step: bool = True) -> dict:
     window.show()
     s = window.session
 
+    # One turn of the event loop as the application's own loop makes it: it sleeps until
+    # an event comes (a spinning processEvents would take a core from the reading helper
+    # and the decompression, on this 2-core machine half of what there is); this timer
+    # wakes it at least every 5 ms, so that the conditions below are looked at.
+    waker = QtCore.QTimer(interval=5)
+    waker.start()
+
+    def turn() -> None:
+        app.processEvents(QtCore.QEventLoop.AllEvents | QtCore.QEventLoop.WaitForMoreEvents)
+
     def pump(seconds: float) -> None:
         end = time.perf_counter() + seconds
         while time.perf_counter() < end:
-            app.processEvents(QtCore.QEventLoop.AllEvents, 5)
+            turn()
 
     def wait(cond, what: str) -> float:
         t0 = time.perf_counter()
         while not cond():
-            app.processEvents(QtCore.QEventLoop.AllEvents, 5)
+            turn()
             if time.perf_counter() - t0 > TIMEOUT_S:
                 raise TimeoutError(f"waiting for {what}")
         return time.perf_counter()
@@ -147,7 +157,7 @@ def main(path: str, where: bool = False, step: bool = True) -> dict:
         # (versions without ``drawing`` draw all but the grid in the event's turn)
         while getattr(window, "drawing", window.camera_grid.building) \
                 and time.perf_counter() - t0 < 10:
-            app.processEvents(QtCore.QEventLoop.AllEvents, 5)
+            turn()
         app.processEvents(QtCore.QEventLoop.AllEvents, 5)  # its paint (posted)
 
     def ask(index: int) -> None:

@@ -219,7 +219,7 @@ def test_small_truncated_gzip_keeps_every_decompressed_byte(tmp_path):
     import gzip
     import zlib
 
-    from ctaviewer.io.simtel_index import decompress_to_temp
+    from ctaviewer.io.decompression import decompress_to_temp
 
     raw = _raw("gamma_4lst.simtel.zst")
     packed = gzip.compress(raw, compresslevel=6)

@@ -40,7 +40,10 @@ class _LazyKernel:
 
         table = np.zeros(2, dtype=np.uint32)
         for dtype in (np.uint16, np.uint32):  # the two index types index_dtype gives
-            gather_kernel(table, np.zeros((1, 1), dtype=dtype), np.zeros((1, 1), np.uint32))
+            for writeable in (True, False):  # a cached map is read-only: another type
+                index = np.zeros((1, 1), dtype=dtype)
+                index.flags.writeable = writeable
+                gather_kernel(table, index, np.zeros((1, 1), np.uint32))
         self.function = gather_kernel
 
 

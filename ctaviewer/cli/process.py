@@ -215,6 +215,10 @@ class _FilesBar:
 
 
 def run(args) -> int:
+    if args.workers > 1 and not args.scheduler:
+        from ..batch.worker import start_worker_server
+
+        start_worker_server()  # the workers' chain loads beside this process's start-up
     from ..batch.job import duplicate_obs_id_warnings, empty_output_warnings
     from ..batch.runner import BatchRunner
     from ..gc_policy import batch_gc

@@ -1,4 +1,10 @@
-"""Decompression ahead of the reader, in a thread.
+"""Decompression ahead of the reader: in a process of its own (``ChildStream``), or in a
+thread (``ReadAhead``) where no process can be started.
+
+A process decompresses on another core without ever waiting for the reader's GIL. A thread
+does not: python-zstandard takes the GIL back after each piece it decompresses, and a reader
+busy parsing hands it over only at its next switch (every 5 ms), so decompression in a thread
+mostly runs when the reader waits for it.
 
 zstd releases the GIL while it decompresses: a thread that decompresses the next blocks
 while the reader parses the current one hides most of the decompression time on a machine
@@ -11,9 +17,17 @@ the queue and the stop flag, and it stops when the ``ReadAhead`` is closed or co
 
 from __future__ import annotations
 
+import os
 import queue
+import subprocess
+import sys
 import threading
 import weakref
+
+try:
+    import fcntl
+except ImportError:  # not a POSIX system
+    fcntl = None
 
 _BACKWARDS = "cannot seek zstd decompression stream backwards"  # zstandard's own words
 
@@ -120,3 +134,92 @@ class ReadAhead:
             pass
         self._thread.join(timeout=5.0)
         self._block = b""
+
+
+_CHILD = os.path.join(os.path.dirname(os.path.abspath(__file__)), "decompress_child.py")
+_PIPE_BYTES = 1024 * 1024  # the pipe's buffer (Linux): fewer switches between the two
+
+
+class ChildStream:
+    """A forward-only stream (read, forward seek, tell) of ``decompress_child.zstd_stream``
+    (path), decompressed by ``decompress_child.py --stream`` and read from its pipe.
+
+    Where the child's stream fails, the read that reaches the failure raises OSError with
+    its words, without the data of that read: a ``BlockReader`` then reads the file again in
+    this process, in eventio's small reads, and the error comes at the place it comes there.
+    """
+
+    def __init__(self, proc: subprocess.Popen):
+        self._proc = proc
+        self._out = proc.stdout
+        self._pos = 0
+        self._done = False
+        self._finalizer = weakref.finalize(self, _end_child, proc)
+
+    @classmethod
+    def start(cls, path, block_size: int) -> ChildStream | None:
+        """The stream, or None where no process can be started (a frozen application)."""
+        if getattr(sys, "frozen", False) or not sys.executable:
+            return None
+        try:
+            proc = subprocess.Popen(
+                [sys.executable, _CHILD, "--stream", os.fspath(path), str(int(block_size))],
+                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                close_fds=True)
+        except (OSError, ValueError):
+            return None
+        if hasattr(fcntl, "F_SETPIPE_SZ"):
+            try:
+                fcntl.fcntl(proc.stdout.fileno(), fcntl.F_SETPIPE_SZ, _PIPE_BYTES)
+            except OSError:
+                pass
+        return cls(proc)
+
+    def read(self, size: int = -1) -> bytes:
+        if self._done:
+            return b""
+        data = self._out.read(size if size is not None and size >= 0 else -1)
+        if size is None or size < 0 or len(data) < size:  # the end of the child's output
+            self._end()
+        self._pos += len(data)
+        return data
+
+    def _end(self) -> None:
+        self._done = True
+        code = self._proc.wait()
+        if code != 0:
+            why = self._proc.stderr.read().decode("utf-8", "replace").strip()
+            self.close()
+            raise OSError(why.splitlines()[-1] if why else
+                          f"the process decompressing the file ended with code {code}")
+        self.close()
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        if whence == 1:
+            offset += self._pos
+        elif whence != 0:
+            raise OSError("cannot seek from the end of a stream")
+        if offset < self._pos:
+            raise OSError(_BACKWARDS)
+        while self._pos < offset:
+            if not self.read(min(offset - self._pos, 1 << 24)):
+                break
+        return self._pos
+
+    def tell(self) -> int:
+        return self._pos
+
+    def close(self) -> None:
+        """End the child (if it still runs) and close its pipes."""
+        self._finalizer()
+
+
+def _end_child(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        proc.kill()
+    proc.wait()
+    for f in (proc.stdout, proc.stderr):
+        try:
+            f.close()
+        except OSError:
+            pass

@@ -20,7 +20,8 @@ from functools import partial
 
 from eventio.base import EventIOFile, PipeWrapper
 
-from .simtel_fast_readahead import ReadAhead
+from .decompress_child import zstd_stream
+from .simtel_fast_readahead import ChildStream, ReadAhead
 
 BLOCK_SIZE = 1024 * 1024
 
@@ -185,10 +186,11 @@ class BlockEventIOFile(EventIOFile):
     def __init__(self, path, zcat: bool = True, read_ahead: bool = True):
         super().__init__(path, zcat=zcat)
         if self.zstd:
-            stream = partial(_zstd_stream, path)
-            if read_ahead:  # decompressed in a thread: eventio's stream is not needed
+            stream = partial(zstd_stream, path)
+            if read_ahead:  # decompressed ahead: eventio's stream is not needed
                 self._filehandle.close()
-                self._filehandle = BlockReader(ReadAhead(stream, BLOCK_SIZE), reopen=stream)
+                ahead = ChildStream.start(path, BLOCK_SIZE) or ReadAhead(stream, BLOCK_SIZE)
+                self._filehandle = BlockReader(ahead, reopen=stream)
             else:
                 self._filehandle = BlockReader(self._filehandle, reopen=stream)
         elif isinstance(self._filehandle, PipeWrapper):  # gzip -cd writes what it can
@@ -200,13 +202,6 @@ class BlockEventIOFile(EventIOFile):
         if isinstance(handle, BlockReader):
             handle.close()
         super().close()
-
-
-def _zstd_stream(path):
-    """A zstd stream of ``path`` as eventio opens it."""
-    import zstandard
-
-    return zstandard.ZstdDecompressor().stream_reader(open(path, "rb"), read_size=1024**2)
 
 
 def _close_quietly(stream) -> None:

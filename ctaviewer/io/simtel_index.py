@@ -33,12 +33,9 @@ import math
 import os
 import shutil
 import tempfile
-import threading
 import time
-import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import NamedTuple
 
 import numpy as np
 
@@ -46,13 +43,13 @@ from ..errors import (
     Cancelled,
     CorruptFileError,
     DamagedFileWarning,
-    InputFileError,
     TemporaryStorageError,
     TrailingDataWarning,
     TruncatedFileWarning,
     reader_error,
 )
 from ..stale_files import TEMP_PREFIX, host_tag, sweep_stale_temp_dirs
+from .decompression import PlainFile, compression_of, open_copy
 
 KIND_SHOWER = 0  # MCEvent + ArrayEvent
 KIND_CALIB_ARRAY = 1  # ArrayEvent without a simulated shower
@@ -73,16 +70,12 @@ _T_NEED_EVENT = frozenset((1204, 2026))
 _T_DESCRIPTIONS = frozenset((2002, 2003, 2004, 2005, 2006, 2007, 2008))
 
 _CHUNK = 4 * 1024 * 1024  # progress granularity of the scan (bytes)
-_IN_CHUNK = 64 * 1024  # compressed bytes per decompression step (bounds each step's output)
-_OUT_CHUNK = 4 * 1024 * 1024  # most decompressed bytes per zlib call
 
 #: what the event conversion uses of the monitoring objects (the rest, ~40 arrays per
 #: telescope, is not kept: it would make the index of a large array weigh megabytes)
 MONITORING_KEYS = ("pedestal", "n_ped_slices", "noise")
 LASER_KEYS = ("calib", "tm_calib", "flat_fielding")
 
-#: name of the decompressed copy inside its folder (short: the input's name may be long)
-RAW_NAME = "decompressed.simtel"
 
 #: the most bytes of a top-level object header (sync marker, header, length extension)
 _HEADER_MAX = 20
@@ -250,300 +243,6 @@ def make_temp_dir(path) -> str:
         ) from None
 
 
-def compression_of(path: str) -> str | None:
-    with open(path, "rb") as f:
-        magic = f.read(4)
-    if magic[:2] == b"\x1f\x8b":
-        return "gzip"
-    if magic == b"\x28\xb5\x2f\xfd":
-        return "zstd"
-    return None
-
-
-class Decompressed(NamedTuple):
-    raw: str  # the decompressed copy
-    tmpdir: str  # its folder
-    truncated: bool  # the compressed stream ends early
-    damage: str | None  # why decompression stopped early on damaged data (None: it did not)
-
-
-class _Frames:
-    """Decompress a stream of gzip members or zstd frames, one after the other."""
-
-    def __init__(self, kind: str):
-        self.kind = kind
-        if kind == "zstd":
-            import zstandard
-
-            self.errors: tuple[type[Exception], ...] = (zstandard.ZstdError,)
-            self._zstd = zstandard.ZstdDecompressor()
-        else:
-            self.errors = (zlib.error,)
-        self.d = self._new()
-        self.started = False  # the current member/frame has received input
-
-    def _new(self):
-        if self.kind == "zstd":
-            return self._zstd.decompressobj()
-        return zlib.decompressobj(16 + zlib.MAX_WBITS)
-
-    def feed(self, data: bytes):
-        """Yield the decompressed bytes of ``data``; at the end of a member/frame, go on with
-        the next one. Trailing bytes that start no new member are ignored (as gzip does).
-        On damaged gzip data, the bytes before the damage are yielded before the error."""
-        while data:
-            self.started = True
-            if self.kind == "zstd":
-                out = self.d.decompress(data)
-                data = b""
-                if out:
-                    yield out
-            else:
-                before = self.d.copy()
-                try:
-                    out = self.d.decompress(data, _OUT_CHUNK)
-                except zlib.error:
-                    self.d = before
-                    yield from self._salvage(data)
-                    raise
-                if out:
-                    yield out
-                data = self.d.unconsumed_tail
-                if data:
-                    continue
-            if self.d.eof:
-                rest = self.d.unused_data
-                if not rest or (self.kind == "gzip" and rest[:2] != b"\x1f\x8b") or (
-                        self.kind == "zstd" and rest[:4] != b"\x28\xb5\x2f\xfd"):
-                    self.done = True
-                    return
-                self.d = self._new()
-                self.started = False
-                data = rest
-
-    def _salvage(self, data: bytes):
-        """What ``data`` gives, a byte at a time, up to the byte where it is damaged."""
-        for k in range(len(data)):
-            try:
-                out = self.d.decompress(data[k:k + 1])
-            except zlib.error:
-                return
-            if out:
-                yield out
-            if self.d.eof:
-                return
-
-    done = False
-
-    @property
-    def complete(self) -> bool:
-        """The stream ended at the end of a member/frame (not inside one)."""
-        return self.done or self.d.eof or not self.started
-
-
-class _RawCopy:
-    """The decompressed copy of a compressed file, written as far as it is asked for
-    (``ensure``): a scan can start on the first objects while the rest is still compressed.
-
-    Every byte that decompresses is kept: a stream cut short or damaged part-way gives the
-    data before the cut (``truncated``, ``damage`` once ``done``). A full or unwritable
-    folder is a TemporaryStorageError; ``should_stop()`` turning True raises Cancelled.
-    """
-
-    def __init__(self, path: str, tmpdir: str, should_stop: Callable[[], bool] | None = None):
-        self.path, self.tmpdir = path, tmpdir
-        self.raw = os.path.join(tmpdir, RAW_NAME)
-        self.should_stop = should_stop
-        self.total = max(os.path.getsize(path), 1)
-        self.frames = _Frames(compression_of(path))
-        self.written = 0
-        self.done = False
-        self.truncated = False  # the compressed stream ends inside a member/frame
-        self.damage: str | None = None  # why decompression stopped early on damaged data
-        try:
-            self._dst = open(self.raw, "wb")  # noqa: SIM115 - closed in _finish/close
-        except OSError as exc:
-            raise _storage_error(path, tmpdir, exc, 0) from None
-        try:
-            self._src = open(path, "rb")  # noqa: SIM115 - closed in _finish/close
-        except OSError as exc:
-            self._dst.close()
-            raise InputFileError(path, f"cannot read the file ({exc})") from None
-
-    @property
-    def fraction(self) -> float:
-        """How much of the compressed file is decompressed."""
-        try:
-            return 1.0 if self.done else min(self._src.tell() / self.total, 1.0)
-        except ValueError:  # closed meanwhile (by the thread that decompresses)
-            return 1.0
-
-    def ensure(self, end: float) -> int:
-        """Decompress until at least ``end`` bytes are written or the stream ends; the
-        number of bytes written (readable in the copy)."""
-        while not self.done and self.written < end:
-            self.step()
-        return self.written
-
-    def step(self) -> None:
-        """Decompress the next piece of the compressed file."""
-        if self.should_stop is not None and self.should_stop():
-            raise Cancelled(f"opening {self.path} was cancelled")
-        try:
-            data = self._src.read(_IN_CHUNK)
-        except OSError as exc:
-            raise InputFileError(self.path, f"cannot read the file ({exc})") from None
-        if not data:
-            self._finish()
-            return
-        try:
-            for out in self.frames.feed(data):
-                self._dst.write(out)
-                self.written += len(out)
-        except self.frames.errors as exc:  # damaged stream: keep what came before
-            self.damage = (f"the compressed stream is damaged near byte "
-                           f"{self._src.tell() - len(data)} ({exc})")
-            self._finish()
-            return
-        except OSError as exc:
-            raise _storage_error(self.path, self.tmpdir, exc, self.written) from None
-        if self.frames.done:
-            self._finish()
-            return
-        self._flush()
-
-    def _flush(self) -> None:
-        try:
-            self._dst.flush()  # readable by the scan's own file handle
-        except OSError as exc:
-            raise _storage_error(self.path, self.tmpdir, exc, self.written) from None
-
-    def _finish(self) -> None:
-        self._flush()
-        self.done = True
-        self.truncated = self.damage is None and not self.frames.complete
-        self.close()
-
-    def close(self) -> None:
-        for f in (self._src, self._dst):
-            try:
-                f.close()
-            except OSError:
-                pass
-
-
-class _Ahead:
-    """A ``_RawCopy`` written by a thread of its own, ahead of the scan that reads it:
-    decompression (which releases the GIL) runs beside the scan's Python loop. ``ensure``
-    waits for the bytes asked for; an error of the decompression is raised there."""
-
-    def __init__(self, copy: _RawCopy):
-        self.copy = copy
-        self.raw = copy.raw
-        self._cond = threading.Condition()
-        self._readable = 0
-        self._error: BaseException | None = None
-        self._closing = False
-        self._thread = threading.Thread(target=self._run, name="ctaviewer-decompress",
-                                        daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        try:
-            while not self.copy.done and not self._closing:
-                self.copy.step()
-                with self._cond:
-                    self._readable = self.copy.written  # flushed by step()
-                    self._cond.notify_all()
-        except BaseException as exc:  # noqa: BLE001 - raised in the scan's thread
-            with self._cond:
-                self._error = exc
-                self._cond.notify_all()
-
-    # what _RawCopy says once it is done
-    truncated = property(lambda self: self.copy.truncated)
-    damage = property(lambda self: self.copy.damage)
-    written = property(lambda self: self.copy.written)
-    fraction = property(lambda self: self.copy.fraction)
-
-    @property
-    def done(self) -> bool:
-        return self.copy.done
-
-    def ensure(self, end: float) -> int:
-        readable = self._readable  # no lock while the bytes asked for are there already
-        if readable >= end and self._error is None and not self.copy.done:
-            return readable
-        with self._cond:
-            self._cond.wait_for(lambda: self._readable >= end or self.copy.done
-                                or self._error is not None)
-            if self._error is not None:
-                raise self._error
-            return self.copy.written if self.copy.done else self._readable
-
-    def close(self) -> None:
-        self._closing = True
-        self._thread.join()
-        self.copy.close()
-
-
-class _PlainFile:
-    """An uncompressed file, as ``_RawCopy`` presents the data it has written."""
-
-    truncated = False
-    damage = None
-    done = True
-    fraction = 1.0
-
-    def __init__(self, path: str):
-        self.raw = path
-        self.written = os.path.getsize(path)
-
-    def ensure(self, end: float) -> int:
-        return self.written
-
-    def close(self) -> None:
-        pass
-
-
-def decompress_to_temp(
-    path: str,
-    progress: Progress | None = None,
-    tmpdir: str | None = None,
-    should_stop: Callable[[], bool] | None = None,
-) -> Decompressed:
-    """Stream-decompress ``path`` into ``tmpdir`` (default: a new folder, ``make_temp_dir``).
-
-    Every byte that decompresses is kept: a stream cut short or damaged part-way gives the
-    data before the cut. A full or unwritable temporary folder is a TemporaryStorageError;
-    the folder is removed if decompression fails or is cancelled (``errors.Cancelled``).
-    """
-    if tmpdir is None:
-        tmpdir = make_temp_dir(path)
-    try:
-        copy = _RawCopy(path, tmpdir, should_stop)
-        try:
-            while not copy.done:
-                copy.step()
-                if progress is not None:
-                    progress(copy.fraction)
-        finally:
-            copy.close()
-    except BaseException:
-        shutil.rmtree(tmpdir, ignore_errors=True)
-        raise
-    return Decompressed(copy.raw, tmpdir, copy.truncated, copy.damage)
-
-
-def _storage_error(path, tmpdir, exc: OSError, written: int) -> TemporaryStorageError:
-    return TemporaryStorageError(
-        path,
-        f"cannot write its decompressed copy in {os.path.dirname(tmpdir) or tmpdir} "
-        f"({exc.strerror or exc}, after {written / 1e6:.0f} MB); free space there or set "
-        "TMPDIR to a folder with more room",
-    )
-
-
 # ---------------------------------------------------------------------- the scan
 class _Pending:
     """The event eventio is assembling (delivered when the next one starts)."""
@@ -569,8 +268,13 @@ def build_index(
     should_stop: Callable[[], bool] | None = None,
     tmpdir: str | None = None,
     on_rows: Rows | None = None,
+    copy=None,
 ) -> SimTelIndex:
     """Index every event of ``path`` (see module docstring).
+
+    ``copy``: the decompressed copy of compressed ``path`` in ``tmpdir``, already started
+    (``decompression.open_copy``): decompression can begin before the run headers are
+    parsed. It is closed here.
 
     A compressed file is decompressed into ``tmpdir`` (default: a new temporary folder),
     which the index owns (``cleanup()``); the folder is removed when indexing fails or is
@@ -586,13 +290,16 @@ def build_index(
     from eventio import EventIOFile
 
     path = os.fspath(path)
-    if compression_of(path) is None:
-        data, tmpdir = _PlainFile(path), None
+    if copy is not None:  # started by the caller, in tmpdir
+        copy.should_stop = should_stop
+        data = copy
+    elif compression_of(path) is None:
+        data, tmpdir = PlainFile(path), None
     else:
         if tmpdir is None:
             tmpdir = make_temp_dir(path)
         try:
-            data = _Ahead(_RawCopy(path, tmpdir, should_stop))
+            data = open_copy(path, tmpdir, should_stop)
         except BaseException:
             shutil.rmtree(tmpdir, ignore_errors=True)
             raise

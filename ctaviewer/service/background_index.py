@@ -49,9 +49,10 @@ class BackgroundIndex:
     do not remove it). ``progress`` lands in ``fraction``.
     """
 
-    def __init__(self, source, tmpdir: str | None = None):
+    def __init__(self, source, tmpdir: str | None = None, copy=None):
         self.source = source
         self.tmpdir = tmpdir
+        self.copy = copy  # the decompressed copy in tmpdir, if started already
         self.fraction = 0.0
         self.end: ScanEnd | None = None  # set once the scan has ended
         self._cond = threading.Condition()
@@ -123,7 +124,7 @@ class BackgroundIndex:
         with collect_warnings() as caught:  # the problems are in the index: sent as text
             try:
                 index = self.source.scan_index(self._progress, self._should_stop,
-                                               self.tmpdir, self._rows)
+                                               self.tmpdir, self._rows, copy=self.copy)
             except BaseException as exc:  # noqa: BLE001 - handed to whoever listens
                 end = ScanEnd(None, [], exc)
             else:

@@ -44,10 +44,11 @@ import numpy as np
 
 from ..errors import Cancelled, InputFileError, MessageError, reader_error
 from ..io import open_indexed as open_here
+from ..io.decompression import compression_of, open_copy
 from ..io.simtel import SimTelSource
-from ..io.simtel_index import compression_of, make_temp_dir
+from ..io.simtel_index import make_temp_dir
 from ..procmsg import Channel, Message, portable_error, rebuild_error
-from .background_index import BackgroundIndex, ScanEnd
+from .background_index import SCAN_NICENESS, BackgroundIndex, ScanEnd
 
 _POLL_S = 0.05
 _CLOSE_WAIT_S = 0.1  # the longest a close waits for another request to the helper
@@ -535,10 +536,12 @@ class _Server:
                     "close": self._close}
         while True:
             try:
-                # the kernels load once the helper is idle: a scan going on is not slowed
-                # by it (a processing request loads them at once)
-                idle = not self.warm and self.token is not None and (
-                    self.scan is None or self.scan.end is not None)
+                # the kernels load once the helper is idle (no file yet, or its scan
+                # over): a scan going on is not slowed by it (a processing request loads
+                # them at once). Started ahead of a file, the helper is warm when the file
+                # comes: numba's first kernel costs ~1 s of imports, which opening a file
+                # (its cameras' neighbours) and showing its first event need anyway
+                idle = not self.warm and (self.scan is None or self.scan.end is not None)
                 msg = self.channel.receive(0.2 if not self.warm else None)
                 if msg is None:
                     if idle:
@@ -586,21 +589,38 @@ class _Server:
         ``first`` is indexed and read (with ``whole``: once the file is indexed), then sends
         the scan's news ("rows", "indexed") as it goes on; or the error."""
         self._release()
+        # decompression starts first: in a process of its own, it runs beside the parsing
+        # of the run headers (a compressed file comes with the folder for its copy)
+        copy = None
+        if tmpdir is not None:
+            try:
+                copy = open_copy(path, tmpdir, niceness=SCAN_NICENESS)
+            except Exception as exc:
+                return reader_error(path, exc)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             try:
                 source = SimTelSource(path, **kwargs)
             except Exception as exc:
+                if copy is not None:
+                    copy.close()
                 return reader_error(path, exc)
         found = [(w.category, str(w.message)) for w in caught if _forwarded(w.category)]
-        sub = source.subarray
-        for g in {id(d.camera.geometry): d.camera.geometry for d in sub.tels.values()}.values():
-            # cached on the geometry, so they travel with it: the caller neither computes
-            # them nor runs the neighbour kernels to draw the cameras
-            g.neighbors, g.polygons, g.pixel_width, g.radius  # noqa: B018
-        # keep the file open to read events ahead; the caller owns the temporary folder
-        source.release_header_stream()
-        scan = BackgroundIndex(source, tmpdir)
+        try:
+            sub = source.subarray
+            for g in {id(d.camera.geometry): d.camera.geometry
+                      for d in sub.tels.values()}.values():
+                # cached on the geometry, so they travel with it: the caller neither
+                # computes them nor runs the neighbour kernels to draw the cameras
+                g.neighbors, g.polygons, g.pixel_width, g.radius  # noqa: B018
+            # keep the file open to read events ahead; the caller owns the temporary folder
+            source.release_header_stream()
+        except Exception:
+            if copy is not None:
+                copy.close()
+            source.close()
+            raise
+        scan = BackgroundIndex(source, tmpdir, copy)  # closes the copy when it ends
         self.token, self.source, self.scan = token, source, scan
         wanted = max(first or 0, 0)
         while not scan.wait_for(wanted, _POLL_S):

@@ -1,0 +1,199 @@
+"""Decompress a gzip or zstd file in a process of its own: into a copy on disk, or as a
+stream on standard output.
+
+Run as a script (``python decompress_child.py SOURCE COPY``) by
+``decompression.ChildCopy``: it imports nothing but the standard library and zstandard, so
+it starts in tens of milliseconds, and its decompression never waits for the GIL of the
+process that scans the copy (a thread there would: python-zstandard takes the GIL back for
+each 128 kB it writes, and gets it only at the scanning thread's next switch, 5 ms later).
+It says on standard output how far it is, a line per block (``P <compressed bytes read>
+<bytes written>``), and ends with one line ``E <json>``: ``{"written", "truncated",
+"damage"}``, or ``{"storage": <cause>, "written"}`` when the copy cannot be written, or
+``{"input": <cause>}`` when the source cannot be read. Every byte that decompresses is
+written, also of a stream cut short or damaged part-way (``Frames``). When whoever reads
+its output goes away, it stops at its next line (a broken pipe).
+
+``Frames`` is also what the in-process copy (``decompression.RawCopy``) decompresses with.
+
+``python decompress_child.py --stream SOURCE BLOCK`` writes to standard output what
+``zstd_stream(SOURCE)`` (the stream eventio reads a .zst file with) gives, read in blocks of
+BLOCK bytes, for ``simtel_fast_readahead.ChildStream``: it exits 0 at the stream's end, and
+non-zero with the stream's error on standard error where a read of it fails (the block that
+failed is not written).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import zlib
+
+#: compressed bytes per step (a progress line each)
+IN_CHUNK = 512 * 1024
+#: most decompressed bytes per zlib call, and per zstd output buffer
+OUT_CHUNK = 4 * 1024 * 1024
+
+
+class Frames:
+    """Decompress a stream of gzip members or zstd frames, one after the other."""
+
+    def __init__(self, kind: str):
+        self.kind = kind
+        if kind == "zstd":
+            import zstandard
+
+            self.errors: tuple[type[Exception], ...] = (zstandard.ZstdError,)
+            self._zstd = zstandard.ZstdDecompressor()
+        else:
+            self.errors = (zlib.error,)
+        self.d = self._new()
+        self.started = False  # the current member/frame has received input
+
+    def _new(self):
+        if self.kind == "zstd":
+            return self._zstd.decompressobj(write_size=OUT_CHUNK)
+        return zlib.decompressobj(16 + zlib.MAX_WBITS)
+
+    def feed(self, data: bytes):
+        """Yield the decompressed bytes of ``data``; at the end of a member/frame, go on with
+        the next one. Trailing bytes that start no new member are ignored (as gzip does).
+        On damaged gzip data, the bytes before the damage are yielded before the error."""
+        while data:
+            self.started = True
+            if self.kind == "zstd":
+                out = self.d.decompress(data)
+                data = b""
+                if out:
+                    yield out
+            else:
+                before = self.d.copy()
+                try:
+                    out = self.d.decompress(data, OUT_CHUNK)
+                except zlib.error:
+                    self.d = before
+                    yield from self._salvage(data)
+                    raise
+                if out:
+                    yield out
+                data = self.d.unconsumed_tail
+                if data:
+                    continue
+            if self.d.eof:
+                rest = self.d.unused_data
+                if not rest or (self.kind == "gzip" and rest[:2] != b"\x1f\x8b") or (
+                        self.kind == "zstd" and rest[:4] != b"\x28\xb5\x2f\xfd"):
+                    self.done = True
+                    return
+                self.d = self._new()
+                self.started = False
+                data = rest
+
+    def _salvage(self, data: bytes):
+        """What ``data`` gives, a byte at a time, up to the byte where it is damaged."""
+        for k in range(len(data)):
+            try:
+                out = self.d.decompress(data[k:k + 1])
+            except zlib.error:
+                return
+            if out:
+                yield out
+            if self.d.eof:
+                return
+
+    done = False
+
+    @property
+    def complete(self) -> bool:
+        """The stream ended at the end of a member/frame (not inside one)."""
+        return self.done or self.d.eof or not self.started
+
+
+def _say(kind: str, text: str) -> None:
+    sys.stdout.write(f"{kind} {text}\n")
+    sys.stdout.flush()
+
+
+def run(source: str, copy: str) -> int:
+    """Decompress ``source`` into ``copy``; what happened is said on standard output."""
+    try:
+        frames = Frames(_kind(source))
+        src = open(source, "rb")  # noqa: SIM115 - the process ends with it
+    except OSError as exc:
+        _say("E", json.dumps({"input": f"cannot read the file ({exc})"}))
+        return 1
+    try:
+        dst = os.open(copy, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    except OSError as exc:
+        _say("E", json.dumps({"storage": exc.strerror or str(exc), "written": 0}))
+        return 1
+    written, damage = 0, None
+    while True:
+        try:
+            data = src.read(IN_CHUNK)
+        except OSError as exc:
+            _say("E", json.dumps({"input": f"cannot read the file ({exc})"}))
+            return 1
+        if not data:
+            break
+        try:
+            for out in frames.feed(data):
+                view = memoryview(out)
+                while view:
+                    n = os.write(dst, view)
+                    view = view[n:]
+                    written += n
+        except frames.errors as exc:  # damaged stream: keep what came before
+            damage = (f"the compressed stream is damaged near byte "
+                      f"{src.tell() - len(data)} ({exc})")
+            break
+        except OSError as exc:
+            _say("E", json.dumps({"storage": exc.strerror or str(exc), "written": written}))
+            return 1
+        _say("P", f"{src.tell()} {written}")
+        if frames.done:
+            break
+    truncated = damage is None and not frames.complete
+    _say("E", json.dumps({"written": written, "truncated": truncated, "damage": damage}))
+    return 0
+
+
+def zstd_stream(path: str):
+    """A zstd stream of ``path`` as eventio opens it (the first frame only)."""
+    import zstandard
+
+    return zstandard.ZstdDecompressor().stream_reader(open(path, "rb"), read_size=1024**2)
+
+
+def stream(source: str, block_size: int) -> int:
+    """Write ``zstd_stream(source)`` to standard output in blocks of ``block_size``."""
+    out = sys.stdout.buffer
+    try:
+        reader = zstd_stream(source)
+    except Exception as exc:  # noqa: BLE001 - said to the reader, which reads it itself
+        sys.stderr.write(f"{type(exc).__name__}: {exc}\n")
+        return 3
+    while True:
+        try:
+            block = reader.read(block_size)
+        except Exception as exc:  # noqa: BLE001 - as above
+            sys.stderr.write(f"{type(exc).__name__}: {exc}\n")
+            return 3
+        if not block:
+            out.flush()
+            return 0
+        out.write(block)
+
+
+def _kind(path: str) -> str:
+    with open(path, "rb") as f:
+        return "gzip" if f.read(2) == b"\x1f\x8b" else "zstd"
+
+
+if __name__ == "__main__":
+    try:
+        if sys.argv[1] == "--stream":
+            sys.exit(stream(sys.argv[2], int(sys.argv[3])))
+        sys.exit(run(sys.argv[1], sys.argv[2]))
+    except (BrokenPipeError, KeyboardInterrupt):  # the reader went away: nothing to say
+        os._exit(1)
