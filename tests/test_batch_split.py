@@ -241,7 +241,8 @@ def test_ranges_are_handed_out_while_the_file_is_still_being_indexed(tmp_path, m
     going = {"scan": False}
     scan_index = SimTelSource.scan_index
 
-    def held_scan(self, progress=None, should_stop=None, tmpdir=None, on_rows=None):
+    def held_scan(self, progress=None, should_stop=None, tmpdir=None, on_rows=None,
+                  **options):
         found = []
 
         def rows(batch):
@@ -252,7 +253,7 @@ def test_ranges_are_handed_out_while_the_file_is_still_being_indexed(tmp_path, m
 
         going["scan"] = True
         try:
-            return scan_index(self, progress, should_stop, tmpdir, on_rows=rows)
+            return scan_index(self, progress, should_stop, tmpdir, on_rows=rows, **options)
         finally:
             going["scan"] = False
 

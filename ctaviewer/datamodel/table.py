@@ -340,12 +340,19 @@ class TableWriter:
         self.n_rows += n
 
     def close(self) -> None:
-        self.flush()
+        if self._n_buffered:
+            self._write(self._buffer[: self._n_buffered])
+            self._n_buffered = 0
+        self._buffer = None  # no new buffer: nothing more comes
         dset = self._create()
         if self.n_rows:
             attr = h5a.open(dset, b"NROWS")
             attr.write(np.array(self.n_rows, dtype=np.int64))
             attr.close()
+        # the dataset closes here, not with the file: its chunk cache (what HDF5 holds of
+        # the last chunk written) is freed at once, not ~270 tables' worth at the end
+        self._dset = None
+        dset.close()
 
 
 def write_table(h5, path, columns, rows, *, title: str = "", attrs=None) -> TableWriter:

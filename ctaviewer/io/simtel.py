@@ -640,14 +640,15 @@ class SimTelSource(EventSource):
                    should_stop: Callable[[], bool] | None = None,
                    tmpdir: str | None = None,
                    on_rows: Callable[[SimTelIndex], None] | None = None,
-                   copy=None) -> SimTelIndex:
+                   copy=None, kernels: bool = True) -> SimTelIndex:
         """A new index of the events this source delivers (allowed_tels etc. applied),
         not attached to the source (``attach_index``; ``build_index`` does both). A
         compressed file is decompressed into ``tmpdir`` (a new temporary folder if None);
         warnings about the file (truncation, damage) are emitted here. ``on_rows(chunk)``
         receives the events in batches while the scan goes on (``simtel_index.build_index``),
         each batch selected as the whole index is. ``copy``: the decompressed copy in
-        ``tmpdir``, already started (``decompression.open_copy``)."""
+        ``tmpdir``, already started (``decompression.open_copy``); ``kernels``: see
+        ``simtel_index.build_index``."""
 
         def selected(chunk: SimTelIndex) -> None:
             chunk = self._select(chunk)
@@ -656,7 +657,7 @@ class SimTelSource(EventSource):
 
         index = build_index(self.path, progress=progress, should_stop=should_stop,
                             tmpdir=tmpdir, on_rows=None if on_rows is None else selected,
-                            copy=copy)
+                            copy=copy, kernels=kernels)
         try:
             index = self._select(index)
         except BaseException:
