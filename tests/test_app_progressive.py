@@ -174,3 +174,28 @@ def test_finished_tasks_are_released(qtbot):
     qtbot.wait(10)
     gc.collect()
     assert held() is None and ref() is None
+
+
+def test_the_sorted_list_answers_each_role_as_its_model_does(simtel_file, qtbot, window):
+    """The proxy answers the roles the event list's model answers with the model's value
+    of the row it shows there, and None for the others without asking the model."""
+    s, table = window.session, window.event_table
+    assert window.open_path(simtel_file("gamma_70sst1m.simtel.zst"))
+    qtbot.waitUntil(lambda: s.array_event is not None and not s.indexing, timeout=60000)
+    table.view.sortByColumn(1, QtCore.Qt.DescendingOrder)
+    model, proxy = table.model, table.proxy
+    asked = []
+    original = model.data
+    model.data = lambda index, role=QtCore.Qt.DisplayRole: (asked.append(role),
+                                                             original(index, role))[1]
+    roles = [QtCore.Qt.DisplayRole, QtCore.Qt.ToolTipRole, QtCore.Qt.TextAlignmentRole,
+             QtCore.Qt.ForegroundRole, QtCore.Qt.UserRole, QtCore.Qt.DecorationRole,
+             QtCore.Qt.FontRole, QtCore.Qt.BackgroundRole, QtCore.Qt.CheckStateRole]
+    for row in range(proxy.rowCount()):
+        for column in range(proxy.columnCount()):
+            for role in roles:
+                cell = proxy.index(row, column)
+                expected = original(proxy.mapToSource(cell), role)
+                assert proxy.data(cell, role) == expected
+    assert set(asked) == set(roles) & set(model.roles)
+    assert proxy.data(QtCore.QModelIndex()) is None

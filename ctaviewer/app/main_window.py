@@ -11,8 +11,8 @@ from ..dl3.index import opens_in_dl3_browser
 from ..errors import InputFileError
 from ..io import supported_formats
 from ..service.session import describe_path
+from . import colors, table_lookup
 from . import settings as app_settings
-from . import table_lookup
 from .about import about_text
 from .export import EXPORT_FILTER, export_widget
 from .models.bookmarks import BookmarkModel
@@ -162,6 +162,9 @@ class MainWindow(QtWidgets.QMainWindow):
         # in a thread when the first camera is drawn, it would hold the GIL against the GUI
         # thread for the ~1 s of that first drawing
         QtCore.QTimer.singleShot(0, table_lookup.warm_up)
+        # the array view's colour map is read from pyqtgraph's files (~10 ms) before a file
+        # comes, not in the turn that first draws an event
+        QtCore.QTimer.singleShot(0, lambda: colors.brushes("inferno"))
 
     # ---------------------------------------------------------------- construction
     def _add_dock(self, key, title, widget, area):

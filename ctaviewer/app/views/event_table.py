@@ -82,6 +82,9 @@ class EventTableModel(QtCore.QAbstractTableModel):
     file is being indexed, rows come in batches at the end (``rows_added``): they are
     inserted, never the whole table reset, and only they are filtered."""
 
+    #: the roles ``data`` answers (the proxy gives None for the others without asking)
+    roles = _ROLES
+
     def __init__(self, session):
         super().__init__()
         self.session = session
