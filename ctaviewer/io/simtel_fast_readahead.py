@@ -65,7 +65,32 @@ def _decompress(open_stream, block_size: int, blocks: queue.Queue, stop: threadi
             pass
 
 
-class ReadAhead:
+class _ForwardOnly:
+    """``seek`` (forward only, by reading) and ``tell`` of a stream whose class reads
+    (``read``) and counts what it gave (``_pos``)."""
+
+    _pos = 0
+
+    def read(self, size: int = -1) -> bytes:
+        raise NotImplementedError
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        if whence == 1:
+            offset += self._pos
+        elif whence != 0:
+            raise OSError("cannot seek from the end of a stream")
+        if offset < self._pos:
+            raise OSError(_BACKWARDS)
+        while self._pos < offset:
+            if not self.read(min(offset - self._pos, 1 << 24)):
+                break
+        return self._pos
+
+    def tell(self) -> int:
+        return self._pos
+
+
+class ReadAhead(_ForwardOnly):
     """A forward-only stream whose blocks a thread decompresses ahead (``open_stream()``
     makes the thread's stream)."""
 
@@ -109,21 +134,6 @@ class ReadAhead:
         self._pos += len(out)
         return out
 
-    def seek(self, offset: int, whence: int = 0) -> int:
-        if whence == 1:
-            offset += self._pos
-        elif whence != 0:
-            raise OSError("cannot seek from the end of a stream")
-        if offset < self._pos:
-            raise OSError(_BACKWARDS)
-        while self._pos < offset:
-            if not self.read(offset - self._pos):
-                break
-        return self._pos
-
-    def tell(self) -> int:
-        return self._pos
-
     def close(self) -> None:
         """Stop the thread (it closes its stream) and wait for it."""
         self._stop.set()
@@ -140,7 +150,7 @@ _CHILD = os.path.join(os.path.dirname(os.path.abspath(__file__)), "decompress_ch
 _PIPE_BYTES = 1024 * 1024  # the pipe's buffer (Linux): fewer switches between the two
 
 
-class ChildStream:
+class ChildStream(_ForwardOnly):
     """A forward-only stream (read, forward seek, tell) of ``decompress_child.zstd_stream``
     (path), decompressed by ``decompress_child.py --stream`` and read from its pipe.
 
@@ -193,21 +203,6 @@ class ChildStream:
             raise OSError(why.splitlines()[-1] if why else
                           f"the process decompressing the file ended with code {code}")
         self.close()
-
-    def seek(self, offset: int, whence: int = 0) -> int:
-        if whence == 1:
-            offset += self._pos
-        elif whence != 0:
-            raise OSError("cannot seek from the end of a stream")
-        if offset < self._pos:
-            raise OSError(_BACKWARDS)
-        while self._pos < offset:
-            if not self.read(min(offset - self._pos, 1 << 24)):
-                break
-        return self._pos
-
-    def tell(self) -> int:
-        return self._pos
 
     def close(self) -> None:
         """End the child (if it still runs) and close its pipes."""
