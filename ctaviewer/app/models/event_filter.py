@@ -13,22 +13,10 @@ import numpy as np
 
 from ...errors import ExpressionError
 from ...expressions import Expression
+from .table_columns import KEYS
 
-COLUMNS = ("index", "event_id", "energy", "n_tel", "n_tel_reco", "reco_alt", "reco_az",
-           "reco_energy",
-           # the event type: ctapipe's code (32 shower, 5 sky pedestal, 0 flat field, ...)
-           # and 0/1 flags (see ``service.session.event_type_columns``)
-           "event_type", "is_shower", "is_pedestal", "is_flatfield", "is_calibration",
-           # telescopes with a fitted muon ring (known once the event was processed, or for
-           # every event after the Muon summary's analysis of the file)
-           "muon",
-           # the whole-file table's (and, for the reconstruction, each processed event's):
-           # the simulation (true_*, CORSIKA's primary_id: 0 gamma, 101 proton), the
-           # angle between the reconstructed and the true direction (deg), the core (m),
-           # h_max (m), gammaness, the summed cleaned intensity (p.e.), reco_valid (0 or 1)
-           "primary_id", "true_alt", "true_az", "true_core_x", "true_core_y", "true_impact",
-           "true_x_max", "ang_error", "reco_core_x", "reco_core_y", "h_max", "gammaness",
-           "intensity", "reco_valid")
+#: the names a filter may use: the event list's columns (``table_columns.KEYS``)
+COLUMNS = KEYS
 #: the event list's type choice: (label, the condition it adds to the filter)
 TYPE_CHOICES = (
     ("all types", ""),

@@ -19,7 +19,8 @@ import numpy as np
 from ...coords import angular_separation
 
 NAN = math.nan
-#: columns every row of the index has
+#: columns every row of the index has (the event type: ctapipe's code, 32 shower, 5 sky
+#: pedestal, 0 flat field, ..., and 0/1 flags: ``service.session.event_type_columns``)
 INDEX_KEYS = ("index", "event_id", "n_tel", "energy", "event_type", "is_shower",
               "is_pedestal", "is_flatfield", "is_calibration")
 #: columns a row has once its event was processed (``SessionState._update_row``)
@@ -29,6 +30,10 @@ EVENT_KEYS = ("n_tel_reco", "reco_alt", "reco_az", "reco_energy", "reco_core_x",
 #: (``ang_error`` is computed here from the others)
 TRUE_KEYS = ("primary_id", "true_alt", "true_az", "true_core_x", "true_core_y",
              "true_impact", "true_x_max")
+#: every column, also the names an event-list filter may use (``muon``: telescopes with a
+#: fitted muon ring, known once the event was processed or the Muon summary analysed the
+#: file; ``reco_valid``: 0 or 1; ``ang_error``: deg between the reconstructed and the true
+#: direction; CORSIKA's ``primary_id``: 0 gamma, 101 proton)
 KEYS = INDEX_KEYS + EVENT_KEYS + TRUE_KEYS + ("muon", "reco_valid", "ang_error")
 #: 1 where the row's reconstruction comes from processing its event one by one
 _VISITED = "visited"
