@@ -142,3 +142,13 @@ def to_index(values: np.ndarray, lo: float, hi: float, scale: str) -> np.ndarray
         idx = np.clip(np.nan_to_num(k, nan=-1.0), 0, N_COLORS - 1).astype(np.int32)
     idx[~np.isfinite(t)] = N_COLORS
     return idx
+
+
+#: colours of curves drawn side by side in one plot (colour-blind safe: Okabe–Ito): the
+#: performance plots' series and the DL3 browser's IRF curves
+SERIES = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000")
+
+
+def series_color(index: int) -> str:
+    """The colour of series ``index`` (``SERIES`` in turn)."""
+    return SERIES[index % len(SERIES)]

@@ -8,10 +8,9 @@ from __future__ import annotations
 import numpy as np
 
 from ...dl3.irfs import PSF_CONTAINMENT
+from ..colors import series_color
 from ..qt import QtCore, QtWidgets, pg
 
-COLORS = ((31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 103, 189),
-          (140, 86, 75))
 #: offsets (deg) and energies (TeV) the curves are drawn at
 OFFSETS = (0.5, 1.0, 1.5, 2.0, 2.5)
 ENERGIES = (0.3, 1.0, 3.0, 10.0)
@@ -109,7 +108,7 @@ class IRFView(QtWidgets.QWidget):
         for i, off in enumerate(_offsets_within(a.offset_hi)):
             v = a.evaluate(e, off)
             ok = v > 0
-            p.plot(e[ok], v[ok], pen=pg.mkPen(COLORS[i % 6], width=2), name=f"{off:g}°")
+            p.plot(e[ok], v[ok], pen=pg.mkPen(series_color(i), width=2), name=f"{off:g}°")
         p.setLabel("bottom", "true energy (TeV)")
         p.setLabel("left", "A_eff (m²)")
         self.shown["aeff_e"] = len(p.listDataItems())
@@ -121,9 +120,9 @@ class IRFView(QtWidgets.QWidget):
                 continue
             if len(a.offset_centres) == 1:  # one offset bin: its value, as a point
                 p.plot(a.offset_centres, a.evaluate(en, a.offset_centres) / 1e4, pen=None,
-                       symbol="o", symbolBrush=COLORS[i % 6], name=f"{en:g} TeV")
+                       symbol="o", symbolBrush=series_color(i), name=f"{en:g} TeV")
                 continue
-            p.plot(off, a.evaluate(en, off) / 1e4, pen=pg.mkPen(COLORS[i % 6], width=2),
+            p.plot(off, a.evaluate(en, off) / 1e4, pen=pg.mkPen(series_color(i), width=2),
                    name=f"{en:g} TeV")
         p.setLabel("bottom", "offset (°)")
         p.setLabel("left", "A_eff (10⁴ m²)")
@@ -138,8 +137,8 @@ class IRFView(QtWidgets.QWidget):
                              for off in _offsets_within(psf.offset_hi))
         for i, j in enumerate(bins):
             ok = np.isfinite(r[j])
-            p.plot(e[ok], r[j][ok], pen=pg.mkPen(COLORS[i % 6], width=2), symbol="o",
-                   symbolSize=4, symbolBrush=COLORS[i % 6],
+            p.plot(e[ok], r[j][ok], pen=pg.mkPen(series_color(i), width=2), symbol="o",
+                   symbolSize=4, symbolBrush=series_color(i),
                    name=f"{psf.offset_centres[j]:.2g}°")
         p.setLabel("bottom", "true energy (TeV)")
         p.setLabel("left", f"R{PSF_CONTAINMENT * 100:.0f} (°)")
@@ -176,7 +175,7 @@ class IRFView(QtWidgets.QWidget):
         for i, off in enumerate(offs[:5]):
             v = b.evaluate(e, off)
             ok = v > 0
-            p.plot(e[ok], v[ok], pen=pg.mkPen(COLORS[i % 6], width=2), name=f"{off:g}°")
+            p.plot(e[ok], v[ok], pen=pg.mkPen(series_color(i), width=2), name=f"{off:g}°")
         p.setLabel("bottom", "reco energy (TeV)")
         p.setLabel("left", "rate (s⁻¹ MeV⁻¹ sr⁻¹)")
         self.shown["bkg"] = len(p.listDataItems())
@@ -186,7 +185,7 @@ class IRFView(QtWidgets.QWidget):
         p.setLogMode(x=True, y=False)
         e = rm.energy_centres
         for i, off in enumerate(_offsets_within(rm.offset_hi)[:3]):
-            p.plot(e, rm.evaluate(e, off), pen=pg.mkPen(COLORS[i % 6], width=2),
+            p.plot(e, rm.evaluate(e, off), pen=pg.mkPen(series_color(i), width=2),
                    stepMode=None, symbol="o", symbolSize=4, name=f"{off:g}°")
         p.setLabel("bottom", "reco energy (TeV)")
         p.setLabel("left", "RAD_MAX (°)")
@@ -198,8 +197,8 @@ class IRFView(QtWidgets.QWidget):
         bias, res = ed.bias_resolution(0.5)
         e = np.sqrt(ed.energy_lo * ed.energy_hi)
         ok = np.isfinite(bias)
-        p.plot(e[ok], bias[ok], pen=pg.mkPen(COLORS[0], width=2), name="bias ⟨μ⟩ − 1")
-        p.plot(e[ok], res[ok], pen=pg.mkPen(COLORS[1], width=2), name="resolution σ(μ)")
+        p.plot(e[ok], bias[ok], pen=pg.mkPen(series_color(0), width=2), name="bias ⟨μ⟩ − 1")
+        p.plot(e[ok], res[ok], pen=pg.mkPen(series_color(1), width=2), name="resolution σ(μ)")
         p.setYRange(-0.5, 1.0)
         p.setLabel("bottom", "true energy (TeV)")
         self.shown["extra"] = len(p.listDataItems())

@@ -14,15 +14,10 @@ import html
 import numpy as np
 
 from ...performance.plots import Plot
+from ..colors import series_color
 from ..qt import QtCore, pg
 
-#: series colours (colour-blind safe: Okabe–Ito)
-PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000")
 TINY = 1e-30
-
-
-def color(index: int) -> str:
-    return PALETTE[index % len(PALETTE)]
 
 
 def _log(values, on: bool):
@@ -125,7 +120,7 @@ class PerformancePlot(pg.PlotWidget):
     # ------------------------------------------------------------------ drawing
     def _draw_series(self, k: int, s, plot: Plot) -> None:
         item = self.getPlotItem()
-        c = color(s.color)
+        c = series_color(s.color)
         if len(s.x) == 0:
             item.addItem(pg.PlotDataItem([], [], name=f"{s.label} (no events)",
                                          pen=pg.mkPen(c)))
