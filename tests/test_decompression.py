@@ -219,3 +219,19 @@ def test_iteration_through_the_child_equals_iteration_here(monkeypatch):
     monkeypatch.setattr(decompression.sys, "frozen", True, raising=False)
     assert ChildStream.start(path, 1 << 16) is None
     assert ids() == by_child and len(by_child) > 10
+
+
+def test_no_child_script_means_decompression_here(tmp_path, monkeypatch):
+    """A package whose files are not on disk (installed inside an archive): no process is
+    started, the thread of this process decompresses."""
+    from ctaviewer.io import simtel_fast_readahead
+
+    path = _inputs(tmp_path)["clean.simtel.zst"]
+    monkeypatch.setattr(decompression, "_CHILD", str(tmp_path / "nowhere.py"))
+    monkeypatch.setattr(simtel_fast_readahead, "_CHILD", str(tmp_path / "nowhere.py"))
+    copy = open_copy(path, str(tmp_path))
+    try:
+        assert isinstance(copy, AheadThread) and copy.ensure(float("inf")) > 0
+    finally:
+        copy.close()
+    assert ChildStream.start(path, 1 << 16) is None

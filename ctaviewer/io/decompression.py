@@ -297,8 +297,8 @@ class ChildCopy:
     @classmethod
     def start(cls, path: str, tmpdir: str, should_stop: Callable[[], bool] | None = None,
               niceness: int = 0) -> ChildCopy | None:
-        if getattr(sys, "frozen", False) or not sys.executable:
-            return None
+        if getattr(sys, "frozen", False) or not sys.executable or not os.path.isfile(_CHILD):
+            return None  # (a frozen bundle; a package installed inside an archive)
         raw = os.path.join(tmpdir, RAW_NAME)
         try:
             proc = subprocess.Popen(

@@ -169,8 +169,8 @@ class ChildStream(_ForwardOnly):
     @classmethod
     def start(cls, path, block_size: int) -> ChildStream | None:
         """The stream, or None where no process can be started (a frozen application)."""
-        if getattr(sys, "frozen", False) or not sys.executable:
-            return None
+        if getattr(sys, "frozen", False) or not sys.executable or not os.path.isfile(_CHILD):
+            return None  # (a frozen bundle; a package installed inside an archive)
         try:
             proc = subprocess.Popen(
                 [sys.executable, _CHILD, "--stream", os.fspath(path), str(int(block_size))],
