@@ -13,7 +13,7 @@ import sys
 import pytest
 
 from ctaviewer.errors import Cancelled, InputFileError
-from ctaviewer.io import decompression
+from ctaviewer.io import decompress_child, decompression
 from ctaviewer.io.decompress_child import zstd_stream
 from ctaviewer.io.decompression import AheadThread, ChildCopy, RawCopy, open_copy
 from ctaviewer.io.simtel_fast_readahead import ChildStream
@@ -21,6 +21,12 @@ from ctaviewer.io.simtel_fast_readahead import ChildStream
 from .conftest import decompressed, simtel
 
 zstandard = pytest.importorskip("zstandard")
+
+
+@pytest.fixture(autouse=True)
+def any_size(monkeypatch):
+    """The shared files are small: here every compressed file gets its process."""
+    monkeypatch.setattr(decompress_child, "MIN_BYTES", 0)
 
 
 def _inputs(tmp_path) -> dict[str, str]:
@@ -224,14 +230,24 @@ def test_iteration_through_the_child_equals_iteration_here(monkeypatch):
 def test_no_child_script_means_decompression_here(tmp_path, monkeypatch):
     """A package whose files are not on disk (installed inside an archive): no process is
     started, the thread of this process decompresses."""
-    from ctaviewer.io import simtel_fast_readahead
-
     path = _inputs(tmp_path)["clean.simtel.zst"]
-    monkeypatch.setattr(decompression, "_CHILD", str(tmp_path / "nowhere.py"))
-    monkeypatch.setattr(simtel_fast_readahead, "_CHILD", str(tmp_path / "nowhere.py"))
+    monkeypatch.setattr(decompress_child, "SCRIPT", str(tmp_path / "nowhere.py"))
     copy = open_copy(path, str(tmp_path))
     try:
         assert isinstance(copy, AheadThread) and copy.ensure(float("inf")) > 0
     finally:
         copy.close()
     assert ChildStream.start(path, 1 << 16) is None
+
+
+def test_a_small_file_is_decompressed_here(tmp_path, monkeypatch):
+    """Below ``MIN_BYTES`` a process would take longer to start than the decompression."""
+    path = _inputs(tmp_path)["clean.simtel.zst"]
+    monkeypatch.setattr(decompress_child, "MIN_BYTES", os.path.getsize(path) + 1)
+    assert ChildCopy.start(path, str(tmp_path)) is None
+    assert ChildStream.start(path, 1 << 16) is None
+    monkeypatch.setattr(decompress_child, "MIN_BYTES", os.path.getsize(path))
+    copy, stream = ChildCopy.start(path, str(tmp_path)), ChildStream.start(path, 1 << 16)
+    assert copy is not None and stream is not None
+    copy.close()
+    stream.close()

@@ -31,6 +31,11 @@ import zlib
 
 #: compressed bytes per step (a progress line each)
 IN_CHUNK = 512 * 1024
+#: compressed files smaller than this are decompressed by the reading process itself: a
+#: process takes ~50 ms to start, about what decompressing 20 MB of output takes
+MIN_BYTES = 8 * 1024 * 1024
+#: this script, as the reading process runs it
+SCRIPT = os.path.abspath(__file__)
 #: most decompressed bytes per zlib call, and per zstd output buffer
 OUT_CHUNK = 4 * 1024 * 1024
 
@@ -107,6 +112,18 @@ class Frames:
     def complete(self) -> bool:
         """The stream ended at the end of a member/frame (not inside one)."""
         return self.done or self.d.eof or not self.started
+
+
+def worth_a_process(path) -> bool:
+    """Whether compressed ``path`` is decompressed by a process running this script: it is
+    large enough (``MIN_BYTES``), and a Python can run this file (not a frozen bundle, not
+    a package installed inside an archive)."""
+    if getattr(sys, "frozen", False) or not sys.executable or not os.path.isfile(SCRIPT):
+        return False
+    try:
+        return os.path.getsize(path) >= MIN_BYTES
+    except OSError:
+        return False
 
 
 def _say(kind: str, text: str) -> None:

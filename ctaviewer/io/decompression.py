@@ -29,11 +29,11 @@ from collections.abc import Callable
 from typing import NamedTuple
 
 from ..errors import Cancelled, InputFileError, TemporaryStorageError
+from . import decompress_child
 from .decompress_child import IN_CHUNK, Frames
 
 #: name of the decompressed copy inside its folder (short: the input's name may be long)
 RAW_NAME = "decompressed.simtel"
-_CHILD = os.path.join(os.path.dirname(os.path.abspath(__file__)), "decompress_child.py")
 
 Progress = Callable[[float], None]
 
@@ -275,9 +275,10 @@ class ChildCopy:
     bytes are written or the stream has ended, and raises its errors as RawCopy does.
 
     ``ChildCopy.start`` does not wait for the process (it decompresses while its caller
-    does other things); it returns None where no process can be started (a frozen
-    application, no Python to run): decompress in this process then. The child runs this
-    interpreter with this environment, so what this process imports, it imports too.
+    does other things); it returns None for a small file and where no process can be
+    started (``decompress_child.worth_a_process``): decompress in this process then. The
+    child runs this interpreter with this environment, so what this process imports, it
+    imports too.
     """
 
     def __init__(self, path: str, tmpdir: str, proc: subprocess.Popen,
@@ -297,12 +298,12 @@ class ChildCopy:
     @classmethod
     def start(cls, path: str, tmpdir: str, should_stop: Callable[[], bool] | None = None,
               niceness: int = 0) -> ChildCopy | None:
-        if getattr(sys, "frozen", False) or not sys.executable or not os.path.isfile(_CHILD):
-            return None  # (a frozen bundle; a package installed inside an archive)
+        if not decompress_child.worth_a_process(path):
+            return None
         raw = os.path.join(tmpdir, RAW_NAME)
         try:
             proc = subprocess.Popen(
-                [sys.executable, _CHILD, path, raw], stdin=subprocess.DEVNULL,
+                [sys.executable, decompress_child.SCRIPT, path, raw], stdin=subprocess.DEVNULL,
                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, close_fds=True)
         except (OSError, ValueError):
             return None

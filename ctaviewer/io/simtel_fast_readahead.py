@@ -24,6 +24,8 @@ import sys
 import threading
 import weakref
 
+from . import decompress_child
+
 try:
     import fcntl
 except ImportError:  # not a POSIX system
@@ -146,7 +148,6 @@ class ReadAhead(_ForwardOnly):
         self._block = b""
 
 
-_CHILD = os.path.join(os.path.dirname(os.path.abspath(__file__)), "decompress_child.py")
 _PIPE_BYTES = 1024 * 1024  # the pipe's buffer (Linux): fewer switches between the two
 
 
@@ -168,12 +169,14 @@ class ChildStream(_ForwardOnly):
 
     @classmethod
     def start(cls, path, block_size: int) -> ChildStream | None:
-        """The stream, or None where no process can be started (a frozen application)."""
-        if getattr(sys, "frozen", False) or not sys.executable or not os.path.isfile(_CHILD):
-            return None  # (a frozen bundle; a package installed inside an archive)
+        """The stream, or None for a small file and where no process can be started
+        (``decompress_child.worth_a_process``)."""
+        if not decompress_child.worth_a_process(path):
+            return None
         try:
             proc = subprocess.Popen(
-                [sys.executable, _CHILD, "--stream", os.fspath(path), str(int(block_size))],
+                [sys.executable, decompress_child.SCRIPT, "--stream", os.fspath(path),
+                 str(int(block_size))],
                 stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                 close_fds=True)
         except (OSError, ValueError):
