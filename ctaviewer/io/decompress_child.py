@@ -114,6 +114,29 @@ class Frames:
         return self.done or self.d.eof or not self.started
 
 
+def compression_of(path) -> str | None:
+    """"gzip", "zstd" or None (not compressed), from the file's first bytes."""
+    with open(path, "rb") as f:
+        magic = f.read(4)
+    if magic[:2] == b"\x1f\x8b":
+        return "gzip"
+    if magic == b"\x28\xb5\x2f\xfd":
+        return "zstd"
+    return None
+
+
+def decompress_into(frames: Frames, data: bytes, start: int, write) -> str | None:
+    """Pass what compressed ``data`` (from byte ``start`` of the file) decompresses to
+    ``write``; where the stream is damaged, the bytes before the damage are written and the
+    damage is returned in words (None: no damage). ``write``'s OSError propagates."""
+    try:
+        for out in frames.feed(data):
+            write(out)
+    except frames.errors as exc:
+        return f"the compressed stream is damaged near byte {start} ({exc})"
+    return None
+
+
 def worth_a_process(path) -> bool:
     """Whether compressed ``path`` is decompressed by a process running this script: it is
     large enough (``MIN_BYTES``), and a Python can run this file (not a frozen bundle, not
@@ -134,7 +157,7 @@ def _say(kind: str, text: str) -> None:
 def run(source: str, copy: str) -> int:
     """Decompress ``source`` into ``copy``; what happened is said on standard output."""
     try:
-        frames = Frames(_kind(source))
+        frames = Frames(compression_of(source))
         src = open(source, "rb")  # noqa: SIM115 - the process ends with it
     except OSError as exc:
         _say("E", json.dumps({"input": f"cannot read the file ({exc})"}))
@@ -145,6 +168,15 @@ def run(source: str, copy: str) -> int:
         _say("E", json.dumps({"storage": exc.strerror or str(exc), "written": 0}))
         return 1
     written, damage = 0, None
+
+    def write(out: bytes) -> None:
+        nonlocal written
+        view = memoryview(out)
+        while view:
+            n = os.write(dst, view)
+            view = view[n:]
+            written += n
+
     while True:
         try:
             data = src.read(IN_CHUNK)
@@ -154,19 +186,12 @@ def run(source: str, copy: str) -> int:
         if not data:
             break
         try:
-            for out in frames.feed(data):
-                view = memoryview(out)
-                while view:
-                    n = os.write(dst, view)
-                    view = view[n:]
-                    written += n
-        except frames.errors as exc:  # damaged stream: keep what came before
-            damage = (f"the compressed stream is damaged near byte "
-                      f"{src.tell() - len(data)} ({exc})")
-            break
+            damage = decompress_into(frames, data, src.tell() - len(data), write)
         except OSError as exc:
             _say("E", json.dumps({"storage": exc.strerror or str(exc), "written": written}))
             return 1
+        if damage is not None:  # the bytes before it are kept
+            break
         _say("P", f"{src.tell()} {written}")
         if frames.done:
             break
@@ -200,11 +225,6 @@ def stream(source: str, block_size: int) -> int:
             out.flush()
             return 0
         out.write(block)
-
-
-def _kind(path: str) -> str:
-    with open(path, "rb") as f:
-        return "gzip" if f.read(2) == b"\x1f\x8b" else "zstd"
 
 
 if __name__ == "__main__":

@@ -30,22 +30,12 @@ from typing import NamedTuple
 
 from ..errors import Cancelled, InputFileError, TemporaryStorageError
 from . import decompress_child
-from .decompress_child import IN_CHUNK, Frames
+from .decompress_child import IN_CHUNK, Frames, compression_of, decompress_into
 
 #: name of the decompressed copy inside its folder (short: the input's name may be long)
 RAW_NAME = "decompressed.simtel"
 
 Progress = Callable[[float], None]
-
-
-def compression_of(path: str) -> str | None:
-    with open(path, "rb") as f:
-        magic = f.read(4)
-    if magic[:2] == b"\x1f\x8b":
-        return "gzip"
-    if magic == b"\x28\xb5\x2f\xfd":
-        return "zstd"
-    return None
 
 
 class Decompressed(NamedTuple):
@@ -111,20 +101,18 @@ class RawCopy:
             self._finish()
             return
         try:
-            for out in self.frames.feed(data):
-                self._dst.write(out)
-                self.written += len(out)
-        except self.frames.errors as exc:  # damaged stream: keep what came before
-            self.damage = (f"the compressed stream is damaged near byte "
-                           f"{self._src.tell() - len(data)} ({exc})")
-            self._finish()
-            return
+            self.damage = decompress_into(self.frames, data, self._src.tell() - len(data),
+                                          self._write)
         except OSError as exc:
             raise _storage_error(self.path, self.tmpdir, exc, self.written) from None
-        if self.frames.done:
+        if self.damage is not None or self.frames.done:  # (damaged: what came before kept)
             self._finish()
             return
         self._flush()
+
+    def _write(self, out: bytes) -> None:
+        self._dst.write(out)
+        self.written += len(out)
 
     def _flush(self) -> None:
         try:
@@ -269,6 +257,25 @@ def _storage_error(path, tmpdir, exc: OSError | str, written: int) -> TemporaryS
     )
 
 
+def end_child(proc: subprocess.Popen) -> None:
+    """End a decompressing child: killed if it still runs (one that has said its last has
+    written everything), waited for, its pipes closed."""
+    if proc.poll() is None:
+        proc.kill()
+    proc.wait()
+    for f in (proc.stdout, proc.stderr):
+        try:
+            f.close()
+        except OSError:
+            pass
+
+
+def last_words(proc: subprocess.Popen) -> str:
+    """The last line an ended child wrote on standard error ("" if none)."""
+    why = proc.stderr.read().decode("utf-8", "replace").strip()
+    return why.splitlines()[-1] if why else ""
+
+
 class ChildCopy:
     """A copy written by a process of its own (``decompress_child.py``), as ``RawCopy``
     presents it: ``ensure(end)`` waits (reading the child's progress lines) until ``end``
@@ -339,16 +346,14 @@ class ChildCopy:
             return
         end = json.loads(rest)
         self.written = int(end.get("written", self.written))
+        self.close()  # it has said its last
         if "input" in end:
-            self._finish()
             raise InputFileError(self.path, end["input"])
         if "storage" in end:
-            self._finish()
             raise _storage_error(self.path, self.tmpdir, end["storage"], self.written)
         self.truncated = bool(end["truncated"])
         self.damage = end["damage"]
         self.done = True
-        self._finish()
 
     def ensure(self, end: float) -> int:
         """Wait until at least ``end`` bytes are written or the stream has ended; the
@@ -360,31 +365,17 @@ class ChildCopy:
                 line = self._line()
                 if line is None:
                     code = self._proc.wait()
-                    why = self._proc.stderr.read().decode("utf-8", "replace").strip()
-                    self._finish()
+                    why = last_words(self._proc)
+                    self.close()
                     raise InputFileError(
                         self.path, "the process decompressing it ended unexpectedly (exit "
-                        f"code {code}{': ' + why.splitlines()[-1] if why else ''})")
+                        f"code {code}{': ' + why if why else ''})")
                 self._take(line)
         return self.written
 
-    def _finish(self) -> None:
-        try:
-            self._proc.wait(5.0)
-        except subprocess.TimeoutExpired:
-            self._proc.kill()
-            self._proc.wait()
-        for f in (self._proc.stdout, self._proc.stderr):
-            f.close()
-
     def close(self) -> None:
         """Stop the child if it still runs (its copy stays, for whoever owns the folder)."""
-        if self._proc.poll() is None:
-            self._proc.kill()
-        self._proc.wait()
-        for f in (self._proc.stdout, self._proc.stderr):
-            if not f.closed:
-                f.close()
+        end_child(self._proc)
 
 
 def open_copy(path: str, tmpdir: str, should_stop: Callable[[], bool] | None = None,

@@ -25,6 +25,7 @@ import threading
 import weakref
 
 from . import decompress_child
+from .decompression import end_child, last_words
 
 try:
     import fcntl
@@ -165,7 +166,7 @@ class ChildStream(_ForwardOnly):
         self._out = proc.stdout
         self._pos = 0
         self._done = False
-        self._finalizer = weakref.finalize(self, _end_child, proc)
+        self._finalizer = weakref.finalize(self, end_child, proc)
 
     @classmethod
     def start(cls, path, block_size: int) -> ChildStream | None:
@@ -200,24 +201,12 @@ class ChildStream(_ForwardOnly):
     def _end(self) -> None:
         self._done = True
         code = self._proc.wait()
-        if code != 0:
-            why = self._proc.stderr.read().decode("utf-8", "replace").strip()
-            self.close()
-            raise OSError(why.splitlines()[-1] if why else
-                          f"the process decompressing the file ended with code {code}")
+        why = last_words(self._proc) if code != 0 else ""
         self.close()
+        if code != 0:
+            raise OSError(why or f"the process decompressing the file ended with code {code}")
 
     def close(self) -> None:
         """End the child (if it still runs) and close its pipes."""
         self._finalizer()
 
-
-def _end_child(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        proc.kill()
-    proc.wait()
-    for f in (proc.stdout, proc.stderr):
-        try:
-            f.close()
-        except OSError:
-            pass
