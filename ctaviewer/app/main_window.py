@@ -20,6 +20,7 @@ from .models.display import DisplaySettings
 from .models.file_table import FileTableModel
 from .models.session import SessionModel
 from .qt import QtCore, QtGui, QtWidgets
+from .views import array_view
 from .views.array_view import ArrayView
 from .views.bookmark_list import BookmarkList
 from .views.camera_grid import CameraGrid
@@ -164,7 +165,7 @@ class MainWindow(QtWidgets.QMainWindow):
         QtCore.QTimer.singleShot(0, table_lookup.warm_up)
         # the array view's colour map is read from pyqtgraph's files (~10 ms) before a file
         # comes, not in the turn that first draws an event
-        QtCore.QTimer.singleShot(0, lambda: colors.brushes("inferno"))
+        QtCore.QTimer.singleShot(0, lambda: colors.brushes(array_view.CMAP))
 
     # ---------------------------------------------------------------- construction
     def _add_dock(self, key, title, widget, area):

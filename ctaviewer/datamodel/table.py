@@ -321,10 +321,16 @@ class TableWriter:
         self._write(rows)
 
     def flush(self) -> None:
-        if self._n_buffered:
-            self._write(self._buffer[: self._n_buffered])
+        if self._write_buffered():
             self._buffer = np.zeros(self.chunk_rows, dtype=self.dtype)
-            self._n_buffered = 0
+
+    def _write_buffered(self) -> bool:
+        """Write the rows buffered; whether there were any."""
+        if not self._n_buffered:
+            return False
+        self._write(self._buffer[: self._n_buffered])
+        self._n_buffered = 0
+        return True
 
     def _write(self, rows: np.ndarray) -> None:
         n = len(rows)
@@ -340,9 +346,7 @@ class TableWriter:
         self.n_rows += n
 
     def close(self) -> None:
-        if self._n_buffered:
-            self._write(self._buffer[: self._n_buffered])
-            self._n_buffered = 0
+        self._write_buffered()
         self._buffer = None  # no new buffer: nothing more comes
         dset = self._create()
         if self.n_rows:

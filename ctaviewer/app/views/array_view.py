@@ -15,6 +15,8 @@ from ..qt import QtCore, QtWidgets, pg
 from .lazy import LazyRefreshMixin
 from .plotting import cached_axes, clip_segments
 
+#: the colour map of the telescopes' image intensity
+CMAP = "inferno"
 SIZES = {"LST": 16, "MST": 12, "SST": 8}
 #: a short step along the image axis: with the centroid it fixes the plane (any step does)
 AXIS_STEP_DEG = 0.1
@@ -133,7 +135,7 @@ class ArrayView(LazyRefreshMixin, QtWidgets.QWidget):
         values = {t: intensity(s, t) for t in triggered}
         finite = [v for v in values.values() if np.isfinite(v) and v > 0]
         lo, hi = (min(finite), max(finite)) if finite else (1.0, 10.0)
-        table = colors.brushes("inferno")
+        table = colors.brushes(CMAP)
         lit = [t for t in triggered if (tr := s.tel_result(t)) is None or tr.passes_quality]
         k = colors.to_index(np.array([values[t] for t in lit], dtype=float), lo,
                             max(hi, lo * 1.01), "log")
