@@ -21,6 +21,12 @@ same machine load) and the figures are medians. The last line is one JSON object
     eventio_read_s               a bare ``eventio.SimTelFile`` pass over the file
     peak_rss_mb, peak_rss_mb_2, ctapipe_peak_rss_mb
     peak_pss_mb, peak_pss_mb_2, ctapipe_peak_pss_mb     the same as proportional set sizes
+    cpu_s_1, cpu_s_2, ctapipe_cpu_s    CPU seconds (user + system) of the whole process
+                                 tree: on a machine of N cores no run is shorter than
+                                 its CPU time / N
+    decompress_s                 python-zstandard alone decompressing the whole file (zstd
+                                 files): what indexing, and reaching an event deep in
+                                 the file, cannot go below
     gui_first_event_s, gui_max_block_ms, gui_jump_1000_s, gui_jump_indexed_s
                                                            from benchmarks/gui_scale.py
 """
@@ -52,11 +58,13 @@ def _pss_kb(pid: int) -> int:
     return 0
 
 
-def _tree_rss_kb(root: int) -> tuple[int, int]:
-    """Resident and proportional set sizes (kB) of ``root`` and all its descendants,
-    from /proc."""
+def _tree_sample(root: int, cpu: dict[int, float]) -> tuple[int, int]:
+    """Resident and proportional set sizes (kB) of ``root`` and all its descendants, from
+    /proc; ``cpu`` (pid -> user + system seconds so far) is updated for each of them."""
     children: dict[int, list[int]] = {}
     rss: dict[int, int] = {}
+    seconds: dict[int, float] = {}
+    tick = os.sysconf("SC_CLK_TCK")
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
@@ -68,40 +76,46 @@ def _tree_rss_kb(root: int) -> tuple[int, int]:
         pid = int(entry)
         children.setdefault(int(fields[1]), []).append(pid)
         rss[pid] = int(fields[21]) * os.sysconf("SC_PAGE_SIZE") // 1024
+        seconds[pid] = (int(fields[11]) + int(fields[12])) / tick
     total, pss, todo = 0, 0, [root]
     while todo:
         pid = todo.pop()
         total += rss.get(pid, 0)
         pss += _pss_kb(pid) if pid in rss else 0
+        if pid in seconds:
+            cpu[pid] = max(cpu.get(pid, 0.0), seconds[pid])
         todo += children.get(pid, [])
     return total, pss
 
 
-def timed(cmd, env=None, cwd=None) -> tuple[float, float, float]:
-    """(wall seconds, peak resident MB, peak proportional MB of the process tree) of
-    ``cmd``; exits on failure."""
+def timed(cmd, env=None, cwd=None) -> tuple[float, float, float, float]:
+    """(wall seconds, peak resident MB, peak proportional MB, CPU seconds) of ``cmd``'s
+    process tree; exits on failure. The CPU time is the user + system time of every
+    process of the tree as last sampled (every 20 ms), so it misses at most the last 20 ms
+    of each."""
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env,
                             cwd=cwd)
     peak = peak_pss = 0
+    cpu: dict[int, float] = {}
     while proc.poll() is None:
-        rss, pss = _tree_rss_kb(proc.pid)
+        rss, pss = _tree_sample(proc.pid, cpu)
         peak, peak_pss = max(peak, rss), max(peak_pss, pss)
         time.sleep(0.02)
     dt = time.perf_counter() - t0
     err = proc.stderr.read().decode("utf-8", "replace")
     if proc.returncode != 0:
         sys.exit(f"{' '.join(map(str, cmd))} failed ({proc.returncode}): {err[-2000:]}")
-    return dt, peak / 1024, peak_pss / 1024
+    return dt, peak / 1024, peak_pss / 1024, sum(cpu.values())
 
 
-def ctaviewer_process(path, out, workers) -> tuple[float, float, float]:
+def ctaviewer_process(path, out, workers) -> tuple[float, float, float, float]:
     shutil.rmtree(out, ignore_errors=True)
     return timed([sys.executable, "-m", "ctaviewer", "process", path, "--output", out,
                   "--workers", str(workers), "--quiet"])
 
 
-def ctapipe_process(python, path, out) -> tuple[float, float, float]:
+def ctapipe_process(python, path, out) -> tuple[float, float, float, float]:
     shutil.rmtree(out, ignore_errors=True)
     os.makedirs(out)
     exe = os.path.join(os.path.dirname(python), "ctapipe-process")
@@ -118,6 +132,25 @@ def eventio_read(path) -> float:
     done = subprocess.run([sys.executable, "-c", code, path], capture_output=True, text=True,
                           check=True)
     return float(done.stdout.strip().splitlines()[-1])
+
+
+def decompress_s(path) -> float | None:
+    """Seconds python-zstandard takes to decompress the whole file into nothing, in this
+    process: what indexing, and reaching an event far into the file, cannot go below (a
+    single-frame stream decompresses on one core). None for a file that is not zstd."""
+    try:
+        import zstandard
+    except ImportError:
+        return None
+    with open(path, "rb") as f:
+        if f.read(4) != b"\x28\xb5\x2f\xfd":
+            return None
+        f.seek(0)
+        t = time.perf_counter()
+        reader = zstandard.ZstdDecompressor().stream_reader(f, read_size=1 << 20)
+        while reader.read(1 << 22):
+            pass
+        return time.perf_counter() - t
 
 
 def gui_figures(path) -> dict:
@@ -165,23 +198,28 @@ def main() -> int:
                                                        os.path.join(tmp, "ctapipe")))
                 print(f"ctapipe-process: {runs['ctapipe'][-1]}", file=sys.stderr)
     result = {"file": path, "file_mb": round(os.path.getsize(path) / 1e6, 1)}
-    result["process_s_1"] = _median([t for t, _, _ in runs["1"]])
-    result["process_s_2"] = _median([t for t, _, _ in runs["2"]])
-    result["ctapipe_process_s"] = _median([t for t, _, _ in runs["ctapipe"]])
+    result["process_s_1"] = _median([run[0] for run in runs["1"]])
+    result["process_s_2"] = _median([run[0] for run in runs["2"]])
+    result["ctapipe_process_s"] = _median([run[0] for run in runs["ctapipe"]])
+    result["cpu_s_1"] = _median([run[3] for run in runs["1"]])
+    result["cpu_s_2"] = _median([run[3] for run in runs["2"]])
+    result["ctapipe_cpu_s"] = _median([run[3] for run in runs["ctapipe"]])
     if result["ctapipe_process_s"]:
         result["speedup_1"] = round(result["ctapipe_process_s"] / result["process_s_1"], 2)
         result["speedup_2"] = round(result["ctapipe_process_s"] / result["process_s_2"], 2)
-    result["peak_rss_mb"] = _median([m for _, m, _ in runs["1"]])
-    result["peak_rss_mb_2"] = _median([m for _, m, _ in runs["2"]])
-    result["ctapipe_peak_rss_mb"] = _median([m for _, m, _ in runs["ctapipe"]])
-    result["peak_pss_mb"] = _median([p for _, _, p in runs["1"]])
-    result["peak_pss_mb_2"] = _median([p for _, _, p in runs["2"]])
-    result["ctapipe_peak_pss_mb"] = _median([p for _, _, p in runs["ctapipe"]])
+    result["peak_rss_mb"] = _median([run[1] for run in runs["1"]])
+    result["peak_rss_mb_2"] = _median([run[1] for run in runs["2"]])
+    result["ctapipe_peak_rss_mb"] = _median([run[1] for run in runs["ctapipe"]])
+    result["peak_pss_mb"] = _median([run[2] for run in runs["1"]])
+    result["peak_pss_mb_2"] = _median([run[2] for run in runs["2"]])
+    result["ctapipe_peak_pss_mb"] = _median([run[2] for run in runs["ctapipe"]])
     result["eventio_read_s"] = round(eventio_read(path), 2)
+    seconds = decompress_s(path)
+    result["decompress_s"] = None if seconds is None else round(seconds, 2)
     if not args.no_gui:
         result.update(gui_figures(path))
     result["rounds"] = max(1, args.repeat)
-    result["seconds"] = {k: [round(t, 2) for t, _, _ in v] for k, v in runs.items() if v}
+    result["seconds"] = {k: [round(run[0], 2) for run in v] for k, v in runs.items() if v}
     print(json.dumps(result))
     return 0
 
