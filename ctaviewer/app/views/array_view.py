@@ -14,6 +14,7 @@ from .. import colors
 from ..qt import QtCore, QtWidgets, pg
 from .lazy import LazyRefreshMixin
 from .plotting import cached_axes, clip_segments
+from .steady_label import SteadyLabel
 
 #: the colour map of the telescopes' image intensity
 CMAP = "inferno"
@@ -92,8 +93,7 @@ class ArrayView(LazyRefreshMixin, QtWidgets.QWidget):
         self._subarray = None
         self._grey, self._white = pg.mkBrush(*GREY), pg.mkBrush(255, 255, 255)
         self._pen, self._pen_selected = pg.mkPen("k"), pg.mkPen((255, 0, 200), width=3)
-        self.legend = QtWidgets.QLabel()
-        self.legend.setWordWrap(True)
+        self.legend = SteadyLabel()  # (its height does not follow each event's text)
         self._user_range = False  # the user zoomed or panned: the view stops following
         self._segments: dict = {}  # passes quality -> (starts, ends) of the Hillas axes
         self.plot.getViewBox().sigRangeChanged.connect(self._clip_axes)

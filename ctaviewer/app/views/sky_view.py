@@ -19,6 +19,7 @@ from ...reco.stereo_image import BIN_DEG, summed_image
 from ..qt import QtCore, QtWidgets, pg
 from .lazy import LazyRefreshMixin
 from .plotting import cached_axes, clip_segments
+from .steady_label import SteadyLabel
 
 GREY = (190, 190, 190)
 #: configuration B's direction and ellipse while two configurations are compared
@@ -119,8 +120,7 @@ class SkyView(LazyRefreshMixin, QtWidgets.QWidget):
         self.legend.hide()
         self.comparison = getattr(session, "comparison", None)
         self._legend_of = None  # the B label the legend names
-        self.info = QtWidgets.QLabel()
-        self.info.setWordWrap(True)
+        self.info = SteadyLabel()  # (its height does not follow each event's text)
         self.show_summed = QtWidgets.QCheckBox("Summed image")
         self.show_summed.setChecked(True)
         self.show_summed.setToolTip(
