@@ -106,3 +106,29 @@ def test_a_warning_while_reading_an_event_is_shown(qtbot, window, monkeypatch):
     s.go_to(3)
     assert s.warnings == ["event 2: a camera nobody knows", "event 3: a camera nobody knows"]
     assert window.warning_button.text() == "⚠ event 2: a camera nobody knows (+1 more)"
+
+
+def test_a_file_without_events_leaves_nothing_of_the_one_before(simtel_file, qtbot, window,
+                                                                tmp_path):
+    """A file cut inside its first event opens with no event: the status bar, the camera
+    and its colour bar say nothing of the event of the file shown before."""
+    s = window.session
+    open_and_wait(qtbot, window, simtel_file("gamma_4lst.simtel.zst"))
+    s.go_to(1)
+    qtbot.waitUntil(lambda: s.event_index == 1 and s.result is not None, timeout=30000)
+    assert window.event_label.text().startswith("event 2/")
+    assert window.camera_view.colorbar.isVisible()
+    empty = truncated_copy(tmp_path, keep=0.2)  # run headers whole, the first event cut
+    assert window.open_path(empty)
+    qtbot.waitUntil(lambda: s.path == str(empty) and not s.indexing, timeout=30000)
+    assert s.n_events == 0 and s.array_event is None
+    assert window.event_label.text() == "no events in this file"
+    assert window.timing_label.text() == ""
+    assert window.camera_view.item is None
+    assert not window.camera_view.colorbar.isVisible()
+    assert "gamma_4lst_cut" in window.windowTitle()
+    # a good file again: all of it shown
+    open_and_wait(qtbot, window, simtel_file("gamma_4lst.simtel.zst"))
+    qtbot.waitUntil(lambda: s.result is not None, timeout=30000)
+    assert window.event_label.text().startswith("event 1/")
+    assert window.camera_view.colorbar.isVisible()

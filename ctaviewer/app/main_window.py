@@ -145,6 +145,7 @@ class MainWindow(QtWidgets.QMainWindow):
 
         s.source_changed.connect(self._update_title)
         s.source_changed.connect(self._file_opened)
+        s.source_changed.connect(self._update_status)
         s.warned.connect(self._warned)
         s.event_changed.connect(self._update_status)
         s.result_changed.connect(self._update_status)
@@ -387,7 +388,13 @@ class MainWindow(QtWidgets.QMainWindow):
     def _update_status(self, *_):
         s = self.session
         ev = s.array_event
-        if ev is None:
+        if ev is None:  # (nothing of a file before stays said)
+            if s.source is None or s.n_events:
+                text = "no event shown"
+            else:
+                text = "no events yet (indexing)" if s.indexing else "no events in this file"
+            self.event_label.setText(text)
+            self.timing_label.setText("")
             return
         e = f", E = {ev.simulation.energy:.3g} TeV" if ev.simulation else ""
         more = "+" if s.indexing else ""

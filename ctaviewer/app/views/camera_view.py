@@ -264,7 +264,7 @@ class CameraView(QtWidgets.QWidget):
         session.result_changed.connect(self.refresh)
         session.tel_selected.connect(lambda _: self.refresh())
         session.pixels_selected.connect(self._update_selection)
-        session.source_changed.connect(self._clear)
+        session.source_changed.connect(self.show_nothing)
         display.changed.connect(self.refresh)
         display.sample_changed.connect(self._sample_changed)
         if self.comparison is not None:
@@ -279,6 +279,12 @@ class CameraView(QtWidgets.QWidget):
         self.title.setMinimumHeight(0)
 
     # ---------------------------------------------------------------- updates
+    def show_nothing(self) -> None:
+        """No camera and no colour bar (a new file, before its first event is drawn)."""
+        self.compared = None
+        self._clear()
+        self._show_colorbar(None)
+
     def _clear(self):
         if self.item is not None:
             self.viewbox.removeItem(self.item)
@@ -394,7 +400,7 @@ class CameraView(QtWidgets.QWidget):
         s = self.session
         tel = s.selected_tel
         if s.array_event is None or tel is None:
-            self.compared = None
+            self.show_nothing()  # nothing of an event before (or of another file) stays
             return
         item = self._ensure_item(tel)
         desc = s.source.subarray.tels[tel]
@@ -411,6 +417,7 @@ class CameraView(QtWidgets.QWidget):
             item.set_colors(item._values * 0, blank_index(item.geometry.n_pixels),
                             self.display.cmap)
             self.title.setText(f"Tel {tel} · {desc.type_name} · {name}: not available")
+            self._show_colorbar(None)
         else:
             values, index, lo, hi = out
             item.set_colors(values, index, self.display.cmap)
@@ -418,12 +425,7 @@ class CameraView(QtWidgets.QWidget):
                 args = ("states", state_legend(self.display.quantity), self.display.cmap, name)
             else:
                 args = ("range", lo, hi, self.display.scale, self.display.cmap, name)
-            if args != self._colorbar_args:  # its axis repaints only when it changes
-                if args[0] == "states":
-                    self.colorbar.set_states(*args[1:])
-                else:
-                    self.colorbar.set_range(*args[1:])
-                self._colorbar_args = args
+            self._show_colorbar(args)
             shown_a = self.comparing and self.display.quantity in COMPARED_QUANTITIES
             self.title.setText(f"Tel {tel} · {desc.type_name}" + (" · A" if shown_a else ""))
         item.set_status(pixel_status(s, tel), status_note(s, self.display))
@@ -471,6 +473,7 @@ class CameraView(QtWidgets.QWidget):
                             self.display.cmap)
             waiting = "being processed" if self.comparison.pending else "not available"
             self.title.setText(f"Tel {tel} · {desc.type_name} · {mode}: {name}: {waiting}")
+            self._show_colorbar(None)
             return
         item.set_colors(out.values, out.index, out.cmap)
         if out.states is not None:
@@ -478,13 +481,20 @@ class CameraView(QtWidgets.QWidget):
         else:
             args = ("range", out.lo, out.hi, "linear" if mode != "B" else self.display.scale,
                     out.cmap, out.label)
-        if args != self._colorbar_args:
-            if args[0] == "states":
-                self.colorbar.set_states(*args[1:])
-            else:
-                self.colorbar.set_range(*args[1:])
-            self._colorbar_args = args
+        self._show_colorbar(args)
         self.title.setText(f"Tel {tel} · {desc.type_name} · {mode}")
+
+    def _show_colorbar(self, args) -> None:
+        """The colour bar of what the camera shows: ``args`` ("range", lo, hi, scale, cmap,
+        label) or ("states", states, cmap, label); None hides it (no colours are shown)."""
+        self.colorbar.setVisible(args is not None)
+        if args is None or args == self._colorbar_args:  # its axis repaints on a change only
+            return
+        if args[0] == "states":
+            self.colorbar.set_states(*args[1:])
+        else:
+            self.colorbar.set_range(*args[1:])
+        self._colorbar_args = args
 
     def _update_caption(self, tel, mode) -> None:
         if not self.comparing:
