@@ -80,3 +80,36 @@ def test_a_bad_combination_is_reported_not_applied(panel):
     assert session.config is before
     assert "cleaning.boundary_threshold" in panel.message.text()
     assert "[0.0, 10.0]" in panel.message.text()
+
+
+def test_saving_settings_writes_toml_or_says_why_not(panel, tmp_path, monkeypatch):
+    """Processing ▸ Save settings: a TOML file that loads back to the same settings; a
+    folder, a missing folder or an unwritable place give a dialog naming the path and
+    leave no file (before: an unexpected-error dialog with a traceback)."""
+    from ctaviewer.app.qt import QtWidgets
+    from ctaviewer.config import ProcessingConfig
+
+    said = []
+    monkeypatch.setattr(QtWidgets.QMessageBox, "warning",
+                        staticmethod(lambda parent, title, text: said.append((title, text))))
+    target = tmp_path / "mine.toml"
+    assert panel.save(target)
+    assert ProcessingConfig.from_toml(target.read_text()) == panel.session.config
+    assert said == []
+    folder = tmp_path / "a_folder"
+    folder.mkdir()
+    missing = tmp_path / "no" / "such" / "place.toml"
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    cases = [(folder, "is a folder"), (missing, "does not exist")]
+    import os
+    if os.geteuid() != 0:  # root writes anywhere
+        cases.append((locked / "x.toml", "ermission denied"))
+    for path, cause in cases:
+        assert not panel.save(path)
+        title, text = said.pop()
+        assert title == "Cannot save settings"
+        assert str(path) in text and cause in text
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a_folder", "locked", "mine.toml"]
+    assert list(folder.iterdir()) == [] and list(locked.iterdir()) == []

@@ -12,9 +12,11 @@ from __future__ import annotations
 import dataclasses
 import html
 import math
+import os
 
-from ...errors import ConfigError
+from ...errors import ConfigError, OutputError
 from ...service import processing
+from ...writers.atomic import AtomicOutput, write_error_text
 from ..qt import QtCore, QtWidgets
 
 ALL_CAMERAS = "all cameras"
@@ -354,8 +356,26 @@ class ProcessingPanel(QtWidgets.QWidget):
         path, _ = QtWidgets.QFileDialog.getSaveFileName(self, "Save processing settings",
                                                         "ctaviewer.toml", "TOML (*.toml)")
         if path:
-            with open(path, "w") as f:
+            self.save(path)
+
+    def save(self, path) -> bool:
+        """Write the settings to ``path`` (TOML), under a temporary name then renamed, so a
+        failed write leaves no half-written file; a dialog says why it could not."""
+        path = os.fspath(path)
+        try:
+            if os.path.isdir(path):
+                raise OutputError(f"{path}: is a folder, not a file")
+            with AtomicOutput(path, overwrite=True) as tmp, \
+                    open(tmp, "w", encoding="utf-8") as f:
                 f.write(self.session.config.to_toml())
+        except OutputError as exc:
+            QtWidgets.QMessageBox.warning(self, "Cannot save settings", str(exc))
+            return False
+        except OSError as exc:
+            QtWidgets.QMessageBox.warning(self, "Cannot save settings",
+                                          f"{path}: cannot write ({write_error_text(exc)})")
+            return False
+        return True
 
     def _load(self):
         path, _ = QtWidgets.QFileDialog.getOpenFileName(self, "Load processing settings", "",
