@@ -287,7 +287,11 @@ def _sigint_default() -> None:
 
 @linux_only
 @pytest.mark.parametrize("workers", ["1", "2"])
-def test_ctrl_c_is_one_line_and_status_130(tmp_path, workers):
+@pytest.mark.parametrize("how", ["ctrl-c", "sigterm"])
+def test_ctrl_c_is_one_line_and_status_130(tmp_path, workers, how):
+    """Ctrl-C (SIGINT to the whole process group) and SIGTERM (``kill PID``, a batch
+    system ending the job: to the main process only) stop the run alike: one line, the
+    finished outputs kept, no temporary file left, the workers ended."""
     inputs = _copies(tmp_path, 3)
     out = tmp_path / "out"
     # as from a terminal: SIGINT not ignored, even where this test runs in the background
@@ -299,15 +303,20 @@ def test_ctrl_c_is_one_line_and_status_130(tmp_path, workers):
     try:
         assert _wait_for(lambda: _temps(out), 300), "no job started"
         children = _children(proc.pid)
-        os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
+        if how == "ctrl-c":
+            os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
+        else:
+            os.kill(proc.pid, signal.SIGTERM)  # before: the process died, temporaries left
         stdout, stderr = proc.communicate(timeout=120)
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
-    assert proc.returncode == 130, stderr
+    code, said = ((130, "ctaviewer: interrupted") if how == "ctrl-c" else
+                  (143, "ctaviewer: terminated (SIGTERM); outputs not finished were removed"))
+    assert proc.returncode == code, stderr
     # today: ~60 lines of KeyboardInterrupt tracebacks from the workers before this
     assert [line for line in stderr.splitlines()
-            if not line.startswith("wrote ")] == ["ctaviewer: interrupted"], stderr
+            if not line.startswith("wrote ")] == [said], stderr
     assert _temps(out) == []
     assert _wait_for(lambda: not any(map(_running, children)), 30)

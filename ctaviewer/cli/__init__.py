@@ -25,6 +25,7 @@ import warnings
 
 from .._version import __version__
 from ..errors import CtaviewerError
+from .stop_signals import Terminated, terminate_as_interrupt
 
 logger = logging.getLogger(__name__)
 
@@ -164,6 +165,7 @@ def main(argv: list[str] | None = None) -> int:
             parser, module = _command_parser(argv[0])
             args = parser.parse_args(argv[1:])
             configure_logging(args.verbose, args.quiet)
+            terminate_as_interrupt()
             return int(module.run(args) or 0)
         args = _gui_parser().parse_args(argv)
         configure_logging(args.verbose, args.quiet)
@@ -173,6 +175,10 @@ def main(argv: list[str] | None = None) -> int:
     except CtaviewerError as exc:
         print(f"ctaviewer: error: {exc}", file=sys.stderr)
         return 2
+    except Terminated:
+        print("ctaviewer: terminated (SIGTERM); outputs not finished were removed",
+              file=sys.stderr)
+        return 143
     except KeyboardInterrupt:
         print("ctaviewer: interrupted", file=sys.stderr)
         return 130

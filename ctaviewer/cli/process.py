@@ -12,13 +12,12 @@ import glob
 import json
 import logging
 import os
-import signal
-import threading
 
 from ..errors import CtaviewerError, OutputError
 from . import progress
 from .progress import ProgressBar
 from .source_options import add_selection_arguments, selection_from_args
+from .stop_signals import StopRequests
 
 logger = logging.getLogger(__name__)
 
@@ -168,36 +167,6 @@ def log(line: str) -> None:
         logger.info(line)
 
 
-class _Interrupts:
-    """Ctrl-C as a stop request: the first one asks the jobs to stop (they remove their
-    partial outputs), a second one raises KeyboardInterrupt at once. Only in the main thread
-    (elsewhere signals cannot be handled and Ctrl-C keeps its usual meaning)."""
-
-    def __init__(self):
-        self.requested = False
-        self._previous = None
-
-    def __call__(self) -> bool:
-        return self.requested
-
-    def _handle(self, signum, frame):
-        if self.requested:
-            raise KeyboardInterrupt
-        self.requested = True
-
-    def __enter__(self):
-        # not where SIGINT is ignored (a job started in the background by a shell)
-        if (threading.current_thread() is threading.main_thread()
-                and signal.getsignal(signal.SIGINT) is not signal.SIG_IGN):
-            self._previous = signal.signal(signal.SIGINT, self._handle)
-        return self
-
-    def __exit__(self, *exc):
-        if self._previous is not None:
-            signal.signal(signal.SIGINT, self._previous)
-        return False
-
-
 class _FilesBar:
     """Files done (with the running files' share), events and the rate, as a progress bar
     (``cli.progress``)."""
@@ -228,11 +197,11 @@ def run(args) -> int:
                          in_process=args.workers == 1)
     bar = _FilesBar(len(specs), progress.wanted(args))
     runner.on_progress = bar.update
-    with _Interrupts() as interrupted, bar.progress.active(), batch_gc():
+    with StopRequests() as interrupted, bar.progress.active(), batch_gc():
         # with one worker, this process runs the jobs itself (hence batch_gc here)
         results = runner.run(should_stop=interrupted)
-    if interrupted.requested:
-        raise KeyboardInterrupt  # one line and status 130 (cli.main); nothing was left
+    # one line and status 130 (143 for SIGTERM) from cli.main; nothing was left
+    interrupted.raise_if_requested()
     failed = [r for r in results if not r.ok]
     empty = [r for r in results if r.ok and r.n_events == 0]
     for line in empty_output_warnings(empty):
