@@ -63,11 +63,21 @@ AS_CTAPIPE_TOML = '[calibration]\nsums_peak_time = "zero"\n'
 
 #: ctapipe's per-column metadata compared besides the values (descriptions are ours)
 METADATA = ("NAME", "UNIT", "TRANSFORM", "ENUM", "TIME_FORMAT", "TIME_SCALE")
+#: table attributes ctapipe's readers build instrument descriptions from
+#: (``CameraGeometry.from_table``, ``CameraReadout.from_table``): compared where ctapipe's
+#: table has them
+TABLE_ATTRS = ("CAM_ID", "PIX_TYPE", "PIX_ROT", "CAM_ROT", "SAMPFREQ", "REFWIDTH")
 
 
-def _read_tables(path: str) -> tuple[dict[str, np.ndarray], dict[str, dict]]:
+def _text(v):
+    return bytes(v).decode() if isinstance(v, bytes | np.bytes_) else v
+
+
+def _read_tables(path: str, table_attrs: dict | None = None
+                 ) -> tuple[dict[str, np.ndarray], dict[str, dict]]:
     """Every PyTables table of an HDF5 file by path, and its per-column ctapipe metadata
-    ({column: {attribute: value}})."""
+    ({column: {attribute: value}}); ``table_attrs`` (if given) receives each table's
+    ``TABLE_ATTRS``."""
     import h5py
     import hdf5plugin  # noqa: F401  (blosc, ctapipe's default compression)
 
@@ -78,12 +88,33 @@ def _read_tables(path: str) -> tuple[dict[str, np.ndarray], dict[str, dict]]:
                 out["/" + name] = node[()]
                 columns = {}
                 for i, col in enumerate(node.dtype.names):
-                    columns[col] = {k: bytes(v).decode() if isinstance(v, bytes) else v
+                    columns[col] = {k: _text(v)
                                     for k in METADATA
                                     if (v := node.attrs.get(f"CTAFIELD_{i}_{k}")) is not None}
                 meta["/" + name] = columns
+                if table_attrs is not None:
+                    table_attrs["/" + name] = {k: _text(node.attrs[k]) for k in TABLE_ATTRS
+                                               if k in node.attrs}
         f.visititems(visit)
     return out, meta
+
+
+#: the period of ``PIX_ROT`` by ``PIX_TYPE`` (a hexagon turned by 60° is the same); the
+#: rotations are compared to 1e-3°: ctapipe takes it from the pixel shape code of the file,
+#: ctaviewer measures it from the pixel positions (FlashCam: 30° and 30.00016°)
+ROTATION_PERIOD = {"hexagon": 60.0, "hexagonal": 60.0, "square": 90.0, "rectangular": 90.0}
+
+
+def _same_attr(key: str, a, b, attrs: dict) -> bool:
+    try:
+        x, y = float(a), float(b)
+    except (TypeError, ValueError):
+        return str(a) == str(b)
+    period = ROTATION_PERIOD.get(str(attrs.get("PIX_TYPE", "")).lower())
+    if key == "PIX_ROT" and period:
+        d = (x - y) % period
+        return min(d, period - d) <= 1e-3
+    return bool(np.isclose(x, y, rtol=RTOL, atol=ATOL))
 
 
 def _camera_order(tables: dict) -> dict[int, int]:
@@ -99,9 +130,10 @@ def _camera_order(tables: dict) -> dict[int, int]:
     return {old: new for new, old in enumerate(sorted(first, key=lambda i: key[i]))}
 
 
-def _canonical(tables: dict) -> dict:
-    """The tables with cameras renumbered by :func:`_camera_order`."""
-    order = _camera_order(tables)
+def _canonical(tables: dict, of: dict | None = None) -> dict:
+    """The tables with cameras renumbered by :func:`_camera_order` (of the tables ``of``,
+    when ``tables`` holds something else by table path, e.g. attributes)."""
+    order = _camera_order(tables if of is None else of)
     if not order or all(k == v for k, v in order.items()):
         return tables
     out = {}
@@ -111,7 +143,7 @@ def _canonical(tables: dict) -> dict:
         m = pattern.match(path)
         if m and int(m.group(2)) in order:
             out[f"{m.group(1)}_{order[int(m.group(2))]}"] = table
-        elif path == "/configuration/instrument/subarray/layout":
+        elif path == "/configuration/instrument/subarray/layout" and of is None:
             table = table.copy()
             table["camera_index"] = [order[int(i)] for i in table["camera_index"]]
             out[path] = table
@@ -144,9 +176,20 @@ def _atol(name: str) -> float:
 def compare_files(ctapipe_path, our_path) -> dict:
     """Column-by-column comparison; returns {"tables", "columns", "differing": [(name, text)],
     "deliberate": [(name, text)]}."""
-    ct, ct_meta = _read_tables(os.fspath(ctapipe_path))
-    ours, our_meta = _read_tables(os.fspath(our_path))
+    ct_attrs, our_attrs = {}, {}
+    ct, ct_meta = _read_tables(os.fspath(ctapipe_path), ct_attrs)
+    ours, our_meta = _read_tables(os.fspath(our_path), our_attrs)
     differing, deliberate = [], []
+    # table attributes, camera tables matched as their rows are (``_canonical``)
+    ct_attrs, our_attrs = _canonical(ct_attrs, ct), _canonical(our_attrs, ours)
+    for path, attrs in sorted(ct_attrs.items()):
+        theirs = our_attrs.get(path)
+        if theirs is None:
+            continue  # a missing table is reported below
+        for key, value in attrs.items():
+            if key not in theirs or not _same_attr(key, value, theirs[key], attrs):
+                differing.append((f"{path} attribute {key}",
+                                  f"{value!r} in ctapipe's file, {theirs.get(key)!r} in ours"))
     for path, columns in ct_meta.items():  # before renumbering: camera tables carry none
         for col, attrs in columns.items():
             theirs = our_meta.get(path, {}).get(col)

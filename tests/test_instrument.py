@@ -186,3 +186,58 @@ def test_metadata_names_survive_the_hdf5_round_trip(tmp_path):
             (b.optics.reflector_shape, b.optics.n_mirror_tiles)
         assert a.camera.source_name == b.camera.source_name
     assert optics_rows == len({id(sub.tels[int(t)].optics) for t in sub.tel_ids})
+
+
+def test_pixel_rotation_is_written_as_ctapipe_means_it(tmp_path):
+    """``PIX_ROT`` of the geometry tables is ctapipe's ``pix_rotation`` (matplotlib's
+    polygon orientation), so ctapipe draws our files' pixels as in its own (before: our
+    vertex angle, hexagons turned by 30°); ours is read back exactly, from our files of
+    today and of before, and ctapipe's value is converted."""
+    import h5py
+
+    from ctaviewer.datamodel.instrument import read_subarray, write_subarray
+    from ctaviewer.instrument.camera_library import (
+        ctapipe_pix_rotation,
+        pix_rotation_from_ctapipe,
+    )
+
+    with open_source(simtel("proton_4lst_15flashcam.simtel.zst")) as source:
+        sub = source.subarray
+    path = tmp_path / "s.h5"
+    with h5py.File(path, "w") as h5:
+        write_subarray(h5, sub)
+    cams = {c.name: c.geometry for c in sub.camera_types}
+    with h5py.File(path, "r+") as h5:
+        group = h5["/configuration/instrument/telescope/camera"]
+        tables = [group[k] for k in group if k.startswith("geometry_")]
+        written = {t.attrs["CAM_ID"].decode() if isinstance(t.attrs["CAM_ID"], bytes)
+                   else t.attrs["CAM_ID"]: float(t.attrs["PIX_ROT"]) for t in tables}
+        # LSTCam: ctapipe's pix_rotation 100.893° (hexagons, ≡ 40.893° modulo 60°)
+        lst = [v for k, v in written.items() if k.startswith("LST")][0]
+        assert lst == pytest.approx(40.893, abs=1e-3)
+        flash = [v for k, v in written.items() if "Flash" in k][0]
+        assert flash == pytest.approx(30.0, abs=1e-3)  # ctapipe: 30° (shape code 3)
+        back = read_subarray(h5)
+        for t in sub.tel_ids:
+            assert back.tels[int(t)].camera.geometry.pix_rotation_deg == \
+                sub.tels[int(t)].camera.geometry.pix_rotation_deg
+        # a file of before (our angle in PIX_ROT, no CTAVIEWER_PIX_ROT): read as ours
+        for t in tables:
+            t.attrs["PIX_ROT"] = t.attrs["CTAVIEWER_PIX_ROT"]
+            del t.attrs["CTAVIEWER_PIX_ROT"]
+        old = read_subarray(h5)
+        # ctapipe's file (no ctaviewer attributes): its pix_rotation converted to ours
+        for t in tables:
+            shape = t.attrs["PIX_TYPE"]
+            shape = shape.decode() if isinstance(shape, bytes) else shape
+            t.attrs["PIX_ROT"] = ctapipe_pix_rotation(float(t.attrs["PIX_ROT"]), shape)
+            del t.attrs["CTAVIEWER_CAM_ROT_REMOVED"]
+        theirs = read_subarray(h5)
+    for t in sub.tel_ids:
+        want = sub.tels[int(t)].camera.geometry.pix_rotation_deg
+        assert old.tels[int(t)].camera.geometry.pix_rotation_deg == want
+        assert theirs.tels[int(t)].camera.geometry.pix_rotation_deg == pytest.approx(want)
+    for geom in cams.values():
+        assert pix_rotation_from_ctapipe(
+            ctapipe_pix_rotation(geom.pix_rotation_deg, geom.pix_shape), geom.pix_shape) == \
+            pytest.approx(geom.pix_rotation_deg)

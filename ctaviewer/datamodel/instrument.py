@@ -20,6 +20,7 @@ from ..instrument import (
     SubarrayDescription,
     TelescopeDescription,
 )
+from ..instrument.camera_library import ctapipe_pix_rotation, pix_rotation_from_ctapipe
 from ..instrument.names import guess_telescope
 from . import columns as cols
 from . import paths
@@ -138,7 +139,9 @@ def write_subarray(h5, subarray: SubarrayDescription) -> None:
                 "TAB_TYPE": "ctapipe.instrument.CameraGeometry",
                 "CAM_ID": cam.source_name,
                 "PIX_TYPE": g.pix_shape,
-                "PIX_ROT": float(g.pix_rotation_deg),
+                # ctapipe's convention (what its readers and displays take); ours beside it
+                "PIX_ROT": ctapipe_pix_rotation(g.pix_rotation_deg, g.pix_shape),
+                "CTAVIEWER_PIX_ROT": float(g.pix_rotation_deg),
                 "CAM_ROT": 0.0,
                 "CTAVIEWER_CAM_ROT_REMOVED": float(g.cam_rotation_deg),
             },
@@ -166,6 +169,17 @@ def write_subarray(h5, subarray: SubarrayDescription) -> None:
         )
 
 
+def _pix_rotation(attrs) -> float:
+    """Our vertex angle of a geometry table's pixels: ``CTAVIEWER_PIX_ROT`` where written,
+    else ``PIX_ROT`` as ctapipe means it, or as ctaviewer wrote it before 2026-12-07 (files
+    with ``CTAVIEWER_CAM_ROT_REMOVED`` but no ``CTAVIEWER_PIX_ROT``)."""
+    if "CTAVIEWER_PIX_ROT" in attrs:
+        return float(attrs["CTAVIEWER_PIX_ROT"])
+    if "CTAVIEWER_CAM_ROT_REMOVED" in attrs:
+        return float(attrs["PIX_ROT"])
+    return pix_rotation_from_ctapipe(float(attrs["PIX_ROT"]), decode(attrs["PIX_TYPE"]))
+
+
 def read_subarray(h5) -> SubarrayDescription:
     """The subarray of a file's instrument tables (ours or ctapipe's)."""
     layout = read_table(h5, paths.LAYOUT)
@@ -179,7 +193,7 @@ def read_subarray(h5) -> SubarrayDescription:
         geometry = CameraGeometry(
             name=name, pix_x=g["pix_x"].astype(float), pix_y=g["pix_y"].astype(float),
             pix_area=g["pix_area"].astype(float), pix_shape=decode(ga["PIX_TYPE"]),
-            pix_rotation_deg=float(ga["PIX_ROT"]),
+            pix_rotation_deg=_pix_rotation(ga),
             cam_rotation_deg=float(ga.get("CTAVIEWER_CAM_ROT_REMOVED", ga["CAM_ROT"])),
         )
         n_chan = int(ra["NCHAN"])

@@ -110,6 +110,21 @@ _CTAPIPE_VERTEX_OFFSET = {"hexagon": 90.0, "square": 135.0, "circle": 0.0}
 _PERIOD = {"hexagon": 60.0, "square": 90.0, "circle": 360.0}
 
 
+def ctapipe_pix_rotation(rotation_deg: float, shape: str) -> float:
+    """ctapipe's ``pix_rotation`` (the ``PIX_ROT`` of its geometry tables, in degrees) of
+    pixels of ``shape`` whose first vertex is at ``rotation_deg`` (ours)."""
+    if shape not in _PERIOD:
+        return float(rotation_deg)
+    return float(np.mod(rotation_deg - _CTAPIPE_VERTEX_OFFSET[shape], _PERIOD[shape]))
+
+
+def pix_rotation_from_ctapipe(pix_rotation_deg: float, shape: str) -> float:
+    """Our vertex angle (degrees) of ctapipe's ``pix_rotation`` for pixels of ``shape``."""
+    if shape not in _PERIOD:
+        return float(pix_rotation_deg)
+    return float(np.mod(pix_rotation_deg + _CTAPIPE_VERTEX_OFFSET[shape], _PERIOD[shape]))
+
+
 def _value(q, unit: str | None = None) -> np.ndarray:
     """A plain float array of an astropy Quantity (in ``unit``) or of plain numbers."""
     if hasattr(q, "to_value"):
@@ -172,7 +187,7 @@ def coerce_geometry(geometry) -> tuple[CameraGeometry, str]:
     else:
         area = _value(area, f"{unit}2" if hasattr(area, "to_value") and unit else None)
         area = np.broadcast_to(area, x.shape).astype(np.float64)
-    rotation = float(np.mod(pix_rot + _CTAPIPE_VERTEX_OFFSET[shape], _PERIOD[shape]))
+    rotation = pix_rotation_from_ctapipe(pix_rot, shape)
     ours = CameraGeometry(name=str(getattr(geometry, "name", getattr(geometry, "camera_name",
                                                                      "camera"))),
                           pix_x=x, pix_y=y, pix_area=area, pix_shape=shape,
