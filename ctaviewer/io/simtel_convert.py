@@ -319,7 +319,7 @@ def shower_distribution(histograms, obs_id: int) -> ShowerDistribution | None:
 def array_pointing_deg(simtel_file) -> tuple[float, float]:
     """(alt, az) of the run header's direction, in degrees."""
     az, alt = simtel_file.header["direction"][:2]
-    return float(np.rad2deg(alt)), float(np.rad2deg(az) % 360.0)
+    return float(np.rad2deg(float(alt))), float(np.rad2deg(float(az)) % 360.0)
 
 
 def pixel_status(
@@ -533,8 +533,10 @@ def convert_event(
         )
         if tel_id in tracking:
             tp = tracking[tel_id]
-            tel_alt[tel_id] = float(np.rad2deg(tp["altitude_raw"]))
-            tel_az[tel_id] = float(np.rad2deg(tp["azimuth_raw"]) % 360.0)
+            # in float64 (eventio's values are float32: in degrees rounded, they moved the
+            # stereo direction by ~1e-5° from ctapipe's)
+            tel_alt[tel_id] = float(np.rad2deg(float(tp["altitude_raw"])))
+            tel_az[tel_id] = float(np.rad2deg(float(tp["azimuth_raw"])) % 360.0)
     simulation = None
     shower = ev.get("mc_shower")
     mc_event = ev.get("mc_event")
