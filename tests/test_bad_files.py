@@ -625,3 +625,62 @@ def test_the_start_up_sweep_ends_before_the_command_returns(monkeypatch, tmp_pat
                      str(tmp_path / "missing.simtel.zst")]) == 2
     assert started and joined == [True]
     assert all(t.name != "ctaviewer-sweep" for t in threading.enumerate())
+
+
+def _checksum_damaged(tmp_path, kind: str):
+    """gamma_4lst recompressed (zstd with a checksum, or gzip), one bit flipped where the
+    stream still decodes: the damage is found only by the checksum at the end of the frame
+    (the gzip member), after all its data came out."""
+    import gzip
+    import io
+    import zlib
+
+    zstandard = pytest.importorskip("zstandard")
+    raw = decompressed("gamma_4lst.simtel.zst")
+    if kind == "zst":
+        good = zstandard.ZstdCompressor(level=3, write_checksum=True).compress(raw)
+        errors, words = zstandard.ZstdError, "checksum"
+
+        def decode(data):
+            return zstandard.ZstdDecompressor().stream_reader(io.BytesIO(data)).read()
+    else:
+        good = gzip.compress(raw, compresslevel=6, mtime=0)
+        errors, words = (zlib.error, OSError), "CRC check failed"
+        decode = gzip.decompress
+    for pos in range(len(good) // 2, len(good) - 16, 97):
+        bad = bytearray(good)
+        bad[pos] ^= 0x01
+        try:
+            decode(bytes(bad))
+        except errors as exc:
+            if words in str(exc):
+                path = tmp_path / f"checksum.simtel.{kind}"
+                path.write_bytes(bytes(bad))
+                return path
+    pytest.skip("no bit flip found that only the checksum catches")
+
+
+@pytest.mark.parametrize("kind", ["zst", "gz"])
+def test_a_checksum_failure_is_damage_not_another_run(tmp_path, kind):
+    """Iteration (process) and the index (info, the window) say the stream is damaged and
+    that the events read may be changed; before, iteration said "another run or file
+    appended?" (zstd) or "file is truncated" (gzip), and the index that the events before
+    the damage were available."""
+    path = _checksum_damaged(tmp_path, kind)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with open_source(path) as source:
+            n = sum(1 for _ in source)
+    said = [(w.category, str(w.message)) for w in caught]
+    assert n > 0
+    assert [c for c, _ in said] == [DamagedFileWarning], said
+    text = said[0][1]
+    assert str(path) in text and "compressed stream is damaged" in text
+    assert ("checksum" in text or "crc error" in text) and "may have changed" in text
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with open_source(path) as source:
+            source.build_index()
+    said = [str(w.message) for w in caught if w.category is DamagedFileWarning]
+    assert len(said) == 1 and "may have changed" in said[0], said
+    assert "checksum" in said[0] or "incorrect data check" in said[0]

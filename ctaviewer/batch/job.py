@@ -12,11 +12,18 @@ from __future__ import annotations
 import errno
 import os
 import time
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ..config import ProcessingConfig
-from ..errors import Cancelled, CtaviewerError
+from ..errors import (
+    Cancelled,
+    CtaviewerError,
+    DamagedFileWarning,
+    InputFileError,
+    TruncatedFileWarning,
+)
 from ..warning_capture import collect_warnings
 
 
@@ -227,17 +234,33 @@ def _run_job(spec, emit, should_stop) -> JobResult:
         total = source.n_events_known
         writer = open_writer(spec, source, config, model)
         with writer:
-            for event in source:
-                if should_stop is not None and should_stop():
-                    raise Cancelled(spec.input)
-                result = pipeline.process(event)
-                if model is not None:
-                    result = model.apply(result, source.subarray)
-                writer.write(event, result)
-                if emit is not None:
-                    emit(writer.n_events, total)
+            with collect_warnings() as about_input:
+                for event in source:
+                    if should_stop is not None and should_stop():
+                        raise Cancelled(spec.input)
+                    result = pipeline.process(event)
+                    if model is not None:
+                        result = model.apply(result, source.subarray)
+                    writer.write(event, result)
+                    if emit is not None:
+                        emit(writer.n_events, total)
+            for category, text in about_input.items:  # on to the job's own warnings
+                warnings.warn(category(text), stacklevel=1)
+            if writer.n_events == 0:
+                raise_if_cut(spec.input, about_input.items)
             writer.write_shower_distribution(source.shower_distribution)
     return job_result(spec, writer, model, source, t0)
+
+
+def raise_if_cut(path: str, items) -> None:
+    """A file that yielded no event because it is cut or damaged is an input error (no
+    output is written); one whose data holds no event is not (an empty run: its output
+    holds the run's simulation headers, with a warning)."""
+    for category, text in items:
+        if issubclass(category, TruncatedFileWarning | DamagedFileWarning):
+            cause = text[len(path) + 2:] if text.startswith(f"{path}: ") else text
+            raise InputFileError(path, f"no complete event to process ({cause}); nothing "
+                                       "written")
 
 
 class Throttle:

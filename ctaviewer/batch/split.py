@@ -46,6 +46,7 @@ from .job import (
     job_result,
     name_input,
     open_writer,
+    raise_if_cut,
     result_from_exception,
 )
 from .worker import WorkerHandle
@@ -75,6 +76,7 @@ def execute_split(spec: JobSpec, pool, emit: Callable | None = None,
 def _run_split(spec: JobSpec, pool, emit, should_stop) -> JobResult | None:
     from ..io import open_source
     from ..io.simtel import SimTelSource
+    from ..io.simtel_index import index_warnings
 
     t0 = time.perf_counter()
     config = spec.processing_config()
@@ -105,6 +107,10 @@ def _run_split(spec: JobSpec, pool, emit, should_stop) -> JobResult | None:
                     if emit is not None:
                         emit(writer.n_events, scan.total)
                 index = scan.finish(source)  # the source owns the copy from now on
+                if writer.n_events == 0 and (index.truncated or index.error is not None):
+                    raise_if_cut(spec.input, [
+                        (type(w), str(w)) for w in index_warnings(
+                            spec.input, 0, index.truncated, index.error, None, 0)])
                 logger.debug("%s: %d events indexed %.2f s after the start", spec.input,
                              len(index), scan.done_at - t0)
                 n_read = writer.n_events

@@ -125,6 +125,10 @@ def compression_of(path) -> str | None:
     return None
 
 
+#: how damage the decompressor finds is said (``simtel_index.damage_warning`` knows it)
+STREAM_DAMAGE = "the compressed stream is damaged"
+
+
 def decompress_into(frames: Frames, data: bytes, start: int, write) -> str | None:
     """Pass what compressed ``data`` (from byte ``start`` of the file) decompresses to
     ``write``; where the stream is damaged, the bytes before the damage are written and the
@@ -133,7 +137,7 @@ def decompress_into(frames: Frames, data: bytes, start: int, write) -> str | Non
         for out in frames.feed(data):
             write(out)
     except frames.errors as exc:
-        return f"the compressed stream is damaged near byte {start} ({exc})"
+        return f"{STREAM_DAMAGE} near byte {start} ({exc})"
     return None
 
 

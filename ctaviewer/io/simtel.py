@@ -314,15 +314,35 @@ def _gzip_error(eventio_file) -> str | None:
     return lines[-1] if lines else f"gzip exit status {code}"
 
 
-def _has_more(eventio_file) -> bool:
-    """Whether an EventIOFile holds anything after its current position."""
+def _after_run_end(eventio_file) -> tuple[bool, str | None]:
+    """What an EventIOFile holds after its current position (the run's end): (True, None)
+    more data (unreadable bytes too); (False, None) nothing; (False, cause) the compressed
+    stream fails there (a zstd frame whose checksum does not match: its data came out
+    before the check)."""
     try:
         next(eventio_file)
     except StopIteration:
-        return False
-    except Exception:  # unreadable bytes are more data too
-        return True
-    return True
+        return False, None
+    except Exception as exc:
+        if decompressor_error(exc):
+            return False, str(exc)
+        return True, None  # unreadable bytes are more data too
+    return True, None
+
+
+def decompressor_error(exc: BaseException) -> bool:
+    """Whether ``exc`` is a decompressor's (zstd, zlib): damage of the compressed stream,
+    not of the data in it."""
+    import zlib
+
+    kinds: tuple = (zlib.error,)
+    try:
+        import zstandard
+
+        kinds += (zstandard.ZstdError,)
+    except ImportError:
+        pass
+    return isinstance(exc, kinds)
 
 
 class SimTelSource(EventSource):
@@ -582,21 +602,28 @@ class SimTelSource(EventSource):
             stream_error = None
             if not truncated and f.histograms is not None:  # the run's end was read
                 position = int(f._file._next_header_pos)
-                if _has_more(f._file):
+                more, stream_error = _after_run_end(f._file)
+                if more:
                     run_end = position
-                else:
+                elif stream_error is None:
                     stream_error = _gzip_error(f._file)
             elif not truncated:  # the data ended: inside the last object's declared length?
                 truncated = _last_object_cut(f._file)
                 stream_error = _gzip_error(f._file)
+            else:  # cut inside an object: where the file ends, or where gzip met damage
+                stream_error = _gzip_error(f._file)
+            if stream_error is not None and "unexpected end of file" in stream_error:
+                truncated, stream_error = True, None  # gzip's words for a cut file
             # sim_telarray writes its histograms after the last event
             self._shower_distribution = shower_distribution(f.histograms, self._obs_id)
         finally:
             f.close()
-        if stream_error and not truncated:
+        if stream_error:
+            truncated = False  # the data stops at the damage, not at the file's end
             warnings.warn(DamagedFileWarning(
                 f"{self.path}: the compressed stream is damaged ({stream_error}); {index} "
-                "events were read, the data may be wrong"), stacklevel=2)
+                "events were read, but the damage may have changed any of them"),
+                stacklevel=2)
         if truncated:
             warnings.warn(truncation_warning(self.path, index), stacklevel=2)
         if run_end is not None:

@@ -49,6 +49,7 @@ from ..errors import (
     reader_error,
 )
 from ..stale_files import TEMP_PREFIX, host_tag, sweep_stale_temp_dirs
+from .decompress_child import STREAM_DAMAGE
 from .decompression import PlainFile, compression_of, open_copy
 
 KIND_SHOWER = 0  # MCEvent + ArrayEvent
@@ -205,8 +206,17 @@ def trailing_warning(path: str, run_end: int, n_events: int) -> TrailingDataWarn
 
 def damage_warning(path: str, error: CorruptFileError, n_events: int) -> DamagedFileWarning:
     where = f" at byte {error.offset}" if error.offset is not None else ""
+    reason = getattr(error, "reason", error.cause)
+    if str(reason).startswith(STREAM_DAMAGE):
+        # found by the decompressor, maybe well after the damage (a checksum is checked at
+        # the end of its frame or member; deflate may decode garbage for a while first)
+        return DamagedFileWarning(
+            f"{path}: {reason}; found at byte {error.offset} of the data: the {n_events} "
+            "complete events before it are available, but the damage may have changed any "
+            "of them; nothing after it can be read"
+        )
     return DamagedFileWarning(
-        f"{path}: damaged{where} ({getattr(error, 'reason', error.cause)}); the {n_events} "
+        f"{path}: damaged{where} ({reason}); the {n_events} "
         "complete events before it are available, nothing after it can be read"
     )
 
