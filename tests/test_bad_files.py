@@ -55,6 +55,35 @@ def test_folder(tmp_path):
         open_source(tmp_path)
 
 
+def test_not_a_regular_file_is_said_as_such(tmp_path):
+    """A named pipe, a loop of links, a link to nothing: each said for what it is (before:
+    "empty (0 bytes)" and "no such file")."""
+    pipe = tmp_path / "pipe.simtel.zst"
+    os.mkfifo(pipe)
+    loop = tmp_path / "loop.simtel.zst"
+    loop.symlink_to(loop)
+    dangling = tmp_path / "gone.simtel.zst"
+    dangling.symlink_to(tmp_path / "nowhere.simtel.zst")
+    for path, words, kind in ((pipe, "named pipe, not a regular file", InputFileError),
+                              (loop, "symbolic links", InputFileError),
+                              (dangling, "symbolic link to a file that does not exist",
+                               MissingFileError)):
+        with pytest.raises(kind) as info:
+            open_source(path)
+        assert str(path) in str(info.value) and words in str(info.value)
+
+
+def test_a_compressed_stream_cut_before_any_data(tmp_path):
+    """The first kilobyte of a zstd file gives no data: said as a cut stream (before: "does
+    not start with the EventIO sync marker", as if it were some other data)."""
+    path = tmp_path / "cut.simtel.zst"
+    path.write_bytes(simtel("gamma_4lst.simtel.zst").read_bytes()[:1000])
+    with pytest.raises(UnsupportedFileError) as info:
+        open_source(path)
+    assert str(path) in str(info.value)
+    assert "ends before any data comes out of it" in str(info.value)
+
+
 def test_header_only_file():
     path = simtel("bad_header_only.simtel.gz")
     with pytest.raises(HeaderOnlyFileError) as info:

@@ -145,6 +145,13 @@ def test_bad_toml_and_missing_file(tmp_path):
     assert "missing.toml" in str(err.value)
     with pytest.raises(ConfigError):
         ProcessingConfig.from_toml(tmp_path / "missing.toml")
+    folder = tmp_path / "settings.toml"
+    folder.mkdir()
+    for given in (str(folder), folder):
+        with pytest.raises(ConfigError) as err:
+            ProcessingConfig.from_toml(given)
+        assert str(folder) in str(err.value)
+        assert "folder" in str(err.value) or "directory" in str(err.value)
 
 
 def test_calibration_options_default_to_ctapipe_and_round_trip():

@@ -230,6 +230,9 @@ class ProcessingConfig:
         is_text = isinstance(text_or_path, str) and not os.path.isfile(text_or_path)
         if is_text and "\n" not in text_or_path and "=" not in text_or_path:
             if text_or_path.endswith(".toml") or os.sep in text_or_path:
+                if os.path.isdir(text_or_path):
+                    raise ConfigError("toml", f"{text_or_path} is a folder, not a "
+                                              "configuration file")
                 raise ConfigError("toml", f"no such configuration file: {text_or_path}")
         source = None if is_text else os.fspath(text_or_path)
         try:

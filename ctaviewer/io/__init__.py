@@ -8,6 +8,7 @@ each reader objected to. ``open_source(None)`` opens the built-in simulated arra
 from __future__ import annotations
 
 import os
+import stat
 
 from ..errors import EmptyFileError, InputFileError, MissingFileError, UnsupportedFileError
 from ..registry import Registry
@@ -33,13 +34,25 @@ _register_builtin()
 def check_input_path(path) -> str:
     """Return ``path`` as a string, or raise a typed error for missing, unreadable or empty."""
     path = os.fspath(path)
-    if not os.path.exists(path):
-        raise MissingFileError(path, "no such file")
-    if os.path.isdir(path):
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        if os.path.islink(path):
+            raise MissingFileError(path, "a symbolic link to a file that does not exist") \
+                from None
+        raise MissingFileError(path, "no such file") from None
+    except OSError as exc:  # a loop of symbolic links, a name too long, ...
+        raise InputFileError(path, f"cannot be read ({exc.strerror or exc})") from None
+    if stat.S_ISDIR(info.st_mode):
         raise InputFileError(path, "is a folder, not a file")
+    if not stat.S_ISREG(info.st_mode):
+        kind = ("a named pipe" if stat.S_ISFIFO(info.st_mode) else
+                "a socket" if stat.S_ISSOCK(info.st_mode) else "a device")
+        raise InputFileError(path, f"is {kind}, not a regular file (it cannot be read "
+                                   "more than once, nor at random places)")
     if not os.access(path, os.R_OK):
         raise InputFileError(path, "permission denied")
-    if os.path.getsize(path) == 0:
+    if info.st_size == 0:
         raise EmptyFileError(path, "the file is empty (0 bytes)")
     return path
 

@@ -467,6 +467,9 @@ class SimTelSource(EventSource):
             return f"cannot decompress the start of the file ({type(exc).__name__}: {exc})"
         if head in _SYNC:
             return None
+        if kind and len(head) < 4:  # (an empty plain file is said before this is asked)
+            return (f"the {kind}-compressed stream ends before any data comes out of it "
+                    "(cut short, or empty)")
         what = f"{kind}-compressed " if kind else ""
         return f"{what}content does not start with the EventIO sync marker"
 
