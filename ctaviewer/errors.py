@@ -196,5 +196,10 @@ class TrailingDataWarning(UserWarning):
     """The file goes on after the end of its run (files concatenated?); that part is not read."""
 
 
+class UnusedSettingWarning(UserWarning):
+    """A setting that changes nothing for this input (a camera override naming none of its
+    cameras)."""
+
+
 class UnknownCameraWarning(UserWarning):
     """A camera not in the known-camera table; it works under a generic name."""

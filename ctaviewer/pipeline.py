@@ -68,6 +68,27 @@ class _Contexts:
         return ctx
 
 
+def unused_overrides(config: ProcessingConfig, subarray) -> list[str]:
+    """What to say of ``camera_overrides`` that name no camera of ``subarray`` and no camera
+    type known here (names are matched exactly, so "LSTcam" applies to nothing): one
+    sentence each, with the camera names the input has. An override of a known camera type
+    the input lacks (a FlashCam setting on an LST-only file) is not said: a configuration
+    serves many files."""
+    from .instrument.names import KNOWN_TELESCOPES
+
+    here = sorted({c.name for c in subarray.camera_types})
+    known = {t.camera for t in KNOWN_TELESCOPES.values()} | set(here)
+    out = []
+    for name in config.camera_overrides:
+        if name in known:
+            continue
+        close = [c for c in sorted(known) if c.lower() == str(name).lower()]
+        hint = f" (did you mean {close[0]}? camera names are case-sensitive)" if close else ""
+        out.append(f"camera_overrides.{name} names no camera of this input, which has "
+                   f"{', '.join(here) or 'none'}: it changes nothing{hint}")
+    return out
+
+
 class Pipeline:
     """Calibrate, extract, clean, parametrise and reconstruct, driven by a ProcessingConfig."""
 

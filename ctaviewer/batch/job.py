@@ -23,6 +23,7 @@ from ..errors import (
     DamagedFileWarning,
     InputFileError,
     TruncatedFileWarning,
+    UnusedSettingWarning,
 )
 from ..warning_capture import collect_warnings
 
@@ -224,13 +225,15 @@ def job_result(spec: JobSpec, writer, model, source, t0: float) -> JobResult:
 
 def _run_job(spec, emit, should_stop) -> JobResult:
     from ..io import open_source
-    from ..pipeline import Pipeline
+    from ..pipeline import Pipeline, unused_overrides
 
     t0 = time.perf_counter()
     config = spec.processing_config()
     model = load_model(spec)
     with open_source(spec.input, **spec.source_options()) as source:
         pipeline = Pipeline(source.subarray, config)
+        for text in unused_overrides(config, source.subarray):
+            warnings.warn(UnusedSettingWarning(text), stacklevel=1)
         total = source.n_events_known
         writer = open_writer(spec, source, config, model)
         with writer:

@@ -32,12 +32,13 @@ import shutil
 import tempfile
 import threading
 import time
+import warnings
 from collections.abc import Callable
 from dataclasses import replace
 
 import numpy as np
 
-from ..errors import Cancelled, PartFailedError, WorkerDiedError
+from ..errors import Cancelled, PartFailedError, UnusedSettingWarning, WorkerDiedError
 from ..warning_capture import collect_warnings
 from .chunks import ChunkSpec, SplitState, chunk_size, state_file
 from .job import (
@@ -77,6 +78,7 @@ def _run_split(spec: JobSpec, pool, emit, should_stop) -> JobResult | None:
     from ..io import open_source
     from ..io.simtel import SimTelSource
     from ..io.simtel_index import index_warnings
+    from ..pipeline import unused_overrides
 
     t0 = time.perf_counter()
     config = spec.processing_config()
@@ -84,6 +86,8 @@ def _run_split(spec: JobSpec, pool, emit, should_stop) -> JobResult | None:
     with open_source(spec.input, **spec.source_options()) as source:
         if not isinstance(source, SimTelSource):
             return None
+        for text in unused_overrides(config, source.subarray):
+            warnings.warn(UnusedSettingWarning(text), stacklevel=1)
         source.release_header_stream()
         work = tempfile.mkdtemp(prefix=".ctaviewer-split-" if folder else "ctaviewer-split-",
                                 dir=folder)
@@ -97,13 +101,13 @@ def _run_split(spec: JobSpec, pool, emit, should_stop) -> JobResult | None:
             pool.start()
             model = _Flags(spec)
             writer = open_writer(spec, source, config, model if model else None)
-            warnings: list[str] = []
+            said: list[str] = []  # the workers' warnings, each once
             with writer:
                 for items, lines in _results_in_order(spec, pool, path, scan, should_stop):
                     for event, result in items:
                         writer.write(event, result)
                         model.count(result)
-                    warnings += [w for w in lines if w not in warnings]
+                    said += [w for w in lines if w not in said]
                     if emit is not None:
                         emit(writer.n_events, scan.total)
                 index = scan.finish(source)  # the source owns the copy from now on
@@ -121,7 +125,7 @@ def _run_split(spec: JobSpec, pool, emit, should_stop) -> JobResult | None:
             scan.abandon()
             shutil.rmtree(work, ignore_errors=True)
     result = job_result(spec, writer, model if model else None, source, t0)
-    result.warnings = warnings
+    result.warnings = said
     return result
 
 

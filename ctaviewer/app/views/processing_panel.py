@@ -15,6 +15,7 @@ import math
 import os
 
 from ...errors import ConfigError, OutputError
+from ...pipeline import unused_overrides
 from ...service import processing
 from ...writers.atomic import AtomicOutput, write_error_text
 from ..qt import QtCore, QtWidgets
@@ -390,3 +391,8 @@ class ProcessingPanel(QtWidgets.QWidget):
             QtWidgets.QMessageBox.warning(self, "Cannot load settings", str(exc))
             return
         self.session.set_config(cfg)
+        source = self.session.source
+        unused = unused_overrides(cfg, source.subarray) if source is not None else []
+        if unused:  # loaded, but part of it does nothing here: said, not silently kept
+            QtWidgets.QMessageBox.warning(self, "Settings loaded", f"{path}:\n\n"
+                                          + "\n\n".join(unused))
