@@ -24,9 +24,11 @@ Errors (every message names the file and the cause):
 - ``Cancelled``: not an error: work stopped because it was asked to (a batch job, a
   training, opening a file), nothing written. It is a ``concurrent.futures.CancelledError``,
   not a ``CtaviewerError``, so that no error report shows it as a failure.
+- ``Terminated``: SIGTERM during a command; a ``KeyboardInterrupt``, so it unwinds as
+  Ctrl+C does (temporary outputs removed, workers stopped).
 
 Warnings (``UserWarning``): ``TruncatedFileWarning``, ``DamagedFileWarning``,
-``TrailingDataWarning``, ``UnknownCameraWarning``.
+``TrailingDataWarning``, ``UnknownCameraWarning``, ``UnusedSettingWarning``.
 
 Private exceptions that never leave their module may stay there (``io.simtel_index``'s
 ``_Damage`` becomes a ``CorruptFileError`` in the function that raises it).
@@ -182,6 +184,11 @@ class PartFailedError(CtaviewerError):
 class Cancelled(CancelledError):
     """Work stopped because it was asked to (a batch job, a training, opening a file); its
     partial output was removed, nothing was written. Not an error."""
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM during a command: it unwinds as Ctrl+C does (``cli.main`` says so and exits
+    with 143)."""
 
 
 class TruncatedFileWarning(UserWarning):

@@ -24,8 +24,8 @@ import threading
 import warnings
 
 from .._version import __version__
-from ..errors import CtaviewerError
-from .stop_signals import Terminated, terminate_as_interrupt
+from ..errors import CtaviewerError, Terminated
+from .stop_signals import terminate_as_interrupt
 
 logger = logging.getLogger(__name__)
 

@@ -11,9 +11,7 @@ from __future__ import annotations
 import signal
 import threading
 
-
-class Terminated(KeyboardInterrupt):
-    """SIGTERM during a command (``cli.main`` says so and exits with 143)."""
+from ..errors import Terminated
 
 
 def _in_main_thread() -> bool:
