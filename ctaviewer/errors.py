@@ -28,7 +28,8 @@ Errors (every message names the file and the cause):
   Ctrl+C does (temporary outputs removed, workers stopped).
 
 Warnings (``UserWarning``): ``TruncatedFileWarning``, ``DamagedFileWarning``,
-``TrailingDataWarning``, ``UnknownCameraWarning``, ``UnusedSettingWarning``.
+``TrailingDataWarning``, ``UnknownCameraWarning``, ``CameraSettingsWarning``,
+``UnusedSettingWarning``.
 
 Private exceptions that never leave their module may stay there (``io.simtel_index``'s
 ``_Damage`` becomes a ``CorruptFileError`` in the function that raises it).
@@ -206,6 +207,11 @@ class TrailingDataWarning(UserWarning):
 class UnusedSettingWarning(UserWarning):
     """A setting that changes nothing for this input (a camera override naming none of its
     cameras)."""
+
+
+class CameraSettingsWarning(UserWarning):
+    """A camera setting of the file is impossible (a focal length of 0 or NaN): what depends
+    on it (directions in the sky, the stereo reconstruction) comes out NaN."""
 
 
 class UnknownCameraWarning(UserWarning):

@@ -713,3 +713,47 @@ def test_a_checksum_failure_is_damage_not_another_run(tmp_path, kind):
     said = [str(w.message) for w in caught if w.category is DamagedFileWarning]
     assert len(said) == 1 and "may have changed" in said[0], said
     assert "checksum" in said[0] or "incorrect data check" in said[0]
+
+
+def _with_focal_lengths(tmp_path, focal: float, effective: float):
+    """gamma_4lst with every camera's focal lengths (camera settings, type 2002) replaced."""
+    import struct
+
+    raw = bytearray(decompressed("gamma_4lst.simtel.zst"))
+    pos = 0
+    while pos + 16 <= len(raw):
+        _, word, _, length = struct.unpack_from("<IIII", raw, pos)
+        kind, version = word & 0xFFFF, (word >> 20) & 0xFFF
+        start, size = pos + 16, length & 0x3FFFFFFF
+        if kind == 2002:
+            struct.pack_into("<f", raw, start + 4, focal)
+            if version > 4:
+                struct.pack_into("<f", raw, start + 8, effective)
+        elif kind == 2020:  # the first shower: the run headers are behind
+            break
+        pos = start + size
+    path = tmp_path / "focal.simtel"
+    path.write_bytes(bytes(raw))
+    return path
+
+
+@pytest.mark.parametrize("effective", [0.0, 28.0], ids=["no-effective", "effective"])
+def test_an_impossible_focal_length_is_said(tmp_path, effective):
+    from ctaviewer.errors import CameraSettingsWarning
+    from ctaviewer.pipeline import Pipeline
+
+    path = _with_focal_lengths(tmp_path, float("nan"), effective)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with open_source(path) as source:
+            results = [Pipeline(source.subarray).process(e) for e in source]
+    said = [str(w.message) for w in caught if w.category is CameraSettingsWarning]
+    assert len(said) == 1 and str(path) in said[0]
+    assert "impossible focal length" in said[0] and "telescope(s) 1 (nan m)" in said[0]
+    valid = [r.geometry.is_valid for r in results]
+    if effective:  # what the message says: the effective one is used, all works
+        assert "effective focal length the file also gives is used" in said[0]
+        assert any(valid)
+    else:  # what it says: directions come out NaN, nothing is reconstructed
+        assert "come out NaN" in said[0]
+        assert not any(valid)

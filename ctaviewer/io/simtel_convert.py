@@ -12,7 +12,7 @@ import numpy as np
 
 from .._numba import njit
 from ..calib.status import status_kernel
-from ..errors import UnknownCameraWarning
+from ..errors import CameraSettingsWarning, UnknownCameraWarning
 from ..event import (
     ArrayEvent,
     AtmosphereProfile,
@@ -139,6 +139,8 @@ def build_subarray(simtel_file, path: str) -> SubarrayDescription:
     optics_cache: dict[tuple, OpticsDescription] = {}
     tels: dict[int, TelescopeDescription] = {}
     unknown: set[str] = set()
+    #: telescopes whose focal length is impossible: (it, the effective one if usable)
+    no_focal: dict[int, tuple[float, float | None]] = {}
     for tel_id in tel_ids:
         desc = simtel_file.telescope_descriptions[tel_id]
         cs = desc["camera_settings"]
@@ -147,6 +149,8 @@ def build_subarray(simtel_file, path: str) -> SubarrayDescription:
         n_pixels = int(cs["n_pixels"])
         focal = float(cs["focal_length"])
         eff = float(cs.get("effective_focal_length", 0.0) or 0.0)
+        if not (focal > 0 and math.isfinite(focal)):
+            no_focal[tel_id] = (focal, eff if eff > 0 and math.isfinite(eff) else None)
         meta = simtel_file.telescope_meta.get(tel_id, {}) if simtel_file.telescope_meta else {}
         area = float(cs["mirror_area"])
         guessed, known = guess_telescope(n_pixels, focal, _meta(meta, "CAMERA_CONFIG_NAME"), area)
@@ -184,6 +188,22 @@ def build_subarray(simtel_file, path: str) -> SubarrayDescription:
             UnknownCameraWarning(
                 f"{path}: camera(s) not in the known-camera table, shown under generic names: "
                 + ", ".join(sorted(unknown))
+            ),
+            stacklevel=3,
+        )
+    for rescued, consequence in (
+            (False, "their image directions in the sky and their part of the stereo "
+                    "reconstruction come out NaN"),
+            (True, "the effective focal length the file also gives is used")):
+        bad = sorted((t, f) for t, (f, eff) in no_focal.items() if (eff is not None) == rescued)
+        if not bad:
+            continue
+        listed = ", ".join(f"{t} ({f:g} m)" for t, f in bad[:10])
+        more = f" and {len(bad) - 10} more" if len(bad) > 10 else ""
+        warnings.warn(
+            CameraSettingsWarning(
+                f"{path}: impossible focal length in the camera settings of telescope(s) "
+                f"{listed}{more}: {consequence}"
             ),
             stacklevel=3,
         )
