@@ -126,6 +126,8 @@ def test_a_file_without_events_leaves_nothing_of_the_one_before(simtel_file, qtb
     assert window.timing_label.text() == ""
     assert window.camera_view.item is None
     assert not window.camera_view.colorbar.isVisible()
+    assert not window.camera_view.slider.isEnabled()
+    assert window.camera_view.sample_label.text().endswith("/ 0")  # no samples to pick
     assert "gamma_4lst_cut" in window.windowTitle()
     # a good file again: all of it shown
     open_and_wait(qtbot, window, simtel_file("gamma_4lst.simtel.zst"))

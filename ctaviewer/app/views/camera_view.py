@@ -280,10 +280,12 @@ class CameraView(QtWidgets.QWidget):
 
     # ---------------------------------------------------------------- updates
     def show_nothing(self) -> None:
-        """No camera and no colour bar (a new file, before its first event is drawn)."""
+        """No camera and no colour bar (a new file, before its first event is drawn); the
+        sample slider says there are no samples."""
         self.compared = None
         self._clear()
         self._show_colorbar(None)
+        self._sync_controls()
 
     def _clear(self):
         if self.item is not None:
@@ -400,7 +402,9 @@ class CameraView(QtWidgets.QWidget):
         s = self.session
         tel = s.selected_tel
         if s.array_event is None or tel is None:
-            self.show_nothing()  # nothing of an event before (or of another file) stays
+            self.compared = None
+            self._clear()  # nothing of an event before (or of another file) stays
+            self._show_colorbar(None)
             return
         item = self._ensure_item(tel)
         desc = s.source.subarray.tels[tel]
