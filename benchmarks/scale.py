@@ -198,21 +198,17 @@ def main() -> int:
                                                        os.path.join(tmp, "ctapipe")))
                 print(f"ctapipe-process: {runs['ctapipe'][-1]}", file=sys.stderr)
     result = {"file": path, "file_mb": round(os.path.getsize(path) / 1e6, 1)}
-    result["process_s_1"] = _median([run[0] for run in runs["1"]])
-    result["process_s_2"] = _median([run[0] for run in runs["2"]])
-    result["ctapipe_process_s"] = _median([run[0] for run in runs["ctapipe"]])
-    result["cpu_s_1"] = _median([run[3] for run in runs["1"]])
-    result["cpu_s_2"] = _median([run[3] for run in runs["2"]])
-    result["ctapipe_cpu_s"] = _median([run[3] for run in runs["ctapipe"]])
+    # (name for -j 1, for -j 2, for ctapipe) of each figure a run gives, by its place
+    names = ((0, ("process_s_1", "process_s_2", "ctapipe_process_s")),
+             (3, ("cpu_s_1", "cpu_s_2", "ctapipe_cpu_s")),
+             (1, ("peak_rss_mb", "peak_rss_mb_2", "ctapipe_peak_rss_mb")),
+             (2, ("peak_pss_mb", "peak_pss_mb_2", "ctapipe_peak_pss_mb")))
+    for place, keys in names:
+        for key, which in zip(keys, ("1", "2", "ctapipe")):
+            result[key] = _median([run[place] for run in runs[which]])
     if result["ctapipe_process_s"]:
         result["speedup_1"] = round(result["ctapipe_process_s"] / result["process_s_1"], 2)
         result["speedup_2"] = round(result["ctapipe_process_s"] / result["process_s_2"], 2)
-    result["peak_rss_mb"] = _median([run[1] for run in runs["1"]])
-    result["peak_rss_mb_2"] = _median([run[1] for run in runs["2"]])
-    result["ctapipe_peak_rss_mb"] = _median([run[1] for run in runs["ctapipe"]])
-    result["peak_pss_mb"] = _median([run[2] for run in runs["1"]])
-    result["peak_pss_mb_2"] = _median([run[2] for run in runs["2"]])
-    result["ctapipe_peak_pss_mb"] = _median([run[2] for run in runs["ctapipe"]])
     result["eventio_read_s"] = round(eventio_read(path), 2)
     seconds = decompress_s(path)
     result["decompress_s"] = None if seconds is None else round(seconds, 2)
