@@ -389,7 +389,9 @@ class MainWindow(QtWidgets.QMainWindow):
         s = self.session
         ev = s.array_event
         if ev is None:  # (nothing of a file before stays said)
-            if s.source is None or s.n_events:
+            if s.source is None:
+                text = ""  # no file open
+            elif s.n_events:
                 text = "no event shown"
             else:
                 text = "no events yet (indexing)" if s.indexing else "no events in this file"
