@@ -3,15 +3,17 @@
     python benchmarks/scale.py [FILE] [--ctapipe-python PATH] [--repeat N] [--no-gui]
 
 FILE defaults to the production-size file of ``make_production.py`` (gamma_70sst1m
-repeated 40 times: 1240 events, ~480 MB raw), made on first use. Each figure is the wall
-time of a fresh command, start-up included, and peak memory is the largest resident size
-of the command's whole process tree (sampled every 20 ms), so ``-j 2`` counts its workers.
+repeated 40 times: 1240 events, ~480 MB raw), made on first use. Each time is the wall
+time of a fresh command, start-up included, measured without looking at the process
+(reading its memory maps slows it). One more run of each command is sampled every 100 ms
+for memory and CPU: peak memory is the largest resident size of the command's whole
+process tree, so ``-j 2`` counts its workers.
 That sum counts every page the workers share with their forkserver (the chain's modules
 and compiled kernels) once per process; the proportional set size (PSS, each shared page
 split among the processes that map it) is the memory the command really takes, and is
 given beside it (``peak_pss_mb*``).
-With ``--repeat N`` the runs are interleaved round by round (ctaviewer and ctapipe see the
-same machine load) and the figures are medians. The last line is one JSON object:
+With ``--repeat N`` the timed runs are interleaved round by round (ctaviewer and ctapipe see
+the same machine load) and the times are medians. The last line is one JSON object:
 
     process_s_1, process_s_2     ``ctaviewer process`` with one worker, and with -j 2
     ctapipe_process_s            ``ctapipe-process`` on the same file (null without a
@@ -35,6 +37,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import shutil
 import statistics
@@ -58,9 +61,10 @@ def _pss_kb(pid: int) -> int:
     return 0
 
 
-def _tree_sample(root: int, cpu: dict[int, float]) -> tuple[int, int]:
-    """Resident and proportional set sizes (kB) of ``root`` and all its descendants, from
-    /proc; ``cpu`` (pid -> user + system seconds so far) is updated for each of them."""
+def _tree_sample(root: int, cpu: dict[int, float], with_pss: bool = True) -> tuple[int, int]:
+    """Resident and proportional set sizes (kB; PSS 0 without ``with_pss``) of ``root`` and
+    all its descendants, from /proc; ``cpu`` (pid -> user + system seconds so far) is
+    updated for each of them."""
     children: dict[int, list[int]] = {}
     rss: dict[int, int] = {}
     seconds: dict[int, float] = {}
@@ -81,27 +85,48 @@ def _tree_sample(root: int, cpu: dict[int, float]) -> tuple[int, int]:
     while todo:
         pid = todo.pop()
         total += rss.get(pid, 0)
-        pss += _pss_kb(pid) if pid in rss else 0
+        pss += _pss_kb(pid) if with_pss and pid in rss else 0
         if pid in seconds:
             cpu[pid] = max(cpu.get(pid, 0.0), seconds[pid])
         todo += children.get(pid, [])
     return total, pss
 
 
-def timed(cmd, env=None, cwd=None) -> tuple[float, float, float, float]:
+#: seconds between samples of the resident sizes and CPU times (/proc/*/stat: ~2.5 ms of
+#: CPU a sample), and between samples of the proportional sizes (smaps_rollup walks every
+#: page table: ~22 ms of CPU a sample of a ``-j 2`` tree; sampled every 20 ms, as before,
+#: that took half a core and slowed a 2-core ``-j 2`` run by ~1 s)
+SAMPLE_S, PSS_SAMPLE_S = 0.1, 0.5
+
+
+def timed(cmd, env=None, cwd=None, sample: bool = True) -> tuple[float, float, float, float]:
     """(wall seconds, peak resident MB, peak proportional MB, CPU seconds) of ``cmd``'s
     process tree; exits on failure. The CPU time is the user + system time of every
-    process of the tree as last sampled (every 20 ms), so it misses at most the last 20 ms
-    of each."""
+    process of the tree as last sampled (``SAMPLE_S``), so it misses at most that much of
+    each; the peaks are those of the samples. Without ``sample``, the wall time only (the
+    others NaN): reading /proc/PID/smaps_rollup holds each process's memory map lock while
+    it walks the page tables, which slowed the processes sampled (``-j 2``: by ~0.7 s)."""
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env,
                             cwd=cwd)
+    if not sample:
+        _, err_bytes = proc.communicate()
+        dt = time.perf_counter() - t0
+        if proc.returncode != 0:
+            sys.exit(f"{' '.join(map(str, cmd))} failed ({proc.returncode}): "
+                     f"{err_bytes.decode('utf-8', 'replace')[-2000:]}")
+        return dt, math.nan, math.nan, math.nan
     peak = peak_pss = 0
     cpu: dict[int, float] = {}
+    next_pss = t0
     while proc.poll() is None:
-        rss, pss = _tree_sample(proc.pid, cpu)
+        now = time.perf_counter()
+        with_pss = now >= next_pss
+        if with_pss:
+            next_pss = now + PSS_SAMPLE_S
+        rss, pss = _tree_sample(proc.pid, cpu, with_pss)
         peak, peak_pss = max(peak, rss), max(peak_pss, pss)
-        time.sleep(0.02)
+        time.sleep(SAMPLE_S)
     dt = time.perf_counter() - t0
     err = proc.stderr.read().decode("utf-8", "replace")
     if proc.returncode != 0:
@@ -109,20 +134,21 @@ def timed(cmd, env=None, cwd=None) -> tuple[float, float, float, float]:
     return dt, peak / 1024, peak_pss / 1024, sum(cpu.values())
 
 
-def ctaviewer_process(path, out, workers) -> tuple[float, float, float, float]:
+def ctaviewer_process(path, out, workers, sample=True) -> tuple[float, float, float, float]:
     shutil.rmtree(out, ignore_errors=True)
     return timed([sys.executable, "-m", "ctaviewer", "process", path, "--output", out,
-                  "--workers", str(workers), "--quiet"])
+                  "--workers", str(workers), "--quiet"], sample=sample)
 
 
-def ctapipe_process(python, path, out) -> tuple[float, float, float, float]:
+def ctapipe_process(python, path, out, sample=True) -> tuple[float, float, float, float]:
     shutil.rmtree(out, ignore_errors=True)
     os.makedirs(out)
     exe = os.path.join(os.path.dirname(python), "ctapipe-process")
     env = dict(os.environ, NUMBA_CACHE_DIR=os.path.join(tempfile.gettempdir(),
                                                         "ctaviewer-bench-ctapipe-numba"))
     return timed([exe, "--input", path, "--output", os.path.join(out, "o.dl1.h5"),
-                  "--write-parameters", "--no-write-images", "--overwrite"], env=env, cwd=out)
+                  "--write-parameters", "--no-write-images", "--overwrite"], env=env, cwd=out,
+                 sample=sample)
 
 
 def eventio_read(path) -> float:
@@ -186,29 +212,43 @@ def main() -> int:
     args = ap.parse_args()
     path = args.file or production_file()
     runs: dict[str, list] = {"1": [], "2": [], "ctapipe": []}
+    footprint: dict[str, tuple] = {}  # one sampled run of each: memory and CPU
+
+    def run_all(sample: bool) -> None:
+        """One run of each command: timed only, or sampled for memory and CPU."""
+        commands = [(str(w), lambda w=w: ctaviewer_process(path, os.path.join(tmp, f"o{w}"),
+                                                           w, sample)) for w in (1, 2)]
+        if args.ctapipe_python:
+            commands.append(("ctapipe", lambda: ctapipe_process(
+                args.ctapipe_python, path, os.path.join(tmp, "ctapipe"), sample)))
+        for key, command in commands:
+            out = command()
+            if sample:
+                footprint[key] = out
+            else:
+                runs[key].append(out)
+            what = "ctapipe-process" if key == "ctapipe" else f"ctaviewer process -j {key}"
+            print(f"{what}{' (sampled)' if sample else ''}: {out}", file=sys.stderr)
+
     with tempfile.TemporaryDirectory(prefix="ctaviewer-scale-") as tmp:
         for _ in range(max(1, args.repeat)):
-            for workers in (1, 2):
-                runs[str(workers)].append(
-                    ctaviewer_process(path, os.path.join(tmp, f"o{workers}"), workers))
-                print(f"ctaviewer process -j {workers}: {runs[str(workers)][-1]}",
-                      file=sys.stderr)
-            if args.ctapipe_python:
-                runs["ctapipe"].append(ctapipe_process(args.ctapipe_python, path,
-                                                       os.path.join(tmp, "ctapipe")))
-                print(f"ctapipe-process: {runs['ctapipe'][-1]}", file=sys.stderr)
+            run_all(sample=False)
+        run_all(sample=True)
     result = {"file": path, "file_mb": round(os.path.getsize(path) / 1e6, 1)}
-    # (name for -j 1, for -j 2, for ctapipe) of each figure a run gives, by its place
-    names = ((0, ("process_s_1", "process_s_2", "ctapipe_process_s")),
-             (3, ("cpu_s_1", "cpu_s_2", "ctapipe_cpu_s")),
+    for key, which in zip(("process_s_1", "process_s_2", "ctapipe_process_s"),
+                          ("1", "2", "ctapipe")):
+        result[key] = _median([run[0] for run in runs[which]])
+    if result["ctapipe_process_s"]:
+        result["speedup_1"] = round(result["ctapipe_process_s"] / result["process_s_1"], 2)
+        result["speedup_2"] = round(result["ctapipe_process_s"] / result["process_s_2"], 2)
+    # (name for -j 1, for -j 2, for ctapipe) of each figure of the sampled run, by its place
+    names = ((3, ("cpu_s_1", "cpu_s_2", "ctapipe_cpu_s")),
              (1, ("peak_rss_mb", "peak_rss_mb_2", "ctapipe_peak_rss_mb")),
              (2, ("peak_pss_mb", "peak_pss_mb_2", "ctapipe_peak_pss_mb")))
     for place, keys in names:
         for key, which in zip(keys, ("1", "2", "ctapipe")):
-            result[key] = _median([run[place] for run in runs[which]])
-    if result["ctapipe_process_s"]:
-        result["speedup_1"] = round(result["ctapipe_process_s"] / result["process_s_1"], 2)
-        result["speedup_2"] = round(result["ctapipe_process_s"] / result["process_s_2"], 2)
+            run = footprint.get(which)
+            result[key] = None if run is None else round(run[place], 2)
     result["eventio_read_s"] = round(eventio_read(path), 2)
     seconds = decompress_s(path)
     result["decompress_s"] = None if seconds is None else round(seconds, 2)
