@@ -94,8 +94,7 @@ def _tree_sample(root: int, cpu: dict[int, float], with_pss: bool = True) -> tup
 
 #: seconds between samples of the resident sizes and CPU times (/proc/*/stat: ~2.5 ms of
 #: CPU a sample), and between samples of the proportional sizes (smaps_rollup walks every
-#: page table: ~22 ms of CPU a sample of a ``-j 2`` tree; sampled every 20 ms, as before,
-#: that took half a core and slowed a 2-core ``-j 2`` run by ~1 s)
+#: page table: ~22 ms of CPU a sample of a ``-j 2`` tree)
 SAMPLE_S, PSS_SAMPLE_S = 0.1, 0.5
 
 
@@ -104,8 +103,9 @@ def timed(cmd, env=None, cwd=None, sample: bool = True) -> tuple[float, float, f
     process tree; exits on failure. The CPU time is the user + system time of every
     process of the tree as last sampled (``SAMPLE_S``), so it misses at most that much of
     each; the peaks are those of the samples. Without ``sample``, the wall time only (the
-    others NaN): reading /proc/PID/smaps_rollup holds each process's memory map lock while
-    it walks the page tables, which slowed the processes sampled (``-j 2``: by ~0.7 s)."""
+    others NaN): reading /proc/PID/smaps_rollup walks each process's page tables under
+    its memory-map lock, ~22 ms of CPU a sample of a ``-j 2`` tree, half a core of this
+    2-core machine at the 20 ms this script sampled at before."""
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env,
                             cwd=cwd)
