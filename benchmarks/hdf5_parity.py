@@ -100,8 +100,9 @@ def _read_tables(path: str, table_attrs: dict | None = None
 
 
 #: the period of ``PIX_ROT`` by ``PIX_TYPE`` (a hexagon turned by 60° is the same); the
-#: rotations are compared to 1e-3°: ctapipe takes it from the pixel shape code of the file,
-#: ctaviewer measures it from the pixel positions (FlashCam: 30° and 30.00016°)
+#: rotations are compared to 0.01°: ctapipe takes it from the pixel shape code of the file,
+#: ctaviewer measures it from the (float32) pixel positions (FlashCam: 30° and 30.00016°,
+#: DigiCam: 30° and 30.0052°)
 ROTATION_PERIOD = {"hexagon": 60.0, "hexagonal": 60.0, "square": 90.0, "rectangular": 90.0}
 
 
@@ -113,7 +114,7 @@ def _same_attr(key: str, a, b, attrs: dict) -> bool:
     period = ROTATION_PERIOD.get(str(attrs.get("PIX_TYPE", "")).lower())
     if key == "PIX_ROT" and period:
         d = (x - y) % period
-        return min(d, period - d) <= 1e-3
+        return min(d, period - d) <= 0.01
     return bool(np.isclose(x, y, rtol=RTOL, atol=ATOL))
 
 
