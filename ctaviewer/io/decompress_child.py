@@ -40,18 +40,31 @@ SCRIPT = os.path.abspath(__file__)
 OUT_CHUNK = 4 * 1024 * 1024
 
 
+def decompressor_errors(kind: str | None = None) -> tuple[type[Exception], ...]:
+    """What a decompressor raises on damaged compressed data: zstd's ("zstd"), zlib's
+    ("gzip"), or either (None; zstd's where zstandard is installed)."""
+    errors: tuple[type[Exception], ...] = () if kind == "zstd" else (zlib.error,)
+    if kind != "gzip":
+        try:
+            import zstandard
+        except ImportError:
+            if kind == "zstd":
+                raise
+        else:
+            errors += (zstandard.ZstdError,)
+    return errors
+
+
 class Frames:
     """Decompress a stream of gzip members or zstd frames, one after the other."""
 
     def __init__(self, kind: str):
         self.kind = kind
+        self.errors = decompressor_errors(kind)
         if kind == "zstd":
             import zstandard
 
-            self.errors: tuple[type[Exception], ...] = (zstandard.ZstdError,)
             self._zstd = zstandard.ZstdDecompressor()
-        else:
-            self.errors = (zlib.error,)
         self.d = self._new()
         self.started = False  # the current member/frame has received input
 

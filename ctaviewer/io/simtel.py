@@ -38,6 +38,7 @@ from ..errors import (
 from ..event import ArrayEvent, AtmosphereProfile, SimulationConfig
 from ..instrument import SubarrayDescription
 from .base import EventSource
+from .decompress_child import decompressor_errors
 from .simtel_convert import (
     array_pointing_deg,
     atmosphere_profile,
@@ -323,26 +324,11 @@ def _after_run_end(eventio_file) -> tuple[bool, str | None]:
         next(eventio_file)
     except StopIteration:
         return False, None
-    except Exception as exc:
-        if decompressor_error(exc):
-            return False, str(exc)
-        return True, None  # unreadable bytes are more data too
+    except decompressor_errors() as exc:  # damage of the stream, not of the data in it
+        return False, str(exc)
+    except Exception:  # unreadable bytes are more data too
+        return True, None
     return True, None
-
-
-def decompressor_error(exc: BaseException) -> bool:
-    """Whether ``exc`` is a decompressor's (zstd, zlib): damage of the compressed stream,
-    not of the data in it."""
-    import zlib
-
-    kinds: tuple = (zlib.error,)
-    try:
-        import zstandard
-
-        kinds += (zstandard.ZstdError,)
-    except ImportError:
-        pass
-    return isinstance(exc, kinds)
 
 
 class SimTelSource(EventSource):
