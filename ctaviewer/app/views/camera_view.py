@@ -282,10 +282,14 @@ class CameraView(QtWidgets.QWidget):
     def show_nothing(self) -> None:
         """No camera and no colour bar (a new file, before its first event is drawn); the
         sample slider says there are no samples."""
+        self._blank()
+        self._sync_controls()
+
+    def _blank(self) -> None:
+        """Nothing of an event drawn: no camera, no comparison, no colour bar."""
         self.compared = None
         self._clear()
         self._show_colorbar(None)
-        self._sync_controls()
 
     def _clear(self):
         if self.item is not None:
@@ -402,9 +406,7 @@ class CameraView(QtWidgets.QWidget):
         s = self.session
         tel = s.selected_tel
         if s.array_event is None or tel is None:
-            self.compared = None
-            self._clear()  # nothing of an event before (or of another file) stays
-            self._show_colorbar(None)
+            self._blank()  # nothing of an event before (or of another file) stays
             return
         item = self._ensure_item(tel)
         desc = s.source.subarray.tels[tel]
