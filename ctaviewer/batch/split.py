@@ -154,9 +154,8 @@ class _Scan:
         try:
             if self.folder is not None:  # where the workers can read the copy
                 tmp = tempfile.mkdtemp(prefix=".ctaviewer-raw-", dir=self.folder)
-            # the workers run the kernels: this process does not start numba for the scan
             index = self.source.scan_index(should_stop=self.stop.is_set, tmpdir=tmp,
-                                           on_rows=self.batches.put, kernels=False)
+                                           on_rows=self.batches.put)
             if tmp is not None and index.temporary_dir is None:  # no copy was needed
                 shutil.rmtree(tmp, ignore_errors=True)
             self.batches.put(("done", index))

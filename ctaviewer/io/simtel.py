@@ -656,15 +656,14 @@ class SimTelSource(EventSource):
                    should_stop: Callable[[], bool] | None = None,
                    tmpdir: str | None = None,
                    on_rows: Callable[[SimTelIndex], None] | None = None,
-                   copy=None, kernels: bool = True) -> SimTelIndex:
+                   copy=None) -> SimTelIndex:
         """A new index of the events this source delivers (allowed_tels etc. applied),
         not attached to the source (``attach_index``; ``build_index`` does both). A
         compressed file is decompressed into ``tmpdir`` (a new temporary folder if None);
         warnings about the file (truncation, damage) are emitted here. ``on_rows(chunk)``
         receives the events in batches while the scan goes on (``simtel_index.build_index``),
         each batch selected as the whole index is. ``copy``: the decompressed copy in
-        ``tmpdir``, already started (``decompression.open_copy``); ``kernels``: see
-        ``simtel_index.build_index``."""
+        ``tmpdir``, already started (``decompression.open_copy``)."""
 
         def selected(chunk: SimTelIndex) -> None:
             chunk = self._select(chunk)
@@ -673,7 +672,7 @@ class SimTelSource(EventSource):
 
         index = build_index(self.path, progress=progress, should_stop=should_stop,
                             tmpdir=tmpdir, on_rows=None if on_rows is None else selected,
-                            copy=copy, kernels=kernels)
+                            copy=copy)
         try:
             index = self._select(index)
         except BaseException:
