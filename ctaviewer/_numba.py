@@ -1,9 +1,15 @@
-"""numba with a cache that works on read-only installs.
+"""numba, imported when a kernel is first used, with a cache that works on read-only installs.
 
-numba's ``cache=True`` writes next to the source, falls back to ``~/.cache/numba`` and fails
-at import when neither is writable. Before numba is imported, this module points
-``NUMBA_CACHE_DIR`` at a writable place when needed. Every kernel module imports ``njit``
-from here, never from numba directly.
+Every kernel module imports ``njit`` from here, never from numba directly.
+
+- **Late import:** ``njit`` returns a ``LazyKernel``: numba is imported and the kernel
+  made (or loaded from its cache) at its first call, or when another kernel that calls it
+  is compiled. Importing the chain's modules therefore costs no numba. A process that only
+  reads headers, indexes and writes (a split file's runner, the window's process) never
+  pays numba's ~0.3 s of CPU and ~20 MB of code it would not run.
+- **Cache:** numba's ``cache=True`` writes next to the source, falls back to
+  ``~/.cache/numba`` and fails when neither is writable. Before numba is imported, this
+  module points ``NUMBA_CACHE_DIR`` at a writable place when needed.
 """
 
 from __future__ import annotations
@@ -38,8 +44,61 @@ def ensure_cache_dir() -> str | None:
     return fallback
 
 
-ensure_cache_dir()
+class LazyKernel:
+    """A numba kernel made at first use: calling it, reading one of its attributes
+    (``signatures``...), or typing a kernel that calls it (numba asks for ``_numba_type_``,
+    which is the real dispatcher's) imports numba and makes the dispatcher."""
 
-from numba import njit, prange  # noqa: E402
+    def __init__(self, py_func, options: dict):
+        self.__wrapped__ = py_func
+        self.__name__, self.__qualname__ = py_func.__name__, py_func.__qualname__
+        self.__module__, self.__doc__ = py_func.__module__, py_func.__doc__
+        self._options = options
+        self._dispatcher = None
 
-__all__ = ["ensure_cache_dir", "njit", "prange"]
+    @property
+    def dispatcher(self):
+        """The numba dispatcher (made on first use)."""
+        if self._dispatcher is None:
+            ensure_cache_dir()
+            from numba import njit as numba_njit
+
+            self._dispatcher = numba_njit(**self._options)(self.__wrapped__)
+        return self._dispatcher
+
+    def __call__(self, *args, **kwargs):
+        return self.dispatcher(*args, **kwargs)
+
+    def __getattr__(self, name: str):
+        if name in ("_dispatcher", "_options", "__wrapped__"):  # not set up (a bare copy)
+            raise AttributeError(name)
+        return getattr(self.dispatcher, name)
+
+    def __reduce__(self):  # pickled by reference, as a module-level function is
+        return (_kernel_named, (self.__module__, self.__qualname__))
+
+    def __repr__(self) -> str:
+        state = "made" if self._dispatcher is not None else "not made yet"
+        return f"<numba kernel {self.__module__}.{self.__qualname__} ({state})>"
+
+
+def _kernel_named(module: str, qualname: str) -> LazyKernel:
+    import importlib
+
+    obj = importlib.import_module(module)
+    for part in qualname.split("."):
+        obj = getattr(obj, part)
+    return obj
+
+
+def njit(*args, **options):
+    """``numba.njit`` made at first use (``LazyKernel``): ``@njit``, ``@njit(cache=True,
+    ...)``."""
+    if args and callable(args[0]) and not options:
+        return LazyKernel(args[0], {})
+    if args:
+        raise TypeError("njit takes keyword options only (explicit signatures are not used)")
+    return lambda py_func: LazyKernel(py_func, options)
+
+
+__all__ = ["LazyKernel", "ensure_cache_dir", "njit"]
