@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import threading
 
 
 def _writable(path: str) -> bool:
@@ -44,6 +45,9 @@ def ensure_cache_dir() -> str | None:
     return fallback
 
 
+_MAKING = threading.RLock()  # one kernel made at a time (a kernel's typing makes those it calls)
+
+
 class LazyKernel:
     """A numba kernel made at first use: calling it, reading one of its attributes
     (``signatures``...), or typing a kernel that calls it (numba asks for ``_numba_type_``,
@@ -58,12 +62,14 @@ class LazyKernel:
 
     @property
     def dispatcher(self):
-        """The numba dispatcher (made on first use)."""
+        """The numba dispatcher (made on first use, once whichever threads ask)."""
         if self._dispatcher is None:
-            ensure_cache_dir()
-            from numba import njit as numba_njit
+            with _MAKING:
+                if self._dispatcher is None:
+                    ensure_cache_dir()
+                    from numba import njit as numba_njit
 
-            self._dispatcher = numba_njit(**self._options)(self.__wrapped__)
+                    self._dispatcher = numba_njit(**self._options)(self.__wrapped__)
         return self._dispatcher
 
     def __call__(self, *args, **kwargs):
