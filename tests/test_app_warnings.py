@@ -111,12 +111,13 @@ def test_a_warning_while_reading_an_event_is_shown(qtbot, window, monkeypatch):
 def test_a_file_without_events_leaves_nothing_of_the_one_before(simtel_file, qtbot, window,
                                                                 tmp_path):
     """A file cut inside its first event opens with no event: the status bar, the camera
-    and its colour bar say nothing of the event of the file shown before."""
+    and its colour bar say nothing of the event of the file shown before; the array view
+    shows the new file's telescopes, none lit."""
     s = window.session
     open_and_wait(qtbot, window, simtel_file("gamma_4lst.simtel.zst"))
     s.go_to(1)
     qtbot.waitUntil(lambda: s.event_index == 1 and s.result is not None, timeout=30000)
-    assert window.event_label.text().startswith("event 2/")
+    assert window.event_label.text().startswith("event #1 of ")
     assert window.camera_view.colorbar.isVisible()
     empty = truncated_copy(tmp_path, keep=0.2)  # run headers whole, the first event cut
     assert window.open_path(empty)
@@ -129,8 +130,14 @@ def test_a_file_without_events_leaves_nothing_of_the_one_before(simtel_file, qtb
     assert not window.camera_view.slider.isEnabled()
     assert window.camera_view.sample_label.text().endswith("/ 0")  # no samples to pick
     assert "gamma_4lst_cut" in window.windowTitle()
+    # the array view: the file's telescopes, none lit, no core or legend of the event before
+    array = window.array_view
+    assert len(array.scatter.data) == 4
+    assert all(b.color().name() == array._white.color().name()
+               for b in array.scatter.data["brush"])
+    assert "core" not in array.legend.text()
     # a good file again: all of it shown
     open_and_wait(qtbot, window, simtel_file("gamma_4lst.simtel.zst"))
     qtbot.waitUntil(lambda: s.result is not None, timeout=30000)
-    assert window.event_label.text().startswith("event 1/")
+    assert window.event_label.text().startswith("event #0 of ")
     assert window.camera_view.colorbar.isVisible()

@@ -44,7 +44,7 @@ def test_open_next_goto_and_keyboard(simtel_file, qtbot, window):
     assert s.event_index == 19
     window.actions_by_id["event.last"].trigger()
     assert s.event_index == 30
-    assert "event 31/31" in window.event_label.text()
+    assert "event #30 of 31" in window.event_label.text()
     # the camera grid shows every telescope of the event
     qtbot.waitUntil(lambda: window.camera_grid._shown == sorted(s.array_event.tel))
 

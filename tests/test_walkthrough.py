@@ -87,7 +87,7 @@ def test_first_session(simtel_file, qtbot, monkeypatch, tmp_path):
     # 3. the next event: the Right arrow key
     qtbot.keyClick(window, QtCore.Qt.Key_Right)
     assert s.event_index == 1
-    assert "event 2/4" in window.event_label.text()
+    assert "event #1 of 4" in window.event_label.text()
     qtbot.waitUntil(lambda: s.result is not None or hasattr(window, "last_error"),
                     timeout=60000)
     assert not hasattr(window, "last_error"), window.last_error

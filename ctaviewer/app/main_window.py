@@ -402,7 +402,7 @@ class MainWindow(QtWidgets.QMainWindow):
         more = "+" if s.indexing else ""
         mark = " · ★ bookmarked" if self.bookmarks.is_bookmarked() else ""
         self.event_label.setText(
-            f"event {s.event_index + 1}/{s.n_events}{more} · id {ev.event_id} · "
+            f"event #{s.event_index} of {s.n_events}{more} · id {ev.event_id} · "
             f"{ev.n_tels} telescopes{e}{mark}")
         parts = [f"read {s.timing.get('read_ms', 0):.1f} ms"]
         if s.result is not None and s.result.timing_ms:

@@ -102,8 +102,8 @@ class ArrayView(LazyRefreshMixin, QtWidgets.QWidget):
         layout.setContentsMargins(2, 2, 2, 2)
         layout.addWidget(self.plot, 1)
         layout.addWidget(self.legend)
+        self.follow_source(session)  # (first: it blanks the view, _new_source draws)
         session.source_changed.connect(self._new_source)
-        self.follow_source(session)
         for sig in (session.event_changed, session.result_changed, session.tel_selected):
             sig.connect(self.request_refresh)
 
@@ -166,14 +166,15 @@ class ArrayView(LazyRefreshMixin, QtWidgets.QWidget):
                          f"{html.escape(g.invalid_reason)}</span>")
         parts.append(f"colour: image intensity (log, {lo:.0f}–{hi:.0f} p.e.)")
         parts.append("grey: failed quality cuts")
-        text = " · ".join(parts)
-        if ev is not None and text != self.legend.text():
+        text = " · ".join(parts) if ev is not None else ""  # (the layout alone)
+        if text != self.legend.text():
             self.legend.setText(text)
 
     def _new_source(self):
         self._user_range = False
         if self.session.source is not None:
             self._fit(self.fit_bounds([]))
+            self.request_refresh()  # the layout, even for a file without events
 
     def _range_changed_by_user(self, *_):
         self._user_range = True
