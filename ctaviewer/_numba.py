@@ -73,7 +73,10 @@ class LazyKernel:
         return self._dispatcher
 
     def __call__(self, *args, **kwargs):
-        return self.dispatcher(*args, **kwargs)
+        d = self._dispatcher  # (no property call once made: kernels are called ~60 times
+        if d is None:         # per event)
+            d = self.dispatcher
+        return d(*args, **kwargs)
 
     def __getattr__(self, name: str):
         if name in ("_dispatcher", "_options", "__wrapped__"):  # not set up (a bare copy)
