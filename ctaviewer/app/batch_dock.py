@@ -19,6 +19,7 @@ import os
 import threading
 
 from .qt import QtCore, QtGui, QtWidgets
+from .views.quiet_progress import QuietProgressBar
 
 
 class _Bridge(QtCore.QObject):
@@ -167,8 +168,8 @@ class BatchPanel(QtWidgets.QWidget):
         self.warnings_list.setMaximumHeight(110)
         self.warnings_title.hide()
         self.warnings_list.hide()
-        self.file_progress = W.QProgressBar()
-        self.total_progress = W.QProgressBar()
+        self.file_progress = QuietProgressBar()
+        self.total_progress = QuietProgressBar()
         self.status = W.QLabel("idle")
         # shown after a batch whose outputs share obs_ids (the details are in the log)
         self.warning = W.QLabel()

@@ -31,6 +31,7 @@ from .views.lazy import first_draws
 from .views.muon_summary_view import MuonSummaryView
 from .views.parameter_table import ParameterTable
 from .views.processing_panel import ProcessingPanel
+from .views.quiet_progress import QuietProgressBar
 from .views.sky_view import SkyView
 from .views.table_progress import TableProgress
 from .views.waveform_view import WaveformView
@@ -126,7 +127,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.warning_button.setToolTip("Warnings about the open file (click to show them all)")
         self.warning_button.clicked.connect(self.show_warnings)
         self.warning_button.hide()
-        self.progress = QtWidgets.QProgressBar(maximumWidth=260, maximum=1000)
+        self.progress = QuietProgressBar(maximumWidth=260, maximum=1000)
         self.progress.hide()
         sb = self.statusBar()
         sb.addWidget(self.file_label, 1)

@@ -23,6 +23,7 @@ import time
 from ..errors import Cancelled, CtaviewerError
 from ..procmsg import ERROR, Channel
 from .qt import QtCore, QtWidgets
+from .views.quiet_progress import QuietProgressBar
 
 #: seconds a cancelled training may take to stop before its process is terminated
 GRACE_SECONDS = 3.0
@@ -246,7 +247,7 @@ class TrainDialog(QtWidgets.QDialog):
             "Choose a processing configuration TOML file", self._choose_config))
         layout.addLayout(form)
 
-        self.progress = W.QProgressBar(maximum=1000)
+        self.progress = QuietProgressBar(maximum=1000)
         self.progress.setToolTip("Training progress: pass 1 reads the gammas, pass 2 the "
                                  "gammas and protons again")
         self.status = W.QLabel("Choose gamma (and proton) files and an output file")

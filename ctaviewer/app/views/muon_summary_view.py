@@ -15,6 +15,7 @@ from ...errors import Cancelled
 from ...service.muon_summary import MuonSummary, analyse_file, describe
 from .. import workers
 from ..qt import QtCore, QtWidgets, pg
+from .quiet_progress import QuietProgressBar
 
 ALL = "all telescopes"
 #: (ring field, plot title, axis label) of the histograms
@@ -50,7 +51,7 @@ class MuonSummaryView(QtWidgets.QWidget):
         self.csv_button.setToolTip("Save every ring of the file (event, telescope, radius, "
                                    "centre, width, optical efficiency, ...) as CSV")
         self.csv_button.clicked.connect(lambda: self.export_csv())
-        self.progress = QtWidgets.QProgressBar(maximum=1000)
+        self.progress = QuietProgressBar(maximum=1000)
         self.progress.hide()
         self.label = QtWidgets.QLabel("Open a file and press Analyse file.", wordWrap=True)
         top = QtWidgets.QHBoxLayout()

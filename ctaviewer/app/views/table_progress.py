@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 from ..qt import QtWidgets
+from .quiet_progress import QuietProgressBar
 
 
 class TableProgress(QtWidgets.QWidget):
@@ -16,7 +17,7 @@ class TableProgress(QtWidgets.QWidget):
         self.file_table = file_table
         layout = QtWidgets.QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        self.bar = QtWidgets.QProgressBar(maximumWidth=220, maximum=1000)
+        self.bar = QuietProgressBar(maximumWidth=220, maximum=1000)
         self.bar.setFormat("whole file · %p%")
         self.bar.setMinimumWidth(self.bar.fontMetrics().horizontalAdvance("whole file · 100%")
                                  + 24)
