@@ -12,11 +12,18 @@ thread: whoever shows them moves them to its own thread (the window: through Qt 
     follower.stop()                      # the file was closed: nothing more is said
 
 Making the rows (a dict per event) happens here too, not in the thread that shows them.
+
+Rows are handed on at most every ``rows_interval`` seconds (the first ones at once, and at
+once whenever ``urgent()`` says someone waits for an event not listed yet): each batch
+makes the window's event list insert rows and repaint (~10-20 ms), and a batch every
+``interval`` (20 a second) made the list repaint in the turns that drew a file's first
+event too.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 
 from .session import index_rows
@@ -26,11 +33,13 @@ class IndexFollower:
     """Reports the growth of ``source``'s index from event ``start`` on (see module)."""
 
     def __init__(self, source, start: int, on_rows: Callable, on_progress: Callable,
-                 on_end: Callable, interval: float = 0.05):
+                 on_end: Callable, interval: float = 0.05, rows_interval: float = 0.25,
+                 urgent: Callable[[], bool] | None = None):
         self.source = source
         self.next = start  # the first event not reported yet
         self.on_rows, self.on_progress, self.on_end = on_rows, on_progress, on_end
-        self.interval = interval
+        self.interval, self.rows_interval = interval, rows_interval
+        self.urgent = urgent or (lambda: False)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="ctaviewer-index-follow",
                                         daemon=True)
@@ -49,6 +58,8 @@ class IndexFollower:
     def _run(self) -> None:
         source = self.source
         fraction = -1.0
+        held: list = []  # rows found, not handed on yet (events self.next - len(held) ...)
+        said_at = None  # when rows were last handed on (None: never)
         while not self._stop.is_set():
             try:
                 news = source.poll_index(self.interval)
@@ -61,9 +72,13 @@ class IndexFollower:
                 return
             if self._stop.is_set():
                 return
-            if rows:
-                self.on_rows(source, self.next, rows)
-                self.next += len(rows)
+            held += rows
+            self.next += len(rows)
+            now = time.monotonic()
+            if held and (said_at is None or news.done or now - said_at >= self.rows_interval
+                         or self.urgent()):
+                self.on_rows(source, self.next - len(held), held)
+                held, said_at = [], now
             if news.fraction != fraction:
                 fraction = news.fraction
                 self.on_progress(source, fraction)

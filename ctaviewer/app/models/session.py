@@ -210,9 +210,11 @@ class SessionModel(QtCore.QObject):
         if getattr(source, "indexing", False):
             self._shown_fraction, self._shown_at = 0.0, -math.inf
             self.state.begin_indexing()
+            state = self.state
             self._follower = IndexFollower(
                 source, len(opened.rows), self._index_rows.emit, self._index_progress.emit,
-                self._index_end.emit)
+                self._index_end.emit, urgent=lambda: (state.waiting_for is not None
+                                                      or state.waiting_for_id is not None))
         first = self.state.first_event(opened.event_index)
         if self.state.indexing and (opened.event_index or 0) >= self.state.n_events:
             first = opened.event_index  # waits for the index to reach it
