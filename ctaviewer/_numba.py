@@ -15,6 +15,7 @@ Every kernel module imports ``njit`` from here, never from numba directly.
 from __future__ import annotations
 
 import os
+import sys
 import tempfile
 import threading
 
@@ -67,6 +68,7 @@ class LazyKernel:
             with _MAKING:
                 if self._dispatcher is None:
                     ensure_cache_dir()
+                    _load_blas_alone()
                     from numba import njit as numba_njit
 
                     self._dispatcher = numba_njit(**self._options)(self.__wrapped__)
@@ -89,6 +91,40 @@ class LazyKernel:
     def __repr__(self) -> str:
         state = "made" if self._dispatcher is not None else "not made yet"
         return f"<numba kernel {self.__module__}.{self.__qualname__} ({state})>"
+
+
+def _load_blas_alone() -> None:
+    """Load scipy's BLAS capsules (``scipy.linalg.cython_blas``, one extension module) by
+    themselves, before numba looks for them.
+
+    numba checks at start that a BLAS is there by importing ``scipy.linalg.cython_blas``,
+    which imports all of ``scipy.linalg`` first (~85 modules and OpenBLAS: ~0.2-0.3 s of
+    CPU and ~15 MB in every process that starts numba). Loaded here under its own name,
+    the import finds it and ``scipy.linalg`` is never imported; numba's ``np.dot`` and
+    linear algebra use the same capsules. Where anything differs (no scipy, another
+    layout, scipy.linalg already imported), nothing is done and numba imports as usual."""
+    name = "scipy.linalg.cython_blas"
+    if name in sys.modules or "scipy.linalg" in sys.modules:
+        return
+    try:
+        import importlib.machinery
+        import importlib.util
+
+        spec = importlib.util.find_spec("scipy")
+        if spec is None or not spec.submodule_search_locations:
+            return
+        for folder in spec.submodule_search_locations:
+            for suffix in importlib.machinery.EXTENSION_SUFFIXES:
+                path = os.path.join(folder, "linalg", "cython_blas" + suffix)
+                if os.path.isfile(path):
+                    loader = importlib.machinery.ExtensionFileLoader(name, path)
+                    blas = importlib.util.spec_from_file_location(name, path, loader=loader)
+                    module = importlib.util.module_from_spec(blas)
+                    loader.exec_module(module)
+                    sys.modules[name] = module
+                    return
+    except Exception:  # noqa: BLE001 (numba then imports scipy.linalg, as it would)
+        sys.modules.pop(name, None)
 
 
 def _kernel_named(module: str, qualname: str) -> LazyKernel:

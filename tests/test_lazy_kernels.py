@@ -76,3 +76,17 @@ def test_kernels_pickle_by_reference():
     from ctaviewer.image import extract_kernels
 
     assert pickle.loads(pickle.dumps(extract_kernels.local_peaks)) is extract_kernels.local_peaks
+
+
+def test_numba_starts_without_importing_scipy_linalg():
+    """numba's BLAS check imported all of scipy.linalg (~0.25 s, ~15 MB per process that
+    starts numba); the capsules are loaded alone, and numba's linear algebra works."""
+    code = ("import sys\n"
+            "import numpy as np\n"
+            "from ctaviewer._numba import njit\n"
+            "dot = njit(lambda a, b: np.dot(a, b))\n"
+            "print(float(dot(np.ones((2, 3)), np.arange(3.0)).sum()),\n"
+            "      'scipy.linalg' in sys.modules)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["6.0", "False"]
