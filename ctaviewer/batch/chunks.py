@@ -49,10 +49,40 @@ class ChunkSpec:
     state: str
     start: int
     rows: object
+    #: where the rows' monitoring dictionaries were saved (``MonitoringFiles``; None: the
+    #: rows hold theirs)
+    monitoring: str | None = None
 
     @property
     def stop(self) -> int:
         return self.start + len(self.rows)
+
+
+class MonitoringFiles:
+    """The camera-monitoring and laser-calibration dictionaries of the index rows handed
+    out, saved in ``folder`` once per state of them. They hold per-pixel arrays of every
+    telescope (~1.5 MB for 70 telescopes) and change rarely (usually never after the run
+    headers): sent with each range, they were pickled, piped and unpickled ~40 times per
+    1240-event file."""
+
+    def __init__(self, folder: str):
+        self.folder = folder
+        self._saved: dict[tuple[int, int], tuple[str, dict, dict]] = {}
+
+    def apart(self, rows):
+        """(``rows`` without their monitoring dictionaries, the file that holds them), or
+        (``rows``, None) when they hold none."""
+        camera, laser = rows.camera_monitoring, rows.laser_calibration
+        if not camera and not laser:
+            return rows, None
+        key = (id(camera), id(laser))
+        saved = self._saved.get(key)
+        if saved is None:  # (the dictionaries are kept with it: their ids stay theirs)
+            path = os.path.join(self.folder, f"monitoring-{len(self._saved)}.pickle")
+            with open(path, "wb") as f:
+                pickle.dump((camera, laser), f, protocol=pickle.HIGHEST_PROTOCOL)
+            saved = self._saved[key] = (path, camera, laser)
+        return replace(rows, camera_monitoring={}, laser_calibration={}), saved[0]
 
 
 @dataclass
@@ -75,6 +105,8 @@ class ChunkCache:
         self.known = None  # the index the source reads
         self.pipeline = None
         self.model = None
+        self._monitoring_path: str | None = None  # the monitoring file loaded last
+        self._monitoring = None
 
     def load(self, path: str) -> ChunkCache:
         if path == self.path:
@@ -97,7 +129,15 @@ class ChunkCache:
         """The source, reading the chunk's events at their positions in the file."""
         from ..io.simtel import SimTelSource
 
-        self.known = placed(self.known, chunk.rows, chunk.start)
+        rows = chunk.rows
+        if chunk.monitoring is not None:
+            if chunk.monitoring != self._monitoring_path:
+                with open(chunk.monitoring, "rb") as f:
+                    self._monitoring = pickle.load(f)
+                self._monitoring_path = chunk.monitoring
+            camera, laser = self._monitoring
+            rows = replace(rows, camera_monitoring=camera, laser_calibration=laser)
+        self.known = placed(self.known, rows, chunk.start)
         if self.source is None:
             self.source = SimTelSource.from_headers(chunk.input, self.state.headers,
                                                     self.known,
@@ -110,6 +150,7 @@ class ChunkCache:
         if self.source is not None:
             self.source.close()
         self.path = self.state = self.source = self.known = self.pipeline = self.model = None
+        self._monitoring_path = self._monitoring = None
 
 
 def placed(known, rows, start: int):

@@ -27,6 +27,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import math
+import os
 import queue
 import shutil
 import tempfile
@@ -40,7 +41,7 @@ import numpy as np
 
 from ..errors import Cancelled, PartFailedError, UnusedSettingWarning, WorkerDiedError
 from ..warning_capture import collect_warnings
-from .chunks import ChunkSpec, SplitState, chunk_size, state_file
+from .chunks import ChunkSpec, MonitoringFiles, SplitState, chunk_size, state_file
 from .job import (
     JobResult,
     JobSpec,
@@ -145,6 +146,7 @@ class _Scan:
         self.handed_out = 0
         self.index = None  # the whole index, once the scan ended
         self.done_at = math.nan
+        self._monitoring = None  # (monitoring_count, camera, laser) of the last copy
 
     def start(self) -> None:
         self.thread.start()
@@ -187,7 +189,7 @@ class _Scan:
                     raise value
                 self.index = value
                 continue
-            rows = _detached(item)
+            rows = self._detached(item)
             self.rows = rows if self.rows is None else self.rows.extend(rows)
 
     def next_rows(self, size: int):
@@ -210,6 +212,21 @@ class _Scan:
     def exhausted(self) -> bool:
         """The scan ended and every row (up to the limit) was handed out."""
         return self.ended and (self.rows is None or self.handed_out >= self.limit)
+
+    def _detached(self, rows):
+        """A batch of index rows that owns no temporary copy and shares no dictionary with
+        the scan that goes on: its monitoring dictionaries are copied, once per state of
+        them (batches with the same ``monitoring_count`` share one copy)."""
+        def copy(d):
+            d = dict(d)
+            return {k: dict(v) for k, v in d.items()}
+
+        if self._monitoring is None or self._monitoring[0] != rows.monitoring_count:
+            self._monitoring = (rows.monitoring_count, copy(rows.camera_monitoring),
+                                copy(rows.laser_calibration))
+        _, camera, laser = self._monitoring
+        return replace(rows, temporary_dir=None, camera_monitoring=camera,
+                       laser_calibration=laser)
 
     def finish(self, source):
         """The whole index, attached to ``source`` (which removes its copy on close)."""
@@ -234,21 +251,11 @@ class _Scan:
             self.index = None
 
 
-def _detached(rows):
-    """A batch of index rows that owns no temporary copy and shares no dictionary with the
-    scan that goes on (its monitoring dictionaries are copied)."""
-    def copy(d):
-        d = dict(d)
-        return {k: dict(v) for k, v in d.items()}
-
-    return replace(rows, temporary_dir=None, camera_monitoring=copy(rows.camera_monitoring),
-                   laser_calibration=copy(rows.laser_calibration))
-
-
 def _results_in_order(spec, pool, state_path, scan: _Scan, should_stop):
     """Yield (items, warning lines) of every range in event order, handing out ranges as
     the index covers them and keeping ``pool`` busy."""
     ranges: list[ChunkSpec] = []  # made, not yet submitted
+    monitoring = MonitoringFiles(os.path.dirname(state_path))
     next_submit = next_yield = 0
     done: dict[int, JobResult] = {}
     try:
@@ -261,7 +268,8 @@ def _results_in_order(spec, pool, state_path, scan: _Scan, should_stop):
                 cut = scan.next_rows(chunk_size(len(ranges), pool.size))
                 if cut is None:
                     break
-                ranges.append(ChunkSpec(spec.input, state_path, cut[0], cut[1]))
+                rows, path = monitoring.apart(cut[1])
+                ranges.append(ChunkSpec(spec.input, state_path, cut[0], rows, path))
             while next_submit < len(ranges) and pool.free() > 0:
                 pool.submit(next_submit, ranges[next_submit])
                 next_submit += 1

@@ -126,6 +126,9 @@ class SimTelIndex:
     calibration_type: np.ndarray | None = None
     camera_monitoring: dict = field(default_factory=dict)
     laser_calibration: dict = field(default_factory=dict)
+    #: how many monitoring objects (camera monitoring, laser calibration) the dictionaries
+    #: hold so far: batches of a scan with the same count hold the same monitoring data
+    monitoring_count: int = 0
     truncated: bool = False
     error: CorruptFileError | None = None
     run_end: int | None = None
@@ -175,6 +178,7 @@ class SimTelIndex:
             tels_with_data=self.tels_with_data + list(chunk.tels_with_data),
             camera_monitoring=chunk.camera_monitoring or self.camera_monitoring,
             laser_calibration=chunk.laser_calibration or self.laser_calibration,
+            monitoring_count=max(chunk.monitoring_count, self.monitoring_count),
         )
 
     def problems(self) -> list[Warning]:
@@ -385,6 +389,7 @@ def _scan(f, path, data, progress, should_stop, on_rows) -> SimTelIndex:
     last_emit = 0.0
     cam_mon: dict = {}
     laser: dict = {}
+    n_monitoring = 0  # objects read into cam_mon and laser
     truncated = False
     error = None
     run_end = None
@@ -424,7 +429,8 @@ def _scan(f, path, data, progress, should_stop, on_rows) -> SimTelIndex:
         nonlocal emitted, last_emit
         if on_rows is not None and len(found) > emitted:
             chunk = found.index(path, raw, emitted, camera_monitoring=cam_mon,
-                                laser_calibration=laser, complete=False)
+                                laser_calibration=laser, monitoring_count=n_monitoring,
+                                complete=False)
             emitted, last_emit = len(found), time.monotonic()
             on_rows(chunk)
 
@@ -529,8 +535,10 @@ def _scan(f, path, data, progress, should_stop, on_rows) -> SimTelIndex:
             elif t == _T_CAMERA_MONITORING:
                 cam_mon.setdefault(obj.telescope_id, {}).update(
                     _pick(obj.parse(), MONITORING_KEYS))
+                n_monitoring += 1
             elif t == _T_LASER_CALIBRATION:
                 laser.setdefault(obj.telescope_id, {}).update(_pick(obj.parse(), LASER_KEYS))
+                n_monitoring += 1
             elif t == _T_HISTOGRAMS:
                 deliver()
                 run_end = start + h.total_size
@@ -571,6 +579,7 @@ def _scan(f, path, data, progress, should_stop, on_rows) -> SimTelIndex:
         raw,
         camera_monitoring=cam_mon,
         laser_calibration=laser,
+        monitoring_count=n_monitoring,
         truncated=truncated,
         error=error,
         run_end=run_end,
