@@ -185,11 +185,14 @@ def placed(known, rows, start: int):
 
 def for_writer(event, result, spec: JobSpec):
     """``event`` and ``result`` without what the output does not hold (waveforms, sums,
-    calibration constants; images unless they are written), so sending them is cheap."""
-    tel = {tel_id: _without(data, ("waveform", "sums", "pedestal_per_sample", "dc_to_pe",
-                                   "peak_time_ns", "time_shift_ns", "pixel_status",
-                                   "pedestal_noise", "flat_field"))
-           for tel_id, data in event.tel.items()}
+    calibration constants; images and true images unless they are written: the writer
+    takes the true photo-electron sums from the simulation record), so sending them is
+    cheap."""
+    drop_tel = ("waveform", "sums", "pedestal_per_sample", "dc_to_pe", "peak_time_ns",
+                "time_shift_ns", "pixel_status", "pedestal_noise", "flat_field")
+    if not (spec.write_true_images or (spec.dl1 and spec.write_images)):
+        drop_tel += ("true_image",)  # (~2/3 of what was sent per event)
+    tel = {tel_id: _without(data, drop_tel) for tel_id, data in event.tel.items()}
     drop = ("waveform", "window_start", "selected_gain")
     if not spec.write_images:
         drop += ("image", "peak_time", "mask")

@@ -1,5 +1,6 @@
-"""The monitoring dictionaries of a split file's index rows travel to the workers in a
-file, once per state of them, not with every range; a worker's source gets them back."""
+"""What the ranges of a split file carry: the monitoring dictionaries of the index rows go
+to the workers in a file, once per state of them, not with every range (a worker's source
+gets them back); the events coming back hold no true image the output does not write."""
 
 from __future__ import annotations
 
@@ -56,3 +57,22 @@ def test_rows_without_monitoring_need_no_file(tmp_path):
         assert not list(tmp_path.iterdir())
     finally:
         index.cleanup()
+
+
+def test_events_come_back_without_true_images_unless_written():
+    from ctaviewer.batch.chunks import for_writer
+    from ctaviewer.pipeline import Pipeline
+
+    path = str(simtel("gamma_70sst1m.simtel.zst"))
+    with open_source(path) as source:
+        event = next(iter(source))
+        result = Pipeline(source.subarray, JobSpec(input=path, output="x").processing_config()
+                          ).process(event)
+    assert any(t.true_image is not None for t in event.tel.values())
+    sent, _ = for_writer(event, result, JobSpec(input=path, output="x"))
+    assert all(t.true_image is None for t in sent.tel.values())
+    assert set(sent.simulation.true_image_sum) == set(event.tel)  # what the writer uses
+    for options in ({"write_true_images": True}, {"write_images": True}):
+        sent, _ = for_writer(event, result, JobSpec(input=path, output="x", **options))
+        for tel_id, data in sent.tel.items():
+            assert data.true_image is event.tel[tel_id].true_image
