@@ -540,6 +540,7 @@ class MainWindow(QtWidgets.QMainWindow):
         group had when it was made (e.g. a "Waveforms | Parameters" bar over the event list).
         A bar in use sits against the dock of its current tab; any other one is stale.
         """
+        self.layout().activate()  # geometries as laid out now (a raised tab moves its bar)
         by_title = {d.windowTitle(): d for d in self.docks.values()}
         hidden = 0
         for bar in self.findChildren(QtWidgets.QTabBar):
