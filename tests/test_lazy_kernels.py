@@ -14,6 +14,13 @@ import numpy as np
 from ctaviewer import _numba
 
 
+def _fresh_python(code: str) -> str:
+    """What ``code`` prints, run by a new interpreter (nothing imported before)."""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    return out.stdout
+
+
 def test_importing_the_chain_imports_no_numba():
     """A split file's runner imports the reader, the writers and the pipeline module and
     never calls a kernel: it must not pay numba's import (~0.3 s of CPU, ~20 MB)."""
@@ -25,9 +32,7 @@ def test_importing_the_chain_imports_no_numba():
             "import numpy as np\n"
             "wf = np.zeros((3, 5), np.float32); wf[:, 2] = 1.0\n"
             "print(k.local_peaks(wf).tolist(), 'numba' in sys.modules)\n")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    assert out.returncode == 0, out.stderr
-    assert out.stdout.split("\n")[:2] == ["False", "[2, 2, 2] True"]
+    assert _fresh_python(code).split("\n")[:2] == ["False", "[2, 2, 2] True"]
 
 
 def _kernels():
@@ -87,6 +92,4 @@ def test_numba_starts_without_importing_scipy_linalg():
             "dot = njit(lambda a, b: np.dot(a, b))\n"
             "print(float(dot(np.ones((2, 3)), np.arange(3.0)).sum()),\n"
             "      'scipy.linalg' in sys.modules)\n")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    assert out.returncode == 0, out.stderr
-    assert out.stdout.split() == ["6.0", "False"]
+    assert _fresh_python(code).split() == ["6.0", "False"]
