@@ -46,6 +46,8 @@ def ensure_cache_dir() -> str | None:
     return fallback
 
 
+ensure_cache_dir()  # (here too: set before any other library might import numba)
+
 _MAKING = threading.RLock()  # one kernel made at a time (a kernel's typing makes those it calls)
 
 
