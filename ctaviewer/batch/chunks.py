@@ -3,8 +3,9 @@
 A large file processed with several workers is split into event ranges (``ChunkSpec``): the
 process that writes the output opens the file, saves what a worker needs besides the events
 (``SplitState``: the run headers and the job) to a file, and indexes the file; each range
-it hands out carries the index rows of its events (offsets in the decompressed copy, ids),
-so workers start on the first events while the rest of the file is still being indexed.
+it hands out carries the index rows of its events (offsets in the decompressed copy, ids;
+their monitoring data in a file of its own, ``MonitoringFiles``), so workers start on the
+first events while the rest of the file is still being indexed.
 A worker loads the state once (``ChunkCache``), places each range's rows at their positions
 in the file, reads the events by random access, runs the chain, and sends back the events
 and results reduced to what the writer uses (``for_writer``). The writer then writes one
