@@ -36,7 +36,7 @@ class IndexFollower:
                  on_end: Callable, interval: float = 0.05, rows_interval: float = 0.25,
                  urgent: Callable[[], bool] | None = None):
         self.source = source
-        self.next = start  # the first event not reported yet
+        self.next = start  # the first event whose row is not made yet
         self.on_rows, self.on_progress, self.on_end = on_rows, on_progress, on_end
         self.interval, self.rows_interval = interval, rows_interval
         self.urgent = urgent or (lambda: False)
