@@ -14,6 +14,7 @@ Every kernel module imports ``njit`` from here, never from numba directly.
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 import tempfile
@@ -69,11 +70,7 @@ class LazyKernel:
         if self._dispatcher is None:
             with _MAKING:
                 if self._dispatcher is None:
-                    ensure_cache_dir()
-                    _load_blas_alone()
-                    from numba import njit as numba_njit
-
-                    self._dispatcher = numba_njit(**self._options)(self.__wrapped__)
+                    self._dispatcher = _numba_njit()(**self._options)(self.__wrapped__)
         return self._dispatcher
 
     def __call__(self, *args, **kwargs):
@@ -93,6 +90,16 @@ class LazyKernel:
     def __repr__(self) -> str:
         state = "made" if self._dispatcher is not None else "not made yet"
         return f"<numba kernel {self.__module__}.{self.__qualname__} ({state})>"
+
+
+@functools.cache
+def _numba_njit():
+    """numba's ``njit``, numba imported the first time (its BLAS loaded alone first; the
+    cache folder was chosen when this module was imported)."""
+    _load_blas_alone()
+    from numba import njit as numba_njit
+
+    return numba_njit
 
 
 def _load_blas_alone() -> None:
