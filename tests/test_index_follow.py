@@ -55,3 +55,33 @@ def test_rows_come_at_once_while_someone_waits(monkeypatch):
     batches = _follow(monkeypatch, source, interval=0.01, rows_interval=10.0,
                       urgent=lambda: True)
     assert len(batches) == 20 and [r for _, _, b in batches for r in b] == list(range(200))
+
+
+class _FailingIndex(_GrowingIndex):
+    """Grows as ``_GrowingIndex``, then fails at the poll after ``fail_at`` events."""
+
+    def __init__(self, total: int, step: int, fail_at: int):
+        super().__init__(total, step)
+        self.fail_at = fail_at
+
+    def poll_index(self, timeout: float) -> IndexNews:
+        if self.stop >= self.fail_at:
+            raise OSError("the reading helper process ended")
+        return super().poll_index(timeout)
+
+
+def test_rows_found_before_a_failure_are_handed_on_before_it(monkeypatch):
+    monkeypatch.setattr(index_follow, "index_rows", lambda index, a, b: list(range(a, b)))
+    source = _FailingIndex(total=400, step=10, fail_at=50)
+    said = []
+    ended = threading.Event()
+    follower = IndexFollower(
+        source, 0, lambda src, start, rows: said.append(("rows", start, rows)),
+        lambda src, fraction: None,
+        lambda src, warnings, error: (said.append(("end", error)), ended.set()),
+        interval=0.01, rows_interval=10.0)
+    assert ended.wait(10)
+    follower.stop(timeout=5)
+    rows = [r for kind, *rest in said if kind == "rows" for r in rest[1]]
+    assert rows == list(range(50)) and said[-1][0] == "end"
+    assert isinstance(said[-1][1], OSError)

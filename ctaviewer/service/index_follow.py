@@ -68,6 +68,8 @@ class IndexFollower:
                     index is not None and news.stop > self.next) else []
             except Exception as exc:  # noqa: BLE001 - the source failed: said as the end
                 if not self._stop.is_set():
+                    if held:  # the events found before the failure are listed all the same
+                        self.on_rows(source, self.next - len(held), held)
                     self.on_end(source, [], exc)
                 return
             if self._stop.is_set():
