@@ -31,7 +31,8 @@ def test_ranges_carry_a_file_of_their_monitoring_and_workers_get_it_back(tmp_pat
             assert rows.camera_monitoring == {} and rows.laser_calibration == {}
             chunks.append(ChunkSpec(path, state, start, rows, where))
         assert len({c.monitoring for c in chunks}) == 1  # one file for all of them
-        assert sorted(p.name for p in tmp_path.glob("monitoring-*")) == ["monitoring-0.pickle"]
+        assert [p.name for p in tmp_path.glob("monitoring-*")] == [
+            f"monitoring-{index.monitoring_count}.pickle"]
         cache = ChunkCache().load(state)
         for chunk in chunks:
             worker_source = cache.place(chunk)

@@ -68,7 +68,7 @@ class MonitoringFiles:
 
     def __init__(self, folder: str):
         self.folder = folder
-        self._saved: dict[tuple[int, int], tuple[str, dict, dict]] = {}
+        self._saved: dict[int, str] = {}  # the rows' monitoring_count -> file
 
     def apart(self, rows):
         """(``rows`` without their monitoring dictionaries, the file that holds them), or
@@ -76,14 +76,13 @@ class MonitoringFiles:
         camera, laser = rows.camera_monitoring, rows.laser_calibration
         if not camera and not laser:
             return rows, None
-        key = (id(camera), id(laser))
-        saved = self._saved.get(key)
-        if saved is None:  # (the dictionaries are kept with it: their ids stay theirs)
-            path = os.path.join(self.folder, f"monitoring-{len(self._saved)}.pickle")
+        path = self._saved.get(rows.monitoring_count)
+        if path is None:
+            path = os.path.join(self.folder, f"monitoring-{rows.monitoring_count}.pickle")
             with open(path, "wb") as f:
                 pickle.dump((camera, laser), f, protocol=pickle.HIGHEST_PROTOCOL)
-            saved = self._saved[key] = (path, camera, laser)
-        return replace(rows, camera_monitoring={}, laser_calibration={}), saved[0]
+            self._saved[rows.monitoring_count] = path
+        return replace(rows, camera_monitoring={}, laser_calibration={}), path
 
 
 @dataclass
