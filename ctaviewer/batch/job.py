@@ -225,15 +225,14 @@ def job_result(spec: JobSpec, writer, model, source, t0: float) -> JobResult:
 
 def _run_job(spec, emit, should_stop) -> JobResult:
     from ..io import open_source
-    from ..pipeline import Pipeline, unused_overrides
+    from ..pipeline import Pipeline
 
     t0 = time.perf_counter()
     config = spec.processing_config()
     model = load_model(spec)
     with open_source(spec.input, **spec.source_options()) as source:
         pipeline = Pipeline(source.subarray, config)
-        for text in unused_overrides(config, source.subarray):
-            warnings.warn(UnusedSettingWarning(text), stacklevel=1)
+        warn_unused_overrides(config, source.subarray)
         total = source.n_events_known
         writer = open_writer(spec, source, config, model)
         with writer:
@@ -253,6 +252,15 @@ def _run_job(spec, emit, should_stop) -> JobResult:
                 raise_if_cut(spec.input, about_input.items)
             writer.write_shower_distribution(source.shower_distribution)
     return job_result(spec, writer, model, source, t0)
+
+
+def warn_unused_overrides(config: ProcessingConfig, subarray) -> None:
+    """``UnusedSettingWarning`` for each camera override that names no camera here
+    (``pipeline.unused_overrides``): a warning of the job, whole or split."""
+    from ..pipeline import unused_overrides
+
+    for text in unused_overrides(config, subarray):
+        warnings.warn(UnusedSettingWarning(text), stacklevel=2)
 
 
 def raise_if_cut(path: str, items) -> None:

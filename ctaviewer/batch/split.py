@@ -33,13 +33,12 @@ import shutil
 import tempfile
 import threading
 import time
-import warnings
 from collections.abc import Callable
 from dataclasses import replace
 
 import numpy as np
 
-from ..errors import Cancelled, PartFailedError, UnusedSettingWarning, WorkerDiedError
+from ..errors import Cancelled, PartFailedError, WorkerDiedError
 from ..warning_capture import collect_warnings
 from .chunks import ChunkSpec, MonitoringFiles, SplitState, chunk_size, state_file
 from .job import (
@@ -50,6 +49,7 @@ from .job import (
     open_writer,
     raise_if_cut,
     result_from_exception,
+    warn_unused_overrides,
 )
 from .worker import WorkerHandle
 
@@ -79,7 +79,6 @@ def _run_split(spec: JobSpec, pool, emit, should_stop) -> JobResult | None:
     from ..io import open_source
     from ..io.simtel import SimTelSource
     from ..io.simtel_index import index_warnings
-    from ..pipeline import unused_overrides
 
     t0 = time.perf_counter()
     config = spec.processing_config()
@@ -87,8 +86,7 @@ def _run_split(spec: JobSpec, pool, emit, should_stop) -> JobResult | None:
     with open_source(spec.input, **spec.source_options()) as source:
         if not isinstance(source, SimTelSource):
             return None
-        for text in unused_overrides(config, source.subarray):
-            warnings.warn(UnusedSettingWarning(text), stacklevel=1)
+        warn_unused_overrides(config, source.subarray)
         source.release_header_stream()
         work = tempfile.mkdtemp(prefix=".ctaviewer-split-" if folder else "ctaviewer-split-",
                                 dir=folder)
