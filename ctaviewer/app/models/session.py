@@ -259,8 +259,8 @@ class SessionModel(QtCore.QObject):
             self.go_to(self.state.waiting_for)
 
     def _indexed_fraction(self, source, fraction: float) -> None:
-        # a step of 1 % at least, a few times a second at most: a progress bar repaints the
-        # window's pending changes at once on each (QProgressBar.setValue repaints)
+        # a step of 1 % at least, a few times a second at most: each asks the status bar's
+        # progress bar for a paint (``QuietProgressBar``: with the window's next one)
         now = time.monotonic()
         if source is self.state.source and self.state.indexing and (
                 abs(fraction - self._shown_fraction) >= 0.01
