@@ -1,0 +1,78 @@
+"""The forkserver drops the pages of read-only library code it will not run again
+(``batch.page_release``): what is dropped reads back the same, what is written is kept."""
+
+import os
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from ctaviewer.batch.page_release import droppable
+
+pytestmark = pytest.mark.skipif(not os.path.exists("/proc/self/smaps"),
+                                reason="needs Linux's /proc/self/smaps")
+
+SCRIPT = textwrap.dedent("""
+    import hashlib, mmap, os, sys
+    from ctaviewer.batch.page_release import release_clean_library_pages
+
+    path, other = sys.argv[1], sys.argv[2]
+
+    def resident_kb(name):
+        kb, inside = 0, False
+        for line in open("/proc/self/smaps"):
+            head = line.split(" ", 1)[0]
+            if "-" in head and ":" not in head:
+                inside = line.rstrip().endswith(name)
+            elif inside and line.startswith("Rss:"):
+                kb += int(line.split()[1])
+        return kb
+
+    with open(path, "rb") as f:
+        ro = mmap.mmap(f.fileno(), 0, prot=mmap.PROT_READ)
+    with open(other, "r+b") as f:  # private and writable: a written page must survive
+        rw = mmap.mmap(f.fileno(), 0, flags=mmap.MAP_PRIVATE,
+                       prot=mmap.PROT_READ | mmap.PROT_WRITE)
+    before = hashlib.sha256(ro[:]).hexdigest()
+    rw[0:5] = b"KEEP!"
+    rw_sum = hashlib.sha256(rw[:]).hexdigest()
+    ro_kb, rw_kb = resident_kb(os.path.basename(path)), resident_kb(os.path.basename(other))
+    released = release_clean_library_pages(min_private_kb=1024)
+    print(ro_kb, resident_kb(os.path.basename(path)), rw_kb,
+          resident_kb(os.path.basename(other)), released,
+          hashlib.sha256(ro[:]).hexdigest() == before,
+          rw[0:5] == b"KEEP!" and hashlib.sha256(rw[:]).hexdigest() == rw_sum)
+""")
+
+
+def test_clean_pages_are_dropped_and_read_back_the_same(tmp_path):
+    data = os.urandom(4 << 20)
+    for name in ("library.bin", "written.bin"):
+        with open(tmp_path / name, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())  # written back: its pages are clean copies of the file
+    done = subprocess.run([sys.executable, "-c", SCRIPT, str(tmp_path / "library.bin"),
+                           str(tmp_path / "written.bin")],
+                          capture_output=True, text=True, check=True)
+    ro_before, ro_after, rw_before, rw_after, released, same, kept = done.stdout.split()
+    assert int(ro_before) >= 4096  # all of it was read, so resident
+    assert int(ro_after) < 512  # dropped
+    assert int(released) >= 4096
+    assert same == "True"  # and reads back the same
+    assert int(rw_after) == int(rw_before) and kept == "True"  # the written mapping: kept
+
+
+@pytest.mark.parametrize(("perms", "path", "counts", "expected"), [
+    ("r-xp", "/lib/libx.so", {"Anonymous": 0, "Private_Dirty": 0, "Private_Clean": 4096}, True),
+    ("r--p", "/lib/libx.so", {"Anonymous": 8, "Private_Dirty": 0, "Private_Clean": 4096}, False),
+    ("rw-p", "/lib/libx.so", {"Anonymous": 0, "Private_Dirty": 0, "Private_Clean": 4096}, False),
+    ("r-xp", "[vdso]", {"Anonymous": 0, "Private_Dirty": 0, "Private_Clean": 4096}, False),
+    ("r-xp", "", {"Anonymous": 0, "Private_Dirty": 0, "Private_Clean": 4096}, False),
+    ("r-xp", "/lib/libx.so", {"Anonymous": 0, "Private_Dirty": 4, "Private_Clean": 4096}, False),
+    ("r-xp", "/lib/libx.so", {"Anonymous": 0, "Private_Dirty": 0, "Private_Clean": 100}, False),
+])
+def test_only_unwritten_file_pages_of_this_process_alone_are_dropped(perms, path, counts,
+                                                                      expected):
+    assert droppable(perms, path, counts, 1024) is expected
