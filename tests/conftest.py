@@ -96,7 +96,7 @@ def make_window(qtbot, isolated_settings):
         make_application()
         w = MainWindow(restore=restore)
         qtbot.addWidget(w)
-        w.resize(1400, 900)
+        w.resize(1600, 1000)  # the window's own first size
         w.show()
         windows.append(w)
         return w

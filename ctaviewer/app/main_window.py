@@ -108,6 +108,10 @@ class MainWindow(QtWidgets.QMainWindow):
         self.tabifyDockWidget(self.docks["health"], self.docks["muons"])
         self.tabifyDockWidget(self.docks["muons"], self.docks["performance"])
         self.docks["waveforms"].raise_()
+        # the minimum size the layout last set is that of the docks side by side, before
+        # they were tabified (~1960 px wide): wider than many screens, and resize() would
+        # keep to it. The layout computes it anew here, from the docks as they now are.
+        self.layout().activate()
         self.resize(1600, 1000)
         self.resizeDocks([self.docks["events"], self.docks["grid"]],
                          [self.event_table.sizeHint().width(), 330],
@@ -128,6 +132,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.warning_button.clicked.connect(self.show_warnings)
         self.warning_button.hide()
         self.progress = QuietProgressBar(maximumWidth=260, maximum=1000)
+        self.progress.fit_text("1000000 events · 100%")  # its text while a file indexes
         self.progress.hide()
         sb = self.statusBar()
         sb.addWidget(self.file_label, 1)

@@ -31,6 +31,19 @@ from .. import workers
 from ..qt import QtCore
 from .comparison import ComparisonModel
 
+
+def _while_alive(signal):
+    """``signal.emit`` for a thread that may outlive this model: once Qt has deleted the
+    model (the application ends while a file still indexes), the news is dropped instead of
+    raising "Signal source has been deleted" in that thread."""
+    def emit(*args) -> None:
+        try:
+            signal.emit(*args)
+        except RuntimeError:
+            pass
+
+    return emit
+
 __all__ = ["SessionModel"]
 
 
@@ -212,9 +225,10 @@ class SessionModel(QtCore.QObject):
             self.state.begin_indexing()
             state = self.state
             self._follower = IndexFollower(
-                source, len(opened.rows), self._index_rows.emit, self._index_progress.emit,
-                self._index_end.emit, urgent=lambda: (state.waiting_for is not None
-                                                      or state.waiting_for_id is not None))
+                source, len(opened.rows), _while_alive(self._index_rows),
+                _while_alive(self._index_progress), _while_alive(self._index_end),
+                urgent=lambda: (state.waiting_for is not None
+                                or state.waiting_for_id is not None))
         first = self.state.first_event(opened.event_index)
         if self.state.indexing and (opened.event_index or 0) >= self.state.n_events:
             first = opened.event_index  # waits for the index to reach it

@@ -93,7 +93,9 @@ class ArrayView(LazyRefreshMixin, QtWidgets.QWidget):
         self._subarray = None
         self._grey, self._white = pg.mkBrush(*GREY), pg.mkBrush(255, 255, 255)
         self._pen, self._pen_selected = pg.mkPen("k"), pg.mkPen((255, 0, 200), width=3)
-        self.legend = SteadyLabel()  # (its height does not follow each event's text)
+        # (its height does not follow each event's text; its usual three lines are kept
+        # from the start)
+        self.legend = SteadyLabel(lines=3)
         self._user_range = False  # the user zoomed or panned: the view stops following
         self._segments: dict = {}  # passes quality -> (starts, ends) of the Hillas axes
         self.plot.getViewBox().sigRangeChanged.connect(self._clip_axes)

@@ -240,6 +240,9 @@ class CameraView(QtWidgets.QWidget):
         self.play_button.setToolTip("Play the waveform samples as a movie (switches Show to "
                                     "'waveform sample'); press again to stop")
         self.sample_label = QtWidgets.QLabel()
+        # wide enough for "sample / last" of any readout: the slider keeps its length
+        self.sample_label.setMinimumWidth(
+            self.sample_label.fontMetrics().horizontalAdvance("000 / 000"))
         self._timer = QtCore.QTimer(self, interval=80)
         self._timer.timeout.connect(self._advance)
         time_row = QtWidgets.QHBoxLayout()

@@ -23,3 +23,10 @@ class QuietProgressBar(QtWidgets.QProgressBar):
             super().setValue(value)
         finally:
             self.setUpdatesEnabled(True)  # asks for a paint: update()
+
+    def fit_text(self, longest: str) -> None:
+        """Keep the bar wide enough for ``longest``, the widest text it will show (within
+        its maximum width): a status bar gives its permanent widgets what its messages
+        leave, and a text that does not fit wraps onto a second, clipped line."""
+        width = self.fontMetrics().horizontalAdvance(longest) + 24
+        self.setMinimumWidth(min(width, self.maximumWidth()))

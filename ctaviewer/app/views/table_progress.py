@@ -19,8 +19,7 @@ class TableProgress(QtWidgets.QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         self.bar = QuietProgressBar(maximumWidth=220, maximum=1000)
         self.bar.setFormat("whole file · %p%")
-        self.bar.setMinimumWidth(self.bar.fontMetrics().horizontalAdvance("whole file · 100%")
-                                 + 24)
+        self.bar.fit_text("whole file · 100%")
         self.bar.setToolTip("Every event of the file is being processed in the background "
                             "(Events ▸ Process whole file)")
         self.cancel_button = QtWidgets.QToolButton(text="Cancel", autoRaise=True)
