@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -709,10 +710,42 @@ def test_a_checksum_failure_is_damage_not_another_run(tmp_path, kind):
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         with open_source(path) as source:
-            source.build_index()
+            index = source.build_index()
     said = [str(w.message) for w in caught if w.category is DamagedFileWarning]
     assert len(said) == 1 and "may have changed" in said[0], said
     assert "checksum" in said[0] or "incorrect data check" in said[0]
+    # the index has every event iteration read (the zstd copy lost the last ~1 MB the
+    # decompressor gave before it failed: info said 121 events of a file process read 124 of)
+    assert len(index) == n
+
+
+def test_a_damaged_zstd_frame_gives_every_byte_before_the_damage(tmp_path):
+    """The decompressed copy of a zstd file whose checksum fails holds what the stream gives
+    before the failure, to a few kB (``decompress_child.SALVAGE_STEP``): not what was left
+    when the decompressor dropped the output of the call that failed."""
+    import zstandard
+
+    from ctaviewer.io.decompress_child import IN_CHUNK, SALVAGE_STEP, Frames, decompress_into
+
+    path = _checksum_damaged(tmp_path, "zst")
+    streamed = []  # what the stream gives before it fails, read a byte at a time
+    with open(path, "rb") as f:
+        reader = zstandard.ZstdDecompressor().stream_reader(f)
+        with contextlib.suppress(zstandard.ZstdError):
+            while block := reader.read(1):
+                streamed.append(block)
+    raw = b"".join(streamed)
+    assert len(raw) > 1_000_000
+    kept = []
+    frames = Frames("zstd", str(path))
+    damage = None
+    with open(path, "rb") as f:
+        while damage is None and (data := f.read(IN_CHUNK)):
+            damage = decompress_into(frames, data, f.tell() - len(data), kept.append)
+    got = b"".join(kept)
+    assert damage is not None and "checksum" in damage
+    assert len(raw) - SALVAGE_STEP <= len(got) <= len(raw)
+    assert got == raw[:len(got)]
 
 
 def _with_focal_lengths(tmp_path, focal: float, effective: float):

@@ -38,6 +38,9 @@ MIN_BYTES = 8 * 1024 * 1024
 SCRIPT = os.path.abspath(__file__)
 #: most decompressed bytes per zlib call, and per zstd output buffer
 OUT_CHUNK = 4 * 1024 * 1024
+#: decompressed bytes per read where a damaged zstd frame is decompressed again (what a
+#: read that meets the damage gives is lost with it)
+SALVAGE_STEP = 4 * 1024
 
 
 def decompressor_errors(kind: str | None = None) -> tuple[type[Exception], ...]:
@@ -56,10 +59,19 @@ def decompressor_errors(kind: str | None = None) -> tuple[type[Exception], ...]:
 
 
 class Frames:
-    """Decompress a stream of gzip members or zstd frames, one after the other."""
+    """Decompress a stream of gzip members or zstd frames, one after the other.
 
-    def __init__(self, kind: str):
+    ``path``: the compressed file the stream is read from. Where a zstd frame turns out to
+    be damaged, python-zstandard drops what the failing call had decompressed (up to a
+    whole input chunk's worth, ~1 MB): the frame is then decompressed again from that file,
+    from its start, to the damage (``_salvage_zstd``), so that the copy holds every byte
+    the stream gives before it, as reading the stream directly does. Without ``path``,
+    those bytes are lost.
+    """
+
+    def __init__(self, kind: str, path: str | None = None):
         self.kind = kind
+        self.path = path
         self.errors = decompressor_errors(kind)
         if kind == "zstd":
             import zstandard
@@ -67,6 +79,9 @@ class Frames:
             self._zstd = zstandard.ZstdDecompressor()
         self.d = self._new()
         self.started = False  # the current member/frame has received input
+        self._offset = 0  # compressed bytes fed before the current piece
+        self._frame_start = 0  # where the current frame starts in the compressed file
+        self._frame_out = 0  # bytes the current frame has given
 
     def _new(self):
         if self.kind == "zstd":
@@ -79,10 +94,16 @@ class Frames:
         On damaged gzip data, the bytes before the damage are yielded before the error."""
         while data:
             self.started = True
+            fed = len(data)
             if self.kind == "zstd":
-                out = self.d.decompress(data)
+                try:
+                    out = self.d.decompress(data)
+                except self.errors:
+                    yield from self._salvage_zstd()
+                    raise
                 data = b""
                 if out:
+                    self._frame_out += len(out)
                     yield out
             else:
                 before = self.d.copy()
@@ -105,7 +126,33 @@ class Frames:
                     return
                 self.d = self._new()
                 self.started = False
+                self._offset += fed - len(rest)
+                self._frame_start, self._frame_out = self._offset, 0
                 data = rest
+            elif self.kind == "zstd":
+                self._offset += fed
+
+    def _salvage_zstd(self):
+        """What the current zstd frame gives after the bytes it already gave, up to its
+        damage: decompressed again from ``path``, from the frame's start (the failing call
+        of the decompressor kept none of its output)."""
+        if self.path is None:
+            return
+        with open(self.path, "rb") as f:
+            f.seek(self._frame_start)
+            reader = self._zstd.stream_reader(f, read_size=IN_CHUNK)
+            try:
+                skip = self._frame_out
+                while skip:  # given before: decompressed again, and dropped
+                    n = len(reader.read(min(skip, OUT_CHUNK)))
+                    if not n:
+                        return
+                    skip -= n
+                while out := reader.read(SALVAGE_STEP):
+                    self._frame_out += len(out)
+                    yield out
+            except self.errors:
+                return
 
     def _salvage(self, data: bytes):
         """What ``data`` gives, a byte at a time, up to the byte where it is damaged."""
@@ -174,7 +221,7 @@ def _say(kind: str, text: str) -> None:
 def run(source: str, copy: str) -> int:
     """Decompress ``source`` into ``copy``; what happened is said on standard output."""
     try:
-        frames = Frames(compression_of(source))
+        frames = Frames(compression_of(source), source)
         src = open(source, "rb")  # noqa: SIM115 - the process ends with it
     except OSError as exc:
         _say("E", json.dumps({"input": f"cannot read the file ({exc})"}))

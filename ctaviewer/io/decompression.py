@@ -59,7 +59,7 @@ class RawCopy:
         self.raw = os.path.join(tmpdir, RAW_NAME)
         self.should_stop = should_stop
         self.total = max(os.path.getsize(path), 1)
-        self.frames = Frames(compression_of(path))
+        self.frames = Frames(compression_of(path), path)
         self.written = 0
         self.done = False
         self.truncated = False  # the compressed stream ends inside a member/frame
