@@ -277,6 +277,34 @@ def test_small_truncated_gzip_keeps_every_decompressed_byte(tmp_path):
     assert info["n_events"] == n_iter and info["truncated"]
 
 
+@pytest.mark.parametrize("kind", ["plain", "zst"])
+@pytest.mark.parametrize("event", [0, 1])
+def test_an_event_whose_length_runs_past_the_end_is_not_an_event(tmp_path, event, kind):
+    """The length field of array event ``event`` made ~1 GB: its object ends beyond the end
+    of the file. The index (info, the window) and iteration (process) both end there, with
+    the events before it; iteration used to make an event of what there is of the object
+    and count it as complete (process 1 event, info 0)."""
+    import struct
+
+    raw = bytearray(_raw("gamma_4lst.simtel.zst"))
+    offset = [o for o, _, t in _layout(tmp_path, bytes(raw)) if t == 2010][event]
+    (length,) = struct.unpack_from("<I", raw, offset + 12)
+    struct.pack_into("<I", raw, offset + 12, (length & ~0x3FFFFFFF) | 0x3FFFFFF0)
+    path = tmp_path / "long.simtel"
+    if kind == "zst":
+        zstandard = pytest.importorskip("zstandard")
+        path = tmp_path / "long.simtel.zst"
+        raw = zstandard.ZstdCompressor(level=1).compress(bytes(raw))
+    path.write_bytes(bytes(raw))
+    n_index, index_warnings, _ = _indexed(path)
+    assert n_index == event
+    assert any(issubclass(w.category, TruncatedFileWarning) for w in index_warnings)
+    n_iter, iter_warnings = _count(path)
+    assert n_iter == event
+    assert [w.category for w in iter_warnings] == [TruncatedFileWarning]
+    assert f"{event} complete events" in str(iter_warnings[0].message)
+
+
 def _with_zeroed_header(tmp_path, n_before: int):
     """gamma_4lst with the header of the MCShower after event ``n_before`` zeroed."""
     raw = bytearray(_raw("gamma_4lst.simtel.zst"))

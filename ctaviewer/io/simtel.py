@@ -209,8 +209,8 @@ def _parse_fast(reader, fast, o) -> tuple[bool, dict | None]:
     if isinstance(o, fast.array_event_class):
         if reader.current_mc_shower is not None and reader.current_event is None:
             return False, None  # eventio fails on it
-        data = fast.peek_content(reader._file, o)
-        if data is None or len(data) < o.size:
+        data = _content(fast, reader._file, o)
+        if data is None:
             return False, None
         try:
             parsed = fast.array_event(data, o.address, o.header.id, reader.allowed_telescopes)
@@ -228,8 +228,8 @@ def _parse_fast(reader, fast, o) -> tuple[bool, dict | None]:
         return True, event
     if isinstance(o, fast.telescope_data_class) and o.only_subobjects and isinstance(
             reader.current_event, dict):
-        data = fast.peek_content(reader._file, o)
-        if data is None or len(data) < o.size:
+        data = _content(fast, reader._file, o)
+        if data is None:
             return False, None
         try:
             parsed = fast.telescope_data(data, o.address)
@@ -240,6 +240,18 @@ def _parse_fast(reader, fast, o) -> tuple[bool, dict | None]:
         reader.current_event.update(parsed)
         return True, None
     return False, None
+
+
+def _content(fast, eventio_file, o) -> bytes | None:
+    """The payload of ``o`` for the fast parser (None: eventio reads it). An object whose
+    length runs past the end of the data is cut (the file truncated, or its length field
+    damaged): it ends the reading as truncation does, as it ends the index; eventio would
+    parse what there is of it into an event that iteration counted as complete. (Said as
+    eventio says a cut object: the warning is the same with or without the fast parser.)"""
+    data = fast.peek_content(eventio_file, o)
+    if data is not None and len(data) < o.size:
+        raise EOFError("File seems to be truncated")
+    return data
 
 
 def _event_reader(raw_path: str, allowed_tels=None, path=None):
