@@ -67,6 +67,8 @@ class FastEventParser:
         # what the reader hands over (``simtel._parse_fast``)
         self.array_event_class = so.ArrayEvent
         self.telescope_data_class = iact.TelescopeData
+        # (their type_to_telid: the telescope an object type stands for)
+        self._telescope_event_class, self._tracking_class = so.TelescopeEvent, so.TrackingPosition
         self.peek_content = peek_content
 
     # ------------------------------------------------------------------ helpers
@@ -153,8 +155,7 @@ class FastEventParser:
             elif kind == "telescope_event":
                 if not row[k.COL_ONLY_SUB]:
                     raise _Decline
-                base_type = row[k.COL_TYPE] - 2200
-                tel_id = 100 * (base_type // 1000) + base_type % 1000
+                tel_id = self._telescope_event_class.type_to_telid(int(row[k.COL_TYPE]))
                 if allowed is None or tel_id in allowed:
                     telescope_events[tel_id] = self._telescope_event(
                         data, buf, memory, children.get(i, []))
@@ -175,8 +176,7 @@ class FastEventParser:
         known = 0 in self.known_versions[fo.TYPE_TRACKING]
         for row in rows:
             ident = row[k.COL_ID]
-            base = row[k.COL_TYPE] - 2100
-            tel_id = 100 * (base // 1000) + base % 1000
+            tel_id = self._tracking_class.type_to_telid(int(row[k.COL_TYPE]))
             if (ident & 0xFF) | ((ident & 0x3F000000) >> 16) != tel_id:
                 raise _Decline  # eventio's constructor raises
             if allowed is not None and tel_id not in allowed:

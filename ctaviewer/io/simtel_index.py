@@ -643,6 +643,8 @@ def _walk_headers(window: bytes, remaining: int) -> tuple[int, list] | None:
 
     Plain Python: ~75 headers per event of a 70-telescope array cost ~60 µs, so the scan
     needs no numba (a split file's runner never starts its code generator)."""
+    from eventio.simtel.objects import TelescopeEvent, TrackingPosition
+
     kinds = _header_kinds()
     unpack = _HEADER.unpack_from
     size = len(window)
@@ -659,11 +661,9 @@ def _walk_headers(window: bytes, remaining: int) -> tuple[int, list] | None:
         t = word & 0xFFFF
         kind = kinds[t]
         if kind == _HEADER_TELESCOPE_EVENT:
-            base = t - 2200
-            found.append(100 * (base // 1000) + base % 1000)
+            found.append(TelescopeEvent.type_to_telid(t))
         elif kind == _HEADER_TRACKING:
-            base = t - 2100
-            tel = 100 * (base // 1000) + base % 1000
+            tel = TrackingPosition.type_to_telid(t)
             if (ident & 0xFF) | ((ident & 0x3F000000) >> 16) != tel:
                 return None
             found.append(-1 - tel)
