@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 import warnings
 
 from ctaviewer.errors import TruncatedFileWarning, UnknownCameraWarning
@@ -60,3 +61,39 @@ def test_nested_blocks_the_innermost_collects(monkeypatch):
         with collect_warnings() as inner:
             warnings.warn(TruncatedFileWarning("inner"), stacklevel=1)
     assert outer.messages == ["outer"] and inner.messages == ["inner"]
+
+
+def test_isolated_blocks_of_two_threads_take_turns_and_leave_the_filters_as_found():
+    """Two threads' ``catch_warnings`` blocks that overlap put back each other's filters: a
+    thread that entered while the other's "ignore" was set put that "ignore" back for good
+    when it left last. ``isolated_warnings`` blocks take turns instead."""
+    from ctaviewer.warning_capture import isolated_warnings
+
+    before = list(warnings.filters)
+    order = []
+    a_inside, b_trying = threading.Event(), threading.Event()
+
+    def a():
+        with isolated_warnings():
+            warnings.simplefilter("ignore")
+            order.append("a in")
+            a_inside.set()
+            b_trying.wait(5)
+            time.sleep(0.1)  # b waits meanwhile
+            order.append("a out")
+
+    def b():
+        a_inside.wait(5)
+        b_trying.set()
+        with isolated_warnings():
+            order.append("b in")
+            warnings.simplefilter("error")
+        order.append("b out")
+
+    threads = [threading.Thread(target=a), threading.Thread(target=b)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    assert order == ["a in", "a out", "b in", "b out"]
+    assert warnings.filters == before

@@ -37,6 +37,7 @@ from ..errors import (
 )
 from ..event import ArrayEvent, AtmosphereProfile, SimulationConfig
 from ..instrument import SubarrayDescription
+from ..warning_capture import isolated_warnings
 from .base import EventSource
 from .decompress_child import decompressor_errors
 from .simtel_convert import (
@@ -78,7 +79,7 @@ def _open_simtel(path, **kwargs):
     exception of eventio's header pass into a typed error naming the file."""
     reader_cls, _ = _reader_classes()
     try:
-        with warnings.catch_warnings():
+        with isolated_warnings():
             warnings.simplefilter("ignore", UserWarning)
             return reader_cls(path, **kwargs)
     except StopIteration:
@@ -573,7 +574,7 @@ class SimTelSource(EventSource):
             while True:
                 # eventio says "truncated" with a bare UserWarning (its other warnings are
                 # subclasses); warnings are caught around each read only, never a yield
-                with warnings.catch_warnings(record=True) as caught:
+                with isolated_warnings(record=True) as caught:
                     warnings.simplefilter("always")
                     try:
                         ev = next(f)
@@ -783,7 +784,7 @@ class SimTelSource(EventSource):
         f = self._reader
         inner = f._file
         try:
-            with warnings.catch_warnings():
+            with isolated_warnings():
                 warnings.simplefilter("ignore", UserWarning)
                 f.current_event = None
                 f._finished = False

@@ -34,6 +34,7 @@ import numpy as np
 from ..errors import CtaviewerError
 from ..irf.thrown import ThrownShowers, same_simulation
 from ..irf.thrown import describe as describe_simulation
+from ..warning_capture import isolated_warnings
 from .cuts import Cuts
 from .sample import Sample
 
@@ -216,7 +217,7 @@ def _bootstrap(table, compute, columns, options: Options, n_events) -> dict:
 @contextlib.contextmanager
 def _quiet():
     """No RuntimeWarnings (empty bins: NaN quantiles, 0/0 areas) from pyirf and numpy."""
-    with warnings.catch_warnings():
+    with isolated_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         yield
 

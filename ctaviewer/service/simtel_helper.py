@@ -48,6 +48,7 @@ from ..io.decompression import compression_of, open_copy
 from ..io.simtel import SimTelSource
 from ..io.simtel_index import make_temp_dir
 from ..procmsg import Channel, Message, portable_error, rebuild_error
+from ..warning_capture import isolated_warnings
 from .background_index import SCAN_NICENESS, BackgroundIndex, ScanEnd
 
 _POLL_S = 0.05
@@ -597,7 +598,7 @@ class _Server:
                 copy = open_copy(path, tmpdir, niceness=SCAN_NICENESS)
             except Exception as exc:
                 return reader_error(path, exc)
-        with warnings.catch_warnings(record=True) as caught:
+        with isolated_warnings(record=True) as caught:
             warnings.simplefilter("always")
             try:
                 source = SimTelSource(path, **kwargs)
@@ -632,7 +633,7 @@ class _Server:
         event = None
         if first is not None and 0 <= first < (source.n_events_known or 0):
             try:
-                with warnings.catch_warnings(), scan.paused():
+                with isolated_warnings(), scan.paused():
                     warnings.simplefilter("ignore")
                     event = source[first]
             except Exception:  # the caller reads the event itself and reports what is wrong
@@ -688,7 +689,7 @@ class _Server:
                 pipeline = (other.with_config(config) if other is not None  # shared caches
                             else Pipeline(self.source.subarray, config))
                 self.pipelines = {config: pipeline}
-            with warnings.catch_warnings():
+            with isolated_warnings():
                 warnings.simplefilter("ignore")
                 event = self.source[i]
             return (pipeline.process(event),)
