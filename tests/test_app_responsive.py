@@ -66,6 +66,7 @@ def test_a_new_files_views_draw_their_first_event_one_per_turn(simtel_file, qtbo
         at_event.setdefault("array points", len(window.array_view.scatter.data))
         at_event.setdefault("waiting", len(first_draws()))
         at_event.setdefault("turn", turns.n)
+        at_event.setdefault("drawn before", list(drawn))
 
     s.event_changed.connect(seen)
     try:
@@ -77,9 +78,11 @@ def test_a_new_files_views_draw_their_first_event_one_per_turn(simtel_file, qtbo
     # when the first event came, the array view showed the new file's 70 telescopes (its
     # layout, drawn as soon as the file was open), never the 4 LSTs of the file before
     assert at_event["array points"] == 70 and at_event["waiting"] >= 1
-    # the array view drew the layout before the event came; the waveform view, which has
+    # the array view drew the layout before the event came (in the same event-loop pass
+    # as the file's opening, at times: the turn counter's zero timer and the event's may
+    # fire in one pass, so the order is what is asserted); the waveform view, which has
     # nothing to show without an event, draws the event in a turn after the camera's
-    assert any(name == "ArrayView" and turn < at_event["turn"] for turn, name in drawn)
+    assert any(name == "ArrayView" for _, name in at_event["drawn before"])
     waveform = [turn for turn, name in drawn
                 if name == "WaveformView" and turn >= at_event["turn"]]
     assert waveform and min(waveform) > at_event["turn"]
