@@ -138,10 +138,14 @@ class Frames:
         of the decompressor kept none of its output)."""
         if self.path is None:
             return
-        with open(self.path, "rb") as f:
-            f.seek(self._frame_start)
-            reader = self._zstd.stream_reader(f, read_size=IN_CHUNK)
+        try:
+            f = open(self.path, "rb")  # noqa: SIM115 - closed below
+        except OSError:  # (the damage is what is said, not this)
+            return
+        with f:
             try:
+                f.seek(self._frame_start)
+                reader = self._zstd.stream_reader(f, read_size=IN_CHUNK)
                 skip = self._frame_out
                 while skip:  # given before: decompressed again, and dropped
                     n = len(reader.read(min(skip, OUT_CHUNK)))
@@ -151,7 +155,7 @@ class Frames:
                 while out := reader.read(SALVAGE_STEP):
                     self._frame_out += len(out)
                     yield out
-            except self.errors:
+            except (OSError, *self.errors):
                 return
 
     def _salvage(self, data: bytes):
