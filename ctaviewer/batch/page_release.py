@@ -15,7 +15,6 @@ platform without ``/proc/self/smaps`` or ``madvise`` nothing is done.
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import os
 
 MADV_DONTNEED = 4  # Linux
@@ -60,8 +59,7 @@ def release_clean_library_pages(min_private_kb: int = MIN_PRIVATE_KB,
     if not os.path.exists(smaps):
         return 0
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
-        madvise = libc.madvise
+        madvise = ctypes.CDLL(None, use_errno=True).madvise  # (libc's, as batch.worker)
     except (OSError, AttributeError):
         return 0
     madvise.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
