@@ -106,15 +106,18 @@ _CATCH_LOCK = threading.RLock()
 
 
 @contextmanager
-def isolated_warnings(record: bool = False):
-    """``warnings.catch_warnings(record=record)`` for code that may run in several threads at
-    once. ``catch_warnings`` keeps the process's warning filters (and ``showwarning``) when
-    its block starts and puts them back when it ends: two threads whose blocks overlap put
-    back each other's state, and a filter set inside one of them ("ignore") could stay for
-    good, so that no warning was seen again (the test suite's worker process stopped seeing
+def isolated_warnings(record: bool = False, action: str | None = None,
+                      category: type[Warning] = Warning):
+    """``warnings.catch_warnings(record=, action=, category=)`` (``action``: the filter the
+    block applies to ``category``) for code that may run in several threads at once.
+    ``catch_warnings`` keeps the process's warning filters (and ``showwarning``) when its
+    block starts and puts them back when it ends: two threads whose blocks overlap put back
+    each other's state, and a filter set inside one of them ("ignore") could stay for good,
+    so that no warning was seen again (the test suite's worker process stopped seeing
     ctaviewer's warnings). ctaviewer's blocks take turns here (a re-entrant lock), so each
     puts back what it found. Keep such blocks short: another thread's waits for them."""
-    with _CATCH_LOCK, warnings.catch_warnings(record=record) as caught:
+    with _CATCH_LOCK, warnings.catch_warnings(record=record, action=action,
+                                              category=category) as caught:
         yield caught
 
 

@@ -79,8 +79,7 @@ def _open_simtel(path, **kwargs):
     exception of eventio's header pass into a typed error naming the file."""
     reader_cls, _ = _reader_classes()
     try:
-        with isolated_warnings():
-            warnings.simplefilter("ignore", UserWarning)
+        with isolated_warnings(action="ignore", category=UserWarning):
             return reader_cls(path, **kwargs)
     except StopIteration:
         raise HeaderOnlyFileError(
@@ -574,8 +573,7 @@ class SimTelSource(EventSource):
             while True:
                 # eventio says "truncated" with a bare UserWarning (its other warnings are
                 # subclasses); warnings are caught around each read only, never a yield
-                with isolated_warnings(record=True) as caught:
-                    warnings.simplefilter("always")
+                with isolated_warnings(record=True, action="always") as caught:
                     try:
                         ev = next(f)
                     except StopIteration:
@@ -784,8 +782,7 @@ class SimTelSource(EventSource):
         f = self._reader
         inner = f._file
         try:
-            with isolated_warnings():
-                warnings.simplefilter("ignore", UserWarning)
+            with isolated_warnings(action="ignore", category=UserWarning):
                 f.current_event = None
                 f._finished = False
                 shower_off = int(index.shower_offset[i])

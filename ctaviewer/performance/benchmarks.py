@@ -26,7 +26,6 @@ results; NaN for bins of fewer than two events) for θ68, bias and resolution; P
 from __future__ import annotations
 
 import contextlib
-import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -217,8 +216,7 @@ def _bootstrap(table, compute, columns, options: Options, n_events) -> dict:
 @contextlib.contextmanager
 def _quiet():
     """No RuntimeWarnings (empty bins: NaN quantiles, 0/0 areas) from pyirf and numpy."""
-    with isolated_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
+    with isolated_warnings(action="ignore", category=RuntimeWarning):
         yield
 
 

@@ -598,8 +598,7 @@ class _Server:
                 copy = open_copy(path, tmpdir, niceness=SCAN_NICENESS)
             except Exception as exc:
                 return reader_error(path, exc)
-        with isolated_warnings(record=True) as caught:
-            warnings.simplefilter("always")
+        with isolated_warnings(record=True, action="always") as caught:
             try:
                 source = SimTelSource(path, **kwargs)
             except Exception as exc:
@@ -633,8 +632,7 @@ class _Server:
         event = None
         if first is not None and 0 <= first < (source.n_events_known or 0):
             try:
-                with isolated_warnings(), scan.paused():
-                    warnings.simplefilter("ignore")
+                with isolated_warnings(action="ignore"), scan.paused():
                     event = source[first]
             except Exception:  # the caller reads the event itself and reports what is wrong
                 event = None
@@ -689,8 +687,7 @@ class _Server:
                 pipeline = (other.with_config(config) if other is not None  # shared caches
                             else Pipeline(self.source.subarray, config))
                 self.pipelines = {config: pipeline}
-            with isolated_warnings():
-                warnings.simplefilter("ignore")
+            with isolated_warnings(action="ignore"):
                 event = self.source[i]
             return (pipeline.process(event),)
         except Exception as exc:
