@@ -142,7 +142,8 @@ class BackgroundIndex:
                 self._listener[1](end)
 
 
-#: the scan's niceness (Linux: per thread, inherited by the thread that decompresses)
+#: the scan's niceness (Linux: per thread; inherited by a thread of this process that
+#: decompresses, not by the decompressing process, which runs at the caller's)
 SCAN_NICENESS = 5
 
 
