@@ -85,3 +85,15 @@ def test_rows_found_before_a_failure_are_handed_on_before_it(monkeypatch):
     rows = [r for kind, *rest in said if kind == "rows" for r in rest[1]]
     assert rows == list(range(50)) and said[-1][0] == "end"
     assert isinstance(said[-1][1], OSError)
+
+
+def test_polls_sooner_while_someone_waits(monkeypatch):
+    """Waiting for an event not listed yet, the index is asked again every
+    ``URGENT_INTERVAL``, not every ``interval``: the event shows as soon as it is indexed."""
+    source = _GrowingIndex(total=60, step=10)  # 6 polls
+    t0 = time.monotonic()
+    batches = _follow(monkeypatch, source, interval=1.0, rows_interval=10.0,
+                      urgent=lambda: True)
+    assert [r for _, _, b in batches for r in b] == list(range(60))
+    # 5 waits between the 6 polls: 5 s at ``interval``
+    assert batches[-1][0] - t0 < 1.0 and index_follow.URGENT_INTERVAL <= 0.02

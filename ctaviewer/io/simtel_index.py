@@ -82,8 +82,9 @@ LASER_KEYS = ("calib", "tm_calib", "flat_fielding")
 
 #: the most bytes of a top-level object header (sync marker, header, length extension)
 _HEADER_MAX = 20
-#: how often the scan hands new events to its ``on_rows`` callback (seconds)
-ROWS_EVERY_S = 0.1
+#: how often the scan hands new events to its ``on_rows`` callback (seconds): what someone
+#: waiting for an event the scan has not reached yet waits beyond it, at most
+ROWS_EVERY_S = 0.05
 
 Progress = Callable[[float], None]
 Rows = Callable[["SimTelIndex"], None]

@@ -28,6 +28,9 @@ from collections.abc import Callable
 
 from .session import index_rows
 
+#: seconds between polls while ``urgent()`` (someone waits for an event not listed yet)
+URGENT_INTERVAL = 0.01
+
 
 class IndexFollower:
     """Reports the growth of ``source``'s index from event ``start`` on (see module)."""
@@ -87,7 +90,8 @@ class IndexFollower:
             if news.done:
                 self.on_end(source, list(news.warnings), news.error)
                 return
-            self._stop.wait(self.interval)
+            # someone waits for an event not listed yet: asked again sooner
+            self._stop.wait(URGENT_INTERVAL if self.urgent() else self.interval)
 
 
 __all__ = ["IndexFollower"]
