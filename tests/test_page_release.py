@@ -1,5 +1,5 @@
-"""The forkserver drops the pages of read-only library code it will not run again
-(``batch.page_release``): what is dropped reads back the same, what is written is kept."""
+"""The forkserver, and a batch job after its first event, drop the pages of read-only
+library code they will not run again (``batch.page_release``): what is dropped reads back the same, what is written is kept."""
 
 import os
 import subprocess
@@ -38,7 +38,7 @@ SCRIPT = textwrap.dedent("""
     rw[0:5] = b"KEEP!"
     rw_sum = hashlib.sha256(rw[:]).hexdigest()
     ro_kb, rw_kb = resident_kb(os.path.basename(path)), resident_kb(os.path.basename(other))
-    released = release_clean_library_pages(min_private_kb=1024)
+    released = release_clean_library_pages(min_resident_kb=1024)
     print(ro_kb, resident_kb(os.path.basename(path)), rw_kb,
           resident_kb(os.path.basename(other)), released,
           hashlib.sha256(ro[:]).hexdigest() == before,
@@ -64,15 +64,65 @@ def test_clean_pages_are_dropped_and_read_back_the_same(tmp_path):
     assert int(rw_after) == int(rw_before) and kept == "True"  # the written mapping: kept
 
 
+def _counts(**kb):
+    return {"Anonymous": 0, "Private_Dirty": 0, "Private_Clean": 0, "Shared_Clean": 0, **kb}
+
+
 @pytest.mark.parametrize(("perms", "path", "counts", "expected"), [
-    ("r-xp", "/lib/libx.so", {"Anonymous": 0, "Private_Dirty": 0, "Private_Clean": 4096}, True),
-    ("r--p", "/lib/libx.so", {"Anonymous": 8, "Private_Dirty": 0, "Private_Clean": 4096}, False),
-    ("rw-p", "/lib/libx.so", {"Anonymous": 0, "Private_Dirty": 0, "Private_Clean": 4096}, False),
-    ("r-xp", "[vdso]", {"Anonymous": 0, "Private_Dirty": 0, "Private_Clean": 4096}, False),
-    ("r-xp", "", {"Anonymous": 0, "Private_Dirty": 0, "Private_Clean": 4096}, False),
-    ("r-xp", "/lib/libx.so", {"Anonymous": 0, "Private_Dirty": 4, "Private_Clean": 4096}, False),
-    ("r-xp", "/lib/libx.so", {"Anonymous": 0, "Private_Dirty": 0, "Private_Clean": 100}, False),
+    ("r-xp", "/lib/libx.so", _counts(Private_Clean=4096), True),
+    # mapped by sibling workers too: dropped all the same (each drops its own mapping)
+    ("r-xp", "/lib/libx.so", _counts(Shared_Clean=4096), True),
+    ("r--p", "/lib/libx.so", _counts(Anonymous=8, Private_Clean=4096), False),
+    ("rw-p", "/lib/libx.so", _counts(Private_Clean=4096), False),
+    ("r-xp", "[vdso]", _counts(Private_Clean=4096), False),
+    ("r-xp", "", _counts(Private_Clean=4096), False),
+    ("r-xp", "/lib/libx.so", _counts(Private_Dirty=4, Private_Clean=4096), False),
+    ("r-xp", "/lib/libx.so", _counts(Private_Clean=100, Shared_Clean=100), False),
 ])
-def test_only_unwritten_file_pages_of_this_process_alone_are_dropped(perms, path, counts,
-                                                                      expected):
+def test_only_unwritten_file_pages_are_dropped(perms, path, counts, expected):
     assert droppable(perms, path, counts, 1024) is expected
+
+
+def test_a_batch_job_drops_them_after_its_first_event(monkeypatch, tmp_path, simtel_file):
+    """``process`` (one job in this process) calls the release once, after the first
+    event: the kernels that event loaded are in memory, the LLVM pages that did it are not
+    needed any more."""
+    from ctaviewer.batch import job
+    calls = []
+    monkeypatch.setattr(job, "release_clean_library_pages", lambda: calls.append(1) or 0)
+    spec = job.JobSpec(str(simtel_file("gamma_4lst.simtel.zst")),
+                       str(tmp_path / "out.dl1.h5"))
+    result = job.execute_job(spec)
+    assert result.ok and result.n_events > 1
+    assert calls == [1]
+
+
+def test_a_worker_drops_them_once_per_split_file(monkeypatch, tmp_path, simtel_file):
+    """A worker processing ranges of a split file releases after the first event of the
+    first range it gets of that file, not at every range."""
+    import numpy as np
+
+    from ctaviewer.batch import chunks
+    from ctaviewer.batch.chunks import ChunkCache, ChunkSpec, SplitState, run_chunk, state_file
+    from ctaviewer.batch.job import JobSpec
+    from ctaviewer.io import open_source
+
+    path = str(simtel_file("gamma_4lst.simtel.zst"))
+    with open_source(path) as source:
+        index = source.scan_index()
+        headers = source.headers
+    calls = []
+    monkeypatch.setattr(chunks, "release_clean_library_pages", lambda: calls.append(1) or 0)
+    try:
+        spec = JobSpec(input=path, output=str(tmp_path / "out.h5"))
+        state = SplitState(spec, headers).save(state_file(str(tmp_path)))
+        n = len(index)
+        cache = ChunkCache()
+        done = 0
+        for start in range(0, n, 2):
+            keep = (np.arange(n) >= start) & (np.arange(n) < start + 2)
+            done += run_chunk(ChunkSpec(path, state, start, index.select(keep)), cache).n_events
+        cache.close()
+    finally:
+        index.cleanup()
+    assert done == n >= 3 and calls == [1]

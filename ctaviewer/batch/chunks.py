@@ -25,6 +25,7 @@ import numpy as np
 from ..errors import Cancelled
 from ..warning_capture import collect_warnings
 from .job import JobResult, JobSpec, load_model, name_input, result_from_exception
+from .page_release import release_clean_library_pages
 
 
 @dataclass(frozen=True)
@@ -107,6 +108,8 @@ class ChunkCache:
         self.model = None
         self._monitoring_path: str | None = None  # the monitoring file loaded last
         self._monitoring = None
+        #: no event of this state processed yet (``release_clean_library_pages`` after one)
+        self.fresh = False
 
     def load(self, path: str) -> ChunkCache:
         if path == self.path:
@@ -123,6 +126,7 @@ class ChunkCache:
         self.pipeline = Pipeline(subarray, state.spec.processing_config())
         self.model = load_model(state.spec)
         self.path, self.state = path, state
+        self.fresh = True
         return self
 
     def place(self, chunk: ChunkSpec):
@@ -225,6 +229,9 @@ def run_chunk(chunk: ChunkSpec, cache: ChunkCache,
             raise Cancelled(chunk.input)
         event = source[i]
         result = pipeline.process(event)
+        if cache.fresh:  # the kernels are loaded: the LLVM pages that did it go
+            cache.fresh = False
+            release_clean_library_pages()
         if model is not None:
             result = model.apply(result, source.subarray)
         items.append(for_writer(event, result, spec))

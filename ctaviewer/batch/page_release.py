@@ -1,11 +1,14 @@
 """Give back the resident pages of read-only library code that a process used once.
 
-The workers' forkserver loads the chain's numba kernels before forking (``warm_fork``).
-Loading them runs LLVM, which touches ~58 MB of libllvmlite's code and read-only data that
-the workers never run (they fork with the kernels already loaded). Those pages stay mapped
-in the forkserver, counted to it alone, for the whole batch: a fifth of a ``-j 2`` run's
-memory. They are plain copies of the file, so they can be dropped from the process's page
-tables (``madvise(MADV_DONTNEED)``); a later access reads them back from the page cache.
+The workers' forkserver loads the chain's numba kernels before forking (``warm_fork``), and
+a batch job (or a worker, for a split file) loads those of the file's reading on its first
+event. Loading kernels runs LLVM, which touches ~25-120 MB of libllvmlite's code and
+read-only data that processing events never runs again. Those pages stay mapped, counted to
+the process (or shared by the sibling workers that loaded the same kernels), for the whole
+batch: with llvmlite 0.50, 40 % of a ``-j 1`` run's memory. They are plain copies of the
+file, so they can be dropped from the process's page tables (``madvise(MADV_DONTNEED)``); a
+later access reads them back from the page cache (code still in use comes back at its next
+run, a minor fault a page).
 
 Only a mapping that is backed by a file, not writable, and holds no anonymous page (no page
 copied on write, such as relocated data) is dropped: for those, dropping loses nothing. On a
@@ -18,10 +21,10 @@ import ctypes
 import os
 
 MADV_DONTNEED = 4  # Linux
-#: a mapping is dropped when at least this much of it (kB) is mapped by this process alone
-MIN_PRIVATE_KB = 1024
+#: a mapping is dropped when at least this much of it (kB) is resident
+MIN_RESIDENT_KB = 1024
 
-_COUNTED = ("Private_Clean", "Private_Dirty", "Anonymous")
+_COUNTED = ("Private_Clean", "Shared_Clean", "Private_Dirty", "Anonymous")
 
 
 def _mappings(smaps: str):
@@ -45,17 +48,19 @@ def _mappings(smaps: str):
         yield current
 
 
-def droppable(perms: str, path: str, counts: dict, min_private_kb: int) -> bool:
-    """Whether a mapping's pages can be dropped without losing anything, and are worth it."""
+def droppable(perms: str, path: str, counts: dict, min_resident_kb: int) -> bool:
+    """Whether a mapping's pages can be dropped without losing anything, and are worth it
+    (``counts``: kB, as ``smaps`` says)."""
     return (path.startswith("/") and "w" not in perms and counts["Anonymous"] == 0
-            and counts["Private_Dirty"] == 0 and counts["Private_Clean"] >= min_private_kb)
+            and counts["Private_Dirty"] == 0
+            and counts["Private_Clean"] + counts["Shared_Clean"] >= min_resident_kb)
 
 
-def release_clean_library_pages(min_private_kb: int = MIN_PRIVATE_KB,
+def release_clean_library_pages(min_resident_kb: int = MIN_RESIDENT_KB,
                                 smaps: str = "/proc/self/smaps") -> int:
-    """Drop this process's resident pages of read-only file mappings that no other process
-    maps (see the module docstring). Returns the kB of pages dropped (as ``smaps`` counted
-    them before); 0 where the platform cannot."""
+    """Drop this process's resident pages of read-only file mappings (see the module
+    docstring). Returns the kB of pages dropped (as ``smaps`` counted them before); 0 where
+    the platform cannot."""
     if not os.path.exists(smaps):
         return 0
     try:
@@ -65,13 +70,13 @@ def release_clean_library_pages(min_private_kb: int = MIN_PRIVATE_KB,
     madvise.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
     madvise.restype = ctypes.c_int
     try:
-        targets = [(start, end, counts["Private_Clean"])
+        targets = [(start, end, counts["Private_Clean"] + counts["Shared_Clean"])
                    for start, end, perms, path, counts in _mappings(smaps)
-                   if droppable(perms, path, counts, min_private_kb)]
+                   if droppable(perms, path, counts, min_resident_kb)]
     except (OSError, ValueError, IndexError):
         return 0
     released = 0
-    for start, end, private_kb in targets:
+    for start, end, resident_kb in targets:
         if madvise(start, end - start, MADV_DONTNEED) == 0:
-            released += private_kb
+            released += resident_kb
     return released
