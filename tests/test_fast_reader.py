@@ -398,3 +398,38 @@ def test_block_reader_random_walk(block_size):
         else:
             pos = reader.seek(pos + size)
         assert reader.tell() == pos
+
+
+def _headers(path, monkeypatch, eventio_only: bool):
+    """The run headers a source makes of a file (subarray, simulation configuration...),
+    and eventio's reader's descriptions of the telescopes."""
+    import pickle
+
+    monkeypatch.setenv(EVENTIO_ONLY_VARIABLE, "1" if eventio_only else "0")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with SimTelSource(path) as source:
+            headers = pickle.dumps(source.headers)
+        reader = _reader_classes()[0](str(path))
+    try:
+        return headers, dict(reader.telescope_descriptions)
+    finally:
+        reader.close()
+
+
+@pytest.mark.parametrize("name", FILES)
+def test_headers_equal(name, monkeypatch):
+    """The run headers the fast path makes (History skipped, CameraOrganization's counts
+    only) are those eventio's full parse makes; the counts kept are eventio's."""
+    path = simtel(name)
+    if not _openable(path):
+        pytest.skip("not a readable source")
+    ref, ref_tels = _headers(path, monkeypatch, eventio_only=True)
+    new, new_tels = _headers(path, monkeypatch, eventio_only=False)
+    assert ref == new
+    assert set(ref_tels) == set(new_tels)
+    for tel_id, descriptions in ref_tels.items():
+        assert set(descriptions) == set(new_tels[tel_id])
+        org = new_tels[tel_id]["camera_organization"]
+        for key in ("n_pixels", "n_drawers", "n_gains", "n_sectors", "telescope_id"):
+            assert org[key] == descriptions["camera_organization"][key], (tel_id, key)
