@@ -34,3 +34,15 @@ def test_array_caption_keeps_three_lines_before_any_event(make_window, qtbot):
     assert legend.minimumHeight() >= 3 * legend.fontMetrics().lineSpacing()
     label = window.camera_view.sample_label
     assert label.minimumWidth() >= label.fontMetrics().horizontalAdvance("000 / 000")
+
+
+def test_highlight_box_is_readable_at_1400_px(make_window, qtbot):
+    """The camera view's Highlight box keeps room for its placeholder's start at the
+    documentation's window size (it was squeezed to ~20 px there, "p..." showing)."""
+    window = make_window(restore=False)
+    window.resize(1400, 880)
+    window.layout().activate()
+    qtbot.wait(50)
+    edit = window.camera_view.highlight_edit
+    assert edit.placeholderText().startswith("highlight")
+    assert edit.width() >= edit.fontMetrics().horizontalAdvance("highlight: 12")

@@ -114,7 +114,11 @@ class CameraView(QtWidgets.QWidget):
         self.ids_box.toggled.connect(lambda v: d.update(show_pixel_ids=v))
         self.moments_box = QtWidgets.QCheckBox("Moments", checked=d.show_moments)
         self.moments_box.toggled.connect(lambda v: d.update(show_moments=v))
-        self.highlight_edit = QtWidgets.QLineEdit(placeholderText="pixel ids, e.g. 12, 40-44")
+        # no label beside it (the row has no room for one at 1400 px): its placeholder says
+        # what it is for, and it keeps room for that much
+        self.highlight_edit = QtWidgets.QLineEdit(placeholderText="highlight: 12, 40-44")
+        self.highlight_edit.setMinimumWidth(
+            self.highlight_edit.fontMetrics().horizontalAdvance("highlight: 12") + 12)
         self.highlight_edit.editingFinished.connect(self._highlight_typed)
         self.highlight_from_selection = QtWidgets.QPushButton("← selected")
         self.highlight_from_selection.clicked.connect(
@@ -194,7 +198,6 @@ class CameraView(QtWidgets.QWidget):
         overlays.addWidget(self.ids_box)
         overlays.addWidget(self.moments_box)
         overlays.addWidget(self.gradient_box)
-        overlays.addWidget(QtWidgets.QLabel("Highlight"))
         overlays.addWidget(self.highlight_edit, 1)
         overlays.addWidget(self.highlight_from_selection)
         overlays.addWidget(self.highlight_color_button)
