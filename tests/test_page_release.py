@@ -1,5 +1,6 @@
 """The forkserver, and a batch job after its first event, drop the pages of read-only
-library code they will not run again (``batch.page_release``): what is dropped reads back the same, what is written is kept."""
+library code they will not run again (``batch.page_release``): what is dropped reads back
+the same, what is written is kept."""
 
 import os
 import subprocess
