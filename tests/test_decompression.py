@@ -251,3 +251,24 @@ def test_a_small_file_is_decompressed_here(tmp_path, monkeypatch):
     assert copy is not None and stream is not None
     copy.close()
     stream.close()
+
+
+@pytest.mark.skipif(not hasattr(os, "sched_getaffinity"), reason="needs sched_getaffinity")
+def test_the_window_s_decompression_yields_only_on_one_core(monkeypatch, tmp_path):
+    """Beside the window, the decompressing process runs at the window's priority where
+    there are two cores or more (jumps ahead of the index wait for it), at the scan's on
+    one core (it would take half of the window's time); the niceness asked for is the
+    child's."""
+    from ctaviewer.service import simtel_helper
+    from ctaviewer.service.background_index import SCAN_NICENESS
+
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1})
+    assert simtel_helper.copy_niceness() == 0
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0})
+    assert simtel_helper.copy_niceness() == SCAN_NICENESS
+    copy = ChildCopy.start(str(simtel("gamma_70sst1m.simtel.zst")), str(tmp_path),
+                           niceness=SCAN_NICENESS)
+    try:
+        assert os.getpriority(os.PRIO_PROCESS, copy._proc.pid) == SCAN_NICENESS
+    finally:
+        copy.close()

@@ -303,8 +303,8 @@ class ChildCopy:
         self._lock = threading.Lock()  # one reader of the child's lines at a time
 
     @classmethod
-    def start(cls, path: str, tmpdir: str,
-              should_stop: Callable[[], bool] | None = None) -> ChildCopy | None:
+    def start(cls, path: str, tmpdir: str, should_stop: Callable[[], bool] | None = None,
+              niceness: int = 0) -> ChildCopy | None:
         if not decompress_child.worth_a_process(path):
             return None
         raw = os.path.join(tmpdir, RAW_NAME)
@@ -314,6 +314,11 @@ class ChildCopy:
                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, close_fds=True)
         except (OSError, ValueError):
             return None
+        if niceness and hasattr(os, "setpriority"):
+            try:
+                os.setpriority(os.PRIO_PROCESS, proc.pid, niceness)
+            except OSError:
+                pass
         return cls(path, tmpdir, proc, should_stop)
 
     @property
@@ -373,10 +378,12 @@ class ChildCopy:
         end_child(self._proc)
 
 
-def open_copy(path: str, tmpdir: str, should_stop: Callable[[], bool] | None = None):
+def open_copy(path: str, tmpdir: str, should_stop: Callable[[], bool] | None = None,
+              niceness: int = 0):
     """The copy of compressed ``path`` in ``tmpdir``, written ahead of its reader: by a
-    process of its own, or (where none can start) by a thread of this one."""
-    child = ChildCopy.start(path, tmpdir, should_stop)
+    process of its own (at ``niceness``), or (where none can start) by a thread of this
+    one."""
+    child = ChildCopy.start(path, tmpdir, should_stop, niceness)
     if child is not None:
         return child
     return AheadThread(RawCopy(path, tmpdir, should_stop))

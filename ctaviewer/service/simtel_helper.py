@@ -49,7 +49,7 @@ from ..io.simtel import SimTelSource
 from ..io.simtel_index import make_temp_dir
 from ..procmsg import Channel, Message, portable_error, rebuild_error
 from ..warning_capture import isolated_warnings
-from .background_index import BackgroundIndex, ScanEnd
+from .background_index import SCAN_NICENESS, BackgroundIndex, ScanEnd
 
 _POLL_S = 0.05
 _CLOSE_WAIT_S = 0.1  # the longest a close waits for another request to the helper
@@ -517,6 +517,21 @@ def _forwarded(category) -> bool:
 
 
 # ------------------------------------------------------------------------ helper process
+def copy_niceness() -> int:
+    """The niceness of the process that decompresses a file beside the window.
+
+    With two cores or more, the window's own: whatever the user asks for beyond the first
+    event waits for it (at the scan's niceness 5, sharing two cores with the window and the
+    first event's reading, it took 1.0-1.5 s for a file it decompresses in 0.65 s alone,
+    and event 1000 of 1240 showed 0.46-0.98 s after asking). On one core, the scan's: at
+    the window's it would take half of the window's time while it runs."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cores = os.cpu_count() or 1
+    return 0 if cores > 1 else SCAN_NICENESS
+
+
 class _Server:
     """The helper's side: the file it holds open (token, source) and the requests."""
 
@@ -591,15 +606,11 @@ class _Server:
         the scan's news ("rows", "indexed") as it goes on; or the error."""
         self._release()
         # decompression starts first: in a process of its own, it runs beside the parsing
-        # of the run headers (a compressed file comes with the folder for its copy). It
-        # runs at the window's priority, not the scan's: whatever the user asks for beyond
-        # the first event waits for it (at niceness 5, sharing two cores with the window
-        # and the first event's reading, it took 1.0-1.5 s for a file it decompresses in
-        # 0.65 s alone, and event 1000 of 1240 showed 0.46-0.98 s after asking)
+        # of the run headers (a compressed file comes with the folder for its copy)
         copy = None
         if tmpdir is not None:
             try:
-                copy = open_copy(path, tmpdir)
+                copy = open_copy(path, tmpdir, niceness=copy_niceness())
             except Exception as exc:
                 return reader_error(path, exc)
         with isolated_warnings(record=True, action="always") as caught:
