@@ -90,7 +90,7 @@ def test_a_batch_job_drops_them_after_its_first_event(monkeypatch, tmp_path, sim
     needed any more."""
     from ctaviewer.batch import job
     calls = []
-    monkeypatch.setattr(job, "release_clean_library_pages", lambda: calls.append(1) or 0)
+    monkeypatch.setattr(job, "release_if_grown", lambda since: calls.append(1) or 0)
     spec = job.JobSpec(str(simtel_file("gamma_4lst.simtel.zst")),
                        str(tmp_path / "out.dl1.h5"))
     result = job.execute_job(spec)
@@ -113,7 +113,7 @@ def test_a_worker_drops_them_once_per_split_file(monkeypatch, tmp_path, simtel_f
         index = source.scan_index()
         headers = source.headers
     calls = []
-    monkeypatch.setattr(chunks, "release_clean_library_pages", lambda: calls.append(1) or 0)
+    monkeypatch.setattr(chunks, "release_if_grown", lambda since: calls.append(1) or 0)
     try:
         spec = JobSpec(input=path, output=str(tmp_path / "out.h5"))
         state = SplitState(spec, headers).save(state_file(str(tmp_path)))
@@ -127,3 +127,19 @@ def test_a_worker_drops_them_once_per_split_file(monkeypatch, tmp_path, simtel_f
     finally:
         index.cleanup()
     assert done == n >= 3 and calls == [1]
+
+
+def test_a_release_needs_the_file_pages_to_have_grown(monkeypatch):
+    """After a job's first event the pages are dropped only when that event made the
+    resident file pages grow (kernels loaded): a process that has its kernels pays one
+    read of a counter per file, not a walk of its maps."""
+    from ctaviewer.batch import page_release
+
+    calls = []
+    monkeypatch.setattr(page_release, "release_clean_library_pages",
+                        lambda: calls.append(1) or 1)
+    now = page_release.file_resident_kb()
+    assert now > 0
+    assert page_release.release_if_grown(now) == 0 and calls == []
+    assert page_release.release_if_grown(now - page_release.MIN_GROWTH_KB) == 1
+    assert calls == [1]

@@ -25,7 +25,7 @@ import numpy as np
 from ..errors import Cancelled
 from ..warning_capture import collect_warnings
 from .job import JobResult, JobSpec, load_model, name_input, result_from_exception
-from .page_release import release_clean_library_pages
+from .page_release import file_resident_kb, release_if_grown
 
 
 @dataclass(frozen=True)
@@ -108,8 +108,9 @@ class ChunkCache:
         self.model = None
         self._monitoring_path: str | None = None  # the monitoring file loaded last
         self._monitoring = None
-        #: no event of this state processed yet (``release_clean_library_pages`` after one)
-        self.fresh = False
+        #: the resident file pages when this state was loaded, until its first event has
+        #: been processed (``page_release.release_if_grown`` after it); None after
+        self.pages_at_load: int | None = None
 
     def load(self, path: str) -> ChunkCache:
         if path == self.path:
@@ -126,7 +127,7 @@ class ChunkCache:
         self.pipeline = Pipeline(subarray, state.spec.processing_config())
         self.model = load_model(state.spec)
         self.path, self.state = path, state
-        self.fresh = True
+        self.pages_at_load = file_resident_kb()
         return self
 
     def place(self, chunk: ChunkSpec):
@@ -229,9 +230,9 @@ def run_chunk(chunk: ChunkSpec, cache: ChunkCache,
             raise Cancelled(chunk.input)
         event = source[i]
         result = pipeline.process(event)
-        if cache.fresh:  # the kernels are loaded: the LLVM pages that did it go
-            cache.fresh = False
-            release_clean_library_pages()
+        if cache.pages_at_load is not None:  # the kernels are loaded: LLVM's pages go
+            release_if_grown(cache.pages_at_load)
+            cache.pages_at_load = None
         if model is not None:
             result = model.apply(result, source.subarray)
         items.append(for_writer(event, result, spec))

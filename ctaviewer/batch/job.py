@@ -26,7 +26,7 @@ from ..errors import (
     UnusedSettingWarning,
 )
 from ..warning_capture import collect_warnings
-from .page_release import release_clean_library_pages
+from .page_release import file_resident_kb, release_if_grown
 
 
 @dataclass(frozen=True)
@@ -238,12 +238,13 @@ def _run_job(spec, emit, should_stop) -> JobResult:
         writer = open_writer(spec, source, config, model)
         with writer:
             with collect_warnings() as about_input:
+                pages = file_resident_kb()
                 for n, event in enumerate(source):
                     if should_stop is not None and should_stop():
                         raise Cancelled(spec.input)
                     result = pipeline.process(event)
                     if n == 0:  # the kernels are loaded: the LLVM pages that did it go
-                        release_clean_library_pages()
+                        release_if_grown(pages)
                     if model is not None:
                         result = model.apply(result, source.subarray)
                     writer.write(event, result)

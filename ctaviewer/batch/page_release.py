@@ -23,6 +23,10 @@ import os
 MADV_DONTNEED = 4  # Linux
 #: a mapping is dropped when at least this much of it (kB) is resident
 MIN_RESIDENT_KB = 1024
+#: what a job's first event must add to the process's resident file pages (kB) for a
+#: release after it to be worth its ~10 ms (reading smaps, and the code still in use coming
+#: back): loading kernels adds 25-120 MB, an event of a process that has them next to nothing
+MIN_GROWTH_KB = 8 * 1024
 
 _COUNTED = ("Private_Clean", "Shared_Clean", "Private_Dirty", "Anonymous")
 
@@ -80,3 +84,24 @@ def release_clean_library_pages(min_resident_kb: int = MIN_RESIDENT_KB,
         if madvise(start, end - start, MADV_DONTNEED) == 0:
             released += resident_kb
     return released
+
+
+def file_resident_kb(statm: str = "/proc/self/statm") -> int:
+    """This process's resident pages backed by files (or shared memory), kB: one counter
+    the kernel keeps (``statm``'s third field), cheap to read; 0 where it cannot be read."""
+    try:
+        with open(statm) as f:
+            pages = int(f.read().split()[2])
+    except (OSError, ValueError, IndexError):
+        return 0
+    return pages * (os.sysconf("SC_PAGE_SIZE") // 1024)
+
+
+def release_if_grown(since_kb: int) -> int:
+    """``release_clean_library_pages`` when the resident file pages grew by
+    ``MIN_GROWTH_KB`` since ``file_resident_kb()`` said ``since_kb`` (kernels were loaded
+    meanwhile: a batch job's first event, in the first job of a process); else nothing, at
+    the cost of one read. Returns the kB dropped."""
+    if file_resident_kb() - since_kb < MIN_GROWTH_KB:
+        return 0
+    return release_clean_library_pages()
