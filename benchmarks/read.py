@@ -8,12 +8,15 @@ and with eventio alone (``CTAVIEWER_EVENTIO_ONLY=1``), measures the time to jump
 events once the index is built, and samples the resident memory while iterating twice. The
 last line is one JSON object with ``read_ratio`` (ours/bare throughput), ``fast_read_s`` and
 ``eventio_read_s`` (a whole sequential pass of our source with and without the fast path),
-``events_per_s`` (of the fast pass), ``goto_ms``, ``rss_mb_pass1``, ``rss_mb_pass2``.
+``events_per_s`` (of the fast pass), ``open_s`` and ``eventio_open_s`` (opening the source:
+its run headers, with and without the fast path), ``goto_ms``, ``rss_mb_pass1``,
+``rss_mb_pass2``.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -40,25 +43,46 @@ def bare_pass(path: str) -> tuple[float, int]:
     return time.perf_counter() - t0, n
 
 
-def our_pass(path: str, eventio_only: bool = False) -> tuple[float, int]:
-    """A whole sequential pass of our source; ``eventio_only``: without the fast path."""
-    from ctaviewer import open_source
+@contextlib.contextmanager
+def reader_mode(eventio_only: bool):
+    """Our source with its fast path, or (``eventio_only``) without it, inside the block."""
     from ctaviewer.io.simtel import EVENTIO_ONLY_VARIABLE
 
     before = os.environ.get(EVENTIO_ONLY_VARIABLE)
     os.environ[EVENTIO_ONLY_VARIABLE] = "1" if eventio_only else "0"
     try:
+        yield
+    finally:
+        if before is None:
+            del os.environ[EVENTIO_ONLY_VARIABLE]
+        else:
+            os.environ[EVENTIO_ONLY_VARIABLE] = before
+
+
+def our_pass(path: str, eventio_only: bool = False) -> tuple[float, int]:
+    """A whole sequential pass of our source; ``eventio_only``: without the fast path."""
+    from ctaviewer import open_source
+
+    with reader_mode(eventio_only):
         t0 = time.perf_counter()
         n = 0
         with open_source(path) as source:
             for _ in source:
                 n += 1
         return time.perf_counter() - t0, n
-    finally:
-        if before is None:
-            del os.environ[EVENTIO_ONLY_VARIABLE]
-        else:
-            os.environ[EVENTIO_ONLY_VARIABLE] = before
+
+
+def open_time(path: str, eventio_only: bool = False) -> float:
+    """Seconds to open our source: the run headers parsed, the subarray made (the fast
+    path skips History and keeps CameraOrganization's counts; eventio alone parses both)."""
+    from ctaviewer import open_source
+
+    with reader_mode(eventio_only):
+        t0 = time.perf_counter()
+        source = open_source(path)
+        seconds = time.perf_counter() - t0
+        source.close()
+    return seconds
 
 
 def main() -> int:
@@ -75,8 +99,10 @@ def main() -> int:
     bare_pass(args.file)
     our_pass(args.file)
 
-    bare, ours, eventio_only = [], [], []
+    bare, ours, eventio_only, opens, eventio_opens = [], [], [], [], []
     for _ in range(args.repeat):
+        opens.append(open_time(args.file))
+        eventio_opens.append(open_time(args.file, eventio_only=True))
         t, n_bare = bare_pass(args.file)
         bare.append(t)
         t, n_ours = our_pass(args.file)
@@ -127,6 +153,8 @@ def main() -> int:
         "fast_read_s": round(min(ours), 4),
         "eventio_read_s": round(min(eventio_only), 4),
         "events_per_s": round(n_ours / min(ours), 1),
+        "open_s": round(min(opens), 4),
+        "eventio_open_s": round(min(eventio_opens), 4),
         "index_s": round(index_s, 4),
         "goto_ms": round(goto_ms, 2),
         "goto_max_ms": round(goto_max_ms, 2),
